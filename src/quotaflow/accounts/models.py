@@ -1,0 +1,59 @@
+"""Users with a role, and API tokens for integrations."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    SALES_OPS = "sales_ops", "Sales operations"
+    MANAGER = "manager", "Sales manager"
+    REP = "rep", "Sales rep"
+    FINANCE = "finance", "Finance"
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may see and change follows from ``role`` and,
+    for managers and reps, from their place in the organisation (``person``)."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REP)
+
+    @property
+    def is_planner(self) -> bool:
+        """Admins and sales ops own the organisation, metrics, imports and plans."""
+        return self.is_superuser or self.role in {Role.ADMIN, Role.SALES_OPS}
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read organisation, metrics and results"
+    INGEST = "ingest", "Push transactions and activities"
+    IMPORT = "import", "Import organisation files"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest is stored; the full token
+    is shown once, when it is created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'CRM sync'.")
+    prefix = models.CharField(max_length=12, unique=True, help_text="Visible start of the token, for recognition.")
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

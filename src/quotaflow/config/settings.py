@@ -1,0 +1,166 @@
+"""Quotaflow settings, read from the environment.
+
+Every value comes from a ``QUOTAFLOW_*`` variable (or ``DATABASE_URL``) and is checked
+on start-up: a bad value stops the process with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from quotaflow.config.env import (
+    default_sqlite_path,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_time_zone,
+    local_secret_key,
+    parse_database_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("QUOTAFLOW_DEBUG", default=False)
+
+SECRET_KEY = env_str("QUOTAFLOW_SECRET_KEY") or local_secret_key()
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "QUOTAFLOW_SECRET_KEY must be at least 50 characters with at least 5 different ones; "
+        "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
+
+ALLOWED_HOSTS = env_list("QUOTAFLOW_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("QUOTAFLOW_CSRF_TRUSTED_ORIGINS", [])
+
+_database_url = env_str("DATABASE_URL")
+if not _database_url:
+    _sqlite_file = default_sqlite_path()
+    _database_url = f"sqlite:///{_sqlite_file}"
+DEFAULT_DATABASE_IS_EMBEDDED = not env_str("DATABASE_URL")
+DATABASES = {"default": parse_database_url(_database_url)}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "quotaflow.core",
+    "quotaflow.accounts",
+    "quotaflow.org",
+    "quotaflow.metrics",
+    "quotaflow.sales",
+    "quotaflow.imports",
+    "quotaflow.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "quotaflow.config.urls"
+WSGI_APPLICATION = "quotaflow.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "quotaflow.web.context.navigation",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_time_zone("QUOTAFLOW_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("QUOTAFLOW_STATIC_ROOT", str(default_sqlite_path().parent / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploads: import files are streamed from disk, never held whole in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Security: secure by default; QUOTAFLOW_HTTPS=0 only for a plain-HTTP laptop run.
+HTTPS = env_bool("QUOTAFLOW_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("QUOTAFLOW_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("QUOTAFLOW_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("QUOTAFLOW_BEHIND_PROXY", False) else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# E-mail
+EMAIL_BACKEND = env_str("QUOTAFLOW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("QUOTAFLOW_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("QUOTAFLOW_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("QUOTAFLOW_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("QUOTAFLOW_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("QUOTAFLOW_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("QUOTAFLOW_EMAIL_FROM", "quotaflow@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks: the database backend needs no extra server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("QUOTAFLOW_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

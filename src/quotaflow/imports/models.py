@@ -1,0 +1,47 @@
+"""A record of every import: what came in, what was written, what was rejected and why."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportKind(models.TextChoices):
+    ORG = "org", "Organisation"
+    TRANSACTIONS = "transactions", "Transactions"
+    ACTIVITIES = "activities", "Activities"
+
+
+class ImportStatus(models.TextChoices):
+    SUCCEEDED = "succeeded", "Imported"
+    PARTIAL = "partial", "Imported, bad rows skipped"
+    REJECTED = "rejected", "Rejected, nothing written"
+
+
+class ImportRun(models.Model):
+    """One import of one file. ``errors`` lists ``{row, column, value, reason}``;
+    ``rejected_csv`` holds the rejected rows (with a reason column) for download."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(max_length=255)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    via = models.CharField(max_length=10, default="web", help_text="web, cli or api")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices)
+    skip_bad_rows = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    rejected_csv = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import of {self.file_name} ({self.get_status_display()})"

@@ -1,0 +1,60 @@
+"""The metrics catalogue: what is counted, from which source, and how."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+
+class MetricUnit(models.TextChoices):
+    CURRENCY = "currency", "Currency"
+    COUNT = "count", "Count"
+    PERCENT = "percent", "Percent"
+    SCORE = "score", "Score"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Source(models.TextChoices):
+    TRANSACTIONS = "transactions", "Transactions"
+    ACTIVITIES = "activities", "Activities"
+    MANUAL = "manual", "Manual entry"
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Sum"
+    COUNT = "count", "Count"
+    DISTINCT_COUNT = "distinct_count", "Distinct count"
+    AVERAGE = "average", "Average"
+
+
+class Metric(models.Model):
+    """A measurable quantity such as revenue, new logos or calls.
+
+    ``filters`` restricts the source rows, e.g. ``{"product_group": ["Software"],
+    "deal_type": ["new_business"]}``; ``value_field`` says which field is aggregated
+    (``amount`` or ``quantity`` for transactions; ``quantity`` for activities); for a
+    distinct count it names the field whose distinct values are counted (e.g. ``account``).
+    """
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Definition and scope: what counts and what does not.")
+    unit = models.CharField(max_length=20, choices=MetricUnit.choices, default=MetricUnit.CURRENCY)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.TRANSACTIONS)
+    aggregation = models.CharField(max_length=20, choices=Aggregation.choices, default=Aggregation.SUM)
+    value_field = models.CharField(max_length=40, default="amount")
+    filters = models.JSONField(default=dict, blank=True)
+    activity_type = models.CharField(max_length=60, blank=True, help_text="For activity metrics, e.g. 'call'.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

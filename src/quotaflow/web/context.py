@@ -1,0 +1,22 @@
+"""Template context shared by every page: the navigation the current user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Menu entries for the logged-in user's role (empty for anonymous visitors)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
+    if getattr(user, "is_planner", False):
+        items.append(("Imports", reverse("import-list")))
+    items.append(("API tokens", reverse("token-list")))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    return {"nav_items": items}

@@ -1,0 +1,10 @@
+"""The organisation browser."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def browser(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html")
