@@ -1,0 +1,75 @@
+"""Playwright fixtures driving Debian's Chromium against pytest-django's live server.
+
+The browser is never downloaded: it is the system's ``chromium`` (set QUOTAFLOW_CHROMIUM to
+use another binary). Without one, every browser test is skipped with a loud reason, except
+in CI (``CI=true``), where a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+def _chromium_path() -> str | None:
+    configured = os.environ.get("QUOTAFLOW_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = _chromium_path()
+    if executable is None:
+        message = (
+            "BROWSER TESTS SKIPPED: no Chromium found. Install Debian's 'chromium' package "
+            "(apt-get install chromium) or set QUOTAFLOW_CHROMIUM to a Chromium binary."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Django refuses synchronous ORM calls in a thread that runs an event loop; Playwright's
+    # sync API runs one in the test thread, so allow them there (tests only).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login_as(live_server: Any) -> Callable[[Any, str], None]:
+    """Log ``username`` in through the real login form (password: tests.conftest.PASSWORD)."""
+
+    def login(page: Any, username: str, password: str = PASSWORD) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+
+    return login
