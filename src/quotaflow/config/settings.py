@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "quotaflow.metrics",
     "quotaflow.sales",
     "quotaflow.imports",
+    "quotaflow.plans",
+    "quotaflow.performance",
     "quotaflow.web",
 ]
 
