@@ -10,6 +10,8 @@ from django.db import models
 
 
 class Role(models.TextChoices):
+    """What a user does in Quotaflow; managers and reps are further limited by the tree."""
+
     ADMIN = "admin", "Administrator"
     SALES_OPS = "sales_ops", "Sales operations"
     MANAGER = "manager", "Sales manager"
@@ -30,18 +32,25 @@ class User(AbstractUser):
 
 
 class TokenScope(models.TextChoices):
+    """What an API token may do, on top of what its user's role allows."""
+
     READ = "read", "Read organisation, metrics and results"
     INGEST = "ingest", "Push transactions and activities"
     IMPORT = "import", "Import organisation files"
+    MANAGE = "manage", "Change the organisation and metrics (planners only)"
 
 
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only a SHA-256 digest is stored; the full token
     is shown once, when it is created."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'CRM sync'.")
-    prefix = models.CharField(max_length=12, unique=True, help_text="Visible start of the token, for recognition.")
+    prefix = models.CharField(
+        max_length=12, unique=True, help_text="Visible start of the token, for recognition."
+    )
     digest = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -56,4 +65,5 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
+        """True until the token is revoked."""
         return self.revoked_at is None

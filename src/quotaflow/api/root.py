@@ -1,11 +1,22 @@
-"""The REST API at /api/v1/: one NinjaAPI with a router per resource."""
+"""The REST API at /api/v1/: one NinjaAPI with a router per resource.
+
+Every operation needs authentication (``api_auth``: a bearer token or the browser session)
+unless its router says otherwise; refusals come back as ``{"detail": …, "field": …}``.
+"""
 
 from ninja import NinjaAPI
+
+from quotaflow.api.auth import api_auth
+from quotaflow.api.errors import install_error_handlers
 
 api = NinjaAPI(
     title="Quotaflow API",
     version="1",
     description="Organisation, metrics, transactions, activities and imports. "
-    "Authenticate with 'Authorization: Bearer <token>' (create tokens under API tokens).",
+    "Authenticate with 'Authorization: Bearer <token>' (create tokens under API tokens), "
+    "or use the signed-in browser session (with the CSRF token on writes). "
+    'Errors are JSON: {"detail": message, "field": the field concerned or null}.',
     urls_namespace="api",
+    auth=api_auth,
 )
+install_error_handlers(api)

@@ -1,0 +1,69 @@
+"""Who is calling the API: a bearer token (integrations) or the browser session.
+
+``api_auth`` is the authentication list every router uses. A token authenticates as its
+user, limited further by the token's scopes (:func:`require_scope`); a session user is
+limited only by their role and place in the tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, django_auth
+
+from quotaflow.accounts.actions import authenticate_token
+from quotaflow.accounts.models import ApiToken, User
+from quotaflow.core.errors import NotAllowed
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer qf_…``: sets ``request.user`` and ``request.token``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        api_token = authenticate_token(token.strip())
+        if api_token is None:
+            return None
+        request.user = api_token.user
+        request.token = api_token  # type: ignore[attr-defined]
+        return api_token
+
+
+api_auth: list[Any] = [TokenAuth(), django_auth]
+
+
+def request_token(request: HttpRequest) -> ApiToken | None:
+    """The token the request authenticated with, or None for a session."""
+    return getattr(request, "token", None)
+
+
+def request_user(request: HttpRequest) -> User:
+    """The authenticated user (only call behind ``api_auth``)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
+
+
+def require_scope(request: HttpRequest, scope: str) -> None:
+    """Refuse a token that lacks ``scope``; session users are governed by their role alone."""
+    token = request_token(request)
+    if token is not None and scope not in token.scopes:
+        raise NotAllowed(
+            f"This API token does not have the '{scope}' scope; create a token that has it."
+        )
+
+
+def require_session(request: HttpRequest, what: str) -> None:
+    """Refuse a token-authenticated request for things only a signed-in person may do."""
+    if request_token(request) is not None:
+        raise NotAllowed(f"An API token cannot {what}; sign in to do it.")
+
+
+def require_planner(request: HttpRequest) -> User:
+    """The acting user, who must be an administrator or in sales operations."""
+    user = request_user(request)
+    if not user.is_planner:
+        raise NotAllowed("Only administrators and sales operations can make this change.")
+    return user

@@ -1,0 +1,79 @@
+"""Turning refusals into JSON a person can read: ``{"detail": …, "field": …}``.
+
+Domain errors keep their own status (400 invalid, 403 not allowed, 404 not found, 409
+conflict). Request bodies or parameters that do not fit the schema become 422 with one
+sentence per problem, naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from quotaflow.core.errors import DomainError
+
+# Pydantic locations start with where the value came from; readers only need the field.
+_LOCATION_ROOTS = {"body", "query", "path", "header", "cookie", "form", "payload", "data"}
+
+
+def field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "payload", "valid_from")`` → ``"valid_from"``; list items as ``scopes[1]``."""
+    parts = list(location)
+    while parts and str(parts[0]) in _LOCATION_ROOTS:
+        parts.pop(0)
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def readable_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One ``{field, message}`` per schema problem, in the order pydantic found them."""
+    readable = []
+    for error in errors:
+        name = field_name(error.get("loc", ()))
+        message = str(error.get("msg", "is not valid"))
+        message = message.removeprefix("Value error, ")
+        readable.append({"field": name, "message": message})
+    return readable
+
+
+def domain_error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A domain refusal with its status and the field it concerns (if any)."""
+    return api.create_response(
+        request, {"detail": error.message, "field": error.field}, status=error.status_code
+    )
+
+
+def validation_error_response(
+    api: NinjaAPI, request: HttpRequest, error: ValidationError
+) -> HttpResponse:
+    """422 with ``detail`` summarising every problem and ``errors`` listing them per field."""
+    problems = readable_errors(list(error.errors))
+    summary = "; ".join(
+        f"{item['field']}: {item['message']}" if item["field"] else item["message"]
+        for item in problems
+    )
+    first_field = problems[0]["field"] if problems else None
+    return api.create_response(
+        request,
+        {
+            "detail": summary or "The request is not valid.",
+            "field": first_field,
+            "errors": problems,
+        },
+        status=422,
+    )
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Register the handlers above on ``api``."""
+    api.add_exception_handler(
+        DomainError, lambda request, exc: domain_error_response(api, request, exc)
+    )
+    api.add_exception_handler(
+        ValidationError, lambda request, exc: validation_error_response(api, request, exc)
+    )
