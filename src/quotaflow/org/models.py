@@ -25,10 +25,14 @@ class UnitKind(models.TextChoices):
 class Unit(models.Model):
     """A node of the organisation tree (company, region, area, team …)."""
 
-    code = models.CharField(max_length=64, unique=True, help_text="Stable identifier used by imports.")
+    code = models.CharField(
+        max_length=64, unique=True, help_text="Stable identifier used by imports."
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=UnitKind.choices, default=UnitKind.TEAM)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     territory = models.CharField(max_length=200, blank=True)
     path = models.CharField(max_length=1000, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -52,18 +56,26 @@ class Unit(models.Model):
             raise ValidationError({"parent": "A unit cannot be its own parent."})
         parent = Unit.objects.only("path").get(pk=self.parent_id)
         if f"/{self.pk}/" in parent.path:
-            raise ValidationError({"parent": f"{parent} is inside {self}; moving it there would make a cycle."})
+            raise ValidationError(
+                {"parent": f"{parent} is inside {self}; moving it there would make a cycle."}
+            )
 
 
 class Person(models.Model):
     """Someone who holds quota or manages people; optionally linked to a login."""
 
-    external_id = models.CharField(max_length=64, unique=True, help_text="Employee id from HR or the CRM.")
+    external_id = models.CharField(
+        max_length=64, unique=True, help_text="Employee id from HR or the CRM."
+    )
     full_name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     title = models.CharField(max_length=120, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     hire_date = models.DateField(null=True, blank=True)
     termination_date = models.DateField(null=True, blank=True)
@@ -88,7 +100,9 @@ class Assignment(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
-    role = models.CharField(max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.MEMBER)
+    role = models.CharField(
+        max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.MEMBER
+    )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
 

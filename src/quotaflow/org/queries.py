@@ -103,7 +103,11 @@ class Scope:
             return Q()
         condition = Q(pk__in=list(self.person_ids))
         for path in self.unit_paths:
-            condition |= Q(pk__in=Assignment.objects.filter(active_on(day), unit__path__startswith=path).values("person_id"))
+            condition |= Q(
+                pk__in=Assignment.objects.filter(
+                    active_on(day), unit__path__startswith=path
+                ).values("person_id")
+            )
         return condition
 
 
@@ -118,5 +122,118 @@ def scope_for(user: User, day: dt.date) -> Scope:
     person = Person.objects.filter(user=user).first()
     if person is None:
         return Scope(everything=False)
-    paths = tuple(managed_units(person, day).values_list("path", flat=True)) if user.role == Role.MANAGER else ()
+    paths = (
+        tuple(managed_units(person, day).values_list("path", flat=True))
+        if user.role == Role.MANAGER
+        else ()
+    )
     return Scope(everything=False, unit_paths=paths, person_ids=frozenset({person.pk}))
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit as plain values (no model instance)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class PlacementRow:
+    """One assignment valid on the snapshot's date, with the person's name and id."""
+
+    id: int
+    person_id: int
+    external_id: str
+    full_name: str
+    unit_id: int
+    role: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+@dataclass(frozen=True)
+class OrgSnapshot:
+    """The organisation on ``day``: every unit (in path order) and every active assignment."""
+
+    day: dt.date
+    units: list[UnitRow]
+    placements: list[PlacementRow]
+
+    def children(self) -> dict[int | None, list[UnitRow]]:
+        """Units grouped by parent id (roots under None), each list in path order."""
+        grouped: dict[int | None, list[UnitRow]] = {}
+        for unit in self.units:
+            grouped.setdefault(unit.parent_id, []).append(unit)
+        return grouped
+
+    def placements_by_unit(self) -> dict[int, list[PlacementRow]]:
+        """Active assignments grouped by unit id, managers first, then by name."""
+        grouped: dict[int, list[PlacementRow]] = {}
+        for placement in sorted(
+            self.placements, key=lambda row: (row.role != AssignmentRole.MANAGER, row.full_name)
+        ):
+            grouped.setdefault(placement.unit_id, []).append(placement)
+        return grouped
+
+
+def org_as_of(day: dt.date, *, root: Unit | None = None) -> OrgSnapshot:
+    """Flat lists of the units (under ``root``, if given) and the assignments active on
+    ``day`` (two queries, whatever the size of the organisation)."""
+    units = Unit.objects.all() if root is None else subtree_units(root)
+    unit_rows = [
+        UnitRow(*values)
+        for values in units.order_by("path").values_list(
+            "id", "code", "name", "kind", "parent_id", "path", "depth"
+        )
+    ]
+    assignments = Assignment.objects.filter(active_on(day))
+    if root is not None:
+        assignments = assignments.filter(unit__path__startswith=root.path)
+    placement_rows = [
+        PlacementRow(*values)
+        for values in assignments.order_by("unit_id", "person__full_name").values_list(
+            "id",
+            "person_id",
+            "person__external_id",
+            "person__full_name",
+            "unit_id",
+            "role",
+            "valid_from",
+            "valid_to",
+        )
+    ]
+    return OrgSnapshot(day=day, units=unit_rows, placements=placement_rows)
+
+
+def descendant_counts(
+    day: dt.date, *, root: Unit | None = None, role: str | None = None
+) -> dict[int, int]:
+    """Distinct people placed (optionally with ``role``) in each unit's subtree on ``day``,
+    keyed by unit id; units without anybody are left out.
+
+    One query loads the active (unit path, person) pairs; the roll-up to every ancestor
+    happens in memory, so a player-coach placed twice in one subtree counts once.
+    """
+    rows = Assignment.objects.filter(active_on(day))
+    if root is not None:
+        rows = rows.filter(unit__path__startswith=root.path)
+    if role is not None:
+        rows = rows.filter(role=role)
+    people_by_unit: dict[int, set[int]] = {}
+    for path, person_id in (
+        rows.values_list("unit__path", "person_id").distinct().iterator(chunk_size=5000)
+    ):
+        for unit_id in path.strip("/").split("/"):
+            people_by_unit.setdefault(int(unit_id), set()).add(person_id)
+    counts = {unit_id: len(people) for unit_id, people in people_by_unit.items()}
+    if root is not None:
+        # Ancestors of the root also appear in the paths; they are outside the question.
+        outside = set(root.ancestor_ids())
+        counts = {unit_id: count for unit_id, count in counts.items() if unit_id not in outside}
+    return counts

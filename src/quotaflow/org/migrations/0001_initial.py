@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,71 +14,162 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(help_text='Employee id from HR or the CRM.', max_length=64, unique=True)),
-                ('full_name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('hire_date', models.DateField(blank=True, null=True)),
-                ('termination_date', models.DateField(blank=True, null=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        help_text="Employee id from HR or the CRM.", max_length=64, unique=True
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("title", models.CharField(blank=True, max_length=120)),
+                ("hire_date", models.DateField(blank=True, null=True)),
+                ("termination_date", models.DateField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'ordering': ['full_name'],
+                "verbose_name_plural": "people",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Stable identifier used by imports.', max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('company', 'Company'), ('region', 'Region'), ('area', 'Area'), ('team', 'Team'), ('other', 'Other')], default='team', max_length=20)),
-                ('territory', models.CharField(blank=True, max_length=200)),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=1000)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Stable identifier used by imports.", max_length=64, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("company", "Company"),
+                            ("region", "Region"),
+                            ("area", "Area"),
+                            ("team", "Team"),
+                            ("other", "Other"),
+                        ],
+                        default="team",
+                        max_length=20,
+                    ),
+                ),
+                ("territory", models.CharField(blank=True, max_length=200)),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=1000),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('manager', 'Manager'), ('member', 'Member')], default='member', max_length=10)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='org.person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("manager", "Manager"), ("member", "Member")],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['person', 'valid_from'],
+                "ordering": ["person", "valid_from"],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['full_name'], name='org_person_full_na_00889a_idx'),
+            model_name="person",
+            index=models.Index(fields=["full_name"], name="org_person_full_na_00889a_idx"),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['parent', 'name'], name='org_unit_parent__0e9d2a_idx'),
+            model_name="unit",
+            index=models.Index(fields=["parent", "name"], name="org_unit_parent__0e9d2a_idx"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['unit', 'valid_from'], name='org_assignm_unit_id_c5e4b3_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["unit", "valid_from"], name="org_assignm_unit_id_c5e4b3_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['person', 'valid_from'], name='org_assignm_person__6780be_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["person", "valid_from"], name="org_assignm_person__6780be_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='assignment_ends_after_it_starts'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="assignment_ends_after_it_starts",
+            ),
         ),
     ]

@@ -1,0 +1,468 @@
+"""The only code that writes the organisation: units, people and their assignments.
+
+Every function is atomic and leaves an audit event with the old and new values. A unit's
+``path`` lists the ids from the root down to itself (``/1/4/17/``) and ``depth`` counts its
+ancestors; :func:`move_unit` rewrites both for a whole subtree in one UPDATE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Concat, Substr
+
+from quotaflow.accounts.models import User
+from quotaflow.core.audit import diff, record
+from quotaflow.core.errors import InvalidInput
+from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
+from quotaflow.org.queries import active_on
+
+UNIT_FIELDS = ("code", "name", "kind", "territory")
+PERSON_FIELDS = ("external_id", "full_name", "email", "title", "hire_date", "termination_date")
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _period(start: dt.date, end: dt.date | None) -> str:
+    return f"{start.isoformat()} to {end.isoformat() if end else 'open-ended'}"
+
+
+# Units ----------------------------------------------------------------------------------
+
+
+def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+    cleaned = dict(values)
+    if "code" in cleaned:
+        code = str(cleaned["code"] or "").strip()
+        if not code:
+            raise InvalidInput("Give the unit a code (the identifier imports use).", field="code")
+        if len(code) > 64:
+            raise InvalidInput("The unit code is too long (at most 64 characters).", field="code")
+        clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
+        if clash is not None:
+            raise InvalidInput(f"The code {code!r} is already used by unit {clash}.", field="code")
+        cleaned["code"] = code
+    if "name" in cleaned:
+        name = str(cleaned["name"] or "").strip()
+        if not name:
+            raise InvalidInput("Give the unit a name.", field="name")
+        cleaned["name"] = name[:200]
+    if "kind" in cleaned and cleaned["kind"] not in UnitKind.values:
+        raise InvalidInput(
+            f"Unknown unit kind {cleaned['kind']!r}; choose from {', '.join(UnitKind.values)}.",
+            field="kind",
+        )
+    if "territory" in cleaned:
+        cleaned["territory"] = str(cleaned["territory"] or "").strip()[:200]
+    return cleaned
+
+
+@transaction.atomic
+def create_unit(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    territory: str = "",
+    acting_user: User | None,
+) -> Unit:
+    """Add a unit under ``parent`` (None for a root) with its path and depth set."""
+    values = _clean_unit_fields({"code": code, "name": name, "kind": kind, "territory": territory})
+    if parent is not None:
+        parent = Unit.objects.select_for_update().get(pk=parent.pk)
+    unit = Unit.objects.create(parent=parent, **values)
+    unit.path = (parent.path if parent else "/") + f"{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save(update_fields=["path", "depth"])
+    record(
+        actor=acting_user,
+        action="org.unit.created",
+        obj=unit,
+        changes={**diff({}, values), "parent": [None, parent.code if parent else None]},
+    )
+    return unit
+
+
+@transaction.atomic
+def update_unit(unit: Unit, *, acting_user: User | None, reason: str = "", **changes: Any) -> Unit:
+    """Change any of ``code``, ``name``, ``kind``, ``territory`` and ``parent`` (a move).
+
+    Only the fields passed are changed; a ``parent`` different from the current one moves
+    the unit with its whole subtree (see :func:`move_unit`).
+    """
+    unknown = sorted(set(changes) - {*UNIT_FIELDS, "parent"})
+    if unknown:
+        raise InvalidInput(f"A unit has no field {', '.join(unknown)}.", field=unknown[0])
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    new_parent = changes.pop("parent", unit.parent)
+    values = _clean_unit_fields(changes, exclude_pk=unit.pk)
+    old = _snapshot(unit, UNIT_FIELDS)
+    for name, value in values.items():
+        setattr(unit, name, value)
+    changed = diff(old, _snapshot(unit, UNIT_FIELDS))
+    if changed:
+        unit.save(update_fields=list(changed))
+        record(
+            actor=acting_user, action="org.unit.updated", obj=unit, changes=changed, reason=reason
+        )
+    new_parent_id = new_parent.pk if new_parent is not None else None
+    if new_parent_id != unit.parent_id:
+        unit = move_unit(unit, new_parent=new_parent, acting_user=acting_user, reason=reason)
+    return unit
+
+
+@transaction.atomic
+def move_unit(
+    unit: Unit, *, new_parent: Unit | None, acting_user: User | None, reason: str = ""
+) -> Unit:
+    """Put ``unit`` (and everything below it) under ``new_parent`` (None: make it a root).
+
+    Refuses a move into the unit's own subtree. Every path and depth in the subtree is
+    rewritten by a single UPDATE that swaps the old path prefix for the new one.
+    """
+    unit = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    old_parent = unit.parent
+    if new_parent is not None:
+        new_parent = Unit.objects.select_for_update().get(pk=new_parent.pk)
+        if new_parent.pk == unit.pk:
+            raise InvalidInput(f"{unit} cannot be its own parent.", field="parent")
+        if new_parent.path.startswith(unit.path):
+            raise InvalidInput(
+                f"Cannot move {unit} under {new_parent}: {new_parent} is inside {unit}'s subtree, "
+                "so the move would make a cycle.",
+                field="parent",
+            )
+    if (new_parent.pk if new_parent else None) == unit.parent_id:
+        return unit
+    old_prefix = unit.path
+    new_prefix = (new_parent.path if new_parent else "/") + f"{unit.pk}/"
+    depth_change = (new_parent.depth + 1 if new_parent else 0) - unit.depth
+    Unit.objects.filter(path__startswith=old_prefix).update(
+        path=Concat(
+            Value(new_prefix), Substr("path", len(old_prefix) + 1), output_field=CharField()
+        ),
+        depth=F("depth") + depth_change,
+    )
+    Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    unit.refresh_from_db()
+    record(
+        actor=acting_user,
+        action="org.unit.moved",
+        obj=unit,
+        changes={
+            "parent": [
+                old_parent.code if old_parent else None,
+                new_parent.code if new_parent else None,
+            ],
+            "path": [old_prefix, new_prefix],
+        },
+        reason=reason,
+    )
+    return unit
+
+
+# People ---------------------------------------------------------------------------------
+
+
+def _clean_person_fields(
+    values: dict[str, Any], *, exclude_pk: int | None = None
+) -> dict[str, Any]:
+    cleaned = dict(values)
+    if "external_id" in cleaned:
+        external_id = str(cleaned["external_id"] or "").strip()
+        if not external_id:
+            raise InvalidInput("Give the person an employee id.", field="external_id")
+        if len(external_id) > 64:
+            raise InvalidInput(
+                "The employee id is too long (at most 64 characters).", field="external_id"
+            )
+        clash = Person.objects.filter(external_id=external_id).exclude(pk=exclude_pk).first()
+        if clash is not None:
+            raise InvalidInput(
+                f"The employee id {external_id!r} already belongs to {clash}.", field="external_id"
+            )
+        cleaned["external_id"] = external_id
+    if "full_name" in cleaned:
+        full_name = str(cleaned["full_name"] or "").strip()
+        if not full_name:
+            raise InvalidInput("Give the person's full name.", field="full_name")
+        cleaned["full_name"] = full_name[:200]
+    if "email" in cleaned:
+        email = str(cleaned["email"] or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise InvalidInput(f"{email!r} is not an e-mail address.", field="email") from None
+        cleaned["email"] = email
+    if "title" in cleaned:
+        cleaned["title"] = str(cleaned["title"] or "").strip()[:120]
+    return cleaned
+
+
+def _check_employment(person: Person) -> None:
+    if person.hire_date and person.termination_date and person.termination_date < person.hire_date:
+        raise InvalidInput(
+            f"The termination date {person.termination_date} is before the hire date {person.hire_date}.",
+            field="termination_date",
+        )
+
+
+@transaction.atomic
+def create_person(
+    *,
+    external_id: str,
+    full_name: str,
+    email: str = "",
+    title: str = "",
+    hire_date: dt.date | None = None,
+    termination_date: dt.date | None = None,
+    acting_user: User | None,
+) -> Person:
+    """Add a person (not yet placed in any unit; see :func:`assign_person`)."""
+    values = _clean_person_fields(
+        {"external_id": external_id, "full_name": full_name, "email": email, "title": title}
+    )
+    person = Person(hire_date=hire_date, termination_date=termination_date, **values)
+    _check_employment(person)
+    person.save()
+    record(
+        actor=acting_user,
+        action="org.person.created",
+        obj=person,
+        changes=diff({}, _snapshot(person, PERSON_FIELDS)),
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    person: Person, *, acting_user: User | None, reason: str = "", **changes: Any
+) -> Person:
+    """Change any of the person's fields in ``PERSON_FIELDS``; only those passed change."""
+    unknown = sorted(set(changes) - set(PERSON_FIELDS))
+    if unknown:
+        raise InvalidInput(f"A person has no field {', '.join(unknown)}.", field=unknown[0])
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    values = _clean_person_fields(changes, exclude_pk=person.pk)
+    old = _snapshot(person, PERSON_FIELDS)
+    for name, value in values.items():
+        setattr(person, name, value)
+    _check_employment(person)
+    changed = diff(old, _snapshot(person, PERSON_FIELDS))
+    if changed:
+        person.save(update_fields=list(changed))
+        record(
+            actor=acting_user,
+            action="org.person.updated",
+            obj=person,
+            changes=changed,
+            reason=reason,
+        )
+    return person
+
+
+@transaction.atomic
+def link_user(
+    person: Person, user: User | None, *, acting_user: User | None, reason: str = ""
+) -> Person:
+    """Give ``person`` the login ``user`` (None removes the link)."""
+    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    if user is not None:
+        holder = Person.objects.filter(user=user).exclude(pk=person.pk).first()
+        if holder is not None:
+            raise InvalidInput(
+                f"The login {user.username} already belongs to {holder}.", field="user"
+            )
+    old_username = person.user.username if person.user else None
+    new_username = user.username if user else None
+    if old_username == new_username:
+        return person
+    person.user = user
+    person.save(update_fields=["user"])
+    record(
+        actor=acting_user,
+        action="org.person.user_linked",
+        obj=person,
+        changes={"user": [old_username, new_username]},
+        reason=reason,
+    )
+    return person
+
+
+# Assignments ----------------------------------------------------------------------------
+
+
+def _overlapping(
+    person: Person, start: dt.date, end: dt.date | None, *, role: str, unit: Unit | None = None
+) -> Assignment | None:
+    """The earliest assignment of ``person`` with ``role`` (in ``unit``, if given) that shares
+    at least one day with [start, end]."""
+    rows = Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start), person=person, role=role
+    )
+    if end is not None:
+        rows = rows.filter(valid_from__lte=end)
+    if unit is not None:
+        rows = rows.filter(unit=unit)
+    return rows.select_related("unit").order_by("valid_from").first()
+
+
+def _check_dates(valid_from: dt.date, valid_to: dt.date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidInput(
+            f"The assignment ends ({valid_to}) before it starts ({valid_from}).", field="valid_to"
+        )
+
+
+@transaction.atomic
+def assign_person(
+    person: Person,
+    unit: Unit,
+    *,
+    role: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    acting_user: User | None,
+    reason: str = "",
+) -> Assignment:
+    """Place ``person`` in ``unit`` as manager or member from ``valid_from`` to ``valid_to``.
+
+    A person is a member of one unit at a time, so an overlapping member assignment is
+    refused; so is managing the same unit twice over the same days.
+    """
+    if role not in AssignmentRole.values:
+        raise InvalidInput(
+            f"Unknown role {role!r}; choose from {', '.join(AssignmentRole.values)}.", field="role"
+        )
+    _check_dates(valid_from, valid_to)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    # Members belong to one unit at a time; a manager may run several units, each once.
+    existing = _overlapping(
+        person,
+        valid_from,
+        valid_to,
+        role=role,
+        unit=unit if role == AssignmentRole.MANAGER else None,
+    )
+    if existing is not None:
+        verb = "a member of" if role == AssignmentRole.MEMBER else "already managing"
+        raise InvalidInput(
+            f"{person} is {verb} {existing.unit} from {_period(existing.valid_from, existing.valid_to)}, "
+            f"which overlaps {_period(valid_from, valid_to)}. End or change that assignment first "
+            "(or transfer the person).",
+            field="valid_from",
+        )
+    assignment = Assignment.objects.create(
+        person=person, unit=unit, role=role, valid_from=valid_from, valid_to=valid_to
+    )
+    record(
+        actor=acting_user,
+        action="org.assignment.created",
+        obj=assignment,
+        changes={
+            "person": [None, person.external_id],
+            "unit": [None, unit.code],
+            "role": [None, role],
+            "valid_from": [None, valid_from],
+            "valid_to": [None, valid_to],
+        },
+        reason=reason,
+    )
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(
+    assignment: Assignment, *, valid_to: dt.date, acting_user: User | None, reason: str = ""
+) -> Assignment:
+    """End ``assignment`` on ``valid_to`` (inclusive); it can be shortened, never lengthened."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("person", "unit")
+        .get(pk=assignment.pk)
+    )
+    _check_dates(assignment.valid_from, valid_to)
+    if assignment.valid_to is not None and valid_to > assignment.valid_to:
+        raise InvalidInput(
+            f"{assignment} already ends on {assignment.valid_to}; it cannot be extended to {valid_to}. "
+            "Create a new assignment instead.",
+            field="valid_to",
+        )
+    if assignment.valid_to == valid_to:
+        return assignment
+    old_end = assignment.valid_to
+    assignment.valid_to = valid_to
+    assignment.save(update_fields=["valid_to"])
+    record(
+        actor=acting_user,
+        action="org.assignment.ended",
+        obj=assignment,
+        changes={"valid_to": [old_end, valid_to]},
+        reason=reason,
+    )
+    return assignment
+
+
+@transaction.atomic
+def transfer_person(
+    person: Person, *, to_unit: Unit, on: dt.date, acting_user: User | None, reason: str = ""
+) -> Assignment:
+    """Move ``person`` as a member to ``to_unit`` from ``on``.
+
+    The member assignment valid on ``on`` ends the day before, and the new one starts on
+    ``on`` (keeping the old end date, if there was one). History before ``on`` is untouched,
+    so credits and goals before the transfer still roll up to the old unit.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    current = (
+        Assignment.objects.filter(active_on(on), person=person, role=AssignmentRole.MEMBER)
+        .select_related("unit")
+        .first()
+    )
+    if current is None:
+        raise InvalidInput(
+            f"{person} is not a member of any unit on {on}; assign them to {to_unit} instead of transferring.",
+            field="on",
+        )
+    if current.unit_id == to_unit.pk:
+        raise InvalidInput(f"{person} is already a member of {to_unit} on {on}.", field="to_unit")
+    if current.valid_from >= on:
+        raise InvalidInput(
+            f"{person} only joined {current.unit} on {current.valid_from}; a transfer must start after that. "
+            "Change that assignment instead.",
+            field="on",
+        )
+    later = (
+        Assignment.objects.filter(person=person, role=AssignmentRole.MEMBER, valid_from__gt=on)
+        .select_related("unit")
+        .first()
+    )
+    if later is not None:
+        raise InvalidInput(
+            f"{person} already has a later membership of {later.unit} from {later.valid_from}; "
+            "remove or change it before transferring.",
+            field="on",
+        )
+    old_end = current.valid_to
+    end_assignment(current, valid_to=on - ONE_DAY, acting_user=acting_user, reason=reason)
+    new = Assignment.objects.create(
+        person=person, unit=to_unit, role=AssignmentRole.MEMBER, valid_from=on, valid_to=old_end
+    )
+    record(
+        actor=acting_user,
+        action="org.person.transferred",
+        obj=new,
+        changes={"unit": [current.unit.code, to_unit.code], "effective_from": [None, on]},
+        reason=reason,
+    )
+    return new
