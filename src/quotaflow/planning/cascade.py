@@ -1,0 +1,457 @@
+"""Multi-level top-down cascade over a whole tree, vectorised level by level.
+
+For each level, every parent's amount is multiplied by the level's over-assignment (exact,
+in integers), shared among its children by the level's method, pushed into the children's
+locks, floors and caps by water-filling, and rounded by largest remainder at the level's
+granularity. The work per level is a handful of array operations over all the level's
+children at once; there is no Python loop per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from quotaflow.planning._segments import BoolArray, FloatArray, IndexArray, IntArray, group_sum_int
+from quotaflow.planning.allocation import (
+    FALLBACKS,
+    Blend,
+    Capacity,
+    Equal,
+    GrowthOnBaseline,
+    HistoricalShare,
+    Level,
+    Method,
+    NodeData,
+    Potential,
+)
+from quotaflow.planning.constraints import (
+    BASIS_POINTS,
+    BOUND_SOURCES,
+    SOURCE_IMPLIED,
+    Bounds,
+    ResolvedBounds,
+    check_group_feasibility,
+    resolve_bounds,
+    water_fill_detailed,
+)
+from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.explain import BoundInfo, Derivation
+from quotaflow.planning.rounding import UNBOUNDED, round_within_groups
+from quotaflow.planning.tree import Tree
+
+#: Names of the codes stored per node in ``CascadeResult.binding``.
+BINDINGS: tuple[str, ...] = ("none", "lock", "floor", "cap")
+BIND_NONE, BIND_LOCK, BIND_FLOOR, BIND_CAP = range(4)
+#: Extra fallback code: the free siblings had zero weight, so the remainder was spread equally.
+FALLBACK_NAMES: tuple[str, ...] = (*FALLBACKS, "equal_spread_of_remainder")
+FALLBACK_EQUAL_REMAINDER = len(FALLBACKS)
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    """How the parents of one level split their amounts among their children.
+
+    Attributes:
+        method: the allocation method (``Equal()``, ``HistoricalShare(...)``, ``Blend(...)``…).
+        over_assignment: fraction added on top of each parent's amount before splitting
+            (``0.1``: children sum to parent × 1.10), resolved to whole basis points; the
+            product is rounded half up to the minor unit.
+        granularity: rounding step of the children's amounts, in minor units.
+    """
+
+    method: Method = field(default_factory=Equal)
+    over_assignment: float = 0.0
+    granularity: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.granularity, int | np.integer) or self.granularity < 1:
+            raise InvalidInput(f"granularity must be a positive integer, got {self.granularity}")
+        if not np.isfinite(self.over_assignment) or self.over_assignment <= -1:
+            raise InvalidInput(f"over_assignment must be above -100 %, got {self.over_assignment}")
+
+    @property
+    def over_assignment_bp(self) -> int:
+        """Over-assignment in whole basis points."""
+        return int(round(self.over_assignment * BASIS_POINTS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data."""
+        return {
+            "method": self.method.to_dict(),
+            "over_assignment": self.over_assignment_bp / BASIS_POINTS,
+            "granularity": int(self.granularity),
+        }
+
+
+def over_assigned(amounts: IntArray, basis_points: int) -> IntArray:
+    """``amounts × (1 + bp/10 000)`` rounded half up to the minor unit, exactly (shape kept)."""
+    if basis_points == 0:
+        return amounts.copy()
+    biggest = int(np.abs(amounts).max(initial=0))
+    if biggest * abs(basis_points) >= 2**62:
+        raise InvalidInput("amounts too large for exact over-assignment in int64")
+    return amounts + (amounts * basis_points + BASIS_POINTS // 2) // BASIS_POINTS
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeColumns:
+    """Per-node derivation columns in canonical order (shape ``(n,)`` each)."""
+
+    share: FloatArray
+    unconstrained: FloatArray
+    after_bounds: FloatArray
+    binding: np.ndarray[Any, np.dtype[np.int8]]
+    fallback: np.ndarray[Any, np.dtype[np.int8]]
+    amount_split: IntArray
+    components: dict[int, tuple[FloatArray, ...]]
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeResult:
+    """Targets of every node and how they were derived.
+
+    Attributes:
+        tree: the tree.
+        targets: shape ``(n,)`` int64 targets in minor units, in the caller's node order.
+        rules: the rule used below each level (``rules[l]`` splits level ``l`` parents).
+        data, bounds, columns: inputs and derivation columns in canonical order.
+    """
+
+    tree: Tree
+    targets: IntArray
+    rules: tuple[LevelRule, ...]
+    data: NodeData
+    bounds: ResolvedBounds
+    columns: CascadeColumns
+
+    def target_of(self, node_id: int) -> int:
+        """The target of one node, in minor units."""
+        return int(self.targets[self.tree.position_of([node_id])[0]])
+
+    def children_total_exact(self) -> bool:
+        """True when every parent's children sum to its amount × (1 + over-assignment)."""
+        tree = self.tree
+        canon = self.targets[tree.order]
+        for lvl in range(1, tree.depth):
+            group, _ = tree.children_groups(lvl)
+            parents = canon[tree.level_slice(lvl - 1)]
+            sums = np.zeros(parents.size, dtype=np.int64)
+            np.add.at(sums, group, canon[tree.level_slice(lvl)])
+            has_kids = np.bincount(group, minlength=parents.size) > 0
+            expected = over_assigned(parents, self.rules[lvl - 1].over_assignment_bp)
+            if not np.array_equal(sums[has_kids], expected[has_kids]):
+                return False
+        return True
+
+    def derivation(self, node_id: int) -> Derivation:
+        """The ``Derivation`` of one node."""
+        return _derive(self, node_id)
+
+    def explain(self, node_id: int) -> dict[str, Any]:
+        """Plain-data answer to "why is my number X?" for one node."""
+        return self.derivation(node_id).to_dict()
+
+
+def cascade(
+    tree: Tree,
+    root_targets: int | Mapping[int, int],
+    rules: LevelRule | Sequence[LevelRule],
+    *,
+    data: NodeData | None = None,
+    bounds: Bounds | None = None,
+) -> CascadeResult:
+    """Cascade root targets down the whole tree.
+
+    Args:
+        tree: the organisation tree.
+        root_targets: the root's target (minor units) or ``{root_id: target}`` for a forest.
+            Roots take these amounts as given; bounds on roots are not applied.
+        rules: one ``LevelRule`` for every level, or a sequence where ``rules[l]`` splits the
+            nodes of level ``l`` among their children (length at least ``tree.depth - 1``).
+        data: per-node inputs for the methods, aligned with ``tree.node_ids``.
+        bounds: locks, floors and caps, aligned with ``tree.node_ids``.
+
+    Returns:
+        A ``CascadeResult`` whose targets (shape ``(n,)`` int64) add up exactly at every
+        level: each parent's children sum to its target × (1 + that level's over-assignment).
+
+    Raises:
+        InvalidInput: malformed inputs, missing data for a method, missing rules or roots.
+        InfeasibleConstraints: a parent whose children's bounds cannot add up to its amount.
+    """
+    level_rules = _rules_per_level(rules, tree.depth)
+    node_data = data or NodeData()
+    node_data.validate(tree.size)
+    canon_data = node_data.reordered(tree.order)
+    resolved = resolve_bounds(bounds, tree.node_ids)
+    canon_bounds = implied_bounds(tree, _reorder_bounds(resolved, tree), level_rules)
+    ids = tree.canonical_ids
+    n = tree.size
+
+    amount = np.zeros(n, dtype=np.int64)
+    amount[tree.level_slice(0)] = _root_amounts(tree, root_targets)
+    columns = CascadeColumns(
+        share=np.full(n, np.nan),
+        unconstrained=np.full(n, np.nan),
+        after_bounds=np.full(n, np.nan),
+        binding=np.zeros(n, dtype=np.int8),
+        fallback=np.zeros(n, dtype=np.int8),
+        amount_split=np.zeros(n, dtype=np.int64),
+        components={},
+    )
+    for lvl in range(1, tree.depth):
+        _allocate_level(
+            tree, lvl, level_rules[lvl - 1], canon_data, canon_bounds, ids, amount, columns
+        )
+
+    targets = np.empty(n, dtype=np.int64)
+    targets[tree.order] = amount
+    return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
+
+
+def _allocate_level(
+    tree: Tree,
+    lvl: int,
+    rule: LevelRule,
+    data: NodeData,
+    bounds: ResolvedBounds,
+    ids: IntArray,
+    amount: IntArray,
+    columns: CascadeColumns,
+) -> None:
+    """Split every parent of level ``lvl - 1`` among its children, writing into ``amount``."""
+    group, _ = tree.children_groups(lvl)
+    kids = tree.level_slice(lvl)
+    parents = tree.level_slice(lvl - 1)
+    level = Level(kids=kids, group=group, n_groups=parents.stop - parents.start, ids=ids[kids])
+    totals = over_assigned(amount[parents], rule.over_assignment_bp)
+    lower, upper = bounds.lower[kids], bounds.upper[kids]
+
+    shares = rule.method.shares(data, level)
+    check_group_feasibility(totals, group, lower, upper, level.ids, parent_ids=ids[parents])
+    filled = water_fill_detailed(shares.share, group, totals, lower, upper)
+    amount[kids] = round_within_groups(
+        filled.amounts, group, totals, granularity=int(rule.granularity), lower=lower, upper=upper
+    )
+
+    columns.share[kids] = shares.share
+    columns.unconstrained[kids] = totals[group] * shares.share
+    columns.after_bounds[kids] = filled.amounts
+    columns.amount_split[parents] = totals
+    binding = np.select(
+        [bounds.locked[kids], filled.at_upper, filled.at_lower],
+        [BIND_LOCK, BIND_CAP, BIND_FLOOR],
+        BIND_NONE,
+    )
+    columns.binding[kids] = binding
+    spread = filled.equal_fallback[group] & (binding == BIND_NONE)
+    columns.fallback[kids] = np.where(spread, FALLBACK_EQUAL_REMAINDER, shares.fallback)
+    if shares.components:
+        columns.components[lvl] = shares.components
+
+
+def implied_bounds(
+    tree: Tree, bounds: ResolvedBounds, rules: Sequence[LevelRule]
+) -> ResolvedBounds:
+    """Tighten every parent's bounds to what its children's bounds can add up to.
+
+    A parent can receive no more than its children's caps allow (divided by the level's
+    over-assignment) and no less than their floors and locks need, so a cascade never hands a
+    parent an amount its subtree cannot absorb. Works bottom-up over canonical arrays,
+    one vectorised pass per level. Locks are not tightened (a conflict is reported later).
+
+    Args:
+        tree: the tree.
+        bounds: canonical-order bounds (shape ``(n,)`` each).
+        rules: the level rules (for over-assignment).
+    """
+    lower, upper = bounds.lower.copy(), bounds.upper.copy()
+    lower_source, upper_source = bounds.lower_source.copy(), bounds.upper_source.copy()
+    for lvl in range(tree.depth - 1, 0, -1):
+        group, _ = tree.children_groups(lvl)
+        kids, parents = tree.level_slice(lvl), tree.level_slice(lvl - 1)
+        n_groups = parents.stop - parents.start
+        bp = rules[lvl - 1].over_assignment_bp
+        has_kids = np.bincount(group, minlength=n_groups) > 0
+        free = has_kids & ~bounds.locked[parents]
+        floor_sum, floor_open = _bounded_sum(lower[kids], -UNBOUNDED, group, n_groups)
+        cap_sum, cap_open = _bounded_sum(upper[kids], UNBOUNDED, group, n_groups)
+        implied_floor = _smallest_reaching(floor_sum, bp)
+        implied_cap = _largest_within(cap_sum, bp)
+        raise_floor = free & ~floor_open & (implied_floor > lower[parents])
+        lower_cap = free & ~cap_open & (implied_cap < upper[parents])
+        lower[parents] = np.where(raise_floor, implied_floor, lower[parents])
+        upper[parents] = np.where(lower_cap, implied_cap, upper[parents])
+        lower_source[parents] = np.where(raise_floor, SOURCE_IMPLIED, lower_source[parents])
+        upper_source[parents] = np.where(lower_cap, SOURCE_IMPLIED, upper_source[parents])
+    return ResolvedBounds(lower, upper, lower_source, upper_source, bounds.locked)
+
+
+def _bounded_sum(
+    values: IntArray, sentinel: np.int64, group: IndexArray, n_groups: int
+) -> tuple[IntArray, BoolArray]:
+    """Per-group sum of bounds, and whether some member is unbounded (sum then meaningless)."""
+    open_ = values == sentinel
+    sums = group_sum_int(np.where(open_, 0, values), group, n_groups)
+    return sums, np.bincount(group, weights=open_, minlength=n_groups) > 0
+
+
+def _smallest_reaching(children_floor: IntArray, bp: int) -> IntArray:
+    """Smallest parent amount A with ``over_assigned(A) >= children_floor`` (exact)."""
+    guess = -((-children_floor * BASIS_POINTS) // (BASIS_POINTS + bp)) if bp else children_floor
+    guess = guess - 1
+    for _ in range(3):
+        guess = np.where(over_assigned(guess, bp) < children_floor, guess + 1, guess)
+    return guess
+
+
+def _largest_within(children_cap: IntArray, bp: int) -> IntArray:
+    """Largest parent amount A with ``over_assigned(A) <= children_cap`` (exact)."""
+    guess = (children_cap * BASIS_POINTS) // (BASIS_POINTS + bp) if bp else children_cap
+    guess = guess + 1
+    for _ in range(3):
+        guess = np.where(over_assigned(guess, bp) > children_cap, guess - 1, guess)
+    return guess
+
+
+def _rules_per_level(rules: LevelRule | Sequence[LevelRule], depth: int) -> tuple[LevelRule, ...]:
+    if isinstance(rules, LevelRule):
+        return (rules,) * max(depth - 1, 0)
+    as_tuple = tuple(rules)
+    if len(as_tuple) < depth - 1:
+        raise InvalidInput(
+            f"the tree has {depth} levels and needs {depth - 1} level rules, got {len(as_tuple)}"
+        )
+    return as_tuple[: max(depth - 1, 0)]
+
+
+def _root_amounts(tree: Tree, root_targets: int | Mapping[int, int]) -> IntArray:
+    roots = tree.canonical_ids[tree.level_slice(0)]
+    if isinstance(root_targets, Mapping):
+        missing = [int(r) for r in roots if int(r) not in root_targets]
+        if missing:
+            raise InvalidInput(f"no target given for roots {missing[:10]}")
+        return np.array([int(root_targets[int(r)]) for r in roots], dtype=np.int64)
+    if roots.size != 1:
+        raise InvalidInput(f"the tree has {roots.size} roots; give root_targets as a mapping")
+    return np.array([int(root_targets)], dtype=np.int64)
+
+
+def _reorder_bounds(resolved: ResolvedBounds, tree: Tree) -> ResolvedBounds:
+    o = tree.order
+    return ResolvedBounds(
+        resolved.lower[o],
+        resolved.upper[o],
+        resolved.lower_source[o],
+        resolved.upper_source[o],
+        resolved.locked[o],
+    )
+
+
+def _derive(result: CascadeResult, node_id: int) -> Derivation:
+    tree = result.tree
+    index = int(tree.position_of([node_id])[0])
+    pos = int(np.flatnonzero(tree.order == index)[0])
+    lvl = int(tree.level[index])
+    target = int(result.targets[index])
+    if lvl == 0:
+        return Derivation(
+            node_id=node_id,
+            level=0,
+            parent_id=None,
+            target=target,
+            rule="given",
+            summary=f"{target} is the target given for the root.",
+        )
+    cols = result.columns
+    rule = result.rules[lvl - 1]
+    parent_pos = int(tree.canonical_parent[pos])
+    parent_id = int(tree.canonical_ids[parent_pos])
+    binding = BINDINGS[int(cols.binding[pos])]
+    bound = _bound_info(result.bounds, pos, binding)
+    share = float(cols.share[pos])
+    after = float(cols.after_bounds[pos])
+    fallback = FALLBACK_NAMES[int(cols.fallback[pos])]
+    split = int(cols.amount_split[parent_pos])
+    set_by = rule.method.name if binding == "none" else binding
+    parent_target = int(result.targets[tree.order[parent_pos]])
+    summary = (
+        f"Parent {parent_id} has {parent_target}; with {rule.over_assignment_bp / 100:g}%"
+        f" over-assignment its children share {split}. {rule.method.name} gives this node"
+        f" {share:.4%} = {float(cols.unconstrained[pos]):.2f}"
+        + ("" if fallback == "none" else f" (fallback: {fallback.replace('_', ' ')})")
+        + ("" if binding == "none" else f"; its {binding} holds it at {after:.2f}")
+        + f"; rounded in steps of {rule.granularity} to {target}."
+    )
+    return Derivation(
+        node_id=node_id,
+        level=lvl,
+        parent_id=parent_id,
+        target=target,
+        rule=set_by,
+        method=rule.method.to_dict(),
+        parent_target=parent_target,
+        over_assignment=rule.over_assignment_bp / BASIS_POINTS,
+        amount_split=split,
+        share=share,
+        component_shares=_component_shares(result, lvl, pos, rule.method),
+        inputs=_inputs(result.data, pos, rule.method),
+        fallback=fallback,
+        unconstrained=float(cols.unconstrained[pos]),
+        after_bounds=after,
+        bound=bound,
+        granularity=int(rule.granularity),
+        rounding_adjustment=target - after,
+        summary=summary,
+    )
+
+
+def _bound_info(bounds: ResolvedBounds, pos: int, binding: str) -> BoundInfo:
+    lower, upper = int(bounds.lower[pos]), int(bounds.upper[pos])
+    return BoundInfo(
+        lower=None if lower <= -UNBOUNDED else lower,
+        upper=None if upper >= UNBOUNDED else upper,
+        lower_source=BOUND_SOURCES[int(bounds.lower_source[pos])],
+        upper_source=BOUND_SOURCES[int(bounds.upper_source[pos])],
+        binding=binding,
+    )
+
+
+def _component_shares(
+    result: CascadeResult, lvl: int, pos: int, method: Method
+) -> dict[str, float]:
+    parts = result.columns.components.get(lvl)
+    if not parts or not isinstance(method, Blend):
+        return {}
+    start = int(result.tree.level_start[lvl])
+    return {
+        f"{i}:{m.name}": float(part[pos - start])
+        for i, ((m, _), part) in enumerate(zip(method.components, parts, strict=True))
+    }
+
+
+def _inputs(data: NodeData, pos: int, method: Method) -> dict[str, Any]:
+    methods = [m for m, _ in method.components] if isinstance(method, Blend) else [method]
+    inputs: dict[str, Any] = {}
+    for m in methods:
+        if isinstance(m, HistoricalShare) and data.history is not None:
+            row = np.asarray(data.history)[pos].reshape(-1)
+            inputs["history"] = [int(v) for v in row]
+            inputs["history_window_weights"] = [float(w) for w in m.window_weights(row.size)]
+        if isinstance(m, Potential) and data.potential is not None:
+            inputs["potential"] = float(np.asarray(data.potential)[pos])
+        if isinstance(m, Capacity):
+            for name in ("headcount", "productivity", "ramp"):
+                value = getattr(data, name)
+                if value is not None:
+                    inputs[name] = float(np.asarray(value)[pos])
+        if isinstance(m, GrowthOnBaseline) and data.baseline is not None:
+            inputs["baseline"] = int(np.asarray(data.baseline)[pos])
+            inputs["growth"] = float(
+                m.growth if data.growth is None else np.asarray(data.growth)[pos]
+            )
+    return inputs

@@ -1,0 +1,99 @@
+"""Errors raised by the planning engine.
+
+Every error names the culprit (node ids, bounds, amounts) so that the app layer can turn
+it into a message a sales-ops person understands without re-deriving anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class PlanningError(Exception):
+    """Base class of every error the planning engine raises on purpose."""
+
+
+class InvalidInput(PlanningError, ValueError):
+    """An input is malformed: wrong shape, negative weight, unknown node, bad percentages…"""
+
+
+@dataclass(frozen=True)
+class BoundConflict:
+    """One node's bounds as they took part in an infeasible constraint set.
+
+    Amounts are in minor currency units; ``None`` means "no bound on that side".
+    """
+
+    node_id: int
+    lower: int | None
+    upper: int | None
+    locked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, ready for JSON."""
+        return {
+            "node_id": self.node_id,
+            "lower": self.lower,
+            "upper": self.upper,
+            "locked": self.locked,
+        }
+
+
+class InfeasibleConstraints(PlanningError):
+    """No allocation can satisfy the locks, floors and caps of a group of siblings.
+
+    Attributes:
+        parent_id: the parent whose amount had to be split (``None`` when the conflict is
+            on a single node, e.g. a floor above its own cap).
+        amount: the amount that had to be split among the children (minor units), or ``None``.
+        conflicts: the nodes and bounds that conflict.
+        reason: a short machine-readable reason: ``"floors_exceed_amount"``,
+            ``"caps_below_amount"`` or ``"floor_above_cap"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        reason: str,
+        conflicts: list[BoundConflict],
+        parent_id: int | None = None,
+        amount: int | None = None,
+    ) -> None:
+        self.reason = reason
+        self.conflicts = conflicts
+        self.parent_id = parent_id
+        self.amount = amount
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        shown = ", ".join(
+            f"node {c.node_id} [{_fmt(c.lower, '-inf')}, {_fmt(c.upper, 'inf')}]{' locked' if c.locked else ''}"
+            for c in self.conflicts[:10]
+        )
+        more = f" and {len(self.conflicts) - 10} more" if len(self.conflicts) > 10 else ""
+        if self.reason == "floor_above_cap":
+            return f"Infeasible bounds: floor above cap on {shown}{more}."
+        what = (
+            "floors and locks exceed"
+            if self.reason == "floors_exceed_amount"
+            else ("caps and locks fall short of")
+        )
+        return (
+            f"Infeasible constraints under parent {self.parent_id}: the children's {what} "
+            f"the amount {self.amount}: {shown}{more}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, ready for JSON."""
+        return {
+            "reason": self.reason,
+            "parent_id": self.parent_id,
+            "amount": self.amount,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "message": str(self),
+        }
+
+
+def _fmt(value: int | None, unbounded: str) -> str:
+    return unbounded if value is None else str(value)

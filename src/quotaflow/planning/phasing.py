@@ -1,0 +1,266 @@
+"""Phasing: splitting a period target into months (and months into quarters), exactly.
+
+Every function returns int64 minor units whose months sum exactly to the amount they split,
+using largest-remainder rounding (ties go to the earlier month). Months are fiscal months in
+order, so quarters are consecutive triples.
+
+Proration for joiners and leavers works month by month: each month's phased amount is
+scaled by the share of that month's days the person is in seat (joining and leaving days
+included), and the prorated total is the exact, half-up-rounded sum of those amounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from quotaflow.planning._segments import FloatArray, IntArray
+from quotaflow.planning.constraints import BASIS_POINTS
+from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.rounding import UNBOUNDED, round_within_groups
+
+
+def phase(totals: int | ArrayLike, profile: ArrayLike, *, granularity: int = 1) -> IntArray:
+    """Split totals over months in proportion to a profile.
+
+    Args:
+        totals: an int or shape ``(n,)`` int64 totals in minor units.
+        profile: shape ``(m,)`` or ``(n, m)`` non-negative month weights (any scale). A row
+            of zeros means even phasing.
+        granularity: rounding step per month (minor units); a total that is not a multiple
+            leaves its residual on one month.
+
+    Returns:
+        Shape ``(m,)`` for a scalar total, else ``(n, m)``; each row sums exactly to its total.
+    """
+    scalar = np.ndim(totals) == 0
+    amounts = np.atleast_1d(np.asarray(totals)).astype(np.int64)
+    weights = np.asarray(profile, dtype=np.float64)
+    weights = np.broadcast_to(weights, (amounts.size, weights.shape[-1]))
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise InvalidInput("phasing weights must be finite and non-negative")
+    if granularity < 1:
+        raise InvalidInput(f"granularity must be a positive integer, got {granularity}")
+    row_sum = weights.sum(axis=1, keepdims=True)
+    shares = np.where(
+        row_sum > 0, weights / np.where(row_sum > 0, row_sum, 1.0), 1.0 / weights.shape[1]
+    )
+    months = _round_rows(amounts[:, None].astype(np.float64) * shares, amounts, granularity)
+    return months[0] if scalar else months
+
+
+def _round_rows(ideal: FloatArray, totals: IntArray, granularity: int) -> IntArray:
+    """Largest-remainder rounding of each row of ``ideal`` (shape ``(n, m)``) to its total."""
+    n, m = ideal.shape
+    step = np.int64(granularity)
+    base = np.floor(ideal / granularity).astype(np.int64) * step
+    need = totals - base.sum(axis=1)
+    whole, residual = need // step, need % step
+    if (need < 0).any() or (whole > m).any() or ((whole == m) & (residual > 0)).any():
+        # Float noise can push a row outside the one-step-per-month case; the general
+        # grouped rounding handles every case exactly.
+        group = np.repeat(np.arange(n), m)
+        flat = round_within_groups(
+            ideal.reshape(-1),
+            group,
+            totals,
+            granularity=granularity,
+            lower=np.full(n * m, -UNBOUNDED),
+            upper=np.full(n * m, UNBOUNDED),
+        )
+        return flat.reshape(n, m)
+    order = np.argsort(-(ideal - base), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(m), (n, m)), axis=1)
+    base += np.where(rank < whole[:, None], step, 0)
+    base += np.where(rank == whole[:, None], residual[:, None], 0)
+    return base
+
+
+def even_phasing(total: int | ArrayLike, months: int = 12, *, granularity: int = 1) -> IntArray:
+    """Equal months: shape ``(months,)`` (or ``(n, months)`` for ``(n,)`` totals), exact sums."""
+    return phase(total, np.ones(months), granularity=granularity)
+
+
+def seasonality_profile(history: ArrayLike) -> FloatArray:
+    """Month shares from history.
+
+    Args:
+        history: shape ``(years, m)`` (one owner) or ``(n, years, m)`` int64 actuals per
+            month, minor units.
+
+    Returns:
+        Shape ``(m,)`` or ``(n, m)`` shares summing to 1; an owner with no history gets
+        even shares.
+    """
+    values = np.asarray(history, dtype=np.float64)
+    if values.ndim not in (2, 3):
+        raise InvalidInput("history must have shape (years, months) or (owners, years, months)")
+    if (values < 0).any() or not np.isfinite(values).all():
+        raise InvalidInput("history must be finite and non-negative")
+    per_month = values.sum(axis=-2)
+    total = per_month.sum(axis=-1, keepdims=True)
+    even = np.full_like(per_month, 1.0 / per_month.shape[-1])
+    shares: FloatArray = np.where(total > 0, per_month / np.where(total > 0, total, 1.0), even)
+    return shares
+
+
+def seasonal_phasing(
+    total: int | ArrayLike, history: ArrayLike, *, granularity: int = 1
+) -> IntArray:
+    """Phase by the seasonality of ``history`` (see ``seasonality_profile``); exact sums."""
+    return phase(total, seasonality_profile(history), granularity=granularity)
+
+
+def custom_phasing(
+    total: int | ArrayLike, percentages: Sequence[float | str | Decimal], *, granularity: int = 1
+) -> IntArray:
+    """Phase by custom month percentages, which must total exactly 100.
+
+    Percentages are read as decimals (``"8.33"`` or ``8.33``) so that "do they add to 100"
+    is decided exactly, not in floating point.
+
+    Raises:
+        InvalidInput: a percentage is negative or not a number, or they do not total 100.
+    """
+    try:
+        exact = [Decimal(str(p)) for p in percentages]
+    except InvalidOperation:
+        raise InvalidInput(f"percentages must be numbers, got {list(percentages)}") from None
+    if any(not p.is_finite() or p < 0 for p in exact):
+        raise InvalidInput("percentages must be non-negative numbers")
+    if sum(exact, Decimal(0)) != 100:
+        raise InvalidInput(
+            f"custom percentages must total 100%, they total {sum(exact, Decimal(0))}%"
+        )
+    return phase(total, np.array([float(p) for p in exact]), granularity=granularity)
+
+
+def ramped(
+    monthly: ArrayLike,
+    ramp: Sequence[float],
+    start_month: int | ArrayLike = 0,
+    *,
+    granularity: int = 1,
+) -> IntArray:
+    """Apply a new-hire ramp schedule to full monthly quotas.
+
+    Args:
+        monthly: shape ``(m,)`` or ``(n, m)`` int64 full (ramped-up) monthly quotas.
+        ramp: factors for the first months in seat, e.g. ``(0.25, 0.5, 0.75)``; later
+            months are at 100 %. Resolved to basis points.
+        start_month: month index (0-based) the person starts, scalar or shape ``(n,)``;
+            months before it are 0.
+        granularity: rounding step per month.
+
+    Returns:
+        Same shape as ``monthly``: ``monthly × ramp factor``, with the row total equal to the
+        exact, half-up-rounded sum of the unrounded ramped months.
+    """
+    full = np.asarray(monthly).astype(np.int64)
+    rows = np.atleast_2d(full)
+    n, m = rows.shape
+    steps = np.rint(np.asarray(ramp, dtype=np.float64) * BASIS_POINTS).astype(np.int64)
+    if (steps < 0).any() or (steps > BASIS_POINTS).any():
+        raise InvalidInput("ramp factors must lie in [0, 1]")
+    start = np.broadcast_to(np.asarray(start_month, dtype=np.int64), (n,))
+    months_in = np.arange(m)[None, :] - start[:, None]
+    factor = np.where(months_in < 0, 0, BASIS_POINTS)
+    for k, bp in enumerate(steps):
+        factor = np.where(months_in == k, bp, factor)
+    return _scaled_months(rows, factor, BASIS_POINTS, granularity).reshape(full.shape)
+
+
+def _scaled_months(
+    rows: IntArray, numerator: IntArray, denominator: int, granularity: int
+) -> IntArray:
+    """``rows × numerator / denominator`` per month (shape ``(n, m)``), exact row totals.
+
+    Each row's total is the half-up-rounded exact sum; months are then largest-remainder
+    rounded to it, so no month drifts and the row adds up.
+    """
+    scaled = rows * numerator
+    totals = (2 * scaled.sum(axis=1) + denominator) // (2 * denominator)
+    return _round_rows(scaled / float(denominator), totals, granularity)
+
+
+def days_in_seat(
+    period_start: dt.date,
+    months: int,
+    joined: dt.date | None = None,
+    left: dt.date | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Days in seat and calendar days per fiscal month.
+
+    Args:
+        period_start: first day of the first fiscal month.
+        months: number of months.
+        joined, left: first and last day in seat (inclusive); ``None`` = whole period.
+
+    Returns:
+        ``(in_seat, days)``, each shape ``(months,)`` int64.
+    """
+    if period_start.day != 1:
+        raise InvalidInput("a phasing period must start on the first day of a month")
+    edges = np.datetime64(period_start, "M") + np.arange(months + 1)
+    edges_d = edges.astype("datetime64[D]")
+    first = edges_d[:-1]
+    after = edges_d[1:]
+    start = np.datetime64(joined, "D") if joined else first[0]
+    stop = np.datetime64(left, "D") + 1 if left else after[-1]
+    if start >= stop:
+        raise InvalidInput(f"joined {joined} is after left {left}")
+    in_seat = (np.minimum(after, stop) - np.maximum(first, start)).astype(np.int64)
+    return np.maximum(in_seat, 0), (after - first).astype(np.int64)
+
+
+def prorated_phasing(
+    total: int,
+    profile: ArrayLike,
+    period_start: dt.date,
+    *,
+    joined: dt.date | None = None,
+    left: dt.date | None = None,
+    granularity: int = 1,
+) -> IntArray:
+    """Phase a full-period quota, then prorate each month by the days in seat.
+
+    Args:
+        total: the full-period quota (as if in seat all period), minor units.
+        profile: shape ``(m,)`` month weights (e.g. ``np.ones(12)`` or a seasonality).
+        period_start: first day of the first fiscal month.
+        joined, left: first and last day in seat (inclusive).
+        granularity: rounding step per month.
+
+    Returns:
+        Shape ``(m,)`` int64 months summing exactly to the prorated total,
+        ``round_half_up(Σ month × in_seat / days)``.
+    """
+    weights = np.asarray(profile, dtype=np.float64).reshape(-1)
+    full = phase(total, weights)
+    in_seat, days = days_in_seat(period_start, weights.size, joined, left)
+    # A common denominator keeps the month fractions exact in integers.
+    common = int(np.lcm.reduce(days))
+    numerator = in_seat * (common // days)
+    months: IntArray = _scaled_months(full[None, :], numerator[None, :], common, granularity)[0]
+    return months
+
+
+def prorate(total: int, days_in_seat_count: int, days_in_period: int) -> int:
+    """``total × days_in_seat / days_in_period`` rounded half up, exact (minor units)."""
+    if days_in_period <= 0 or not 0 <= days_in_seat_count <= days_in_period:
+        raise InvalidInput("days in seat must lie between 0 and the days in the period")
+    return (2 * int(total) * days_in_seat_count + days_in_period) // (2 * days_in_period)
+
+
+def months_to_quarters(monthly: ArrayLike) -> IntArray:
+    """Sum consecutive month triples: shape ``(..., m)`` → ``(..., m // 3)`` int64."""
+    values = np.asarray(monthly).astype(np.int64)
+    if values.shape[-1] % 3:
+        raise InvalidInput(f"{values.shape[-1]} months do not make whole quarters")
+    quarters: IntArray = values.reshape(*values.shape[:-1], values.shape[-1] // 3, 3).sum(axis=-1)
+    return quarters

@@ -1,0 +1,372 @@
+"""Hybrid reconciliation of top-down guidance and bottom-up submissions.
+
+Both inputs are per-node int64 amounts (minor units) over the same tree. Every method ends
+in the same exact integer step: a root amount, then a cascade that splits each parent among
+its children in proportion to method-specific weights, inside locks, floors and caps. So the
+final numbers are always coherent (children sum to parents), locks are kept and bounds hold.
+
+Methods:
+
+* ``"top_down_total"`` — (a) keep the top-down root total, share it by the bottom-up values.
+* ``"keep_submitted"`` — (b) keep every submitted value (a node is kept when all the leaves
+  under it submitted); spread what is left of each parent over the other children in
+  proportion to their top-down values.
+* ``"blend"`` — (c) per node ``α·top-down + (1 − α)·bottom-up`` (α resolved to basis
+  points), made coherent top-down: the root takes its blend, children share by theirs.
+* ``"least_squares"`` — (d) minimise ``Σ w_td (x − td)² + w_bu (x − bu)²`` over all nodes
+  subject to coherence, locks and bounds (SciPy), then made integer exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import optimize, sparse
+
+from quotaflow.planning._segments import FloatArray, IntArray
+from quotaflow.planning.allocation import NodeData, Potential
+from quotaflow.planning.cascade import BIND_NONE, BINDINGS, CascadeResult, LevelRule, cascade
+from quotaflow.planning.constraints import (
+    BASIS_POINTS,
+    SOURCE_NON_NEGATIVE,
+    SOURCE_NONE,
+    Bounds,
+    ResolvedBounds,
+    resolve_bounds,
+)
+from quotaflow.planning.errors import InvalidInput, PlanningError
+from quotaflow.planning.rollup import roll_up
+from quotaflow.planning.rounding import UNBOUNDED
+from quotaflow.planning.tree import Tree
+
+ReconcileMethod = Literal["top_down_total", "keep_submitted", "blend", "least_squares"]
+METHODS: tuple[str, ...] = ("top_down_total", "keep_submitted", "blend", "least_squares")
+
+#: Names of the codes in ``Reconciliation.rule``: what set each final value.
+RULES: tuple[str, ...] = (
+    "top_down_total",
+    "bottom_up_share",
+    "submitted",
+    "spread_remainder",
+    "blend",
+    "least_squares",
+    "lock",
+    "floor",
+    "cap",
+)
+_RULE = {name: code for code, name in enumerate(RULES)}
+
+
+@dataclass(frozen=True, eq=False)
+class Reconciliation:
+    """Per node (shape ``(n,)``, caller's order, minor units): both inputs and the outcome.
+
+    Attributes:
+        method: the reconciliation method used.
+        top_down, bottom_up: the inputs.
+        final: the reconciled, coherent int64 amounts.
+        gap: ``bottom_up − top_down`` (positive: the field asks for more than guidance).
+        rule: codes into ``RULES`` saying which rule set each final value.
+        allocation: the final integer cascade, with its own derivations.
+    """
+
+    tree: Tree
+    method: str
+    top_down: IntArray
+    bottom_up: IntArray
+    final: IntArray
+    gap: IntArray
+    rule: np.ndarray[Any, np.dtype[np.int8]]
+    allocation: CascadeResult
+
+    def rule_of(self, node_id: int) -> str:
+        """Name of the rule that set one node's final value."""
+        return RULES[int(self.rule[self.tree.position_of([node_id])[0]])]
+
+    def explain(self, node_id: int) -> dict[str, Any]:
+        """Plain data: both inputs, final, gap, rule and the split's derivation."""
+        i = int(self.tree.position_of([node_id])[0])
+        return {
+            "node_id": node_id,
+            "method": self.method,
+            "top_down": int(self.top_down[i]),
+            "bottom_up": int(self.bottom_up[i]),
+            "final": int(self.final[i]),
+            "gap": int(self.gap[i]),
+            "rule": RULES[int(self.rule[i])],
+            "allocation": self.allocation.explain(node_id),
+        }
+
+
+def reconcile(
+    tree: Tree,
+    top_down: ArrayLike,
+    bottom_up: ArrayLike,
+    *,
+    method: ReconcileMethod,
+    submitted: ArrayLike | None = None,
+    top_down_weight: float | ArrayLike = 0.5,
+    bottom_up_weight: float | ArrayLike | None = None,
+    bounds: Bounds | None = None,
+    granularity: int = 1,
+) -> Reconciliation:
+    """Reconcile top-down and bottom-up amounts over the whole tree.
+
+    Args:
+        tree: the tree (one root).
+        top_down, bottom_up: shape ``(n,)`` int64 amounts per node in minor units.
+        method: one of ``METHODS`` (see the module docstring).
+        submitted: shape ``(n,)`` bool, leaves that submitted (``keep_submitted``); default
+            all leaves.
+        top_down_weight: α of ``blend`` (scalar or per node, shape ``(n,)``), or the weight
+            of the top-down deviation in ``least_squares``.
+        bottom_up_weight: weight of the bottom-up deviation in ``least_squares``; default
+            ``1 − top_down_weight``.
+        bounds: locks, floors and caps every final value must respect.
+        granularity: rounding step of the final amounts below the root (minor units).
+
+    Raises:
+        InvalidInput: unknown method, bad shapes or weights.
+        InfeasibleConstraints: the locks, bounds (and kept submissions) cannot add up.
+    """
+    n = tree.size
+    td = _amounts(top_down, n, "top_down")
+    bu = _amounts(bottom_up, n, "bottom_up")
+    if int((tree.level == 0).sum()) != 1:
+        raise InvalidInput("reconciliation needs a tree with exactly one root")
+    root = int(np.flatnonzero(tree.level == 0)[0])
+    user = resolve_bounds(bounds, tree.node_ids)
+    rule = LevelRule(method=Potential(), granularity=granularity)
+
+    if method == "top_down_total":
+        weights, root_amount, used_bounds = bu.astype(np.float64), int(td[root]), bounds
+        default_rule = _RULE["bottom_up_share"]
+    elif method == "keep_submitted":
+        kept = _fully_submitted(tree, submitted)
+        used_bounds = _with_locks(bounds, n, kept & ~user.locked, bu)
+        weights, root_amount = td.astype(np.float64), int(td[root])
+        default_rule = _RULE["spread_remainder"]
+    elif method == "blend":
+        alpha = _basis_points(top_down_weight, n)
+        blended = (td * alpha + bu * (BASIS_POINTS - alpha) + BASIS_POINTS // 2) // BASIS_POINTS
+        weights, root_amount, used_bounds = blended.astype(np.float64), int(blended[root]), bounds
+        default_rule = _RULE["blend"]
+    elif method == "least_squares":
+        w_td = np.broadcast_to(np.asarray(top_down_weight, dtype=np.float64), (n,))
+        w_bu = (
+            1.0 - w_td
+            if bottom_up_weight is None
+            else np.broadcast_to(np.asarray(bottom_up_weight, dtype=np.float64), (n,))
+        )
+        solution = least_squares_solution(tree, td, bu, w_td, w_bu, user)
+        weights, used_bounds = np.maximum(solution, 0.0), bounds
+        root_amount = _root_integer(solution[root], user, root)
+        default_rule = _RULE["least_squares"]
+    else:
+        raise InvalidInput(f"unknown reconciliation method {method!r}; choose from {METHODS}")
+
+    allocation = cascade(
+        tree,
+        root_amount,
+        rule,
+        data=NodeData(potential=np.maximum(weights, 0.0)),
+        bounds=used_bounds,
+    )
+    final = allocation.targets
+    codes = _rules(allocation, default_rule, user.locked)
+    if method == "keep_submitted":
+        codes[kept & ~user.locked] = _RULE["submitted"]
+    codes[root] = (
+        _RULE["top_down_total"] if method in ("top_down_total", "keep_submitted") else default_rule
+    )
+    _mark_bound_hits(codes, final, user)
+    return Reconciliation(tree, method, td, bu, final, bu - td, codes, allocation)
+
+
+def _rules(allocation: CascadeResult, default: int, user_locked: np.ndarray[Any, Any]) -> Any:
+    """Map the cascade's binding codes (canonical) to reconciliation rules (caller's order)."""
+    binding = np.empty_like(allocation.columns.binding)
+    binding[allocation.tree.order] = allocation.columns.binding
+    names = np.array([default, _RULE["lock"], _RULE["floor"], _RULE["cap"]], dtype=np.int8)
+    assert len(names) == len(BINDINGS)  # noqa: S101 - keeps the two tables in step
+    codes = names[binding]
+    codes[binding == BIND_NONE] = default
+    return codes
+
+
+def _mark_bound_hits(codes: Any, final: IntArray, user: ResolvedBounds) -> None:
+    """Label nodes sitting exactly on an explicit floor or cap (or a lock) by that bound."""
+    explicit_lower = (user.lower_source != SOURCE_NONE) & (user.lower_source != SOURCE_NON_NEGATIVE)
+    codes[explicit_lower & (final == user.lower)] = _RULE["floor"]
+    codes[(user.upper < UNBOUNDED) & (final == user.upper)] = _RULE["cap"]
+    codes[user.locked] = _RULE["lock"]
+
+
+def _fully_submitted(
+    tree: Tree, submitted: ArrayLike | None
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Nodes all of whose leaves submitted (shape ``(n,)``, caller's order)."""
+    mask = (
+        tree.is_leaf.copy()
+        if submitted is None
+        else np.asarray(submitted, dtype=np.bool_).reshape(-1) & tree.is_leaf
+    )
+    if mask.size != tree.size:
+        raise InvalidInput(f"submitted has {mask.size} entries for {tree.size} nodes")
+    leaves = roll_up(tree, tree.is_leaf.astype(np.int64)).values
+    done = roll_up(tree, mask.astype(np.int64)).values
+    kept: np.ndarray[Any, np.dtype[np.bool_]] = (done == leaves) & (leaves > 0)
+    return kept
+
+
+def _with_locks(
+    bounds: Bounds | None, n: int, lock: np.ndarray[Any, np.dtype[np.bool_]], values: IntArray
+) -> Bounds:
+    """``bounds`` plus locks at ``values`` where ``lock`` (user locks stay as they are)."""
+    base = bounds or Bounds()
+    is_locked = (
+        np.zeros(n, dtype=np.bool_)
+        if base.is_locked is None
+        else np.asarray(base.is_locked, dtype=np.bool_)
+    )
+    if base.locked is not None and base.is_locked is None:
+        is_locked = np.ones(n, dtype=np.bool_)
+    locked = (
+        np.zeros(n, dtype=np.int64)
+        if base.locked is None
+        else np.asarray(base.locked, dtype=np.int64)
+    )
+    return Bounds(
+        locked=np.where(lock, values, locked),
+        is_locked=is_locked | lock,
+        floor=base.floor,
+        has_floor=base.has_floor,
+        cap=base.cap,
+        has_cap=base.has_cap,
+        min_change=base.min_change,
+        max_change=base.max_change,
+        baseline=base.baseline,
+        non_negative=base.non_negative,
+    )
+
+
+def summing_matrix(tree: Tree) -> tuple[sparse.csr_matrix, IntArray]:
+    """Sparse ``S`` (shape ``(n, leaves)``) with ``S @ leaf_values`` = every node's sum.
+
+    Rows follow the caller's node order; returns ``(S, leaf_index)`` where ``leaf_index``
+    (shape ``(leaves,)``) gives each column's node position.
+    """
+    leaf_index = np.flatnonzero(tree.is_leaf)
+    rows, cols = [leaf_index], [np.arange(leaf_index.size)]
+    ancestor = tree.parent[leaf_index]
+    while (ancestor >= 0).any():
+        has = ancestor >= 0
+        rows.append(ancestor[has])
+        cols.append(np.arange(leaf_index.size)[has])
+        ancestor = np.where(has, tree.parent[np.maximum(ancestor, 0)], -1)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    s = sparse.csr_matrix((np.ones(r.size), (r, c)), shape=(tree.size, leaf_index.size))
+    return s, leaf_index
+
+
+def least_squares_solution(
+    tree: Tree,
+    top_down: IntArray,
+    bottom_up: IntArray,
+    top_down_weight: FloatArray,
+    bottom_up_weight: FloatArray,
+    bounds: ResolvedBounds,
+) -> FloatArray:
+    """Coherent float amounts (shape ``(n,)``) closest to both inputs in weighted least squares.
+
+    Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over ``x = S b`` (coherent by
+    construction) subject to every node's bounds and locks. Leaf bounds are variable bounds;
+    bounds on inner nodes become linear constraints. Without inner-node bounds this is a
+    bounded linear least-squares problem (``scipy.optimize.lsq_linear``); with them, a
+    trust-region constrained solve (``scipy.optimize.minimize(method="trust-constr")``).
+    """
+    weight = top_down_weight + bottom_up_weight
+    if (weight <= 0).any() or (top_down_weight < 0).any() or (bottom_up_weight < 0).any():
+        raise InvalidInput("least-squares weights must be non-negative and not both zero")
+    target = (top_down_weight * top_down + bottom_up_weight * bottom_up) / weight
+    scale = max(float(np.abs(target).max(initial=0.0)), 1.0)
+    s, leaf_index = summing_matrix(tree)
+    lo = _float_bound(bounds.lower, -np.inf) / scale
+    hi = _float_bound(bounds.upper, np.inf) / scale
+    weighted_s = sparse.diags(np.sqrt(weight)) @ s
+    rhs = np.sqrt(weight) * target / scale
+    inner = _inner_constrained(tree, bounds)
+    if not inner.any():
+        fit = optimize.lsq_linear(
+            weighted_s, rhs, bounds=(lo[leaf_index], hi[leaf_index]), tol=1e-12, lsmr_tol="auto"
+        )
+        return np.asarray(s @ fit.x) * scale
+    start = np.clip(target[leaf_index] / scale, lo[leaf_index], hi[leaf_index])
+    leaves = _constrained_fit(s, weighted_s, rhs, lo, hi, leaf_index, inner, start)
+    return np.asarray(s @ leaves) * scale
+
+
+def _constrained_fit(
+    s: sparse.csr_matrix,
+    weighted_s: sparse.csr_matrix,
+    rhs: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    leaf_index: IntArray,
+    inner: np.ndarray[Any, np.dtype[np.bool_]],
+    start: FloatArray,
+) -> FloatArray:
+    """Quadratic programme over leaf values with inner-node bounds as linear constraints."""
+    gram = (weighted_s.T @ weighted_s).tocsr()
+    linear = weighted_s.T @ rhs
+    fit = optimize.minimize(
+        lambda b: 0.5 * float(b @ (gram @ b)) - float(linear @ b),
+        start,
+        jac=lambda b: gram @ b - linear,
+        hess=lambda _b: gram,
+        method="trust-constr",
+        bounds=optimize.Bounds(lo[leaf_index], hi[leaf_index]),
+        constraints=[optimize.LinearConstraint(s[inner], lo[inner], hi[inner])],
+        options={"gtol": 1e-12, "xtol": 1e-14, "maxiter": 5000},
+    )
+    if not np.all(np.isfinite(fit.x)):
+        raise PlanningError("least-squares reconciliation did not converge")
+    return np.asarray(fit.x)
+
+
+def _inner_constrained(tree: Tree, bounds: ResolvedBounds) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Inner nodes whose bounds are not implied by their leaves' non-negativity."""
+    explicit_lower = (bounds.lower_source != SOURCE_NONE) & (
+        bounds.lower_source != SOURCE_NON_NEGATIVE
+    )
+    inner: np.ndarray[Any, np.dtype[np.bool_]] = ~tree.is_leaf & (
+        explicit_lower | (bounds.upper < UNBOUNDED)
+    )
+    return inner
+
+
+def _root_integer(value: float, bounds: ResolvedBounds, root: int) -> int:
+    if bounds.locked[root]:
+        return int(bounds.lower[root])
+    return int(np.clip(np.rint(value), bounds.lower[root], bounds.upper[root]))
+
+
+def _float_bound(values: IntArray, unbounded: float) -> FloatArray:
+    return np.where(np.abs(values) >= UNBOUNDED, unbounded, values.astype(np.float64))
+
+
+def _basis_points(weight: float | ArrayLike, n: int) -> IntArray:
+    alpha = np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,))
+    if not np.isfinite(alpha).all() or (alpha < 0).any() or (alpha > 1).any():
+        raise InvalidInput("top_down_weight must lie in [0, 1]")
+    return np.rint(alpha * BASIS_POINTS).astype(np.int64)
+
+
+def _amounts(values: ArrayLike, n: int, name: str) -> IntArray:
+    out = np.asarray(values)
+    if out.shape != (n,) or not np.issubdtype(out.dtype, np.integer):
+        raise InvalidInput(f"{name} must be int64 minor units of shape ({n},)")
+    return out.astype(np.int64)

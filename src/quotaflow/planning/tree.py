@@ -1,0 +1,157 @@
+"""The organisation tree as flat arrays, in a canonical order the engine works in.
+
+Canonical order sorts nodes by level, then by their parent's canonical position, then by node
+id. Siblings are therefore contiguous and id-ordered, so every per-parent operation is a
+segment operation, and results never depend on the order in which the caller listed nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from quotaflow.planning._segments import BoolArray, IndexArray, IntArray
+from quotaflow.planning.errors import InvalidInput
+
+
+@dataclass(frozen=True, eq=False)
+class Tree:
+    """A forest of nodes given as arrays aligned with ``node_ids`` (the caller's order).
+
+    Attributes:
+        node_ids: shape ``(n,)`` int64 unique node ids.
+        parent: shape ``(n,)`` index into ``node_ids`` of each node's parent, ``-1`` for roots.
+        level: shape ``(n,)`` depth of each node, roots at 0.
+        depth: number of levels (``max(level) + 1``).
+        order: shape ``(n,)`` canonical order: ``order[c]`` is the caller's index of the node
+            at canonical position ``c``.
+        canonical_parent: shape ``(n,)`` canonical position of the parent of the node at each
+            canonical position (``-1`` for roots).
+        level_start: shape ``(depth + 1,)`` canonical positions where each level begins.
+        is_leaf: shape ``(n,)`` in the caller's order.
+    """
+
+    node_ids: IntArray
+    parent: IndexArray
+    level: IntArray
+    depth: int
+    order: IndexArray
+    canonical_parent: IndexArray
+    level_start: IndexArray
+    is_leaf: BoolArray
+
+    @property
+    def size(self) -> int:
+        """Number of nodes."""
+        return int(self.node_ids.size)
+
+    def position_of(self, node_ids: ArrayLike) -> IndexArray:
+        """Caller's-order indices of ``node_ids`` (shape ``(m,)``); unknown ids raise."""
+        wanted = np.asarray(node_ids, dtype=np.int64).reshape(-1)
+        sorter = np.argsort(self.node_ids, kind="stable")
+        found = np.searchsorted(self.node_ids, wanted, sorter=sorter)
+        found = np.minimum(found, self.size - 1)
+        index = sorter[found]
+        missing = self.node_ids[index] != wanted
+        if missing.any():
+            raise InvalidInput(f"unknown node ids {wanted[missing][:10].tolist()}")
+        return index.astype(np.intp)
+
+    def level_slice(self, level: int) -> slice:
+        """Canonical positions of the nodes on ``level``."""
+        return slice(int(self.level_start[level]), int(self.level_start[level + 1]))
+
+    def children_groups(self, level: int) -> tuple[IndexArray, IndexArray]:
+        """For the children on ``level`` (≥ 1): (group index, parent canonical position).
+
+        The group index (shape ``(k,)``) is the parent's offset within level ``level - 1``, so
+        the groups of a level number ``level_start[level] - level_start[level - 1]``.
+        """
+        kids = self.level_slice(level)
+        parents = self.canonical_parent[kids]
+        return (parents - self.level_start[level - 1]).astype(np.intp), parents
+
+    @property
+    def canonical_ids(self) -> IntArray:
+        """Node ids in canonical order, shape ``(n,)``."""
+        return self.node_ids[self.order]
+
+
+def build_tree(node_ids: ArrayLike, parent_ids: ArrayLike) -> Tree:
+    """Build a ``Tree`` from node ids and their parents' ids.
+
+    Args:
+        node_ids: shape ``(n,)`` unique integer ids.
+        parent_ids: shape ``(n,)`` parent id of each node; a node whose parent id is
+            negative or equal to itself is a root.
+
+    Raises:
+        InvalidInput: duplicate ids, unknown parents, or a cycle (naming the nodes).
+    """
+    ids = np.asarray(node_ids, dtype=np.int64).reshape(-1)
+    parent_id = np.asarray(parent_ids, dtype=np.int64).reshape(-1)
+    if ids.size != parent_id.size:
+        raise InvalidInput(f"{ids.size} node ids but {parent_id.size} parent ids")
+    if ids.size == 0:
+        raise InvalidInput("the tree has no nodes")
+    unique, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        raise InvalidInput(f"duplicate node ids {unique[counts > 1][:10].tolist()}")
+    is_root = (parent_id < 0) | (parent_id == ids)
+    sorter = np.argsort(ids, kind="stable")
+    found = np.minimum(np.searchsorted(ids, parent_id, sorter=sorter), ids.size - 1)
+    parent = np.where(is_root, -1, sorter[found]).astype(np.intp)
+    unknown = ~is_root & (ids[np.maximum(parent, 0)] != parent_id)
+    if unknown.any():
+        raise InvalidInput(f"unknown parent ids {parent_id[unknown][:10].tolist()}")
+    return tree_from_parent_index(ids, parent)
+
+
+def tree_from_parent_index(node_ids: ArrayLike, parent: ArrayLike) -> Tree:
+    """Build a ``Tree`` from node ids and parent *indices* (``-1`` for roots), shape ``(n,)``."""
+    ids = np.asarray(node_ids, dtype=np.int64).reshape(-1)
+    par = np.asarray(parent, dtype=np.intp).reshape(-1)
+    level = _levels(ids, par)
+    depth = int(level.max()) + 1
+    order, canonical_parent, level_start = _canonical_order(ids, par, level, depth)
+    is_leaf = np.ones(ids.size, dtype=np.bool_)
+    is_leaf[par[par >= 0]] = False
+    return Tree(ids, par, level, depth, order, canonical_parent, level_start, is_leaf)
+
+
+def _levels(ids: IntArray, parent: IndexArray) -> IntArray:
+    """Depth of every node by pointer jumping one level per round (rounds = tree depth)."""
+    level = np.zeros(ids.size, dtype=np.int64)
+    ancestor = parent.copy()
+    for _ in range(ids.size + 1):
+        has = ancestor >= 0
+        if not has.any():
+            return level
+        level[has] += 1
+        ancestor = np.where(has, parent[np.maximum(ancestor, 0)], -1)
+    raise InvalidInput(f"the tree has a cycle through nodes {ids[ancestor >= 0][:10].tolist()}")
+
+
+def _canonical_order(
+    ids: IntArray, parent: IndexArray, level: IntArray, depth: int
+) -> tuple[IndexArray, IndexArray, IndexArray]:
+    n = ids.size
+    canonical_pos = np.empty(n, dtype=np.intp)
+    chunks: list[IndexArray] = []
+    start = 0
+    level_start = [0]
+    by_level = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[by_level], np.arange(depth + 1))
+    for lvl in range(depth):
+        members = by_level[bounds[lvl] : bounds[lvl + 1]]
+        parent_key = canonical_pos[parent[members]] if lvl > 0 else np.zeros(members.size)
+        members = members[np.lexsort((ids[members], parent_key))]
+        canonical_pos[members] = np.arange(start, start + members.size)
+        chunks.append(members)
+        start += members.size
+        level_start.append(start)
+    order = np.concatenate(chunks).astype(np.intp)
+    canonical_parent = np.where(parent[order] >= 0, canonical_pos[np.maximum(parent[order], 0)], -1)
+    return order, canonical_parent.astype(np.intp), np.asarray(level_start, dtype=np.intp)
