@@ -8,6 +8,8 @@ from django.db import models
 
 
 class MetricUnit(models.TextChoices):
+    """What a metric's numbers are: money (minor units), a count, a percentage or a score."""
+
     CURRENCY = "currency", "Currency"
     COUNT = "count", "Count"
     PERCENT = "percent", "Percent"
@@ -15,17 +17,23 @@ class MetricUnit(models.TextChoices):
 
 
 class Direction(models.TextChoices):
+    """Whether more is better (revenue) or less is better (churn, discount)."""
+
     HIGHER = "higher", "Higher is better"
     LOWER = "lower", "Lower is better"
 
 
 class Source(models.TextChoices):
+    """Where a metric's numbers come from."""
+
     TRANSACTIONS = "transactions", "Transactions"
     ACTIVITIES = "activities", "Activities"
     MANUAL = "manual", "Manual entry"
 
 
 class Aggregation(models.TextChoices):
+    """How source rows become one number."""
+
     SUM = "sum", "Sum"
     COUNT = "count", "Count"
     DISTINCT_COUNT = "distinct_count", "Distinct count"
@@ -43,14 +51,20 @@ class Metric(models.Model):
 
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Definition and scope: what counts and what does not.")
+    description = models.TextField(
+        blank=True, help_text="Definition and scope: what counts and what does not."
+    )
     unit = models.CharField(max_length=20, choices=MetricUnit.choices, default=MetricUnit.CURRENCY)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.TRANSACTIONS)
-    aggregation = models.CharField(max_length=20, choices=Aggregation.choices, default=Aggregation.SUM)
+    aggregation = models.CharField(
+        max_length=20, choices=Aggregation.choices, default=Aggregation.SUM
+    )
     value_field = models.CharField(max_length=40, default="amount")
     filters = models.JSONField(default=dict, blank=True)
-    activity_type = models.CharField(max_length=60, blank=True, help_text="For activity metrics, e.g. 'call'.")
+    activity_type = models.CharField(
+        max_length=60, blank=True, help_text="For activity metrics, e.g. 'call'."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -58,3 +72,34 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def definition(self) -> str:
+        """What the metric counts, in plain words, e.g. "Sum of amount of transactions
+        where product group is Software or Services"."""
+        if self.source == Source.MANUAL:
+            return "Entered by hand for each owner and period"
+        rows = "transactions" if self.source == Source.TRANSACTIONS else "activities"
+        what = {
+            Aggregation.SUM: f"Sum of {self.value_field} of {rows}",
+            Aggregation.AVERAGE: f"Average {self.value_field} of {rows}",
+            Aggregation.COUNT: f"Number of {rows}",
+            Aggregation.DISTINCT_COUNT: f"Number of distinct {_FIELD_LABELS.get(self.value_field, self.value_field)} values in {rows}",
+        }.get(Aggregation(self.aggregation), f"{self.aggregation} of {rows}")
+        conditions = []
+        if self.source == Source.ACTIVITIES and self.activity_type:
+            conditions.append(f"activity type is {self.activity_type}")
+        for key, values in sorted((self.filters or {}).items()):
+            label = _FIELD_LABELS.get(key, key)
+            conditions.append(f"{label} is {' or '.join(str(value) for value in values)}")
+        return what + (" where " + " and ".join(conditions) if conditions else "")
+
+
+_FIELD_LABELS = {
+    "product": "product",
+    "product_group": "product group",
+    "account": "account",
+    "deal_type": "deal type",
+    "source": "source system",
+    "amount": "amount",
+    "quantity": "quantity",
+}

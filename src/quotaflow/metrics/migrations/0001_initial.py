@@ -4,31 +4,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Metric',
+            name="Metric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, help_text='Definition and scope: what counts and what does not.')),
-                ('unit', models.CharField(choices=[('currency', 'Currency'), ('count', 'Count'), ('percent', 'Percent'), ('score', 'Score')], default='currency', max_length=20)),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], default='higher', max_length=10)),
-                ('source', models.CharField(choices=[('transactions', 'Transactions'), ('activities', 'Activities'), ('manual', 'Manual entry')], default='transactions', max_length=20)),
-                ('aggregation', models.CharField(choices=[('sum', 'Sum'), ('count', 'Count'), ('distinct_count', 'Distinct count'), ('average', 'Average')], default='sum', max_length=20)),
-                ('value_field', models.CharField(default='amount', max_length=40)),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('activity_type', models.CharField(blank=True, help_text="For activity metrics, e.g. 'call'.", max_length=60)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="Definition and scope: what counts and what does not."
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("currency", "Currency"),
+                            ("count", "Count"),
+                            ("percent", "Percent"),
+                            ("score", "Score"),
+                        ],
+                        default="currency",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        default="higher",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("transactions", "Transactions"),
+                            ("activities", "Activities"),
+                            ("manual", "Manual entry"),
+                        ],
+                        default="transactions",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aggregation",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Sum"),
+                            ("count", "Count"),
+                            ("distinct_count", "Distinct count"),
+                            ("average", "Average"),
+                        ],
+                        default="sum",
+                        max_length=20,
+                    ),
+                ),
+                ("value_field", models.CharField(default="amount", max_length=40)),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                (
+                    "activity_type",
+                    models.CharField(
+                        blank=True, help_text="For activity metrics, e.g. 'call'.", max_length=60
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]
