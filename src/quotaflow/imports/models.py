@@ -21,12 +21,15 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportRun(models.Model):
-    """One import of one file. ``errors`` lists ``{row, column, value, reason}``;
-    ``rejected_csv`` holds the rejected rows (with a reason column) for download."""
+    """One import of one file. ``errors`` lists ``{row, column, value, reason}`` (the first
+    thousand; ``row`` is None for a problem with the whole file); ``rejected_csv`` holds
+    every rejected row (with a reason column) for download."""
 
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(max_length=255)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     via = models.CharField(max_length=10, default="web", help_text="web, cli or api")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -38,6 +41,11 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Notes that did not stop the import, e.g. ignored columns.",
+    )
     rejected_csv = models.TextField(blank=True)
 
     class Meta:

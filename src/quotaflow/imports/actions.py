@@ -1,0 +1,277 @@
+"""Running an import: check the whole file, then write it (or nothing), and keep a record.
+
+:func:`import_file` is the one entry point for the command line, the upload page and the
+API. Transaction and activity files are streamed twice — a checking pass that keeps only
+the ids seen so far, then a writing pass that hands checked rows to
+:mod:`quotaflow.sales.actions` chunk by chunk — so a file of a million rows never sits in
+memory. Without ``skip_bad_rows`` a single bad row means nothing is written; with it,
+good rows are written and bad rows are kept, with their reasons, as a downloadable CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from quotaflow.core.audit import record
+from quotaflow.core.errors import InvalidInput, NotAllowed
+from quotaflow.imports import org
+from quotaflow.imports.checking import CHECKERS, RowError
+from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.imports.reading import FileProblem, FileSource, RawRow, Table
+from quotaflow.sales import actions as sales_actions
+from quotaflow.sales.queries import person_ids_by_external_id
+
+Progress = Callable[[int, int | None], None]
+
+# Errors kept on the run for display; the rejected-rows CSV always has every bad row.
+MAX_STORED_ERRORS = 1_000
+PROGRESS_EVERY = 10_000
+
+
+@dataclass
+class _Outcome:
+    """Counts and findings of one run, before they are stored on the ImportRun."""
+
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected_csv: str = ""
+    wrote: bool = False
+
+
+class _RejectedRows:
+    """The rejected-rows CSV: the original columns plus a ``reason`` column."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.width = len(header)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+        self.writer.writerow([*header, "reason"])
+        self.count = 0
+
+    def add(self, raw: RawRow, errors: list[RowError]) -> None:
+        cells = raw.cells[: self.width] + [""] * (self.width - len(raw.cells))
+        self.writer.writerow([*cells, "; ".join(error.as_text() for error in errors)])
+        self.count += 1
+
+    def text(self) -> str:
+        return self.buffer.getvalue() if self.count else ""
+
+
+class _Findings:
+    """Errors of a run: every rejected row goes to the CSV, the first ones are kept for display."""
+
+    def __init__(self, table: Table, outcome: _Outcome) -> None:
+        self.rejected = _RejectedRows(table.header)
+        self.outcome = outcome
+        self.bad_rows: set[int] = set()
+
+    def add(self, raw: RawRow, errors: list[RowError]) -> None:
+        self.bad_rows.add(raw.number)
+        self.rejected.add(raw, errors)
+        room = MAX_STORED_ERRORS - len(self.outcome.errors)
+        if room > 0:
+            self.outcome.errors.extend(errors[:room])
+
+    def finish(self) -> None:
+        self.outcome.rejected = len(self.bad_rows)
+        self.outcome.rejected_csv = self.rejected.text()
+
+
+def _no_data() -> FileProblem:
+    return FileProblem(
+        "The file has a header row but no data rows. Add at least one row under the header."
+    )
+
+
+def _import_sales(
+    kind: str, table: Table, *, acting_user: Any, skip_bad_rows: bool, progress: Progress | None
+) -> _Outcome:
+    outcome = _Outcome()
+    people = person_ids_by_external_id()
+    checker_class = CHECKERS[kind]
+    checker = checker_class(table.columns, people)
+    if checker.attribute_columns:
+        outcome.warnings.append(
+            f"Extra column{'s' if len(checker.attribute_columns) > 1 else ''} kept as free attributes: "
+            f"{', '.join(checker.attribute_columns)}."
+        )
+    findings = _Findings(table, outcome)
+    for raw in table.rows():
+        outcome.total_rows += 1
+        _, errors = checker.check(raw)
+        if errors:
+            findings.add(raw, errors)
+        if progress is not None and outcome.total_rows % PROGRESS_EVERY == 0:
+            progress(outcome.total_rows, None)
+    del checker  # its set of seen ids is the largest thing held; the writing pass needs none
+    findings.finish()
+    if outcome.total_rows == 0:
+        raise _no_data()
+    if outcome.rejected and not skip_bad_rows or outcome.rejected == outcome.total_rows:
+        return outcome
+
+    to_write = outcome.total_rows - outcome.rejected
+    writer_checker = checker_class(table.columns, people, find_duplicates=False)
+
+    def good_rows() -> Iterator[Any]:
+        for raw in table.rows():
+            if raw.number not in findings.bad_rows:
+                row, _ = writer_checker.check(raw)
+                yield row
+
+    upsert = (
+        sales_actions.upsert_transactions
+        if kind == ImportKind.TRANSACTIONS
+        else sales_actions.upsert_activities
+    )
+    result = upsert(
+        good_rows(),
+        acting_user=acting_user,
+        progress=(lambda done: progress(done, to_write)) if progress is not None else None,
+    )
+    outcome.created, outcome.updated, outcome.unchanged = (
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
+    outcome.wrote = True
+    return outcome
+
+
+def _import_org(table: Table, *, skip_bad_rows: bool, progress: Progress | None) -> _Outcome:
+    outcome = _Outcome(warnings=org.warnings_for_columns(table.columns))
+    rows = list(table.rows())
+    outcome.total_rows = len(rows)
+    if not rows:
+        raise _no_data()
+    findings = _Findings(table, outcome)
+    by_number = {raw.number: raw for raw in rows}
+    remaining = rows
+    # Dropping a bad row can orphan rows that relied on it (a unit defined there), so
+    # checking repeats on what is left until no new problem appears.
+    while True:
+        plan, stored = org.check_org(remaining)
+        if not plan.errors:
+            break
+        errors_by_row: dict[int, list[RowError]] = {}
+        for error in plan.errors:
+            errors_by_row.setdefault(error.row or 0, []).append(error)
+        for number in sorted(errors_by_row):
+            findings.add(by_number[number], errors_by_row[number])
+        if not skip_bad_rows:
+            break
+        remaining = [raw for raw in remaining if raw.number not in errors_by_row]
+    findings.finish()
+    if outcome.rejected and not skip_bad_rows or outcome.rejected == outcome.total_rows:
+        return outcome
+    by_row = org.write_org(remaining, plan, stored)
+    for state in by_row.values():
+        setattr(outcome, state, getattr(outcome, state) + 1)
+    outcome.wrote = True
+    if progress is not None:
+        progress(len(remaining), len(remaining))
+    return outcome
+
+
+def _status(outcome: _Outcome) -> str:
+    if not outcome.wrote:
+        return ImportStatus.REJECTED
+    return ImportStatus.PARTIAL if outcome.rejected else ImportStatus.SUCCEEDED
+
+
+def import_file(
+    kind: str,
+    path_or_file: str | Path | IO[bytes],
+    *,
+    file_name: str,
+    acting_user: Any,
+    skip_bad_rows: bool,
+    via: str,
+    progress: Progress | None = None,
+) -> ImportRun:
+    """Import an organisation, transactions or activities file (CSV or XLSX) and return its run.
+
+    ``kind`` is 'org', 'transactions' or 'activities'; ``path_or_file`` a path or a
+    seekable binary file; ``via`` says where it came from (web, cli or api). Every row
+    is checked first. If any row is bad, nothing is written unless ``skip_bad_rows``,
+    in which case the good rows are written and the bad ones listed in the run's
+    rejected-rows CSV. Problems with the file as a whole (encoding, no data, missing
+    columns) reject it with one clear message. ``progress(done, total)`` is called while
+    checking (total None) and while writing (total known). The run is saved and audited
+    as one event in every case; a rejected file is not an exception.
+    """
+    if kind not in ImportKind.values:
+        raise InvalidInput(
+            f"'{kind}' is not an import kind — use org, transactions or activities.", field="kind"
+        )
+    if not getattr(acting_user, "is_planner", False):
+        raise NotAllowed("Only administrators and sales operations may import data.")
+    run = ImportRun(
+        kind=kind,
+        file_name=file_name[:255],
+        started_by=acting_user,
+        via=via,
+        skip_bad_rows=skip_bad_rows,
+    )
+    with transaction.atomic():
+        try:
+            table = Table(FileSource(path_or_file, file_name))
+            if kind == ImportKind.ORG:
+                outcome = _import_org(table, skip_bad_rows=skip_bad_rows, progress=progress)
+            else:
+                outcome = _import_sales(
+                    kind,
+                    table,
+                    acting_user=acting_user,
+                    skip_bad_rows=skip_bad_rows,
+                    progress=progress,
+                )
+        except FileProblem as problem:
+            outcome = _Outcome(errors=[RowError(None, "", "", problem.message)])
+        _save_run(run, outcome, acting_user)
+    return run
+
+
+def _save_run(run: ImportRun, outcome: _Outcome, acting_user: Any) -> None:
+    run.status = _status(outcome)
+    run.finished_at = timezone.now()
+    for name in (
+        "total_rows",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "warnings",
+        "rejected_csv",
+    ):
+        setattr(run, name, getattr(outcome, name))
+    run.errors = [error.as_dict() for error in outcome.errors]
+    run.save()
+    record(
+        actor=acting_user,
+        action=f"import.{run.kind}",
+        obj=run,
+        changes={
+            "status": run.status,
+            "file_name": run.file_name,
+            "via": run.via,
+            "total_rows": run.total_rows,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": run.rejected,
+        },  # fmt: skip
+    )

@@ -1,0 +1,254 @@
+"""Row-by-row checks of transaction and activity files, turning raw cells into the plain
+rows that :mod:`quotaflow.sales.actions` writes.
+
+A checker keeps only what must outlive a row: the people lookup and the ids seen so far
+(to catch duplicates). Everything else is per row, so a file of any length can be
+checked in constant memory apart from that set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from quotaflow.imports.fields import (
+    CellError,
+    parse_amount_minor,
+    parse_bool,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    parse_quantity,
+    parse_split,
+)
+from quotaflow.imports.formats import ACTIVITIES, TRANSACTIONS, FileFormat
+from quotaflow.imports.reading import FileProblem, RawRow
+from quotaflow.sales.actions import DEFAULT_SOURCE, ActivityRow, CreditShare, TransactionRow
+
+_Value = TypeVar("_Value")
+
+# Longest text each field can store; longer values are refused rather than cut short.
+_MAX_LENGTH = {
+    "external_id": 100, "source": 40, "product": 120, "product_group": 120,
+    "account": 200, "deal_type": 60, "activity_type": 60,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem with one cell (or, with ``row`` None, with the whole file)."""
+
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+    def as_text(self) -> str:
+        """'Row 14, column 'amount': …' — the form people see in every report."""
+        if self.row is None:
+            return self.reason
+        if not self.column:
+            return f"Row {self.row}: {self.reason}"
+        return f"Row {self.row}, column '{self.column}': {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+def check_columns(fmt: FileFormat, columns: list[str]) -> list[str]:
+    """Raise :class:`FileProblem` listing missing required columns (and the columns found);
+    return the names of columns the format does not know."""
+    present = [name for name in columns if name]
+    missing = [name for name in fmt.required if name not in present]
+    if missing:
+        found = ", ".join(present) if present else "none"
+        raise FileProblem(
+            f"The file is missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+            f"Columns found: {found}. A {fmt.title.lower()} file needs: {', '.join(fmt.required)}."
+        )
+    return [name for name in present if name not in fmt.known]
+
+
+class _RowCheck:
+    """Collects the errors of one row while its cells are parsed."""
+
+    def __init__(self, raw: RawRow) -> None:
+        self.raw = raw
+        self.errors: list[RowError] = []
+
+    def text(self, column: str, *, required: bool = False, what: str = "") -> str:
+        value = self.raw.values.get(column, "")
+        if required and not value:
+            self.fail(column, f"the {column} is empty — {what}")
+        elif len(value) > _MAX_LENGTH.get(column, 10_000):
+            self.fail(column, f"'{value[:40]}…' is longer than {_MAX_LENGTH[column]} characters")
+        return value
+
+    def parsed(self, column: str, parser: Callable[..., _Value], *args: Any) -> _Value | None:
+        try:
+            return parser(self.raw.values.get(column, ""), *args)
+        except CellError as error:
+            self.fail(column, error.reason)
+            return None
+
+    def fail(self, column: str, reason: str) -> None:
+        self.errors.append(
+            RowError(self.raw.number, column, self.raw.values.get(column, ""), reason)
+        )
+
+    def check_unnamed_cells(self) -> None:
+        stray = self.raw.values.get("", "")
+        if stray:
+            self.errors.append(
+                RowError(
+                    self.raw.number,
+                    "",
+                    stray,
+                    f"the row has cells ('{stray[:40]}') under no column name — add a header for them or remove them",
+                )
+            )
+
+
+class _SalesChecker:
+    """Shared parts of the transaction and activity checkers: ids, duplicates, attributes."""
+
+    fmt: FileFormat
+    noun = "record"
+
+    def __init__(
+        self, columns: list[str], people: dict[str, int], *, find_duplicates: bool = True
+    ) -> None:
+        self.attribute_columns = check_columns(self.fmt, columns)
+        self.people = people
+        self.find_duplicates = find_duplicates
+        # (source, external id) → row of its first appearance; the only state kept per file.
+        self.first_row: dict[str, int] = {}
+
+    def identity(self, check: _RowCheck) -> tuple[str, str]:
+        external_id = check.text(
+            "external_id",
+            required=True,
+            what=f"every {self.noun} needs the id it has in your CRM or ERP",
+        )
+        source = check.text("source") or DEFAULT_SOURCE
+        if external_id and self.find_duplicates:
+            key = external_id if source == DEFAULT_SOURCE else f"{source}\x1f{external_id}"
+            first = self.first_row.setdefault(key, check.raw.number)
+            if first != check.raw.number:
+                check.fail(
+                    "external_id",
+                    f"'{external_id}' is also on row {first} — each {self.noun} may appear only once per file",
+                )
+        return external_id, source
+
+    def attributes(self, raw: RawRow) -> dict[str, Any]:
+        return {name: raw.values[name] for name in self.attribute_columns if raw.values.get(name)}
+
+    def unknown_person(self, person_id: str) -> str:
+        return (
+            f"person '{person_id}' is not in the organisation — check the id, or import the "
+            "person with an organisation file first"
+        )
+
+
+class TransactionChecker(_SalesChecker):
+    """Checks transaction rows; unknown columns become the transaction's attributes."""
+
+    fmt = TRANSACTIONS
+    noun = "transaction"
+
+    def check(self, raw: RawRow) -> tuple[TransactionRow | None, list[RowError]]:
+        """The row as a :class:`TransactionRow`, or None and every problem found in it."""
+        check = _RowCheck(raw)
+        external_id, source = self.identity(check)
+        date = check.parsed("date", parse_date)
+        currency = check.parsed("currency", parse_currency)
+        amount_minor: int | None = None
+        if currency is not None:
+            amount_minor = check.parsed("amount", parse_amount_minor, currency)
+        elif raw.values.get("amount"):
+            check.parsed("amount", parse_decimal)  # still report a malformed number
+        quantity = check.parsed("quantity", parse_quantity)
+        cancelled = check.parsed("cancelled", parse_bool)
+        split = check.parsed("credited_to", parse_split)
+        credits: list[CreditShare] = []
+        for person_id, percent in split or []:
+            if person_id in self.people:
+                credits.append(CreditShare(self.people[person_id], percent))
+            else:
+                check.fail("credited_to", self.unknown_person(person_id))
+        texts = {
+            name: check.text(name) for name in ("product", "product_group", "account", "deal_type")
+        }
+        check.check_unnamed_cells()
+        # Without errors every parsed value is set; the None tests only inform the type checker.
+        if (
+            check.errors
+            or date is None
+            or currency is None
+            or amount_minor is None
+            or quantity is None
+            or cancelled is None
+        ):
+            return None, check.errors
+        return TransactionRow(
+            external_id=external_id,
+            date=date,
+            amount_minor=amount_minor,
+            currency=currency,
+            credits=tuple(credits),
+            quantity=quantity,
+            is_cancelled=cancelled,
+            attributes=self.attributes(raw),
+            source=source,
+            **texts,
+        ), []
+
+
+def _whole_quantity(text: str) -> int:
+    return int(parse_quantity(text, whole=True))
+
+
+class ActivityChecker(_SalesChecker):
+    """Checks activity rows; unknown columns become the activity's attributes."""
+
+    fmt = ACTIVITIES
+    noun = "activity"
+
+    def check(self, raw: RawRow) -> tuple[ActivityRow | None, list[RowError]]:
+        """The row as an :class:`ActivityRow`, or None and every problem found in it."""
+        check = _RowCheck(raw)
+        external_id, source = self.identity(check)
+        date = check.parsed("date", parse_date)
+        person_id = check.text(
+            "person_id",
+            required=True,
+            what="write the employee id of the person who did it, e.g. E004",
+        )
+        if person_id and person_id not in self.people:
+            check.fail("person_id", self.unknown_person(person_id))
+        activity_type = check.text(
+            "activity_type", required=True, what="write what was done, e.g. call or meeting"
+        )
+        quantity = check.parsed("quantity", _whole_quantity)
+        account = check.text("account")
+        check.check_unnamed_cells()
+        if check.errors or date is None or quantity is None:
+            return None, check.errors
+        return ActivityRow(
+            external_id=external_id,
+            date=date,
+            person_id=self.people[person_id],
+            activity_type=activity_type,
+            quantity=quantity,
+            account=account,
+            attributes=self.attributes(raw),
+            source=source,
+        ), []
+
+
+CHECKERS: dict[str, type[TransactionChecker] | type[ActivityChecker]] = {
+    "transactions": TransactionChecker,
+    "activities": ActivityChecker,
+}

@@ -1,0 +1,147 @@
+"""The three import file formats, described once: the checkers read the column lists from
+here and the upload page shows the same descriptions and examples as its help text.
+
+Every format is a table with a header row. Column names are matched case-insensitively
+and surrounding spaces are ignored; the order of columns does not matter. Dates are
+written YYYY-MM-DD; amounts in the currency's major units with a decimal point
+(``1250.00``), never with thousands separators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a format: its name, whether every file needs it, and what it holds."""
+
+    name: str
+    required: bool
+    meaning: str
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """What a file of one import kind looks like."""
+
+    kind: str
+    title: str
+    summary: str
+    columns: tuple[Column, ...]
+    other_columns: str
+    example: str
+
+    @property
+    def required(self) -> list[str]:
+        return [column.name for column in self.columns if column.required]
+
+    @property
+    def known(self) -> set[str]:
+        return {column.name for column in self.columns}
+
+
+ORG = FileFormat(
+    kind="org",
+    title="Organisation",
+    summary=(
+        "One row per unit, or per person's placement in a unit. A row with a unit_name "
+        "defines the unit (its name, kind, parent and territory); further rows for the same "
+        "unit may leave unit_name empty and only place people. Units may be listed in any "
+        "order, and a parent may be a unit that already exists in Quotaflow. Placements are "
+        "effective-dated: to move a person, end the old placement with valid_to and add the "
+        "new one. Importing the same rows again changes nothing."
+    ),
+    columns=(
+        Column("unit_code", True, "Stable code of the unit, e.g. EMEA-DACH."),
+        Column(
+            "unit_name", False, "Name of the unit; fill it in on the row that defines the unit."
+        ),
+        Column("unit_kind", False, "company, region, area, team or other (default team)."),
+        Column("parent_unit_code", False, "Code of the unit above; empty for the top of the tree."),
+        Column("territory", False, "Free text, e.g. Germany, Austria, Switzerland."),
+        Column(
+            "person_id",
+            False,
+            "Employee id from HR or the CRM; empty on a row that only defines a unit.",
+        ),
+        Column("person_name", False, "Full name; needed the first time a person appears."),
+        Column("email", False, "Work e-mail address."),
+        Column("title", False, "Job title."),
+        Column("role", False, "manager or member (default member)."),
+        Column(
+            "valid_from", False, "First day of the placement, YYYY-MM-DD; needed with person_id."
+        ),
+        Column("valid_to", False, "Last day of the placement, YYYY-MM-DD; empty while it lasts."),
+    ),
+    other_columns="Other columns are ignored, with a warning.",
+    example=(
+        "unit_code,unit_name,unit_kind,parent_unit_code,territory,person_id,person_name,email,title,role,valid_from,valid_to\n"
+        "ACME,Acme,company,,,E001,Carla Chief,carla@acme.example,CEO,manager,2026-01-01,\n"
+        "EMEA,EMEA,region,ACME,Europe,E002,Max Manager,max@acme.example,VP EMEA,manager,2026-01-01,\n"
+        "EMEA-A,EMEA Team A,team,EMEA,,E004,Ria Rep,ria@acme.example,Account Executive,member,2026-01-01,\n"
+        "EMEA-A,,,,,E005,Rob Rep,rob@acme.example,Account Executive,member,2026-01-01,"
+    ),
+)
+
+TRANSACTIONS = FileFormat(
+    kind="transactions",
+    title="Transactions",
+    summary=(
+        "One row per booked sale, credit note (negative amount) or cancellation. A transaction "
+        "is identified by source and external_id: importing it again updates it in place (its "
+        "credits are replaced) or, if nothing changed, leaves it alone, so nothing is counted twice."
+    ),
+    columns=(
+        Column("external_id", True, "The transaction's id in your CRM or ERP; unique per source."),
+        Column("date", True, "Booking date, YYYY-MM-DD."),
+        Column(
+            "amount",
+            True,
+            "Amount in major units with a decimal point, e.g. 1250.00; negative for a credit note.",
+        ),
+        Column("currency", True, "Three-letter ISO 4217 code, e.g. EUR."),
+        Column(
+            "credited_to", True, "Person id (E001), or a split adding up to 100: E001:60;E002:40."
+        ),
+        Column("quantity", False, "Units sold (default 1)."),
+        Column("product", False, "Product name or SKU."),
+        Column("product_group", False, "Product group, e.g. Software."),
+        Column("account", False, "Customer account."),
+        Column("deal_type", False, "e.g. new_business, renewal, upsell."),
+        Column("source", False, "System the row comes from (default import)."),
+        Column("cancelled", False, "true or false (default false)."),
+    ),
+    other_columns="Any other column is kept with the transaction as a free attribute.",
+    example=(
+        "external_id,date,amount,currency,credited_to,quantity,product,product_group,account,deal_type,cancelled\n"
+        "INV-1001,2026-03-14,1250.00,EUR,E004,1,Widget Pro,Software,Globex,new_business,false\n"
+        "INV-1002,2026-03-15,980.50,EUR,E004:60;E005:40,2,Widget Lite,Software,Initech,renewal,false"
+    ),
+)
+
+ACTIVITIES = FileFormat(
+    kind="activities",
+    title="Activities",
+    summary=(
+        "One row per call, meeting, demo or other sales activity, identified by source and "
+        "external_id like transactions."
+    ),
+    columns=(
+        Column("external_id", True, "The activity's id in your CRM; unique per source."),
+        Column("date", True, "Date of the activity, YYYY-MM-DD."),
+        Column("person_id", True, "Employee id of the person who did it."),
+        Column("activity_type", True, "e.g. call, meeting, demo."),
+        Column("quantity", False, "Whole number (default 1)."),
+        Column("account", False, "Customer account."),
+        Column("source", False, "System the row comes from (default import)."),
+    ),
+    other_columns="Any other column is kept with the activity as a free attribute.",
+    example=(
+        "external_id,date,person_id,activity_type,quantity,account\n"
+        "CALL-77,2026-03-14,E004,call,1,Globex\n"
+        "MEET-12,2026-03-16,E005,meeting,1,Initech"
+    ),
+)
+
+FORMATS: dict[str, FileFormat] = {fmt.kind: fmt for fmt in (ORG, TRANSACTIONS, ACTIVITIES)}

@@ -1,0 +1,96 @@
+"""Read-side queries over sales data, shaped for bulk comparison by the write path.
+
+Each function is a fixed number of queries for the ids it is given, so callers can look up
+a whole chunk of incoming rows at once instead of one row at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from quotaflow.org.models import Person
+from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+
+
+@dataclass(frozen=True)
+class StoredTransaction:
+    """A stored transaction as plain values, with its credits as ``{person_id: percent}``."""
+
+    credits: dict[int, Decimal]
+    pk: int
+    external_id: str
+    date: dt.date
+    amount_minor: int
+    currency: str
+    quantity: Decimal
+    product: str
+    product_group: str
+    account: str
+    deal_type: str
+    is_cancelled: bool
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredActivity:
+    """A stored activity as plain values."""
+
+    pk: int
+    external_id: str
+    date: dt.date
+    person_id: int
+    activity_type: str
+    quantity: int
+    account: str
+    attributes: dict[str, Any]
+
+
+def person_ids_by_external_id() -> dict[str, int]:
+    """Every person's database id keyed by their external (HR/CRM) id, in one query."""
+    return dict(Person.objects.values_list("external_id", "pk"))
+
+
+def stored_transactions(source: str, external_ids: Collection[str]) -> dict[str, StoredTransaction]:
+    """Transactions of ``source`` with the given external ids, keyed by external id.
+
+    Two queries whatever the number of ids: the transactions, then all their credits.
+    """
+    fields = (
+        "pk", "external_id", "date", "amount_minor", "currency", "quantity", "product",
+        "product_group", "account", "deal_type", "is_cancelled", "attributes",
+    )  # fmt: skip
+    rows = list(
+        Transaction.objects.filter(source=source, external_id__in=list(external_ids)).values_list(
+            *fields
+        )
+    )
+    credits: dict[int, dict[int, Decimal]] = {row[0]: {} for row in rows}
+    if rows:
+        credit_rows = TransactionCredit.objects.filter(
+            transaction_id__in=list(credits)
+        ).values_list("transaction_id", "person_id", "percent")
+        for transaction_id, person_id, percent in credit_rows:
+            credits[transaction_id][person_id] = percent
+    return {row[1]: StoredTransaction(credits[row[0]], *row) for row in rows}
+
+
+def stored_activities(source: str, external_ids: Collection[str]) -> dict[str, StoredActivity]:
+    """Activities of ``source`` with the given external ids, keyed by external id (one query)."""
+    fields = (
+        "pk",
+        "external_id",
+        "date",
+        "person_id",
+        "activity_type",
+        "quantity",
+        "account",
+        "attributes",
+    )
+    rows = Activity.objects.filter(source=source, external_id__in=list(external_ids)).values_list(
+        *fields
+    )
+    return {row[1]: StoredActivity(*row) for row in rows}
