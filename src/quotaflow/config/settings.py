@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "quotaflow.imports",
     "quotaflow.plans",
     "quotaflow.performance",
+    "quotaflow.smart",
     "quotaflow.web",
 ]
 
