@@ -99,12 +99,20 @@ def detect_encoding(sample: bytes) -> str:
     else:
         if b"\x00" not in sample:
             return "utf-8"
-    best = charset_normalizer.from_bytes(sample).best()
+    matches = charset_normalizer.from_bytes(sample)
+    best = matches.best()
     if best is None or b"\x00" in sample and not best.encoding.startswith("utf_16"):
         raise FileProblem(
             "The file could not be read as text. Save it as CSV (UTF-8 is best) or as an "
             "Excel workbook (.xlsx) and upload it again."
         )
+    # Short Western-European text decodes equally well in several code pages (é is the
+    # same byte in cp1250 and cp1252); among equally clean readings, prefer the code page
+    # that spreadsheet programs on Western systems actually write.
+    for preferred in ("cp1252", "latin_1"):
+        for match in matches:
+            if match.chaos <= best.chaos and preferred in match.could_be_from_charset:
+                return preferred
     return best.encoding
 
 
