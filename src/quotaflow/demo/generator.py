@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,16 +35,21 @@ CURRENCY = "EUR"
 # February start: the fiscal year visibly differs from the calendar year (FY2027 = Feb 2026 – Jan 2027).
 FISCAL_YEAR_START_MONTH = 2
 COMPLETE_FISCAL_YEARS = 3
-DEMO_PASSWORD = "quotaflow-demo"
+DEMO_PASSWORD = "quotaflow-demo"  # noqa: S105 - printed for every demo login on purpose
 SOURCE = "demo"
 ROOT_CODE = "NWA"
 DEFAULT_SEED = 2027
+DEMO_USERNAMES = ("admin", "ops", "finance", "ceo", "region.manager", "team.manager", "rep")
 
 EPOCH = dt.date(1970, 1, 1)
 NEVER = np.iinfo(np.int64).max  # day number of an open-ended end date
 
-PROMOTION_TITLES = {"company": "Chief Executive Officer", "region": "Regional Vice President",
-                    "area": "Area Sales Director", "team": "Sales Manager"}
+PROMOTION_TITLES = {
+    "company": "Chief Executive Officer",
+    "region": "Regional Vice President",
+    "area": "Area Sales Director",
+    "team": "Sales Manager",
+}
 REP_TITLE = "Account Executive"
 
 
@@ -77,8 +82,12 @@ def resolve_size(
         if size not in SIZES:
             raise ValueError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
         size = SIZES[size]
-    overrides = {"reps": reps, "transactions": transactions, "activities": activities}
-    size = replace(size, **{key: value for key, value in overrides.items() if value is not None})
+    size = DemoSize(
+        name=size.name,
+        reps=size.reps if reps is None else reps,
+        transactions=size.transactions if transactions is None else transactions,
+        activities=size.activities if activities is None else activities,
+    )
     if size.reps < 12:
         raise ValueError("a demo company needs at least 12 reps (one per team)")
     if size.transactions < 0 or size.activities < 0:
@@ -188,7 +197,15 @@ def _units(team_count: int) -> tuple[list[PlannedUnit], list[int], list[int], li
         name, short, _cities = names.REGIONS[region]
         number = area // len(regions) + 1
         areas.append(len(units))
-        units.append(PlannedUnit(f"{ROOT_CODE}-{short}-A{number:04d}", f"{name} Area {number}", "area", regions[region], name))
+        units.append(
+            PlannedUnit(
+                f"{ROOT_CODE}-{short}-A{number:04d}",
+                f"{name} Area {number}",
+                "area",
+                regions[region],
+                name,
+            )
+        )
     teams = []
     per_parent: dict[int, int] = {}
     for team in range(team_count):
@@ -200,7 +217,9 @@ def _units(team_count: int) -> tuple[list[PlannedUnit], list[int], list[int], li
         city = cities[k % len(cities)]
         segment = names.SEGMENTS[(k + k // len(cities)) % len(names.SEGMENTS)]
         suffix = f" {k // 24 + 1}" if k >= 24 else ""
-        label = f"{city} {segment}{suffix}" + (f" ({units[parent].name.split(' Area ')[-1]})" if area_count else "")
+        label = f"{city} {segment}{suffix}" + (
+            f" ({units[parent].name.split(' Area ')[-1]})" if area_count else ""
+        )
         teams.append(len(units))
         units.append(PlannedUnit(f"{ROOT_CODE}-T{team + 1:05d}", label, "team", parent, city))
     return units, regions, areas, teams
@@ -210,11 +229,12 @@ def _spread_dates(rng: np.random.Generator, count: int, low: int, high: int) -> 
     return np.sort(rng.integers(low, max(low + 1, high), size=count)).astype(np.int64)
 
 
-def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date | None = None) -> CompanyPlan:
-    """Draw the organisation: units, managers, reps with skill, hires, leavers and moves."""
+def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date) -> CompanyPlan:
+    """Draw the organisation: units, managers, reps with skill, hires, leavers and moves;
+    the history ends on ``today``."""
     rng = np.random.default_rng([seed, 0])
     calendar = FiscalCalendar(FISCAL_YEAR_START_MONTH)
-    first, last = history_range(today or dt.date.today(), calendar)  # noqa: DTZ011 - a business date
+    first, last = history_range(today, calendar)
     first_day, last_day = day_number(first), day_number(last)
 
     hire_count = max(2, round(size.reps * 0.05))
@@ -228,20 +248,32 @@ def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date | N
     person_count = manager_count + size.reps
     first_names = rng.integers(0, len(names.FIRST_NAMES), size=person_count)
     last_names = rng.integers(0, len(names.LAST_NAMES), size=person_count)
-    people_names = [f"{names.FIRST_NAMES[f]} {names.LAST_NAMES[g]}" for f, g in zip(first_names.tolist(), last_names.tolist(), strict=True)]
+    people_names = [
+        f"{names.FIRST_NAMES[f]} {names.LAST_NAMES[g]}"
+        for f, g in zip(first_names.tolist(), last_names.tolist(), strict=True)
+    ]
     people_titles = [PROMOTION_TITLES[units[u].kind] for u in managed] + [REP_TITLE] * size.reps
 
     # Managers and the initial reps were hired before the history starts; hires during it.
     hired = np.empty(person_count, dtype=np.int64)
     hired[:manager_count] = first_day - rng.integers(400, 4000, size=manager_count)
-    hired[manager_count : manager_count + initial_reps] = first_day - rng.integers(60, 2500, size=initial_reps)
-    hired[manager_count + initial_reps :] = _spread_dates(rng, hire_count, first_day + 90, last_day - 45)
+    hired[manager_count : manager_count + initial_reps] = first_day - rng.integers(
+        60, 2500, size=initial_reps
+    )
+    hired[manager_count + initial_reps :] = _spread_dates(
+        rng, hire_count, first_day + 90, last_day - 45
+    )
     left = np.full(person_count, NEVER, dtype=np.int64)
 
     # Initial team sizes vary around the mean; every team keeps at least one rep.
     minimum = max(1, int(0.7 * initial_reps / len(teams)))
-    sizes = rng.multinomial(initial_reps - minimum * len(teams), np.full(len(teams), 1 / len(teams))) + minimum
-    rep_team = np.concatenate([np.repeat(np.arange(len(teams)), sizes), rng.integers(0, len(teams), size=hire_count)])
+    sizes = (
+        rng.multinomial(initial_reps - minimum * len(teams), np.full(len(teams), 1 / len(teams)))
+        + minimum
+    )
+    rep_team = np.concatenate(
+        [np.repeat(np.arange(len(teams)), sizes), rng.integers(0, len(teams), size=hire_count)]
+    )
     rep_person = np.arange(manager_count, person_count, dtype=np.int64)
 
     # The rep login (first rep of team 0) stays put, so the demo tour is stable.
@@ -256,7 +288,9 @@ def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date | N
     # Assignments: managers, then each rep's first team, then movers' second team.
     a_person = np.concatenate([np.arange(manager_count), rep_person, rep_person[movers]])
     a_unit = np.concatenate([np.array(managed), unit_of_team[rep_team], unit_of_team[move_to]])
-    a_manager = np.concatenate([np.ones(manager_count, bool), np.zeros(size.reps + mover_count, bool)])
+    a_manager = np.concatenate(
+        [np.ones(manager_count, bool), np.zeros(size.reps + mover_count, bool)]
+    )
     a_from = np.concatenate([hired, move_days])
     a_to = np.concatenate([left, left[rep_person[movers]]])
     a_to[manager_count + movers] = move_days - 1
@@ -265,12 +299,27 @@ def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date | N
     productivity /= productivity.mean()
 
     plan = CompanyPlan(
-        seed=seed, size=size, first_day=first_day, last_day=last_day, calendar=calendar, units=units,
-        people_names=people_names, people_titles=people_titles, people_hired=hired, people_left=left,
-        assignment_person=a_person.astype(np.int64), assignment_unit=a_unit.astype(np.int64),
-        assignment_is_manager=a_manager, assignment_from=a_from.astype(np.int64), assignment_to=a_to.astype(np.int64),
-        rep_person=rep_person, rep_productivity=productivity, rep_partner=_partners(rep_team),
-        hires=list(range(initial_reps, size.reps)), leavers=leavers.tolist(), movers=movers.tolist(),
+        seed=seed,
+        size=size,
+        first_day=first_day,
+        last_day=last_day,
+        calendar=calendar,
+        units=units,
+        people_names=people_names,
+        people_titles=people_titles,
+        people_hired=hired,
+        people_left=left,
+        assignment_person=a_person.astype(np.int64),
+        assignment_unit=a_unit.astype(np.int64),
+        assignment_is_manager=a_manager,
+        assignment_from=a_from.astype(np.int64),
+        assignment_to=a_to.astype(np.int64),
+        rep_person=rep_person,
+        rep_productivity=productivity,
+        rep_partner=_partners(rep_team),
+        hires=list(range(initial_reps, size.reps)),
+        leavers=leavers.tolist(),
+        movers=movers.tolist(),
     )
     plan.logins = _logins(plan, regions[0], teams[0], manager_count)
     return plan
@@ -297,15 +346,37 @@ def _logins(plan: CompanyPlan, region_unit: int, team_unit: int, manager_count: 
         first, _, last = plan.people_names[person].partition(" ")
         return Login(username, role, first, last, person, description)
 
-    managers_of = {int(u): int(p) for p, u, m in zip(plan.assignment_person, plan.assignment_unit, plan.assignment_is_manager, strict=True) if m}
+    managers_of = {
+        int(u): int(p)
+        for p, u, m in zip(
+            plan.assignment_person, plan.assignment_unit, plan.assignment_is_manager, strict=True
+        )
+        if m
+    }
     region, team = plan.units[region_unit], plan.units[team_unit]
     return [
         Login("admin", "admin", "Ada", "Admin", None, "administrator: everything, including users"),
-        Login("ops", "sales_ops", "Olivia", "Ortega", None, "sales operations: organisation, metrics, imports, plans"),
+        Login(
+            "ops",
+            "sales_ops",
+            "Olivia",
+            "Ortega",
+            None,
+            "sales operations: organisation, metrics, imports, plans",
+        ),
         Login("finance", "finance", "Felix", "Fischer", None, "finance: results and payouts"),
-        person_login("ceo", "manager", managers_of[0], f"head of {COMPANY_NAME}: the whole company"),
-        person_login("region.manager", "manager", managers_of[region_unit], f"manages the {region.name} region"),
-        person_login("team.manager", "manager", managers_of[team_unit], f"manages the {team.name} team"),
+        person_login(
+            "ceo", "manager", managers_of[0], f"head of {COMPANY_NAME}: the whole company"
+        ),
+        person_login(
+            "region.manager",
+            "manager",
+            managers_of[region_unit],
+            f"manages the {region.name} region",
+        ),
+        person_login(
+            "team.manager", "manager", managers_of[team_unit], f"manages the {team.name} team"
+        ),
         person_login("rep", "rep", manager_count, f"account executive in {team.name}"),
     ]
 
@@ -334,8 +405,17 @@ class SalesChunk:
     accounts_opened: int  # new-business accounts numbered in this chunk
 
 
-PRODUCTS = [(group, product, median) for group, products in names.PRODUCT_GROUPS for product, median in products]
-PRODUCT_GROUP_OF = np.array([next(i for i, (g, _) in enumerate(names.PRODUCT_GROUPS) if g == group) for group, _, _ in PRODUCTS])
+PRODUCTS = [
+    (group, product, median)
+    for group, products in names.PRODUCT_GROUPS
+    for product, median in products
+]
+PRODUCT_GROUP_OF = np.array(
+    [
+        next(i for i, (g, _) in enumerate(names.PRODUCT_GROUPS) if g == group)
+        for group, _, _ in PRODUCTS
+    ]
+)
 PRODUCT_MEDIAN = np.array([median for _, _, median in PRODUCTS], dtype=np.float64)
 UNIT_PRICE_BY_GROUP = np.array([120.0, 1_000.0, 350.0, 0.0])  # a Support contract is one unit
 ACCOUNTS_PER_REP = 25
@@ -365,11 +445,15 @@ def seasonality(days: np.ndarray, start_month: int) -> np.ndarray:
     holidays."""
     as_dates = days.astype("datetime64[D]")
     month = as_dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day_of_month = (as_dates - as_dates.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    day_of_month = (as_dates - as_dates.astype("datetime64[M]").astype("datetime64[D]")).astype(
+        np.int64
+    ) + 1
     fiscal_month = (month - start_month) % 12
     quarter_end = fiscal_month % 3 == 2
     factor = np.ones(len(days))
-    factor *= np.where(quarter_end, 1.3, 1.0) * np.where(quarter_end & (day_of_month >= 20), 1.5, 1.0)
+    factor *= np.where(quarter_end, 1.3, 1.0) * np.where(
+        quarter_end & (day_of_month >= 20), 1.5, 1.0
+    )
     factor *= np.where(fiscal_month == 11, 1.15, 1.0)
     factor *= np.where((month == 7) | (month == 8), 0.65, 1.0)
     factor *= np.where(month == 12, np.where(day_of_month >= 23, 0.35, 1.2), 1.0)
@@ -378,7 +462,9 @@ def seasonality(days: np.ndarray, start_month: int) -> np.ndarray:
 
 def _growth(plan: CompanyPlan, day: int) -> float:
     """Year-over-year growth: 12% more deals each fiscal year."""
-    years = plan.calendar.fiscal_year_of(to_date(day)) - plan.calendar.fiscal_year_of(to_date(plan.first_day))
+    years = plan.calendar.fiscal_year_of(to_date(day)) - plan.calendar.fiscal_year_of(
+        to_date(plan.first_day)
+    )
     return float(1.12**years)
 
 
@@ -405,9 +491,13 @@ def calibrate(plan: CompanyPlan) -> tuple[float, float]:
         rate_total += float(rate.sum()) * _growth(plan, first)
         seat_days += int(in_seat.sum())
     # Credit notes come on top of deals: aim the deals at the rest.
-    deal_scale = plan.size.transactions / (1 + CREDIT_NOTE_SHARE) / rate_total if rate_total else 0.0
+    deal_scale = (
+        plan.size.transactions / (1 + CREDIT_NOTE_SHARE) / rate_total if rate_total else 0.0
+    )
     expected_activities = seat_days * float(ACTIVITY_DAILY_CHANCE.sum())
-    activity_scale = min(1.0, plan.size.activities / expected_activities) if expected_activities else 0.0
+    activity_scale = (
+        min(1.0, plan.size.activities / expected_activities) if expected_activities else 0.0
+    )
     return deal_scale, activity_scale
 
 
@@ -416,16 +506,42 @@ def sales_chunks(plan: CompanyPlan) -> Iterator[SalesChunk]:
     deal_scale, activity_scale = calibrate(plan)
     next_account = len(plan.rep_person) * ACCOUNTS_PER_REP
     for index, (first, last) in enumerate(month_ranges(plan)):
-        chunk = _month(plan, index, business_days(first, last), deal_scale, activity_scale, next_account)
+        chunk = _month(
+            plan, index, business_days(first, last), deal_scale, activity_scale, next_account
+        )
         next_account += chunk.accounts_opened
         yield chunk
 
 
-def _month(plan: CompanyPlan, index: int, days: np.ndarray, deal_scale: float, activity_scale: float, next_account: int) -> SalesChunk:
+def _month(
+    plan: CompanyPlan,
+    index: int,
+    days: np.ndarray,
+    deal_scale: float,
+    activity_scale: float,
+    next_account: int,
+) -> SalesChunk:
     rng = np.random.default_rng([plan.seed, 1, index])
     if len(days) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return SalesChunk(index, empty, empty, empty, empty, empty, empty, np.zeros(0, bool), empty, empty, empty, empty, empty, empty, empty, 0)
+        return SalesChunk(
+            index,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            np.zeros(0, bool),
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            0,
+        )
     growth = _growth(plan, int(days[0]))
     rate, in_seat = _rate_matrix(plan, days)
     counts = rng.poisson(rate * (deal_scale * growth))
@@ -436,7 +552,9 @@ def _month(plan: CompanyPlan, index: int, days: np.ndarray, deal_scale: float, a
     n = len(rep)
 
     group = rng.choice(len(names.PRODUCT_GROUPS), size=n, p=names.PRODUCT_GROUP_SHARES)
-    group_products = [np.flatnonzero(PRODUCT_GROUP_OF == g) for g in range(len(names.PRODUCT_GROUPS))]
+    group_products = [
+        np.flatnonzero(PRODUCT_GROUP_OF == g) for g in range(len(names.PRODUCT_GROUPS))
+    ]
     product = np.empty(n, dtype=np.int64)
     for g, choices in enumerate(group_products):
         mask = group == g
@@ -444,10 +562,19 @@ def _month(plan: CompanyPlan, index: int, days: np.ndarray, deal_scale: float, a
     deal_type = rng.choice(len(names.DEAL_TYPES), size=n, p=names.DEAL_TYPE_SHARES).astype(np.int64)
     type_factor = np.array([1.2, 1.0, 0.8])[deal_type]
     price_growth = growth**0.3
-    whole_units = np.maximum(50, np.round(PRODUCT_MEDIAN[product] * type_factor * price_growth * rng.lognormal(0.0, 0.7, size=n)))
+    whole_units = np.maximum(
+        50,
+        np.round(
+            PRODUCT_MEDIAN[product] * type_factor * price_growth * rng.lognormal(0.0, 0.7, size=n)
+        ),
+    )
     amount = whole_units.astype(np.int64) * 100
     unit_price = UNIT_PRICE_BY_GROUP[group]
-    quantity = np.where(unit_price > 0, np.maximum(1, np.round(whole_units / np.where(unit_price > 0, unit_price, 1))), 1).astype(np.int64)
+    quantity = np.where(
+        unit_price > 0,
+        np.maximum(1, np.round(whole_units / np.where(unit_price > 0, unit_price, 1))),
+        1,
+    ).astype(np.int64)
 
     new_business = deal_type == 0
     opened = int(new_business.sum())
@@ -462,7 +589,10 @@ def _month(plan: CompanyPlan, index: int, days: np.ndarray, deal_scale: float, a
 
     # Credit notes: a share of the live deals is partly credited back a few weeks later.
     noted = np.flatnonzero(~cancelled & (rng.random(n) < CREDIT_NOTE_SHARE))
-    note_amount = -np.round(whole_units[noted] * rng.uniform(0.1, 0.6, size=len(noted))).astype(np.int64) * 100
+    note_amount = (
+        -np.round(whole_units[noted] * rng.uniform(0.1, 0.6, size=len(noted))).astype(np.int64)
+        * 100
+    )
     note_day = np.minimum(deal_day[noted] + rng.integers(5, 45, size=len(noted)), plan.last_day)
 
     activity = _activities(plan, rng, days, in_seat, activity_scale)
@@ -478,28 +608,46 @@ def _month(plan: CompanyPlan, index: int, days: np.ndarray, deal_scale: float, a
         credit_note_of=np.concatenate([np.full(n, -1, np.int64), noted.astype(np.int64)]),
         rep=np.concatenate([rep, rep[noted]]),
         partner=np.concatenate([partner, partner[noted]]).astype(np.int64),
-        activity_day=activity[0], activity_rep=activity[1], activity_type=activity[2], activity_quantity=activity[3],
+        activity_day=activity[0],
+        activity_rep=activity[1],
+        activity_type=activity[2],
+        activity_quantity=activity[3],
         accounts_opened=opened,
     )
 
 
-def _activities(plan: CompanyPlan, rng: np.random.Generator, days: np.ndarray, in_seat: np.ndarray, scale: float) -> tuple[np.ndarray, ...]:
+def _activities(
+    plan: CompanyPlan, rng: np.random.Generator, days: np.ndarray, in_seat: np.ndarray, scale: float
+) -> tuple[np.ndarray, ...]:
     """One row per rep, day and activity type done that day, with how many were done.
     Busier reps make somewhat more calls."""
     parts: list[tuple[np.ndarray, ...]] = []
-    for kind, (chance, extra) in enumerate(zip(ACTIVITY_DAILY_CHANCE, ACTIVITY_EXTRA_MEAN, strict=True)):
+    for kind, (chance, extra) in enumerate(
+        zip(ACTIVITY_DAILY_CHANCE, ACTIVITY_EXTRA_MEAN, strict=True)
+    ):
         done = in_seat & (rng.random(in_seat.shape) < chance * scale)
         rep_idx, day_idx = np.nonzero(done)
         mean = extra * np.sqrt(plan.rep_productivity[rep_idx])
         quantity = 1 + rng.poisson(mean)
-        parts.append((days[day_idx], rep_idx.astype(np.int64), np.full(len(rep_idx), kind, np.int64), quantity.astype(np.int64)))
+        parts.append(
+            (
+                days[day_idx],
+                rep_idx.astype(np.int64),
+                np.full(len(rep_idx), kind, np.int64),
+                quantity.astype(np.int64),
+            )
+        )
     return tuple(np.concatenate([part[i] for part in parts]) for i in range(4))
 
 
 def account_names(numbers: np.ndarray) -> list[str]:
     """A company name per account number, e.g. ``Cedar Logistics GmbH``; numbers beyond the
     word combinations get a numeral so that names stay distinct."""
-    first, second, suffix = names.ACCOUNT_FIRST_WORDS, names.ACCOUNT_SECOND_WORDS, names.ACCOUNT_SUFFIXES
+    first, second, suffix = (
+        names.ACCOUNT_FIRST_WORDS,
+        names.ACCOUNT_SECOND_WORDS,
+        names.ACCOUNT_SUFFIXES,
+    )
     combos = len(first) * len(second)
     result = []
     for number in numbers.tolist():
@@ -527,7 +675,10 @@ def generate(
     ``after_insert`` is called with the id range of each batch of transactions, inside the
     same database transaction, for work that must follow new sales (e.g. credits).
     """
+    from django.utils import timezone
+
     from quotaflow.demo.loader import write_plan
 
-    plan = plan_company(resolve_size(size, reps=reps, transactions=transactions, activities=activities), seed=seed, today=today)
+    chosen = resolve_size(size, reps=reps, transactions=transactions, activities=activities)
+    plan = plan_company(chosen, seed=seed, today=today or timezone.localdate())
     return write_plan(plan, progress=progress, after_insert=after_insert)
