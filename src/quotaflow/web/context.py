@@ -8,15 +8,22 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 
+def _current(path: str, items: list[tuple[str, str]]) -> str:
+    """The menu URL that ``path`` lies under (the longest matching prefix), or ""."""
+    matching = [url for _, url in items if path == url or (url != "/" and path.startswith(url))]
+    return max(matching, key=len, default="")
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Menu entries for the logged-in user's role (empty for anonymous visitors)."""
+    """Menu entries for the logged-in user's role (empty for anonymous visitors), and
+    ``nav_current``, the entry the current page belongs to (for ``aria-current``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_current": ""}
     items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
     if getattr(user, "is_planner", False):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_current": _current(request.path, items)}

@@ -7,11 +7,27 @@ from quotaflow.web.views import accounts, home, imports, org
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Explicit template names: django.contrib.admin ships registration/password_change_*.html
+    # and comes first in INSTALLED_APPS, so the default names would show the admin's pages.
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/change_password.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/change_password_done.html"
+        ),
+        name="password_change_done",
+    ),
     path("tokens/", accounts.token_list, name="token-list"),
+    path("tokens/<int:pk>/revoke/", accounts.token_revoke, name="token-revoke"),
     path("org/", org.browser, name="org-browser"),
+    path("org/search/", org.search, name="org-search"),
+    path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
+    path("org/people/<path:external_id>/", org.person_detail, name="org-person"),
     path("imports/", imports.import_list, name="import-list"),
 ]

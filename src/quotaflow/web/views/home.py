@@ -1,10 +1,83 @@
-"""The first page after login."""
+"""The first page after login, chosen by role: planners get organisation statistics and
+shortcuts, finance company-wide figures, managers their units and direct reports, reps
+their own place in the organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from quotaflow.accounts.models import Role, User
+from quotaflow.core.models import Company
+from quotaflow.org.models import Person
+from quotaflow.org.queries import Scope, managed_units
+from quotaflow.web import queries
+
+
+def _planner_context(today: dt.date) -> dict[str, Any]:
+    return {"stats": queries.org_stats(today), "imports": queries.recent_imports()}
+
+
+def _finance_context(today: dt.date) -> dict[str, Any]:
+    calendar = Company.current().fiscal_calendar
+    year = calendar.year(calendar.fiscal_year_of(today))
+    quarter = calendar.period_containing(today, "quarter")
+    return {
+        "stats": queries.org_stats(today),
+        "fiscal_year": year,
+        "booked_year": queries.booked_in_period(year),
+        "fiscal_quarter": quarter,
+        "booked_quarter": queries.booked_in_period(quarter),
+    }
+
+
+def _manager_context(person: Person | None, today: dt.date) -> dict[str, Any]:
+    if person is None:
+        return {"person": None, "units": [], "reports": []}
+    units = queries.top_units(list(managed_units(person, today)))
+    counts = queries.subtree_headcounts(units, today)
+    return {
+        "person": person,
+        "units": [(unit, counts[unit.pk]) for unit in units],
+        "reports": queries.direct_reports(person, today),
+    }
+
+
+def _rep_context(person: Person | None, today: dt.date) -> dict[str, Any]:
+    if person is None:
+        return {"person": None}
+    placements = queries.current_placements(person, today)
+    return {
+        "person": person,
+        "placements": placements,
+        "line_managers": queries.line_managers(placements[0], today) if placements else [],
+        "history": queries.history_rows(person, today, Scope(everything=False)),
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """Show the home page that fits the user's role."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    today = timezone.localdate()
+    person = Person.objects.filter(user=user).first()
+    context: dict[str, Any] = {"today": today}
+    if user.is_planner:
+        template = "web/home/planner.html"
+        context.update(_planner_context(today))
+    elif user.role == Role.FINANCE:
+        template = "web/home/finance.html"
+        context.update(_finance_context(today))
+    elif user.role == Role.MANAGER:
+        template = "web/home/manager.html"
+        context.update(_manager_context(person, today))
+    else:
+        template = "web/home/rep.html"
+        context.update(_rep_context(person, today))
+    return render(request, template, context)

@@ -1,0 +1,47 @@
+"""Forms of the web pages: the organisation browser's filters and API-token creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from quotaflow.accounts.models import TokenScope, User
+
+
+class OrgFilterForm(forms.Form):
+    """The organisation browser's "as of" date and search text (both optional)."""
+
+    as_of = forms.DateField(
+        required=False,
+        label="As of",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD; showing today instead."},
+    )
+    q = forms.CharField(required=False, max_length=100, label="Search", strip=True)
+
+
+class TokenForm(forms.Form):
+    """Name and scopes of a new API token; only planners are offered the 'manage' scope."""
+
+    name = forms.CharField(
+        max_length=100,
+        label="Name",
+        help_text="What will use the token, e.g. 'CRM sync'.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope."},
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (scope.value, scope.label)
+            for scope in TokenScope
+            if scope != TokenScope.MANAGE or user.is_planner
+        ]
+        self.fields["scopes"].choices = choices  # type: ignore[attr-defined]
+        self.fields["scopes"].initial = [TokenScope.READ.value]
