@@ -6,6 +6,7 @@ unless its router says otherwise; refusals come back as ``{"detail": …, "field
 
 from ninja import NinjaAPI
 
+from quotaflow.api import account, metrics, org, tokens
 from quotaflow.api.auth import api_auth
 from quotaflow.api.errors import install_error_handlers
 
@@ -20,3 +21,8 @@ api = NinjaAPI(
     auth=api_auth,
 )
 install_error_handlers(api)
+
+api.add_router("/", account.router)
+api.add_router("/org", org.router)
+api.add_router("/", metrics.router)
+api.add_router("/", tokens.router)
