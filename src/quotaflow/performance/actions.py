@@ -1,0 +1,517 @@
+"""Every write of the tracking side: crediting changed sales data, ingest, manual values,
+rebuilding aggregates, period close and at-risk alerts.
+
+Crediting is set-based: for a chunk of changed transactions (or activities) it loads the
+rows, their split shares, the assignments of the people involved and the stored credits
+in a fixed number of queries, computes the new credits in memory, and writes only the
+difference — old credits folded out, new ones folded in — as one batch of upserts.
+Applying the same change twice therefore changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from quotaflow.core.audit import record
+from quotaflow.core.errors import InvalidInput
+from quotaflow.core.models import Notification
+from quotaflow.metrics.models import Metric, Source
+from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.performance.aggregates import apply_cells
+from quotaflow.performance.crediting import (
+    Cells,
+    CreditFact,
+    MetricSpec,
+    Overlay,
+    Placement,
+    SaleFacts,
+    credits_for,
+)
+from quotaflow.performance.models import (
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    GoalAlert,
+    GoalResult,
+    ManualValue,
+    OverlayRule,
+    OwnerType,
+    PerformanceSettings,
+)
+from quotaflow.performance.queries import goals_with_attainment
+from quotaflow.plans.models import Goal, GoalStatus
+from quotaflow.sales.actions import (
+    ActivityRow,
+    TransactionRow,
+    UpsertResult,
+    upsert_activities,
+    upsert_transactions,
+)
+from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+
+CHUNK = 5_000
+TRANSACTION = "transaction"
+ACTIVITY = "activity"
+_TRANSACTION_FIELDS = (
+    "pk", "date", "amount_minor", "currency", "quantity", "product", "product_group",
+    "account", "deal_type", "is_cancelled", "attributes", "source",
+)  # fmt: skip
+_ACTIVITY_FIELDS = (
+    "pk",
+    "date",
+    "person_id",
+    "activity_type",
+    "quantity",
+    "account",
+    "attributes",
+    "source",
+)
+_CREDIT_FIELDS = (
+    "person_id",
+    "metric_id",
+    "kind",
+    "day",
+    "value",
+    "distinct_key",
+    "unit_id",
+    "unit_path",
+)
+
+
+def _chunks(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _metric_specs(source: str) -> list[MetricSpec]:
+    rows = Metric.objects.filter(is_active=True, source=source).values_list(
+        "pk", "source", "aggregation", "value_field", "filters", "activity_type"
+    )
+    return [
+        MetricSpec(pk, src, agg, field, filters or {}, activity_type)
+        for pk, src, agg, field, filters, activity_type in rows
+    ]
+
+
+def _placements(person_ids: Iterable[int]) -> dict[int, list[Placement]]:
+    placements: dict[int, list[Placement]] = defaultdict(list)
+    rows = Assignment.objects.filter(person_id__in=list(set(person_ids))).values_list(
+        "person_id", "unit_id", "unit__path", "role", "valid_from", "valid_to"
+    )
+    for person_id, unit_id, path, role, valid_from, valid_to in rows:
+        placements[person_id].append(Placement(unit_id, path, role, valid_from, valid_to))
+    return placements
+
+
+def _overlays() -> list[Overlay]:
+    rows = OverlayRule.objects.values_list(
+        "person_id", "product_group", "percent", "valid_from", "valid_to"
+    )
+    return [Overlay(*row) for row in rows]
+
+
+def _transaction_facts(ids: list[int]) -> list[SaleFacts]:
+    shares: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    share_rows = TransactionCredit.objects.filter(transaction_id__in=ids).order_by(
+        "transaction_id", "person_id"
+    )
+    for transaction_id, person_id, percent in share_rows.values_list(
+        "transaction_id", "person_id", "percent"
+    ):
+        shares[transaction_id].append((person_id, percent))
+    facts = []
+    for row in Transaction.objects.filter(pk__in=ids).values(*_TRANSACTION_FIELDS):
+        facts.append(SaleFacts(row["pk"], TRANSACTION, row["date"], row, tuple(shares[row["pk"]])))
+    return facts
+
+
+def _activity_facts(ids: list[int]) -> list[SaleFacts]:
+    return [
+        SaleFacts(row["pk"], ACTIVITY, row["date"], row, ((row["person_id"], Decimal(100)),))
+        for row in Activity.objects.filter(pk__in=ids).values(*_ACTIVITY_FIELDS)
+    ]
+
+
+def _stored_credits(kind: str, ids: list[int]) -> dict[int, list[CreditFact]]:
+    column = f"{kind}_id"
+    stored: dict[int, list[CreditFact]] = defaultdict(list)
+    for row in Credit.objects.filter(**{f"{column}__in": ids}).values_list(column, *_CREDIT_FIELDS):
+        stored[row[0]].append(CreditFact(*row))
+    return stored
+
+
+def _credit_model(kind: str, credit: CreditFact) -> Credit:
+    return Credit(
+        transaction_id=credit.source_id if kind == TRANSACTION else None,
+        activity_id=credit.source_id if kind == ACTIVITY else None,
+        person_id=credit.person_id,
+        metric_id=credit.metric_id,
+        kind=credit.kind,
+        day=credit.day,
+        value=credit.value,
+        distinct_key=credit.distinct_key,
+        unit_id=credit.unit_id,
+        unit_path=credit.unit_path,
+    )
+
+
+def _aggregations() -> dict[int, str]:
+    return dict(Metric.objects.values_list("pk", "aggregation"))
+
+
+def _recredit(kind: str, ids: list[int]) -> int:
+    """Bring the credits and aggregates of ``ids`` in line with their current state."""
+    facts = _transaction_facts(ids) if kind == TRANSACTION else _activity_facts(ids)
+    metrics = _metric_specs(Source.TRANSACTIONS if kind == TRANSACTION else Source.ACTIVITIES)
+    placements = _placements(person_id for item in facts for person_id, _ in item.shares)
+    overlays = _overlays() if kind == TRANSACTION else []
+    stored = _stored_credits(kind, ids)
+    new_by_source = {
+        item.id: sorted(credits_for(item, metrics, placements, overlays)) for item in facts
+    }
+    changed = [
+        source_id
+        for source_id in set(ids)
+        if sorted(stored.get(source_id, [])) != new_by_source.get(source_id, [])
+    ]
+    if not changed:
+        return 0
+    cells = Cells()
+    aggregations = _aggregations()
+    cells.fold(
+        (credit for source_id in changed for credit in stored.get(source_id, [])),
+        aggregations,
+        sign=-1,
+    )
+    new_credits = [credit for source_id in changed for credit in new_by_source.get(source_id, [])]
+    cells.fold(new_credits, aggregations)
+    Credit.objects.filter(**{f"{kind}_id__in": changed}).delete()
+    Credit.objects.bulk_create(
+        [_credit_model(kind, credit) for credit in new_credits], batch_size=CHUNK
+    )
+    apply_cells(cells)
+    return len(changed)
+
+
+def apply_transaction_changes(transaction_ids: Iterable[int]) -> int:
+    """Re-credit the given transactions (created, changed, cancelled or deleted) and
+    update the aggregates by the difference; returns how many changed their credits.
+
+    Call it inside the database transaction that wrote the sales data, so dashboards
+    never see one without the other. Idempotent.
+    """
+    with transaction.atomic():
+        return sum(_recredit(TRANSACTION, chunk) for chunk in _chunks(transaction_ids))
+
+
+def apply_activity_changes(activity_ids: Iterable[int]) -> int:
+    """Like :func:`apply_transaction_changes`, for activities."""
+    with transaction.atomic():
+        return sum(_recredit(ACTIVITY, chunk) for chunk in _chunks(activity_ids))
+
+
+def _ids_by_external(
+    model: type[Transaction] | type[Activity], keys: Iterable[tuple[str, str]]
+) -> list[int]:
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, external_id in keys:
+        by_source[source].append(external_id)
+    ids: list[int] = []
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), CHUNK):
+            chunk = external_ids[start : start + CHUNK]
+            ids += model.objects.filter(source=source, external_id__in=chunk).values_list(
+                "pk", flat=True
+            )
+    return ids
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest call did: the upsert counts and how many rows changed credits."""
+
+    created: int
+    updated: int
+    unchanged: int
+    recredited: int
+
+
+def _ingest_result(result: UpsertResult, recredited: int) -> IngestResult:
+    return IngestResult(result.created, result.updated, result.unchanged, recredited)
+
+
+@transaction.atomic
+def ingest_transactions(
+    rows: Sequence[TransactionRow], *, acting_user: Any, source: str
+) -> IngestResult:
+    """Store a batch of transactions (new, changed, cancelled, credit notes) and update
+    credits and aggregates in the same database transaction. Replaying a batch is a no-op."""
+    result = upsert_transactions(rows, acting_user=acting_user, source=source)
+    ids = _ids_by_external(Transaction, ((row.source or source, row.external_id) for row in rows))
+    recredited = apply_transaction_changes(ids)
+    record(
+        actor=acting_user,
+        action="performance.transactions.ingested",
+        object_type="sales.transaction",
+        object_id=source,
+        changes={"rows": len(rows), "recredited": recredited},
+    )
+    return _ingest_result(result, recredited)
+
+
+@transaction.atomic
+def ingest_activities(
+    rows: Sequence[ActivityRow], *, acting_user: Any, source: str
+) -> IngestResult:
+    """Store a batch of activities and update credits and aggregates in the same
+    database transaction. Replaying a batch is a no-op."""
+    result = upsert_activities(rows, acting_user=acting_user, source=source)
+    ids = _ids_by_external(Activity, ((row.source or source, row.external_id) for row in rows))
+    recredited = apply_activity_changes(ids)
+    record(
+        actor=acting_user,
+        action="performance.activities.ingested",
+        object_type="sales.activity",
+        object_id=source,
+        changes={"rows": len(rows), "recredited": recredited},
+    )
+    return _ingest_result(result, recredited)
+
+
+def _manual_cells(rows: Iterable[tuple[int | None, int | None, int, dt.date, int, int]]) -> Cells:
+    cells = Cells()
+    for unit_id, person_id, metric_id, day, value, count in rows:
+        owner = (
+            (OwnerType.UNIT.value, unit_id)
+            if unit_id is not None
+            else (OwnerType.PERSON.value, person_id)
+        )
+        cell = cells.values[(metric_id, owner[0], int(owner[1] or 0), day)]
+        cell[0] += value
+        cell[1] += count
+    return cells
+
+
+@transaction.atomic
+def set_manual_value(
+    *,
+    metric: Metric,
+    owner: Unit | Person,
+    day: dt.date,
+    value: int,
+    acting_user: Any,
+    note: str = "",
+) -> ManualValue:
+    """Enter (or correct) the value of a manual metric for one owner on one day."""
+    if metric.source != Source.MANUAL:
+        raise InvalidInput(
+            f"{metric.name} is computed from {metric.get_source_display().lower()}; it cannot be entered by hand.",
+            field="metric",
+        )
+    owner_filter = {"owner_unit": owner} if isinstance(owner, Unit) else {"owner_person": owner}
+    existing = (
+        ManualValue.objects.select_for_update()
+        .filter(metric=metric, day=day, **owner_filter)
+        .first()
+    )
+    old = existing.value if existing else None
+    if existing is None:
+        existing = ManualValue(metric=metric, day=day, **owner_filter)
+    existing.value, existing.note, existing.entered_by = value, note, acting_user
+    existing.save()
+    unit_id = owner.pk if isinstance(owner, Unit) else None
+    person_id = owner.pk if isinstance(owner, Person) else None
+    apply_cells(
+        _manual_cells(
+            [(unit_id, person_id, metric.pk, day, value - (old or 0), 0 if old is not None else 1)]
+        )
+    )
+    record(
+        actor=acting_user,
+        action="performance.manual_value.set",
+        obj=existing,
+        changes={"value": [old, value]},
+        reason=note,
+    )
+    return existing
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """How many credits and aggregate cells a rebuild produced."""
+
+    credits: int
+    cells: int
+
+
+@transaction.atomic
+def rebuild_aggregates(*, acting_user: Any = None) -> RebuildResult:
+    """Throw away every credit and aggregate and compute them again from the sales data,
+    manual values and the organisation as it is now. The result equals what incremental
+    maintenance produced, unless the organisation or the metrics changed since."""
+    Credit.objects.all().delete()
+    DailyAggregate.objects.all().delete()
+    DistinctKeyDay.objects.all().delete()
+    transaction_ids = (
+        Transaction.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    )
+    for chunk in _chunks(transaction_ids):
+        _recredit(TRANSACTION, chunk)
+    activity_ids = (
+        Activity.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    )
+    for chunk in _chunks(activity_ids):
+        _recredit(ACTIVITY, chunk)
+    manual = ManualValue.objects.filter(metric__is_active=True).values_list(
+        "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
+    )
+    apply_cells(_manual_cells((*row, 1) for row in manual))
+    result = RebuildResult(
+        Credit.objects.count(), DailyAggregate.objects.exclude(value=0, count=0).count()
+    )
+    record(
+        actor=acting_user,
+        action="performance.aggregates.rebuilt",
+        object_type="performance.dailyaggregate",
+        object_id="*",
+        changes={"credits": result.credits, "cells": result.cells},
+    )
+    return result
+
+
+@transaction.atomic
+def close_periods(*, as_of: dt.date, acting_user: Any = None) -> int:
+    """Finalise every goal whose period ended before ``as_of`` as reached or missed, and
+    mark it closed, so no goal stays "in progress" after its period. Returns how many."""
+    open_goals = list(
+        Goal.objects.filter(period_end__lt=as_of, result__isnull=True)
+        .exclude(status=GoalStatus.CLOSED)
+        .select_related("metric", "owner_unit", "owner_person")
+    )
+    if not open_goals:
+        return 0
+    results = []
+    for goal, progress in goals_with_attainment(
+        open_goals, as_of=as_of, thresholds=PerformanceSettings.current()
+    ):
+        outcome = "reached" if progress.actual >= goal.target else "missed"
+        results.append(
+            GoalResult(goal=goal, outcome=outcome, actual=progress.actual, target=goal.target)
+        )
+    GoalResult.objects.bulk_create(results)
+    Goal.objects.filter(pk__in=[goal.pk for goal in open_goals]).update(
+        status=GoalStatus.CLOSED, version=F("version") + 1
+    )
+    for result in results:
+        record(
+            actor=acting_user,
+            action="performance.goal.closed",
+            obj=result.goal,
+            changes={
+                "status": [result.goal.status, GoalStatus.CLOSED],
+                "outcome": [None, result.outcome],
+                "actual": [None, result.actual],
+            },
+        )
+    return len(results)
+
+
+def _managers_by_unit(unit_ids: set[int], day: dt.date) -> dict[int, list[Person]]:
+    managers: dict[int, list[Person]] = defaultdict(list)
+    rows = Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        valid_from__lte=day,
+        unit_id__in=unit_ids,
+        role=AssignmentRole.MANAGER,
+    ).select_related("person__user")
+    for assignment in rows:
+        managers[assignment.unit_id].append(assignment.person)
+    return managers
+
+
+def _alert_recipients(
+    goal: Goal, homes: dict[int, Unit], managers: dict[int, list[Person]]
+) -> list[Any]:
+    people: list[Person] = []
+    if goal.owner_person_id is not None:
+        people.append(goal.owner_person)  # type: ignore[arg-type]
+        home = homes.get(goal.owner_person_id)
+        if home is not None:
+            people += managers.get(home.pk, [])
+    elif goal.owner_unit is not None:
+        people += managers.get(goal.owner_unit.pk, [])
+        if goal.owner_unit.parent_id is not None:
+            people += managers.get(goal.owner_unit.parent_id, [])
+    return [person.user for person in people if person.user is not None]
+
+
+@transaction.atomic
+def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
+    """Notify owners and their managers in-app when a running goal turns at risk or off
+    track (once per change of status). Returns how many goals were reported."""
+    goals = list(
+        Goal.objects.filter(period_start__lte=as_of, period_end__gte=as_of)
+        .exclude(status__in=[GoalStatus.CLOSED, GoalStatus.DRAFT])
+        .select_related("metric", "owner_unit", "owner_person__user", "alert")
+    )
+    assessed = goals_with_attainment(goals, as_of=as_of, thresholds=PerformanceSettings.current())
+    worrying = [
+        (goal, progress)
+        for goal, progress in assessed
+        if progress.status in {"at_risk", "off_track"}
+        and getattr(getattr(goal, "alert", None), "status", None) != progress.status
+    ]
+    if not worrying:
+        return 0
+    person_ids = [goal.owner_person_id for goal, _ in worrying if goal.owner_person_id is not None]
+    homes: dict[int, Unit] = {}
+    for assignment in Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=as_of),
+        valid_from__lte=as_of,
+        person_id__in=person_ids,
+        role=AssignmentRole.MEMBER,
+    ).select_related("unit"):
+        homes.setdefault(assignment.person_id, assignment.unit)
+    unit_ids = {unit.pk for unit in homes.values()}
+    for goal, _ in worrying:
+        if goal.owner_unit is not None:
+            unit_ids |= {
+                goal.owner_unit.pk,
+                *([goal.owner_unit.parent_id] if goal.owner_unit.parent_id else []),
+            }
+    managers = _managers_by_unit(unit_ids, as_of)
+    notifications = [
+        Notification(
+            user=user,
+            kind="goal.at_risk",
+            title=f"{goal} is {progress.status.replace('_', ' ')}"[:200],
+            body=f"Actual {progress.actual} against {progress.expected_to_date} expected by {as_of:%d %b %Y} "
+            f"(pacing {progress.pacing_pct}%); {progress.required_per_day} a day is needed from here.",
+            url=f"/performance/goals/{goal.pk}/",
+        )
+        for goal, progress in worrying
+        for user in {user.pk: user for user in _alert_recipients(goal, homes, managers)}.values()
+    ]
+    Notification.objects.bulk_create(notifications)
+    GoalAlert.objects.filter(goal__in=[goal for goal, _ in worrying]).delete()
+    GoalAlert.objects.bulk_create(
+        GoalAlert(goal=goal, status=progress.status) for goal, progress in worrying
+    )
+    record(
+        actor=acting_user,
+        action="performance.alerts.sent",
+        object_type="plans.goal",
+        object_id=",".join(str(goal.pk) for goal, _ in worrying)[:64],
+        changes={"goals": len(worrying)},
+    )
+    return len(worrying)

@@ -1,0 +1,299 @@
+"""Tracking: credits, maintained aggregates, manual values, thresholds and closed goals.
+
+The read side never scans raw transactions. Every transaction or activity is turned into
+``Credit`` rows (one per credited person and metric), and the credits are folded into
+``DailyAggregate`` cells (owner × metric × day) in the same database transaction as the
+ingest. Distinct counts are not additive across days, so for those metrics the distinct
+keys themselves are kept per owner and day (``DistinctKeyDay``) and counted at read time.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from quotaflow.metrics.models import Metric
+from quotaflow.org.models import Person, Unit
+from quotaflow.plans.models import Goal
+from quotaflow.sales.models import Activity, Transaction
+
+
+class OwnerType(models.TextChoices):
+    UNIT = "unit", "Unit"
+    PERSON = "person", "Person"
+
+
+class CreditKind(models.TextChoices):
+    DIRECT = "direct", "Direct"
+    OVERLAY = "overlay", "Overlay"
+
+
+class Credit(models.Model):
+    """What one transaction or activity counts for one person on one metric.
+
+    ``value`` is in the metric's base unit after the split (minor currency units for
+    amounts; the splits of one transaction sum exactly to its amount). ``unit`` and
+    ``unit_path`` are the person's unit on ``day`` and its ancestors: the units the
+    credit rolled up to. Overlay credits count for the specialist only and never roll up,
+    so unit totals are not counted twice.
+    """
+
+    transaction = models.ForeignKey(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="performance_credits",
+    )
+    activity = models.ForeignKey(
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="performance_credits",
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="performance_credits")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="credits")
+    kind = models.CharField(max_length=10, choices=CreditKind.choices, default=CreditKind.DIRECT)
+    day = models.DateField()
+    value = models.BigIntegerField()
+    distinct_key = models.CharField(max_length=200, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit_path = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-day", "pk"]
+        indexes: ClassVar = [
+            models.Index(fields=["metric", "person", "day"]),
+            models.Index(fields=["metric", "unit_path", "day"]),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(Q(transaction__isnull=False) & Q(activity__isnull=True))
+                | (Q(transaction__isnull=True) & Q(activity__isnull=False)),
+                name="credit_has_exactly_one_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.metric} · {self.day}: {self.value}"
+
+
+class DailyAggregate(models.Model):
+    """The running total of one owner (unit or person) on one metric on one day.
+
+    ``value`` sums credited values; ``count`` counts the transactions or activities behind
+    them (for averages). Maintained by upserts that add deltas, never by rescanning.
+    """
+
+    owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
+    owner_id = models.BigIntegerField()
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    value = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["metric", "owner_type", "owner_id", "day"],
+                name="one_aggregate_per_owner_metric_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.day}: {self.value}"
+
+
+class DistinctKeyDay(models.Model):
+    """For distinct-count metrics: how many credited rows of one owner on one day carry
+    ``key`` (e.g. an account). The actual over a period is the number of keys with
+    ``refs`` > 0 on some day in it — exact, unlike summing daily distinct counts."""
+
+    owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
+    owner_id = models.BigIntegerField()
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    key = models.CharField(max_length=200)
+    refs = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["metric", "owner_type", "owner_id", "day", "key"],
+                name="one_distinct_key_per_owner_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}:{self.owner_id} · {self.key} · {self.day}"
+
+
+class ManualValue(models.Model):
+    """A value entered by hand for a manual metric (e.g. a satisfaction score), in the
+    metric's base unit, for one owner on one day. Counted for that owner only."""
+
+    owner_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="manual_values")
+    day = models.DateField()
+    value = models.BigIntegerField()
+    note = models.TextField(blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-day"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(Q(owner_unit__isnull=False) & Q(owner_person__isnull=True))
+                | (Q(owner_unit__isnull=True) & Q(owner_person__isnull=False)),
+                name="manual_value_has_exactly_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "owner_unit", "day"],
+                condition=Q(owner_unit__isnull=False),
+                name="one_manual_value_per_unit_day",
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "owner_person", "day"],
+                condition=Q(owner_person__isnull=False),
+                name="one_manual_value_per_person_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_unit or self.owner_person} · {self.metric} · {self.day}: {self.value}"
+
+
+class OverlayRule(models.Model):
+    """Credits a specialist with ``percent`` of every transaction in ``product_group``
+    dated within [valid_from, valid_to], on top of the direct credit."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="overlay_rules")
+    product_group = models.CharField(max_length=120)
+    percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        default=Decimal(100),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["product_group", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.person} overlays {self.product_group} ({self.percent}%)"
+
+
+class ChangeMarker(models.Model):
+    """A counter per metric, increased whenever its aggregates change; open dashboards
+    poll it to know cheaply whether to refresh."""
+
+    metric = models.OneToOneField(Metric, on_delete=models.CASCADE, related_name="+")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}@{self.version}"
+
+
+class StatusBasis(models.TextChoices):
+    PACING = "pacing", "Pacing (actual against expected to date)"
+    PROJECTION = "projection", "Projected attainment at period end"
+
+
+class Visibility(models.TextChoices):
+    EVERYONE = "everyone", "Everyone"
+    MANAGERS = "managers", "Managers and sales operations"
+    PLANNERS = "planners", "Sales operations only"
+
+
+class DigestCadence(models.TextChoices):
+    OFF = "off", "Off"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly (Mondays)"
+
+
+class PerformanceSettings(models.Model):
+    """Company-wide tracking settings (one row): status thresholds, leaderboard
+    visibility and the e-mail digest cadence."""
+
+    status_basis = models.CharField(
+        max_length=12, choices=StatusBasis.choices, default=StatusBasis.PACING
+    )
+    at_risk_below = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95"),
+        help_text="Percent: below this a goal is at risk.",
+    )
+    off_track_below = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80"),
+        help_text="Percent: below this a goal is off track.",
+    )
+    leaderboard_visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.MANAGERS
+    )
+    digest_cadence = models.CharField(
+        max_length=10, choices=DigestCadence.choices, default=DigestCadence.DAILY
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "performance settings"
+
+    def __str__(self) -> str:
+        return "Performance settings"
+
+    @classmethod
+    def current(cls) -> PerformanceSettings:
+        """The settings row, created with defaults on first use."""
+        found = cls.objects.order_by("pk").first()
+        return found if found is not None else cls.objects.create()
+
+
+class Outcome(models.TextChoices):
+    REACHED = "reached", "Reached"
+    MISSED = "missed", "Missed"
+
+
+class GoalResult(models.Model):
+    """The final result of a goal whose period has ended, fixed at period close."""
+
+    goal = models.OneToOneField(Goal, on_delete=models.CASCADE, related_name="result")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    actual = models.BigIntegerField()
+    target = models.BigIntegerField()
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.get_outcome_display()}"
+
+
+class GoalAlert(models.Model):
+    """The last status an owner and manager were told about for a goal, so a goal that
+    stays at risk is reported once, not on every check."""
+
+    goal = models.OneToOneField(Goal, on_delete=models.CASCADE, related_name="alert")
+    status = models.CharField(max_length=12)
+    notified_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.status}"

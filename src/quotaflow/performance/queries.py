@@ -1,0 +1,270 @@
+"""Read side of tracking: actuals from the maintained aggregates, attainment of goals,
+the credits behind a number, and the change marker that open dashboards poll.
+
+Nothing here reads raw transactions. Actuals for any number of owners on one metric and
+period are one grouped query over ``DailyAggregate`` (or ``DistinctKeyDay`` for
+distinct counts); a goal page's chart is one more query for the daily series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from quotaflow.metrics.models import Aggregation, Metric
+from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.org.queries import Scope, active_on
+from quotaflow.performance.attainment import Attainment, PhaseSlice, Thresholds, compute_attainment
+from quotaflow.performance.models import (
+    ChangeMarker,
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    OwnerType,
+    PerformanceSettings,
+)
+from quotaflow.plans.models import Goal
+
+OwnerKey = tuple[str, int]
+
+
+def owner_of(goal: Goal) -> OwnerKey:
+    """``("unit", id)`` or ``("person", id)`` for the goal's owner."""
+    if goal.owner_unit_id is not None:
+        return (OwnerType.UNIT.value, goal.owner_unit_id)
+    return (OwnerType.PERSON.value, int(goal.owner_person_id or 0))
+
+
+def _owner_filter(owners: Iterable[OwnerKey]) -> Q:
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for owner_type, owner_id in owners:
+        by_type[owner_type].append(owner_id)
+    condition = Q(pk__in=[])
+    for owner_type, ids in by_type.items():
+        condition |= Q(owner_type=owner_type, owner_id__in=ids)
+    return condition
+
+
+def actuals(
+    metric: Metric, owners: Iterable[OwnerKey], start: dt.date, end: dt.date
+) -> dict[OwnerKey, int]:
+    """The actual of each owner on ``metric`` over [start, end] (one query).
+
+    Sums add up; averages divide the summed value by the summed count; distinct counts
+    count the distinct keys seen on any day of the period.
+    """
+    owners = list(owners)
+    if metric.aggregation == Aggregation.DISTINCT_COUNT:
+        rows = (
+            DistinctKeyDay.objects.filter(
+                _owner_filter(owners), metric=metric, day__range=(start, end), refs__gt=0
+            )
+            .values_list("owner_type", "owner_id")
+            .annotate(total=Count("key", distinct=True))
+        )
+        found = {(owner_type, owner_id): int(total) for owner_type, owner_id, total in rows}
+    else:
+        sums = (
+            DailyAggregate.objects.filter(
+                _owner_filter(owners), metric=metric, day__range=(start, end)
+            )
+            .values_list("owner_type", "owner_id")
+            .annotate(total=Sum("value"), count=Sum("count"))
+        )
+        found = {}
+        for owner_type, owner_id, total, count in sums:
+            if metric.aggregation == Aggregation.AVERAGE:
+                found[(owner_type, owner_id)] = (
+                    int((Decimal(total or 0) / count).quantize(Decimal(1), ROUND_HALF_UP))
+                    if count
+                    else 0
+                )
+            else:
+                found[(owner_type, owner_id)] = int(total or 0)
+    return {owner: found.get(owner, 0) for owner in owners}
+
+
+def daily_values(
+    metric: Metric, owner: OwnerKey, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, int]]:
+    """``(day, value)`` for each day with data, for charts (one query). For distinct
+    counts, a key counts on the first day it was seen, so the running total is exact."""
+    condition = Q(owner_type=owner[0], owner_id=owner[1], metric=metric, day__range=(start, end))
+    if metric.aggregation == Aggregation.DISTINCT_COUNT:
+        first_seen: dict[str, dt.date] = {}
+        for key, day in (
+            DistinctKeyDay.objects.filter(condition, refs__gt=0)
+            .order_by("day")
+            .values_list("key", "day")
+        ):
+            first_seen.setdefault(key, day)
+        per_day: dict[dt.date, int] = defaultdict(int)
+        for day in first_seen.values():
+            per_day[day] += 1
+        return sorted(per_day.items())
+    rows = DailyAggregate.objects.filter(condition).order_by("day").values_list("day", "value")
+    return [(day, int(value)) for day, value in rows if value]
+
+
+def thresholds_from(settings: PerformanceSettings) -> Thresholds:
+    """The pure-engine thresholds from the stored settings."""
+    return Thresholds(settings.at_risk_below, settings.off_track_below, settings.status_basis)
+
+
+def phasing_of(goal: Goal) -> list[PhaseSlice]:
+    """The goal's phased slices as engine values (empty when unphased)."""
+    return [
+        PhaseSlice(
+            dt.date.fromisoformat(piece["start"]),
+            dt.date.fromisoformat(piece["end"]),
+            int(piece["target"]),
+        )
+        for piece in goal.phasing or []
+    ]
+
+
+def attainment_of(goal: Goal, actual: int, *, as_of: dt.date, thresholds: Thresholds) -> Attainment:
+    """Attainment of ``goal`` given its ``actual``."""
+    return compute_attainment(
+        target=goal.target,
+        actual=actual,
+        period_start=goal.period_start,
+        period_end=goal.period_end,
+        phasing=phasing_of(goal),
+        as_of=as_of,
+        thresholds=thresholds,
+    )
+
+
+def goals_with_attainment(
+    goals: Sequence[Goal],
+    *,
+    as_of: dt.date,
+    thresholds: Thresholds | PerformanceSettings | None = None,
+) -> list[tuple[Goal, Attainment]]:
+    """Each goal with its attainment; one aggregate query per (metric, period) group."""
+    if thresholds is None:
+        thresholds = PerformanceSettings.current()
+    if isinstance(thresholds, PerformanceSettings):
+        thresholds = thresholds_from(thresholds)
+    groups: dict[tuple[int, dt.date, dt.date], list[Goal]] = defaultdict(list)
+    for goal in goals:
+        groups[(goal.metric_id, goal.period_start, goal.period_end)].append(goal)
+    actual_by_goal: dict[int, int] = {}
+    for (_, start, end), members in groups.items():
+        found = actuals(members[0].metric, [owner_of(goal) for goal in members], start, end)
+        actual_by_goal.update({goal.pk: found[owner_of(goal)] for goal in members})
+    return [
+        (goal, attainment_of(goal, actual_by_goal[goal.pk], as_of=as_of, thresholds=thresholds))
+        for goal in goals
+    ]
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """One line of "why is my number X?": a credit and the transaction behind it."""
+
+    day: dt.date
+    value: int
+    kind: str
+    person: str
+    reference: str
+    product_group: str
+    account: str
+
+
+def credits_behind(goal: Goal, *, offset: int = 0, limit: int = 50) -> tuple[int, list[CreditLine]]:
+    """The credits making up ``goal``'s actual, newest first: (total count, one page)."""
+    condition = Q(metric_id=goal.metric_id, day__range=(goal.period_start, goal.period_end))
+    if goal.owner_unit is not None:
+        condition &= Q(unit_path__startswith=goal.owner_unit.path, kind="direct")
+    else:
+        condition &= Q(person_id=goal.owner_person_id)
+    credits = Credit.objects.filter(condition)
+    total = credits.count()
+    rows = credits.order_by("-day", "-pk").values_list(
+        "day", "value", "kind", "person__full_name", "transaction__source", "transaction__external_id",
+        "transaction__product_group", "transaction__account", "activity__source", "activity__external_id",
+        "activity__account",
+    )[offset : offset + limit]  # fmt: skip
+    lines = [
+        CreditLine(
+            day, value, kind, person,
+            f"{t_source}:{t_ext}" if t_ext else f"{a_source}:{a_ext}",
+            t_group or "", t_account or a_account or "",
+        )
+        for day, value, kind, person, t_source, t_ext, t_group, t_account, a_source, a_ext, a_account in rows
+    ]  # fmt: skip
+    return total, lines
+
+
+def change_version(metric_ids: Iterable[int] | None = None) -> int:
+    """A number that grows whenever an aggregate of the given metrics (or any) changes."""
+    markers = ChangeMarker.objects.all()
+    if metric_ids is not None:
+        markers = markers.filter(metric_id__in=list(metric_ids))
+    return int(markers.aggregate(total=Sum("version"))["total"] or 0)
+
+
+def resolve_owner(text: str) -> Unit | Person | None:
+    """``unit:CODE`` or ``person:EXTERNAL_ID`` → the unit or person, or None."""
+    kind, _, key = text.partition(":")
+    if kind == "unit":
+        return Unit.objects.filter(code=key).first()
+    if kind == "person":
+        return Person.objects.filter(external_id=key).first()
+    return None
+
+
+def can_see_person(scope: Scope, person: Person, day: dt.date) -> bool:
+    """Whether ``scope`` includes ``person`` on ``day``."""
+    return scope.everything or Person.objects.filter(scope.people(day), pk=person.pk).exists()
+
+
+def can_see_owner(scope: Scope, owner: Unit | Person, day: dt.date) -> bool:
+    """Whether ``scope`` includes the unit or person ``owner``."""
+    if isinstance(owner, Unit):
+        return scope.can_see_unit(owner)
+    return can_see_person(scope, owner, day)
+
+
+def can_see_goal(scope: Scope, goal: Goal, day: dt.date) -> bool:
+    """Whether ``scope`` includes the goal's owner."""
+    owner: Any = goal.owner_unit or goal.owner_person
+    return can_see_owner(scope, owner, day)
+
+
+def members_of(unit: Unit, day: dt.date) -> list[Person]:
+    """People placed directly in ``unit`` on ``day`` (members, then its managers)."""
+    rows = (
+        Assignment.objects.filter(active_on(day), unit=unit)
+        .select_related("person")
+        .order_by("role", "person__full_name")
+    )
+    seen: dict[int, Person] = {}
+    for assignment in rows:
+        if assignment.role == AssignmentRole.MEMBER or assignment.person_id not in seen:
+            seen.setdefault(assignment.person_id, assignment.person)
+    return list(seen.values())
+
+
+def aggregate_snapshot() -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Every non-empty aggregate cell and distinct-key cell, for comparing a rebuild with
+    incremental maintenance."""
+    cells: dict[tuple[Any, ...], tuple[int, int]] = {
+        (metric_id, owner_type, owner_id, day): (int(value), int(count))
+        for metric_id, owner_type, owner_id, day, value, count in DailyAggregate.objects.exclude(
+            value=0, count=0
+        ).values_list("metric_id", "owner_type", "owner_id", "day", "value", "count")
+    }
+    for metric_id, owner_type, owner_id, day, key, refs in DistinctKeyDay.objects.exclude(
+        refs=0
+    ).values_list("metric_id", "owner_type", "owner_id", "day", "key", "refs"):
+        cells[(metric_id, owner_type, owner_id, day, key)] = (int(refs), 0)
+    return cells

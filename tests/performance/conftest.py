@@ -1,0 +1,91 @@
+"""Fixtures for tracking tests: metrics on top of the small organisation, and a helper
+that posts transactions through the real ingest action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from quotaflow.metrics.models import Aggregation, Metric, Source
+from quotaflow.performance.actions import IngestResult, ingest_transactions
+from quotaflow.sales.actions import CreditShare, TransactionRow
+from tests.conftest import SmallOrg
+
+
+@pytest.fixture
+def revenue(db: None) -> Metric:
+    """All booked revenue, in minor units."""
+    return Metric.objects.create(code="revenue", name="Revenue")
+
+
+@pytest.fixture
+def software(db: None) -> Metric:
+    """Revenue from the Software product group only."""
+    return Metric.objects.create(
+        code="software", name="Software revenue", filters={"product_group": ["Software"]}
+    )
+
+
+@pytest.fixture
+def new_logos(db: None) -> Metric:
+    """Distinct accounts sold to: not additive across days or people."""
+    return Metric.objects.create(
+        code="logos",
+        name="New logos",
+        unit="count",
+        aggregation=Aggregation.DISTINCT_COUNT,
+        value_field="account",
+    )
+
+
+@pytest.fixture
+def calls(db: None) -> Metric:
+    """Number of calls made (an activity metric)."""
+    return Metric.objects.create(
+        code="calls",
+        name="Calls",
+        unit="count",
+        source=Source.ACTIVITIES,
+        aggregation=Aggregation.SUM,
+        value_field="quantity",
+        activity_type="call",
+    )
+
+
+Post = Callable[..., IngestResult]
+
+
+def make_row(
+    external_id: str,
+    day: dt.date,
+    amount: int,
+    credits: dict[int, str] | list[tuple[int, str]],
+    **extra: Any,
+) -> TransactionRow:
+    """A transaction row; ``credits`` maps person ids to percentages."""
+    pairs = credits.items() if isinstance(credits, dict) else credits
+    shares = tuple(CreditShare(person_id, Decimal(percent)) for person_id, percent in pairs)
+    return TransactionRow(
+        external_id=external_id,
+        date=day,
+        amount_minor=amount,
+        currency="EUR",
+        credits=shares,
+        **extra,
+    )
+
+
+@pytest.fixture
+def post(small_org: SmallOrg) -> Post:
+    """Ingest rows as ops_olga through the CRM source."""
+
+    def post_rows(*rows: TransactionRow, source: str = "crm") -> IngestResult:
+        return ingest_transactions(
+            list(rows), acting_user=small_org.users["ops_olga"], source=source
+        )
+
+    return post_rows
