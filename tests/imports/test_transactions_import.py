@@ -270,7 +270,7 @@ def test_every_problem_of_a_row_is_reported(import_as_olga, write_file):
         pytest.param(
             "external_id,day,value,currency\nT-1,2026-03-14,10,EUR\n",
             "The file is missing required columns: date, amount, credited_to. Columns found: external_id, day, value, currency. "
-            "A transactions file needs: external_id, date, amount, currency, credited_to.",
+            "Every transactions file needs: external_id, date, amount, currency, credited_to.",
             id="missing-columns",
         ),
         pytest.param(
@@ -368,7 +368,8 @@ def test_xlsx_file_is_imported_like_csv(import_as_olga, tmp_path):
     sheet = workbook.active
     assert sheet is not None
     sheet.append(["External_ID", "date", "amount", "currency", "credited_to", "quantity", "Region"])
-    sheet.append(["X-1", dt.datetime(2026, 3, 14), 1250.5, "EUR", "E004", 2, "DE"])
+    # Excel stores dates as naive date-times; that is what openpyxl hands back.
+    sheet.append(["X-1", dt.datetime(2026, 3, 14), 1250.5, "EUR", "E004", 2, "DE"])  # noqa: DTZ001
     sheet.append(["X-2", "2026-03-15", 99, "EUR", "E005:60;E006:40", None, None])
     path = tmp_path / "deals.xlsx"
     workbook.save(path)

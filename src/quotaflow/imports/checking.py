@@ -65,7 +65,7 @@ def check_columns(fmt: FileFormat, columns: list[str]) -> list[str]:
         found = ", ".join(present) if present else "none"
         raise FileProblem(
             f"The file is missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
-            f"Columns found: {found}. A {fmt.title.lower()} file needs: {', '.join(fmt.required)}."
+            f"Columns found: {found}. Every {fmt.title.lower()} file needs: {', '.join(fmt.required)}."
         )
     return [name for name in present if name not in fmt.known]
 

@@ -98,6 +98,8 @@ class OrgPlan:
     people: dict[str, PersonSpec] = field(default_factory=dict)
     placements: dict[tuple[str, str, str, dt.date], PlacementSpec] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    # Units whose defining row was refused, with that row: rows relying on them are told why.
+    broken_units: dict[str, int] = field(default_factory=dict)
 
     def fail(self, raw_or_row: RawRow | int, column: str, value: str, reason: str) -> None:
         row = raw_or_row if isinstance(raw_or_row, int) else raw_or_row.number
@@ -187,6 +189,14 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
 
 
 def _read_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
+    values = raw.values
+    errors_before = len(plan.errors)
+    _define_unit(raw, code, plan)
+    if len(plan.errors) > errors_before:
+        plan.broken_units.setdefault(code, raw.number)
+
+
+def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
     values = raw.values
     name = values.get("unit_name", "")
     if not name:
@@ -315,20 +325,23 @@ def _check_references(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> N
     known_units = set(plan.units) | set(stored.units)
     for raw in rows:
         code = raw.values.get("unit_code", "")
-        if code and code not in known_units:
-            plan.fail(
-                raw,
-                "unit_code",
-                code,
-                f"unit '{code}' is not in Quotaflow and no row defines it — add a row with its unit_name",
-            )
+        if not code or code in known_units or plan.broken_units.get(code) == raw.number:
+            continue
+        if code in plan.broken_units:
+            reason = f"unit '{code}' is defined on row {plan.broken_units[code]}, which has errors — fix that row first"
+        else:
+            reason = f"unit '{code}' is not in Quotaflow and no row defines it — add a row with its unit_name"
+        plan.fail(raw, "unit_code", code, reason)
     for unit in plan.units.values():
         if unit.parent_code and unit.parent_code not in known_units:
+            broken_row = plan.broken_units.get(unit.parent_code)
             plan.fail(
                 unit.row,
                 "parent_unit_code",
                 unit.parent_code,
-                f"parent unit '{unit.parent_code}' is neither in this file nor in Quotaflow",
+                f"parent unit '{unit.parent_code}' is defined on row {broken_row}, which has errors — fix that row first"
+                if broken_row
+                else f"parent unit '{unit.parent_code}' is neither in this file nor in Quotaflow",
             )
     for person in plan.people.values():
         if not person.full_name and person.external_id not in stored.people:
