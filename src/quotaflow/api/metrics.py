@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
@@ -131,12 +131,12 @@ def get_metric(request: HttpRequest, code: str) -> MetricOut:
 
 
 @router.post("/metrics", response={201: MetricOut, **WRITE_ERRORS}, summary="Create a metric")
-def create_metric(request: HttpRequest, payload: MetricIn) -> tuple[int, MetricOut]:
+def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
     """Add a metric (administrators and sales operations)."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
     metric = actions.create_metric(**payload.model_dump(), acting_user=user)
-    return 201, MetricOut.of(metric)
+    return Status(201, MetricOut.of(metric))
 
 
 @router.patch(

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
@@ -307,7 +307,7 @@ def get_unit(request: HttpRequest, code: str, as_of: AsOf = None) -> UnitDetailO
 
 
 @router.post("/units", response={201: UnitOut, **WRITE_ERRORS}, summary="Create a unit")
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, UnitOut]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
     """Add a unit under ``parent`` (administrators and sales operations)."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
@@ -320,7 +320,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, UnitOut]:
         territory=payload.territory,
         acting_user=user,
     )
-    return 201, UnitOut.of(unit, parent.code if parent else None)
+    return Status(201, UnitOut.of(unit, parent.code if parent else None))
 
 
 @router.patch(
@@ -431,12 +431,12 @@ def get_person(request: HttpRequest, external_id: str, as_of: AsOf = None) -> Pe
 
 
 @router.post("/people", response={201: PersonDetailOut, **WRITE_ERRORS}, summary="Create a person")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonDetailOut]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
     """Add a person (administrators and sales operations)."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
     person = actions.create_person(**payload.model_dump(), acting_user=user)
-    return 201, _person_detail(person)
+    return Status(201, _person_detail(person))
 
 
 @router.patch(
@@ -461,7 +461,7 @@ def update_person(request: HttpRequest, external_id: str, payload: PersonPatch) 
 )
 def transfer_person(
     request: HttpRequest, external_id: str, payload: TransferIn
-) -> tuple[int, AssignmentOut]:
+) -> Status[AssignmentOut]:
     """Move a member to another unit from ``on``; history before that date is kept."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
@@ -470,7 +470,7 @@ def transfer_person(
     assignment = actions.transfer_person(
         person, to_unit=to_unit, on=payload.on, acting_user=user, reason=payload.reason
     )
-    return 201, AssignmentOut.of(assignment)
+    return Status(201, AssignmentOut.of(assignment))
 
 
 # Assignments ----------------------------------------------------------------------------
@@ -479,7 +479,7 @@ def transfer_person(
 @router.post(
     "/assignments", response={201: AssignmentOut, **WRITE_ERRORS}, summary="Assign a person"
 )
-def create_assignment(request: HttpRequest, payload: AssignmentIn) -> tuple[int, AssignmentOut]:
+def create_assignment(request: HttpRequest, payload: AssignmentIn) -> Status[AssignmentOut]:
     """Place a person in a unit as member or manager for a date range."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
@@ -494,7 +494,7 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn) -> tuple[int,
         acting_user=user,
         reason=payload.reason,
     )
-    return 201, AssignmentOut.of(assignment)
+    return Status(201, AssignmentOut.of(assignment))
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts import actions
@@ -64,14 +64,14 @@ def list_tokens(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: NewTokenOut, **WRITE_ERRORS}, summary="Create a token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, NewTokenOut]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
     """Create a token for yourself; the response holds the secret, shown only this once."""
     require_session(request, "create tokens")
     user = request_user(request)
     token, raw = actions.create_token(
         user, name=payload.name, scopes=payload.scopes, acting_user=user
     )
-    return 201, NewTokenOut(**TokenOut.of(token).model_dump(), token=raw)
+    return Status(201, NewTokenOut(**TokenOut.of(token).model_dump(), token=raw))
 
 
 @router.delete(
