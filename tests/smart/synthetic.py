@@ -12,7 +12,9 @@ SEASONALITY = np.array([0.8, 0.95, 1.0, 1.25])
 RAMP = np.array([0.3, 0.6, 0.85])
 
 
-def synthetic_panel(*, owners: int = 150, periods: int = 16, seed: int = 7, noise: float = 0.3) -> Panel:
+def synthetic_panel(
+    *, owners: int = 150, periods: int = 16, seed: int = 7, noise: float = 0.3
+) -> Panel:
     """Quarterly actuals (minor units) of ``owners`` reps over ``periods`` quarters."""
     rng = np.random.default_rng(seed)
     level = rng.normal(np.log(30_000_000), 0.45, owners)
@@ -22,8 +24,14 @@ def synthetic_panel(*, owners: int = 150, periods: int = 16, seed: int = 7, nois
     leave = np.where(rng.random(owners) < 0.15, rng.integers(4, periods + 4, owners), periods + 100)
     columns = np.arange(periods)
     tenure = columns[None, :] - hire[:, None]
-    ramp = np.where((tenure >= 0) & (tenure < len(RAMP)), RAMP[np.clip(tenure, 0, len(RAMP) - 1)], 1.0)
-    log_mean = level[:, None] + growth[:, None] * columns[None, :] + np.log(SEASONALITY[columns % 4])[None, :]
+    ramp = np.where(
+        (tenure >= 0) & (tenure < len(RAMP)), RAMP[np.clip(tenure, 0, len(RAMP) - 1)], 1.0
+    )
+    log_mean = (
+        level[:, None]
+        + growth[:, None] * columns[None, :]
+        + np.log(SEASONALITY[columns % 4])[None, :]
+    )
     actuals = np.exp(log_mean + rep_noise[:, None] * rng.standard_normal((owners, periods))) * ramp
     actuals = np.where(rng.random((owners, periods)) < 0.02, 0.0, np.round(actuals))
     in_seat = (tenure >= 0) & (columns[None, :] < leave[:, None])

@@ -158,7 +158,9 @@ class Prediction:
         return self.quantile(0.5)
 
 
-NO_PREDICTION = Prediction(mu=math.nan, scale=math.nan, df=math.nan, p_zero=math.nan, basis="none", periods_used=0)
+NO_PREDICTION = Prediction(
+    mu=math.nan, scale=math.nan, df=math.nan, p_zero=math.nan, basis="none", periods_used=0
+)
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,16 @@ def _tenure(panel: Panel, upto: int) -> IntArray:
 def _ramp_lookup(ramp_log: FloatArray, tenure: IntArray) -> FloatArray:
     """Log ramp factor for each tenure (0 once fully ramped; 0 for unknown tenure)."""
     inside = (tenure >= 0) & (tenure < len(ramp_log))
-    return np.where(inside, ramp_log[np.clip(tenure, 0, max(len(ramp_log) - 1, 0))] if len(ramp_log) else 0.0, 0.0)
+    return np.where(
+        inside,
+        ramp_log[np.clip(tenure, 0, max(len(ramp_log) - 1, 0))] if len(ramp_log) else 0.0,
+        0.0,
+    )
 
 
-def ramp_log_factors(log_adjusted: FloatArray, tenure: IntArray, config: ModelConfig, seasons: int) -> FloatArray:
+def ramp_log_factors(
+    log_adjusted: FloatArray, tenure: IntArray, config: ModelConfig, seasons: int
+) -> FloatArray:
     """Log ramp factors for tenures ``0 … len(config.ramp) − 1``, each ≤ 0.
 
     ``log_adjusted``: deseasonalised log actuals ``(owners, periods)``, NaN where missing.
@@ -310,10 +318,14 @@ def predict_panel(
     zeros = zero.sum(axis=1)
 
     own_slope = _theil_sen(np.where(positive, z, 0.0), positive, columns)
-    peer_slope = float(np.median(own_slope[n >= 4])) if np.any((n >= 4) & np.isfinite(own_slope)) else 0.0
+    peer_slope = (
+        float(np.median(own_slope[n >= 4])) if np.any((n >= 4) & np.isfinite(own_slope)) else 0.0
+    )
     trend_weight = np.where(np.isfinite(own_slope), n / (n + config.trend_prior), 0.0)
     slope = np.clip(
-        trend_weight * np.nan_to_num(own_slope) + (1 - trend_weight) * peer_slope, -config.max_trend, config.max_trend
+        trend_weight * np.nan_to_num(own_slope) + (1 - trend_weight) * peer_slope,
+        -config.max_trend,
+        config.max_trend,
     )
 
     safe_n = np.maximum(n, 1)
@@ -323,7 +335,9 @@ def predict_panel(
     sse = np.where(positive, (z - fitted) ** 2, 0.0).sum(axis=1)
     sxx = np.where(positive, (columns[None, :] - t_bar[:, None]) ** 2, 0.0).sum(axis=1)
     dof = np.maximum(n - 1 - trend_weight, 0.0)
-    pooled = float(sse[dof > 0].sum() / dof[dof > 0].sum()) if np.any(dof > 0) else FALLBACK_LOG_VARIANCE
+    pooled = (
+        float(sse[dof > 0].sum() / dof[dof > 0].sum()) if np.any(dof > 0) else FALLBACK_LOG_VARIANCE
+    )
     pooled = max(pooled, 1e-6)
     variance = (config.prior_df * pooled + sse) / (config.prior_df + dof)
     df = config.prior_df + dof
@@ -343,7 +357,9 @@ def predict_panel(
 
     weight = between / (between + variance / safe_n)
     shrunk_level = weight * level + (1 - weight) * peer_mean
-    trend_variance = np.where(sxx > 0, trend_weight**2 * variance / np.where(sxx > 0, sxx, 1.0), 0.0)
+    trend_variance = np.where(
+        sxx > 0, trend_weight**2 * variance / np.where(sxx > 0, sxx, 1.0), 0.0
+    )
     own_scale2 = variance + weight * variance / safe_n + horizon**2 * trend_variance
 
     target_tenure = np.asarray(target - panel.hire_index, dtype=np.int64)

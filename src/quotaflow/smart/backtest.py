@@ -121,7 +121,9 @@ def _last_comparable(prior: FloatArray, seasons: int) -> FloatArray:
     return previous
 
 
-def calibration(predicted: FloatArray, outcome: FloatArray, *, min_band_samples: int = MIN_BAND_SAMPLES) -> tuple[tuple[CalibrationBand, ...], float]:
+def calibration(
+    predicted: FloatArray, outcome: FloatArray, *, min_band_samples: int = MIN_BAND_SAMPLES
+) -> tuple[tuple[CalibrationBand, ...], float]:
     """Ten equal-width probability bands, and the largest error over well-filled bands."""
     index = np.minimum((predicted * BANDS).astype(np.int64), BANDS - 1)
     bands = []
@@ -181,8 +183,12 @@ def backtest_panel(
         owners_seen.update(np.flatnonzero(eligible).tolist())
         periods_seen += 1
     if not predicted:
-        empty = tuple(CalibrationBand(b / BANDS, (b + 1) / BANDS, 0, math.nan, math.nan) for b in range(BANDS))
-        return BacktestResult(empty, math.nan, math.nan, math.nan, 0, 0, 0, min_band_samples, levels)
+        empty = tuple(
+            CalibrationBand(b / BANDS, (b + 1) / BANDS, 0, math.nan, math.nan) for b in range(BANDS)
+        )
+        return BacktestResult(
+            empty, math.nan, math.nan, math.nan, 0, 0, 0, min_band_samples, levels
+        )
     p, y, baseline = np.concatenate(predicted), np.concatenate(outcome), np.concatenate(naive)
     bands, max_error = calibration(p, y, min_band_samples=min_band_samples)
     return BacktestResult(
