@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from quotaflow.api import account, metrics, org, tokens
 from quotaflow.api.auth import api_auth
 from quotaflow.api.errors import install_error_handlers
+from quotaflow.api.performance import router as performance_router
 
 api = NinjaAPI(
     title="Quotaflow API",
@@ -26,3 +27,4 @@ api.add_router("/", account.router)
 api.add_router("/org", org.router)
 api.add_router("/", metrics.router)
 api.add_router("/", tokens.router)
+api.add_router("/", performance_router)

@@ -1,0 +1,413 @@
+"""Tracking API: ingest transactions, activities and manual values; read attainment.
+
+Ingest is for administrators and sales operations (tokens need the ``ingest`` scope),
+idempotent by ``(source, external_id)``: posting a batch again changes nothing. Reads
+need the ``read`` scope and show only owners inside the caller's part of the tree;
+anything outside answers 404, like something that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from quotaflow.accounts.models import TokenScope
+from quotaflow.api.auth import request_user, require_planner, require_scope
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, day_or_today
+from quotaflow.core.errors import InvalidInput, NotFound
+from quotaflow.core.models import Company
+from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.metrics.models import Metric
+from quotaflow.org.models import Unit
+from quotaflow.org.queries import scope_for
+from quotaflow.performance import actions
+from quotaflow.performance.attainment import Attainment
+from quotaflow.performance.models import PerformanceSettings
+from quotaflow.performance.queries import (
+    actuals,
+    attainment_of,
+    can_see_goal,
+    can_see_owner,
+    credits_behind,
+    goals_with_attainment,
+    resolve_owner,
+    thresholds_from,
+)
+from quotaflow.plans.models import Goal
+from quotaflow.sales.actions import ActivityRow, CreditShare, TransactionRow
+from quotaflow.sales.queries import person_ids_by_external_id
+
+router = Router(tags=["tracking"])
+
+MAX_BATCH = 10_000
+AsOf = Annotated[
+    dt.date | None, Query(description="Business date progress is measured at; today if omitted.")
+]
+
+
+# Schemas --------------------------------------------------------------------------------
+
+
+class ShareIn(Schema):
+    """A credited person and their share of the transaction."""
+
+    person: str = Field(description="External id of the credited person.")
+    percent: Decimal = Field(Decimal(100), gt=0, le=100)
+
+
+class TransactionIn(Schema):
+    """A sale, correction, cancellation or credit note (negative amount)."""
+
+    external_id: str = Field(min_length=1, max_length=100)
+    date: dt.date
+    amount: Decimal = Field(description="In the currency's major unit, e.g. 1234.50.")
+    currency: str = Field(min_length=3, max_length=3)
+    credits: list[ShareIn] = Field(min_length=1, description="Percentages must sum to 100.")
+    quantity: Decimal = Decimal(1)
+    product: str = ""
+    product_group: str = ""
+    account: str = ""
+    deal_type: str = ""
+    is_cancelled: bool = False
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class TransactionBatchIn(Schema):
+    """Up to 10,000 transactions from one source system."""
+
+    source: str = Field("api", min_length=1, max_length=40)
+    transactions: list[TransactionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ActivityIn(Schema):
+    """A call, meeting, demo … done by one person."""
+
+    external_id: str = Field(min_length=1, max_length=100)
+    date: dt.date
+    person: str = Field(description="External id of the person who did it.")
+    activity_type: str = Field(min_length=1, max_length=60)
+    quantity: int = Field(1, ge=0)
+    account: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActivityBatchIn(Schema):
+    """Up to 10,000 activities from one source system."""
+
+    source: str = Field("api", min_length=1, max_length=40)
+    activities: list[ActivityIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class IngestOut(Schema):
+    """What the batch changed: new, changed and identical rows, and re-credited ones."""
+
+    created: int
+    updated: int
+    unchanged: int
+    recredited: int
+
+
+class ManualValueIn(Schema):
+    """A hand-entered value of a manual metric, in the metric's base unit."""
+
+    metric: str
+    owner: str = Field(description="unit:CODE or person:EXTERNAL_ID")
+    date: dt.date
+    value: int
+    note: str = ""
+
+
+class ProgressOut(Schema):
+    """Progress of one owner on one metric over one period. Amounts are in the metric's
+    base unit (minor currency units for money); percentages have two decimals."""
+
+    owner: str
+    metric: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    goal_id: int | None
+    target: int | None
+    actual: int
+    attainment_pct: Decimal | None = None
+    expected_to_date: int | None = None
+    pacing_pct: Decimal | None = None
+    projection: int | None = None
+    projected_attainment_pct: Decimal | None = None
+    required_per_day: int | None = None
+    days_elapsed: int | None = None
+    days_left: int | None = None
+    status: str | None = None
+    why: str | None = Field(None, description="The credits behind the actual.")
+
+
+class GoalProgressOut(ProgressOut):
+    """A goal's progress with the progress of the goals that serve it."""
+
+    children: list[ProgressOut]
+
+
+class CreditLineOut(Schema):
+    """One credit behind an actual."""
+
+    day: dt.date
+    value: int
+    kind: str
+    person: str
+    reference: str = Field(description="source:external_id of the transaction or activity.")
+    product_group: str
+    account: str
+
+
+class CreditPageOut(Schema):
+    """A page of credits, newest first."""
+
+    total: int
+    offset: int
+    items: list[CreditLineOut]
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def _minor(amount: Decimal, currency: str, index: int) -> int:
+    decimals = minor_unit_decimals(currency)
+    if decimals is None:
+        raise InvalidInput(
+            f"Transaction {index + 1}: '{currency}' is not an ISO 4217 currency code.",
+            field="currency",
+        )
+    scaled = amount.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise InvalidInput(
+            f"Transaction {index + 1}: {amount} has more decimals than {currency} uses ({decimals}).",
+            field="amount",
+        )
+    return int(scaled)
+
+
+def _person_id(people: dict[str, int], external_id: str, what: str) -> int:
+    if external_id not in people:
+        raise InvalidInput(f"{what}: nobody has the external id '{external_id}'.", field="person")
+    return people[external_id]
+
+
+def _transaction_rows(payload: TransactionBatchIn) -> list[TransactionRow]:
+    people = person_ids_by_external_id()
+    rows = []
+    for index, item in enumerate(payload.transactions):
+        what = f"Transaction {index + 1} ({item.external_id})"
+        total = sum((share.percent for share in item.credits), Decimal(0))
+        if total != 100:
+            raise InvalidInput(
+                f"{what}: credit percentages add up to {total}, not 100.", field="credits"
+            )
+        shares = tuple(
+            CreditShare(_person_id(people, share.person, what), share.percent)
+            for share in item.credits
+        )
+        if len({share.person_id for share in shares}) != len(shares):
+            raise InvalidInput(f"{what}: a person is credited more than once.", field="credits")
+        rows.append(
+            TransactionRow(
+                external_id=item.external_id,
+                date=item.date,
+                amount_minor=_minor(item.amount, item.currency.upper(), index),
+                currency=item.currency.upper(),
+                credits=shares,
+                quantity=item.quantity,
+                product=item.product,
+                product_group=item.product_group,
+                account=item.account,
+                deal_type=item.deal_type,
+                is_cancelled=item.is_cancelled,
+                attributes=item.attributes,
+            )
+        )
+    return rows
+
+
+def _metric(code: str) -> Metric:
+    metric = Metric.objects.filter(code=code).first()
+    if metric is None:
+        raise NotFound(f"There is no metric with the code '{code}'.", field="metric")
+    return metric
+
+
+def _progress(
+    *, owner: str, metric: Metric, start: dt.date, end: dt.date, as_of: dt.date, goal: Goal | None, actual: int,
+    progress: Attainment | None,
+) -> dict[str, Any]:  # fmt: skip
+    body: dict[str, Any] = {
+        "owner": owner, "metric": metric.code, "period_start": start, "period_end": end, "as_of": as_of,
+        "goal_id": goal.pk if goal else None, "target": goal.target if goal else None, "actual": actual,
+    }  # fmt: skip
+    if progress is not None and goal is not None:
+        body.update(
+            {
+                name: getattr(progress, name)
+                for name in (
+                    "attainment_pct",
+                    "expected_to_date",
+                    "pacing_pct",
+                    "projection",
+                    "projected_attainment_pct",
+                    "required_per_day",
+                    "days_elapsed",
+                    "days_left",
+                    "status",
+                )  # fmt: skip
+            }
+        )
+        body["why"] = reverse("api:goal_credits", kwargs={"goal_id": goal.pk})
+    return body
+
+
+def _owner_label(goal: Goal) -> str:
+    if goal.owner_unit is not None:
+        return f"unit:{goal.owner_unit.code}"
+    return f"person:{goal.owner_person.external_id}" if goal.owner_person else ""
+
+
+def _visible_goal(request: HttpRequest, goal_id: int, as_of: dt.date) -> Goal:
+    goal = (
+        Goal.objects.select_related("metric", "owner_unit", "owner_person")
+        .filter(pk=goal_id)
+        .first()
+    )
+    if goal is None or not can_see_goal(scope_for(request_user(request), as_of), goal, as_of):
+        raise NotFound(f"There is no goal {goal_id} you can see.")
+    return goal
+
+
+# Operations -------------------------------------------------------------------------------
+
+
+@router.post("/ingest/transactions", response={200: IngestOut, **WRITE_ERRORS})
+def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> IngestOut:
+    """Create, update or cancel up to 10,000 transactions; credits and every dashboard
+    number are updated in the same database transaction. Safe to retry."""
+    require_scope(request, TokenScope.INGEST)
+    user = require_planner(request)
+    result = actions.ingest_transactions(
+        _transaction_rows(payload), acting_user=user, source=payload.source
+    )
+    return IngestOut(**result.__dict__)
+
+
+@router.post("/ingest/activities", response={200: IngestOut, **WRITE_ERRORS})
+def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestOut:
+    """Create or update up to 10,000 activities. Safe to retry."""
+    require_scope(request, TokenScope.INGEST)
+    user = require_planner(request)
+    people = person_ids_by_external_id()
+    rows = [
+        ActivityRow(
+            external_id=item.external_id,
+            date=item.date,
+            person_id=_person_id(people, item.person, f"Activity {index + 1} ({item.external_id})"),
+            activity_type=item.activity_type,
+            quantity=item.quantity,
+            account=item.account,
+            attributes=item.attributes,
+        )
+        for index, item in enumerate(payload.activities)
+    ]
+    result = actions.ingest_activities(rows, acting_user=user, source=payload.source)
+    return IngestOut(**result.__dict__)
+
+
+@router.post("/manual-values", response={200: IngestOut, **WRITE_ERRORS})
+def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> IngestOut:
+    """Enter or correct the value of a manual metric for one owner on one day."""
+    require_scope(request, TokenScope.INGEST)
+    user = require_planner(request)
+    owner = resolve_owner(payload.owner)
+    if owner is None:
+        raise NotFound(
+            f"There is no unit or person '{payload.owner}'; write unit:CODE or person:ID.",
+            field="owner",
+        )
+    actions.set_manual_value(
+        metric=_metric(payload.metric), owner=owner, day=payload.date, value=payload.value, acting_user=user,
+        note=payload.note,
+    )  # fmt: skip
+    return IngestOut(created=1, updated=0, unchanged=0, recredited=0)
+
+
+@router.get("/attainment", response={200: ProgressOut, **READ_ERRORS})
+def attainment(
+    request: HttpRequest,
+    owner: Annotated[str, Query(description="unit:CODE or person:EXTERNAL_ID")],
+    metric: Annotated[str, Query(description="Metric code")],
+    period: Annotated[str, Query(description="Fiscal period, e.g. FY2027 or FY2027-Q1")],
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Actual of an owner on a metric in a fiscal period, with attainment, pacing and
+    status against the owner's goal for exactly that period (when there is one)."""
+    require_scope(request, TokenScope.READ)
+    day = day_or_today(as_of)
+    target = resolve_owner(owner)
+    if target is None or not can_see_owner(scope_for(request_user(request), day), target, day):
+        raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
+    chosen = _metric(metric)
+    try:
+        fiscal = Company.current().fiscal_calendar.parse(period)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="period") from None
+    owner_field = "owner_unit" if isinstance(target, Unit) else "owner_person"
+    goal = Goal.objects.filter(
+        metric=chosen, period_start=fiscal.start, period_end=fiscal.end, **{owner_field: target}
+    ).first()
+    key = ("unit" if isinstance(target, Unit) else "person", target.pk)
+    actual = actuals(chosen, [key], fiscal.start, fiscal.end)[key]
+    thresholds = thresholds_from(PerformanceSettings.current())
+    progress = attainment_of(goal, actual, as_of=day, thresholds=thresholds) if goal else None
+    return _progress(
+        owner=owner, metric=chosen, start=fiscal.start, end=fiscal.end, as_of=day, goal=goal, actual=actual,
+        progress=progress,
+    )  # fmt: skip
+
+
+@router.get("/goals/{goal_id}/attainment", response={200: GoalProgressOut, **READ_ERRORS})
+def goal_attainment(request: HttpRequest, goal_id: int, as_of: AsOf = None) -> dict[str, Any]:
+    """A goal's full progress breakdown and that of its child goals."""
+    require_scope(request, TokenScope.READ)
+    day = day_or_today(as_of)
+    goal = _visible_goal(request, goal_id, day)
+    children = list(
+        Goal.objects.filter(parent=goal).select_related("metric", "owner_unit", "owner_person")
+    )
+    assessed = goals_with_attainment([goal, *children], as_of=day)
+    rows = [
+        _progress(
+            owner=_owner_label(item), metric=item.metric, start=item.period_start, end=item.period_end, as_of=day,
+            goal=item, actual=progress.actual, progress=progress,
+        )
+        for item, progress in assessed
+    ]  # fmt: skip
+    return {**rows[0], "children": rows[1:]}
+
+
+@router.get(
+    "/goals/{goal_id}/credits",
+    response={200: CreditPageOut, **READ_ERRORS},
+    url_name="goal_credits",
+)
+def goal_credits(
+    request: HttpRequest,
+    goal_id: int,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Why the actual is what it is: the credits behind it, newest first."""
+    require_scope(request, TokenScope.READ)
+    goal = _visible_goal(request, goal_id, day_or_today(None))
+    total, lines = credits_behind(goal, offset=offset, limit=limit)
+    return {"total": total, "offset": offset, "items": [line.__dict__ for line in lines]}
