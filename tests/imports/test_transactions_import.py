@@ -412,3 +412,23 @@ def test_each_run_is_one_audit_event_with_its_counts(import_as_olga, small_org):
     assert event.actor == small_org.users["ops_olga"]
     assert event.object_id == str(run.pk)
     assert event.changes["created"] == 4 and event.changes["rejected"] == 0
+
+
+def test_imported_transactions_are_credited_like_ingested_ones(
+    import_as_olga, write_file, small_org
+):
+    from quotaflow.metrics.models import Metric
+    from quotaflow.performance.models import Credit
+
+    Metric.objects.create(code="revenue", name="Revenue")  # sum of amount over transactions
+    import_as_olga(
+        "transactions", write_file(HEADER + "T-1,2026-03-14,100.00,EUR,E004:60;E005:40\n")
+    )
+
+    credits = dict(Credit.objects.values_list("person__external_id", "value"))
+    assert credits == {"E004": 6000, "E005": 4000}
+    # Re-importing an identical file leaves the credits alone.
+    import_as_olga(
+        "transactions", write_file(HEADER + "T-1,2026-03-14,100.00,EUR,E004:60;E005:40\n")
+    )
+    assert Credit.objects.count() == 2

@@ -26,6 +26,7 @@ from quotaflow.imports import org
 from quotaflow.imports.checking import CHECKERS, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.reading import FileProblem, FileSource, RawRow, Table
+from quotaflow.performance.actions import apply_activity_changes, apply_transaction_changes
 from quotaflow.sales import actions as sales_actions
 from quotaflow.sales.queries import person_ids_by_external_id
 
@@ -132,16 +133,20 @@ def _import_sales(
                 row, _ = writer_checker.check(raw)
                 yield row
 
-    upsert = (
-        sales_actions.upsert_transactions
-        if kind == ImportKind.TRANSACTIONS
-        else sales_actions.upsert_activities
-    )
-    result = upsert(
-        good_rows(),
-        acting_user=acting_user,
-        progress=(lambda done: progress(done, to_write)) if progress is not None else None,
-    )
+    report = (lambda done: progress(done, to_write)) if progress is not None else None
+    # Credits and dashboard aggregates follow the written rows chunk by chunk, in the
+    # same database transaction, as they do for rows pushed through the API.
+    if kind == ImportKind.TRANSACTIONS:
+        result = sales_actions.upsert_transactions(
+            good_rows(),
+            acting_user=acting_user,
+            progress=report,
+            on_written=apply_transaction_changes,
+        )
+    else:
+        result = sales_actions.upsert_activities(
+            good_rows(), acting_user=acting_user, progress=report, on_written=apply_activity_changes
+        )
     outcome.created, outcome.updated, outcome.unchanged = (
         result.created,
         result.updated,

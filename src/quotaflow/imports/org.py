@@ -189,7 +189,6 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
 
 
 def _read_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
-    values = raw.values
     errors_before = len(plan.errors)
     _define_unit(raw, code, plan)
     if len(plan.errors) > errors_before:

@@ -33,6 +33,8 @@ DEFAULT_SOURCE = "import"
 CHUNK_SIZE = 5_000
 
 Progress = Callable[[int], None]
+# Called inside the writing transaction with the ids of the rows a chunk created or changed.
+WrittenHook = Callable[[list[int]], object]
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ def _transaction_values(row: TransactionRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _TRANSACTION_FIELDS}
 
 
-def _upsert_transaction_chunk(source: str, rows: list[TransactionRow]) -> UpsertResult:
+def _upsert_transaction_chunk(
+    source: str, rows: list[TransactionRow]
+) -> tuple[UpsertResult, list[int]]:
     stored = stored_transactions(source, [row.external_id for row in rows])
     result = UpsertResult()
     new: list[tuple[Transaction, TransactionRow]] = []
@@ -187,7 +191,7 @@ def _upsert_transaction_chunk(source: str, rows: list[TransactionRow]) -> Upsert
         for share in row.credits
     )
     result.created, result.updated = len(new), len(changed)
-    return result
+    return result, [instance.pk for instance, _ in (*new, *changed)]
 
 
 @transaction.atomic
@@ -197,6 +201,7 @@ def upsert_transactions(
     acting_user: Any,
     source: str = DEFAULT_SOURCE,
     progress: Progress | None = None,
+    on_written: WrittenHook | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> UpsertResult:
     """Create, update or leave alone each transaction, keyed by (source, external_id).
@@ -204,13 +209,17 @@ def upsert_transactions(
     ``rows`` may be a generator: it is consumed ``chunk_size`` rows at a time, and each
     chunk costs a fixed number of queries. A changed transaction gets its credits
     replaced. Rows without their own ``source`` use ``source``. ``progress`` is called
-    with the number of rows handled so far after each chunk. One audit event records the
-    counts of the whole call.
+    with the number of rows handled so far after each chunk; ``on_written`` with the ids
+    of the rows each chunk created or changed (to re-credit them in the same database
+    transaction). One audit event records the counts of the whole call.
     """
     result = UpsertResult()
     for chunk in _chunks(rows, chunk_size):
         for group_source, group in _by_source(chunk, source).items():
-            result.add(_upsert_transaction_chunk(group_source, group))
+            counts, written_ids = _upsert_transaction_chunk(group_source, group)
+            result.add(counts)
+            if on_written is not None and written_ids:
+                on_written(written_ids)
         if progress is not None:
             progress(result.total)
     record(
@@ -231,7 +240,7 @@ def _same_activity(row: ActivityRow, stored: StoredActivity) -> bool:
     return all(getattr(row, name) == getattr(stored, name) for name in _ACTIVITY_FIELDS)
 
 
-def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> UpsertResult:
+def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> tuple[UpsertResult, list[int]]:
     stored = stored_activities(source, [row.external_id for row in rows])
     result = UpsertResult()
     new: list[Activity] = []
@@ -258,7 +267,7 @@ def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> UpsertResult
     if changed:
         Activity.objects.bulk_update(changed, [*_ACTIVITY_FIELDS, "updated_at"])
     result.created, result.updated = len(new), len(changed)
-    return result
+    return result, [activity.pk for activity in (*new, *changed)]
 
 
 @transaction.atomic
@@ -268,6 +277,7 @@ def upsert_activities(
     acting_user: Any,
     source: str = DEFAULT_SOURCE,
     progress: Progress | None = None,
+    on_written: WrittenHook | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> UpsertResult:
     """Create, update or leave alone each activity, keyed by (source, external_id).
@@ -278,7 +288,10 @@ def upsert_activities(
     result = UpsertResult()
     for chunk in _chunks(rows, chunk_size):
         for group_source, group in _by_source(chunk, source).items():
-            result.add(_upsert_activity_chunk(group_source, group))
+            counts, written_ids = _upsert_activity_chunk(group_source, group)
+            result.add(counts)
+            if on_written is not None and written_ids:
+                on_written(written_ids)
         if progress is not None:
             progress(result.total)
     record(
