@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from quotaflow.core.errors import Conflict
 from quotaflow.demo.generator import DEFAULT_SEED, generate
@@ -52,6 +52,10 @@ def build_demo(
         return None
     with transaction.atomic():
         if rebuild:
+            if connection.vendor == "postgresql":
+                # TRUNCATE refuses while deferred foreign-key checks of this transaction are
+                # pending (a demo written moments ago in the same transaction): run them now.
+                connection.check_constraints()
             call_command("flush", interactive=False, verbosity=0)
         return generate(
             size,
