@@ -1,0 +1,355 @@
+"""The one place where plans talk to the planning engine.
+
+The engine (``quotaflow.planning``) works on arrays and node ids; plans work on goals. This
+module turns goal trees and a cycle's allocation settings into engine inputs, runs the
+engine, and turns its results and errors back into plain Python values and domain errors.
+If the engine's API moves, only this module changes.
+
+Node ids are goal primary keys, so the engine's derivations name goals directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from quotaflow.core.errors import InvalidInput
+from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method, NodeData, Potential
+from quotaflow.planning.cascade import LevelRule, cascade, over_assigned
+from quotaflow.planning.constraints import Bounds
+from quotaflow.planning.errors import InfeasibleConstraints, PlanningError
+from quotaflow.planning.rounding import largest_remainder_round
+from quotaflow.planning.tree import build_tree
+
+METHODS = ("equal", "potential", "historical_share", "blend")
+RECONCILE_METHODS = ("top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One goal as the engine sees it: its id, its parent's id (or None for the root),
+    an optional potential weight and prior-period history (minor units)."""
+
+    goal_id: int
+    parent_id: int | None
+    weight: int | None = None
+    history: int = 0
+
+
+@dataclass(frozen=True)
+class LevelSetting:
+    """The allocation rule one level applies to split its parents among their children.
+
+    ``method`` is one of ``METHODS``; ``blend`` mixes methods by ``blend_weights``
+    (e.g. ``{"historical_share": 0.5, "equal": 0.5}``). ``over_assignment`` is a fraction
+    (0.1 = children sum to 110 % of the parent); ``granularity`` the rounding step in minor
+    units; ``floor``/``cap`` absolute bounds on every child of the level (minor units).
+    """
+
+    method: str = "equal"
+    over_assignment: float = 0.0
+    granularity: int = 1
+    floor: int | None = None
+    cap: int | None = None
+    blend_weights: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LevelSetting:
+        """Read one level's settings as stored on the cycle, checking each value."""
+        method = str(data.get("method") or "equal")
+        if method not in METHODS:
+            raise InvalidInput(
+                f"Unknown allocation method '{method}'; use one of {', '.join(METHODS)}."
+            )
+        try:
+            over = float(data.get("over_assignment") or 0)
+            granularity = int(data.get("granularity") or 1)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "Over-assignment must be a number and granularity a whole number."
+            ) from None
+        if granularity < 1:
+            raise InvalidInput("The rounding granularity must be at least 1 minor unit.")
+        if not -0.5 < over <= 1:
+            raise InvalidInput(
+                "Over-assignment must be between -50 % and +100 % (e.g. 0.1 for 10 %)."
+            )
+        blend = {str(k): float(v) for k, v in (data.get("blend_weights") or {}).items()}
+        if method == "blend" and (not blend or any(name not in METHODS[:3] for name in blend)):
+            raise InvalidInput(
+                "A blend needs weights for some of: equal, potential, historical_share."
+            )
+        floor, cap = data.get("floor"), data.get("cap")
+        return cls(
+            method=method,
+            over_assignment=over,
+            granularity=granularity,
+            floor=None if floor in (None, "") else int(floor),
+            cap=None if cap in (None, "") else int(cap),
+            blend_weights=blend,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, as stored on the cycle."""
+        return {
+            "method": self.method,
+            "over_assignment": self.over_assignment,
+            "granularity": self.granularity,
+            "floor": self.floor,
+            "cap": self.cap,
+            "blend_weights": dict(self.blend_weights),
+        }
+
+    def engine_method(self) -> Method:
+        """The engine's method object for this level."""
+        single: dict[str, Method] = {
+            "equal": Equal(),
+            "potential": Potential(),
+            "historical_share": HistoricalShare(),
+        }
+        if self.method != "blend":
+            return single[self.method]
+        return Blend(
+            tuple((single[name], weight) for name, weight in sorted(self.blend_weights.items()))
+        )
+
+    def over_assignment_bp(self) -> int:
+        """Over-assignment in whole basis points, as the engine resolves it."""
+        return LevelRule(over_assignment=self.over_assignment).over_assignment_bp
+
+
+@dataclass(frozen=True)
+class CascadeOutcome:
+    """Every goal's target and derivation, and what each parent split among its children."""
+
+    targets: dict[int, int]
+    allocated: dict[int, int]
+    derivations: dict[int, dict[str, Any]]
+
+
+def _levels_needed(settings: Sequence[LevelSetting], depth: int) -> list[LevelSetting]:
+    """One setting per level below the root; the last given setting repeats downwards."""
+    levels = list(settings) or [LevelSetting()]
+    while len(levels) < depth - 1:
+        levels.append(levels[-1])
+    return levels[: max(depth - 1, 0)]
+
+
+def _engine_error(error: PlanningError, names: Mapping[int, str]) -> InvalidInput:
+    """A domain error naming goals by their owners rather than by ids."""
+    if isinstance(error, InfeasibleConstraints):
+        owners = ", ".join(names.get(c.node_id, str(c.node_id)) for c in error.conflicts[:5])
+        parent = names.get(error.parent_id or -1, "a parent")
+        return InvalidInput(
+            f"The locks, floors and caps under {parent} cannot add up to its amount "
+            f"({error.amount}); check {owners}."
+        )
+    return InvalidInput(f"The allocation could not be computed: {error}")
+
+
+def run_cascade(
+    nodes: Sequence[Node],
+    root_target: int,
+    settings: Sequence[LevelSetting],
+    *,
+    locks: Mapping[int, int] | None = None,
+    floors: Mapping[int, int] | None = None,
+    names: Mapping[int, str] | None = None,
+) -> CascadeOutcome:
+    """Cascade ``root_target`` (minor units) from the root goal down every level.
+
+    Locked goals keep their amounts; the rest of each split works around them. Children of
+    every parent sum exactly to the parent's target × (1 + that level's over-assignment).
+    """
+    names = names or {}
+    ids = np.array([n.goal_id for n in nodes], dtype=np.int64)
+    parents = np.array([-1 if n.parent_id is None else n.parent_id for n in nodes], dtype=np.int64)
+    try:
+        tree = build_tree(ids, parents)
+        levels = _levels_needed(settings, tree.depth)
+        rules = [LevelRule(s.engine_method(), s.over_assignment, s.granularity) for s in levels]
+        data = _node_data(nodes, levels)
+        bounds = _bounds(nodes, tree.level, levels, locks or {}, floors or {})
+        result = cascade(tree, int(root_target), rules, data=data, bounds=bounds)
+    except PlanningError as error:
+        raise _engine_error(error, names) from error
+    targets = {int(i): int(t) for i, t in zip(ids, result.targets, strict=True)}
+    allocated: dict[int, int] = {}
+    for node, level in zip(nodes, tree.level, strict=True):
+        if not tree.is_leaf[tree.position_of([node.goal_id])[0]]:
+            bp = levels[int(level)].over_assignment_bp()
+            allocated[node.goal_id] = int(over_assigned(np.array([targets[node.goal_id]]), bp)[0])
+    derivations = {node.goal_id: result.explain(node.goal_id) for node in nodes}
+    return CascadeOutcome(targets, allocated, derivations)
+
+
+def _node_data(nodes: Sequence[Node], levels: Sequence[LevelSetting]) -> NodeData:
+    uses = {s.method for s in levels} | {m for s in levels for m in s.blend_weights}
+    potential = history = None
+    if "potential" in uses:
+        potential = np.array([float(n.weight or 0) for n in nodes])
+    if "historical_share" in uses:
+        history = np.array([[int(n.history)] for n in nodes], dtype=np.int64)
+    return NodeData(history=history, potential=potential)
+
+
+def _bounds(
+    nodes: Sequence[Node],
+    level: Any,
+    levels: Sequence[LevelSetting],
+    locks: Mapping[int, int],
+    extra_floors: Mapping[int, int],
+) -> Bounds:
+    floors: dict[int, int] = dict(extra_floors)
+    caps: dict[int, int] = {}
+    for node, depth in zip(nodes, level, strict=True):
+        if int(depth) == 0:
+            continue
+        setting = levels[int(depth) - 1]
+        if setting.floor is not None:
+            floors[node.goal_id] = max(setting.floor, floors.get(node.goal_id, setting.floor))
+        if setting.cap is not None:
+            caps[node.goal_id] = setting.cap
+    return Bounds.from_mappings(
+        [n.goal_id for n in nodes],
+        locks={k: int(v) for k, v in locks.items()},
+        floors=floors or None,
+        caps=caps or None,
+    )
+
+
+def split_exactly(
+    total: int,
+    weights: Sequence[float],
+    *,
+    tie_keys: Sequence[int],
+    granularity: int = 1,
+    fixed: Mapping[int, int] | None = None,
+) -> list[int]:
+    """Split ``total`` in proportion to ``weights``, summing exactly, keeping ``fixed``
+    positions (index → amount) at their amounts."""
+    fixed = fixed or {}
+    lower = [fixed.get(i, 0) for i in range(len(weights))]
+    upper: list[int | None] = [fixed.get(i) for i in range(len(weights))]
+    try:
+        amounts = largest_remainder_round(
+            [float(w) for w in weights],
+            int(total),
+            granularity=granularity,
+            tie_key=list(tie_keys),
+            lower=lower,
+            upper=upper,
+        )
+    except PlanningError as error:
+        raise InvalidInput(
+            f"{total} cannot be split this way: the fixed amounts do not fit ({error})."
+        ) from error
+    return [int(a) for a in amounts]
+
+
+def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months covering [start, end], clipped to it."""
+    spans = []
+    cursor = start
+    while cursor <= end:
+        next_month = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        spans.append((cursor, min(end, next_month - dt.timedelta(days=1))))
+        cursor = next_month
+    return spans
+
+
+def phase(
+    target: int, start: dt.date, end: dt.date, profile: Sequence[float] = ()
+) -> list[dict[str, Any]]:
+    """Monthly targets ``[{"start", "end", "target"}]`` summing exactly to ``target``.
+
+    ``profile`` gives one weight per month (seasonality); without it months weigh by days.
+    """
+    spans = month_spans(start, end)
+    if profile and len(profile) != len(spans):
+        raise InvalidInput(
+            f"The phasing profile has {len(profile)} weights for {len(spans)} months."
+        )
+    weights = list(profile) if profile else [float((e - s).days + 1) for s, e in spans]
+    if target < 0:
+        amounts = [-a for a in split_exactly(-target, weights, tie_keys=range(len(spans)))]
+    else:
+        amounts = split_exactly(target, weights, tie_keys=range(len(spans)))
+    return [
+        {"start": s.isoformat(), "end": e.isoformat(), "target": amount}
+        for (s, e), amount in zip(spans, amounts, strict=True)
+    ]
+
+
+def reconcile(
+    nodes: Sequence[Node],
+    guidance: Mapping[int, int],
+    bottom_up: Mapping[int, int],
+    *,
+    method: str,
+    top_down_weight: float = 0.5,
+    settings: Sequence[LevelSetting] = (),
+    submitted_leaves: Mapping[int, int] | None = None,
+    names: Mapping[int, str] | None = None,
+) -> CascadeOutcome:
+    """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, rolled up).
+
+    Methods:
+        ``top_down_total_bottom_up_shares``: the root keeps its top-down number; every split
+        follows the bottom-up numbers' proportions.
+        ``keep_submitted``: the root keeps its top-down number; submitted leaves keep their
+        numbers and the rest is spread by the top-down proportions.
+        ``weighted_blend``: the root and every proportion are ``w·top-down + (1−w)·bottom-up``.
+    Over-assignment is not applied: reconciled children sum exactly to their parent.
+    """
+    if method not in RECONCILE_METHODS:
+        raise InvalidInput(
+            f"Unknown reconciliation method '{method}'; use one of {', '.join(RECONCILE_METHODS)}."
+        )
+    if not 0 <= top_down_weight <= 1:
+        raise InvalidInput("The top-down weight of a blend must be between 0 and 1.")
+    root = next(n for n in nodes if n.parent_id is None)
+    granularity = [LevelSetting(method="potential", granularity=s.granularity) for s in settings]
+    root_total = guidance.get(root.goal_id, 0)
+    locks: dict[int, int] = {}
+    floors: dict[int, int] = {}
+    if method == "top_down_total_bottom_up_shares":
+        weights = {n.goal_id: bottom_up.get(n.goal_id, 0) for n in nodes}
+    elif method == "keep_submitted":
+        weights = {n.goal_id: guidance.get(n.goal_id, 0) for n in nodes}
+        locks = dict(submitted_leaves or {})
+        floors = _kept_below(nodes, locks)
+    else:
+        weights = {
+            n.goal_id: round(
+                top_down_weight * guidance.get(n.goal_id, 0)
+                + (1 - top_down_weight) * bottom_up.get(n.goal_id, 0)
+            )
+            for n in nodes
+        }
+        root_total = weights[root.goal_id]
+    weighted = [Node(n.goal_id, n.parent_id, weight=max(weights[n.goal_id], 0)) for n in nodes]
+    return run_cascade(
+        weighted,
+        root_total,
+        granularity or [LevelSetting(method="potential")],
+        locks=locks,
+        floors=floors,
+        names=names,
+    )
+
+
+def _kept_below(nodes: Sequence[Node], kept: Mapping[int, int]) -> dict[int, int]:
+    """Every ancestor of a kept leaf needs room for the kept amounts beneath it."""
+    parent_of = {n.goal_id: n.parent_id for n in nodes}
+    floors: dict[int, int] = {}
+    for goal_id, amount in kept.items():
+        ancestor = parent_of.get(goal_id)
+        while ancestor is not None and parent_of.get(ancestor) is not None:
+            floors[ancestor] = floors.get(ancestor, 0) + int(amount)
+            ancestor = parent_of.get(ancestor)
+    return floors

@@ -1,0 +1,338 @@
+"""Read-side queries over planning cycles and goals.
+
+Each function loads flat rows once and computes in memory; none runs a query per goal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from quotaflow.accounts.models import Role, User
+from quotaflow.core.models import AuditEvent
+from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.org.queries import active_on, managed_units, scope_for
+from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
+from quotaflow.sales.models import TransactionCredit
+
+
+def cycle_goals(cycle: PlanningCycle) -> QuerySet[Goal]:
+    """Every goal of ``cycle`` (tree goals and template goals) with owners and metric."""
+    return Goal.objects.filter(cycle=cycle).select_related(
+        "owner_unit", "owner_person", "owner_person__user", "metric"
+    )
+
+
+def tree_goals(cycle: PlanningCycle) -> list[Goal]:
+    """The goals on the cycle's own metric: the participants' tree, root first."""
+    return list(cycle_goals(cycle).filter(metric_id=cycle.metric_id).order_by("pk"))
+
+
+@dataclass
+class TreeRow:
+    """One goal placed in its tree: depth, children and the numbers shown side by side."""
+
+    goal: Goal
+    depth: int
+    children: list[TreeRow] = field(default_factory=list)
+    bottom_up: int | None = None
+
+    @property
+    def gap(self) -> int | None:
+        """Bottom-up minus top-down guidance, in the metric's base unit."""
+        if self.bottom_up is None or self.goal.guidance is None:
+            return None
+        return self.bottom_up - self.goal.guidance
+
+    @property
+    def gap_bp(self) -> int | None:
+        """The gap in basis points of the guidance."""
+        if self.gap is None or not self.goal.guidance:
+            return None
+        return round(self.gap * 10_000 / self.goal.guidance)
+
+
+def goal_tree(goals: Iterable[Goal]) -> list[TreeRow]:
+    """Goals in depth-first order (siblings: units first, then by name), with depths and
+    bottom-up roll-ups (a leaf's submission, else its guidance; a parent the sum)."""
+    goals = list(goals)
+    by_parent: dict[int | None, list[Goal]] = defaultdict(list)
+    ids = {g.pk for g in goals}
+    for goal in goals:
+        by_parent[goal.parent_id if goal.parent_id in ids else None].append(goal)
+    ordered: list[TreeRow] = []
+
+    def visit(goal: Goal, depth: int) -> TreeRow:
+        row = TreeRow(goal, depth)
+        ordered.append(row)
+        kids = sorted(
+            by_parent.get(goal.pk, []), key=lambda g: (g.owner_unit_id is None, g.owner_name)
+        )
+        row.children = [visit(kid, depth + 1) for kid in kids]
+        if row.children:
+            row.bottom_up = sum(child.bottom_up or 0 for child in row.children)
+        elif goal.submitted_target is not None:
+            row.bottom_up = goal.submitted_target
+        else:
+            row.bottom_up = goal.guidance if goal.guidance is not None else None
+        return row
+
+    for root in sorted(by_parent.get(None, []), key=lambda g: g.owner_name):
+        visit(root, 0)
+    return ordered
+
+
+def sums_are_exact(goals: Iterable[Goal]) -> list[str]:
+    """Parents whose children do not add up exactly to what they were given (empty = all
+    exact): ``allocated_to_children`` when set, else the parent's own target."""
+    goals = list(goals)
+    totals: dict[int, int] = defaultdict(int)
+    has_children: set[int] = set()
+    for goal in goals:
+        if goal.parent_id is not None:
+            totals[goal.parent_id] += goal.target
+            has_children.add(goal.parent_id)
+    problems = []
+    for goal in goals:
+        if goal.pk in has_children:
+            expected = (
+                goal.allocated_to_children
+                if goal.allocated_to_children is not None
+                else goal.target
+            )
+            if totals[goal.pk] != expected:
+                problems.append(
+                    f"{goal.owner_name}: children sum to {totals[goal.pk]}, not {expected}"
+                )
+        if goal.phasing and sum(int(m["target"]) for m in goal.phasing) != goal.target:
+            problems.append(f"{goal.owner_name}: months do not add up to {goal.target}")
+    return problems
+
+
+def person_for(user: User) -> Person | None:
+    """The person record linked to a login, if any."""
+    return Person.objects.filter(user=user).first()
+
+
+def goal_owner_users(goals: Iterable[Goal], day: dt.date) -> dict[int, list[User]]:
+    """Logins responsible for each goal: the person's own login, or the unit's managers'."""
+    goals = list(goals)
+    unit_ids = [g.owner_unit_id for g in goals if g.owner_unit_id]
+    managers: dict[int, list[User]] = defaultdict(list)
+    rows = Assignment.objects.filter(
+        active_on(day),
+        unit_id__in=unit_ids,
+        role=AssignmentRole.MANAGER,
+        person__user__isnull=False,
+    ).select_related("person__user")
+    for assignment in rows:
+        if assignment.person.user is not None:
+            managers[assignment.unit_id].append(assignment.person.user)
+    result: dict[int, list[User]] = {}
+    for goal in goals:
+        if goal.owner_person_id and goal.owner_person and goal.owner_person.user:
+            result[goal.pk] = [goal.owner_person.user]
+        elif goal.owner_unit_id:
+            result[goal.pk] = managers.get(goal.owner_unit_id, [])
+        else:
+            result[goal.pk] = []
+    return result
+
+
+def visible_cycles(user: User) -> QuerySet[PlanningCycle]:
+    """Cycles the user may open: all for planners and finance; otherwise cycles in which
+    they own a goal or that cover a unit they manage."""
+    cycles = PlanningCycle.objects.select_related("metric", "root_unit", "owner")
+    if user.is_planner or user.role == Role.FINANCE:
+        return cycles
+    person = person_for(user)
+    if person is None:
+        return cycles.none()
+    unit_ids = list(
+        Assignment.objects.filter(person=person, role=AssignmentRole.MANAGER).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return cycles.filter(
+        Q(goals__owner_person=person) | Q(goals__owner_unit_id__in=unit_ids)
+    ).distinct()
+
+
+def can_view_cycle(user: User, cycle: PlanningCycle) -> bool:
+    """Whether ``user`` may open ``cycle``."""
+    return visible_cycles(user).filter(pk=cycle.pk).exists()
+
+
+def visible_goal_ids(user: User, cycle: PlanningCycle) -> set[int] | None:
+    """Goals of ``cycle`` the user may see in detail (``None`` = all): a manager their
+    subtree, a rep their own goals."""
+    scope = scope_for(user, cycle.period_start)
+    if scope.everything:
+        return None
+    units = Unit.objects.filter(scope.units()).values_list("pk", flat=True)
+    rows = Goal.objects.filter(cycle=cycle).filter(
+        Q(owner_unit_id__in=units)
+        | Q(owner_person_id__in=list(scope.person_ids))
+        | Q(parent__owner_unit_id__in=units)
+    )
+    return set(rows.values_list("pk", flat=True))
+
+
+def history_by_person(person_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """Credited revenue per person between ``start`` and ``end`` (minor units), one query.
+
+    Split credit counts each person's percentage of the amount, rounded half up."""
+    rows = TransactionCredit.objects.filter(
+        person_id__in=list(person_ids),
+        transaction__date__gte=start,
+        transaction__date__lte=end,
+        transaction__is_cancelled=False,
+    ).values_list("person_id", "transaction__amount_minor", "percent")
+    totals: dict[int, int] = defaultdict(int)
+    for person_id, amount, percent in rows:
+        totals[person_id] += int((amount * percent / 100).to_integral_value())
+    return dict(totals)
+
+
+def prior_period(cycle: PlanningCycle) -> tuple[dt.date, dt.date]:
+    """The period of the same length just before the cycle's (usually the prior year)."""
+    days = (cycle.period_end - cycle.period_start).days
+    end = cycle.period_start - dt.timedelta(days=1)
+    return end - dt.timedelta(days=days), end
+
+
+def history_by_goal(cycle: PlanningCycle, goals: list[Goal]) -> dict[int, int]:
+    """Prior-period actuals per tree goal: a person's credits, a unit the sum beneath it."""
+    start, end = prior_period(cycle)
+    by_person = history_by_person(
+        [g.owner_person_id for g in goals if g.owner_person_id], start, end
+    )
+    history = {g.pk: by_person.get(g.owner_person_id or 0, 0) for g in goals}
+    rows = goal_tree(goals)
+    for row in reversed(rows):
+        if row.children:
+            history[row.goal.pk] = sum(history[child.goal.pk] for child in row.children)
+    return history
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    """Whether one owner has submitted, with their prior-period history beside it."""
+
+    goal: Goal
+    submitted: bool
+    history: int
+
+
+def submission_status(cycle: PlanningCycle) -> list[SubmissionRow]:
+    """Who has and has not submitted in a bottom-up or hybrid cycle (person goals)."""
+    goals = tree_goals(cycle)
+    history = history_by_goal(cycle, goals)
+    return [
+        SubmissionRow(
+            g, g.submitted_target is not None and g.status != GoalStatus.RETURNED, history[g.pk]
+        )
+        for g in goals
+        if g.owner_person_id
+    ]
+
+
+@dataclass(frozen=True)
+class VersionDelta:
+    """One owner's target in two versions of a plan and the difference (b − a)."""
+
+    owner: str
+    metric: str
+    target_a: int | None
+    target_b: int | None
+
+    @property
+    def delta(self) -> int:
+        """How much version b adds to (or takes from) version a."""
+        return (self.target_b or 0) - (self.target_a or 0)
+
+
+def compare_versions(a: PlanningCycle, b: PlanningCycle) -> list[VersionDelta]:
+    """Per-owner deltas between two versions or scenarios of a plan, tree order of ``a``."""
+
+    def key(goal: Goal) -> tuple[Any, ...]:
+        return (goal.owner_unit_id, goal.owner_person_id, goal.metric_id)
+
+    rows_a = [row.goal for row in goal_tree(cycle_goals(a))]
+    goals_b = {key(g): g for g in cycle_goals(b)}
+    deltas = []
+    for goal in rows_a:
+        other = goals_b.pop(key(goal), None)
+        deltas.append(
+            VersionDelta(
+                goal.owner_name, goal.metric.name, goal.target, other.target if other else None
+            )
+        )
+    for other in goals_b.values():
+        deltas.append(VersionDelta(other.owner_name, other.metric.name, None, other.target))
+    return deltas
+
+
+def goal_history(goal: Goal) -> QuerySet[AuditEvent]:
+    """Every recorded change to ``goal``, oldest first."""
+    return (
+        AuditEvent.objects.filter(object_type="plans.goal", object_id=str(goal.pk))
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+
+
+def replay_target(goal: Goal) -> int | None:
+    """The goal's target rebuilt from its audit history alone (``None`` if never set)."""
+    target: int | None = None
+    for event in goal_history(goal):
+        change = event.changes.get("target")
+        if change is not None:
+            target = None if change[1] is None else int(change[1])
+    return target
+
+
+def my_goals(user: User) -> QuerySet[Goal]:
+    """Published and closed goals the user owns personally or as a unit's manager."""
+    person = person_for(user)
+    if person is None:
+        return Goal.objects.none()
+    today = timezone.localdate()
+    unit_ids = list(managed_units(person, today).values_list("pk", flat=True))
+    return (
+        Goal.objects.filter(Q(owner_person=person) | Q(owner_unit_id__in=unit_ids))
+        .filter(status__in=[GoalStatus.PUBLISHED, GoalStatus.CLOSED])
+        .select_related(
+            "cycle", "metric", "parent", "parent__owner_unit", "owner_unit", "owner_person"
+        )
+        .order_by("-period_start", "cycle__version_number", "pk")
+    )
+
+
+def open_goals_for(user: User) -> QuerySet[Goal]:
+    """Unpublished goals in cycles where the user owns a goal (to submit or review)."""
+    person = person_for(user)
+    if person is None:
+        return Goal.objects.none()
+    return Goal.objects.filter(
+        owner_person=person, cycle__status__in=["draft", "open"]
+    ).select_related("cycle", "metric")
+
+
+def rolled_up_total(goals: Iterable[Goal]) -> int:
+    """The sum of the given goals' targets."""
+    return sum(g.target for g in goals)
+
+
+def cycle_target_total(cycle: PlanningCycle) -> int:
+    """The root goal's target of the cycle's tree (0 before anything is set)."""
+    value = Goal.objects.filter(
+        cycle=cycle, metric_id=cycle.metric_id, parent__isnull=True
+    ).aggregate(total=Sum("target"))["total"]
+    return int(value or 0)
