@@ -1,0 +1,198 @@
+"""Keeping credits and aggregates in line with sales data, set-based.
+
+For a chunk of changed transactions (or activities) this loads the rows, their split
+shares, the assignments of the people involved and the stored credits in a fixed number
+of queries, computes the new credits in memory, and writes only the difference — old
+credits folded out, new ones folded in — as one batch of upserts. Applying the same
+change twice therefore changes nothing the second time.
+
+This module imports no other app's actions, so the sales write path can call
+:func:`apply_transaction_changes` inside its own database transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from itertools import islice
+
+from django.db import transaction
+
+from quotaflow.metrics.models import Metric, Source
+from quotaflow.org.models import Assignment
+from quotaflow.performance.aggregates import apply_cells
+from quotaflow.performance.crediting import (
+    Cells,
+    CreditFact,
+    MetricSpec,
+    Overlay,
+    Placement,
+    SaleFacts,
+    credits_for,
+)
+from quotaflow.performance.models import Credit, OverlayRule
+from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+
+CHUNK = 5_000
+TRANSACTION = "transaction"
+ACTIVITY = "activity"
+_TRANSACTION_FIELDS = (
+    "pk", "date", "amount_minor", "currency", "quantity", "product", "product_group",
+    "account", "deal_type", "is_cancelled", "attributes", "source",
+)  # fmt: skip
+_ACTIVITY_FIELDS = (
+    "pk",
+    "date",
+    "person_id",
+    "activity_type",
+    "quantity",
+    "account",
+    "attributes",
+    "source",
+)
+_CREDIT_FIELDS = (
+    "person_id",
+    "metric_id",
+    "kind",
+    "day",
+    "value",
+    "distinct_key",
+    "unit_id",
+    "unit_path",
+)
+
+
+def chunked(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    """``items`` in lists of at most ``size``."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _metric_specs(source: str) -> list[MetricSpec]:
+    rows = Metric.objects.filter(is_active=True, source=source).values_list(
+        "pk", "source", "aggregation", "value_field", "filters", "activity_type"
+    )
+    return [
+        MetricSpec(pk, src, agg, field, filters or {}, activity_type)
+        for pk, src, agg, field, filters, activity_type in rows
+    ]
+
+
+def _placements(person_ids: Iterable[int]) -> dict[int, list[Placement]]:
+    placements: dict[int, list[Placement]] = defaultdict(list)
+    rows = Assignment.objects.filter(person_id__in=list(set(person_ids))).values_list(
+        "person_id", "unit_id", "unit__path", "role", "valid_from", "valid_to"
+    )
+    for person_id, unit_id, path, role, valid_from, valid_to in rows:
+        placements[person_id].append(Placement(unit_id, path, role, valid_from, valid_to))
+    return placements
+
+
+def _overlays() -> list[Overlay]:
+    rows = OverlayRule.objects.values_list(
+        "person_id", "product_group", "percent", "valid_from", "valid_to"
+    )
+    return [Overlay(*row) for row in rows]
+
+
+def _transaction_facts(ids: list[int]) -> list[SaleFacts]:
+    shares: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    share_rows = TransactionCredit.objects.filter(transaction_id__in=ids).order_by(
+        "transaction_id", "person_id"
+    )
+    for transaction_id, person_id, percent in share_rows.values_list(
+        "transaction_id", "person_id", "percent"
+    ):
+        shares[transaction_id].append((person_id, percent))
+    facts = []
+    for row in Transaction.objects.filter(pk__in=ids).values(*_TRANSACTION_FIELDS):
+        facts.append(SaleFacts(row["pk"], TRANSACTION, row["date"], row, tuple(shares[row["pk"]])))
+    return facts
+
+
+def _activity_facts(ids: list[int]) -> list[SaleFacts]:
+    return [
+        SaleFacts(row["pk"], ACTIVITY, row["date"], row, ((row["person_id"], Decimal(100)),))
+        for row in Activity.objects.filter(pk__in=ids).values(*_ACTIVITY_FIELDS)
+    ]
+
+
+def _stored_credits(kind: str, ids: list[int]) -> dict[int, list[CreditFact]]:
+    column = f"{kind}_id"
+    stored: dict[int, list[CreditFact]] = defaultdict(list)
+    for row in Credit.objects.filter(**{f"{column}__in": ids}).values_list(column, *_CREDIT_FIELDS):
+        stored[row[0]].append(CreditFact(*row))
+    return stored
+
+
+def _credit_model(kind: str, credit: CreditFact) -> Credit:
+    return Credit(
+        transaction_id=credit.source_id if kind == TRANSACTION else None,
+        activity_id=credit.source_id if kind == ACTIVITY else None,
+        person_id=credit.person_id,
+        metric_id=credit.metric_id,
+        kind=credit.kind,
+        day=credit.day,
+        value=credit.value,
+        distinct_key=credit.distinct_key,
+        unit_id=credit.unit_id,
+        unit_path=credit.unit_path,
+    )
+
+
+def _aggregations() -> dict[int, str]:
+    return dict(Metric.objects.values_list("pk", "aggregation"))
+
+
+def recredit(kind: str, ids: list[int]) -> int:
+    """Bring the credits and aggregates of ``ids`` (transactions or activities, by
+    ``kind``) in line with their current state; returns how many changed credits."""
+    facts = _transaction_facts(ids) if kind == TRANSACTION else _activity_facts(ids)
+    metrics = _metric_specs(Source.TRANSACTIONS if kind == TRANSACTION else Source.ACTIVITIES)
+    placements = _placements(person_id for item in facts for person_id, _ in item.shares)
+    overlays = _overlays() if kind == TRANSACTION else []
+    stored = _stored_credits(kind, ids)
+    new_by_source = {
+        item.id: sorted(credits_for(item, metrics, placements, overlays)) for item in facts
+    }
+    changed = [
+        source_id
+        for source_id in set(ids)
+        if sorted(stored.get(source_id, [])) != new_by_source.get(source_id, [])
+    ]
+    if not changed:
+        return 0
+    cells = Cells()
+    aggregations = _aggregations()
+    cells.fold(
+        (credit for source_id in changed for credit in stored.get(source_id, [])),
+        aggregations,
+        sign=-1,
+    )
+    new_credits = [credit for source_id in changed for credit in new_by_source.get(source_id, [])]
+    cells.fold(new_credits, aggregations)
+    Credit.objects.filter(**{f"{kind}_id__in": changed}).delete()
+    Credit.objects.bulk_create(
+        [_credit_model(kind, credit) for credit in new_credits], batch_size=CHUNK
+    )
+    apply_cells(cells)
+    return len(changed)
+
+
+def apply_transaction_changes(transaction_ids: Iterable[int]) -> int:
+    """Re-credit the given transactions (created, changed, cancelled or deleted) and
+    update the aggregates by the difference; returns how many changed their credits.
+
+    Call it inside the database transaction that wrote the sales data, so dashboards
+    never see one without the other. Idempotent.
+    """
+    with transaction.atomic():
+        return sum(recredit(TRANSACTION, chunk) for chunk in chunked(transaction_ids))
+
+
+def apply_activity_changes(activity_ids: Iterable[int]) -> int:
+    """Like :func:`apply_transaction_changes`, for activities."""
+    with transaction.atomic():
+        return sum(recredit(ACTIVITY, chunk) for chunk in chunked(activity_ids))
