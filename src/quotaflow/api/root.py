@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from quotaflow.api import account, metrics, org, tokens
 from quotaflow.api.auth import api_auth
 from quotaflow.api.errors import install_error_handlers
+from quotaflow.api.imports import router as imports_router
 from quotaflow.api.performance import router as performance_router
 
 api = NinjaAPI(
@@ -28,3 +29,4 @@ api.add_router("/org", org.router)
 api.add_router("/", metrics.router)
 api.add_router("/", tokens.router)
 api.add_router("/", performance_router)
+api.add_router("/", imports_router)

@@ -1,0 +1,200 @@
+"""``/imports``: upload an organisation, transactions or activities file, and read past runs.
+
+Only administrators and sales operations may import. A token needs the ``import`` scope
+for organisation files and the ``ingest`` scope for transactions and activities; reading
+runs needs either. A file with bad rows answers 422 with every problem (row, column,
+value, reason) and writes nothing, unless ``skip_bad_rows`` is set; the rejected rows are
+then downloadable as CSV with a ``reason`` column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from quotaflow.accounts.models import TokenScope
+from quotaflow.api.auth import request_token, require_planner, require_scope
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.core.errors import NotAllowed, NotFound
+from quotaflow.imports.actions import import_file
+from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.imports.queries import get_run, recent_runs
+
+router = Router(tags=["imports"])
+
+SCOPE_FOR_KIND = {
+    ImportKind.ORG: TokenScope.IMPORT,
+    ImportKind.TRANSACTIONS: TokenScope.INGEST,
+    ImportKind.ACTIVITIES: TokenScope.INGEST,
+}
+
+
+class RowErrorOut(Schema):
+    """One problem found in the file."""
+
+    row: int | None = Field(
+        description="Row number as in a spreadsheet (header = 1); null for the whole file."
+    )
+    column: str = Field(
+        description="Column name as matched (lower case); empty for the whole row or file."
+    )
+    value: str = Field(description="The cell as it was in the file.")
+    reason: str = Field(description="What is wrong and how to fix it.")
+
+
+class ImportRunOut(Schema):
+    """One import of one file, with its counts."""
+
+    id: int
+    kind: ImportKind
+    file_name: str
+    status: ImportStatus = Field(
+        description="succeeded, partial (bad rows skipped) or rejected (nothing written)."
+    )
+    via: str = Field(description="web, cli or api")
+    started_by: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    skip_bad_rows: bool
+    total_rows: int = Field(description="Data rows in the file (the header not counted).")
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int = Field(
+        description="Rows refused; with skip_bad_rows they are in the rejected-rows CSV."
+    )
+    rejected_csv_url: str | None = Field(description="Where to download the rejected rows, if any.")
+
+    @staticmethod
+    def fields_of(run: ImportRun) -> dict[str, object]:
+        return {
+            "id": run.pk,
+            "kind": ImportKind(run.kind),
+            "file_name": run.file_name,
+            "status": ImportStatus(run.status),
+            "via": run.via,
+            "started_by": run.started_by.username if run.started_by else None,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "skip_bad_rows": run.skip_bad_rows,
+            "total_rows": run.total_rows,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": run.rejected,
+            "rejected_csv_url": reverse("api:import_rejected_csv", args=[run.pk])
+            if run.rejected
+            else None,
+        }
+
+    @staticmethod
+    def of(run: ImportRun) -> ImportRunOut:
+        return ImportRunOut(**ImportRunOut.fields_of(run))  # type: ignore[arg-type]
+
+
+class ImportRunDetailOut(ImportRunOut):
+    """A run with its problems and notes."""
+
+    errors: list[RowErrorOut] = Field(description="The first 1,000 problems, in file order.")
+    warnings: list[str] = Field(
+        description="Notes that did not stop the import, e.g. ignored columns."
+    )
+
+    @staticmethod
+    def of(run: ImportRun) -> ImportRunDetailOut:
+        return ImportRunDetailOut(
+            **ImportRunOut.fields_of(run),  # type: ignore[arg-type]
+            errors=[RowErrorOut(**error) for error in run.errors],
+            warnings=list(run.warnings),
+        )
+
+
+def _require_any_import_scope(request: HttpRequest) -> None:
+    token = request_token(request)
+    if token is not None and not {TokenScope.IMPORT, TokenScope.INGEST} & set(token.scopes):
+        raise NotAllowed(
+            "This API token has neither the 'import' nor the 'ingest' scope; create a token that has one."
+        )
+
+
+@router.get(
+    "/imports/", response={200: list[ImportRunOut], **READ_ERRORS}, summary="Recent imports"
+)
+def list_runs(
+    request: HttpRequest,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many runs.")] = 50,
+) -> list[ImportRunOut]:
+    require_planner(request)
+    _require_any_import_scope(request)
+    return [ImportRunOut.of(run) for run in recent_runs(limit)]
+
+
+@router.get(
+    "/imports/{int:run_id}", response={200: ImportRunDetailOut, **READ_ERRORS}, summary="One import"
+)
+def run_detail(request: HttpRequest, run_id: int) -> ImportRunDetailOut:
+    require_planner(request)
+    _require_any_import_scope(request)
+    return ImportRunDetailOut.of(get_run(run_id))
+
+
+@router.get(
+    "/imports/{int:run_id}/rejected.csv",
+    response={200: None, **READ_ERRORS},
+    url_name="import_rejected_csv",
+    summary="Rejected rows as CSV",
+    description="The rejected rows with their original columns plus a 'reason' column.",
+)
+def rejected_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_planner(request)
+    _require_any_import_scope(request)
+    run = get_run(run_id)
+    if not run.rejected_csv:
+        raise NotFound(f"Import {run_id} has no rejected rows.")
+    response = HttpResponse(run.rejected_csv, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{rejected_file_name(run)}"'
+    return response
+
+
+# Declared after the run routes: their integer paths must be tried before '{kind}'.
+@router.post(
+    "/imports/{kind}",
+    response={**WRITE_ERRORS, 201: ImportRunDetailOut, 422: ImportRunDetailOut},
+    summary="Import a file",
+    description="Multipart upload of a CSV or XLSX file in the field 'file'. 201 when it was "
+    "imported (with skip_bad_rows, bad rows are listed and downloadable); 422 when it was "
+    "rejected and nothing was written (a request that does not fit, such as an unknown "
+    "kind, is also 422, with only 'detail' and 'field').",
+)
+def upload(
+    request: HttpRequest,
+    kind: ImportKind,
+    file: Annotated[UploadedFile, File(description="CSV or XLSX file")],
+    skip_bad_rows: Annotated[
+        bool, Query(description="Write the good rows and report the bad ones.")
+    ] = False,
+) -> Status[ImportRunDetailOut]:
+    user = require_planner(request)
+    require_scope(request, SCOPE_FOR_KIND[kind])
+    run = import_file(
+        kind,
+        file,
+        file_name=file.name or "upload",
+        acting_user=user,
+        skip_bad_rows=skip_bad_rows,
+        via="api",
+    )
+    return Status(422 if run.status == ImportStatus.REJECTED else 201, ImportRunDetailOut.of(run))
+
+
+def rejected_file_name(run: ImportRun) -> str:
+    """``deals.csv`` → ``deals.rejected.csv`` (quotes and slashes removed for the header)."""
+    stem = run.file_name.rsplit(".", 1)[0] if "." in run.file_name else run.file_name
+    safe = "".join(ch for ch in stem if ch not in '"\\/\r\n') or "import"
+    return f"{safe}.rejected.csv"
