@@ -1,0 +1,213 @@
+"""The ``quotaflow`` command line, called in-process through ``main([...])`` (and, for
+start-up errors and the first run, as a real subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quotaflow import cli
+from quotaflow.accounts.models import ApiToken
+from quotaflow.demo import generator as gen
+from quotaflow.org.models import Unit
+from quotaflow.sales.models import Transaction
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> list[dict[str, Any]]:
+    """Replace waitress.serve with a recorder; collect static files into a temporary folder."""
+    calls: list[dict[str, Any]] = []
+    settings.STATIC_ROOT = tmp_path / "static"
+    monkeypatch.setattr(
+        "waitress.serve", lambda app, **options: calls.append({"app": app, **options})
+    )
+    return calls
+
+
+def _subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update({"XDG_DATA_HOME": str(tmp_path), **extra})
+    return env
+
+
+def test_demo_no_serve_builds_the_demo_and_prints_every_login(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--no-serve", "--size", "tiny", "--seed", "9"]) == 0
+    out = capsys.readouterr().out
+    assert "Built the demo company 'tiny' (seed 9)" in out
+    assert f"password: {gen.DEMO_PASSWORD}" in out
+    for username in gen.DEMO_USERNAMES:
+        assert f"\n  {username} " in out
+    assert Transaction.objects.exists()
+
+
+def test_demo_keeps_an_existing_demo_and_rebuild_starts_afresh(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["demo", "--no-serve", "--size", "tiny", "--seed", "1"])
+    first_total = Transaction.objects.count()
+    capsys.readouterr()
+    assert cli.main(["demo", "--no-serve", "--size", "tiny"]) == 0
+    assert "already in the database" in capsys.readouterr().out
+    assert Transaction.objects.count() == first_total
+    assert cli.main(["demo", "--no-serve", "--size", "tiny", "--seed", "2", "--rebuild"]) == 0
+    assert "(seed 2)" in capsys.readouterr().out
+    assert Transaction.objects.count() != first_total
+
+
+def test_demo_refuses_a_database_with_another_organisation(
+    small_org: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--no-serve", "--size", "tiny", "--rebuild"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("quotaflow: This database already holds an organisation")
+    assert "Traceback" not in err
+    assert Unit.objects.filter(code="ACME").exists()
+
+
+def test_demo_serves_on_localhost_port_8000_by_default(
+    db: None, served: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--size", "tiny"]) == 0
+    assert served[0]["host"] == "127.0.0.1" and served[0]["port"] == 8000
+    assert callable(served[0]["app"])
+    out = capsys.readouterr().out
+    assert "running at http://127.0.0.1:8000/" in out
+    assert out.index("password:") < out.index("running at")
+
+
+def test_serve_passes_host_port_and_threads_and_hints_about_plain_http(
+    db: None, served: list[dict[str, Any]], settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.HTTPS = True
+    every_interface = "0.0.0.0"  # noqa: S104 - the address under test
+    assert cli.main(["serve", "--host", every_interface, "--port", "8123", "--threads", "4"]) == 0
+    options = {key: served[0][key] for key in ("host", "port", "threads")}
+    assert options == {"host": every_interface, "port": 8123, "threads": 4}
+    err = capsys.readouterr().err
+    assert "QUOTAFLOW_HTTPS=0" in err
+    assert "QUOTAFLOW_ALLOWED_HOSTS" in err
+
+
+def test_serve_over_plain_http_when_https_is_off_gives_no_hint(
+    db: None, served: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["serve", "--port", "8124"]) == 0
+    assert "QUOTAFLOW_HTTPS" not in capsys.readouterr().err
+
+
+def test_manage_passes_everything_through_to_django(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["manage", "check"]) == 0
+    assert "System check identified no issues" in capsys.readouterr().out
+    assert cli.main(["manage", "no_such_command"]) == 1
+    assert "Unknown command: 'no_such_command'" in capsys.readouterr().err
+
+
+def test_token_create_prints_the_token_once_with_a_warning(
+    small_org: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        [
+            "token",
+            "create",
+            "--user",
+            "rep_ria",
+            "--name",
+            "CRM sync",
+            "--scope",
+            "ingest",
+            "--scope",
+            "read",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    token = ApiToken.objects.get(user=small_org.users["rep_ria"])
+    assert (token.name, token.scopes) == ("CRM sync", ["ingest", "read"])
+    secret = next(line.strip() for line in out.splitlines() if line.strip().startswith("qf_"))
+    assert secret.startswith(f"qf_{token.prefix}")
+    assert "not shown again" in out
+
+
+def test_token_create_for_an_unknown_user_is_a_clear_error(
+    small_org: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["token", "create", "--user", "nobody"]) == 1
+    assert capsys.readouterr().err.strip() == "quotaflow: There is no user called 'nobody'."
+
+
+def test_import_org_file(
+    small_org: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "unit_code,unit_name,unit_kind,parent_unit_code\nWEST,West,region,ACME\n", encoding="utf-8"
+    )
+    assert cli.main(["import", "org", str(path)]) == 0
+    assert Unit.objects.get(code="WEST").parent == small_org.company
+    assert "org.csv" in capsys.readouterr().out
+
+
+def test_import_of_a_missing_file_fails_cleanly(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["import", "transactions", "/no/such/deals.csv", "--skip-bad-rows"]) == 1
+    assert "No such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["demo", "--port", "0"],
+        ["demo", "--size", "huge"],
+        ["import", "people", "x.csv"],
+        ["token", "create"],
+    ],
+)
+def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 2
+    assert "usage: quotaflow" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "quotaflow.cli", "manage", "check"],
+        env=_subprocess_env(tmp_path, QUOTAFLOW_TIME_ZONE="Mars/Olympus"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "quotaflow: configuration error: QUOTAFLOW_TIME_ZONE='Mars/Olympus' is not a known time zone (e.g. Europe/Berlin)."
+    ]
+
+
+def test_first_demo_run_creates_the_embedded_database_and_says_where(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "quotaflow.cli", "demo", "--no-serve", "--size", "tiny"],
+        env=_subprocess_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    database = tmp_path / "quotaflow" / "quotaflow.sqlite3"
+    assert f"Created the database at {database}" in result.stdout
+    assert database.is_file()
+    assert "Traceback" not in result.stderr
