@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
+from quotaflow.accounts.models import Role, User
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, PlanningCycle
-from tests.conftest import SmallOrg
+from tests.conftest import PASSWORD, SmallOrg
 
 FY_START = dt.date(2027, 1, 1)
 FY_END = dt.date(2027, 12, 31)
@@ -33,6 +34,18 @@ FY_END = dt.date(2027, 12, 31)
 def revenue(db: None) -> Metric:
     """Revenue in minor currency units."""
     return Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY)
+
+
+@pytest.fixture
+def more_reps(small_org: SmallOrg) -> SmallOrg:
+    """Give Rob (rep_rob) and Sue (rep_sue) logins too, so everyone can submit."""
+    for key, username in (("rob", "rep_rob"), ("sue", "rep_sue")):
+        user = User.objects.create_user(username=username, password=PASSWORD, role=Role.REP)
+        person = small_org.people[key]
+        person.user = user
+        person.save(update_fields=["user"])
+        small_org.users[username] = user
+    return small_org
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from quotaflow.core.models import AuditEvent
 from quotaflow.core.notify import notify
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Unit
-from quotaflow.org.queries import active_on, managed_units, scope_for
+from quotaflow.org.queries import active_on, ancestor_units, managed_units, managers_of, scope_for
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.models import (
     Approach,
@@ -831,10 +831,18 @@ def submit_goal(
 
 
 def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
-    if goal.parent is None:
+    """Tell the nearest managers above the goal (a team without a manager → its region's)."""
+    if goal.parent is None or goal.parent.owner_unit is None:
         return
-    users = goal_owner_users([goal.parent], cycle.period_start).get(goal.parent.pk, [])
-    notify(users, kind="plan.submission", title=title, url=f"/plans/{cycle.pk}/")
+    unit = goal.parent.owner_unit
+    units = [unit, *reversed(ancestor_units(unit))]
+    managers = managers_of(units, cycle.period_start)
+    for candidate in units:
+        people = managers.get(candidate.pk, [])
+        user_ids = [p.user_id for p in people if p.user_id is not None]
+        if user_ids:
+            notify(User.objects.filter(pk__in=user_ids), kind="plan.submission", title=title, url=f"/plans/{cycle.pk}/")
+            return
 
 
 def approve_goal(
