@@ -87,7 +87,11 @@ def browser(request: HttpRequest) -> HttpResponse:
     counts = queries.subtree_headcounts(roots, org.day)
     managers = queries.unit_managers(roots, org.day)
     own = Person.objects.filter(user=org.user).first()
+    # A single top unit (the usual company root, or a manager's one region) says little
+    # on its own: list what is directly below it as well.
+    below = queries.child_units(roots[0], org.day) if len(roots) == 1 else []
     context = {
+        "below": below,
         "org": org,
         "roots": [
             queries.ChildUnit(unit, counts[unit.pk], managers.get(unit.pk, [])) for unit in roots
@@ -141,11 +145,20 @@ def person_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         raise Http404("No such person")
     placements = queries.current_placements(person, org.day)
     line_managers = queries.line_managers(placements[0], org.day) if placements else []
+    crumbs = (
+        [
+            *queries.breadcrumbs(placements[0].unit, org.scope),
+            queries.Crumb(placements[0].unit, org.scope.can_see_unit(placements[0].unit)),
+        ]
+        if placements
+        else []
+    )
     sees_teams = org.scope.everything or bool(org.scope.unit_paths)
     reports = queries.direct_reports(person, org.day) if sees_teams else []
     context = {
         "org": org,
         "person": person,
+        "crumbs": crumbs,
         "placements": [(p, org.scope.can_see_unit(p.unit)) for p in placements],
         "line_managers": line_managers,
         "linkable_people": queries.visible_person_ids(
