@@ -34,11 +34,12 @@ from quotaflow.planning.constraints import (
     SOURCE_IMPLIED,
     Bounds,
     ResolvedBounds,
+    bound_conflict,
     check_group_feasibility,
     resolve_bounds,
     water_fill_detailed,
 )
-from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput
 from quotaflow.planning.explain import BoundInfo, Derivation
 from quotaflow.planning.rounding import UNBOUNDED, round_within_groups
 from quotaflow.planning.tree import Tree
@@ -232,7 +233,15 @@ def _allocate_level(
     lower, upper = bounds.lower[kids], bounds.upper[kids]
 
     shares = rule.method.shares(data, level)
-    check_group_feasibility(totals, group, lower, upper, level.ids, parent_ids=ids[parents])
+    check_group_feasibility(
+        totals,
+        group,
+        lower,
+        upper,
+        level.ids,
+        parent_ids=ids[parents],
+        sources=(bounds.lower_source[kids], bounds.upper_source[kids]),
+    )
     filled = water_fill_detailed(shares.share, group, totals, lower, upper)
     amount[kids] = round_within_groups(
         filled.amounts, group, totals, granularity=int(rule.granularity), lower=lower, upper=upper
@@ -288,7 +297,34 @@ def implied_bounds(
         upper[parents] = np.where(lower_cap, implied_cap, upper[parents])
         lower_source[parents] = np.where(raise_floor, SOURCE_IMPLIED, lower_source[parents])
         upper_source[parents] = np.where(lower_cap, SOURCE_IMPLIED, upper_source[parents])
+        crossed = np.flatnonzero(lower[parents] > upper[parents])
+        if crossed.size:
+            tightened = ResolvedBounds(lower, upper, lower_source, upper_source, bounds.locked)
+            _raise_crossed(tree, tightened, int(parents.start + crossed[0]), lvl)
     return ResolvedBounds(lower, upper, lower_source, upper_source, bounds.locked)
+
+
+def _raise_crossed(tree: Tree, bounds: ResolvedBounds, pos: int, child_level: int) -> None:
+    """Report a parent whose own bounds and its children's bounds leave no room."""
+    ids = tree.canonical_ids
+    kids = tree.level_slice(child_level)
+    children = np.flatnonzero(tree.canonical_parent[kids] == pos) + kids.start
+
+    def conflict(i: int) -> BoundConflict:
+        return bound_conflict(
+            int(ids[i]),
+            bounds.lower[i],
+            bounds.upper[i],
+            bool(bounds.locked[i]),
+            int(bounds.lower_source[i]),
+            int(bounds.upper_source[i]),
+        )
+
+    raise InfeasibleConstraints(
+        reason="floor_above_cap",
+        parent_id=int(ids[pos]),
+        conflicts=[conflict(pos), *(conflict(int(i)) for i in children)],
+    )
 
 
 def _bounded_sum(

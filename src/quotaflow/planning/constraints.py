@@ -205,7 +205,9 @@ def resolve_bounds(bounds: Bounds | None, node_ids: IntArray) -> ResolvedBounds:
     if crossed.size:
         raise InfeasibleConstraints(
             reason="floor_above_cap",
-            conflicts=[_conflict(int(node_ids[i]), lower[i], upper[i], False) for i in crossed],
+            conflicts=[
+                bound_conflict(int(node_ids[i]), lower[i], upper[i], False) for i in crossed
+            ],
         )
     return ResolvedBounds(lower, upper, lower_source, upper_source, locked)
 
@@ -240,12 +242,22 @@ def _mask(values: ArrayLike | None, n: int, name: str) -> BoolArray:
     return out
 
 
-def _conflict(node_id: int, lower: np.int64, upper: np.int64, locked: bool) -> BoundConflict:
+def bound_conflict(
+    node_id: int,
+    lower: np.int64,
+    upper: np.int64,
+    locked: bool,
+    lower_source: int = SOURCE_ABSOLUTE,
+    upper_source: int = SOURCE_ABSOLUTE,
+) -> BoundConflict:
+    """A ``BoundConflict`` from int64 bounds (``±UNBOUNDED`` → ``None``) and source codes."""
     return BoundConflict(
         node_id=node_id,
         lower=None if lower <= -UNBOUNDED else int(lower),
         upper=None if upper >= UNBOUNDED else int(upper),
         locked=locked,
+        lower_source=BOUND_SOURCES[lower_source],
+        upper_source=BOUND_SOURCES[upper_source],
     )
 
 
@@ -257,6 +269,7 @@ def check_group_feasibility(
     child_ids: IntArray,
     *,
     parent_ids: IntArray,
+    sources: tuple[NDArray[np.int8], NDArray[np.int8]] | None = None,
 ) -> None:
     """Raise if some group's bounds cannot add up to its total.
 
@@ -266,6 +279,8 @@ def check_group_feasibility(
         lower, upper: shape ``(k,)`` int64 bounds (``±UNBOUNDED`` for none).
         child_ids: shape ``(k,)`` node ids, for the error message.
         parent_ids: shape ``(n_groups,)`` node id of each group's parent.
+        sources: optional ``(lower_source, upper_source)`` codes (shape ``(k,)``) so that
+            the error can say where each bound came from.
 
     Raises:
         InfeasibleConstraints: naming the first offending parent (in group order), its
@@ -287,7 +302,13 @@ def check_group_feasibility(
         parent_id=int(parent_ids[g]),
         amount=int(totals[g]),
         conflicts=[
-            _conflict(int(child_ids[i]), lower[i], upper[i], bool(lower[i] == upper[i]))
+            bound_conflict(
+                int(child_ids[i]),
+                lower[i],
+                upper[i],
+                bool(lower[i] == upper[i]),
+                *((int(sources[0][i]), int(sources[1][i])) if sources else ()),
+            )
             for i in kids
         ],
     )

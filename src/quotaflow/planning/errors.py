@@ -29,6 +29,8 @@ class BoundConflict:
     lower: int | None
     upper: int | None
     locked: bool
+    lower_source: str = "absolute"
+    upper_source: str = "absolute"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, ready for JSON."""
@@ -37,6 +39,8 @@ class BoundConflict:
             "lower": self.lower,
             "upper": self.upper,
             "locked": self.locked,
+            "lower_source": self.lower_source,
+            "upper_source": self.upper_source,
         }
 
 
@@ -67,13 +71,11 @@ class InfeasibleConstraints(PlanningError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        shown = ", ".join(
-            f"node {c.node_id} [{_fmt(c.lower, '-inf')}, {_fmt(c.upper, 'inf')}]{' locked' if c.locked else ''}"
-            for c in self.conflicts[:10]
-        )
+        shown = ", ".join(_describe(c) for c in self.conflicts[:10])
         more = f" and {len(self.conflicts) - 10} more" if len(self.conflicts) > 10 else ""
         if self.reason == "floor_above_cap":
-            return f"Infeasible bounds: floor above cap on {shown}{more}."
+            where = "" if self.parent_id is None else f" under node {self.parent_id}"
+            return f"Infeasible bounds{where}: a floor above a cap on {shown}{more}."
         what = (
             "floors and locks exceed"
             if self.reason == "floors_exceed_amount"
@@ -93,6 +95,22 @@ class InfeasibleConstraints(PlanningError):
             "conflicts": [c.to_dict() for c in self.conflicts],
             "message": str(self),
         }
+
+
+def _describe(conflict: BoundConflict) -> str:
+    text = (
+        f"node {conflict.node_id} [{_fmt(conflict.lower, '-inf')}, {_fmt(conflict.upper, 'inf')}]"
+    )
+    if conflict.locked:
+        return text + " locked"
+    implied = [
+        side
+        for side, source in (("floor", conflict.lower_source), ("cap", conflict.upper_source))
+        if source == "implied_by_children"
+    ]
+    if implied:
+        text += f" ({' and '.join(implied)} implied by its children's bounds)"
+    return text
 
 
 def _fmt(value: int | None, unbounded: str) -> str:

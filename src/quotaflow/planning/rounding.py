@@ -69,6 +69,8 @@ def round_within_groups(
     n_groups = totals.size
     step = np.int64(granularity)
     base = (np.floor(ideal / granularity).astype(np.int64) * step).clip(lower, upper)
+    # A group without members (a parent that is a leaf) has nothing to hand out.
+    totals = np.where(np.bincount(group, minlength=n_groups) > 0, totals, 0)
     need = totals - group_sum_int(base, group, n_groups)
     remainder = (ideal - base) / granularity
     position = np.arange(k)
