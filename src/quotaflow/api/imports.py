@@ -24,7 +24,7 @@ from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
 from quotaflow.core.errors import NotAllowed, NotFound
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
-from quotaflow.imports.queries import get_run, recent_runs
+from quotaflow.imports.queries import get_run, recent_runs, rejected_file_name
 
 router = Router(tags=["imports"])
 
@@ -191,10 +191,3 @@ def upload(
         via="api",
     )
     return Status(422 if run.status == ImportStatus.REJECTED else 201, ImportRunDetailOut.of(run))
-
-
-def rejected_file_name(run: ImportRun) -> str:
-    """``deals.csv`` → ``deals.rejected.csv`` (quotes and slashes removed for the header)."""
-    stem = run.file_name.rsplit(".", 1)[0] if "." in run.file_name else run.file_name
-    safe = "".join(ch for ch in stem if ch not in '"\\/\r\n') or "import"
-    return f"{safe}.rejected.csv"

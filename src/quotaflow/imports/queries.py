@@ -19,3 +19,11 @@ def get_run(run_id: int) -> ImportRun:
     if run is None:
         raise NotFound(f"There is no import number {run_id}.")
     return run
+
+
+def rejected_file_name(run: ImportRun) -> str:
+    """Download name of a run's rejected rows: ``deals.csv`` → ``deals.rejected.csv``
+    (quotes, slashes and line breaks removed, as the name goes into an HTTP header)."""
+    stem = run.file_name.rsplit(".", 1)[0] if "." in run.file_name else run.file_name
+    safe = "".join(ch for ch in stem if ch not in '"\\/\r\n') or "import"
+    return f"{safe}.rejected.csv"

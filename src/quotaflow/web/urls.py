@@ -30,4 +30,6 @@ urlpatterns = [
     path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
     path("org/people/<path:external_id>/", org.person_detail, name="org-person"),
     path("imports/", imports.import_list, name="import-list"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
 ]
