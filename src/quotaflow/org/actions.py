@@ -13,14 +13,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat, Substr
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
-from quotaflow.org.queries import active_on
+from quotaflow.org.queries import active_on, overlapping_assignment
 
 UNIT_FIELDS = ("code", "name", "kind", "territory")
 PERSON_FIELDS = ("external_id", "full_name", "email", "title", "hire_date", "termination_date")
@@ -302,21 +302,6 @@ def link_user(
 # Assignments ----------------------------------------------------------------------------
 
 
-def _overlapping(
-    person: Person, start: dt.date, end: dt.date | None, *, role: str, unit: Unit | None = None
-) -> Assignment | None:
-    """The earliest assignment of ``person`` with ``role`` (in ``unit``, if given) that shares
-    at least one day with [start, end]."""
-    rows = Assignment.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=start), person=person, role=role
-    )
-    if end is not None:
-        rows = rows.filter(valid_from__lte=end)
-    if unit is not None:
-        rows = rows.filter(unit=unit)
-    return rows.select_related("unit").order_by("valid_from").first()
-
-
 def _check_dates(valid_from: dt.date, valid_to: dt.date | None) -> None:
     if valid_to is not None and valid_to < valid_from:
         raise InvalidInput(
@@ -347,7 +332,7 @@ def assign_person(
     _check_dates(valid_from, valid_to)
     person = Person.objects.select_for_update().get(pk=person.pk)
     # Members belong to one unit at a time; a manager may run several units, each once.
-    existing = _overlapping(
+    existing = overlapping_assignment(
         person,
         valid_from,
         valid_to,

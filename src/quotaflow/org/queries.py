@@ -34,6 +34,21 @@ def ancestor_units(unit: Unit) -> list[Unit]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def overlapping_assignment(
+    person: Person, start: dt.date, end: dt.date | None, *, role: str, unit: Unit | None = None
+) -> Assignment | None:
+    """The earliest assignment of ``person`` with ``role`` (in ``unit``, if given) that
+    shares at least one day with [start, end] (``end`` None: open-ended)."""
+    rows = Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start), person=person, role=role
+    )
+    if end is not None:
+        rows = rows.filter(valid_from__lte=end)
+    if unit is not None:
+        rows = rows.filter(unit=unit)
+    return rows.select_related("unit").order_by("valid_from").first()
+
+
 def assignments_on(day: dt.date) -> QuerySet[Assignment]:
     """Every assignment valid on ``day``: the organisation as of that date."""
     return Assignment.objects.filter(active_on(day)).select_related("person", "unit")

@@ -1,0 +1,77 @@
+"""Admin for logins and API tokens. Tokens are created by their owners (the secret is shown
+only then), so the admin lists and revokes them but never adds one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from quotaflow.accounts import actions
+from quotaflow.accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin with the Quotaflow role."""
+
+    list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Quotaflow", {"fields": ("role",)}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Quotaflow", {"fields": ("role",)}))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Nobody changes their own role (see accounts.actions.set_role).
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "role") if obj is not None and obj.pk == request.user.pk else readonly
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Role changes are audited like every other change of who may see what.
+        if change and "role" in form.changed_data:
+            new_role = obj.role
+            obj.role = User.objects.only("role").get(pk=obj.pk).role
+            super().save_model(request, obj, form, change)
+            actions.set_role(
+                obj, role=new_role, acting_user=request.user, reason="Changed in the admin"
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: who holds which, when they were last used; revoke from the list."""
+
+    list_display = ("name", "prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at", "created_at")
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    exclude = ("digest",)
+    list_select_related = ("user",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Revoked tokens stay listed, so there is a record of what had access.
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
+        for token in queryset.select_related("user").filter(revoked_at__isnull=True):
+            actions.revoke_token(token, acting_user=request.user, reason="Revoked in the admin")  # type: ignore[arg-type]
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

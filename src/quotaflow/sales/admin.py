@@ -1,0 +1,87 @@
+"""Admin views of sales data. Transactions and activities arrive through imports and the
+API (idempotent by external id, audited), so here they are read-only: correct them at the
+source and send them again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists and detail pages without add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CreditInline(admin.TabularInline):
+    """Who is credited with a transaction, and how much of it."""
+
+    model = TransactionCredit
+    fields = ("person", "percent")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    """Booked sales, credit notes and cancellations (amounts in minor units)."""
+
+    list_display = (
+        "date",
+        "source",
+        "external_id",
+        "amount_minor",
+        "currency",
+        "product_group",
+        "account",
+    )
+    list_filter = ("source", "is_cancelled", "deal_type", "currency", "product_group")
+    search_fields = ("external_id", "account", "product", "product_group")
+    date_hierarchy = "date"
+    inlines = (CreditInline,)
+    show_full_result_count = False  # counting millions of rows on every page is slow
+
+
+@admin.register(TransactionCredit)
+class TransactionCreditAdmin(ReadOnlyAdmin):
+    """Credit shares, searchable by person or transaction."""
+
+    list_display = ("transaction", "person", "percent")
+    search_fields = ("transaction__external_id", "person__full_name", "person__external_id")
+    raw_id_fields = ("transaction", "person")
+    list_select_related = ("transaction", "person")
+    show_full_result_count = False
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    """Calls, meetings, demos … done by people."""
+
+    list_display = ("date", "activity_type", "person", "quantity", "source", "external_id")
+    list_filter = ("activity_type", "source")
+    search_fields = ("external_id", "person__full_name", "account")
+    raw_id_fields = ("person",)
+    date_hierarchy = "date"
+    list_select_related = ("person",)
+    show_full_result_count = False
