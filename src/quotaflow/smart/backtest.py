@@ -202,3 +202,32 @@ def backtest_panel(
         min_band_samples=min_band_samples,
         levels=levels,
     )
+
+
+def run_backtest(
+    *,
+    metric_code: str | None = None,
+    levels: tuple[float, ...] = LEVELS,
+    min_history: int = 2,
+    config: ModelConfig | None = None,
+    min_band_samples: int = MIN_BAND_SAMPLES,
+) -> BacktestResult:
+    """Backtest on the database's quarterly history of ``metric_code`` (default: the
+    ``revenue`` metric if there is one, else credited transaction amounts)."""
+    from quotaflow.metrics.models import Metric
+    from quotaflow.smart.history import load_full_history
+
+    metric = Metric.objects.filter(code=metric_code or "revenue").first()
+    if metric_code and metric is None:
+        from quotaflow.core.errors import NotFound
+
+        raise NotFound(f"There is no metric with the code '{metric_code}'.", field="metric")
+    history = load_full_history(metric, kind="quarter")
+    empty = Panel(np.zeros((0, 0)), np.zeros(0, dtype=np.int64), 4, np.zeros(0, dtype=np.int64))
+    return backtest_panel(
+        history.panel if history else empty,
+        levels=levels,
+        min_history=min_history,
+        config=config,
+        min_band_samples=min_band_samples,
+    )
