@@ -104,6 +104,8 @@ def test_manager_home_lists_units_with_headcount_and_direct_reports(
     assert "Units you manage" in page
     assert 'href="/org/units/NORTH/">North</a>' in page
     assert '<td class="num">3</td>' in page  # Max, Ria and Rob
+    assert '<td class="level-1"><a href="/org/units/NORTH-A/">North Team A</a>' in page
+    assert '<td class="num">2</td>' in page  # Ria and Rob
     assert "Ria Rep" in page and "Rob Rep" in page
     assert "Sue Seller" not in page
     assert "South" not in page

@@ -382,3 +382,36 @@ def history_rows(person: Person, day: dt.date, scope: Scope) -> list[HistoryRow]
         )
         for assignment in assignment_history(person)
     ]
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """A unit in an indented tree table: ``level`` 0 for a top unit, 1 for its children …"""
+
+    unit: Unit
+    level: int
+    headcount: int
+    managers: list[Person]
+
+
+def unit_tree(tops: Sequence[Unit], day: dt.date, *, levels: int = 2) -> list[TreeRow]:
+    """The units of ``tops``' subtrees down to ``levels`` below each top, in tree order
+    (siblings by name), with subtree headcount and managers on ``day`` (3 queries)."""
+    if not tops:
+        return []
+    condition = Q(pk__in=[])
+    for top in tops:
+        condition |= Q(path__startswith=top.path, depth__lte=top.depth + levels)
+    units = list(Unit.objects.filter(condition))
+    by_id = {unit.pk: unit for unit in units}
+
+    def tree_key(unit: Unit) -> list[tuple[str, int]]:
+        return [(by_id[pk].name.casefold(), pk) for pk in path_ids(unit.path) if pk in by_id]
+
+    units.sort(key=tree_key)
+    counts = subtree_headcounts(units, day)
+    managers = unit_managers(units, day)
+    return [
+        TreeRow(unit, len(tree_key(unit)) - 1, counts[unit.pk], managers.get(unit.pk, []))
+        for unit in units
+    ]

@@ -39,11 +39,10 @@ def _finance_context(today: dt.date) -> dict[str, Any]:
 def _manager_context(person: Person | None, today: dt.date) -> dict[str, Any]:
     if person is None:
         return {"person": None, "units": [], "reports": []}
-    units = queries.top_units(list(managed_units(person, today)))
-    counts = queries.subtree_headcounts(units, today)
+    tops = queries.top_units(list(managed_units(person, today)))
     return {
         "person": person,
-        "units": [(unit, counts[unit.pk]) for unit in units],
+        "units": queries.unit_tree(tops, today),
         "reports": queries.direct_reports(person, today),
     }
 
