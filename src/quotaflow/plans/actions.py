@@ -841,7 +841,12 @@ def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
         people = managers.get(candidate.pk, [])
         user_ids = [p.user_id for p in people if p.user_id is not None]
         if user_ids:
-            notify(User.objects.filter(pk__in=user_ids), kind="plan.submission", title=title, url=f"/plans/{cycle.pk}/")
+            notify(
+                User.objects.filter(pk__in=user_ids),
+                kind="plan.submission",
+                title=title,
+                url=f"/plans/{cycle.pk}/",
+            )
             return
 
 

@@ -336,3 +336,25 @@ def cycle_target_total(cycle: PlanningCycle) -> int:
         cycle=cycle, metric_id=cycle.metric_id, parent__isnull=True
     ).aggregate(total=Sum("target"))["total"]
     return int(value or 0)
+
+
+def plan_family(cycle: PlanningCycle) -> list[PlanningCycle]:
+    """Every version and scenario descended from the same original plan, oldest first."""
+    candidates = list(
+        PlanningCycle.objects.filter(
+            metric_id=cycle.metric_id,
+            root_unit_id=cycle.root_unit_id,
+            period_start=cycle.period_start,
+        )
+        .select_related("metric", "root_unit", "owner")
+        .order_by("pk")
+    )
+    by_id = {c.pk: c for c in candidates}
+
+    def origin(item: PlanningCycle) -> int:
+        while item.based_on_id is not None and item.based_on_id in by_id:
+            item = by_id[item.based_on_id]
+        return item.pk
+
+    root = origin(cycle)
+    return [c for c in candidates if origin(c) == root]

@@ -1,0 +1,769 @@
+"""``/cycles`` and ``/goals``: planning cycles and every step of their workflow.
+
+Amounts are integers in the metric's base unit (minor currency units for money). Every
+write takes the ``expected_version`` the caller last read; a stale one answers 409 and
+changes nothing. Reads show only what the caller's place in the tree allows (404 else).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from quotaflow.accounts.models import TokenScope, User
+from quotaflow.api.auth import request_user, require_scope
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.core.errors import NotFound
+from quotaflow.metrics.models import Metric
+from quotaflow.org.models import Unit
+from quotaflow.plans import actions, exports, queries
+from quotaflow.plans.models import Goal, PlanningCycle
+
+router = Router(tags=["planning"])
+
+ApproachName = Literal["top_down", "bottom_up", "hybrid"]
+ReconcileMethod = Literal["top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend"]
+
+
+# Schemas --------------------------------------------------------------------------------
+
+
+class LevelIn(Schema):
+    """How one level of the tree splits its parents' numbers among their children."""
+
+    method: Literal["equal", "potential", "historical_share", "blend"] = "equal"
+    over_assignment: float = Field(0, description="0.1 = children sum to 110 % of the parent.")
+    granularity: int = Field(1, ge=1, description="Rounding step in minor units.")
+    floor: int | None = Field(None, description="Lowest number for any child, minor units.")
+    cap: int | None = Field(None, description="Highest number for any child, minor units.")
+    blend_weights: dict[str, float] = Field(default_factory=dict)
+
+
+class CycleIn(Schema):
+    """A new planning cycle; participants are the organisation under ``root_unit`` on
+    ``period_start``."""
+
+    name: str
+    metric: str = Field(description="Metric code, e.g. revenue.")
+    period_start: dt.date
+    period_end: dt.date
+    period_label: str = ""
+    approach: ApproachName = "top_down"
+    root_unit: str | None = Field(None, description="Unit code; the company when omitted.")
+    submissions_due: dt.date | None = None
+    approvals_due: dt.date | None = None
+    publish_on: dt.date | None = None
+    allocation: list[LevelIn] = Field(
+        default_factory=list, description="One rule per level below the top."
+    )
+    phasing_profile: list[float] = Field(
+        default_factory=list, description="One weight per month; empty = by days."
+    )
+    gap_tolerance_bp: int = Field(500, ge=0)
+
+
+class CycleOut(Schema):
+    """A planning cycle, version or scenario."""
+
+    id: int
+    name: str
+    metric: str
+    root_unit: str
+    period_start: dt.date
+    period_end: dt.date
+    period_label: str
+    approach: str
+    status: str
+    owner: str | None
+    submissions_due: dt.date | None
+    approvals_due: dt.date | None
+    publish_on: dt.date | None
+    allocation: list[dict[str, Any]]
+    phasing_profile: list[float]
+    gap_tolerance_bp: int
+    company_target: int | None
+    negotiation_round: int
+    reconciliation: dict[str, Any]
+    is_scenario: bool
+    based_on: int | None
+    version_number: int
+    effective_from: dt.date | None
+    change_reason: str
+    version: int
+
+    @staticmethod
+    def of(cycle: PlanningCycle) -> CycleOut:
+        return CycleOut(
+            id=cycle.pk,
+            name=cycle.name,
+            metric=cycle.metric.code,
+            root_unit=cycle.root_unit.code,
+            period_start=cycle.period_start,
+            period_end=cycle.period_end,
+            period_label=cycle.period_label,
+            approach=cycle.approach,
+            status=cycle.status,
+            owner=cycle.owner.username if cycle.owner else None,
+            submissions_due=cycle.submissions_due,
+            approvals_due=cycle.approvals_due,
+            publish_on=cycle.publish_on,
+            allocation=cycle.allocation,
+            phasing_profile=cycle.phasing_profile,
+            gap_tolerance_bp=cycle.gap_tolerance_bp,
+            company_target=cycle.company_target,
+            negotiation_round=cycle.negotiation_round,
+            reconciliation=cycle.reconciliation,
+            is_scenario=cycle.is_scenario,
+            based_on=cycle.based_on_id,
+            version_number=cycle.version_number,
+            effective_from=cycle.effective_from,
+            change_reason=cycle.change_reason,
+            version=cycle.version,
+        )
+
+
+class GoalOut(Schema):
+    """A goal: its target with monthly phasing, where it sits and how it was derived."""
+
+    id: int
+    cycle: int | None
+    owner_type: Literal["unit", "person"]
+    owner: str
+    owner_code: str
+    parent: int | None
+    metric: str
+    period_start: dt.date
+    period_end: dt.date
+    period_label: str
+    status: str
+    target: int
+    phasing: list[dict[str, Any]]
+    guidance: int | None = Field(description="Top-down number.")
+    submitted_target: int | None = Field(description="Bottom-up number the owner submitted.")
+    bottom_up: int | None = Field(None, description="Submitted numbers rolled up to this goal.")
+    gap: int | None = Field(None, description="bottom_up − guidance.")
+    allocated_to_children: int | None
+    locked: bool
+    description: str
+    rationale: str
+    breakdown: list[dict[str, Any]]
+    rubric: list[dict[str, Any]]
+    derivation: dict[str, Any]
+    effective_from: dt.date | None
+    version: int
+
+    @staticmethod
+    def of(goal: Goal, row: queries.TreeRow | None = None) -> GoalOut:
+        if goal.owner_unit is not None:
+            owner_type: Literal["unit", "person"] = "unit"
+            code = goal.owner_unit.code
+        else:
+            owner_type = "person"
+            code = goal.owner_person.external_id if goal.owner_person else ""
+        return GoalOut(
+            id=goal.pk,
+            cycle=goal.cycle_id,
+            owner_type=owner_type,
+            owner=goal.owner_name,
+            owner_code=code,
+            parent=goal.parent_id,
+            metric=goal.metric.code,
+            period_start=goal.period_start,
+            period_end=goal.period_end,
+            period_label=goal.period_label,
+            status=goal.status,
+            target=goal.target,
+            phasing=goal.phasing,
+            guidance=goal.guidance,
+            submitted_target=goal.submitted_target,
+            bottom_up=row.bottom_up if row else None,
+            gap=row.gap if row else None,
+            allocated_to_children=goal.allocated_to_children,
+            locked=goal.locked,
+            description=goal.description,
+            rationale=goal.rationale,
+            breakdown=goal.breakdown,
+            rubric=goal.rubric,
+            derivation=goal.derivation,
+            effective_from=goal.effective_from,
+            version=goal.version,
+        )
+
+
+class CycleDetailOut(CycleOut):
+    """A cycle with its goals in tree order (only those the caller may see)."""
+
+    goals: list[GoalOut]
+
+
+class HistoryOut(Schema):
+    """One recorded change: who, when, old → new, why."""
+
+    at: dt.datetime
+    actor: str | None
+    action: str
+    changes: dict[str, Any]
+    reason: str
+
+
+class CommentOut(Schema):
+    """A comment exchanged on a goal."""
+
+    at: dt.datetime
+    author: str | None
+    kind: str
+    negotiation_round: int
+    body: str
+
+
+class GoalDetailOut(GoalOut):
+    """A goal with its full history and comments."""
+
+    history: list[HistoryOut]
+    comments: list[CommentOut]
+
+
+class Versioned(Schema):
+    """Every write names the version it read."""
+
+    expected_version: int | None = Field(
+        None, description="The version you read; 409 if it changed."
+    )
+
+
+class CascadeIn(Versioned):
+    """Cascade the company target down the tree."""
+
+    company_target: int | None = Field(
+        None, ge=0, description="Minor units; the last one when omitted."
+    )
+    allocation: list[LevelIn] | None = None
+    reason: str = ""
+
+
+class ReconcileIn(Versioned):
+    """Reconcile top-down guidance with bottom-up submissions."""
+
+    method: ReconcileMethod
+    top_down_weight: float = Field(0.5, ge=0, le=1)
+
+
+class ScenarioIn(Schema):
+    """Name of the what-if copy."""
+
+    name: str = ""
+
+
+class VersionIn(Schema):
+    """A mid-period change to a published plan."""
+
+    effective_from: dt.date
+    reason: str
+    targets: dict[int, int] = Field(
+        default_factory=dict, description="Goal id → new full-period target."
+    )
+    moves: dict[int, int] = Field(
+        default_factory=dict, description="Person goal id → new parent goal id."
+    )
+
+
+class TemplateIn(Schema):
+    """The same goal for every unit of a level or every person with a role."""
+
+    metric: str
+    target: int = Field(ge=0)
+    unit_kind: str | None = None
+    role: Literal["rep", "manager"] | None = None
+    description: str = ""
+    rubric: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SubmitIn(Versioned):
+    """A bottom-up submission."""
+
+    target: int = Field(ge=0)
+    rationale: str = ""
+    breakdown: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class CommentIn(Versioned):
+    """A comment (required to return a goal)."""
+
+    comment: str = ""
+
+
+class AdjustIn(Versioned):
+    """A new number with the reason for it."""
+
+    target: int = Field(ge=0)
+    reason: str
+
+
+class LockIn(Versioned):
+    """Lock or unlock a goal for the next cascade."""
+
+    locked: bool = True
+    reason: str = ""
+
+
+class ResplitIn(Schema):
+    """New numbers for some children of a goal; they must still add up to the parent's."""
+
+    targets: dict[int, int]
+    reason: str
+    expected_versions: dict[int, int] = Field(default_factory=dict)
+
+
+class NoteIn(Schema):
+    """A negotiation comment."""
+
+    body: str
+
+
+class SubmissionOut(Schema):
+    """Whether an owner has submitted, next to their prior-period history."""
+
+    goal: int
+    owner: str
+    status: str
+    submitted: bool
+    submitted_target: int | None
+    history: int
+
+
+class DeltaOut(Schema):
+    """One owner's number in two versions."""
+
+    owner: str
+    metric: str
+    target_a: int | None
+    target_b: int | None
+    delta: int
+
+
+class CountOut(Schema):
+    """How many were affected."""
+
+    count: int
+
+
+# Helpers --------------------------------------------------------------------------------
+
+
+def _cycle(request: HttpRequest, cycle_id: int) -> tuple[User, PlanningCycle]:
+    require_scope(request, TokenScope.READ)
+    user = request_user(request)
+    cycle = (
+        PlanningCycle.objects.select_related("metric", "root_unit", "owner")
+        .filter(pk=cycle_id)
+        .first()
+    )
+    if cycle is None or not queries.can_view_cycle(user, cycle):
+        raise NotFound(
+            "There is no such planning cycle, or it is outside your part of the organisation."
+        )
+    return user, cycle
+
+
+def _goal(request: HttpRequest, goal_id: int) -> tuple[User, Goal]:
+    require_scope(request, TokenScope.READ)
+    user = request_user(request)
+    goal = (
+        Goal.objects.select_related("cycle", "owner_unit", "owner_person", "metric", "parent")
+        .filter(pk=goal_id)
+        .first()
+    )
+    visible = (
+        None if goal is None or goal.cycle is None else queries.visible_goal_ids(user, goal.cycle)
+    )
+    if goal is None or goal.cycle is None or (visible is not None and goal.pk not in visible):
+        raise NotFound("There is no such goal, or it is outside your part of the organisation.")
+    return user, goal
+
+
+def _writer(request: HttpRequest) -> None:
+    require_scope(request, TokenScope.MANAGE)
+
+
+def _detail(user: User, cycle: PlanningCycle) -> CycleDetailOut:
+    visible = queries.visible_goal_ids(user, cycle)
+    rows = queries.goal_tree(queries.cycle_goals(cycle))
+    goals = [GoalOut.of(row.goal, row) for row in rows if visible is None or row.goal.pk in visible]
+    return CycleDetailOut(**CycleOut.of(cycle).dict(), goals=goals)
+
+
+def _goal_detail(goal: Goal) -> GoalDetailOut:
+    goal = Goal.objects.select_related(
+        "cycle", "owner_unit", "owner_person", "metric", "parent"
+    ).get(pk=goal.pk)
+    history = [
+        HistoryOut(
+            at=e.at,
+            actor=e.actor.username if e.actor else None,
+            action=e.action,
+            changes=e.changes,
+            reason=e.reason,
+        )
+        for e in queries.goal_history(goal)
+    ]
+    comments = [
+        CommentOut(
+            at=c.created_at,
+            author=c.author.username if c.author else None,
+            kind=c.kind,
+            negotiation_round=c.negotiation_round,
+            body=c.body,
+        )
+        for c in goal.comments.select_related("author")
+    ]
+    return GoalDetailOut(**GoalOut.of(goal).dict(), history=history, comments=comments)
+
+
+def _fresh(cycle: PlanningCycle) -> PlanningCycle:
+    return PlanningCycle.objects.select_related("metric", "root_unit", "owner").get(pk=cycle.pk)
+
+
+# Cycles ---------------------------------------------------------------------------------
+
+
+@router.get("/cycles", response={200: list[CycleOut], **READ_ERRORS})
+def list_cycles(request: HttpRequest) -> list[CycleOut]:
+    """Planning cycles, versions and scenarios you may open, newest period first."""
+    require_scope(request, TokenScope.READ)
+    return [CycleOut.of(c) for c in queries.visible_cycles(request_user(request))]
+
+
+@router.post("/cycles", response={201: CycleOut, **WRITE_ERRORS})
+def create_cycle(request: HttpRequest, payload: CycleIn) -> Status:
+    """Create a cycle with a draft goal for every participant (sales ops)."""
+    _writer(request)
+    metric = Metric.objects.filter(code=payload.metric).first()
+    if metric is None:
+        raise NotFound(f"There is no metric '{payload.metric}'.")
+    root = None
+    if payload.root_unit:
+        root = Unit.objects.filter(code=payload.root_unit).first()
+        if root is None:
+            raise NotFound(f"There is no unit '{payload.root_unit}'.")
+    data = payload.dict(exclude={"metric", "root_unit", "allocation"})
+    cycle = actions.create_cycle(
+        acting_user=request_user(request),
+        metric=metric,
+        root_unit=root,
+        allocation=[level.dict() for level in payload.allocation],
+        **data,
+    )
+    return Status(201, CycleOut.of(_fresh(cycle)))
+
+
+@router.get("/cycles/{cycle_id}", response={200: CycleDetailOut, **READ_ERRORS})
+def get_cycle(request: HttpRequest, cycle_id: int) -> CycleDetailOut:
+    """A cycle with its goals in tree order: guidance, bottom-up, gap, target, status."""
+    user, cycle = _cycle(request, cycle_id)
+    return _detail(user, cycle)
+
+
+@router.post("/cycles/{cycle_id}/cascade", response={200: CycleDetailOut, **WRITE_ERRORS})
+def cascade(request: HttpRequest, cycle_id: int, payload: CascadeIn) -> CycleDetailOut:
+    """Run (or re-run) the top-down cascade; locked goals keep their numbers."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    allocation = (
+        None if payload.allocation is None else [level.dict() for level in payload.allocation]
+    )
+    actions.run_cascade(
+        cycle,
+        acting_user=user,
+        company_target=payload.company_target,
+        allocation=allocation,
+        expected_version=payload.expected_version,
+        reason=payload.reason,
+    )
+    return _detail(user, _fresh(cycle))
+
+
+@router.post("/cycles/{cycle_id}/reconcile", response={200: CycleDetailOut, **WRITE_ERRORS})
+def reconcile(request: HttpRequest, cycle_id: int, payload: ReconcileIn) -> CycleDetailOut:
+    """Hybrid: reconcile guidance and submissions with one of the engine's methods."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    actions.reconcile_cycle(
+        cycle,
+        acting_user=user,
+        method=payload.method,
+        top_down_weight=payload.top_down_weight,
+        expected_version=payload.expected_version,
+    )
+    return _detail(user, _fresh(cycle))
+
+
+@router.post("/cycles/{cycle_id}/publish", response={200: CycleOut, **WRITE_ERRORS})
+def publish(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut:
+    """Publish the plan: goals become immutable and their owners are told."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    actions.publish_cycle(cycle, acting_user=user, expected_version=payload.expected_version)
+    return CycleOut.of(_fresh(cycle))
+
+
+@router.post("/cycles/{cycle_id}/close", response={200: CycleOut, **WRITE_ERRORS})
+def close(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut:
+    """Close a published plan."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    actions.close_cycle(cycle, acting_user=user, expected_version=payload.expected_version)
+    return CycleOut.of(_fresh(cycle))
+
+
+@router.post("/cycles/{cycle_id}/scenarios", response={201: CycleOut, **WRITE_ERRORS})
+def copy_as_scenario(request: HttpRequest, cycle_id: int, payload: ScenarioIn) -> Status:
+    """Copy the plan as a what-if scenario."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    scenario = actions.copy_as_scenario(cycle, acting_user=user, name=payload.name)
+    return Status(201, CycleOut.of(_fresh(scenario)))
+
+
+@router.get("/cycles/{cycle_id}/versions", response={200: list[CycleOut], **READ_ERRORS})
+def list_versions(request: HttpRequest, cycle_id: int) -> list[CycleOut]:
+    """Every version and scenario of the same plan, oldest first."""
+    user, cycle = _cycle(request, cycle_id)
+    family = queries.plan_family(cycle)
+    visible = set(queries.visible_cycles(user).values_list("pk", flat=True))
+    return [CycleOut.of(c) for c in family if c.pk in visible]
+
+
+@router.post("/cycles/{cycle_id}/versions", response={201: CycleOut, **WRITE_ERRORS})
+def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> Status:
+    """A mid-period change: a new effective-dated, prorated, published version."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    version = actions.create_mid_period_version(
+        cycle,
+        acting_user=user,
+        effective_from=payload.effective_from,
+        reason=payload.reason,
+        targets=payload.targets,
+        moves=payload.moves,
+    )
+    return Status(201, CycleOut.of(_fresh(version)))
+
+
+@router.get("/cycles/{cycle_id}/compare/{other_id}", response={200: list[DeltaOut], **READ_ERRORS})
+def compare(request: HttpRequest, cycle_id: int, other_id: int) -> list[DeltaOut]:
+    """Per-owner deltas between two versions or scenarios (other − this)."""
+    _, cycle = _cycle(request, cycle_id)
+    _, other = _cycle(request, other_id)
+    return [
+        DeltaOut(
+            owner=d.owner, metric=d.metric, target_a=d.target_a, target_b=d.target_b, delta=d.delta
+        )
+        for d in queries.compare_versions(cycle, other)
+    ]
+
+
+@router.get("/cycles/{cycle_id}/submissions", response={200: list[SubmissionOut], **READ_ERRORS})
+def submissions(request: HttpRequest, cycle_id: int) -> list[SubmissionOut]:
+    """Who has and has not submitted, with each owner's prior-period history."""
+    _, cycle = _cycle(request, cycle_id)
+    return [
+        SubmissionOut(
+            goal=row.goal.pk,
+            owner=row.goal.owner_name,
+            status=row.goal.status,
+            submitted=row.submitted,
+            submitted_target=row.goal.submitted_target,
+            history=row.history,
+        )
+        for row in queries.submission_status(cycle)
+    ]
+
+
+@router.post("/cycles/{cycle_id}/reminders", response={200: CountOut, **WRITE_ERRORS})
+def remind(request: HttpRequest, cycle_id: int) -> CountOut:
+    """Remind everyone who has not submitted yet."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    return CountOut(count=actions.send_submission_reminders(cycle, acting_user=user))
+
+
+@router.post("/cycles/{cycle_id}/template-goals", response={201: list[GoalOut], **WRITE_ERRORS})
+def template_goals(request: HttpRequest, cycle_id: int, payload: TemplateIn) -> Status:
+    """Create the same goal for a whole level or role (activities, new logos, CSAT…)."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    metric = Metric.objects.filter(code=payload.metric).first()
+    if metric is None:
+        raise NotFound(f"There is no metric '{payload.metric}'.")
+    created = actions.create_goals_from_template(
+        cycle,
+        acting_user=user,
+        metric=metric,
+        target=payload.target,
+        unit_kind=payload.unit_kind,
+        role=payload.role,
+        description=payload.description,
+        rubric=payload.rubric,
+    )
+    goals = Goal.objects.filter(pk__in=[g.pk for g in created]).select_related(
+        "owner_unit", "owner_person", "metric"
+    )
+    return Status(201, [GoalOut.of(g) for g in goals])
+
+
+@router.get("/cycles/{cycle_id}/export", response={200: None, **READ_ERRORS})
+def export(
+    request: HttpRequest, cycle_id: int, format: Literal["csv", "xlsx"] = "csv"
+) -> HttpResponse:  # noqa: A002
+    """The plan as CSV or XLSX (tree goals first, with monthly phasing)."""
+    _, cycle = _cycle(request, cycle_id)
+    return exports.download(cycle, format)
+
+
+# Goals ----------------------------------------------------------------------------------
+
+
+@router.get("/goals/mine", response={200: list[GoalOut], **READ_ERRORS})
+def my_goals(request: HttpRequest) -> list[GoalOut]:
+    """Your published goals (and your units' if you manage some)."""
+    require_scope(request, TokenScope.READ)
+    return [GoalOut.of(g) for g in queries.my_goals(request_user(request))]
+
+
+@router.get("/goals/{goal_id}", response={200: GoalDetailOut, **READ_ERRORS})
+def get_goal(request: HttpRequest, goal_id: int) -> GoalDetailOut:
+    """A goal with its derivation, full change history and comments."""
+    _, goal = _goal(request, goal_id)
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/submit", response={200: GoalDetailOut, **WRITE_ERRORS})
+def submit(request: HttpRequest, goal_id: int, payload: SubmitIn) -> GoalDetailOut:
+    """Submit your own number (bottom-up and hybrid cycles)."""
+    user, goal = _goal(request, goal_id)
+    require_scope(request, TokenScope.MANAGE)
+    actions.submit_goal(
+        goal,
+        acting_user=user,
+        target=payload.target,
+        rationale=payload.rationale,
+        breakdown=payload.breakdown,
+        expected_version=payload.expected_version,
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/approve", response={200: GoalDetailOut, **WRITE_ERRORS})
+def approve(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+    """Approve a submitted number (a manager above it, or sales ops)."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.approve_goal(
+        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/return", response={200: GoalDetailOut, **WRITE_ERRORS})
+def return_(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+    """Return a submitted number to its owner with a comment."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.return_goal(
+        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/adjust", response={200: GoalDetailOut, **WRITE_ERRORS})
+def adjust_submission(request: HttpRequest, goal_id: int, payload: AdjustIn) -> GoalDetailOut:
+    """A manager changes a submitted number (and approves it), with a reason."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.adjust_submission(
+        goal,
+        acting_user=user,
+        target=payload.target,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/rollup", response={200: GoalDetailOut, **WRITE_ERRORS})
+def rollup(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+    """Submit your unit's roll-up upward once every child is approved."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.submit_rollup(
+        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/target", response={200: GoalDetailOut, **WRITE_ERRORS})
+def adjust_target(request: HttpRequest, goal_id: int, payload: AdjustIn) -> GoalDetailOut:
+    """Top-down: set a goal's number by hand, lock it, and re-cascade around it."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.adjust_goal(
+        goal,
+        acting_user=user,
+        target=payload.target,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/lock", response={200: GoalDetailOut, **WRITE_ERRORS})
+def lock(request: HttpRequest, goal_id: int, payload: LockIn) -> GoalDetailOut:
+    """Lock or unlock a goal for the next cascade."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    actions.lock_goal(
+        goal,
+        acting_user=user,
+        locked=payload.locked,
+        expected_version=payload.expected_version,
+        reason=payload.reason,
+    )
+    return _goal_detail(goal)
+
+
+@router.post("/goals/{goal_id}/resplit", response={200: list[GoalOut], **WRITE_ERRORS})
+def resplit(request: HttpRequest, goal_id: int, payload: ResplitIn) -> list[GoalOut]:
+    """Waterfall: re-split a goal you manage among its children (its own number stays)."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    children = actions.resplit_children(
+        goal,
+        acting_user=user,
+        targets=payload.targets,
+        reason=payload.reason,
+        expected_versions=payload.expected_versions,
+    )
+    fresh = Goal.objects.filter(pk__in=[c.pk for c in children]).select_related(
+        "owner_unit", "owner_person", "metric"
+    )
+    return [GoalOut.of(g) for g in fresh]
+
+
+@router.post("/goals/{goal_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
+def comment(request: HttpRequest, goal_id: int, payload: NoteIn) -> Status:
+    """Add a negotiation comment."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    note = actions.comment_on_goal(goal, acting_user=user, body=payload.body)
+    out = CommentOut(
+        at=note.created_at,
+        author=user.username,
+        kind=note.kind,
+        negotiation_round=note.negotiation_round,
+        body=note.body,
+    )
+    return Status(201, out)
