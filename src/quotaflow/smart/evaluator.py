@@ -173,13 +173,13 @@ def format_amount(value: float, unit: str, currency: str = "") -> str:
     return f"{value:,.0f}"
 
 
-def format_probability(probability: float) -> str:
-    """``0.04`` → ``4%``; extremes as "under 1%" / "over 99%" rather than a false 0 or 100."""
+def format_chance(probability: float) -> str:
+    """``0.04`` → ``a 4% chance``; extremes as "less than a 1% chance" rather than a false 0."""
     if probability < 0.01:
-        return "under 1%"
+        return "less than a 1% chance"
     if probability > 0.99:
-        return "over 99%"
-    return f"{probability:.0%}"
+        return "more than a 99% chance"
+    return f"a {probability:.0%} chance"
 
 
 def round_target(value: float, unit: str) -> int:
@@ -328,7 +328,7 @@ def check_attainable(
         if prediction.basis == "own"
         else f"on peers' results ({history.periods_label}), as there is no history of the owner's own"
     )
-    headline = f"{shown} has a {format_probability(probability)} chance {basis}"
+    headline = f"{shown} has {format_chance(probability)} {basis}"
     aim = f"{format_amount(suggested, unit, facts.currency)} would be {thresholds.suggested_probability:.0%}"
     notes = _attainability_notes(facts, history, facts.target, unit)
     detail = "".join(f"; {note}" for note in notes)
