@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "nav_current": ""}
     items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
+    items.append(("Tracking", reverse("performance")))
     if getattr(user, "is_planner", False):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from quotaflow.web.views import accounts, home, imports, org
+from quotaflow.web.views import performance as tracking
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -30,6 +31,11 @@ urlpatterns = [
     path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
     path("org/people/<path:external_id>/", org.person_detail, name="org-person"),
     path("imports/", imports.import_list, name="import-list"),
+    path("performance/", tracking.start, name="performance"),
+    path("performance/units/<path:code>/", tracking.unit_page, name="performance-unit"),
+    path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),
+    path("performance/goals/<int:pk>/", tracking.goal_page, name="performance-goal"),
+    path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
     path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
 ]

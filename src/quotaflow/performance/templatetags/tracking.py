@@ -1,0 +1,68 @@
+"""Template filters for tracking pages: amounts in a metric's unit, status labels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from quotaflow.core.models import Company
+from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.metrics.models import Metric, MetricUnit
+
+register = template.Library()
+
+STATUS_LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "not_started": "Not started",
+    "reached": "Reached",
+    "missed": "Missed",
+}
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    return f"{value:,.{places}f}"
+
+
+def amount_format(metric: Metric | None, company: Company) -> str:
+    """The argument for the ``amount`` filter: ``"currency:EUR:2"``, ``"count"`` …"""
+    unit = metric.unit if metric is not None else MetricUnit.COUNT
+    if unit == MetricUnit.CURRENCY:
+        return f"currency:{company.currency}:{minor_unit_decimals(company.currency) or 0}"
+    return str(unit)
+
+
+@register.filter
+def amount(value: Any, fmt: str) -> str:
+    """``value`` (in a metric's base unit) as a person reads it, by ``fmt`` from
+    :func:`amount_format`: 1,234.50 EUR for money, 1,234 for a count, 87.50 for a
+    percent or score."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(int(value))
+    kind, _, rest = (fmt or "count").partition(":")
+    if kind == MetricUnit.CURRENCY:
+        currency, _, places = rest.partition(":")
+        digits = int(places or 0)
+        return f"{_grouped(number.scaleb(-digits), digits)} {currency}"
+    if kind in {MetricUnit.PERCENT, MetricUnit.SCORE}:
+        return _grouped(number.scaleb(-2), 2)
+    return _grouped(number, 0)
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    """``at_risk`` → ``At risk``."""
+    return STATUS_LABELS.get(status or "", "—")
+
+
+@register.filter
+def pct(value: Decimal | str | None) -> str:
+    """A percentage with one decimal, or a dash when there is none (a missing goal
+    reaches a template as an empty string)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):.1f}%"
