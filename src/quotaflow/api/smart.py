@@ -1,0 +1,131 @@
+"""SMART checks over the API: a goal's verdicts, a check of a target not yet saved, and a
+cycle's plan health."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from quotaflow.accounts.models import TokenScope
+from quotaflow.api.auth import request_user, require_scope
+from quotaflow.smart.evaluator import SmartReport
+from quotaflow.smart.facts import check_goals
+from quotaflow.smart.health import HealthItem, plan_health
+from quotaflow.smart.models import SmartPolicy
+from quotaflow.smart.queries import visible_cycle_goals, visible_goal
+
+router = Router(tags=["SMART checks"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class VerdictOut(Schema):
+    status: str
+    reason: str
+    fix: str
+
+
+class SmartReportOut(Schema):
+    goal_id: int
+    target: int
+    letters: dict[str, VerdictOut]
+    worst: str
+    probability: float | None
+    suggested_target: int | None
+    approval_blocked: bool
+
+    @staticmethod
+    def of(goal_id: int, target: int, report: SmartReport, policy: SmartPolicy) -> SmartReportOut:
+        """The report in API form; ``approval_blocked`` when the policy would refuse approval."""
+        return SmartReportOut(
+            goal_id=goal_id,
+            target=target,
+            letters={
+                key: VerdictOut(status=v.status, reason=v.reason, fix=v.fix)
+                for key, _, v in report.verdicts()
+            },
+            worst=report.worst,
+            probability=None if report.probability is None else round(report.probability, 4),
+            suggested_target=report.suggested_target,
+            approval_blocked=policy.block_approval_on_fail and bool(report.failing),
+        )
+
+
+class CheckIn(Schema):
+    goal_id: int
+    target: int
+
+
+class BandOut(Schema):
+    band: str
+    goals: int
+
+
+class FailingOut(Schema):
+    letter: str
+    goals: list[str]
+
+
+class HealthOut(Schema):
+    cycle_id: int
+    goals: int
+    predicted: int
+    distribution: list[BandOut]
+    expected_share_at_quota: float | None
+    expected_total: int
+    target_total: int
+    failing: list[FailingOut]
+
+
+@router.get("/goals/{goal_id}/smart", response={200: SmartReportOut, **ERRORS})
+def goal_smart(request: HttpRequest, goal_id: int) -> SmartReportOut:
+    """The SMART verdicts of a goal as saved: per letter pass/warn/fail, reason and fix."""
+    require_scope(request, TokenScope.READ)
+    goal = visible_goal(request_user(request), goal_id)
+    checked = check_goals([goal])[0]
+    return SmartReportOut.of(
+        goal.pk, checked.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
+    )
+
+
+@router.post("/smart/check", response={200: SmartReportOut, **ERRORS})
+def check_target(request: HttpRequest, payload: CheckIn) -> SmartReportOut:
+    """Check a target for a goal before saving it (what the goal forms show live).
+    The target is in the metric's base unit (cents for money). Nothing is written."""
+    require_scope(request, TokenScope.READ)
+    goal = visible_goal(request_user(request), payload.goal_id)
+    checked = check_goals([goal], targets={goal.pk: payload.target})[0]
+    return SmartReportOut.of(
+        goal.pk, payload.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
+    )
+
+
+@router.get("/cycles/{cycle_id}/smart-health", response={200: HealthOut, **ERRORS})
+def cycle_health(request: HttpRequest, cycle_id: int) -> HealthOut:
+    """Plan health over the goals of a cycle the caller may see: the distribution of
+    attainment probabilities, expected share at quota, expected total, failing letters."""
+    require_scope(request, TokenScope.READ)
+    cycle, goals = visible_cycle_goals(request_user(request), cycle_id)
+    person_goals = [goal for goal in goals if goal.owner_person_id is not None]
+    health = plan_health(
+        [
+            HealthItem(str(c.goal), c.target, c.report, c.prediction)
+            for c in check_goals(person_goals)
+        ]
+    )
+    return HealthOut(
+        cycle_id=cycle.pk,
+        goals=health.goals,
+        predicted=health.predicted,
+        distribution=[BandOut(band=label, goals=count) for label, count in health.distribution],
+        expected_share_at_quota=health.expected_share_at_quota,
+        expected_total=round(health.expected_total),
+        target_total=health.target_total,
+        failing=[FailingOut(letter=letter, goals=list(names)) for letter, names in health.failing],
+    )
