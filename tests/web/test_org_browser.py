@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
 from tests.conftest import START, SmallOrg
@@ -250,3 +252,42 @@ def test_manager_person_page_lists_direct_reports(
     reports = page.split("Direct reports")[1]
     assert 'href="/org/people/E004/">Ria Rep</a>' in reports
     assert 'href="/org/people/E005/">Rob Rep</a>' in reports
+
+
+def _query_count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_org_pages_run_a_constant_number_of_queries(
+    small_org: SmallOrg, client_for: Callable[[str | None], Client]
+) -> None:
+    urls = [
+        "/org/",
+        "/org/?q=e",
+        "/org/units/ACME/",
+        "/org/units/NORTH/",
+        "/org/units/NORTH-A/",
+        "/org/people/E002/",
+    ]
+    visits = [(client_for(name), url) for name in ("ops_olga", "ceo_cora") for url in urls]
+    visits += [(client_for("manager_max"), url) for url in urls if "ACME" not in url]
+    before = [_query_count(client, url) for client, url in visits]
+
+    for team in range(3):
+        unit = Unit.objects.create(
+            code=f"N-X{team}", name=f"Extra {team}", kind=UnitKind.TEAM, parent=small_org.north
+        )
+        unit.path = f"{small_org.north.path}{unit.pk}/"
+        unit.depth = 2
+        unit.save()
+        for index in range(15):
+            person = Person.objects.create(
+                external_id=f"X{team}-{index}", full_name=f"Extra {index}"
+            )
+            Assignment.objects.create(person=person, unit=unit, valid_from=START)
+            Assignment.objects.create(person=person, unit=small_org.north_team, valid_from=START)
+    after = [_query_count(client, url) for client, url in visits]
+
+    assert after == before
