@@ -375,8 +375,9 @@ def water_fill_detailed(
         eff_total = np.where(
             equal_fallback, group_count(group, n_groups, free).astype(np.float64), free_weight
         )
-        scale = np.divide(remaining, eff_total, out=np.zeros(n_groups), where=eff_total > 0)
-        candidate = scale[group] * eff_weight
+        # Share first, then amount: dividing weight by weight stays finite even for tiny weights.
+        safe_total = np.where(eff_total > 0, eff_total, 1.0)
+        candidate = remaining[group] * (eff_weight / safe_total[group])
         over = free & (candidate > hi)
         under = free & (candidate < lo)
         if not (over.any() or under.any()):

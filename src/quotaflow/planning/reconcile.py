@@ -283,58 +283,130 @@ def least_squares_solution(
     """Coherent float amounts (shape ``(n,)``) closest to both inputs in weighted least squares.
 
     Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over ``x = S b`` (coherent by
-    construction) subject to every node's bounds and locks. Leaf bounds are variable bounds;
-    bounds on inner nodes become linear constraints. Without inner-node bounds this is a
-    bounded linear least-squares problem (``scipy.optimize.lsq_linear``); with them, a
-    trust-region constrained solve (``scipy.optimize.minimize(method="trust-constr")``).
+    construction) subject to every node's bounds and locks. Locked leaves are fixed and
+    taken out of the problem; other leaf bounds are variable bounds. Without bounds on inner
+    nodes this is a sparse bounded linear least-squares problem (``scipy.optimize.lsq_linear``,
+    fine at 100k leaves). Bounds and locks on inner nodes become linear constraints of a
+    dense quadratic programme (``scipy.optimize.minimize(method="SLSQP")``), practical up to
+    a few thousand leaves.
     """
     weight = top_down_weight + bottom_up_weight
     if (weight <= 0).any() or (top_down_weight < 0).any() or (bottom_up_weight < 0).any():
         raise InvalidInput("least-squares weights must be non-negative and not both zero")
     target = (top_down_weight * top_down + bottom_up_weight * bottom_up) / weight
+    # Working in units of the largest amount keeps the solvers' tolerances meaningful.
     scale = max(float(np.abs(target).max(initial=0.0)), 1.0)
     s, leaf_index = summing_matrix(tree)
     lo = _float_bound(bounds.lower, -np.inf) / scale
     hi = _float_bound(bounds.upper, np.inf) / scale
-    weighted_s = sparse.diags(np.sqrt(weight)) @ s
-    rhs = np.sqrt(weight) * target / scale
-    inner = _inner_constrained(tree, bounds)
-    if not inner.any():
-        fit = optimize.lsq_linear(
-            weighted_s, rhs, bounds=(lo[leaf_index], hi[leaf_index]), tol=1e-12, lsmr_tol="auto"
+    leaf_lo, leaf_hi = lo[leaf_index], hi[leaf_index]
+    fixed = leaf_lo >= leaf_hi
+    leaves = np.where(fixed, leaf_lo, 0.0)
+    offset = np.asarray(s @ leaves)
+    free = np.flatnonzero(~fixed)
+    if free.size:
+        s_free = s[:, free].tocsc()
+        problem = _Problem(
+            weighted=(sparse.diags(np.sqrt(weight)) @ s_free).tocsr(),
+            rhs=np.sqrt(weight) * (target / scale - offset),
+            lower=leaf_lo[free],
+            upper=leaf_hi[free],
         )
-        return np.asarray(s @ fit.x) * scale
-    start = np.clip(target[leaf_index] / scale, lo[leaf_index], hi[leaf_index])
-    leaves = _constrained_fit(s, weighted_s, rhs, lo, hi, leaf_index, inner, start)
+        inner = _inner_constrained(tree, bounds)
+        if inner.any():
+            rows = s_free[inner].toarray()
+            leaves[free] = _constrained_fit(
+                problem, rows, lo[inner] - offset[inner], hi[inner] - offset[inner]
+            )
+        else:
+            leaves[free] = _box_fit(problem)
     return np.asarray(s @ leaves) * scale
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """min ‖weighted · b − rhs‖² subject to lower ≤ b ≤ upper (free leaves only)."""
+
+    weighted: sparse.csr_matrix
+    rhs: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+
+
+def _box_fit(problem: _Problem) -> FloatArray:
+    fit = optimize.lsq_linear(
+        problem.weighted,
+        problem.rhs,
+        bounds=(problem.lower, problem.upper),
+        tol=1e-12,
+        lsmr_tol="auto",
+    )
+    return np.asarray(fit.x)
+
+
 def _constrained_fit(
-    s: sparse.csr_matrix,
-    weighted_s: sparse.csr_matrix,
-    rhs: FloatArray,
-    lo: FloatArray,
-    hi: FloatArray,
-    leaf_index: IntArray,
-    inner: np.ndarray[Any, np.dtype[np.bool_]],
-    start: FloatArray,
+    problem: _Problem, rows: FloatArray, row_lower: FloatArray, row_upper: FloatArray
 ) -> FloatArray:
-    """Quadratic programme over leaf values with inner-node bounds as linear constraints."""
-    gram = (weighted_s.T @ weighted_s).tocsr()
-    linear = weighted_s.T @ rhs
+    """The box problem plus ``row_lower ≤ rows @ b ≤ row_upper`` (shape ``(m, free)``)."""
+    rows, row_lower, row_upper = _merge_duplicate_rows(rows, row_lower, row_upper)
+    gram = (problem.weighted.T @ problem.weighted).toarray()
+    linear = problem.weighted.T @ problem.rhs
+    equal = row_lower >= row_upper
+    has_lower = ~equal & np.isfinite(row_lower)
+    has_upper = ~equal & np.isfinite(row_upper)
+    constraints = []
+    if equal.any():
+        constraints.append(
+            {
+                "type": "eq",
+                "fun": lambda b: rows[equal] @ b - row_lower[equal],
+                "jac": lambda _b: rows[equal],
+            }
+        )
+    if has_lower.any():
+        constraints.append(
+            {
+                "type": "ineq",
+                "fun": lambda b: rows[has_lower] @ b - row_lower[has_lower],
+                "jac": lambda _b: rows[has_lower],
+            }
+        )
+    if has_upper.any():
+        constraints.append(
+            {
+                "type": "ineq",
+                "fun": lambda b: row_upper[has_upper] - rows[has_upper] @ b,
+                "jac": lambda _b: -rows[has_upper],
+            }
+        )
+    start = np.clip(np.linalg.lstsq(gram, linear, rcond=None)[0], problem.lower, problem.upper)
     fit = optimize.minimize(
-        lambda b: 0.5 * float(b @ (gram @ b)) - float(linear @ b),
+        lambda b: 0.5 * float(b @ gram @ b) - float(linear @ b),
         start,
         jac=lambda b: gram @ b - linear,
-        hess=lambda _b: gram,
-        method="trust-constr",
-        bounds=optimize.Bounds(lo[leaf_index], hi[leaf_index]),
-        constraints=[optimize.LinearConstraint(s[inner], lo[inner], hi[inner])],
-        options={"gtol": 1e-12, "xtol": 1e-14, "maxiter": 5000},
+        method="SLSQP",
+        bounds=optimize.Bounds(problem.lower, problem.upper),
+        constraints=constraints,
+        options={"ftol": 1e-14, "maxiter": 1000},
     )
     if not np.all(np.isfinite(fit.x)):
         raise PlanningError("least-squares reconciliation did not converge")
+    # The exact integer step after this enforces every bound, so an inexact optimum only
+    # shifts shares slightly; it can never break a lock or a bound.
     return np.asarray(fit.x)
+
+
+def _merge_duplicate_rows(
+    rows: FloatArray, lower: FloatArray, upper: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Nodes with the same leaves (single-child chains) give one constraint, the tightest."""
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    merged_lower = np.full(unique.shape[0], -np.inf)
+    merged_upper = np.full(unique.shape[0], np.inf)
+    np.maximum.at(merged_lower, inverse, lower)
+    np.minimum.at(merged_upper, inverse, upper)
+    return unique, merged_lower, merged_upper
 
 
 def _inner_constrained(tree: Tree, bounds: ResolvedBounds) -> np.ndarray[Any, np.dtype[np.bool_]]:
