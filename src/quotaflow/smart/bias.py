@@ -22,6 +22,12 @@ from typing import Literal
 from quotaflow.smart.attainability import Prediction
 
 BiasKind = Literal["sandbagging", "over_optimistic", "in_line", "unknown"]
+BIAS_LABELS: dict[str, str] = {
+    "sandbagging": "Likely sandbagging",
+    "over_optimistic": "Over-optimistic",
+    "in_line": "In line",
+    "unknown": "Cannot judge",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class BiasVerdict:
     corrected: float
     historical_ratio: float | None
     reason: str
+
+    @property
+    def label(self) -> str:
+        """The flag in words, for badges."""
+        return BIAS_LABELS[self.kind]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """URLs of the server-rendered pages."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from quotaflow.web.views import accounts, home, imports, org
 from quotaflow.web.views import performance as tracking
@@ -31,6 +31,7 @@ urlpatterns = [
     path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
     path("org/people/<path:external_id>/", org.person_detail, name="org-person"),
     path("imports/", imports.import_list, name="import-list"),
+    path("smart/", include("quotaflow.smart.urls")),
     path("performance/", tracking.start, name="performance"),
     path("performance/units/<path:code>/", tracking.unit_page, name="performance-unit"),
     path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),

@@ -1,0 +1,250 @@
+"""SMART pages: a goal's verdicts with a live-checked submission form, the manager's
+review of submissions (raw and bias-corrected roll-ups), and a cycle's plan health.
+
+What a user may not see answers 404 (see :mod:`quotaflow.smart.queries`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from quotaflow.accounts.models import User
+from quotaflow.core.errors import DomainError, NotFound
+from quotaflow.core.models import Company
+from quotaflow.plans import actions as plan_actions
+from quotaflow.plans import queries as plan_queries
+from quotaflow.plans.models import Approach, Goal, GoalStatus
+from quotaflow.smart import actions
+from quotaflow.smart.evaluator import SmartReport, format_amount
+from quotaflow.smart.facts import check_goals
+from quotaflow.smart.forms import TargetForm, display_value
+from quotaflow.smart.health import HealthItem, plan_health
+from quotaflow.smart.models import SmartPolicy
+from quotaflow.smart.queries import visible_cycle_goals, visible_goal
+from quotaflow.smart.review import review
+
+SUBMITTABLE = {GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.SUBMITTED, GoalStatus.RETURNED}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    return user
+
+
+def _goal_or_404(request: HttpRequest, goal_id: int) -> Goal:
+    try:
+        return visible_goal(_user(request), goal_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+def _can_submit(user: User, goal: Goal) -> bool:
+    cycle = goal.cycle
+    return (
+        cycle is not None
+        and cycle.approach in {Approach.BOTTOM_UP, Approach.HYBRID}
+        and goal.status in SUBMITTABLE
+        and goal.owner_person is not None
+        and goal.owner_person.user_id == user.pk
+    )
+
+
+def _badges(report: SmartReport, goal: Goal, currency: str) -> dict[str, Any]:
+    """Context for ``smart/badges.html``."""
+    unit = goal.metric.unit
+    suggested = report.suggested_target
+    return {
+        "smart": report,
+        "smart_letters": report.verdicts(),
+        "smart_probability": None if report.probability is None else f"{report.probability:.0%}",
+        "suggested_display": format_amount(suggested, unit, currency) if suggested else "",
+        "suggested_input": display_value(suggested, unit) if suggested else "",
+    }
+
+
+def _checked_target(goal: Goal) -> int:
+    return goal.submitted_target if goal.submitted_target is not None else goal.target
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The user's goals open for submission and the cycles they may review."""
+    user = _user(request)
+    return render(
+        request,
+        "smart/index.html",
+        {
+            "open_goals": plan_queries.open_goals_for(user),
+            "cycles": plan_queries.visible_cycles(user)
+            .filter(is_scenario=False)
+            .order_by("-period_start"),
+        },
+    )
+
+
+@login_required
+def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """A goal's SMART verdicts; its owner submits a target here, checked as they type."""
+    goal = _goal_or_404(request, goal_id)
+    user = _user(request)
+    can_submit = _can_submit(user, goal)
+    form = TargetForm(request.POST or None, metric_unit=goal.metric.unit)
+    if request.method == "POST":
+        if not can_submit:
+            raise Http404("This goal cannot be submitted by you.")
+        if form.is_valid():
+            try:
+                plan_actions.submit_goal(
+                    goal,
+                    acting_user=user,
+                    target=form.cleaned_data["target"],
+                    rationale=form.cleaned_data["rationale"],
+                    expected_version=form.cleaned_data["expected_version"],
+                )
+            except DomainError as error:
+                form.add_error("target" if error.field in {None, "target"} else None, error.message)
+            else:
+                messages.success(request, "Target submitted.")
+                return redirect("smart-goal", goal_id=goal.pk)
+    if not form.is_bound:
+        form = TargetForm(
+            initial={
+                "target": display_value(_checked_target(goal), goal.metric.unit),
+                "expected_version": goal.version,
+            },
+            metric_unit=goal.metric.unit,
+        )
+    currency = Company.current().currency
+    checked = check_goals([goal])[0]
+    context = {
+        "goal": goal,
+        "form": form,
+        "can_submit": can_submit,
+        "target_display": format_amount(checked.target, goal.metric.unit, currency),
+        **_badges(checked.report, goal, currency),
+    }
+    return render(request, "smart/goal.html", context)
+
+
+@login_required
+@require_POST
+def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The badges for a target typed but not saved (htmx, as the owner types)."""
+    goal = _goal_or_404(request, goal_id)
+    form = TargetForm(request.POST, metric_unit=goal.metric.unit)
+    if not form.is_valid() or "target" not in form.cleaned_data:
+        return render(
+            request,
+            "smart/badges.html",
+            {"smart_error": " ".join(str(error) for error in form.errors.get("target", []))},
+        )
+    target = form.cleaned_data["target"]
+    report = check_goals([goal], targets={goal.pk: target})[0].report
+    return render(request, "smart/badges.html", _badges(report, goal, Company.current().currency))
+
+
+@login_required
+def cycle_review(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Submissions the manager may see, with bias flags and both roll-ups."""
+    try:
+        cycle, goals = visible_cycle_goals(_user(request), cycle_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    result = review(goals)
+    currency = Company.current().currency
+    unit = cycle.metric.unit
+    rows = [
+        {
+            "goal": row.checked.goal,
+            "submitted": format_amount(row.submitted, unit, currency)
+            if row.submitted is not None
+            else "–",
+            "probability": "–"
+            if row.checked.report.probability is None
+            else f"{row.checked.report.probability:.0%}",
+            "bias": row.bias,
+            "corrected": format_amount(row.bias.corrected, unit, currency) if row.bias else "–",
+            "worst": row.checked.report.worst,
+            "failing": [
+                label
+                for key, label, verdict in row.checked.report.verdicts()
+                if verdict.status == "fail"
+            ],
+            "can_approve": row.checked.goal.status == GoalStatus.SUBMITTED,
+        }
+        for row in result.rows
+    ]
+    return render(
+        request,
+        "smart/review.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "raw_total": format_amount(result.rollup.raw, unit, currency),
+            "corrected_total": format_amount(result.rollup.corrected, unit, currency),
+            "rollup": result.rollup,
+            "policy": SmartPolicy.for_cycle(cycle),
+        },
+    )
+
+
+@login_required
+@require_POST
+def goal_approve(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Approve a submission, subject to the cycle's SMART policy."""
+    goal = _goal_or_404(request, goal_id)
+    try:
+        actions.approve_goal_checked(
+            goal, acting_user=_user(request), comment=request.POST.get("comment", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Approved {goal.owner_name}'s target.")
+    assert goal.cycle_id is not None  # noqa: S101 - visible goals belong to a cycle
+    return redirect(reverse("smart-review", kwargs={"cycle_id": goal.cycle_id}))
+
+
+@login_required
+def cycle_health(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Plan health: probability distribution, expected share at quota, expected total
+    against the target, and the goals failing each letter."""
+    try:
+        cycle, goals = visible_cycle_goals(_user(request), cycle_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    person_goals = [goal for goal in goals if goal.owner_person_id is not None]
+    health = plan_health(
+        [
+            HealthItem(str(c.goal), c.target, c.report, c.prediction)
+            for c in check_goals(person_goals)
+        ]
+    )
+    currency = Company.current().currency
+    unit = cycle.metric.unit
+    return render(
+        request,
+        "smart/health.html",
+        {
+            "cycle": cycle,
+            "health": health,
+            "expected_total": format_amount(health.expected_total, unit, currency),
+            "target_total": format_amount(health.target_total, unit, currency),
+            "expected_vs_target": (
+                f"{health.expected_total / health.target_total:.0%}" if health.target_total else "–"
+            ),
+            "share_at_quota": (
+                "–"
+                if health.expected_share_at_quota is None
+                else f"{health.expected_share_at_quota:.0%}"
+            ),
+        },
+    )
