@@ -71,9 +71,12 @@ def validation_error_response(
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the handlers above on ``api``."""
-    api.add_exception_handler(
-        DomainError, lambda request, exc: domain_error_response(api, request, exc)
-    )
-    api.add_exception_handler(
-        ValidationError, lambda request, exc: validation_error_response(api, request, exc)
-    )
+
+    def on_domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return domain_error_response(api, request, exc)
+
+    def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return validation_error_response(api, request, exc)
+
+    api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(ValidationError, on_validation_error)

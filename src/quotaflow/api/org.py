@@ -341,8 +341,7 @@ def update_unit(request: HttpRequest, code: str, payload: UnitPatch) -> UnitOut:
         if name in changes and changes[name] is None:
             raise InvalidInput(f"The unit's {name} cannot be empty.", field=name)
     unit = actions.update_unit(unit, acting_user=user, reason=reason, **changes)
-    parent = Unit.objects.filter(pk=unit.parent_id).values_list("code", flat=True).first()
-    return UnitOut.of(unit, parent)
+    return UnitOut.of(unit, unit.parent.code if unit.parent else None)
 
 
 # People ---------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ def _period(start: dt.date, end: dt.date | None) -> str:
     return f"{start.isoformat()} to {end.isoformat() if end else 'open-ended'}"
 
 
+def _ids(pk: int | None) -> list[int]:
+    """``[pk]``, or nothing to exclude when creating."""
+    return [] if pk is None else [pk]
+
+
 # Units ----------------------------------------------------------------------------------
 
 
@@ -46,7 +51,7 @@ def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None)
             raise InvalidInput("Give the unit a code (the identifier imports use).", field="code")
         if len(code) > 64:
             raise InvalidInput("The unit code is too long (at most 64 characters).", field="code")
-        clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
+        clash = Unit.objects.filter(code=code).exclude(pk__in=_ids(exclude_pk)).first()
         if clash is not None:
             raise InvalidInput(f"The code {code!r} is already used by unit {clash}.", field="code")
         cleaned["code"] = code
@@ -129,7 +134,7 @@ def move_unit(
     Refuses a move into the unit's own subtree. Every path and depth in the subtree is
     rewritten by a single UPDATE that swaps the old path prefix for the new one.
     """
-    unit = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     old_parent = unit.parent
     if new_parent is not None:
         new_parent = Unit.objects.select_for_update().get(pk=new_parent.pk)
@@ -185,7 +190,9 @@ def _clean_person_fields(
             raise InvalidInput(
                 "The employee id is too long (at most 64 characters).", field="external_id"
             )
-        clash = Person.objects.filter(external_id=external_id).exclude(pk=exclude_pk).first()
+        clash = (
+            Person.objects.filter(external_id=external_id).exclude(pk__in=_ids(exclude_pk)).first()
+        )
         if clash is not None:
             raise InvalidInput(
                 f"The employee id {external_id!r} already belongs to {clash}.", field="external_id"
@@ -276,7 +283,7 @@ def link_user(
     person: Person, user: User | None, *, acting_user: User | None, reason: str = ""
 ) -> Person:
     """Give ``person`` the login ``user`` (None removes the link)."""
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if user is not None:
         holder = Person.objects.filter(user=user).exclude(pk=person.pk).first()
         if holder is not None:
