@@ -77,7 +77,8 @@ def resolve_size(
     transactions: int | None = None,
     activities: int | None = None,
 ) -> DemoSize:
-    """A named size (``tiny``, ``small``, ``large``) with any counts overridden."""
+    """A named size (``tiny``, ``small``, ``large``) with any counts overridden. When only
+    the transactions are overridden, activities keep their ratio to transactions."""
     if isinstance(size, str):
         if size not in SIZES:
             raise ValueError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
@@ -86,7 +87,13 @@ def resolve_size(
         name=size.name,
         reps=size.reps if reps is None else reps,
         transactions=size.transactions if transactions is None else transactions,
-        activities=size.activities if activities is None else activities,
+        activities=(
+            activities
+            if activities is not None
+            else size.activities
+            if transactions is None or size.transactions == 0
+            else round(size.activities * transactions / size.transactions)
+        ),
     )
     if size.reps < 12:
         raise ValueError("a demo company needs at least 12 reps (one per team)")
@@ -468,28 +475,40 @@ def _growth(plan: CompanyPlan, day: int) -> float:
     return float(1.12**years)
 
 
-def _rate_matrix(plan: CompanyPlan, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rate_matrix(
+    plan: CompanyPlan, days: np.ndarray, reps: slice = slice(None)
+) -> tuple[np.ndarray, np.ndarray]:
     """Unscaled expected deals per rep and day, shape (reps, days), and the in-seat mask.
     New hires ramp up: 25% of full productivity in their first month, then 50%, 75%, 100%."""
-    hired, left = plan.rep_hired[:, None], plan.rep_left[:, None]
+    hired, left = plan.rep_hired[reps, None], plan.rep_left[reps, None]
     in_seat = (hired <= days[None, :]) & (days[None, :] <= left)
     ramp = np.clip(((days[None, :] - hired) // 30 + 1) * 0.25, 0.0, 1.0)
     season = seasonality(days, plan.calendar.start_month)[None, :]
-    rate = plan.rep_productivity[:, None] * ramp * season * in_seat
+    rate = plan.rep_productivity[reps, None] * ramp * season * in_seat
     return rate, in_seat
+
+
+CALIBRATION_SAMPLE = 5_000
 
 
 def calibrate(plan: CompanyPlan) -> tuple[float, float]:
     """Scale factors that make the expected totals match the size: deals per unit of
-    unscaled rate, and the chance multiplier for activity rows."""
-    rate_total, seat_days = 0.0, 0
+    unscaled rate, and the chance multiplier for activity rows.
+
+    Beyond a few thousand reps an evenly spaced sample of them is summed and scaled up:
+    the totals are targets, not promises, and the full pass would double the work."""
+    reps = len(plan.rep_person)
+    step = max(1, reps // CALIBRATION_SAMPLE)
+    sample = slice(None, None, step)
+    scale_up = reps / len(range(reps)[sample])
+    rate_total, seat_days = 0.0, 0.0
     for first, last in month_ranges(plan):
         days = business_days(first, last)
         if len(days) == 0:
             continue
-        rate, in_seat = _rate_matrix(plan, days)
-        rate_total += float(rate.sum()) * _growth(plan, first)
-        seat_days += int(in_seat.sum())
+        rate, in_seat = _rate_matrix(plan, days, sample)
+        rate_total += float(rate.sum()) * _growth(plan, first) * scale_up
+        seat_days += float(in_seat.sum()) * scale_up
     # Credit notes come on top of deals: aim the deals at the rest.
     deal_scale = (
         plan.size.transactions / (1 + CREDIT_NOTE_SHARE) / rate_total if rate_total else 0.0
