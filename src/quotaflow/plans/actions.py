@@ -119,6 +119,11 @@ def _check_version(obj: Goal | PlanningCycle, expected_version: int | None) -> N
 def _locked_goal(goal: Goal | int) -> Goal:
     """Re-read a goal under a row lock, so the checks below see the committed state."""
     pk = goal.pk if isinstance(goal, Goal) else goal
+    # Lock the cycle first: every writer takes cycle → goals in that order, so two writers
+    # touching goals and their shared ancestors queue up instead of deadlocking.
+    cycle_ids = list(Goal.objects.filter(pk=pk).values_list("cycle_id", flat=True))
+    if cycle_ids and cycle_ids[0] is not None:
+        list(PlanningCycle.objects.select_for_update().filter(pk=cycle_ids[0]).values_list("pk"))
     found = (
         Goal.objects.select_for_update(of=("self",))
         .select_related(
