@@ -86,6 +86,8 @@ def test_scopes_must_be_known_and_present(small_org):
     assert error.value.field == "scopes"
     with pytest.raises(InvalidInput, match="at least one scope"):
         create_token(ria, name="CRM", scopes=[], acting_user=ria)
+    with pytest.raises(InvalidInput, match="Only administrators and sales operations can have"):
+        create_token(ria, name="CRM", scopes=["read", "manage"], acting_user=ria)
     with pytest.raises(InvalidInput, match="Name the token"):
         create_token(ria, name=" ", scopes=["read"], acting_user=ria)
     assert not ApiToken.objects.exists()

@@ -81,8 +81,8 @@ def build_tree(units: int, people_per_leaf: int) -> tuple[Unit, Unit]:
         (lambda root, leaf: org_as_of(DAY), 2),
         (lambda root, leaf: org_as_of(DAY, root=root), 2),
         (lambda root, leaf: list(people_in_subtree(root, DAY)), 1),
-        (lambda root, leaf: descendant_counts(DAY), 1),
-        (lambda root, leaf: descendant_counts(DAY, root=leaf), 1),
+        (lambda root, leaf: descendant_counts(DAY), 2),
+        (lambda root, leaf: descendant_counts(DAY, root=leaf), 2),
     ],
     ids=[
         "subtree",

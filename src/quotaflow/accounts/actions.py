@@ -73,6 +73,11 @@ def create_token(
     if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
         raise InvalidInput("The token name is too long (at most 100 characters).", field="name")
     chosen = _clean_scopes(scopes)
+    if TokenScope.MANAGE in chosen and not user.is_planner:
+        raise InvalidInput(
+            "Only administrators and sales operations can have a token with the 'manage' scope.",
+            field="scopes",
+        )
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(TOKEN_PREFIX_LENGTH))
     raw = f"qf_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(

@@ -86,6 +86,7 @@ class PeriodOut(Schema):
 
     @staticmethod
     def of(period: FiscalPeriod) -> PeriodOut:
+        """The schema for ``period``."""
         return PeriodOut(label=period.label, start=period.start, end=period.end, days=period.days)
 
 

@@ -46,6 +46,7 @@ class MetricOut(Schema):
 
     @staticmethod
     def of(metric: Metric) -> MetricOut:
+        """The schema for ``metric``, with its plain-words definition."""
         return MetricOut(
             code=metric.code,
             name=metric.name,

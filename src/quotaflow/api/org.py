@@ -21,7 +21,7 @@ from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, day_or_today
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
-from quotaflow.org.queries import active_on, ancestor_units, descendant_counts, scope_for
+from quotaflow.org.queries import Scope, active_on, ancestor_units, descendant_counts, scope_for
 
 router = Router(tags=["organisation"])
 
@@ -55,6 +55,7 @@ class UnitOut(UnitRef):
 
     @staticmethod
     def of(unit: Unit, parent_code: str | None) -> UnitOut:
+        """The schema for ``unit`` whose parent has ``parent_code``."""
         return UnitOut(
             code=unit.code,
             name=unit.name,
@@ -142,6 +143,7 @@ class AssignmentOut(Schema):
 
     @staticmethod
     def of(assignment: Assignment) -> AssignmentOut:
+        """The schema for ``assignment`` (person and unit loaded)."""
         return AssignmentOut(
             id=assignment.pk,
             person=assignment.person.external_id,
@@ -233,9 +235,9 @@ def _person_by_external_id(external_id: str, *, field: str | None = None) -> Per
     return person
 
 
-def _visible_unit(request: HttpRequest, code: str, day: dt.date) -> Unit:
+def _visible_unit(scope: Scope, code: str) -> Unit:
     unit = Unit.objects.select_related("parent").filter(code=code).first()
-    if unit is None or not scope_for(request_user(request), day).can_see_unit(unit):
+    if unit is None or not scope.can_see_unit(unit):
         raise NotFound(f"There is no unit with the code {code!r}.")
     return unit
 
@@ -273,8 +275,8 @@ def get_unit(request: HttpRequest, code: str, as_of: AsOf = None) -> UnitDetailO
     """A unit with the units above and below it and the people in it on ``as_of``."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    unit = _visible_unit(request, code, day)
     scope = scope_for(request_user(request), day)
+    unit = _visible_unit(scope, code)
     placements = (
         Assignment.objects.filter(active_on(day), unit=unit)
         .select_related("person")
@@ -361,15 +363,14 @@ def list_people(
     """The people you may see, with the unit each belongs to on ``as_of``."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    people = Person.objects.filter(scope_for(request_user(request), day).people(day)).order_by(
-        "full_name", "pk"
-    )
+    scope = scope_for(request_user(request), day)
+    people = Person.objects.filter(scope.people(day)).order_by("full_name", "pk")
     if q:
         people = people.filter(
             Q(full_name__icontains=q) | Q(external_id__icontains=q) | Q(email__icontains=q)
         )
     if unit:
-        root = _visible_unit(request, unit, day)
+        root = _visible_unit(scope, unit)
         people = people.filter(
             pk__in=Assignment.objects.filter(
                 active_on(day), unit__path__startswith=root.path

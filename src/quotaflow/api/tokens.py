@@ -31,6 +31,7 @@ class TokenOut(Schema):
 
     @staticmethod
     def of(token: ApiToken) -> TokenOut:
+        """The schema for ``token`` (without any secret)."""
         return TokenOut(
             prefix=token.prefix,
             name=token.name,

@@ -15,6 +15,8 @@ from django.db.models import Q
 
 
 class UnitKind(models.TextChoices):
+    """The level a unit stands for; informative only, the tree itself can be any depth."""
+
     COMPANY = "company", "Company"
     REGION = "region", "Region"
     AREA = "area", "Area"
@@ -50,6 +52,7 @@ class Unit(models.Model):
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
     def clean(self) -> None:
+        """Refuse a parent that is the unit itself or lies below it (a cycle)."""
         if self.parent_id is None or self.pk is None:
             return
         if self.parent_id == self.pk:
@@ -90,6 +93,8 @@ class Person(models.Model):
 
 
 class AssignmentRole(models.TextChoices):
+    """How a person sits in a unit: managing it, or as one of its members."""
+
     MANAGER = "manager", "Manager"
     MEMBER = "member", "Member"
 

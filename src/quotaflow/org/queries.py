@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from quotaflow.accounts.models import Role, User
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
@@ -110,6 +110,7 @@ class Scope:
         return condition
 
     def can_see_unit(self, unit: Unit) -> bool:
+        """Whether ``unit`` lies in one of the visible subtrees."""
         return self.everything or any(unit.path.startswith(path) for path in self.unit_paths)
 
     def people(self, day: dt.date) -> Q:
@@ -232,23 +233,43 @@ def descendant_counts(
     """Distinct people placed (optionally with ``role``) in each unit's subtree on ``day``,
     keyed by unit id; units without anybody are left out.
 
-    One query loads the active (unit path, person) pairs; the roll-up to every ancestor
-    happens in memory, so a player-coach placed twice in one subtree counts once.
+    Two aggregate queries, whatever the number of people: distinct people per unit, then
+    the few people placed in more than one unit (a player-coach managing a region and
+    selling in one of its teams), so that they count once in every subtree that holds them.
     """
     rows = Assignment.objects.filter(active_on(day))
     if root is not None:
         rows = rows.filter(unit__path__startswith=root.path)
     if role is not None:
         rows = rows.filter(role=role)
-    people_by_unit: dict[int, set[int]] = {}
-    for path, person_id in (
-        rows.values_list("unit__path", "person_id").distinct().iterator(chunk_size=5000)
+    counts: dict[int, int] = {}
+    per_unit = rows.values("unit__path").annotate(people=Count("person_id", distinct=True))
+    for row in per_unit.values_list("unit__path", "people"):
+        for unit_id in _path_ids(row[0]):
+            counts[unit_id] = counts.get(unit_id, 0) + row[1]
+    placed_twice = (
+        rows.values("person_id").annotate(units=Count("unit_id", distinct=True)).filter(units__gt=1)
+    )
+    units_of_person: dict[int, set[str]] = {}
+    for person_id, path in rows.filter(person_id__in=placed_twice.values("person_id")).values_list(
+        "person_id", "unit__path"
     ):
-        for unit_id in path.strip("/").split("/"):
-            people_by_unit.setdefault(int(unit_id), set()).add(person_id)
-    counts = {unit_id: len(people) for unit_id, people in people_by_unit.items()}
+        units_of_person.setdefault(person_id, set()).add(path)
+    for paths in units_of_person.values():
+        # The sum above counted this person once per unit they sit in below each ancestor.
+        seen: dict[int, int] = {}
+        for path in paths:
+            for unit_id in _path_ids(path):
+                seen[unit_id] = seen.get(unit_id, 0) + 1
+        for unit_id, times in seen.items():
+            counts[unit_id] -= times - 1
     if root is not None:
         # Ancestors of the root also appear in the paths; they are outside the question.
         outside = set(root.ancestor_ids())
         counts = {unit_id: count for unit_id, count in counts.items() if unit_id not in outside}
     return counts
+
+
+def _path_ids(path: str) -> list[int]:
+    """``"/1/4/17/"`` → ``[1, 4, 17]``."""
+    return [int(part) for part in path.strip("/").split("/") if part]
