@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from quotaflow.core.audit import record
@@ -145,27 +146,84 @@ def _transaction_values(row: TransactionRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _TRANSACTION_FIELDS}
 
 
+# Field types whose Python values need converting for the database driver; text, whole
+# numbers, booleans and foreign-key ids go through as they are.
+_CONVERTED_TYPES = {"DateField", "DateTimeField", "DecimalField", "JSONField"}
+
+
+def _insert_plain(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT many rows of plain values with one prepared statement.
+
+    ``bulk_create`` builds a model instance and compiles SQL for every row, which makes
+    it the bottleneck of a million-row import; this converts the values that need it
+    exactly as Django would (dates, decimals, JSON) and hands them all to executemany.
+    """
+    database = connections[DEFAULT_DB_ALIAS]
+    fields = [cast(Field, model._meta.get_field(name)) for name in names]
+    converters = [
+        field.get_db_prep_save if field.get_internal_type() in _CONVERTED_TYPES else None
+        for field in fields
+    ]
+    params = [
+        [
+            value if convert is None else convert(value, database)
+            for convert, value in zip(converters, row, strict=True)
+        ]
+        for row in rows
+    ]
+    if not params:
+        return
+    quote = database.ops.quote_name
+    columns = ", ".join(quote(field.column or field.name) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with database.cursor() as cursor:
+        # Identifiers come from the model's metadata; every value is a bound parameter.
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})",  # noqa: S608
+            params,
+        )
+
+
+def _insert_transactions(
+    source: str, rows: list[TransactionRow], now: dt.datetime
+) -> dict[str, int]:
+    """Insert new transactions; their ids by external id (read back in one query)."""
+    names = ("source", "external_id", *_TRANSACTION_FIELDS, "created_at", "updated_at")
+    _insert_plain(
+        Transaction,
+        names,
+        (
+            (
+                source,
+                row.external_id,
+                *(getattr(row, name) for name in _TRANSACTION_FIELDS),
+                now,
+                now,
+            )
+            for row in rows
+        ),
+    )
+    return dict(
+        Transaction.objects.filter(
+            source=source, external_id__in=[row.external_id for row in rows]
+        ).values_list("external_id", "pk")
+    )
+
+
 def _upsert_transaction_chunk(
     source: str, rows: list[TransactionRow]
 ) -> tuple[UpsertResult, list[int]]:
     stored = stored_transactions(source, [row.external_id for row in rows])
-    result = UpsertResult()
-    new: list[tuple[Transaction, TransactionRow]] = []
-    changed: list[tuple[Transaction, TransactionRow]] = []
     now = timezone.now()
+    new: list[TransactionRow] = []
+    changed: list[tuple[Transaction, TransactionRow]] = []
+    unchanged = 0
     for row in rows:
         existing = stored.get(row.external_id)
         if existing is None:
-            new.append(
-                (
-                    Transaction(
-                        source=source, external_id=row.external_id, **_transaction_values(row)
-                    ),
-                    row,
-                )
-            )
+            new.append(row)
         elif _same_transaction(row, existing):
-            result.unchanged += 1
+            unchanged += 1
         else:
             instance = Transaction(
                 pk=existing.pk, source=source, external_id=row.external_id, updated_at=now
@@ -173,8 +231,7 @@ def _upsert_transaction_chunk(
             for name, value in _transaction_values(row).items():
                 setattr(instance, name, value)
             changed.append((instance, row))
-    if new:
-        Transaction.objects.bulk_create([instance for instance, _ in new])
+    new_ids = _insert_transactions(source, new, now) if new else {}
     if changed:
         Transaction.objects.bulk_update(
             [instance for instance, _ in changed], [*_TRANSACTION_FIELDS, "updated_at"]
@@ -183,15 +240,15 @@ def _upsert_transaction_chunk(
         TransactionCredit.objects.filter(
             transaction_id__in=[instance.pk for instance, _ in changed]
         ).delete()
-    TransactionCredit.objects.bulk_create(
-        TransactionCredit(
-            transaction_id=instance.pk, person_id=share.person_id, percent=share.percent
-        )
-        for instance, row in (*new, *changed)
-        for share in row.credits
+    written = [(new_ids[row.external_id], row) for row in new] + [
+        (instance.pk, row) for instance, row in changed
+    ]
+    _insert_plain(
+        TransactionCredit,
+        ("transaction_id", "person_id", "percent"),
+        ((pk, share.person_id, share.percent) for pk, row in written for share in row.credits),
     )
-    result.created, result.updated = len(new), len(changed)
-    return result, [instance.pk for instance, _ in (*new, *changed)]
+    return UpsertResult(len(new), len(changed), unchanged), [pk for pk, _ in written]
 
 
 @transaction.atomic
@@ -242,18 +299,18 @@ def _same_activity(row: ActivityRow, stored: StoredActivity) -> bool:
 
 def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> tuple[UpsertResult, list[int]]:
     stored = stored_activities(source, [row.external_id for row in rows])
-    result = UpsertResult()
-    new: list[Activity] = []
-    changed: list[Activity] = []
     now = timezone.now()
+    new: list[ActivityRow] = []
+    changed: list[Activity] = []
+    unchanged = 0
     for row in rows:
         existing = stored.get(row.external_id)
-        values = {name: getattr(row, name) for name in _ACTIVITY_FIELDS}
         if existing is None:
-            new.append(Activity(source=source, external_id=row.external_id, **values))
+            new.append(row)
         elif _same_activity(row, existing):
-            result.unchanged += 1
+            unchanged += 1
         else:
+            values = {name: getattr(row, name) for name in _ACTIVITY_FIELDS}
             changed.append(
                 Activity(
                     pk=existing.pk,
@@ -263,11 +320,29 @@ def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> tuple[Upsert
                     **values,
                 )
             )
-    Activity.objects.bulk_create(new)
+    written: list[int] = []
+    if new:
+        _insert_plain(
+            Activity,
+            ("source", "external_id", *_ACTIVITY_FIELDS, "created_at", "updated_at"),
+            (
+                (
+                    source,
+                    row.external_id,
+                    *(getattr(row, name) for name in _ACTIVITY_FIELDS),
+                    now,
+                    now,
+                )
+                for row in new
+            ),
+        )
+        written += Activity.objects.filter(
+            source=source, external_id__in=[row.external_id for row in new]
+        ).values_list("pk", flat=True)
     if changed:
         Activity.objects.bulk_update(changed, [*_ACTIVITY_FIELDS, "updated_at"])
-    result.created, result.updated = len(new), len(changed)
-    return result, [activity.pk for activity in (*new, *changed)]
+        written += [activity.pk for activity in changed]
+    return UpsertResult(len(new), len(changed), unchanged), written
 
 
 @transaction.atomic
