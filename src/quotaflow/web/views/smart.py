@@ -114,22 +114,24 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Target submitted.")
                 return redirect("smart-goal", goal_id=goal.pk)
+    # A bottom-up goal nobody has put a number on yet: invite one rather than judge zero.
+    awaiting_number = can_submit and goal.submitted_target is None and goal.target == 0
     if not form.is_bound:
+        initial = "" if awaiting_number else display_value(_checked_target(goal), goal.metric.unit)
         form = TargetForm(
-            initial={
-                "target": display_value(_checked_target(goal), goal.metric.unit),
-                "expected_version": goal.version,
-            },
+            initial={"target": initial, "expected_version": goal.version},
             metric_unit=goal.metric.unit,
         )
     currency = Company.current().currency
     checked = check_goals([goal])[0]
+    shown = format_amount(checked.target, goal.metric.unit, currency)
     context = {
         "goal": goal,
         "form": form,
         "can_submit": can_submit,
-        "target_display": format_amount(checked.target, goal.metric.unit, currency),
+        "target_display": "not set yet" if awaiting_number else shown,
         **_badges(checked.report, goal, currency),
+        "smart_hint": "Type your target to see its SMART check." if awaiting_number else "",
     }
     return render(request, "smart/goal.html", context)
 
