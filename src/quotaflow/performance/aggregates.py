@@ -17,6 +17,7 @@ from quotaflow.performance.crediting import Cells
 from quotaflow.performance.models import ChangeMarker, DailyAggregate, DistinctKeyDay
 
 BATCH_ROWS = 1_000
+BATCH_ROWS_ARRAY = 50_000
 
 
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
@@ -30,26 +31,59 @@ def upsert_adding(
     key_columns: Sequence[str],
     add_columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
+    types: Sequence[str],
 ) -> None:
-    """Insert ``rows`` (key columns then added columns) or add them onto existing rows."""
+    """Insert ``rows`` (key columns then added columns, of PostgreSQL ``types``) or add
+    them onto existing rows.
+
+    On PostgreSQL a batch travels as one array per column (``unnest``), so a batch of any
+    size is one statement with a handful of parameters; elsewhere as multi-row VALUES.
+    """
     quote = connection.ops.quote_name
     columns = [*key_columns, *add_columns]
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(
         f"{quote(name)} = {quote(table)}.{quote(name)} + excluded.{quote(name)}"
         for name in add_columns
     )
     # Only model table and column names are interpolated (quoted); values are parameters.
-    head = f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in columns)}) VALUES "  # noqa: S608
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
     tail = (
         f" ON CONFLICT ({', '.join(quote(name) for name in key_columns)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            for batch in _batches(rows, BATCH_ROWS_ARRAY):
+                columns_of_batch = [list(column) for column in zip(*batch, strict=True)]
+                statement = f"{head}SELECT * FROM unnest({arrays}){tail}"  # noqa: S608
+                cursor.execute(statement, columns_of_batch)
+            return
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for batch in _batches(rows, BATCH_ROWS):
+            values = ", ".join([placeholder] * len(batch))
             cursor.execute(
-                head + ", ".join([placeholder] * len(batch)) + tail,
-                [value for row in batch for value in row],
+                f"{head}VALUES {values}{tail}", [value for row in batch for value in row]
             )
+
+
+def insert_rows(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], types: Sequence[str]
+) -> None:
+    """Plain set-based INSERT of ``rows`` (PostgreSQL: one array per column; elsewhere
+    multi-row VALUES), for tables written in bulk by the tracking side only."""
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            for batch in _batches(rows, BATCH_ROWS_ARRAY):
+                statement = f"{head}SELECT * FROM unnest({arrays})"  # noqa: S608
+                cursor.execute(statement, [list(column) for column in zip(*batch, strict=True)])
+            return
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for batch in _batches(rows, BATCH_ROWS):
+            values = ", ".join([placeholder] * len(batch))
+            cursor.execute(f"{head}VALUES {values}", [value for row in batch for value in row])
 
 
 def apply_cells(cells: Cells) -> set[int]:
@@ -62,12 +96,14 @@ def apply_cells(cells: Cells) -> set[int]:
         ["metric_id", "owner_type", "owner_id", "day"],
         ["value", "count"],
         ([*key, value, count] for key, value, count in values),
+        ["bigint", "text", "bigint", "date", "bigint", "bigint"],
     )
     upsert_adding(
         DistinctKeyDay._meta.db_table,
         ["metric_id", "owner_type", "owner_id", "day", "key"],
         ["refs"],
         ([*key, refs] for key, refs in keys),
+        ["bigint", "text", "bigint", "date", "text", "bigint"],
     )
     metric_ids = {key[0] for key, _, _ in values} | {key[0] for key, _ in keys}
     upsert_adding(
@@ -75,5 +111,6 @@ def apply_cells(cells: Cells) -> set[int]:
         ["metric_id"],
         ["version"],
         ([metric_id, 1] for metric_id in sorted(metric_ids)),
+        ["bigint", "bigint"],
     )
     return metric_ids

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment
-from quotaflow.performance.aggregates import apply_cells
+from quotaflow.performance.aggregates import apply_cells, insert_rows
 from quotaflow.performance.crediting import (
     Cells,
     CreditFact,
@@ -127,18 +127,36 @@ def _stored_credits(kind: str, ids: list[int]) -> dict[int, list[CreditFact]]:
     return stored
 
 
-def _credit_model(kind: str, credit: CreditFact) -> Credit:
-    return Credit(
-        transaction_id=credit.source_id if kind == TRANSACTION else None,
-        activity_id=credit.source_id if kind == ACTIVITY else None,
-        person_id=credit.person_id,
-        metric_id=credit.metric_id,
-        kind=credit.kind,
-        day=credit.day,
-        value=credit.value,
-        distinct_key=credit.distinct_key,
-        unit_id=credit.unit_id,
-        unit_path=credit.unit_path,
+_CREDIT_COLUMNS = (
+    "transaction_id", "activity_id", "person_id", "metric_id", "kind", "day", "value",
+    "distinct_key", "unit_id", "unit_path",
+)  # fmt: skip
+_CREDIT_TYPES = (
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "text",
+    "date",
+    "bigint",
+    "text",
+    "bigint",
+    "text",
+)
+
+
+def _credit_row(kind: str, credit: CreditFact) -> tuple[object, ...]:
+    return (
+        credit.source_id if kind == TRANSACTION else None,
+        credit.source_id if kind == ACTIVITY else None,
+        credit.person_id,
+        credit.metric_id,
+        credit.kind,
+        credit.day,
+        credit.value,
+        credit.distinct_key,
+        credit.unit_id,
+        credit.unit_path,
     )
 
 
@@ -173,9 +191,14 @@ def recredit(kind: str, ids: list[int]) -> int:
     )
     new_credits = [credit for source_id in changed for credit in new_by_source.get(source_id, [])]
     cells.fold(new_credits, aggregations)
-    Credit.objects.filter(**{f"{kind}_id__in": changed}).delete()
-    Credit.objects.bulk_create(
-        [_credit_model(kind, credit) for credit in new_credits], batch_size=CHUNK
+    previously_credited = [source_id for source_id in changed if source_id in stored]
+    if previously_credited:
+        Credit.objects.filter(**{f"{kind}_id__in": previously_credited}).delete()
+    insert_rows(
+        Credit._meta.db_table,
+        _CREDIT_COLUMNS,
+        [_credit_row(kind, credit) for credit in new_credits],
+        _CREDIT_TYPES,
     )
     apply_cells(cells)
     return len(changed)

@@ -1,0 +1,424 @@
+"""Tracking benchmark: ingest throughput, attainment latency, visibility, DuckDB baseline.
+
+    python benchmarks/tracking.py            # full size: 100k reps, 10M transactions
+    python benchmarks/tracking.py --quick    # the same measurements on a small size
+
+Needs PostgreSQL (default postgresql://postgres@127.0.0.1:5432, override with
+--server). The benchmark (re)creates its own database ``quotaflow_bench_tracking`` there,
+builds a synthetic organisation (company → 10 regions → 5 areas each → teams of 10 reps)
+with a year's revenue goals for every unit and rep, and writes one CSV file of
+transactions (external_id, date, amount_minor, person). Then, in one run, it measures:
+
+* ingest: the CSV through ``quotaflow.performance.actions.ingest_transactions`` in
+  batches of 10,000 (the API's batch size; this includes crediting, roll-up and the
+  aggregate upserts), against a plain ``COPY`` of the same file into a bare table;
+* the attainment API (in process, bearer token) for the top unit and for random reps:
+  p50 and p95 latency;
+* visibility: posting one transaction through the API until every ancestor unit's
+  attainment shows it (p95);
+* DuckDB summing the same raw transactions for the top unit (median of 20 runs).
+
+It prints a table; the last line is one JSON object with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+SIZES = {
+    "quick": {"reps": 2_000, "transactions": 200_000},
+    "full": {"reps": 100_000, "transactions": 10_000_000},
+}
+DATABASE = "quotaflow_bench_tracking"
+YEAR_START = dt.date(2026, 1, 1)
+YEAR_END = dt.date(2026, 12, 31)
+AS_OF = dt.date(2026, 11, 20)
+BATCH = 10_000
+REPS_PER_TEAM = 10
+ATTAINMENT_SAMPLES = 200
+VISIBILITY_SAMPLES = 50
+
+
+def _setup_django(server: str) -> None:
+    os.environ["DATABASE_URL"] = f"{server}/{DATABASE}"
+    os.environ.setdefault("QUOTAFLOW_HTTPS", "0")
+    os.environ.setdefault("QUOTAFLOW_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "quotaflow.config.settings"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    import django
+
+    django.setup()
+
+
+def _recreate_database(server: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def build_organisation(reps: int) -> dict[str, Any]:
+    """Units, reps, assignments, a revenue metric, goals, and a sales-ops user with a token."""
+    from quotaflow.accounts.actions import create_token
+    from quotaflow.accounts.models import Role, User
+    from quotaflow.core.models import Company
+    from quotaflow.metrics.models import Metric
+    from quotaflow.org.models import Assignment, Person, Unit, UnitKind
+    from quotaflow.plans.models import Goal
+
+    Company.objects.create(name="Bench", currency="EUR", fiscal_year_start_month=1)
+
+    def level(specs: list[tuple[str, str, str, Unit | None]]) -> list[Unit]:
+        units = Unit.objects.bulk_create(
+            [
+                Unit(code=code, name=name, kind=kind, parent=parent)
+                for code, name, kind, parent in specs
+            ]
+        )
+        for unit, (_, _, _, parent) in zip(units, specs, strict=True):
+            unit.path = (parent.path if parent else "/") + f"{unit.pk}/"
+            unit.depth = parent.depth + 1 if parent else 0
+        Unit.objects.bulk_update(units, ["path", "depth"])
+        return units
+
+    (company,) = level([("CO", "Company", UnitKind.COMPANY, None)])
+    regions = level([(f"R{r}", f"Region {r}", UnitKind.REGION, company) for r in range(10)])
+    areas = level(
+        [
+            (f"{region.code}-A{a}", f"Area {region.code}-{a}", UnitKind.AREA, region)
+            for region in regions
+            for a in range(5)
+        ]
+    )
+    team_count = max(1, reps // REPS_PER_TEAM)
+    teams = level(
+        [(f"T{t}", f"Team {t}", UnitKind.TEAM, areas[t % len(areas)]) for t in range(team_count)]
+    )
+    people = Person.objects.bulk_create(
+        [Person(external_id=f"P{index:07d}", full_name=f"Rep {index}") for index in range(reps)],
+        batch_size=5_000,
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                person=person,
+                unit=teams[index % team_count],
+                role="member",
+                valid_from=dt.date(2025, 1, 1),
+            )
+            for index, person in enumerate(people)
+        ],
+        batch_size=5_000,
+    )
+    revenue = Metric.objects.create(code="revenue", name="Revenue")
+    period = {
+        "metric": revenue,
+        "period_start": YEAR_START,
+        "period_end": YEAR_END,
+        "period_label": "FY2026",
+        "status": "published",
+    }
+    rep_target = 1_000_000_00
+    goals = [Goal(owner_person=person, target=rep_target, **period) for person in people]
+    goals += [
+        Goal(owner_unit=unit, target=rep_target * reps, **period)
+        for unit in [company, *regions, *areas, *teams]
+    ]
+    Goal.objects.bulk_create(goals, batch_size=5_000)
+    ops = User.objects.create_user(username="bench_ops", password=None, role=Role.SALES_OPS)
+    _, token = create_token(ops, name="bench", scopes=["ingest", "read"], acting_user=ops)
+    return {"company": company, "people": people, "ops": ops, "token": token, "revenue": revenue}
+
+
+def write_transactions(path: Path, count: int, reps: int, seed: int = 7) -> None:
+    """``count`` rows of (external_id, date, amount_minor, person) spread over the year to date."""
+    rng = random.Random(seed)
+    days = (AS_OF - YEAR_START).days + 1
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        for index in range(count):
+            day = YEAR_START + dt.timedelta(days=rng.randrange(days))
+            writer.writerow(
+                (
+                    f"X{index:09d}",
+                    day.isoformat(),
+                    rng.randrange(1_000, 5_000_000),
+                    f"P{rng.randrange(reps):07d}",
+                )
+            )
+
+
+def copy_baseline(path: Path) -> float:
+    """Seconds for a plain COPY of the file into a bare four-column table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute(
+            "CREATE TABLE bench_copy (external_id text, day date, amount_minor bigint, person text)"
+        )
+    raw = connection.connection
+    started = time.perf_counter()
+    with (
+        raw.cursor() as cursor,
+        cursor.copy("COPY bench_copy FROM STDIN WITH (FORMAT csv)") as copy,
+        path.open("rb") as handle,
+    ):
+        while block := handle.read(1 << 20):
+            copy.write(block)
+    raw.commit()
+    return time.perf_counter() - started
+
+
+def _batches(path: Path, person_ids: dict[str, int]) -> Iterator[list[Any]]:
+    from quotaflow.sales.actions import CreditShare, TransactionRow
+
+    batch: list[Any] = []
+    with path.open(newline="") as handle:
+        for external_id, day, amount, person in csv.reader(handle):
+            batch.append(
+                TransactionRow(
+                    external_id=external_id, date=dt.date.fromisoformat(day), amount_minor=int(amount), currency="EUR",
+                    credits=(CreditShare(person_ids[person], Decimal(100)),),
+                )
+            )  # fmt: skip
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def ingest_file(path: Path, ops: Any, total: int) -> float:
+    """Seconds to read the file and ingest it through the tracking action in API-sized batches."""
+    from quotaflow.org.models import Person
+    from quotaflow.performance.actions import ingest_transactions
+
+    person_ids = dict(Person.objects.values_list("external_id", "pk"))
+    started = time.perf_counter()
+    done = 0
+    for batch in _batches(path, person_ids):
+        ingest_transactions(batch, acting_user=ops, source="bench")
+        done += len(batch)
+        print(f"\r  ingested {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def attainment_latencies(client: Any, headers: dict[str, str], owners: list[str]) -> list[float]:
+    """Milliseconds per GET /api/v1/attainment for each owner in turn."""
+    samples = []
+    for owner in owners:
+        query = {
+            "owner": owner,
+            "metric": "revenue",
+            "period": "FY2026",
+            "as_of": AS_OF.isoformat(),
+        }
+        elapsed, answer = _timed(
+            lambda query=query: client.get("/api/v1/attainment", query, **headers)
+        )
+        assert answer.status_code == 200, answer.content
+        samples.append(elapsed * 1000)
+    return samples
+
+
+def visibility_latencies(
+    client: Any, headers: dict[str, str], people: list[Any], rng: random.Random, metric: Any
+) -> list[float]:
+    """Milliseconds from posting one transaction through the API until every unit above
+    the rep shows it in its actual (read with the attainment query, all units at once)."""
+    from quotaflow.org.models import Assignment
+    from quotaflow.performance.queries import actuals
+
+    samples = []
+    for sample in range(VISIBILITY_SAMPLES):
+        person = rng.choice(people)
+        home = Assignment.objects.select_related("unit").get(person=person).unit
+        owners = [("unit", int(part)) for part in home.path.strip("/").split("/")]
+        before = actuals(metric, owners, YEAR_START, YEAR_END)
+        sale = {"external_id": f"V{sample}", "date": AS_OF.isoformat(), "amount": "123.45", "currency": "EUR",
+                "credits": [{"person": person.external_id, "percent": "100"}]}  # fmt: skip
+        started = time.perf_counter()
+        answer = client.post(
+            "/api/v1/ingest/transactions",
+            {"source": "live", "transactions": [sale]},
+            content_type="application/json",
+            **headers,
+        )
+        assert answer.status_code == 200, answer.content
+        while True:
+            now = actuals(metric, owners, YEAR_START, YEAR_END)
+            if all(now[owner] == before[owner] + 123_45 for owner in owners):
+                break
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _actual(client: Any, headers: dict[str, str], owner: str) -> int:
+    query = {"owner": owner, "metric": "revenue", "period": "FY2026", "as_of": AS_OF.isoformat()}
+    return int(client.get("/api/v1/attainment", query, **headers).json()["actual"])
+
+
+def duckdb_top(path: Path, rep: str) -> tuple[float, float, int]:
+    """Median milliseconds for DuckDB to sum the year for everyone and for one rep."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE t AS SELECT * FROM read_csv(?, header=false, columns={'external_id': 'VARCHAR', 'day': 'DATE', 'amount_minor': 'BIGINT', 'person': 'VARCHAR'})",
+        [str(path)],
+    )
+    top_query = "SELECT sum(amount_minor) FROM t WHERE day BETWEEN ? AND ?"
+    rep_query = "SELECT sum(amount_minor) FROM t WHERE day BETWEEN ? AND ? AND person = ?"
+    top, rep_times, total = [], [], 0
+    for _ in range(20):
+        elapsed, row = _timed(
+            lambda: connection.execute(top_query, [YEAR_START, YEAR_END]).fetchone()
+        )
+        top.append(elapsed * 1000)
+        total = int(row[0])
+        elapsed, _ = _timed(
+            lambda: connection.execute(rep_query, [YEAR_START, YEAR_END, rep]).fetchone()
+        )
+        rep_times.append(elapsed * 1000)
+    return statistics.median(top), statistics.median(rep_times), total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small size that runs in a few minutes"
+    )
+    parser.add_argument(
+        "--server",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL (no database)",
+    )
+    parser.add_argument("--reps", type=int, help="override the number of reps")
+    parser.add_argument("--transactions", type=int, help="override the number of transactions")
+    args = parser.parse_args()
+    size = dict(SIZES["quick" if args.quick else "full"])
+    size.update(
+        {
+            name: value
+            for name, value in (("reps", args.reps), ("transactions", args.transactions))
+            if value
+        }
+    )
+
+    _recreate_database(args.server)
+    _setup_django(args.server)
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    print(f"size: {size['reps']:,} reps, {size['transactions']:,} transactions", file=sys.stderr)
+    setup_seconds, org = _timed(lambda: build_organisation(size["reps"]))
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "transactions.csv"
+        write_transactions(path, size["transactions"], size["reps"])
+        copy_seconds = copy_baseline(path)
+        ingest_seconds = ingest_file(path, org["ops"], size["transactions"])
+        duck_top_ms, duck_rep_ms, duck_total = duckdb_top(path, org["people"][0].external_id)
+
+    client = Client(HTTP_HOST="localhost")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {org['token']}"}
+    assert _actual(client, headers, "unit:CO") == duck_total, (
+        "aggregates disagree with the raw transactions"
+    )
+    attainment_latencies(client, headers, ["unit:CO"] * 20)  # warm up
+    top = attainment_latencies(client, headers, ["unit:CO"] * ATTAINMENT_SAMPLES)
+    reps = attainment_latencies(
+        client,
+        headers,
+        [f"person:{rng.choice(org['people']).external_id}" for _ in range(ATTAINMENT_SAMPLES)],
+    )
+    visibility = visibility_latencies(client, headers, org["people"], rng, org["revenue"])
+
+    result = {
+        "size": "quick" if args.quick else "full",
+        "reps": size["reps"],
+        "transactions": size["transactions"],
+        "copy_rows_per_s": round(size["transactions"] / copy_seconds),
+        "ingest_rows_per_s": round(size["transactions"] / ingest_seconds),
+        "ingest_vs_copy": round(copy_seconds / ingest_seconds, 4),
+        "attainment_top_p50_ms": round(statistics.median(top), 2),
+        "attainment_top_p95_ms": round(_percentile(top, 0.95), 2),
+        "attainment_rep_p50_ms": round(statistics.median(reps), 2),
+        "attainment_rep_p95_ms": round(_percentile(reps, 0.95), 2),
+        "visibility_p95_ms": round(_percentile(visibility, 0.95), 2),
+        "duckdb_top_ms": round(duck_top_ms, 2),
+        "duckdb_rep_ms": round(duck_rep_ms, 2),
+        "setup_s": round(setup_seconds, 1),
+    }
+    rows = [
+        (
+            "plain COPY of the file",
+            f"{copy_seconds:.1f} s",
+            f"{result['copy_rows_per_s']:,} rows/s",
+        ),
+        (
+            "ingest with crediting + aggregates",
+            f"{ingest_seconds:.1f} s",
+            f"{result['ingest_rows_per_s']:,} rows/s",
+        ),
+        ("ingest / COPY throughput", f"{result['ingest_vs_copy']}", "target ≥ 0.5"),
+        (
+            "attainment API, top unit",
+            f"p50 {result['attainment_top_p50_ms']} ms",
+            f"p95 {result['attainment_top_p95_ms']} ms (target ≤ 50)",
+        ),
+        (
+            "attainment API, a rep",
+            f"p50 {result['attainment_rep_p50_ms']} ms",
+            f"p95 {result['attainment_rep_p95_ms']} ms (target ≤ 50)",
+        ),
+        (
+            "post → visible in all ancestors",
+            f"p95 {result['visibility_p95_ms']} ms",
+            "target ≤ 100",
+        ),
+        (
+            "DuckDB scan, top unit / one rep",
+            f"{result['duckdb_top_ms']} ms",
+            f"{result['duckdb_rep_ms']} ms",
+        ),
+    ]
+    width = max(len(name) for name, _, _ in rows)
+    print(
+        f"Tracking benchmark: {size['reps']:,} reps, {size['transactions']:,} transactions (PostgreSQL)"
+    )
+    for name, first, second in rows:
+        print(f"  {name:<{width}}  {first:>16}  {second}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
