@@ -39,8 +39,10 @@ def phase(totals: int | ArrayLike, profile: ArrayLike, *, granularity: int = 1) 
     """
     scalar = np.ndim(totals) == 0
     amounts = np.atleast_1d(np.asarray(totals)).astype(np.int64)
-    weights = np.asarray(profile, dtype=np.float64)
-    weights = np.broadcast_to(weights, (amounts.size, weights.shape[-1]))
+    # A shared profile stays one row; it broadcasts against the totals below.
+    weights = np.atleast_2d(np.asarray(profile, dtype=np.float64))
+    if weights.ndim != 2 or weights.shape[0] not in (1, amounts.size):
+        raise InvalidInput(f"profile shape {weights.shape} does not fit {amounts.size} totals")
     if not np.isfinite(weights).all() or (weights < 0).any():
         raise InvalidInput("phasing weights must be finite and non-negative")
     if granularity < 1:
@@ -73,12 +75,29 @@ def _round_rows(ideal: FloatArray, totals: IntArray, granularity: int) -> IntArr
             upper=np.full(n * m, UNBOUNDED),
         )
         return flat.reshape(n, m)
-    order = np.argsort(-(ideal - base), axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.broadcast_to(np.arange(m), (n, m)), axis=1)
-    base += np.where(rank < whole[:, None], step, 0)
-    base += np.where(rank == whole[:, None], residual[:, None], 0)
+    key = _remainder_keys(ideal - base, granularity)
+    # Months whose key sorts before the row's ``whole``-th key get a whole step; the month
+    # holding that key gets the sub-step residual. Keys are unique, so this is exact.
+    place = np.minimum(whole, m - 1)[:, None]
+    threshold = np.take_along_axis(np.sort(key, axis=1), place, axis=1)
+    threshold = np.where(whole[:, None] >= m, np.iinfo(np.int64).max, threshold)
+    base += np.where(key < threshold, step, 0)
+    base += np.where(key == threshold, residual[:, None], 0)
     return base
+
+
+def _remainder_keys(remainder: FloatArray, granularity: int) -> IntArray:
+    """Unique int64 sort keys per row: larger remainder first, ties to the earlier month.
+
+    Remainders are quantised to 2⁻⁴⁰ of a step (closer ones count as ties) and packed with
+    the month index, so plain (unstable, fast) sorts are deterministic.
+    """
+    n, m = remainder.shape
+    if m > 2**16:
+        raise InvalidInput("too many periods to phase")
+    fraction = np.clip(remainder / granularity, 0.0, 1.0)
+    keys: IntArray = (np.floor((1.0 - fraction) * 2.0**40).astype(np.int64) << 16) + np.arange(m)
+    return keys
 
 
 def even_phasing(total: int | ArrayLike, months: int = 12, *, granularity: int = 1) -> IntArray:

@@ -65,22 +65,22 @@ def round_within_groups(
         PlanningError: the bounds make the totals unreachable (callers check feasibility
             first, so this signals a bug rather than bad input).
     """
-    k = ideal.size
     n_groups = totals.size
     step = np.int64(granularity)
     base = (np.floor(ideal / granularity).astype(np.int64) * step).clip(lower, upper)
     # A group without members (a parent that is a leaf) has nothing to hand out.
     totals = np.where(np.bincount(group, minlength=n_groups) > 0, totals, 0)
     need = totals - group_sum_int(base, group, n_groups)
-    remainder = (ideal - base) / granularity
-    position = np.arange(k)
-
-    largest_first = np.lexsort((position, -remainder, group))
+    remainder = np.clip((ideal - base) / granularity, 0.0, 1.0)
+    # One float key sorts by group, then remainder, then position (stable sort). Remainders
+    # closer than ~1e-10 count as ties and fall to the tie-break order: deterministic
+    # whatever float noise the shares carried.
+    largest_first = np.argsort(group * 2.0 + (1.0 - remainder), kind="stable")
     base = _hand_out(base, largest_first, group, need, upper, step)
 
     need = totals - group_sum_int(base, group, n_groups)
     if np.any(need < 0):
-        smallest_first = np.lexsort((-position, remainder, group))
+        smallest_first = np.argsort(group * 2.0 + remainder, kind="stable")
         base = _take_back(base, smallest_first, group, -need, lower)
         need = totals - group_sum_int(base, group, n_groups)
     if np.any(need != 0):

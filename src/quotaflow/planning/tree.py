@@ -31,6 +31,7 @@ class Tree:
             canonical position (``-1`` for roots).
         level_start: shape ``(depth + 1,)`` canonical positions where each level begins.
         is_leaf: shape ``(n,)`` in the caller's order.
+        canonical_ids: shape ``(n,)`` node ids in canonical order.
     """
 
     node_ids: IntArray
@@ -41,6 +42,7 @@ class Tree:
     canonical_parent: IndexArray
     level_start: IndexArray
     is_leaf: BoolArray
+    canonical_ids: IntArray
 
     @property
     def size(self) -> int:
@@ -73,11 +75,6 @@ class Tree:
         parents = self.canonical_parent[kids]
         return (parents - self.level_start[level - 1]).astype(np.intp), parents
 
-    @property
-    def canonical_ids(self) -> IntArray:
-        """Node ids in canonical order, shape ``(n,)``."""
-        return self.node_ids[self.order]
-
 
 def build_tree(node_ids: ArrayLike, parent_ids: ArrayLike) -> Tree:
     """Build a ``Tree`` from node ids and their parents' ids.
@@ -96,29 +93,45 @@ def build_tree(node_ids: ArrayLike, parent_ids: ArrayLike) -> Tree:
         raise InvalidInput(f"{ids.size} node ids but {parent_id.size} parent ids")
     if ids.size == 0:
         raise InvalidInput("the tree has no nodes")
-    unique, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        raise InvalidInput(f"duplicate node ids {unique[counts > 1][:10].tolist()}")
-    is_root = (parent_id < 0) | (parent_id == ids)
     sorter = np.argsort(ids, kind="stable")
+    sorted_ids = ids[sorter]
+    repeated = sorted_ids[1:] == sorted_ids[:-1]
+    if repeated.any():
+        raise InvalidInput(
+            f"duplicate node ids {np.unique(sorted_ids[1:][repeated])[:10].tolist()}"
+        )
+    is_root = (parent_id < 0) | (parent_id == ids)
     found = np.minimum(np.searchsorted(ids, parent_id, sorter=sorter), ids.size - 1)
     parent = np.where(is_root, -1, sorter[found]).astype(np.intp)
     unknown = ~is_root & (ids[np.maximum(parent, 0)] != parent_id)
     if unknown.any():
         raise InvalidInput(f"unknown parent ids {parent_id[unknown][:10].tolist()}")
-    return tree_from_parent_index(ids, parent)
+    return _assemble(ids, parent, sorter)
 
 
 def tree_from_parent_index(node_ids: ArrayLike, parent: ArrayLike) -> Tree:
     """Build a ``Tree`` from node ids and parent *indices* (``-1`` for roots), shape ``(n,)``."""
     ids = np.asarray(node_ids, dtype=np.int64).reshape(-1)
     par = np.asarray(parent, dtype=np.intp).reshape(-1)
-    level = _levels(ids, par)
+    sorter = np.argsort(ids, kind="stable")
+    if (ids[sorter][1:] == ids[sorter][:-1]).any():
+        raise InvalidInput("duplicate node ids")
+    if ((par < -1) | (par >= ids.size)).any():
+        raise InvalidInput("parent indices out of range")
+    return _assemble(ids, par, sorter)
+
+
+def _assemble(ids: IntArray, parent: IndexArray, sorter: IndexArray) -> Tree:
+    level = _levels(ids, parent)
     depth = int(level.max()) + 1
-    order, canonical_parent, level_start = _canonical_order(ids, par, level, depth)
+    id_rank = np.empty(ids.size, dtype=np.int64)
+    id_rank[sorter] = np.arange(ids.size)
+    order, canonical_parent, level_start = _canonical_order(id_rank, parent, level, depth)
     is_leaf = np.ones(ids.size, dtype=np.bool_)
-    is_leaf[par[par >= 0]] = False
-    return Tree(ids, par, level, depth, order, canonical_parent, level_start, is_leaf)
+    is_leaf[parent[parent >= 0]] = False
+    return Tree(
+        ids, parent, level, depth, order, canonical_parent, level_start, is_leaf, ids[order]
+    )
 
 
 def _levels(ids: IntArray, parent: IndexArray) -> IntArray:
@@ -135,23 +148,21 @@ def _levels(ids: IntArray, parent: IndexArray) -> IntArray:
 
 
 def _canonical_order(
-    ids: IntArray, parent: IndexArray, level: IntArray, depth: int
+    id_rank: IntArray, parent: IndexArray, level: IntArray, depth: int
 ) -> tuple[IndexArray, IndexArray, IndexArray]:
-    n = ids.size
-    canonical_pos = np.empty(n, dtype=np.intp)
-    chunks: list[IndexArray] = []
-    start = 0
-    level_start = [0]
+    """Sort level by level on (parent's canonical position, id rank) as one int64 key."""
+    n = id_rank.size
+    canonical_pos = np.empty(n, dtype=np.int64)
     by_level = np.argsort(level, kind="stable")
     bounds = np.searchsorted(level[by_level], np.arange(depth + 1))
+    chunks: list[IndexArray] = []
     for lvl in range(depth):
         members = by_level[bounds[lvl] : bounds[lvl + 1]]
-        parent_key = canonical_pos[parent[members]] if lvl > 0 else np.zeros(members.size)
-        members = members[np.lexsort((ids[members], parent_key))]
-        canonical_pos[members] = np.arange(start, start + members.size)
+        parent_pos = canonical_pos[parent[members]] if lvl > 0 else np.zeros(members.size, np.int64)
+        members = members[np.argsort(parent_pos * n + id_rank[members], kind="stable")]
+        canonical_pos[members] = np.arange(bounds[lvl], bounds[lvl + 1])
         chunks.append(members)
-        start += members.size
-        level_start.append(start)
     order = np.concatenate(chunks).astype(np.intp)
-    canonical_parent = np.where(parent[order] >= 0, canonical_pos[np.maximum(parent[order], 0)], -1)
-    return order, canonical_parent.astype(np.intp), np.asarray(level_start, dtype=np.intp)
+    parents = parent[order]
+    canonical_parent = np.where(parents >= 0, canonical_pos[np.maximum(parents, 0)], -1)
+    return order, canonical_parent.astype(np.intp), bounds.astype(np.intp)
