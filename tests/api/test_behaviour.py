@@ -224,6 +224,23 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(
     assert fingerprint() == before
 
 
+def test_unreadable_body_and_anonymous_calls_get_plain_messages(api_as):
+    client = api_as("ops_olga").client
+    before = fingerprint()
+    response = client.post(f"{API}/org/units", data="{not json", content_type="application/json")
+    assert (response.status_code, response.json()["detail"]) == (
+        400,
+        "The request body is not valid JSON.",
+    )
+    anonymous = api_as("anonymous").call("GET", "/org/units")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["detail"].startswith(
+        "Sign in, or send the header 'Authorization: Bearer"
+    )
+    assert anonymous["WWW-Authenticate"].startswith("Bearer")
+    assert fingerprint() == before
+
+
 # Content ----------------------------------------------------------------------------------
 
 

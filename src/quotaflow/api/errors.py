@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from quotaflow.core.errors import DomainError
 
@@ -69,6 +69,29 @@ def validation_error_response(
     )
 
 
+# ninja's own refusals, reworded for people who did not write the API.
+_PLAIN_HTTP_ERRORS = {
+    "Cannot parse request body": "The request body is not valid JSON.",
+    "CSRF check Failed": "The CSRF token is missing or wrong; reload the page and try again, "
+    "or send an API token instead of the session cookie.",
+}
+NOT_AUTHENTICATED = (
+    "Sign in, or send the header 'Authorization: Bearer <token>' with an active API token."
+)
+
+
+def http_error_response(api: NinjaAPI, request: HttpRequest, error: HttpError) -> HttpResponse:
+    """ninja's HTTP errors (401, unreadable body, CSRF) in the same shape as domain errors."""
+    if isinstance(error, AuthenticationError):
+        response = api.create_response(
+            request, {"detail": NOT_AUTHENTICATED, "field": None}, status=401
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="Quotaflow API"'
+        return response
+    detail = _PLAIN_HTTP_ERRORS.get(str(error), str(error))
+    return api.create_response(request, {"detail": detail, "field": None}, status=error.status_code)
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the handlers above on ``api``."""
 
@@ -78,5 +101,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return validation_error_response(api, request, exc)
 
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return http_error_response(api, request, exc)
+
     api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(ValidationError, on_validation_error)
