@@ -14,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput
@@ -23,12 +25,11 @@ from quotaflow.core.models import Notification
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.performance.aggregates import apply_cells
-from quotaflow.performance.crediting import (
-    Cells,
-)
+from quotaflow.performance.crediting import Cells, unit_ids_of
 from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
+    DigestCadence,
     DistinctKeyDay,
     GoalAlert,
     GoalResult,
@@ -268,19 +269,30 @@ def _managers_by_unit(unit_ids: set[int], day: dt.date) -> dict[int, list[Person
     return managers
 
 
+def _nearest_managers(
+    path: str, managers: dict[int, list[Person]], *, skip: int | None = None
+) -> list[Person]:
+    """Managers of the lowest unit on ``path`` that has any (ignoring unit ``skip``)."""
+    for unit_id in reversed(unit_ids_of(path)):
+        if unit_id != skip and managers.get(unit_id):
+            return managers[unit_id]
+    return []
+
+
 def _alert_recipients(
     goal: Goal, homes: dict[int, Unit], managers: dict[int, list[Person]]
 ) -> list[Any]:
+    """A person goal's owner and their line manager (the nearest manager above them); a
+    unit goal's managers and the manager of the unit above."""
     people: list[Person] = []
-    if goal.owner_person_id is not None:
-        people.append(goal.owner_person)  # type: ignore[arg-type]
-        home = homes.get(goal.owner_person_id)
+    if goal.owner_person is not None:
+        people.append(goal.owner_person)
+        home = homes.get(goal.owner_person.pk)
         if home is not None:
-            people += managers.get(home.pk, [])
+            people += _nearest_managers(home.path, managers)
     elif goal.owner_unit is not None:
         people += managers.get(goal.owner_unit.pk, [])
-        if goal.owner_unit.parent_id is not None:
-            people += managers.get(goal.owner_unit.parent_id, [])
+        people += _nearest_managers(goal.owner_unit.path, managers, skip=goal.owner_unit.pk)
     return [person.user for person in people if person.user is not None]
 
 
@@ -311,13 +323,10 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
         role=AssignmentRole.MEMBER,
     ).select_related("unit"):
         homes.setdefault(assignment.person_id, assignment.unit)
-    unit_ids = {unit.pk for unit in homes.values()}
+    unit_ids = {unit_id for unit in homes.values() for unit_id in unit_ids_of(unit.path)}
     for goal, _ in worrying:
         if goal.owner_unit is not None:
-            unit_ids |= {
-                goal.owner_unit.pk,
-                *([goal.owner_unit.parent_id] if goal.owner_unit.parent_id else []),
-            }
+            unit_ids |= set(unit_ids_of(goal.owner_unit.path))
     managers = _managers_by_unit(unit_ids, as_of)
     notifications = [
         Notification(
@@ -344,3 +353,51 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
         changes={"goals": len(worrying)},
     )
     return len(worrying)
+
+
+def digest_due(cadence: str, as_of: dt.date) -> bool:
+    """Whether a digest goes out on ``as_of`` under ``cadence`` (weekly ones on Mondays)."""
+    if cadence == DigestCadence.DAILY:
+        return True
+    return cadence == DigestCadence.WEEKLY and as_of.weekday() == 0
+
+
+@transaction.atomic
+def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False) -> int:
+    """E-mail each user one digest of their unread, not yet e-mailed goal alerts, when
+    the configured cadence says a digest is due (or ``force``). Returns e-mails sent."""
+    if not force and not digest_due(PerformanceSettings.current().digest_cadence, as_of):
+        return 0
+    pending = list(
+        Notification.objects.select_for_update()
+        .filter(kind="goal.at_risk", read_at__isnull=True, emailed_at__isnull=True)
+        .select_related("user")
+        .order_by("user_id", "created_at")
+    )
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for notification in pending:
+        by_user[notification.user_id].append(notification)
+    messages = []
+    for notifications in by_user.values():
+        user = notifications[0].user
+        if not user.email:
+            continue
+        lines = [f"- {item.title}\n  {item.body}\n  {item.url}" for item in notifications]
+        body = "These goals need attention:\n\n" + "\n\n".join(lines) + "\n"
+        subject = (
+            f"Quotaflow: {len(notifications)} goal{'s' if len(notifications) > 1 else ''} at risk"
+        )
+        messages.append(EmailMessage(subject, body, to=[user.email]))
+    sent_to = {message.to[0] for message in messages}
+    if messages:
+        get_connection().send_messages(messages)
+    emailed = [item.pk for item in pending if item.user.email in sent_to]
+    Notification.objects.filter(pk__in=emailed).update(emailed_at=timezone.now())
+    record(
+        actor=acting_user,
+        action="performance.digests.sent",
+        object_type="core.notification",
+        object_id=as_of.isoformat(),
+        changes={"emails": len(messages), "notifications": len(emailed)},
+    )
+    return len(messages)

@@ -1,0 +1,24 @@
+"""The ``--as-of`` option shared by the tracking commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from argparse import ArgumentParser
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+
+def add_as_of(parser: ArgumentParser) -> None:
+    """Add ``--as-of YYYY-MM-DD`` (default: today in the installation's time zone)."""
+    parser.add_argument("--as-of", dest="as_of", help="business date, YYYY-MM-DD (default: today)")
+
+
+def as_of(value: str | None) -> dt.date:
+    """The parsed ``--as-of`` date, or today."""
+    if not value:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD.") from None

@@ -1,0 +1,128 @@
+"""Period close, at-risk alerts, digests, and the management commands around them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from quotaflow.core.models import AuditEvent, Notification
+from quotaflow.metrics.models import Metric
+from quotaflow.performance.actions import close_periods, send_at_risk_alerts, send_digests
+from quotaflow.performance.models import GoalResult, PerformanceSettings
+from quotaflow.performance.queries import aggregate_snapshot
+from quotaflow.plans.models import Goal
+from tests.conftest import SmallOrg
+from tests.performance.conftest import Post, make_row
+
+Q1 = {
+    "period_start": dt.date(2025, 1, 1),
+    "period_end": dt.date(2025, 3, 31),
+    "period_label": "FY2025-Q1",
+}
+
+
+@pytest.fixture
+def q1_goals(small_org: SmallOrg, revenue: Metric, post: Post) -> dict[str, Goal]:
+    """Q1 goals: Ria 1,000.00 (she sells 1,200.00), Sue 1,000.00 (she sells 300.00), and
+    North 2,000.00 (1,200.00 sold under it)."""
+    goals = {
+        "ria": Goal.objects.create(
+            owner_person=small_org.people["ria"],
+            metric=revenue,
+            target=1_000_00,
+            status="published",
+            **Q1,
+        ),
+        "sue": Goal.objects.create(
+            owner_person=small_org.people["sue"],
+            metric=revenue,
+            target=1_000_00,
+            status="published",
+            **Q1,
+        ),
+        "north": Goal.objects.create(
+            owner_unit=small_org.north, metric=revenue, target=2_000_00, status="published", **Q1
+        ),
+    }
+    post(
+        make_row("R1", dt.date(2025, 1, 15), 1_200_00, {small_org.people["ria"].pk: "100"}),
+        make_row("S1", dt.date(2025, 1, 20), 300_00, {small_org.people["sue"].pk: "100"}),
+    )
+    return goals
+
+
+def test_period_close_finalises_every_goal_as_reached_or_missed(
+    small_org: SmallOrg, q1_goals: dict[str, Goal]
+) -> None:
+    assert (
+        close_periods(as_of=dt.date(2025, 3, 31), acting_user=small_org.users["ops_olga"]) == 0
+    )  # still running
+
+    assert close_periods(as_of=dt.date(2025, 4, 1), acting_user=small_org.users["ops_olga"]) == 3
+
+    results = {
+        result.goal_id: (result.outcome, result.actual) for result in GoalResult.objects.all()
+    }
+    assert results == {
+        q1_goals["ria"].pk: ("reached", 1_200_00),
+        q1_goals["sue"].pk: ("missed", 300_00),
+        q1_goals["north"].pk: ("missed", 1_200_00),
+    }
+    assert set(Goal.objects.values_list("status", flat=True)) == {"closed"}
+    assert AuditEvent.objects.filter(action="performance.goal.closed").count() == 3
+    assert close_periods(as_of=dt.date(2025, 4, 2)) == 0  # nothing left in progress
+
+
+def test_at_risk_goals_notify_owner_and_manager_once(
+    small_org: SmallOrg, q1_goals: dict[str, Goal]
+) -> None:
+    small_org.people["sue"].email = "sue@example.com"
+    small_org.people["sue"].save()
+    sam = small_org.users["manager_sam"]
+    sam.email = "sam@example.com"
+    sam.save()
+    sue_user = small_org.users["rep_ria"].__class__.objects.create_user(
+        "rep_sue", email="sue@example.com", role="rep"
+    )
+    small_org.people["sue"].user = sue_user
+    small_org.people["sue"].save()
+
+    # 15 February: Sue has 300.00 of the 511.11 expected (58.7%) → off track; North is at
+    # 1,200.00 of 1,022.22 → on track; Ria is ahead.
+    alerted = send_at_risk_alerts(as_of=dt.date(2025, 2, 15))
+
+    assert alerted == 1
+    recipients = set(
+        Notification.objects.filter(kind="goal.at_risk").values_list("user__username", flat=True)
+    )
+    assert recipients == {"rep_sue", "manager_sam"}
+    assert send_at_risk_alerts(as_of=dt.date(2025, 2, 16)) == 0  # already told
+
+    settings = PerformanceSettings.current()
+    settings.digest_cadence = "weekly"
+    settings.save()
+    assert send_digests(as_of=dt.date(2025, 2, 16)) == 0  # a Sunday: not due weekly
+    assert send_digests(as_of=dt.date(2025, 2, 17)) == 2  # Monday
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "sam@example.com",
+        "sue@example.com",
+    ]
+    assert "South Team A" not in mail.outbox[0].body and "off track" in mail.outbox[0].body
+    assert send_digests(as_of=dt.date(2025, 2, 24)) == 0  # nothing new
+
+
+def test_commands_rebuild_close_and_alert(small_org: SmallOrg, q1_goals: dict[str, Goal]) -> None:
+    before = aggregate_snapshot()
+    out = StringIO()
+    call_command("rebuild_aggregates", stdout=out)
+    assert "Rebuilt 2 credits" in out.getvalue()
+    assert aggregate_snapshot() == before
+
+    call_command("send_alerts", "--as-of", "2025-02-15", stdout=out)
+    assert "Alerted on 1 goal(s)" in out.getvalue()
+    call_command("close_periods", "--as-of", "2025-04-01", stdout=out)
+    assert "Closed 3 goals." in out.getvalue()
