@@ -918,8 +918,9 @@ def return_goal(
 def adjust_submission(
     goal: Goal, *, acting_user: User, target: int, reason: str, expected_version: int | None = None
 ) -> Goal:
-    """A manager above the goal changes a submitted number and approves it (audited, with
-    the reason kept as a comment)."""
+    """A manager above the goal sets its number and approves it (audited, with the reason
+    kept as a comment): a change to a submission, or the number of someone who has not
+    submitted by the deadline."""
     if not reason.strip():
         raise InvalidInput("Say why you change the submitted number.", field="reason")
     if target < 0:
@@ -932,8 +933,15 @@ def adjust_submission(
         assert cycle is not None  # noqa: S101 - submitted goals belong to a cycle
         _require_editable(cycle)
         _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
-        if goal.status not in {GoalStatus.SUBMITTED, GoalStatus.APPROVED}:
-            raise Conflict("Only a submitted or approved number can be adjusted.")
+        if goal.status not in {
+            GoalStatus.DRAFT,
+            GoalStatus.RETURNED,
+            GoalStatus.SUBMITTED,
+            GoalStatus.APPROVED,
+        }:
+            raise Conflict(
+                f"This goal is {goal.get_status_display().lower()}; its number can no longer be adjusted."
+            )
         delta = target - goal.target
         changes: dict[str, Any] = {"submitted_target": target, "status": GoalStatus.APPROVED}
         if cycle.approach == Approach.BOTTOM_UP:

@@ -1,0 +1,773 @@
+"""Planning pages: cycles, the cascade preview and gap view, submissions review, goal
+history, waterfall re-splits, version comparison, mid-period versions and "my goals".
+
+Every page shows only what the user's place in the tree allows (404 otherwise); every
+form posts to one step that authorises, validates, calls one action and redirects. The
+actions make the final permission check; their refusals come back as messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from quotaflow.accounts.models import Role, User
+from quotaflow.core.errors import DomainError
+from quotaflow.core.models import Company
+from quotaflow.metrics.models import Metric
+from quotaflow.org.models import Unit
+from quotaflow.org.queries import scope_for
+from quotaflow.plans import actions, exports, queries
+from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.templatetags.plan_amounts import amount
+
+METHOD_CHOICES = [
+    ("equal", "Equal split"),
+    ("historical_share", "Historical share (prior period's credited revenue)"),
+    ("potential", "Potential / weight"),
+]
+RECONCILE_CHOICES = [
+    (
+        "top_down_total_bottom_up_shares",
+        "Keep the top-down total, share it by the bottom-up numbers",
+    ),
+    ("keep_submitted", "Keep submitted numbers, spread the rest by the top-down split"),
+    ("weighted_blend", "Weighted blend of top-down and bottom-up"),
+]
+
+
+# Forms ----------------------------------------------------------------------------------
+
+
+class AmountField(forms.CharField):
+    """An amount typed in display units (``1,250,000.50``), cleaned to a Decimal."""
+
+    def clean(self, value: Any) -> Decimal | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return Decimal(str(text).replace(",", "").replace(" ", ""))
+        except InvalidOperation:
+            raise forms.ValidationError("Enter a number such as 1250000 or 1,250,000.50.") from None
+
+
+def to_minor(value: Decimal | None, metric: Metric) -> int | None:
+    """A display amount → minor units of the metric, refusing extra decimals."""
+    if value is None:
+        return None
+    try:
+        return exports.from_display(str(value), exports.display_decimals(metric))
+    except ValueError as error:
+        raise DomainError(f"The amount {error}.") from None
+
+
+class CycleForm(forms.Form):
+    """A new planning cycle."""
+
+    name = forms.CharField(max_length=200)
+    metric = forms.ModelChoiceField(queryset=Metric.objects.filter(is_active=True))
+    fiscal_period = forms.CharField(
+        label="Fiscal period", max_length=20, help_text="FY2027, FY2027-H1 or FY2027-Q3."
+    )
+    approach = forms.ChoiceField(choices=Approach.choices)
+    root_unit = forms.ModelChoiceField(
+        label="Part of the organisation",
+        queryset=Unit.objects.order_by("path"),
+        required=False,
+        help_text="The whole company when left empty.",
+    )
+    submissions_due = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    approvals_due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="Allocation method", choices=METHOD_CHOICES)
+    rep_over_assignment = forms.DecimalField(
+        label="Over-assignment to reps (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    granularity = AmountField(label="Round rep targets to multiples of", required=False)
+    gap_tolerance = forms.DecimalField(
+        label="Hybrid gap tolerance (%)", initial=5, min_value=0, max_value=100, decimal_places=2
+    )
+
+    def clean_fiscal_period(self) -> Any:
+        try:
+            return Company.current().fiscal_calendar.parse(self.cleaned_data["fiscal_period"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the page showed, so a stale submit is a conflict."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CascadeForm(VersionedForm):
+    company_target = AmountField(label="Company target")
+
+
+class ReconcileForm(VersionedForm):
+    method = forms.ChoiceField(choices=RECONCILE_CHOICES)
+    top_down_weight = forms.DecimalField(
+        label="Weight of top-down (%) in a blend", initial=50, min_value=0, max_value=100
+    )
+
+
+class TargetForm(VersionedForm):
+    target = AmountField(label="Target")
+    text = forms.CharField(
+        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(VersionedForm):
+    text = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VersionForm(forms.Form):
+    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    goal = forms.TypedChoiceField(label="Whose goal", coerce=int)
+    new_target = AmountField(label="New full-period target", required=False)
+    new_parent = forms.TypedChoiceField(
+        label="Moves to", coerce=int, required=False, empty_value=None
+    )
+
+
+# Helpers --------------------------------------------------------------------------------
+
+
+def _cycle_for(request: HttpRequest, pk: int) -> PlanningCycle:
+    user = _user(request)
+    cycle = (
+        PlanningCycle.objects.select_related("metric", "root_unit", "owner", "based_on")
+        .filter(pk=pk)
+        .first()
+    )
+    if cycle is None or not queries.can_view_cycle(user, cycle):
+        raise Http404("No such planning cycle in your part of the organisation.")
+    return cycle
+
+
+def _goal_for(request: HttpRequest, pk: int) -> Goal:
+    goal = (
+        Goal.objects.select_related(
+            "cycle", "metric", "owner_unit", "owner_person", "parent", "parent__owner_unit"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if goal is None or goal.cycle is None:
+        raise Http404("No such goal.")
+    visible = queries.visible_goal_ids(_user(request), goal.cycle)
+    if visible is not None and goal.pk not in visible:
+        raise Http404("No such goal in your part of the organisation.")
+    return goal
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    return user
+
+
+def _run(request: HttpRequest, success: str, step: Callable[[], Any]) -> bool:
+    """Run one action; show its refusal as a message instead of an error page."""
+    try:
+        step()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        label = (
+            form.fields[field].label if field in form.fields and form.fields[field].label else field
+        )
+        text = " ".join(str(error) for error in errors)
+        messages.error(request, f"{label}: {text}" if field != "__all__" else text)
+
+
+def _decimals(cycle: PlanningCycle) -> int:
+    return exports.display_decimals(cycle.metric)
+
+
+def cascade_figure(rows: list[queries.TreeRow], decimals: int) -> dict[str, Any]:
+    """Bars per goal of the first two levels: top-down, bottom-up and the plan (drawing
+    only: exact numbers are in the table)."""
+    shown = [row for row in rows if row.depth <= 2]
+    scale = 10**decimals
+    labels = [("  " * row.depth) + row.goal.owner_name for row in shown]
+
+    def series(name: str, values: list[int | None], color: str) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [None if v is None else v / scale for v in values],
+            "marker": {"color": color},
+        }
+
+    data = [
+        series("Plan", [row.goal.target for row in shown], "#1f5fbf"),
+        series("Top-down", [row.goal.guidance for row in shown], "#8a96a8"),
+    ]
+    if any(row.goal.submitted_target is not None for row in rows):
+        data.append(series("Bottom-up", [row.bottom_up for row in shown], "#d07a00"))
+    layout = {"barmode": "group", "height": 300, "margin": {"l": 60, "r": 10, "t": 10, "b": 90}}
+    return {"data": data, "layout": layout}
+
+
+def compare_figure(deltas: list[queries.VersionDelta], decimals: int) -> dict[str, Any]:
+    """Per-owner delta bars between two versions (drawing only)."""
+    scale = 10**decimals
+    changed = [d for d in deltas if d.delta]
+    data = [
+        {
+            "type": "bar",
+            "x": [d.owner for d in changed],
+            "y": [d.delta / scale for d in changed],
+            "marker": {"color": ["#2e7d32" if d.delta > 0 else "#c62828" for d in changed]},
+        }
+    ]
+    return {"data": data, "layout": {"height": 260, "margin": {"l": 60, "r": 10, "t": 10, "b": 90}}}
+
+
+def _can_review(user: User, goal: Goal) -> bool:
+    """Whether the review buttons make sense for this user (the action checks again)."""
+    if user.is_planner:
+        return True
+    if user.role != Role.MANAGER or goal.parent is None or goal.parent.owner_unit is None:
+        return False
+    person = queries.person_for(user)
+    if person is not None and goal.owner_person_id == person.pk:
+        return False
+    return scope_for(user, goal.period_start).can_see_unit(goal.parent.owner_unit)
+
+
+def _manages(user: User, goal: Goal) -> bool:
+    if user.is_planner:
+        return True
+    return (
+        user.role == Role.MANAGER
+        and goal.owner_unit is not None
+        and scope_for(user, goal.period_start).can_see_unit(goal.owner_unit)
+    )
+
+
+# Pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    """Cycles the user may open; planners also create new ones here."""
+    user = _user(request)
+    form = CycleForm(request.POST or None)
+    if request.method == "POST":
+        if not user.is_planner:
+            return render(request, "plans/forbidden.html", status=403)
+        if form.is_valid():
+            created = _create_from_form(request, user, form)
+            if created is not None:
+                return redirect("plans-cycle", pk=created.pk)
+    cycles = queries.visible_cycles(user)
+    return render(
+        request,
+        "plans/cycle_list.html",
+        {"cycles": cycles, "form": form, "can_plan": user.is_planner},
+    )
+
+
+def _create_from_form(request: HttpRequest, user: User, form: CycleForm) -> PlanningCycle | None:
+    data = form.cleaned_data
+    metric: Metric = data["metric"]
+    period = data["fiscal_period"]
+    levels: list[dict[str, Any]] = [{"method": data["method"]}]
+    rep_level: dict[str, Any] = {"method": data["method"]}
+    if data.get("rep_over_assignment"):
+        rep_level["over_assignment"] = float(data["rep_over_assignment"] / 100)
+    created: list[PlanningCycle] = []
+    try:
+        if data.get("granularity"):
+            rep_level["granularity"] = to_minor(data["granularity"], metric)
+        root: Unit | None = data.get("root_unit")
+        depth = _depth_below(root)
+        allocation = [*levels * max(depth - 1, 0), rep_level]
+        created.append(
+            actions.create_cycle(
+                acting_user=user,
+                name=data["name"],
+                metric=metric,
+                period_start=period.start,
+                period_end=period.end,
+                period_label=period.label,
+                approach=data["approach"],
+                root_unit=root,
+                submissions_due=data.get("submissions_due"),
+                approvals_due=data.get("approvals_due"),
+                allocation=allocation,
+                gap_tolerance_bp=int(data["gap_tolerance"] * 100),
+            )
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return None
+    messages.success(request, f"Planning cycle '{created[0]}' created with its participants.")
+    return created[0]
+
+
+def _depth_below(root: Unit | None) -> int:
+    """Unit levels from ``root`` (or the top) to the deepest unit below it, inclusive."""
+    units = Unit.objects.all() if root is None else Unit.objects.filter(path__startswith=root.path)
+    depths = list(units.values_list("depth", flat=True))
+    base = root.depth if root is not None else 0
+    return (max(depths) - base + 1) if depths else 1
+
+
+@login_required
+@require_GET
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cycle: the tree with top-down, bottom-up, gap and plan per goal, the chart,
+    who has submitted, and the steps the user may take."""
+    user = _user(request)
+    cycle = _cycle_for(request, pk)
+    visible = queries.visible_goal_ids(user, cycle)
+    all_rows = queries.goal_tree(queries.tree_goals(cycle))
+    rows = [row for row in all_rows if visible is None or row.goal.pk in visible]
+    extra = [
+        g
+        for g in queries.cycle_goals(cycle).exclude(metric_id=cycle.metric_id)
+        if visible is None or g.pk in visible
+    ]
+    decimals = _decimals(cycle)
+    family = [c for c in queries.plan_family(cycle) if c.pk != cycle.pk]
+    submissions = (
+        [s for s in queries.submission_status(cycle) if visible is None or s.goal.pk in visible]
+        if cycle.approach != Approach.TOP_DOWN
+        else []
+    )
+    context = {
+        "cycle": cycle,
+        "rows": rows,
+        "extra_goals": extra,
+        "decimals": decimals,
+        "figure": cascade_figure(rows, decimals),
+        "submissions": submissions,
+        "submitted_count": sum(1 for s in submissions if s.submitted),
+        "family": family,
+        "can_plan": user.is_planner,
+        "editable": not cycle.is_frozen,
+        "cascade_form": CascadeForm(
+            initial={
+                "expected_version": cycle.version,
+                "company_target": _shown(cycle.company_target, decimals),
+            }
+        ),
+        "reconcile_form": ReconcileForm(initial={"expected_version": cycle.version}),
+        "problems": queries.sums_are_exact([row.goal for row in all_rows]),
+        "lines": _lines(user, cycle, rows, decimals),
+    }
+    return render(request, "plans/cycle_detail.html", context)
+
+
+def why(goal: Goal, names: dict[int, str], decimals: int) -> str:
+    """One sentence on how the goal's current number was reached."""
+    derivation = goal.derivation or {}
+    if derivation.get("reconciled"):
+        return str(derivation["reconciled"]["summary"])
+    adjustments = derivation.get("adjustments") or []
+    if adjustments:
+        last = adjustments[-1]
+        return f"Set by {last['by']} ({last.get('rule', 'adjustment')}): {last['reason']}"
+    top_down = derivation.get("top_down") or {}
+    if top_down.get("rule") == "given":
+        return "The company target given by sales operations."
+    if top_down:
+        parent = names.get(top_down.get("parent_id") or 0, "the parent")
+        split = amount(top_down.get("amount_split"), decimals)
+        rule = str(top_down.get("rule", "")).replace("_", " ")
+        return f"{rule.capitalize()}: {float(top_down.get('share') or 0):.2%} of the {split} that {parent} split."
+    if goal.submitted_target is not None:
+        return (
+            "Submitted by its owner." if goal.owner_person_id else "Roll-up of the numbers below."
+        )
+    return str(derivation.get("summary", ""))
+
+
+def _lines(
+    user: User, cycle: PlanningCycle, rows: list[queries.TreeRow], decimals: int
+) -> list[dict[str, Any]]:
+    """Each visible row with its explanation and the steps the user may take on it."""
+    names = {row.goal.pk: row.goal.owner_name for row in rows}
+    units = {row.goal.pk: row.goal.owner_unit for row in rows}
+    scope = scope_for(user, cycle.period_start)
+    person = queries.person_for(user)
+    manager = user.is_planner or user.role == Role.MANAGER
+
+    def sees(unit: Unit | None) -> bool:
+        return user.is_planner or (manager and unit is not None and scope.can_see_unit(unit))
+
+    lines = []
+    for row in rows:
+        goal = row.goal
+        own = person is not None and goal.owner_person_id == person.pk
+        lines.append(
+            {
+                "row": row,
+                "why": why(goal, names, decimals),
+                "can_review": not cycle.is_frozen
+                and goal.status == GoalStatus.SUBMITTED
+                and not own
+                and sees(units.get(goal.parent_id or 0)),
+                "can_resplit": not cycle.is_frozen
+                and cycle.approach == Approach.TOP_DOWN
+                and bool(row.children)
+                and sees(goal.owner_unit),
+            }
+        )
+    return lines
+
+
+def _shown(value: int | None, decimals: int) -> str:
+    shown = exports.to_display(value, decimals)
+    return "" if shown is None else str(shown)
+
+
+@login_required
+@require_POST
+def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One planner step on a cycle: cascade, reconcile, publish, remind, scenario, close."""
+    user = _user(request)
+    cycle = _cycle_for(request, pk)
+    back = redirect("plans-cycle", pk=cycle.pk)
+    version = request.POST.get("expected_version")
+    expected = int(version) if version and version.isdigit() else None
+    if step == "cascade":
+        form = CascadeForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return back
+        total = form.cleaned_data["company_target"]
+
+        def cascade() -> None:
+            actions.run_cascade(
+                cycle,
+                acting_user=user,
+                company_target=to_minor(total, cycle.metric),
+                expected_version=expected,
+            )
+
+        _run(request, "Cascade computed: every level adds up exactly.", cascade)
+    elif step == "reconcile":
+        reconcile_form = ReconcileForm(request.POST)
+        if not reconcile_form.is_valid():
+            _form_errors(request, reconcile_form)
+            return back
+        data = reconcile_form.cleaned_data
+        _run(
+            request,
+            "Reconciled: a new negotiation round has started.",
+            lambda: actions.reconcile_cycle(
+                cycle,
+                acting_user=user,
+                method=data["method"],
+                top_down_weight=float(data["top_down_weight"] / 100),
+                expected_version=expected,
+            ),
+        )
+    elif step == "publish":
+        _run(
+            request,
+            "Published: owners have been told.",
+            lambda: actions.publish_cycle(cycle, acting_user=user, expected_version=expected),
+        )
+    elif step == "remind":
+        _run(
+            request,
+            "Reminders sent to everyone who has not submitted.",
+            lambda: actions.send_submission_reminders(cycle, acting_user=user),
+        )
+    elif step == "close":
+        _run(
+            request,
+            "Plan closed.",
+            lambda: actions.close_cycle(cycle, acting_user=user, expected_version=expected),
+        )
+    elif step == "scenario":
+        made: list[PlanningCycle] = []
+        if _run(
+            request,
+            "What-if scenario created.",
+            lambda: made.append(
+                actions.copy_as_scenario(cycle, acting_user=user, name=request.POST.get("name", ""))
+            ),
+        ):
+            return redirect("plans-cycle", pk=made[0].pk)
+    else:
+        raise Http404("Unknown step.")
+    return back
+
+
+@login_required
+def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sales ops: a mid-period change (relief, raise, team move) as a new version."""
+    user = _user(request)
+    cycle = _cycle_for(request, pk)
+    if not user.is_planner:
+        return render(request, "plans/forbidden.html", status=403)
+    goals = queries.tree_goals(cycle)
+    form = VersionForm(request.POST or None)
+    goal_field = form.fields["goal"]
+    parent_field = form.fields["new_parent"]
+    assert isinstance(goal_field, forms.TypedChoiceField)  # noqa: S101 - declared above
+    assert isinstance(parent_field, forms.TypedChoiceField)  # noqa: S101 - declared above
+    goal_field.choices = [(g.pk, g.owner_name) for g in goals if g.owner_person_id]
+    parent_field.choices = [
+        ("", "— stays —"),
+        *((g.pk, g.owner_name) for g in goals if g.owner_unit_id),
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        made: list[PlanningCycle] = []
+
+        def change() -> None:
+            target = to_minor(data.get("new_target"), cycle.metric)
+            made.append(
+                actions.create_mid_period_version(
+                    cycle,
+                    acting_user=user,
+                    effective_from=data["effective_from"],
+                    reason=data["reason"],
+                    targets={data["goal"]: target} if target is not None else None,
+                    moves={data["goal"]: data["new_parent"]} if data.get("new_parent") else None,
+                )
+            )
+
+        if _run(request, "New version published; the previous one is superseded.", change):
+            return redirect("plans-cycle", pk=made[0].pk)
+    return render(request, "plans/version_form.html", {"cycle": cycle, "form": form})
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions or scenarios side by side, with per-owner deltas and a chart."""
+    cycle = _cycle_for(request, pk)
+    other_id = request.GET.get("other", "")
+    if not other_id.isdigit():
+        raise Http404("Choose a version to compare with.")
+    other = _cycle_for(request, int(other_id))
+    deltas = queries.compare_versions(cycle, other)
+    decimals = _decimals(cycle)
+    context = {
+        "cycle": cycle,
+        "other": other,
+        "deltas": deltas,
+        "decimals": decimals,
+        "figure": compare_figure(deltas, decimals),
+    }
+    return render(request, "plans/compare.html", context)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    """The plan as CSV or XLSX."""
+    return exports.download(_cycle_for(request, pk), file_format)
+
+
+@login_required
+@require_GET
+def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A goal: target, phasing, parent, derivation, full history, comments, and the steps
+    the user may take on it."""
+    user = _user(request)
+    goal = _goal_for(request, pk)
+    cycle = goal.cycle
+    assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
+    person = queries.person_for(user)
+    is_owner = person is not None and goal.owner_person_id == person.pk
+    open_cycle = not cycle.is_frozen
+    bottom_up = cycle.approach in {Approach.BOTTOM_UP, Approach.HYBRID}
+    decimals = exports.display_decimals(goal.metric)
+    initial = {
+        "expected_version": goal.version,
+        "target": _shown(goal.submitted_target or goal.target or None, decimals),
+    }
+    context = {
+        "goal": goal,
+        "cycle": cycle,
+        "decimals": decimals,
+        "history": queries.goal_history(goal),
+        "comments": goal.comments.select_related("author"),
+        "children": Goal.objects.filter(parent=goal)
+        .select_related("owner_unit", "owner_person")
+        .order_by("pk"),
+        "can_submit": open_cycle and bottom_up and is_owner,
+        "can_review": open_cycle and bottom_up and _can_review(user, goal) and not is_owner,
+        "can_rollup": open_cycle
+        and bottom_up
+        and goal.owner_unit_id is not None
+        and _manages(user, goal),
+        "can_adjust_top_down": open_cycle
+        and user.is_planner
+        and cycle.approach != Approach.BOTTOM_UP,
+        "can_comment": open_cycle and (is_owner or _manages(user, goal) or _can_review(user, goal)),
+        "target_form": TargetForm(initial=initial),
+        "comment_form": CommentForm(initial={"expected_version": goal.version}),
+        "submitted": goal.status == GoalStatus.SUBMITTED,
+    }
+    return render(request, "plans/goal_detail.html", context)
+
+
+GOAL_STEPS = {
+    "submit",
+    "approve",
+    "return",
+    "adjust",
+    "rollup",
+    "target",
+    "lock",
+    "unlock",
+    "comment",
+}
+
+
+@login_required
+@require_POST
+def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One step on a goal: submit, approve, return, adjust, roll up, set, lock, comment."""
+    if step not in GOAL_STEPS:
+        raise Http404("Unknown step.")
+    user = _user(request)
+    goal = _goal_for(request, pk)
+    back = redirect("plans-goal", pk=goal.pk)
+    form = (
+        TargetForm(request.POST)
+        if step in {"submit", "adjust", "target"}
+        else CommentForm(request.POST)
+    )
+    if not form.is_valid():
+        _form_errors(request, form)
+        return back
+    expected = form.cleaned_data["expected_version"]
+    text = form.cleaned_data.get("text", "") or ""
+    target = to_minor_or_none(form, goal.metric)
+    steps: dict[str, tuple[str, Callable[[], Any]]] = {
+        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=_need(target), rationale=text, expected_version=expected)),
+        "approve": ("Approved.", lambda: actions.approve_goal(goal, acting_user=user, comment=text, expected_version=expected)),
+        "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
+        "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
+        "rollup": ("Roll-up submitted upward.", lambda: actions.submit_rollup(goal, acting_user=user, comment=text, expected_version=expected)),
+        "target": ("Number set and locked; the cascade was re-run around it.", lambda: actions.adjust_goal(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
+        "lock": ("Locked for the next cascade.", lambda: actions.lock_goal(goal, acting_user=user, locked=True, expected_version=expected)),
+        "unlock": ("Unlocked.", lambda: actions.lock_goal(goal, acting_user=user, locked=False, expected_version=expected)),
+        "comment": ("Comment added.", lambda: actions.comment_on_goal(goal, acting_user=user, body=text)),
+    }  # fmt: skip
+    success, action = steps[step]
+    _run(request, success, action)
+    if step == "approve" and request.POST.get("next") == "cycle" and goal.cycle_id:
+        return redirect("plans-cycle", pk=goal.cycle_id)
+    return back
+
+
+def to_minor_or_none(form: forms.Form, metric: Metric) -> int | None:
+    """The form's target in minor units, if it has one."""
+    value = form.cleaned_data.get("target")
+    try:
+        return to_minor(value, metric)
+    except DomainError:
+        return -1  # an amount with too many decimals: the action refuses negative numbers
+
+
+def _need(target: int | None) -> int:
+    if target is None:
+        raise DomainError("Enter a number.", field="target")
+    if target < 0:
+        raise DomainError(
+            "Enter a positive number with no more decimals than the currency has.", field="target"
+        )
+    return target
+
+
+@login_required
+def resplit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Waterfall: a manager re-splits their own goal among its children."""
+    user = _user(request)
+    goal = _goal_for(request, pk)
+    cycle = goal.cycle
+    assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
+    if not _manages(user, goal):
+        return render(request, "plans/forbidden.html", status=403)
+    children = list(
+        Goal.objects.filter(parent=goal).select_related("owner_unit", "owner_person").order_by("pk")
+    )
+    decimals = exports.display_decimals(goal.metric)
+    if request.method == "POST":
+        try:
+            targets = {
+                child.pk: exports.from_display(
+                    request.POST.get(f"child-{child.pk}", "").strip() or "0", decimals
+                )
+                for child in children
+            }
+            versions = {
+                child.pk: int(request.POST.get(f"version-{child.pk}", child.version))
+                for child in children
+            }
+        except ValueError as error:
+            messages.error(request, f"Every number must be an amount: {error}.")
+        else:
+            reason = request.POST.get("reason", "")
+            if _run(
+                request,
+                "Re-split saved; the numbers below were re-cascaded in the same proportions.",
+                lambda: actions.resplit_children(
+                    goal,
+                    acting_user=user,
+                    targets=targets,
+                    reason=reason,
+                    expected_versions=versions,
+                ),
+            ):
+                return redirect("plans-cycle", pk=cycle.pk)
+    total = goal.allocated_to_children if goal.allocated_to_children is not None else goal.target
+    context = {
+        "goal": goal,
+        "cycle": cycle,
+        "children": [(child, _shown(child.target, decimals)) for child in children],
+        "decimals": decimals,
+        "total": total,
+    }
+    return render(request, "plans/resplit.html", context)
+
+
+@login_required
+@require_GET
+def my_goals(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's published goals: target, phasing, parent and derivation;
+    plus the open goals waiting for their submission."""
+    user = _user(request)
+    goals = list(queries.my_goals(user))
+    waiting = list(queries.open_goals_for(user))
+    rows = [(goal, exports.display_decimals(goal.metric)) for goal in goals]
+    return render(request, "plans/my_goals.html", {"rows": rows, "waiting": waiting})
