@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "nav_current": ""}
     items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
     items.append(("Tracking", reverse("performance")))
+    items.append(("Planning", reverse("plans-cycles")))
     if getattr(user, "is_planner", False):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))

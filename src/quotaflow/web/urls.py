@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from quotaflow.web.views import accounts, home, imports, org
 from quotaflow.web.views import performance as tracking
+from quotaflow.web.views import plans as planning
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -38,5 +39,15 @@ urlpatterns = [
     path("performance/goals/<int:pk>/", tracking.goal_page, name="performance-goal"),
     path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("plans/", planning.cycle_list, name="plans-cycles"),
+    path("plans/my-goals/", planning.my_goals, name="plans-my-goals"),
+    path("plans/<int:pk>/", planning.cycle_detail, name="plans-cycle"),
+    path("plans/<int:pk>/step/<slug:step>/", planning.cycle_step, name="plans-cycle-step"),
+    path("plans/<int:pk>/version/", planning.cycle_version, name="plans-cycle-version"),
+    path("plans/<int:pk>/compare/", planning.compare, name="plans-compare"),
+    path("plans/<int:pk>/export.<str:file_format>", planning.export, name="plans-export"),
+    path("plans/goals/<int:pk>/", planning.goal_detail, name="plans-goal"),
+    path("plans/goals/<int:pk>/step/<slug:step>/", planning.goal_step, name="plans-goal-step"),
+    path("plans/goals/<int:pk>/resplit/", planning.resplit, name="plans-resplit"),
     path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
 ]
