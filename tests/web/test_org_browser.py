@@ -130,6 +130,7 @@ def test_unit_page_shows_breadcrumbs_managers_children_and_territory(
     assert 'href="/org/people/E002/">Max Manager</a>' in page
     assert 'href="/org/units/NORTH-A/">North Team A</a>' in page
     assert "Scandinavia and the Baltics" in page
+    assert 'href="/performance/units/NORTH/"' in page  # the unit's results board
     children = page.split("Child units</h2>")[1].split('id="members"')[0]
     assert '<td class="num">2</td>' in children  # Ria and Rob
 
