@@ -115,6 +115,8 @@ def test_create_user_and_set_role_are_for_admins(small_org):
         create_user("rep_rob", role=Role.REP, password="short", acting_user=ada)
     with pytest.raises(InvalidInput, match="already taken"):
         create_user("REP_RIA", role=Role.REP, password="a-long-secret-phrase", acting_user=ada)
+    with pytest.raises(InvalidInput, match="Enter a valid username"):
+        create_user("rep rob!", role=Role.REP, password="a-long-secret-phrase", acting_user=ada)
     with pytest.raises(InvalidInput, match="Unknown role 'boss'"):
         create_user("rep_rob", role="boss", password="a-long-secret-phrase", acting_user=ada)
     user = create_user(

@@ -106,6 +106,7 @@ def test_valid_definitions(olga, fields, definition):
         ({"activity_type": "call"}, "activity_type", "Only activity metrics have an activity type"),
         ({"code": "has spaces"}, "code", "may only use letters, digits"),
         ({"name": "  "}, "name", "Give the metric a name"),
+        ({"name": "x" * 201}, "name", "The name is too long"),
     ],
 )
 def test_invalid_definitions_are_refused_naming_the_field(olga, fields, field, message):

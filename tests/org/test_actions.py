@@ -49,6 +49,12 @@ def test_create_unit_refuses_duplicate_code_naming_the_holder(small_org):
     assert error.value.field == "code"
 
 
+def test_too_long_names_are_refused_not_cut(small_org):
+    with pytest.raises(InvalidInput, match="unit name is too long"):
+        create_unit(code="X", name="x" * 201, kind="team", parent=None, acting_user=None)
+    assert not Unit.objects.filter(code="X").exists()
+
+
 def test_create_unit_refuses_unknown_kind(small_org):
     with pytest.raises(InvalidInput, match="Unknown unit kind 'galaxy'"):
         create_unit(code="X", name="X", kind="galaxy", parent=None, acting_user=None)

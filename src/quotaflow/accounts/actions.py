@@ -159,6 +159,10 @@ def create_user(
     username = username.strip()
     if not username:
         raise InvalidInput("Give the user a username.", field="username")
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="username") from None
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(f"The username {username!r} is already taken.", field="username")
     _check_role(role)

@@ -102,6 +102,13 @@ def check_definition(values: dict[str, Any]) -> dict[str, Any]:
         _choice(cleaned, name, choices, label)
     cleaned["value_field"] = str(cleaned["value_field"] or "").strip()
     cleaned["activity_type"] = str(cleaned["activity_type"] or "").strip()
+    for name in ("code", "name", "value_field", "activity_type"):
+        limit = Metric._meta.get_field(name).max_length or 0
+        if len(cleaned[name]) > limit:
+            raise InvalidInput(
+                f"The {name.replace('_', ' ')} is too long (at most {limit} characters).",
+                field=name,
+            )
     cleaned["filters"] = _clean_filters(cleaned["filters"])
     source, aggregation = cleaned["source"], cleaned["aggregation"]
     if source == Source.MANUAL:

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import CharField, F, Max, Value
+from django.db.models.functions import Concat, Length, Substr
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
@@ -25,6 +25,7 @@ from quotaflow.org.queries import active_on, overlapping_assignment
 UNIT_FIELDS = ("code", "name", "kind", "territory")
 PERSON_FIELDS = ("external_id", "full_name", "email", "title", "hire_date", "termination_date")
 ONE_DAY = dt.timedelta(days=1)
+PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length or 1000
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -33,6 +34,21 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def _period(start: dt.date, end: dt.date | None) -> str:
     return f"{start.isoformat()} to {end.isoformat() if end else 'open-ended'}"
+
+
+def _fits(text: str, limit: int, field: str, label: str) -> str:
+    """``text`` unchanged if it is at most ``limit`` characters; refused (never cut) if not."""
+    if len(text) > limit:
+        raise InvalidInput(f"The {label} is too long (at most {limit} characters).", field=field)
+    return text
+
+
+def _check_path_length(length: int) -> None:
+    if length > PATH_MAX_LENGTH:
+        raise InvalidInput(
+            "The organisation would be too deep there; put the unit higher up the tree.",
+            field="parent",
+        )
 
 
 def _ids(pk: int | None) -> list[int]:
@@ -59,14 +75,16 @@ def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None)
         name = str(cleaned["name"] or "").strip()
         if not name:
             raise InvalidInput("Give the unit a name.", field="name")
-        cleaned["name"] = name[:200]
+        cleaned["name"] = _fits(name, 200, "name", "unit name")
     if "kind" in cleaned and cleaned["kind"] not in UnitKind.values:
         raise InvalidInput(
             f"Unknown unit kind {cleaned['kind']!r}; choose from {', '.join(UnitKind.values)}.",
             field="kind",
         )
     if "territory" in cleaned:
-        cleaned["territory"] = str(cleaned["territory"] or "").strip()[:200]
+        cleaned["territory"] = _fits(
+            str(cleaned["territory"] or "").strip(), 200, "territory", "territory"
+        )
     return cleaned
 
 
@@ -86,6 +104,7 @@ def create_unit(
         parent = Unit.objects.select_for_update().get(pk=parent.pk)
     unit = Unit.objects.create(parent=parent, **values)
     unit.path = (parent.path if parent else "/") + f"{unit.pk}/"
+    _check_path_length(len(unit.path))
     unit.depth = parent.depth + 1 if parent else 0
     unit.save(update_fields=["path", "depth"])
     record(
@@ -151,6 +170,10 @@ def move_unit(
     old_prefix = unit.path
     new_prefix = (new_parent.path if new_parent else "/") + f"{unit.pk}/"
     depth_change = (new_parent.depth + 1 if new_parent else 0) - unit.depth
+    longest = Unit.objects.filter(path__startswith=old_prefix).aggregate(
+        longest=Max(Length("path"))
+    )
+    _check_path_length((longest["longest"] or 0) - len(old_prefix) + len(new_prefix))
     Unit.objects.filter(path__startswith=old_prefix).update(
         path=Concat(
             Value(new_prefix), Substr("path", len(old_prefix) + 1), output_field=CharField()
@@ -202,7 +225,7 @@ def _clean_person_fields(
         full_name = str(cleaned["full_name"] or "").strip()
         if not full_name:
             raise InvalidInput("Give the person's full name.", field="full_name")
-        cleaned["full_name"] = full_name[:200]
+        cleaned["full_name"] = _fits(full_name, 200, "full_name", "name")
     if "email" in cleaned:
         email = str(cleaned["email"] or "").strip()
         if email:
@@ -212,7 +235,7 @@ def _clean_person_fields(
                 raise InvalidInput(f"{email!r} is not an e-mail address.", field="email") from None
         cleaned["email"] = email
     if "title" in cleaned:
-        cleaned["title"] = str(cleaned["title"] or "").strip()[:120]
+        cleaned["title"] = _fits(str(cleaned["title"] or "").strip(), 120, "title", "title")
     return cleaned
 
 
