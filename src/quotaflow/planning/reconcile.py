@@ -28,7 +28,7 @@ from scipy import optimize, sparse
 
 from quotaflow.planning._segments import FloatArray, IntArray
 from quotaflow.planning.allocation import NodeData, Potential
-from quotaflow.planning.cascade import BIND_NONE, BINDINGS, CascadeResult, LevelRule, cascade
+from quotaflow.planning.cascade import BINDINGS, CascadeResult, LevelRule, cascade
 from quotaflow.planning.constraints import (
     BASIS_POINTS,
     SOURCE_NON_NEGATIVE,
@@ -137,63 +137,108 @@ def reconcile(
     bu = _amounts(bottom_up, n, "bottom_up")
     if int((tree.level == 0).sum()) != 1:
         raise InvalidInput("reconciliation needs a tree with exactly one root")
-    root = int(np.flatnonzero(tree.level == 0)[0])
-    user = resolve_bounds(bounds, tree.node_ids)
-    rule = LevelRule(method=Potential(), granularity=granularity)
-
-    if method == "top_down_total":
-        weights, root_amount, used_bounds = bu.astype(np.float64), int(td[root]), bounds
-        default_rule = _RULE["bottom_up_share"]
-    elif method == "keep_submitted":
-        kept = _fully_submitted(tree, submitted)
-        used_bounds = _with_locks(bounds, n, kept & ~user.locked, bu)
-        weights, root_amount = td.astype(np.float64), int(td[root])
-        default_rule = _RULE["spread_remainder"]
-    elif method == "blend":
-        alpha = _basis_points(top_down_weight, n)
-        blended = (td * alpha + bu * (BASIS_POINTS - alpha) + BASIS_POINTS // 2) // BASIS_POINTS
-        weights, root_amount, used_bounds = blended.astype(np.float64), int(blended[root]), bounds
-        default_rule = _RULE["blend"]
-    elif method == "least_squares":
-        w_td = np.broadcast_to(np.asarray(top_down_weight, dtype=np.float64), (n,))
-        w_bu = (
-            1.0 - w_td
-            if bottom_up_weight is None
-            else np.broadcast_to(np.asarray(bottom_up_weight, dtype=np.float64), (n,))
-        )
-        solution = least_squares_solution(tree, td, bu, w_td, w_bu, user)
-        weights, used_bounds = np.maximum(solution, 0.0), bounds
-        root_amount = _root_integer(solution[root], user, root)
-        default_rule = _RULE["least_squares"]
-    else:
+    if method not in METHODS:
         raise InvalidInput(f"unknown reconciliation method {method!r}; choose from {METHODS}")
+    inputs = _Inputs(
+        tree=tree,
+        top_down=td,
+        bottom_up=bu,
+        root=int(np.flatnonzero(tree.level == 0)[0]),
+        bounds=bounds,
+        user=resolve_bounds(bounds, tree.node_ids),
+    )
+    if method == "top_down_total":
+        plan = _Plan(bu.astype(np.float64), int(td[inputs.root]), bounds, "bottom_up_share")
+    elif method == "keep_submitted":
+        plan = _plan_keep_submitted(inputs, submitted)
+    elif method == "blend":
+        plan = _plan_blend(inputs, top_down_weight)
+    else:
+        plan = _plan_least_squares(inputs, top_down_weight, bottom_up_weight)
 
     allocation = cascade(
         tree,
-        root_amount,
-        rule,
-        data=NodeData(potential=np.maximum(weights, 0.0)),
-        bounds=used_bounds,
+        plan.root_amount,
+        LevelRule(method=Potential(), granularity=granularity),
+        data=NodeData(potential=np.maximum(plan.weights, 0.0)),
+        bounds=plan.bounds,
     )
-    final = allocation.targets
-    codes = _rules(allocation, default_rule, user.locked)
-    if method == "keep_submitted":
-        codes[kept & ~user.locked] = _RULE["submitted"]
-    codes[root] = (
-        _RULE["top_down_total"] if method in ("top_down_total", "keep_submitted") else default_rule
-    )
-    _mark_bound_hits(codes, final, user)
-    return Reconciliation(tree, method, td, bu, final, bu - td, codes, allocation)
+    codes = _rules(allocation, _RULE[plan.rule])
+    if plan.kept is not None:
+        codes[plan.kept] = _RULE["submitted"]
+    keeps_total = method in ("top_down_total", "keep_submitted")
+    codes[inputs.root] = _RULE["top_down_total"] if keeps_total else _RULE[plan.rule]
+    _mark_bound_hits(codes, allocation.targets, inputs.user)
+    return Reconciliation(tree, method, td, bu, allocation.targets, bu - td, codes, allocation)
 
 
-def _rules(allocation: CascadeResult, default: int, user_locked: np.ndarray[Any, Any]) -> Any:
+@dataclass(frozen=True)
+class _Inputs:
+    tree: Tree
+    top_down: IntArray
+    bottom_up: IntArray
+    root: int
+    bounds: Bounds | None
+    user: ResolvedBounds
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a method hands to the final integer cascade."""
+
+    weights: FloatArray
+    root_amount: int
+    bounds: Bounds | None
+    rule: str
+    kept: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+
+
+def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
+    """Lock every fully submitted node at its bottom-up value; spread the rest by top-down."""
+    kept = _fully_submitted(inputs.tree, submitted) & ~inputs.user.locked
+    bounds = _with_locks(inputs.bounds, inputs.tree.size, kept, inputs.bottom_up)
+    root_amount = int(inputs.top_down[inputs.root])
+    return _Plan(inputs.top_down.astype(np.float64), root_amount, bounds, "spread_remainder", kept)
+
+
+def _plan_blend(inputs: _Inputs, top_down_weight: float | ArrayLike) -> _Plan:
+    """Per node α·td + (1 − α)·bu in exact integers; the root keeps its blend."""
+    alpha = _basis_points(top_down_weight, inputs.tree.size)
+    mixed = inputs.top_down * alpha + inputs.bottom_up * (BASIS_POINTS - alpha)
+    blended = (mixed + BASIS_POINTS // 2) // BASIS_POINTS
+    return _Plan(blended.astype(np.float64), int(blended[inputs.root]), inputs.bounds, "blend")
+
+
+def _plan_least_squares(
+    inputs: _Inputs, top_down_weight: float | ArrayLike, bottom_up_weight: float | ArrayLike | None
+) -> _Plan:
+    """The weighted least-squares optimum; the root is its value rounded (or its lock)."""
+    n = inputs.tree.size
+    w_td = np.broadcast_to(np.asarray(top_down_weight, dtype=np.float64), (n,))
+    w_bu = (
+        1.0 - w_td
+        if bottom_up_weight is None
+        else np.broadcast_to(np.asarray(bottom_up_weight, dtype=np.float64), (n,))
+    )
+    solution = least_squares_solution(
+        inputs.tree, inputs.top_down, inputs.bottom_up, w_td, w_bu, inputs.user
+    )
+    root_amount = _root_integer(solution[inputs.root], inputs.user, inputs.root)
+    return _Plan(np.maximum(solution, 0.0), root_amount, inputs.bounds, "least_squares")
+
+
+def _rules(allocation: CascadeResult, default: int) -> np.ndarray[Any, np.dtype[np.int8]]:
     """Map the cascade's binding codes (canonical) to reconciliation rules (caller's order)."""
     binding = np.empty_like(allocation.columns.binding)
     binding[allocation.tree.order] = allocation.columns.binding
-    names = np.array([default, _RULE["lock"], _RULE["floor"], _RULE["cap"]], dtype=np.int8)
-    assert len(names) == len(BINDINGS)  # noqa: S101 - keeps the two tables in step
-    codes = names[binding]
-    codes[binding == BIND_NONE] = default
+    by_binding = {
+        "none": default,
+        "lock": _RULE["lock"],
+        "floor": _RULE["floor"],
+        "cap": _RULE["cap"],
+    }
+    table = np.array([by_binding[name] for name in BINDINGS], dtype=np.int8)
+    codes: np.ndarray[Any, np.dtype[np.int8]] = table[binding]
     return codes
 
 
