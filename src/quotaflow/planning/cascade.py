@@ -10,7 +10,7 @@ children at once; there is no Python loop per node.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -389,6 +389,7 @@ def _reorder_bounds(resolved: ResolvedBounds, tree: Tree) -> ResolvedBounds:
 
 
 def _derive(result: CascadeResult, node_id: int) -> Derivation:
+    """Build one node's derivation from the result's columns (canonical position lookup)."""
     tree = result.tree
     index = int(tree.position_of([node_id])[0])
     pos = int(np.flatnonzero(tree.order == index)[0])
@@ -406,44 +407,45 @@ def _derive(result: CascadeResult, node_id: int) -> Derivation:
     cols = result.columns
     rule = result.rules[lvl - 1]
     parent_pos = int(tree.canonical_parent[pos])
-    parent_id = int(tree.canonical_ids[parent_pos])
     binding = BINDINGS[int(cols.binding[pos])]
-    bound = _bound_info(result.bounds, pos, binding)
-    share = float(cols.share[pos])
     after = float(cols.after_bounds[pos])
-    fallback = FALLBACK_NAMES[int(cols.fallback[pos])]
-    split = int(cols.amount_split[parent_pos])
-    set_by = rule.method.name if binding == "none" else binding
-    parent_target = int(result.targets[tree.order[parent_pos]])
-    summary = (
-        f"Parent {parent_id} has {parent_target}; with {rule.over_assignment_bp / 100:g}%"
-        f" over-assignment its children share {split}. {rule.method.name} gives this node"
-        f" {share:.4%} = {float(cols.unconstrained[pos]):.2f}"
-        + ("" if fallback == "none" else f" (fallback: {fallback.replace('_', ' ')})")
-        + ("" if binding == "none" else f"; its {binding} holds it at {after:.2f}")
-        + f"; rounded in steps of {rule.granularity} to {target}."
-    )
-    return Derivation(
+    derivation = Derivation(
         node_id=node_id,
         level=lvl,
-        parent_id=parent_id,
+        parent_id=int(tree.canonical_ids[parent_pos]),
         target=target,
-        rule=set_by,
+        rule=rule.method.name if binding == "none" else binding,
         method=rule.method.to_dict(),
-        parent_target=parent_target,
+        parent_target=int(result.targets[tree.order[parent_pos]]),
         over_assignment=rule.over_assignment_bp / BASIS_POINTS,
-        amount_split=split,
-        share=share,
+        amount_split=int(cols.amount_split[parent_pos]),
+        share=float(cols.share[pos]),
         component_shares=_component_shares(result, lvl, pos, rule.method),
         inputs=_inputs(result.data, pos, rule.method),
-        fallback=fallback,
+        fallback=FALLBACK_NAMES[int(cols.fallback[pos])],
         unconstrained=float(cols.unconstrained[pos]),
         after_bounds=after,
-        bound=bound,
+        bound=_bound_info(result.bounds, pos, binding),
         granularity=int(rule.granularity),
         rounding_adjustment=target - after,
-        summary=summary,
     )
+    return replace(derivation, summary=_sentence(derivation))
+
+
+def _sentence(d: Derivation) -> str:
+    """One line for people: parent, over-assignment, share, fallback, bound, rounding."""
+    method = d.method["name"] if d.method else "?"
+    over = (d.over_assignment or 0.0) * 100
+    text = (
+        f"Parent {d.parent_id} has {d.parent_target}; with {over:g}% over-assignment its"
+        f" children share {d.amount_split}. {method} gives this node {d.share or 0.0:.4%}"
+        f" = {d.unconstrained or 0.0:.2f}"
+    )
+    if d.fallback != "none":
+        text += f" (fallback: {d.fallback.replace('_', ' ')})"
+    if d.bound is not None and d.bound.binding != "none":
+        text += f"; its {d.bound.binding} holds it at {d.after_bounds or 0.0:.2f}"
+    return text + f"; rounded in steps of {d.granularity} to {d.target}."
 
 
 def _bound_info(bounds: ResolvedBounds, pos: int, binding: str) -> BoundInfo:
