@@ -36,6 +36,8 @@ TRANSACTION_NUMERIC_FIELDS = ("amount", "quantity")
 TRANSACTION_DISTINCT_FIELDS = ("account", "product", "product_group", "deal_type")
 ACTIVITY_NUMERIC_FIELDS = ("quantity",)
 ACTIVITY_DISTINCT_FIELDS = ("account",)
+# Column sizes of the Metric text fields, checked so that a long value is refused, not cut.
+TEXT_LIMITS = {"code": 64, "name": 200, "value_field": 40, "activity_type": 60}
 
 
 def _choice(values: dict[str, Any], name: str, choices: type[Any], label: str) -> None:
@@ -102,8 +104,7 @@ def check_definition(values: dict[str, Any]) -> dict[str, Any]:
         _choice(cleaned, name, choices, label)
     cleaned["value_field"] = str(cleaned["value_field"] or "").strip()
     cleaned["activity_type"] = str(cleaned["activity_type"] or "").strip()
-    for name in ("code", "name", "value_field", "activity_type"):
-        limit = Metric._meta.get_field(name).max_length or 0
+    for name, limit in TEXT_LIMITS.items():
         if len(cleaned[name]) > limit:
             raise InvalidInput(
                 f"The {name.replace('_', ' ')} is too long (at most {limit} characters).",
