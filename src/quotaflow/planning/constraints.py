@@ -61,6 +61,9 @@ class Bounds:
             to whole basis points. Need ``baseline``.
         baseline: int64 baseline amounts in minor units (usually last period's actuals).
         non_negative: when true (default), nodes with no explicit floor get a floor of 0.
+
+    A mask left as ``None`` while its values are given means the values apply to every node.
+    Bounds on roots are not applied by ``cascade`` (roots take their given amounts).
     """
 
     locked: IntArray | None = None

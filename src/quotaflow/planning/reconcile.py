@@ -20,11 +20,10 @@ Methods:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, sparse
 
 from quotaflow.planning._segments import FloatArray, IntArray
 from quotaflow.planning.allocation import NodeData, Potential
@@ -41,6 +40,9 @@ from quotaflow.planning.errors import InvalidInput, PlanningError
 from quotaflow.planning.rollup import roll_up
 from quotaflow.planning.rounding import UNBOUNDED
 from quotaflow.planning.tree import Tree
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 ReconcileMethod = Literal["top_down_total", "keep_submitted", "blend", "least_squares"]
 METHODS: tuple[str, ...] = ("top_down_total", "keep_submitted", "blend", "least_squares")
@@ -313,6 +315,8 @@ def summing_matrix(tree: Tree) -> tuple[sparse.csr_matrix, IntArray]:
         cols.append(np.arange(leaf_index.size)[has])
         ancestor = np.where(has, tree.parent[np.maximum(ancestor, 0)], -1)
     r, c = np.concatenate(rows), np.concatenate(cols)
+    from scipy import sparse  # SciPy loads only when reconciliation needs it
+
     s = sparse.csr_matrix((np.ones(r.size), (r, c)), shape=(tree.size, leaf_index.size))
     return s, leaf_index
 
@@ -335,6 +339,8 @@ def least_squares_solution(
     dense quadratic programme (``scipy.optimize.minimize(method="SLSQP")``), practical up to
     a few thousand leaves.
     """
+    from scipy import sparse
+
     weight = top_down_weight + bottom_up_weight
     if (weight <= 0).any() or (top_down_weight < 0).any() or (bottom_up_weight < 0).any():
         raise InvalidInput("least-squares weights must be non-negative and not both zero")
@@ -379,6 +385,8 @@ class _Problem:
 
 
 def _box_fit(problem: _Problem) -> FloatArray:
+    from scipy import optimize
+
     fit = optimize.lsq_linear(
         problem.weighted,
         problem.rhs,
@@ -393,6 +401,8 @@ def _constrained_fit(
     problem: _Problem, rows: FloatArray, row_lower: FloatArray, row_upper: FloatArray
 ) -> FloatArray:
     """The box problem plus ``row_lower ≤ rows @ b ≤ row_upper`` (shape ``(m, free)``)."""
+    from scipy import optimize
+
     rows, row_lower, row_upper = _merge_duplicate_rows(rows, row_lower, row_upper)
     gram = (problem.weighted.T @ problem.weighted).toarray()
     linear = problem.weighted.T @ problem.rhs
