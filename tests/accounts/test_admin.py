@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 
 from quotaflow.accounts.actions import create_token
+from quotaflow.accounts.models import User
 from quotaflow.core.audit import record
+from quotaflow.core.models import AuditEvent
 from quotaflow.imports.models import ImportRun
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +27,6 @@ def registered_models():
 
 
 def test_every_model_of_the_domain_apps_is_registered():
-    from django.apps import apps
-
     expected = sorted(
         (model._meta.app_label, model._meta.model_name)
         for label in APPS
@@ -77,3 +78,40 @@ def test_non_staff_are_sent_to_the_admin_login(small_org, username):
     response = client.get("/admin/org/unit/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_admin_user_creation_and_role_change_are_audited(small_org):
+    client = Client()
+    client.force_login(small_org.users["admin_ada"])
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "rep_rex",
+            "password1": "a-long-secret-phrase",
+            "password2": "a-long-secret-phrase",
+            "usable_password": "true",
+            "role": "rep",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rex = User.objects.get(username="rep_rex")
+    assert AuditEvent.objects.filter(action="accounts.user.created", object_id=str(rex.pk)).exists()
+    page = client.get(f"/admin/accounts/user/{rex.pk}/change/")
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name != "password"
+    }
+    data.update(role="manager", date_joined_0="2026-01-01", date_joined_1="00:00:00")
+    data.pop("date_joined", None)
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    data.pop("last_login", None)
+    response = client.post(f"/admin/accounts/user/{rex.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rex.refresh_from_db()
+    assert rex.role == "manager"
+    assert AuditEvent.objects.get(action="accounts.user.role_changed").changes == {
+        "role": ["rep", "manager"]
+    }

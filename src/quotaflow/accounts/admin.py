@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from quotaflow.accounts import actions
 from quotaflow.accounts.models import ApiToken, User
+from quotaflow.core.audit import record
 
 
 @admin.register(User)
@@ -24,13 +25,26 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Quotaflow", {"fields": ("role",)}))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # Nobody changes their own role (see accounts.actions.set_role).
+        # Only administrators set roles, and nobody their own (see accounts.actions.set_role).
         readonly = tuple(super().get_readonly_fields(request, obj))
-        return (*readonly, "role") if obj is not None and obj.pk == request.user.pk else readonly
+        editing_self = obj is not None and obj.pk == request.user.pk
+        if editing_self or not actions.is_admin(_staff(request)):
+            return (*readonly, "role")
+        return readonly
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Role changes are audited like every other change of who may see what.
-        if change and "role" in form.changed_data:
+        # Logins and roles decide who may see what, so both are audited.
+        if not change:
+            super().save_model(request, obj, form, change)
+            record(
+                actor=request.user,
+                action="accounts.user.created",
+                obj=obj,
+                changes={"role": [None, obj.role]},
+                reason="Created in the admin",
+            )
+            return
+        if "role" in form.changed_data:
             new_role = obj.role
             obj.role = User.objects.only("role").get(pk=obj.pk).role
             super().save_model(request, obj, form, change)
