@@ -249,20 +249,26 @@ def attainment_latencies(client: Any, headers: dict[str, str], owners: list[str]
 
 
 def visibility_latencies(
-    client: Any, headers: dict[str, str], people: list[Any], rng: random.Random, metric: Any
+    client: Any,
+    headers: dict[str, str],
+    people: list[Any],
+    rng: random.Random,
+    metric: Any,
+    samples: int = VISIBILITY_SAMPLES,
+    prefix: str = "V",
 ) -> list[float]:
     """Milliseconds from posting one transaction through the API until every unit above
     the rep shows it in its actual (read with the attainment query, all units at once)."""
     from quotaflow.org.models import Assignment
     from quotaflow.performance.queries import actuals
 
-    samples = []
-    for sample in range(VISIBILITY_SAMPLES):
+    latencies = []
+    for sample in range(samples):
         person = rng.choice(people)
         home = Assignment.objects.select_related("unit").get(person=person).unit
         owners = [("unit", int(part)) for part in home.path.strip("/").split("/")]
         before = actuals(metric, owners, YEAR_START, YEAR_END)
-        sale = {"external_id": f"V{sample}", "date": AS_OF.isoformat(), "amount": "123.45", "currency": "EUR",
+        sale = {"external_id": f"{prefix}{sample}", "date": AS_OF.isoformat(), "amount": "123.45", "currency": "EUR",
                 "credits": [{"person": person.external_id, "percent": "100"}]}  # fmt: skip
         started = time.perf_counter()
         answer = client.post(
@@ -276,13 +282,27 @@ def visibility_latencies(
             now = actuals(metric, owners, YEAR_START, YEAR_END)
             if all(now[owner] == before[owner] + 123_45 for owner in owners):
                 break
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
 
 
 def _actual(client: Any, headers: dict[str, str], owner: str) -> int:
     query = {"owner": owner, "metric": "revenue", "period": "FY2026", "as_of": AS_OF.isoformat()}
     return int(client.get("/api/v1/attainment", query, **headers).json()["actual"])
+
+
+def top_query_ms(metric: Any, company: Any) -> float:
+    """Median milliseconds for the top unit's attainment straight from the aggregates
+    (the query and the engine, without the HTTP stack): the like-for-like peer of DuckDB."""
+    from quotaflow.performance.queries import goals_with_attainment
+    from quotaflow.plans.models import Goal
+
+    goal = Goal.objects.select_related("metric").get(owner_unit=company, metric=metric)
+    samples = []
+    for _ in range(50):
+        elapsed, _ = _timed(lambda: goals_with_attainment([goal], as_of=AS_OF))
+        samples.append(elapsed * 1000)
+    return statistics.median(samples)
 
 
 def duckdb_top(path: Path, rep: str) -> tuple[float, float, int]:
@@ -360,6 +380,10 @@ def main() -> None:
         headers,
         [f"person:{rng.choice(org['people']).external_id}" for _ in range(ATTAINMENT_SAMPLES)],
     )
+    top_query = top_query_ms(org["revenue"], org["company"])
+    visibility_latencies(
+        client, headers, org["people"][:1], rng, org["revenue"], samples=3, prefix="W"
+    )  # warm up
     visibility = visibility_latencies(client, headers, org["people"], rng, org["revenue"])
 
     result = {
@@ -374,6 +398,7 @@ def main() -> None:
         "attainment_rep_p50_ms": round(statistics.median(reps), 2),
         "attainment_rep_p95_ms": round(_percentile(reps, 0.95), 2),
         "visibility_p95_ms": round(_percentile(visibility, 0.95), 2),
+        "attainment_top_query_ms": round(top_query, 2),
         "duckdb_top_ms": round(duck_top_ms, 2),
         "duckdb_rep_ms": round(duck_rep_ms, 2),
         "setup_s": round(setup_seconds, 1),

@@ -24,7 +24,7 @@ from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
 from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Unit
+from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import scope_for
 from quotaflow.performance import actions
 from quotaflow.performance.attainment import Attainment
@@ -41,7 +41,6 @@ from quotaflow.performance.queries import (
 )
 from quotaflow.plans.models import Goal
 from quotaflow.sales.actions import ActivityRow, CreditShare, TransactionRow
-from quotaflow.sales.queries import person_ids_by_external_id
 
 router = Router(tags=["tracking"])
 
@@ -198,8 +197,15 @@ def _person_id(people: dict[str, int], external_id: str, what: str) -> int:
     return people[external_id]
 
 
+def _people(external_ids: set[str]) -> dict[str, int]:
+    """Database ids of the people named in a batch, by external id (one query)."""
+    return dict(
+        Person.objects.filter(external_id__in=list(external_ids)).values_list("external_id", "pk")
+    )
+
+
 def _transaction_rows(payload: TransactionBatchIn) -> list[TransactionRow]:
-    people = person_ids_by_external_id()
+    people = _people({share.person for item in payload.transactions for share in item.credits})
     rows = []
     for index, item in enumerate(payload.transactions):
         what = f"Transaction {index + 1} ({item.external_id})"
@@ -306,7 +312,7 @@ def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestO
     """Create or update up to 10,000 activities. Safe to retry."""
     require_scope(request, TokenScope.INGEST)
     user = require_planner(request)
-    people = person_ids_by_external_id()
+    people = _people({item.person for item in payload.activities})
     rows = [
         ActivityRow(
             external_id=item.external_id,

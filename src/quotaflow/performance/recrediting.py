@@ -160,8 +160,14 @@ def _credit_row(kind: str, credit: CreditFact) -> tuple[object, ...]:
     )
 
 
-def _aggregations() -> dict[int, str]:
-    return dict(Metric.objects.values_list("pk", "aggregation"))
+def _aggregations(metrics: list[MetricSpec], credits: list[CreditFact]) -> dict[int, str]:
+    """Aggregation per metric id for the given credits; asks the database only about
+    metrics that are no longer active (old credits may still refer to them)."""
+    known = {metric.id: metric.aggregation for metric in metrics}
+    missing = {credit.metric_id for credit in credits} - set(known)
+    if missing:
+        known.update(Metric.objects.filter(pk__in=missing).values_list("pk", "aggregation"))
+    return known
 
 
 def recredit(kind: str, ids: list[int]) -> int:
@@ -182,14 +188,11 @@ def recredit(kind: str, ids: list[int]) -> int:
     ]
     if not changed:
         return 0
-    cells = Cells()
-    aggregations = _aggregations()
-    cells.fold(
-        (credit for source_id in changed for credit in stored.get(source_id, [])),
-        aggregations,
-        sign=-1,
-    )
+    old_credits = [credit for source_id in changed for credit in stored.get(source_id, [])]
     new_credits = [credit for source_id in changed for credit in new_by_source.get(source_id, [])]
+    aggregations = _aggregations(metrics, old_credits)
+    cells = Cells()
+    cells.fold(old_credits, aggregations, sign=-1)
     cells.fold(new_credits, aggregations)
     previously_credited = [source_id for source_id in changed if source_id in stored]
     if previously_credited:
