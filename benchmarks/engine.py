@@ -224,6 +224,12 @@ def median_pipeline(work: Workload, repeats: int) -> dict[str, Any]:
     steps = ("tree", "cascade", "phasing", "total")
     medians: dict[str, Any] = {k: statistics.median(r[k] for r in runs) for k in steps}
     medians["bound_nodes"] = runs[-1]["bound_nodes"]
+    result = runs[-1]["result"]
+    reps = work.node_ids[work.level == LEVELS - 1][:100]
+    start = time.perf_counter()
+    for rep in reps:
+        json.dumps(result.explain(int(rep)))
+    medians["explain"] = (time.perf_counter() - start) / reps.size
     return medians
 
 
@@ -317,6 +323,7 @@ def main() -> None:
         ("tree build (ids → canonical arrays)", run["tree"]),
         ("cascade (blend + caps + locks + over-assignment + rounding)", run["cascade"]),
         ("monthly phasing of every rep", run["phasing"]),
+        ("explain(one rep) → JSON, per call (mean of 100)", run["explain"]),
         (f"total, {args.leaves:,} leaves (median of {args.repeats})", seconds),
         ("floor: unconstrained float split from ids, plain NumPy", floor_seconds),
         ("  (same split with parent indices and levels given)", preindexed_seconds),
@@ -336,9 +343,9 @@ def main() -> None:
     print(
         f"{nodes:,} nodes, {LEVELS} levels, {args.leaves:,} leaves; {run['bound_nodes']:,} nodes held by a lock, floor or cap"
     )
-    print(f"{'step':<66}{'seconds':>10}")
+    print(f"{'step':<66}{'ms':>10}")
     for name, value in rows:
-        print(f"{name:<66}{value:>10.3f}")
+        print(f"{name:<66}{value * 1000:>10.2f}")
     print(f"{'peak traced memory, full pipeline (MiB)':<66}{memory:>10.1f}")
     print(f"{'ratio to floor':<66}{seconds / floor_seconds:>10.1f}")
     print(
@@ -350,6 +357,7 @@ def main() -> None:
                 "seconds": round(seconds, 4),
                 "cascade_seconds": round(run["cascade"], 4),
                 "phasing_seconds": round(run["phasing"], 4),
+                "explain_seconds": round(run["explain"], 6),
                 "peak_mb": round(memory, 1),
                 "floor_seconds": round(floor_seconds, 4),
                 "ratio_to_floor": round(seconds / floor_seconds, 2),

@@ -392,7 +392,7 @@ def _derive(result: CascadeResult, node_id: int) -> Derivation:
     """Build one node's derivation from the result's columns (canonical position lookup)."""
     tree = result.tree
     index = int(tree.position_of([node_id])[0])
-    pos = int(np.flatnonzero(tree.order == index)[0])
+    pos = int(tree.canonical_position[index])
     lvl = int(tree.level[index])
     target = int(result.targets[index])
     if lvl == 0:

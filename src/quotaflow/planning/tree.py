@@ -32,6 +32,9 @@ class Tree:
         level_start: shape ``(depth + 1,)`` canonical positions where each level begins.
         is_leaf: shape ``(n,)`` in the caller's order.
         canonical_ids: shape ``(n,)`` node ids in canonical order.
+        canonical_position: shape ``(n,)`` canonical position of each node (inverse of
+            ``order``).
+        id_sorter: shape ``(n,)`` indices that sort ``node_ids`` (for id look-ups).
     """
 
     node_ids: IntArray
@@ -43,6 +46,8 @@ class Tree:
     level_start: IndexArray
     is_leaf: BoolArray
     canonical_ids: IntArray
+    canonical_position: IndexArray
+    id_sorter: IndexArray
 
     @property
     def size(self) -> int:
@@ -52,7 +57,7 @@ class Tree:
     def position_of(self, node_ids: ArrayLike) -> IndexArray:
         """Caller's-order indices of ``node_ids`` (shape ``(m,)``); unknown ids raise."""
         wanted = np.asarray(node_ids, dtype=np.int64).reshape(-1)
-        sorter = np.argsort(self.node_ids, kind="stable")
+        sorter = self.id_sorter
         found = np.searchsorted(self.node_ids, wanted, sorter=sorter)
         found = np.minimum(found, self.size - 1)
         index = sorter[found]
@@ -129,8 +134,20 @@ def _assemble(ids: IntArray, parent: IndexArray, sorter: IndexArray) -> Tree:
     order, canonical_parent, level_start = _canonical_order(id_rank, parent, level, depth)
     is_leaf = np.ones(ids.size, dtype=np.bool_)
     is_leaf[parent[parent >= 0]] = False
+    canonical_position = np.empty(ids.size, dtype=np.intp)
+    canonical_position[order] = np.arange(ids.size)
     return Tree(
-        ids, parent, level, depth, order, canonical_parent, level_start, is_leaf, ids[order]
+        node_ids=ids,
+        parent=parent,
+        level=level,
+        depth=depth,
+        order=order,
+        canonical_parent=canonical_parent,
+        level_start=level_start,
+        is_leaf=is_leaf,
+        canonical_ids=ids[order],
+        canonical_position=canonical_position,
+        id_sorter=sorter,
     )
 
 
