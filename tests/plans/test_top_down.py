@@ -121,7 +121,7 @@ def test_waterfall_manager_resplits_children_but_not_own_number(
     )
     ria.refresh_from_db()
     assert ria.target == 300_000 and ria.derivation["adjustments"][-1]["rule"] == "waterfall"
-    with pytest.raises(InvalidInput, match="must add up to 500000"):
+    with pytest.raises(InvalidInput, match="must add up to 5,000.00"):
         actions.resplit_children(team, acting_user=max_, targets={ria.pk: 400_000}, reason="more")
     # changing North's own number means re-splitting Acme, which Max does not manage
     acme = goal_of(cycle, small_org.company)

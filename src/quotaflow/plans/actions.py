@@ -24,6 +24,7 @@ from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Unit
 from quotaflow.org.queries import active_on, ancestor_units, managed_units, managers_of, scope_for
 from quotaflow.plans import engine_adapter as engine
+from quotaflow.plans.exports import display_decimals, to_display
 from quotaflow.plans.models import (
     Approach,
     CommentKind,
@@ -661,9 +662,11 @@ def resplit_children(
             else parent.target
         )
         if sum(new.values()) != expected:
+            places = display_decimals(parent.metric)
             raise InvalidInput(
-                f"The children of {parent.owner_name} must add up to {expected}; "
-                f"they add up to {sum(new.values())} (difference {sum(new.values()) - expected})."
+                f"The children of {parent.owner_name} must add up to {to_display(expected, places):,}; "
+                f"they add up to {to_display(sum(new.values()), places):,} "
+                f"(difference {to_display(sum(new.values()) - expected, places):+,})."
             )
         changes: dict[int, dict[str, Any]] = {}
         for child in children:
