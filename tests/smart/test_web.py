@@ -163,3 +163,14 @@ def test_bad_targets_are_refused_with_a_reason() -> None:
     with pytest.raises(forms.ValidationError, match="decimals"):
         parse_target("1.5", "count")
     assert display_value(103_000_000, "currency") == "1030000"
+
+
+def test_the_badges_tag_shows_a_goal_verdicts_on_any_page(smart_world: SmartWorld) -> None:
+    from django.template import Context, Template
+
+    goal = smart_world.goal_of("ria")
+    html = Template("{% load smart %}{% smart_badges goal target %}").render(
+        Context({"goal": goal, "target": 200_000_000})
+    )
+    assert 'data-letter="attainable" data-status="fail"' in html
+    assert "Use EUR 1.03M" in html

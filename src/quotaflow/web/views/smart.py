@@ -6,8 +6,6 @@ What a user may not see answers 404 (see :mod:`quotaflow.smart.queries`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,11 +20,12 @@ from quotaflow.plans import actions as plan_actions
 from quotaflow.plans import queries as plan_queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus
 from quotaflow.smart import actions
-from quotaflow.smart.evaluator import SmartReport, format_amount
+from quotaflow.smart.evaluator import format_amount
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.forms import TargetForm, display_value
 from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
+from quotaflow.smart.presentation import badge_context
 from quotaflow.smart.queries import visible_cycle_goals, visible_goal
 from quotaflow.smart.review import review
 
@@ -55,19 +54,6 @@ def _can_submit(user: User, goal: Goal) -> bool:
         and goal.owner_person is not None
         and goal.owner_person.user_id == user.pk
     )
-
-
-def _badges(report: SmartReport, goal: Goal, currency: str) -> dict[str, Any]:
-    """Context for ``smart/badges.html``."""
-    unit = goal.metric.unit
-    suggested = report.suggested_target
-    return {
-        "smart": report,
-        "smart_letters": report.verdicts(),
-        "smart_probability": None if report.probability is None else f"{report.probability:.0%}",
-        "suggested_display": format_amount(suggested, unit, currency) if suggested else "",
-        "suggested_input": display_value(suggested, unit) if suggested else "",
-    }
 
 
 def _checked_target(goal: Goal) -> int:
@@ -130,7 +116,7 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
         "form": form,
         "can_submit": can_submit,
         "target_display": "not set yet" if awaiting_number else shown,
-        **_badges(checked.report, goal, currency),
+        **badge_context(checked.report, goal, currency),
         "smart_hint": "Type your target to see its SMART check." if awaiting_number else "",
     }
     return render(request, "smart/goal.html", context)
@@ -150,7 +136,9 @@ def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
         )
     target = form.cleaned_data["target"]
     report = check_goals([goal], targets={goal.pk: target})[0].report
-    return render(request, "smart/badges.html", _badges(report, goal, Company.current().currency))
+    return render(
+        request, "smart/badges.html", badge_context(report, goal, Company.current().currency)
+    )
 
 
 @login_required
