@@ -19,6 +19,7 @@ from quotaflow.performance.actions import (
 )
 from quotaflow.performance.models import Credit, OverlayRule
 from quotaflow.performance.queries import actuals, aggregate_snapshot
+from quotaflow.performance.recrediting import apply_assignment_changes, apply_unit_move
 from quotaflow.sales.actions import ActivityRow
 from quotaflow.sales.models import Transaction
 from tests.conftest import SmallOrg
@@ -264,3 +265,38 @@ def test_a_managers_own_deal_rolls_up_from_the_unit_they_lead(
     assert actual(revenue, small_org.north) == 70_00
     assert actual(revenue, small_org.north_team) == 0
     assert actual(revenue, small_org.company) == 70_00
+
+
+def test_a_back_dated_move_re_credits_the_roll_up_and_matches_a_rebuild(
+    small_org: SmallOrg, revenue: Metric, post: Post
+) -> None:
+    org, ria = small_org, small_org.people["ria"]
+    post(
+        make_row("JUNE", dt.date(2025, 6, 30), 400_00, {ria.pk: "100"}),
+        make_row("JULY", dt.date(2025, 7, 1), 700_00, {ria.pk: "100"}),
+    )
+    assert actual(revenue, org.north) == 1_100_00
+
+    move_ria_south_on_july_first(org)  # recorded after the sales were booked
+    apply_assignment_changes([ria.pk], since=dt.date(2025, 7, 1))
+
+    assert (actual(revenue, org.north), actual(revenue, org.south)) == (400_00, 700_00)
+    incremental = aggregate_snapshot()
+    rebuild_aggregates(acting_user=None)
+    assert aggregate_snapshot() == incremental
+
+
+def test_moving_a_unit_moves_its_history_to_the_new_parent(
+    small_org: SmallOrg, revenue: Metric, post: Post
+) -> None:
+    org = small_org
+    post(make_row("T1", dt.date(2025, 3, 1), 900_00, {org.people["ria"].pk: "100"}))
+    old_path = org.north_team.path
+    org.north_team.parent = org.south
+    org.north_team.path = f"{org.south.path}{org.north_team.pk}/"
+    org.north_team.save()
+
+    apply_unit_move(old_path)
+
+    assert (actual(revenue, org.north), actual(revenue, org.south)) == (0, 900_00)
+    assert actual(revenue, org.company) == 900_00

@@ -12,6 +12,7 @@ This module imports no other app's actions, so the sales write path can call
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -222,3 +223,34 @@ def apply_activity_changes(activity_ids: Iterable[int]) -> int:
     """Like :func:`apply_transaction_changes`, for activities."""
     with transaction.atomic():
         return sum(recredit(ACTIVITY, chunk) for chunk in chunked(activity_ids))
+
+
+def apply_assignment_changes(person_ids: Iterable[int], *, since: dt.date) -> int:
+    """Re-credit every sale and activity of ``person_ids`` dated ``since`` or later, after
+    their assignments changed (a transfer, a back-dated move, an ended assignment), so the
+    roll-up follows the organisation as it now reads on each sale's date. Set-based;
+    call it inside the organisation change's database transaction."""
+    people = list(set(person_ids))
+    with transaction.atomic():
+        transaction_ids = TransactionCredit.objects.filter(
+            person_id__in=people, transaction__date__gte=since
+        ).values_list("transaction_id", flat=True)
+        activity_ids = Activity.objects.filter(person_id__in=people, date__gte=since).values_list(
+            "pk", flat=True
+        )
+        changed = apply_transaction_changes(transaction_ids.distinct().iterator(chunk_size=CHUNK))
+        return changed + apply_activity_changes(activity_ids.iterator(chunk_size=CHUNK))
+
+
+def apply_unit_move(old_path: str) -> int:
+    """Re-credit everything that rolled up through the unit whose path was ``old_path``
+    before it moved in the tree, so its new ancestors receive it and its old ones lose
+    it. Call it inside the move's database transaction, after the paths are updated."""
+    with transaction.atomic():
+        credited = Credit.objects.filter(unit_path__startswith=old_path)
+        transaction_ids = credited.filter(transaction__isnull=False).values_list(
+            "transaction_id", flat=True
+        )
+        activity_ids = credited.filter(activity__isnull=False).values_list("activity_id", flat=True)
+        changed = apply_transaction_changes(list(transaction_ids.distinct()))
+        return changed + apply_activity_changes(list(activity_ids.distinct()))

@@ -1,0 +1,88 @@
+"""Admin for tracking settings and overlay rules (audited), and read-only results.
+
+Credits and aggregates are not in the admin: they are derived data, changed only by
+ingest and ``rebuild_aggregates``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from quotaflow.core.audit import diff, record
+from quotaflow.performance.models import GoalResult, OverlayRule, PerformanceSettings
+
+SETTINGS_FIELDS = (
+    "status_basis", "at_risk_below", "off_track_below", "leaderboard_visibility", "digest_cadence",
+)  # fmt: skip
+OVERLAY_FIELDS = ("person", "product_group", "percent", "valid_from", "valid_to")
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records every save and delete as an audit event with old → new values."""
+
+    audited_fields: tuple[str, ...] = ()
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
+        old = {name: form.initial.get(name) for name in self.audited_fields} if change else {}
+        super().save_model(request, obj, form, change)
+        changes = diff(
+            old,
+            {name: getattr(obj, f"{name}_id", getattr(obj, name)) for name in self.audited_fields},
+        )
+        if changes:
+            record(
+                actor=request.user,
+                action=f"{obj._meta.label_lower}.changed",
+                obj=obj,
+                changes=changes,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record(actor=request.user, action=f"{obj._meta.label_lower}.deleted", obj=obj)
+        super().delete_model(request, obj)
+
+
+@admin.register(PerformanceSettings)
+class PerformanceSettingsAdmin(AuditedAdmin):
+    """Status thresholds, leaderboard visibility and digest cadence (one row)."""
+
+    audited_fields = SETTINGS_FIELDS
+    list_display = SETTINGS_FIELDS
+    fields = SETTINGS_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PerformanceSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OverlayRule)
+class OverlayRuleAdmin(AuditedAdmin):
+    """Overlay credit for specialists. Existing sales keep their credits until
+    ``rebuild_aggregates`` runs; new and changed sales use the rules at once."""
+
+    audited_fields = OVERLAY_FIELDS
+    list_display = OVERLAY_FIELDS
+    fields = OVERLAY_FIELDS
+    autocomplete_fields = ("person",)
+
+
+@admin.register(GoalResult)
+class GoalResultAdmin(admin.ModelAdmin):
+    """Final outcomes fixed at period close (read-only)."""
+
+    list_display = ("goal", "outcome", "actual", "target", "closed_at")
+    list_filter = ("outcome",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
