@@ -17,6 +17,7 @@ from quotaflow.planning import (
     GrowthOnBaseline,
     HistoricalShare,
     LevelRule,
+    Method,
     NodeData,
     Potential,
     Tree,
@@ -58,7 +59,7 @@ class Case:
         )
 
 
-METHODS = st.sampled_from(
+METHODS: st.SearchStrategy[Method] = st.sampled_from(
     [
         Equal(),
         HistoricalShare(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,7 +96,9 @@ def assert_error_is_true(error: InfeasibleConstraints) -> None:
 
 @SETTINGS
 @given(cases(), st.integers(0, 2**32 - 1), st.randoms(use_true_random=False))
-def test_results_do_not_depend_on_the_order_of_children(case: Case, seed: int, rnd) -> None:  # type: ignore[no-untyped-def]
+def test_results_do_not_depend_on_the_order_of_children(
+    case: Case, seed: int, rnd: random.Random
+) -> None:
     reference = cascade(case.tree, case.root_target, case.rules, data=case.data).targets
     bounds = random_bounds(case, reference, seed)
     permutation = np.array(rnd.sample(range(case.node_ids.size), case.node_ids.size))
@@ -108,7 +112,7 @@ def test_results_do_not_depend_on_the_order_of_children(case: Case, seed: int, r
         }
     )
     assert shuffled_bounds is not None
-    outcomes = []
+    outcomes: list[object] = []
     for c, b in ((case, bounds), (shuffled, shuffled_bounds)):
         try:
             r = cascade(c.tree, c.root_target, c.rules, data=c.data, bounds=b)

@@ -14,6 +14,7 @@ from quotaflow.planning import (
     InfeasibleConstraints,
     InvalidInput,
     LevelRule,
+    Method,
     NodeData,
     Potential,
     build_tree,
@@ -25,8 +26,8 @@ IDS = np.array([1, 2, 3, 4, 5])
 TREE = build_tree(IDS, [-1, 1, 1, 1, 1])
 
 
-def split(method, data: NodeData | None = None, **rule) -> list[int]:  # type: ignore[no-untyped-def]
-    result = cascade(TREE, 1_000_000, LevelRule(method, **rule), data=data)
+def split(method: Method, data: NodeData | None = None) -> list[int]:
+    result = cascade(TREE, 1_000_000, LevelRule(method), data=data)
     return result.targets[1:].tolist()
 
 
@@ -72,7 +73,10 @@ def test_missing_history_fallbacks() -> None:
     assert split(HistoricalShare(missing_history="zero"), data) == [750_000, 250_000, 0, 0]
     # Nobody has history: equal shares, never a division by zero.
     nobody = cascade(
-        TREE, 1_000_000, LevelRule(HistoricalShare()), data=NodeData(history=np.zeros((5, 1)))
+        TREE,
+        1_000_000,
+        LevelRule(HistoricalShare()),
+        data=NodeData(history=np.zeros((5, 1), dtype=np.int64)),
     )
     assert nobody.targets[1:].tolist() == [250_000] * 4
     assert nobody.explain(2)["fallback"] == "equal_share_no_group_data"

@@ -14,6 +14,8 @@ from quotaflow.planning import (
     InvalidInput,
     LevelRule,
     Potential,
+    ReconcileMethod,
+    Reconciliation,
     build_tree,
     cascade,
     reconcile,
@@ -31,7 +33,7 @@ TOP_DOWN = np.array([1000, 600, 400, 300, 300, 200, 200])
 BOTTOM_UP = np.array([1100, 500, 600, 200, 300, 400, 200])
 
 
-def final_by_id(result) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def final_by_id(result: Reconciliation) -> dict[int, int]:
     return dict(zip(IDS.tolist(), result.final.tolist(), strict=True))
 
 
@@ -108,7 +110,7 @@ def random_inputs(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray, Bounds
     st.sampled_from(["top_down_total", "keep_submitted", "blend", "least_squares"]),
 )
 def test_every_method_is_coherent_and_keeps_locks_and_bounds(
-    case: Case, seed: int, method: str
+    case: Case, seed: int, method: ReconcileMethod
 ) -> None:
     tree = case.tree
     top_down, bottom_up, bounds = random_inputs(case, seed)
@@ -120,7 +122,7 @@ def test_every_method_is_coherent_and_keeps_locks_and_bounds(
             bottom_up,
             method=method,
             bounds=bounds,
-            submitted=submitted,  # type: ignore[arg-type]
+            submitted=submitted,
         )
     except InfeasibleConstraints:
         return
@@ -144,7 +146,7 @@ def test_every_method_is_coherent_and_keeps_locks_and_bounds(
         bottom_up,
         method=method,
         bounds=bounds,
-        submitted=submitted,  # type: ignore[arg-type]
+        submitted=submitted,
     )
     assert np.array_equal(again.final, final)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -35,7 +37,7 @@ def test_order_of_members_does_not_matter_when_ties_break_by_key(
     values: list[float],
     total: int,
     step: int,
-    rnd,  # type: ignore[no-untyped-def]
+    rnd: random.Random,
 ) -> None:
     keys = list(range(100, 100 + len(values)))
     perm = list(range(len(values)))

@@ -24,6 +24,7 @@ import pytest
 from quotaflow.planning import (
     Blend,
     Bounds,
+    CascadeResult,
     Equal,
     HistoricalShare,
     InfeasibleConstraints,
@@ -62,7 +63,7 @@ TREE = build_tree(IDS, PARENTS)
 DATA = NodeData(history=HISTORY)
 
 
-def targets(result) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def targets(result: CascadeResult) -> dict[int, int]:
     return dict(zip(IDS.tolist(), result.targets.tolist(), strict=True))
 
 

@@ -76,6 +76,7 @@ from quotaflow.planning.reconcile import (
     RULES as RECONCILE_RULES,
 )
 from quotaflow.planning.reconcile import (
+    ReconcileMethod,
     Reconciliation,
     least_squares_solution,
     reconcile,
@@ -111,6 +112,7 @@ __all__ = [
     "NodeData",
     "PlanningError",
     "Potential",
+    "ReconcileMethod",
     "Reconciliation",
     "Shares",
     "ResolvedBounds",

@@ -60,6 +60,13 @@ RULES: tuple[str, ...] = (
     "cap",
 )
 _RULE = {name: code for code, name in enumerate(RULES)}
+#: What the final integer cascade used as weights (its derivation calls them "potential").
+_SPLIT_BY = {
+    "top_down_total": "bottom_up values",
+    "keep_submitted": "top_down values (kept submissions locked)",
+    "blend": "blended values",
+    "least_squares": "least-squares optimum",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +106,7 @@ class Reconciliation:
             "final": int(self.final[i]),
             "gap": int(self.gap[i]),
             "rule": RULES[int(self.rule[i])],
+            "children_split_by": _SPLIT_BY[self.method],
             "allocation": self.allocation.explain(node_id),
         }
 
