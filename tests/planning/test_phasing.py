@@ -104,3 +104,37 @@ def test_bad_phasing_inputs() -> None:
         days_in_seat(dt.date(2026, 1, 2), 12)
     with pytest.raises(InvalidInput):
         phase(100, [1, -1])
+
+
+def test_proration_for_many_people_matches_one_at_a_time() -> None:
+    start = dt.date(2026, 4, 1)  # a fiscal year starting in April
+    joined = [None, dt.date(2026, 6, 10), dt.date(2026, 4, 1), None]
+    left = [None, None, dt.date(2026, 12, 31), dt.date(2027, 2, 14)]
+    totals = np.array([120_000, 90_000, 60_000, 240_000])
+    profile = np.arange(1, 13)
+    together = prorated_phasing(
+        totals, profile, start, joined=np.array(joined), left=np.array(left)
+    )
+    for i in range(4):
+        alone = prorated_phasing(int(totals[i]), profile, start, joined=joined[i], left=left[i])
+        assert together[i].tolist() == alone.tolist()
+    assert together[0].sum() == 120_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 10**9),
+    st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    st.integers(0, 400),
+)
+def test_prorated_months_add_up_and_stay_within_the_full_year(
+    total: int, joined: dt.date, stay: int
+) -> None:
+    left = joined + dt.timedelta(days=stay)
+    months = prorated_phasing(total, np.ones(12), dt.date(2026, 1, 1), joined=joined, left=left)
+    full = even_phasing(total)
+    assert (months >= 0).all() and int(months.sum()) <= total
+    assert (months <= full + 1).all()
+    in_seat, days = days_in_seat(dt.date(2026, 1, 1), 12, joined, left)
+    exact = sum(int(f) * int(d) / int(n) for f, d, n in zip(full, in_seat, days, strict=True))
+    assert abs(int(months.sum()) - exact) <= 0.5 + 1e-6

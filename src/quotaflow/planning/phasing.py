@@ -207,66 +207,91 @@ def _scaled_months(
     return _round_rows(scaled / float(denominator), totals, granularity)
 
 
+DateOrDates = dt.date | None | ArrayLike
+
+
 def days_in_seat(
     period_start: dt.date,
     months: int,
-    joined: dt.date | None = None,
-    left: dt.date | None = None,
+    joined: DateOrDates = None,
+    left: DateOrDates = None,
 ) -> tuple[IntArray, IntArray]:
-    """Days in seat and calendar days per fiscal month.
+    """Days in seat and calendar days per fiscal month, for one person or many.
 
     Args:
         period_start: first day of the first fiscal month.
         months: number of months.
         joined, left: first and last day in seat (inclusive); ``None`` = whole period.
+            Either a date, or shape ``(n,)`` dates (``datetime64[D]``, with ``NaT`` or
+            ``None`` for "whole period") for ``n`` people at once.
 
     Returns:
-        ``(in_seat, days)``, each shape ``(months,)`` int64.
+        ``(in_seat, days)``: ``in_seat`` shape ``(months,)`` for one person or
+        ``(n, months)`` for many; ``days`` shape ``(months,)``; int64.
+
+    Raises:
+        InvalidInput: the period does not start on the 1st, or someone leaves before joining.
     """
     if period_start.day != 1:
         raise InvalidInput("a phasing period must start on the first day of a month")
-    edges = np.datetime64(period_start, "M") + np.arange(months + 1)
-    edges_d = edges.astype("datetime64[D]")
-    first = edges_d[:-1]
-    after = edges_d[1:]
-    start = np.datetime64(joined, "D") if joined else first[0]
-    stop = np.datetime64(left, "D") + 1 if left else after[-1]
-    if start >= stop:
-        raise InvalidInput(f"joined {joined} is after left {left}")
-    in_seat = (np.minimum(after, stop) - np.maximum(first, start)).astype(np.int64)
-    return np.maximum(in_seat, 0), (after - first).astype(np.int64)
+    edges = (np.datetime64(period_start, "M") + np.arange(months + 1)).astype("datetime64[D]")
+    first, after = edges[:-1], edges[1:]
+    start = _dates(joined, first[0], shift=0)
+    stop = _dates(left, after[-1], shift=1)
+    late = np.flatnonzero(np.atleast_1d(start >= stop))
+    if late.size:
+        raise InvalidInput(f"people at positions {late[:10].tolist()} leave before they join")
+    in_seat = np.minimum(after, stop[..., None]) - np.maximum(first, start[..., None])
+    return np.maximum(in_seat.astype(np.int64), 0), (after - first).astype(np.int64)
+
+
+def _dates(value: DateOrDates, default: np.datetime64, *, shift: int) -> np.ndarray:
+    """Dates as ``datetime64[D]`` (scalar or ``(n,)``), ``None``/``NaT`` → ``default``."""
+    if value is None:
+        return np.asarray(default)
+    if isinstance(value, dt.date):
+        return np.asarray(np.datetime64(value, "D") + shift)
+    days = np.array(
+        [np.datetime64("NaT") if v is None else v for v in np.asarray(value, dtype=object)],
+        dtype="datetime64[D]",
+    )
+    return np.where(np.isnat(days), default, days + shift)
 
 
 def prorated_phasing(
-    total: int,
+    total: int | ArrayLike,
     profile: ArrayLike,
     period_start: dt.date,
     *,
-    joined: dt.date | None = None,
-    left: dt.date | None = None,
+    joined: DateOrDates = None,
+    left: DateOrDates = None,
     granularity: int = 1,
 ) -> IntArray:
-    """Phase a full-period quota, then prorate each month by the days in seat.
+    """Phase full-period quotas, then prorate each month by the days in seat.
 
     Args:
-        total: the full-period quota (as if in seat all period), minor units.
+        total: the full-period quota (as if in seat all period), minor units; an int, or
+            shape ``(n,)`` for ``n`` people at once.
         profile: shape ``(m,)`` month weights (e.g. ``np.ones(12)`` or a seasonality).
         period_start: first day of the first fiscal month.
-        joined, left: first and last day in seat (inclusive).
+        joined, left: first and last day in seat (inclusive), see ``days_in_seat``.
         granularity: rounding step per month.
 
     Returns:
-        Shape ``(m,)`` int64 months summing exactly to the prorated total,
-        ``round_half_up(Σ month × in_seat / days)``.
+        Shape ``(m,)`` (or ``(n, m)``) int64 months; each row sums exactly to its prorated
+        total, ``round_half_up(Σ month × in_seat / days)``.
     """
     weights = np.asarray(profile, dtype=np.float64).reshape(-1)
-    full = phase(total, weights)
     in_seat, days = days_in_seat(period_start, weights.size, joined, left)
+    scalar = np.ndim(total) == 0 and in_seat.ndim == 1
+    people = in_seat.shape[0] if in_seat.ndim == 2 else np.size(total)
+    totals = np.broadcast_to(np.asarray(total, dtype=np.int64), (people,))
+    full = phase(totals, weights)
     # A common denominator keeps the month fractions exact in integers.
     common = int(np.lcm.reduce(days))
-    numerator = in_seat * (common // days)
-    months: IntArray = _scaled_months(full[None, :], numerator[None, :], common, granularity)[0]
-    return months
+    numerator = np.broadcast_to(in_seat * (common // days), full.shape)
+    months: IntArray = _scaled_months(full, numerator, common, granularity)
+    return months[0] if scalar else months
 
 
 def prorate(total: int, days_in_seat_count: int, days_in_period: int) -> int:
