@@ -126,3 +126,14 @@ def test_current_section_is_marked_in_the_navigation(
     page = client_for("ops_olga").get("/org/units/NORTH/").content.decode()
 
     assert '<a href="/org/" aria-current="page">Organisation</a>' in page
+
+
+def test_a_hidden_page_gets_a_helpful_not_found_page(
+    client_for: Callable[[str | None], Client],
+) -> None:
+    response = client_for("manager_max").get("/org/units/SOUTH/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "outside the part of the organisation you can see" in page
+    assert "South" not in page.split('id="content"')[1]  # the hidden unit is not named
