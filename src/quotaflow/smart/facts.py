@@ -28,6 +28,7 @@ from quotaflow.smart.attainability import (
     NO_PREDICTION,
     Panel,
     Prediction,
+    PredictionBatch,
     growth_range,
     predict_panel,
 )
@@ -93,11 +94,13 @@ def _owner_row(
 
 
 def _history_facts(
-    history: HistoryPanel, panel: Panel, row: int
+    history: HistoryPanel, panel: Panel, row: int, people_batch: PredictionBatch
 ) -> tuple[HistoryFacts, Prediction]:
+    """What history says for one row; person rows reuse the whole panel's predictions."""
     if row < 0:
         return HistoryFacts(NO_PREDICTION, "no history"), NO_PREDICTION
-    prediction = predict_panel(panel, panel.periods).owner(row)
+    batch = people_batch if panel is history.panel else predict_panel(panel, panel.periods)
+    prediction = batch.owner(row)
     kind = "quarter" if panel.seasons == 4 else "year"
     step = panel.seasons
     own = panel.actuals[row]
@@ -214,9 +217,11 @@ def check_goals(
             ),
             today,
         )
+        # One fit for everyone in the panel: the model is vectorised over owners.
+        people_batch = predict_panel(history.panel, history.panel.periods)
         for goal in members:
             panel, row = _owner_row(history, goal, unit_people)
-            history_facts, prediction = _history_facts(history, panel, row)
+            history_facts, prediction = _history_facts(history, panel, row, people_batch)
             policy = policies[goal.cycle_id]
             target = targets.get(goal.pk, goal.target)
             facts = _goal_facts(
