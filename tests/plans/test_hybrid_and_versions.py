@@ -280,3 +280,16 @@ def test_template_goals_for_every_rep_with_a_rubric(
     actions.run_cascade(cycle, acting_user=olga, company_target=1_000)
     actions.publish_cycle(cycle, acting_user=olga)
     assert Goal.objects.get(pk=created[0].pk).status == GoalStatus.PUBLISHED
+
+
+def test_least_squares_lands_between_the_two_views(
+    more_reps: SmallOrg, hybrid: PlanningCycle
+) -> None:
+    actions.reconcile_cycle(
+        hybrid, acting_user=more_reps.users["ops_olga"], method="least_squares", top_down_weight=0.5
+    )
+    goals = tree_goals(hybrid)
+    assert sums_are_exact(goals) == []
+    root = next(g for g in goals if g.parent_id is None)
+    assert 1_100_000 <= root.target <= 1_200_000  # between bottom-up and top-down
+    assert root.derivation["reconciled"]["engine"]["method"] == "least_squares"

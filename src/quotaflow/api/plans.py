@@ -26,7 +26,9 @@ from quotaflow.plans.models import Goal, PlanningCycle
 router = Router(tags=["planning"])
 
 ApproachName = Literal["top_down", "bottom_up", "hybrid"]
-ReconcileMethod = Literal["top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend"]
+ReconcileMethod = Literal[
+    "top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend", "least_squares"
+]
 
 
 # Schemas --------------------------------------------------------------------------------

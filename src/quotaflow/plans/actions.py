@@ -1076,19 +1076,17 @@ def reconcile_cycle(
         rows = goal_tree(goals)
         guidance = {g.pk: g.guidance or 0 for g in goals}
         bottom_up = {row.goal.pk: row.bottom_up or 0 for row in rows}
-        submitted = {
-            g.pk: g.submitted_target
-            for g in goals
-            if g.owner_person_id and g.submitted_target is not None
-        }
+        submitted = [g.pk for g in goals if g.owner_person_id and g.submitted_target is not None]
+        granularity = min((s.granularity for s in _settings(cycle)), default=1)
         outcome = engine.reconcile(
             _nodes(goals),
             guidance,
             bottom_up,
             method=method,
             top_down_weight=top_down_weight,
-            settings=_settings(cycle),
-            submitted_leaves=submitted,
+            granularity=granularity,
+            submitted=submitted,
+            locks={g.pk: g.target for g in goals if g.locked and g.parent_id is not None},
             names=_names(goals),
         )
         new_round = cycle.negotiation_round + 1
@@ -1097,6 +1095,7 @@ def reconcile_cycle(
             value = outcome.targets[goal.pk]
             derivation = dict(goal.derivation or {})
             derivation["reconciled"] = {
+                "engine": outcome.derivations[goal.pk],
                 "method": method,
                 "top_down_weight": top_down_weight,
                 "round": new_round,
@@ -1316,8 +1315,8 @@ def _prorated(delta: int, cycle: PlanningCycle, effective_from: dt.date) -> tupl
     exact integers), and its split over the months, nothing before ``effective_from``."""
     total_days = (cycle.period_end - cycle.period_start).days + 1
     remaining = (cycle.period_end - effective_from).days + 1
-    sign = -1 if delta < 0 else 1
-    amount = sign * ((abs(delta) * remaining * 2 + total_days) // (2 * total_days))
+    amount = engine.prorate(delta, remaining, total_days)
+    sign = -1 if amount < 0 else 1
     spans = engine.month_spans(cycle.period_start, cycle.period_end)
     weights = [max(0, (end - max(start, effective_from)).days + 1) for start, end in spans]
     split = engine.split_exactly(abs(amount), weights, tie_keys=range(len(spans)))

@@ -11,7 +11,7 @@ Node ids are goal primary keys, so the engine's derivations name goals directly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +22,19 @@ from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method,
 from quotaflow.planning.cascade import LevelRule, cascade, over_assigned
 from quotaflow.planning.constraints import Bounds
 from quotaflow.planning.errors import InfeasibleConstraints, PlanningError
+from quotaflow.planning.phasing import phase as engine_phase
+from quotaflow.planning.phasing import prorate as engine_prorate
+from quotaflow.planning.reconcile import reconcile as engine_reconcile
 from quotaflow.planning.rounding import largest_remainder_round
 from quotaflow.planning.tree import build_tree
 
 METHODS = ("equal", "potential", "historical_share", "blend")
-RECONCILE_METHODS = ("top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend")
+RECONCILE_METHODS = (
+    "top_down_total_bottom_up_shares",
+    "keep_submitted",
+    "weighted_blend",
+    "least_squares",
+)
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,7 @@ def phase(
     """Monthly targets ``[{"start", "end", "target"}]`` summing exactly to ``target``.
 
     ``profile`` gives one weight per month (seasonality); without it months weigh by days.
+    A negative target (a mid-period reduction) is phased like its positive counterpart.
     """
     spans = month_spans(start, end)
     if profile and len(profile) != len(spans):
@@ -275,14 +284,30 @@ def phase(
             f"The phasing profile has {len(profile)} weights for {len(spans)} months."
         )
     weights = list(profile) if profile else [float((e - s).days + 1) for s, e in spans]
-    if target < 0:
-        amounts = [-a for a in split_exactly(-target, weights, tie_keys=range(len(spans)))]
-    else:
-        amounts = split_exactly(target, weights, tie_keys=range(len(spans)))
+    sign = -1 if target < 0 else 1
+    try:
+        amounts = engine_phase(abs(int(target)), np.array(weights, dtype=np.float64))
+    except PlanningError as error:
+        raise InvalidInput(f"The phasing profile cannot be used: {error}") from error
     return [
-        {"start": s.isoformat(), "end": e.isoformat(), "target": amount}
+        {"start": s.isoformat(), "end": e.isoformat(), "target": sign * int(amount)}
         for (s, e), amount in zip(spans, amounts, strict=True)
     ]
+
+
+def prorate(amount: int, days: int, days_in_period: int) -> int:
+    """``amount × days / days_in_period``, rounded half away from zero, exactly."""
+    sign = -1 if amount < 0 else 1
+    return sign * engine_prorate(abs(int(amount)), days, days_in_period)
+
+
+#: Our method names (what people read in the API and on screen) → the engine's.
+ENGINE_RECONCILE = {
+    "top_down_total_bottom_up_shares": "top_down_total",
+    "keep_submitted": "keep_submitted",
+    "weighted_blend": "blend",
+    "least_squares": "least_squares",
+}
 
 
 def reconcile(
@@ -292,64 +317,48 @@ def reconcile(
     *,
     method: str,
     top_down_weight: float = 0.5,
-    settings: Sequence[LevelSetting] = (),
-    submitted_leaves: Mapping[int, int] | None = None,
+    granularity: int = 1,
+    submitted: Iterable[int] = (),
+    locks: Mapping[int, int] | None = None,
     names: Mapping[int, str] | None = None,
 ) -> CascadeOutcome:
-    """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, rolled up).
+    """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, rolled up)
+    with the engine's methods; ``submitted`` names the leaves that submitted.
 
     Methods:
         ``top_down_total_bottom_up_shares``: the root keeps its top-down number; every split
         follows the bottom-up numbers' proportions.
-        ``keep_submitted``: the root keeps its top-down number; submitted leaves keep their
-        numbers and the rest is spread by the top-down proportions.
+        ``keep_submitted``: the root keeps its top-down number; submitted numbers are kept
+        and the rest is spread by the top-down proportions.
         ``weighted_blend``: the root and every proportion are ``w·top-down + (1−w)·bottom-up``.
+        ``least_squares``: the coherent plan closest to both (weighted by ``w`` and ``1−w``).
     Over-assignment is not applied: reconciled children sum exactly to their parent.
     """
-    if method not in RECONCILE_METHODS:
+    if method not in ENGINE_RECONCILE:
         raise InvalidInput(
             f"Unknown reconciliation method '{method}'; use one of {', '.join(RECONCILE_METHODS)}."
         )
     if not 0 <= top_down_weight <= 1:
-        raise InvalidInput("The top-down weight of a blend must be between 0 and 1.")
-    root = next(n for n in nodes if n.parent_id is None)
-    granularity = [LevelSetting(method="potential", granularity=s.granularity) for s in settings]
-    root_total = guidance.get(root.goal_id, 0)
-    locks: dict[int, int] = {}
-    floors: dict[int, int] = {}
-    if method == "top_down_total_bottom_up_shares":
-        weights = {n.goal_id: bottom_up.get(n.goal_id, 0) for n in nodes}
-    elif method == "keep_submitted":
-        weights = {n.goal_id: guidance.get(n.goal_id, 0) for n in nodes}
-        locks = dict(submitted_leaves or {})
-        floors = _kept_below(nodes, locks)
-    else:
-        weights = {
-            n.goal_id: round(
-                top_down_weight * guidance.get(n.goal_id, 0)
-                + (1 - top_down_weight) * bottom_up.get(n.goal_id, 0)
-            )
-            for n in nodes
-        }
-        root_total = weights[root.goal_id]
-    weighted = [Node(n.goal_id, n.parent_id, weight=max(weights[n.goal_id], 0)) for n in nodes]
-    return run_cascade(
-        weighted,
-        root_total,
-        granularity or [LevelSetting(method="potential")],
-        locks=locks,
-        floors=floors,
-        names=names,
-    )
-
-
-def _kept_below(nodes: Sequence[Node], kept: Mapping[int, int]) -> dict[int, int]:
-    """Every ancestor of a kept leaf needs room for the kept amounts beneath it."""
-    parent_of = {n.goal_id: n.parent_id for n in nodes}
-    floors: dict[int, int] = {}
-    for goal_id, amount in kept.items():
-        ancestor = parent_of.get(goal_id)
-        while ancestor is not None and parent_of.get(ancestor) is not None:
-            floors[ancestor] = floors.get(ancestor, 0) + int(amount)
-            ancestor = parent_of.get(ancestor)
-    return floors
+        raise InvalidInput("The top-down weight must be between 0 and 1.")
+    names = names or {}
+    ids = [n.goal_id for n in nodes]
+    kept = set(submitted)
+    try:
+        tree = build_tree(ids, [-1 if n.parent_id is None else n.parent_id for n in nodes])
+        result = engine_reconcile(
+            tree,
+            np.array([guidance.get(i, 0) for i in ids], dtype=np.int64),
+            np.array([bottom_up.get(i, 0) for i in ids], dtype=np.int64),
+            method=ENGINE_RECONCILE[method],  # type: ignore[arg-type]
+            submitted=np.array([i in kept for i in ids], dtype=np.bool_),
+            top_down_weight=top_down_weight,
+            bounds=Bounds.from_mappings(ids, locks=dict(locks or {})) if locks else None,
+            granularity=granularity,
+        )
+    except PlanningError as error:
+        raise _engine_error(error, names) from error
+    targets = {i: int(v) for i, v in zip(ids, result.final, strict=True)}
+    parents = {n.parent_id for n in nodes if n.parent_id is not None}
+    allocated = {i: targets[i] for i in ids if i in parents}
+    derivations = {i: result.explain(i) for i in ids}
+    return CascadeOutcome(targets, allocated, derivations)

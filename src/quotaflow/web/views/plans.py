@@ -41,6 +41,7 @@ RECONCILE_CHOICES = [
     ),
     ("keep_submitted", "Keep submitted numbers, spread the rest by the top-down split"),
     ("weighted_blend", "Weighted blend of top-down and bottom-up"),
+    ("least_squares", "Closest coherent plan to both (least squares, weighted)"),
 ]
 
 
