@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from quotaflow.planning import (
+    Blend,
     Bounds,
     Capacity,
     Equal,
@@ -144,3 +145,27 @@ def test_bad_inputs_name_the_problem() -> None:
     crossed = Bounds.from_mappings(IDS, floors={2: 10}, caps={2: 5})
     with pytest.raises(InfeasibleConstraints, match="floor above a cap on node 2"):
         cascade(TREE, 100, LevelRule(Equal()), bounds=crossed)
+
+
+def test_level_rules_round_trip_through_plain_data() -> None:
+    import json
+
+    rule = LevelRule(
+        Blend(
+            (
+                (
+                    HistoricalShare(lookback=2, period_weights=(0.6, 0.4), missing_history="zero"),
+                    0.5,
+                ),
+                (Capacity(), 0.2),
+                (GrowthOnBaseline(growth=0.05), 0.2),
+                (Potential(), 0.1),
+            )
+        ),
+        over_assignment=0.12,
+        granularity=1000,
+    )
+    stored = json.loads(json.dumps(rule.to_dict()))
+    assert LevelRule.from_dict(stored) == rule
+    with pytest.raises(InvalidInput, match="unknown allocation method"):
+        LevelRule.from_dict({"method": {"name": "magic"}})

@@ -32,6 +32,7 @@ from quotaflow.planning.allocation import (
     NodeData,
     Potential,
     Shares,
+    method_from_dict,
     normalise,
 )
 from quotaflow.planning.cascade import (
@@ -126,6 +127,7 @@ __all__ = [
     "implied_bounds",
     "largest_remainder_round",
     "least_squares_solution",
+    "method_from_dict",
     "months_to_quarters",
     "normalise",
     "over_assigned",

@@ -14,6 +14,7 @@ Fallbacks are explicit and recorded per node (``FALLBACKS``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -350,11 +351,43 @@ class Blend:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        total = sum(w for _, w in self.components)
+        """Plain data; weights as given (they are normalised when shares are computed)."""
         return {
             "name": self.name,
-            "components": [
-                {"method": m.to_dict(), "weight": w / total} for m, w in self.components
-            ],
+            "components": [{"method": m.to_dict(), "weight": w} for m, w in self.components],
         }
+
+
+def method_from_dict(data: Mapping[str, Any]) -> Method:
+    """Rebuild a method from its ``to_dict()`` form (e.g. settings stored by the app).
+
+    Raises:
+        InvalidInput: unknown method name or bad parameters.
+    """
+    name = data.get("name")
+    try:
+        if name == "equal":
+            return Equal()
+        if name == "potential":
+            return Potential()
+        if name == "capacity":
+            return Capacity()
+        if name == "growth_on_baseline":
+            return GrowthOnBaseline(growth=float(data.get("growth", 0.0)))
+        if name == "historical_share":
+            weights = data.get("period_weights")
+            return HistoricalShare(
+                lookback=data.get("lookback"),
+                period_weights=None if weights is None else tuple(float(w) for w in weights),
+                missing_history=data.get("missing_history", "peer_mean"),
+            )
+        if name == "blend":
+            return Blend(
+                tuple(
+                    (method_from_dict(part["method"]), float(part["weight"]))
+                    for part in data["components"]
+                )
+            )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"bad parameters for method {name!r}: {error}") from None
+    raise InvalidInput(f"unknown allocation method {name!r}")

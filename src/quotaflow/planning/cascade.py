@@ -27,6 +27,7 @@ from quotaflow.planning.allocation import (
     Method,
     NodeData,
     Potential,
+    method_from_dict,
 )
 from quotaflow.planning.constraints import (
     BASIS_POINTS,
@@ -86,6 +87,15 @@ class LevelRule:
             "over_assignment": self.over_assignment_bp / BASIS_POINTS,
             "granularity": int(self.granularity),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LevelRule:
+        """Rebuild a rule from its ``to_dict()`` form."""
+        return cls(
+            method=method_from_dict(data["method"]),
+            over_assignment=float(data.get("over_assignment", 0.0)),
+            granularity=int(data.get("granularity", 1)),
+        )
 
 
 def over_assigned(amounts: IntArray, basis_points: int) -> IntArray:

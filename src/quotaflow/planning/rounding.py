@@ -165,7 +165,8 @@ def largest_remainder_round(
     order = np.argsort(keys, kind="stable")
     group = np.zeros(n, dtype=np.intp)
     totals = np.array([total], dtype=np.int64)
-    ids = keys[order].astype(np.int64)
+    # Error messages name members by their key when it is an integer id, else by position.
+    ids = keys[order].astype(np.int64) if np.issubdtype(keys.dtype, np.integer) else order
     check_group_feasibility(totals, group, lo[order], hi[order], ids, parent_ids=np.array([-1]))
     ideal = water_fill(weights[order], group, totals, lo[order], hi[order])
     rounded = round_within_groups(
