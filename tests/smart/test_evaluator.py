@@ -252,3 +252,26 @@ def test_suggested_targets_are_rounded_to_three_figures(
     value: int, unit: str, expected: int
 ) -> None:
     assert round_target(value, unit) == expected
+
+
+def test_for_a_lower_is_better_metric_attaining_means_staying_under() -> None:
+    churn = replace(REVENUE, code="churn", name="Churned revenue", direction="lower")
+    history = HistoryFacts(STEADY, "the last 8 quarters")
+    generous = evaluate(
+        _facts(
+            metric=churn,
+            target=200_000_000,
+            history=history,
+            parent=None,
+            objective="Keep churn down",
+        )
+    )
+    assert generous.attainable.status == "fail" and generous.attainable.reason.startswith(
+        "Too easy"
+    )
+    strict = evaluate(_facts(metric=churn, target=60_000_000, history=history))
+    assert strict.attainable.reason.startswith("Unrealistic")
+    suggested = strict.suggested_target
+    assert suggested is not None and 1 - STEADY.probability(suggested) == pytest.approx(
+        0.6, abs=0.01
+    )

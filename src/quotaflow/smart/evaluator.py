@@ -65,6 +65,7 @@ class MetricFacts:
     unit: str  # currency | count | percent | score
     source: str  # transactions | activities | manual
     is_active: bool = True
+    direction: str = "higher"  # higher | lower: for "lower is better", attaining is staying under
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ def _attainability_notes(
                     f"{low:+.0%} to {high:+.0%}"
                 )
     ramp = history.prediction.ramp_factor
-    if ramp < 1 and history.full_capacity:
+    if ramp < 1 and history.full_capacity and facts.metric and facts.metric.direction != "lower":
         capacity = history.full_capacity * ramp
         if target > capacity:
             notes.append(
@@ -318,10 +319,14 @@ def check_attainable(
         )
     unit = facts.metric.unit
     prediction = history.prediction
-    probability = prediction.probability(facts.target)
-    suggested = round_target(
-        prediction.target_for_probability(thresholds.suggested_probability), unit
-    )
+    aim_for = thresholds.suggested_probability
+    if facts.metric.direction == "lower":
+        # Attaining a lower-is-better target means staying at or under it.
+        probability = 1.0 - prediction.probability(facts.target)
+        suggested = round_target(prediction.target_for_probability(1.0 - aim_for), unit)
+    else:
+        probability = prediction.probability(facts.target)
+        suggested = round_target(prediction.target_for_probability(aim_for), unit)
     shown = format_amount(facts.target, unit, facts.currency)
     basis = (
         f"on {history.periods_label}"

@@ -63,6 +63,7 @@ def _metric_facts(goal: Goal) -> MetricFacts:
         unit=metric.unit,
         source=metric.source,
         is_active=metric.is_active,
+        direction=metric.direction,
     )
 
 
