@@ -21,7 +21,13 @@ from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.imports.models import ImportRun
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import Scope, active_on, ancestor_units, managed_units
+from quotaflow.org.queries import (
+    Scope,
+    active_on,
+    ancestor_units,
+    descendant_counts,
+    managed_units,
+)
 from quotaflow.sales.models import Transaction
 
 # Above this many units, one prefix scan over their common ancestor is cheaper than
@@ -117,21 +123,29 @@ def _covering_condition(paths: Sequence[str], field: str) -> Q:
     return condition
 
 
-def subtree_headcounts(units: Sequence[Unit], day: dt.date) -> dict[int, int]:
-    """Distinct people assigned anywhere in each unit's subtree on ``day``, keyed by unit id
-    (1 query). A person counts once per unit even with several assignments below it."""
+def _common_ancestor(units: Sequence[Unit]) -> Unit | None:
+    """The deepest unit whose subtree holds all of ``units`` (None: only the whole tree)."""
+    common = os.path.commonprefix([unit.path for unit in units])
+    ids = path_ids(common[: common.rfind("/") + 1])
+    if not ids:
+        return None
+    by_id = {unit.pk: unit for unit in units}
+    return by_id.get(ids[-1]) or Unit.objects.get(pk=ids[-1])
+
+
+def subtree_headcounts(
+    units: Sequence[Unit], day: dt.date, *, within: Unit | None = None
+) -> dict[int, int]:
+    """Distinct people assigned anywhere in each unit's subtree on ``day``, keyed by unit id.
+
+    Counted in the database by :func:`quotaflow.org.queries.descendant_counts` over
+    ``within`` (pass the parent when you have it) or else the units' closest common
+    ancestor (at most 3 queries, whatever the number of people).
+    """
     if not units:
         return {}
-    wanted = {unit.pk for unit in units}
-    people: dict[int, set[int]] = {pk: set() for pk in wanted}
-    rows = Assignment.objects.filter(
-        active_on(day), _covering_condition([unit.path for unit in units], "unit__path")
-    ).values_list("person_id", "unit__path")
-    for person_id, path in rows:
-        for unit_id in path_ids(path):
-            if unit_id in wanted:
-                people[unit_id].add(person_id)
-    return {pk: len(found) for pk, found in people.items()}
+    counts = descendant_counts(day, root=within or _common_ancestor(units))
+    return {unit.pk: counts.get(unit.pk, 0) for unit in units}
 
 
 def top_units(units: Sequence[Unit]) -> list[Unit]:
@@ -288,7 +302,7 @@ def child_units(unit: Unit, day: dt.date) -> list[ChildUnit]:
     children = list(Unit.objects.filter(parent=unit).order_by("name", "pk"))
     if not children:
         return []
-    counts = subtree_headcounts(children, day)
+    counts = subtree_headcounts(children, day, within=unit)
     managers = unit_managers(children, day)
     return [ChildUnit(child, counts[child.pk], managers.get(child.pk, [])) for child in children]
 
