@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -162,3 +164,48 @@ def test_least_squares_with_a_locked_root_matches_the_kkt_solution() -> None:
     solution = np.linalg.solve(kkt, np.concatenate([s.T @ m, [1000.0]]))
     assert np.abs(result.final - s @ solution[:4]).max() <= 1.0
     assert result.final[0] == 1000
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cases(max_nodes=20),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["top_down_total", "keep_submitted", "blend"]),
+    st.randoms(use_true_random=False),
+)
+def test_reconciliation_does_not_depend_on_node_order(
+    case: Case, seed: int, method: ReconcileMethod, rnd: random.Random
+) -> None:
+    top_down, bottom_up, bounds = random_inputs(case, seed)
+    submitted = np.random.default_rng(seed + 1).random(case.node_ids.size) < 0.5
+    p = np.array(rnd.sample(range(case.node_ids.size), case.node_ids.size))
+    shuffled = case.permuted(p)
+    shuffled_bounds = Bounds(
+        locked=top_down[p],
+        is_locked=np.asarray(bounds.is_locked)[p],
+        cap=np.asarray(bounds.cap)[p],
+        has_cap=np.asarray(bounds.has_cap)[p],
+    )
+    outcomes: list[object] = []
+    for tree, td, bu, b, sub, ids in (
+        (case.tree, top_down, bottom_up, bounds, submitted, case.node_ids),
+        (
+            shuffled.tree,
+            top_down[p],
+            bottom_up[p],
+            shuffled_bounds,
+            submitted[p],
+            shuffled.node_ids,
+        ),
+    ):
+        try:
+            r = reconcile(tree, td, bu, method=method, bounds=b, submitted=sub)
+            outcomes.append(
+                {
+                    int(i): (int(f), RECONCILE_RULES[c])
+                    for i, f, c in zip(ids, r.final, r.rule, strict=True)
+                }
+            )
+        except InfeasibleConstraints as error:
+            outcomes.append(error.to_dict())
+    assert outcomes[0] == outcomes[1]
