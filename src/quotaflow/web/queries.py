@@ -187,39 +187,61 @@ def _nearest_managers(
 
 
 def direct_reports(person: Person, day: dt.date) -> list[Placement]:
-    """People whose nearest manager on ``day`` is ``person`` (2 queries).
+    """People whose nearest manager on ``day`` is ``person``, by name (4 queries).
 
     A member reports to the manager of their unit, or, when it has none, of the closest
     unit above it that has one; a manager reports to the nearest manager above their unit.
+    Only the subtree's managers and the members who report to ``person`` are loaded, so a
+    chief executive's page does not read every assignment in the company.
     """
     paths = list(managed_units(person, day).values_list("path", flat=True))
     if not paths:
         return []
-    placements = [
-        Placement(row.person, row.unit, row.role, row.valid_from, row.valid_to)
-        for row in Assignment.objects.filter(
-            active_on(day), _covering_condition(paths, "unit__path")
-        )
-        .select_related("person", "unit")
-        .order_by("person__full_name", "pk")
-    ]
+    manager_rows = list(
+        Assignment.objects.filter(
+            active_on(day), _covering_condition(paths, "unit__path"), role=AssignmentRole.MANAGER
+        ).select_related("person", "unit")
+    )
     managers_by_unit: dict[int, set[int]] = {}
-    for placement in placements:
-        if placement.role == AssignmentRole.MANAGER:
-            managers_by_unit.setdefault(placement.unit.pk, set()).add(placement.person.pk)
-    reports: dict[int, Placement] = {}
-    for placement in placements:
-        if placement.person.pk == person.pk or placement.person.pk in reports:
-            continue
+    for row in manager_rows:
+        managers_by_unit.setdefault(row.unit_id, set()).add(row.person_id)
+
+    def reports_to_person(path: str, *, above: bool, own_id: int) -> bool:
         nearest = _nearest_managers(
-            placement.unit.path,
-            start_above_own_unit=placement.role == AssignmentRole.MANAGER,
-            managers_by_unit=managers_by_unit,
-            exclude=placement.person.pk,
+            path, start_above_own_unit=above, managers_by_unit=managers_by_unit, exclude=own_id
         )
-        if person.pk in nearest:
-            reports[placement.person.pk] = placement
-    return list(reports.values())
+        return person.pk in nearest
+
+    reports: dict[int, Placement] = {}
+    for row in manager_rows:
+        if row.person_id != person.pk and reports_to_person(
+            row.unit.path, above=True, own_id=row.person_id
+        ):
+            reports.setdefault(
+                row.person_id,
+                Placement(row.person, row.unit, row.role, row.valid_from, row.valid_to),
+            )
+    units_reporting_here = [
+        unit_id
+        for unit_id, path in Unit.objects.filter(_covering_condition(paths, "path")).values_list(
+            "pk", "path"
+        )
+        if reports_to_person(path, above=False, own_id=0)
+    ]
+    members = (
+        Assignment.objects.filter(
+            active_on(day), unit_id__in=units_reporting_here, role=AssignmentRole.MEMBER
+        )
+        .exclude(person=person)
+        .select_related("person", "unit")
+    )
+    for row in members:
+        reports.setdefault(
+            row.person_id, Placement(row.person, row.unit, row.role, row.valid_from, row.valid_to)
+        )
+    return sorted(
+        reports.values(), key=lambda placement: (placement.person.full_name, placement.person.pk)
+    )
 
 
 def current_placements(person: Person, day: dt.date) -> list[Placement]:
