@@ -387,7 +387,7 @@ def main() -> None:
     visibility = visibility_latencies(client, headers, org["people"], rng, org["revenue"])
 
     result = {
-        "size": "quick" if args.quick else "full",
+        "size": "custom" if args.reps or args.transactions else ("quick" if args.quick else "full"),
         "reps": size["reps"],
         "transactions": size["transactions"],
         "copy_rows_per_s": round(size["transactions"] / copy_seconds),

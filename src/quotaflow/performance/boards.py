@@ -22,14 +22,16 @@ from quotaflow.performance.attainment import (
     distribution,
     phased_cumulative,
 )
-from quotaflow.performance.models import DailyAggregate, OwnerType
+from quotaflow.performance.models import DailyAggregate, OwnerType, PerformanceSettings
 from quotaflow.performance.queries import (
     OwnerKey,
-    actuals,
+    actuals_where,
+    attainment_of,
     daily_values,
     goals_with_attainment,
     owner_of,
     phasing_of,
+    thresholds_from,
 )
 from quotaflow.plans.models import Goal
 
@@ -167,22 +169,35 @@ def unit_board(
         if unit_id == unit.pk
     }
     subtree_people = {person_id: (name, external_id) for person_id, name, external_id, _ in placed}
+    # Subqueries, not id lists: a company's subtree may hold 100,000 people.
+    in_subtree = Assignment.objects.filter(
+        active_on(as_of), unit__path__startswith=unit.path
+    ).values("person_id")
+    units_below = Unit.objects.filter(path__startswith=unit.path).values("pk")
     goals = list(
         Goal.objects.filter(metric=metric, period_start=start, period_end=end)
-        .filter(
-            Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=list(subtree_people))
-        )
+        .filter(Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=in_subtree))
         .select_related("metric", "owner_unit", "owner_person")
     )
+    found = actuals_where(
+        metric,
+        Q(owner_type=OwnerType.UNIT, owner_id__in=units_below)
+        | Q(owner_type=OwnerType.PERSON, owner_id__in=in_subtree),
+        start,
+        end,
+    )
+    thresholds = thresholds_from(PerformanceSettings.current())
     progress = {
-        owner_of(goal): (goal, attained)
-        for goal, attained in goals_with_attainment(goals, as_of=as_of)
+        owner_of(goal): (
+            goal,
+            attainment_of(goal, found.get(owner_of(goal), 0), as_of=as_of, thresholds=thresholds),
+        )
+        for goal in goals
     }
     table_owners = [(OwnerType.UNIT.value, unit.pk)] + [
         (OwnerType.UNIT.value, child.pk) for child in children
     ]
     table_owners += [(OwnerType.PERSON.value, person_id) for person_id in direct_people]
-    found = actuals(metric, table_owners, start, end)
     sparks = _sparks(metric, table_owners, start, end, as_of)
     board = UnitBoard(
         unit,

@@ -51,42 +51,45 @@ def _owner_filter(owners: Iterable[OwnerKey]) -> Q:
     return condition
 
 
-def actuals(
-    metric: Metric, owners: Iterable[OwnerKey], start: dt.date, end: dt.date
-) -> dict[OwnerKey, int]:
-    """The actual of each owner on ``metric`` over [start, end] (one query).
+def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> dict[OwnerKey, int]:
+    """The actual of every owner matching the filter ``owners`` (on owner_type and
+    owner_id; it may hold a subquery) on ``metric`` over [start, end], in one query.
+    Owners without data are absent.
 
     Sums add up; averages divide the summed value by the summed count; distinct counts
     count the distinct keys seen on any day of the period.
     """
-    owners = list(owners)
     if metric.aggregation == Aggregation.DISTINCT_COUNT:
         rows = (
             DistinctKeyDay.objects.filter(
-                _owner_filter(owners), metric=metric, day__range=(start, end), refs__gt=0
+                owners, metric=metric, day__range=(start, end), refs__gt=0
             )
             .values_list("owner_type", "owner_id")
             .annotate(total=Count("key", distinct=True))
         )
-        found = {(owner_type, owner_id): int(total) for owner_type, owner_id, total in rows}
-    else:
-        sums = (
-            DailyAggregate.objects.filter(
-                _owner_filter(owners), metric=metric, day__range=(start, end)
-            )
-            .values_list("owner_type", "owner_id")
-            .annotate(total=Sum("value"), count=Sum("count"))
-        )
-        found = {}
-        for owner_type, owner_id, total, count in sums:
-            if metric.aggregation == Aggregation.AVERAGE:
-                found[(owner_type, owner_id)] = (
-                    int((Decimal(total or 0) / count).quantize(Decimal(1), ROUND_HALF_UP))
-                    if count
-                    else 0
-                )
-            else:
-                found[(owner_type, owner_id)] = int(total or 0)
+        return {(owner_type, owner_id): int(total) for owner_type, owner_id, total in rows}
+    sums = (
+        DailyAggregate.objects.filter(owners, metric=metric, day__range=(start, end))
+        .values_list("owner_type", "owner_id")
+        .annotate(total=Sum("value"), count=Sum("count"))
+    )
+    found = {}
+    for owner_type, owner_id, total, count in sums:
+        if metric.aggregation == Aggregation.AVERAGE:
+            value = Decimal(total or 0) / count if count else Decimal(0)
+            found[(owner_type, owner_id)] = int(value.quantize(Decimal(1), ROUND_HALF_UP))
+        else:
+            found[(owner_type, owner_id)] = int(total or 0)
+    return found
+
+
+def actuals(
+    metric: Metric, owners: Iterable[OwnerKey], start: dt.date, end: dt.date
+) -> dict[OwnerKey, int]:
+    """The actual of each of ``owners`` on ``metric`` over [start, end] (one query);
+    zero for owners without data."""
+    owners = list(owners)
+    found = actuals_where(metric, _owner_filter(owners), start, end)
     return {owner: found.get(owner, 0) for owner in owners}
 
 
