@@ -129,3 +129,42 @@ def test_backtest_command_names_an_unknown_metric(db: None) -> None:
 
     with pytest.raises(CommandError, match="no metric with the code 'nope'"):
         call_command("backtest_attainability", "--metric", "nope")
+
+
+def test_activity_metrics_count_the_persons_activities(small_org: SmallOrg) -> None:
+    from quotaflow.sales.models import Activity
+
+    calls = Metric.objects.create(
+        code="calls",
+        name="Calls",
+        unit="count",
+        source="activities",
+        value_field="quantity",
+        activity_type="call",
+    )
+    ria = small_org.people["ria"]
+    Activity.objects.create(
+        external_id="a1", date=dt.date(2025, 3, 3), person=ria, activity_type="call", quantity=4
+    )
+    Activity.objects.create(
+        external_id="a2", date=dt.date(2025, 3, 9), person=ria, activity_type="call", quantity=2
+    )
+    Activity.objects.create(
+        external_id="a3", date=dt.date(2025, 3, 9), person=ria, activity_type="meeting", quantity=9
+    )
+    rows = monthly_actuals(calls, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert rows == [(ria.pk, dt.date(2025, 3, 1), 6.0)]
+
+
+def test_an_annual_goal_is_judged_on_years(smart_world: SmartWorld) -> None:
+    from quotaflow.plans.models import Goal
+    from quotaflow.smart.facts import smart_report
+
+    start = smart_world.cycle.period_start
+    goal = Goal.objects.create(
+        owner_person=smart_world.org.people["ria"], metric=smart_world.revenue, period_start=start,
+        period_end=start.replace(year=start.year + 1) - dt.timedelta(days=1), target=1_000_000_000,
+    )  # fmt: skip
+    report = smart_report(goal)  # EUR 10M a year for someone who sells about 4M
+    assert report.attainable.status == "fail", report.attainable.reason
+    assert "year" in report.attainable.reason

@@ -217,6 +217,13 @@ def load_panel(
             totals[row_of[person_id], column_of_month[month]] += value
             seen[row_of[person_id], column_of_month[month]] = True
     in_seat, hire_index = _seats(ids, people, columns, seen, calendar, kind)
+    # Periods that began before the first month of data anyone has are only partly recorded
+    # (the data set starts mid-period): they are missing, not small.
+    if month_rows:
+        first_month = min(month for _, month, _ in month_rows)
+        in_seat[
+            :, [index for index, period in enumerate(columns) if period.start < first_month]
+        ] = False
     season = np.array(
         [period.index - 1 if kind == "quarter" else 0 for period in columns], dtype=np.int64
     )
