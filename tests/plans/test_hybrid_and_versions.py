@@ -293,3 +293,30 @@ def test_least_squares_lands_between_the_two_views(
     root = next(g for g in goals if g.parent_id is None)
     assert 1_100_000 <= root.target <= 1_200_000  # between bottom-up and top-down
     assert root.derivation["reconciled"]["engine"]["method"] == "least_squares"
+
+
+def test_a_new_hire_joins_mid_period_with_a_prorated_quota(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    from quotaflow.org.models import Person
+
+    olga = small_org.users["ops_olga"]
+    plan = _published_top_down(small_org, make_cycle)
+    nina = Person.objects.create(
+        external_id="E100", full_name="Nina New", hire_date=dt.date(2027, 10, 1)
+    )
+    team = goal_of(plan, small_org.north_team)
+    v2 = actions.create_mid_period_version(
+        plan,
+        acting_user=olga,
+        effective_from=dt.date(2027, 10, 1),
+        reason="Nina joins North Team A",
+        hires={nina.pk: (team.pk, 365_000)},
+    )
+    hire = goal_of(v2, nina)
+    assert hire.target == 92_000  # 365,000 × 92 days left / 365
+    assert [m["target"] for m in hire.phasing][:9] == [0] * 9
+    assert hire.parent == goal_of(v2, small_org.north_team)
+    assert goal_of(v2, small_org.company).target == 1_200_000 + 92_000
+    assert sums_are_exact(tree_goals(v2)) == []
+    assert replay_target(hire) == hire.target

@@ -19,7 +19,7 @@ from quotaflow.api.auth import request_user, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Unit
+from quotaflow.org.models import Person, Unit
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Goal, PlanningCycle
 
@@ -260,6 +260,15 @@ class ScenarioIn(Schema):
     name: str = ""
 
 
+class HireIn(Schema):
+    """Someone who joins mid-period: their employee id, the unit goal they join, and their
+    full-period target (prorated from the effective date)."""
+
+    person: str = Field(description="External (employee) id.")
+    joins: int = Field(description="Id of the unit goal they join.")
+    target: int = Field(ge=0)
+
+
 class VersionIn(Schema):
     """A mid-period change to a published plan."""
 
@@ -271,6 +280,7 @@ class VersionIn(Schema):
     moves: dict[int, int] = Field(
         default_factory=dict, description="Person goal id → new parent goal id."
     )
+    hires: list[HireIn] = Field(default_factory=list, description="New people joining mid-period.")
 
 
 class TemplateIn(Schema):
@@ -425,6 +435,18 @@ def _goal_detail(goal: Goal) -> GoalDetailOut:
     return GoalDetailOut(**GoalOut.of(goal).dict(), history=history, comments=comments)
 
 
+def _hires(hires: list[HireIn]) -> dict[int, tuple[int, int]]:
+    people = dict(
+        Person.objects.filter(external_id__in=[h.person for h in hires]).values_list(
+            "external_id", "pk"
+        )
+    )
+    missing = [h.person for h in hires if h.person not in people]
+    if missing:
+        raise NotFound(f"There is nobody with the employee id {', '.join(missing)}.")
+    return {people[h.person]: (h.joins, h.target) for h in hires}
+
+
 def _fresh(cycle: PlanningCycle) -> PlanningCycle:
     return PlanningCycle.objects.select_related("metric", "root_unit", "owner").get(pk=cycle.pk)
 
@@ -551,6 +573,7 @@ def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> S
         reason=payload.reason,
         targets=payload.targets,
         moves=payload.moves,
+        hires=_hires(payload.hires),
     )
     return Status(201, CycleOut.of(_fresh(version)))
 

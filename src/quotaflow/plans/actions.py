@@ -1331,19 +1331,22 @@ def create_mid_period_version(
     reason: str,
     targets: Mapping[int, int] | None = None,
     moves: Mapping[int, int] | None = None,
+    hires: Mapping[int, tuple[int, int]] | None = None,
 ) -> PlanningCycle:
     """A mid-period change to a published plan: a new published version, effective from a
     date, with a reason. ``targets`` maps goals of ``cycle`` to new full-period numbers
     (quota relief, a raise): the change is prorated to the days from ``effective_from``.
     ``moves`` maps person goals to their new parent goal (a rep changing team): the goal
-    and its number follow the person. Every ancestor changes by the same amount, so each
-    level still adds up; the old version is superseded and its goals closed."""
+    and its number follow the person. ``hires`` maps a new person's id to the goal they
+    join and their full-period target, prorated likewise. Every ancestor changes by the
+    same amount, so each level still adds up; the old version is superseded and its goals
+    closed."""
     _require_planner(acting_user)
     if not reason.strip():
         raise InvalidInput("Say why the plan changes mid-period.", field="reason")
-    targets, moves = dict(targets or {}), dict(moves or {})
-    if not targets and not moves:
-        raise InvalidInput("Give at least one changed target or move.")
+    targets, moves, hires = dict(targets or {}), dict(moves or {}), dict(hires or {})
+    if not targets and not moves and not hires:
+        raise InvalidInput("Give at least one changed target, move or new hire.")
     with transaction.atomic():
         source = _locked_cycle(cycle)
         if source.status != CycleStatus.PUBLISHED or source.is_scenario:
@@ -1354,7 +1357,8 @@ def create_mid_period_version(
                 field="effective_from",
             )
         old_goals = {g.pk: g for g in Goal.objects.filter(cycle=source)}
-        unknown = (set(targets) | set(moves) | set(moves.values())) - set(old_goals)
+        joined = {parent for parent, _ in hires.values()}
+        unknown = (set(targets) | set(moves) | set(moves.values()) | joined) - set(old_goals)
         if unknown:
             raise InvalidInput(f"Goals {sorted(unknown)} are not part of '{source}'.")
         new_cycle = _copy_cycle(
@@ -1368,8 +1372,13 @@ def create_mid_period_version(
             effective_from=effective_from,
             change_reason=reason.strip(),
         )
+        hired = (
+            _add_hires(source, new_cycle, old_goals, hires, effective_from, acting_user)
+            if hires
+            else {}
+        )
         _apply_version_changes(
-            source, new_cycle, old_goals, targets, moves, effective_from, acting_user, reason
+            source, new_cycle, old_goals, targets, moves, effective_from, acting_user, reason, hired
         )
         old = list(Goal.objects.select_for_update().filter(cycle=source))
         _write_goals(
@@ -1389,6 +1398,60 @@ def create_mid_period_version(
     return new_cycle
 
 
+def _add_hires(
+    source: PlanningCycle,
+    new_cycle: PlanningCycle,
+    old_goals: Mapping[int, Goal],
+    hires: Mapping[int, tuple[int, int]],
+    effective_from: dt.date,
+    actor: User,
+) -> dict[int, int]:
+    """Empty goals for new people in the new version, under the unit goals they join; the
+    prorated numbers are added by ``_apply_version_changes`` like any other target change.
+    Returns new goal id → full-period target."""
+    present = set(
+        Goal.objects.filter(cycle=source, owner_person_id__in=list(hires)).values_list(
+            "owner_person_id", flat=True
+        )
+    )
+    if present:
+        raise InvalidInput("Some of the new people already have a goal in this plan.")
+    parents = {
+        (g.owner_unit_id, g.metric_id): g
+        for g in Goal.objects.filter(cycle=new_cycle, owner_unit__isnull=False)
+    }
+    created = Goal.objects.bulk_create(
+        Goal(
+            cycle=new_cycle,
+            owner_person_id=person_id,
+            metric_id=source.metric_id,
+            parent=parents[(old_goals[parent_id].owner_unit_id, source.metric_id)],
+            period_start=source.period_start,
+            period_end=source.period_end,
+            period_label=source.period_label,
+            target=0,
+            phasing=_phasing(source, 0),
+            status=GoalStatus.PUBLISHED,
+            effective_from=effective_from,
+            derivation={"rule": "new_hire", "summary": f"Joined on {effective_from:%d %b %Y}."},
+        )
+        for person_id, (parent_id, _) in hires.items()
+    )
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,
+            action="plans.goal.created",
+            object_type="plans.goal",
+            object_id=str(goal.pk),
+            object_repr=str(goal.owner_person_id),
+            changes={"target": [None, 0], "status": [None, GoalStatus.PUBLISHED]},
+            reason="new hire",
+        )
+        for goal in created
+    )
+    return {goal.pk: target for goal, (_, target) in zip(created, hires.values(), strict=True)}
+
+
 def _apply_version_changes(
     source: PlanningCycle,
     new_cycle: PlanningCycle,
@@ -1398,6 +1461,7 @@ def _apply_version_changes(
     effective_from: dt.date,
     actor: User,
     reason: str,
+    hired: Mapping[int, int],
 ) -> None:
     goals = list(Goal.objects.select_for_update().filter(cycle=new_cycle).order_by("pk"))
     by_owner = {(g.owner_unit_id, g.owner_person_id, g.metric_id): g for g in goals}
@@ -1424,8 +1488,9 @@ def _apply_version_changes(
             goal.allocated_to_children += amount
 
     before = {g.pk: (g.target, g.parent_id) for g in goals}
-    for old_id, new_target in targets.items():
-        goal = mapped[old_id]
+    changed = [(mapped[old_id], new_target) for old_id, new_target in targets.items()]
+    changed += [(by_id[goal_id], new_target) for goal_id, new_target in hired.items()]
+    for goal, new_target in changed:
         if new_target < 0:
             raise InvalidInput("A target cannot be negative.")
         if any(g.parent_id == goal.pk for g in goals):
