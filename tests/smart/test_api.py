@@ -115,3 +115,21 @@ def test_plan_health_for_the_cycle(smart_world: SmartWorld) -> None:
         .json()
     )
     assert rep_view["goals"] == 1
+
+
+def test_planners_set_a_cycle_policy_and_others_only_read_it(smart_world: SmartWorld) -> None:
+    url = f"/api/v1/smart/policy?cycle_id={smart_world.cycle.pk}"
+    ops = _client(smart_world, "ops_olga")
+    response = ops.put(
+        url, {"band_low": 30, "block_approval_on_fail": True}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["cycle_id"] == smart_world.cycle.pk and response.json()["band_low"] == 30
+    assert ops.get("/api/v1/smart/policy").json()["band_low"] == 20  # the default is untouched
+    max_client = _client(smart_world, "manager_max")
+    assert max_client.get(url).json()["block_approval_on_fail"] is True
+    refused = max_client.put(url, {"band_low": 10}, content_type="application/json")
+    assert refused.status_code == 403
+    disordered = ops.put(url, {"band_low": 95}, content_type="application/json")
+    assert disordered.status_code == 400 and disordered.json()["field"] == "band_low"
+    assert _client(smart_world, "outsider_otto").get(url).status_code == 404

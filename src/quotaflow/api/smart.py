@@ -8,6 +8,10 @@ from ninja import Router, Schema
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_scope
+from quotaflow.core.errors import NotFound
+from quotaflow.plans import queries as plan_queries
+from quotaflow.plans.models import PlanningCycle
+from quotaflow.smart.actions import POLICY_FIELDS, update_policy
 from quotaflow.smart.evaluator import SmartReport
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.health import HealthItem, plan_health
@@ -81,6 +85,67 @@ class HealthOut(Schema):
     expected_total: int
     target_total: int
     failing: list[FailingOut]
+
+
+class PolicyIn(Schema):
+    band_low: int | None = None
+    band_high: int | None = None
+    fail_below: int | None = None
+    fail_above: int | None = None
+    suggested_probability: int | None = None
+    max_over_assignment: int | None = None
+    block_approval_on_fail: bool | None = None
+    checkin_cadence: str | None = None
+    company_objective: str | None = None
+
+
+class PolicyOut(Schema):
+    cycle_id: int | None
+    band_low: int
+    band_high: int
+    fail_below: int
+    fail_above: int
+    suggested_probability: int
+    max_over_assignment: int
+    block_approval_on_fail: bool
+    checkin_cadence: str
+    company_objective: str
+
+    @staticmethod
+    def of(policy: SmartPolicy) -> PolicyOut:
+        """The policy as sent over the API (percent values)."""
+        return PolicyOut(
+            cycle_id=policy.cycle_id, **{name: getattr(policy, name) for name in POLICY_FIELDS}
+        )
+
+
+def _policy_cycle(request: HttpRequest, cycle_id: int | None) -> PlanningCycle | None:
+    if cycle_id is None:
+        return None
+    cycle = PlanningCycle.objects.filter(pk=cycle_id).first()
+    if cycle is None or not plan_queries.can_view_cycle(request_user(request), cycle):
+        raise NotFound(
+            "There is no such planning cycle, or it is outside your part of the organisation."
+        )
+    return cycle
+
+
+@router.get("/smart/policy", response={200: PolicyOut, **ERRORS})
+def get_policy(request: HttpRequest, cycle_id: int | None = None) -> PolicyOut:
+    """The SMART policy in force: a cycle's own (``?cycle_id=``) or the company default."""
+    require_scope(request, TokenScope.READ)
+    return PolicyOut.of(SmartPolicy.for_cycle(_policy_cycle(request, cycle_id)))
+
+
+@router.put("/smart/policy", response={200: PolicyOut, **ERRORS})
+def put_policy(request: HttpRequest, payload: PolicyIn, cycle_id: int | None = None) -> PolicyOut:
+    """Change the default policy, or give a cycle its own (planners only). Percent values;
+    only the fields sent change."""
+    require_scope(request, TokenScope.MANAGE)
+    user = request_user(request)
+    cycle = _policy_cycle(request, cycle_id)
+    values = payload.dict(exclude_none=True)
+    return PolicyOut.of(update_policy(acting_user=user, cycle=cycle, **values))
 
 
 @router.get("/goals/{goal_id}/smart", response={200: SmartReportOut, **ERRORS})
