@@ -253,3 +253,28 @@ def test_who_sees_which_page(
 def test_anonymous_visitors_are_sent_to_log_in(db: None) -> None:
     response = Client().get("/plans/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_template_goals_for_a_whole_level_through_the_page(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    calls = Metric.objects.create(code="calls", name="Calls", unit="count", source="activities")
+    cycle = make_cycle()
+    ops = client_for(small_org.users["ops_olga"])
+    response = ops.post(
+        f"/plans/{cycle.pk}/step/template/",
+        {"metric": calls.pk, "owners": "role:rep", "target": "600"},
+    )
+    assert "3 goals created." in said(response)
+    page = ops.get(f"/plans/{cycle.pk}/").content.decode()
+    assert "Other goals in this cycle" in page and page.count("<td>Calls</td>") == 3
+    teams = ops.post(
+        f"/plans/{cycle.pk}/step/template/",
+        {"metric": calls.pk, "owners": "kind:team", "target": "9000"},
+    )
+    assert "2 goals created." in said(teams)
+    refused = client_for(small_org.users["manager_max"]).post(
+        f"/plans/{cycle.pk}/step/template/",
+        {"metric": calls.pk, "owners": "kind:region", "target": "1"},
+    )
+    assert any("Only administrators and sales operations" in m for m in said(refused))

@@ -23,7 +23,7 @@ from quotaflow.accounts.models import Role, User
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Unit
+from quotaflow.org.models import Unit, UnitKind
 from quotaflow.org.queries import scope_for
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
@@ -138,6 +138,22 @@ class CommentForm(VersionedForm):
     text = forms.CharField(
         label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class TemplateForm(forms.Form):
+    """The same goal for a whole level or role: activities, new logos, a CSAT score."""
+
+    metric = forms.ModelChoiceField(queryset=Metric.objects.filter(is_active=True))
+    owners = forms.ChoiceField(
+        label="For every",
+        choices=[
+            ("role:rep", "rep in the cycle"),
+            ("role:manager", "manager in the cycle"),
+            *((f"kind:{value}", f"{label.lower()} unit") for value, label in UnitKind.choices),
+        ],
+    )
+    target = AmountField(label="Target")
+    description = forms.CharField(required=False, max_length=500)
 
 
 class VersionForm(forms.Form):
@@ -384,6 +400,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         "reconcile_form": ReconcileForm(initial={"expected_version": cycle.version}),
+        "template_form": TemplateForm(),
         "problems": queries.sums_are_exact([row.goal for row in all_rows]),
         "lines": _lines(user, cycle, rows, decimals),
     }
@@ -501,6 +518,27 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             "Published: owners have been told.",
             lambda: actions.publish_cycle(cycle, acting_user=user, expected_version=expected),
         )
+    elif step == "template":
+        template = TemplateForm(request.POST)
+        if not template.is_valid():
+            _form_errors(request, template)
+            return back
+        chosen = template.cleaned_data
+        kind, _, value = chosen["owners"].partition(":")
+
+        def bulk() -> None:
+            made = actions.create_goals_from_template(
+                cycle,
+                acting_user=user,
+                metric=chosen["metric"],
+                target=_need(to_minor(chosen["target"], chosen["metric"])),
+                unit_kind=value if kind == "kind" else None,
+                role=value if kind == "role" else None,
+                description=chosen["description"],
+            )
+            messages.info(request, f"{len(made)} goals created.")
+
+        _run(request, "Goals created from the template.", bulk)
     elif step == "remind":
         _run(
             request,
