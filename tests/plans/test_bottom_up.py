@@ -49,7 +49,7 @@ def test_submission_rolls_up_exactly_at_every_level(
 
 def test_breakdown_must_add_up(small_org: SmallOrg, cycle: PlanningCycle) -> None:
     ria = goal_of(cycle, small_org.people["ria"])
-    with pytest.raises(InvalidInput, match="adds up to 100"):
+    with pytest.raises(InvalidInput, match="adds up to 1.00"):
         actions.submit_goal(
             ria,
             acting_user=small_org.users["rep_ria"],

@@ -46,6 +46,7 @@ def test_ops_creates_cascades_and_publishes_through_the_pages(
             "rep_over_assignment": "10",
             "granularity": "1000",
             "gap_tolerance": "5",
+            "phasing_profile": "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2",
         },
     )
     assert created.status_code == 302, created.content
@@ -63,7 +64,10 @@ def test_ops_creates_cascades_and_publishes_through_the_pages(
     assert "1,000,000.00" in content and 'data-chart="cascade-figure"' in content
     assert "Equal: 50.00% of the 1,000,000.00 that Acme split." in content
     # North Team A's 500,000 is over-assigned by 10 % to its two reps in steps of 1,000
-    assert goal_of(cycle, small_org.people["ria"]).target == 275_000_00
+    ria_goal = goal_of(cycle, small_org.people["ria"])
+    assert ria_goal.target == 275_000_00
+    months = [m["target"] for m in ria_goal.phasing]
+    assert sum(months) == ria_goal.target and months[11] == 2 * months[0]  # a heavy December
     stale = ops.post(
         f"/plans/{cycle.pk}/step/cascade/",
         {"company_target": "5", "expected_version": cycle.version},
@@ -119,9 +123,19 @@ def test_bottom_up_submit_return_approve_through_the_pages(
     rep = client_for(small_org.users["rep_ria"])
     page = rep.get(f"/plans/goals/{ria.pk}/").content.decode()
     assert "Submit your target" in page and "Approve" not in page
+    wrong = rep.post(
+        f"/plans/goals/{ria.pk}/step/submit/",
+        {"target": "450,000", "breakdown": "Software: 400,000", "expected_version": ria.version},
+    )
+    assert any("The breakdown adds up to 400,000.00, not" in m for m in said(wrong))
     response = rep.post(
         f"/plans/goals/{ria.pk}/step/submit/",
-        {"target": "450,000", "text": "Two renewals", "expected_version": ria.version},
+        {
+            "target": "450,000",
+            "text": "Two renewals",
+            "breakdown": "Software: 300,000\nServices: 150,000.00",
+            "expected_version": ria.version,
+        },
     )
     assert "Target submitted." in said(response)
     ria.refresh_from_db()

@@ -765,14 +765,17 @@ def _roll_up(cycle: PlanningCycle, goal: Goal, delta: int, *, actor: User, reaso
     _write_goals(ancestors, changes, actor=actor, action="plans.goal.rolled_up", reason=reason)
 
 
-def _breakdown(target: int, breakdown: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _breakdown(
+    target: int, breakdown: Sequence[Mapping[str, Any]], places: int
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {"label": str(row.get("label", "")).strip(), "target": int(row.get("target", 0))}
         for row in breakdown
     ]
     if rows and sum(r["target"] for r in rows) != target:
         raise InvalidInput(
-            f"The breakdown adds up to {sum(r['target'] for r in rows)}, not the target {target}.",
+            f"The breakdown adds up to {to_display(sum(r['target'] for r in rows), places):,}, "
+            f"not the target {to_display(target, places):,}.",
             field="breakdown",
         )
     if any(not r["label"] for r in rows):
@@ -814,7 +817,7 @@ def submit_goal(
             raise Conflict(
                 f"This goal is already {goal.get_status_display().lower()}; it cannot be resubmitted."
             )
-        rows = _breakdown(target, breakdown)
+        rows = _breakdown(target, breakdown, display_decimals(goal.metric))
         delta = target - goal.target
         changes: dict[str, Any] = {
             "submitted_target": target,

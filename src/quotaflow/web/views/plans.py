@@ -102,6 +102,18 @@ class CycleForm(forms.Form):
     gap_tolerance = forms.DecimalField(
         label="Hybrid gap tolerance (%)", initial=5, min_value=0, max_value=100, decimal_places=2
     )
+    phasing_profile = forms.CharField(
+        label="Seasonality (one weight per month)",
+        required=False,
+        help_text="e.g. 6, 7, 8, 8, 8, 9, 7, 6, 9, 9, 10, 13; empty = by days in the month.",
+    )
+
+    def clean_phasing_profile(self) -> list[float]:
+        text = self.cleaned_data.get("phasing_profile") or ""
+        try:
+            return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError("Write numbers separated by commas.") from None
 
     def clean_fiscal_period(self) -> Any:
         try:
@@ -132,6 +144,23 @@ class TargetForm(VersionedForm):
     text = forms.CharField(
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+def parse_breakdown(text: str, metric: Metric) -> list[dict[str, Any]]:
+    """Lines like ``Software: 300,000`` → ``[{"label": "Software", "target": 30000000}]``."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, _, value = line.rpartition(":")
+        if not label.strip():
+            raise DomainError(f"Breakdown line {number}: write 'product group or account: amount'.")
+        try:
+            amount_minor = exports.from_display(value, exports.display_decimals(metric))
+        except ValueError as error:
+            raise DomainError(f"Breakdown line {number}: {error}.") from None
+        rows.append({"label": label.strip(), "target": amount_minor})
+    return rows
 
 
 class CommentForm(VersionedForm):
@@ -342,6 +371,7 @@ def _create_from_form(request: HttpRequest, user: User, form: CycleForm) -> Plan
                 submissions_due=data.get("submissions_due"),
                 approvals_due=data.get("approvals_due"),
                 allocation=allocation,
+                phasing_profile=data.get("phasing_profile") or (),
                 gap_tolerance_bp=int(data["gap_tolerance"] * 100),
             )
         )
@@ -712,7 +742,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     text = form.cleaned_data.get("text", "") or ""
     target = to_minor_or_none(form, goal.metric)
     steps: dict[str, tuple[str, Callable[[], Any]]] = {
-        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=_need(target), rationale=text, expected_version=expected)),
+        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=_need(target), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), goal.metric), expected_version=expected)),
         "approve": ("Approved.", lambda: actions.approve_goal(goal, acting_user=user, comment=text, expected_version=expected)),
         "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
         "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
