@@ -67,7 +67,7 @@ def test_ops_creates_cascades_and_publishes_through_the_pages(
     ria_goal = goal_of(cycle, small_org.people["ria"])
     assert ria_goal.target == 275_000_00
     months = [m["target"] for m in ria_goal.phasing]
-    assert sum(months) == ria_goal.target and months[11] == 2 * months[0]  # a heavy December
+    assert sum(months) == ria_goal.target and abs(months[11] - 2 * months[0]) <= 2  # heavy December
     stale = ops.post(
         f"/plans/{cycle.pk}/step/cascade/",
         {"company_target": "5", "expected_version": cycle.version},
