@@ -109,3 +109,24 @@ def test_approval_is_blocked_while_a_letter_fails_when_the_policy_says_so(
         smart_world.goal_of("ria"), acting_user=users["manager_max"]
     )
     assert approved.status == GoalStatus.APPROVED
+
+
+def test_review_corrects_a_submission_by_the_owner_track_record(smart_world: SmartWorld) -> None:
+    from quotaflow.smart.review import review
+
+    last = smart_world.history[-1]
+    Goal.objects.create(  # last quarter Rob committed to 0.3M and sold about 0.6M
+        owner_person=smart_world.org.people["rob"], metric=smart_world.revenue, period_start=last.start,
+        period_end=last.end, target=30_000_000, submitted_target=30_000_000, status=GoalStatus.CLOSED,
+    )  # fmt: skip
+    rob_goal = smart_world.goal_of("rob")
+    Goal.objects.filter(pk=rob_goal.pk).update(
+        submitted_target=35_000_000, status=GoalStatus.SUBMITTED
+    )
+    result = review([smart_world.goal_of("rob"), smart_world.goal_of("ria")])
+    rob_row = next(row for row in result.rows if row.checked.goal.pk == rob_goal.pk)
+    assert rob_row.bias is not None and rob_row.bias.kind == "sandbagging"
+    assert rob_row.bias.historical_ratio == pytest.approx(2.0, rel=0.2)
+    assert "past results were" in rob_row.bias.reason
+    assert result.rollup.raw == 35_000_000  # Ria has not submitted
+    assert result.rollup.corrected == pytest.approx(35_000_000 * rob_row.bias.historical_ratio)
