@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from quotaflow.metrics.models import Metric
+from quotaflow.performance.models import PerformanceSettings
 from quotaflow.performance.queries import change_version
 from quotaflow.plans.models import Goal
 from tests.conftest import PASSWORD, SmallOrg
@@ -164,3 +165,30 @@ def test_plotly_is_served_from_the_installed_package(client: Client) -> None:
     answer = client.get("/performance/plotly.js")
     assert answer.status_code == 200
     assert b"plotly" in answer.content[:2000].lower()
+
+
+@pytest.mark.parametrize(
+    ("visibility", "username", "shown"),
+    [
+        ("everyone", "manager_max", True),
+        ("managers", "manager_max", True),
+        ("planners", "manager_max", False),
+        ("planners", "ops_olga", True),
+    ],
+)
+def test_leaderboard_visibility_is_configurable(
+    small_org: SmallOrg,
+    tracked: dict[str, Goal],
+    client: Client,
+    visibility: str,
+    username: str,
+    shown: bool,
+) -> None:
+    settings = PerformanceSettings.current()
+    settings.leaderboard_visibility = visibility
+    settings.save()
+
+    page = login(client, username).get(f"/performance/units/NORTH/?{AS_OF}")
+
+    assert bool(page.context["board"].leaderboard) is shown
+    assert ('id="leaderboard"' in page.content.decode()) is shown
