@@ -26,6 +26,7 @@ from quotaflow.plans.models import Goal
 from quotaflow.smart.attainability import (
     LONG_TENURED,
     NO_PREDICTION,
+    ModelConfig,
     Panel,
     Prediction,
     PredictionBatch,
@@ -127,7 +128,7 @@ def _full_capacity(panel: Panel, step: int) -> float | None:
     if panel.periods < step or panel.owners == 0:
         return None
     column = panel.periods - step
-    ramped = (column - panel.hire_index) >= 3
+    ramped = (column - panel.hire_index) >= len(ModelConfig().ramp)
     values = panel.actuals[ramped, column]
     values = values[np.isfinite(values) & (values > 0)]
     return float(np.median(values)) if values.size else None
