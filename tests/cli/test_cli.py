@@ -197,7 +197,9 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     ]
 
 
-def test_first_demo_run_creates_the_embedded_database_and_says_where(tmp_path: Path) -> None:
+def test_first_demo_run_creates_the_embedded_database_and_a_worker_can_serve_it(
+    tmp_path: Path,
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "quotaflow.cli", "demo", "--no-serve", "--size", "tiny"],
         env=_subprocess_env(tmp_path),
@@ -211,3 +213,15 @@ def test_first_demo_run_creates_the_embedded_database_and_says_where(tmp_path: P
     assert f"Created the database at {database}" in result.stdout
     assert database.is_file()
     assert "Traceback" not in result.stderr
+
+    # The worker runs django-tasks-db's db_worker on the same (production-configured) database.
+    worker = subprocess.run(
+        [sys.executable, "-m", "quotaflow.cli", "worker", "--batch", "--no-startup-delay"],
+        env=_subprocess_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stderr
+    assert "No more tasks to run" in worker.stdout + worker.stderr
