@@ -39,6 +39,7 @@ CASES: dict[str, tuple[Prepare, Url, dict[str, Any], set[str]]] = {
     "cascade": (_top_down, lambda o, c: f"/cycles/{c.pk}/cascade", {"company_target": 5}, PLANNERS),
     "publish": (_top_down, lambda o, c: f"/cycles/{c.pk}/publish", {}, PLANNERS),
     "scenarios": (_top_down, lambda o, c: f"/cycles/{c.pk}/scenarios", {}, PLANNERS),
+    "weights": (_top_down, lambda o, c: f"/cycles/{c.pk}/weights", {"weights": {}}, PLANNERS),
     "reconcile": (
         _hybrid,
         lambda o, c: f"/cycles/{c.pk}/reconcile",

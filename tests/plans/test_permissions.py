@@ -106,6 +106,13 @@ CASES: dict[str, tuple[Callable[..., PlanningCycle] | None, Callable[..., Any], 
         ),
         PLANNERS,
     ),
+    "set_weights": (
+        _top_down,
+        lambda org, cycle, metric, user: actions.set_weights(
+            cycle, acting_user=user, weights={goal_of(cycle, org.north).pk: 5}
+        ),
+        PLANNERS,
+    ),
     "lock_goal": (
         _top_down,
         lambda org, cycle, metric, user: actions.lock_goal(

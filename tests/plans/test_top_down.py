@@ -223,3 +223,25 @@ def test_stale_version_is_a_conflict_not_an_overwrite(
         actions.run_cascade(
             cycle, acting_user=olga, company_target=5, expected_version=cycle.version - 1
         )
+
+
+def test_potential_weights_drive_the_split(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    cycle = make_cycle(allocation=[{"method": "potential"}])
+    olga = small_org.users["ops_olga"]
+    north, south = goal_of(cycle, small_org.north), goal_of(cycle, small_org.south)
+    ria, rob = goal_of(cycle, small_org.people["ria"]), goal_of(cycle, small_org.people["rob"])
+    assert (
+        actions.set_weights(
+            cycle, acting_user=olga, weights={north.pk: 3, south.pk: 1, ria.pk: 1, rob.pk: 4}
+        )
+        == 4
+    )
+    actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000)
+    assert goal_of(cycle, small_org.north).target == 750_000
+    assert goal_of(cycle, small_org.people["rob"]).target == 600_000
+    with pytest.raises(NotAllowed):
+        actions.set_weights(
+            cycle, acting_user=small_org.users["manager_max"], weights={north.pk: 1}
+        )

@@ -254,6 +254,13 @@ class ReconcileIn(Versioned):
     top_down_weight: float = Field(0.5, ge=0, le=1)
 
 
+class WeightsIn(Schema):
+    """Potential measures per goal for a potential-weighted split."""
+
+    weights: dict[int, int] = Field(description="Goal id → non-negative weight.")
+    reason: str = ""
+
+
 class ScenarioIn(Schema):
     """Name of the what-if copy."""
 
@@ -508,6 +515,17 @@ def cascade(request: HttpRequest, cycle_id: int, payload: CascadeIn) -> CycleDet
         reason=payload.reason,
     )
     return _detail(user, _fresh(cycle))
+
+
+@router.post("/cycles/{cycle_id}/weights", response={200: CountOut, **WRITE_ERRORS})
+def weights(request: HttpRequest, cycle_id: int, payload: WeightsIn) -> CountOut:
+    """Set the potential (territory potential, accounts…) each goal's split share follows."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    changed = actions.set_weights(
+        cycle, acting_user=user, weights=payload.weights, reason=payload.reason
+    )
+    return CountOut(count=changed)
 
 
 @router.post("/cycles/{cycle_id}/reconcile", response={200: CycleDetailOut, **WRITE_ERRORS})

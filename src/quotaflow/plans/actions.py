@@ -52,6 +52,7 @@ AUDITED_FIELDS = (
     "locked",
     "parent_id",
     "allocated_to_children",
+    "weight",
     "rationale",
     "breakdown",
 )
@@ -552,6 +553,30 @@ def _cascade_into(
             )
         changes[goal.pk] = new
     _write_goals(goals, changes, actor=actor, action="plans.goal.cascaded", reason=reason)
+
+
+def set_weights(
+    cycle: PlanningCycle, *, acting_user: User, weights: Mapping[int, int], reason: str = ""
+) -> int:
+    """Set the potential measure (territory potential, accounts, pipeline…) that a
+    potential-weighted split uses, per goal; returns how many goals changed."""
+    _require_planner(acting_user)
+    if any(int(value) < 0 for value in weights.values()):
+        raise InvalidInput("Weights cannot be negative.", field="weights")
+    with transaction.atomic():
+        cycle = _locked_cycle(cycle)
+        _require_editable(cycle)
+        goals = [g for g in _locked_tree(cycle) if g.pk in weights]
+        unknown = set(weights) - {g.pk for g in goals}
+        if unknown:
+            raise InvalidInput(
+                f"Goals {sorted(unknown)[:10]} are not part of '{cycle}'.", field="weights"
+            )
+        changes = {
+            g.pk: {"weight": int(weights[g.pk])} for g in goals if g.weight != int(weights[g.pk])
+        }
+        _write_goals(goals, changes, actor=acting_user, action="plans.goal.weighted", reason=reason)
+    return len(changes)
 
 
 def lock_goal(

@@ -187,8 +187,8 @@ def run_cascade(
         raise _engine_error(error, names) from error
     targets = {int(i): int(t) for i, t in zip(ids, result.targets, strict=True)}
     allocated: dict[int, int] = {}
-    for node, level in zip(nodes, tree.level, strict=True):
-        if not tree.is_leaf[tree.position_of([node.goal_id])[0]]:
+    for node, level, is_leaf in zip(nodes, tree.level, tree.is_leaf, strict=True):
+        if not is_leaf:
             bp = levels[int(level)].over_assignment_bp()
             allocated[node.goal_id] = int(over_assigned(np.array([targets[node.goal_id]]), bp)[0])
     derivations = {node.goal_id: result.explain(node.goal_id) for node in nodes}
