@@ -121,7 +121,7 @@ def _import_sales(
     findings.finish()
     if outcome.total_rows == 0:
         raise _no_data()
-    if outcome.rejected and not skip_bad_rows or outcome.rejected == outcome.total_rows:
+    if (outcome.rejected and not skip_bad_rows) or outcome.rejected == outcome.total_rows:
         return outcome
 
     to_write = outcome.total_rows - outcome.rejected
@@ -180,7 +180,7 @@ def _import_org(table: Table, *, skip_bad_rows: bool, progress: Progress | None)
             break
         remaining = [raw for raw in remaining if raw.number not in errors_by_row]
     findings.finish()
-    if outcome.rejected and not skip_bad_rows or outcome.rejected == outcome.total_rows:
+    if (outcome.rejected and not skip_bad_rows) or outcome.rejected == outcome.total_rows:
         return outcome
     by_row = org.write_org(remaining, plan, stored)
     for state in by_row.values():
