@@ -44,7 +44,7 @@ DEMO_USERNAMES = ("admin", "ops", "finance", "ceo", "region.manager", "team.mana
 EPOCH = dt.date(1970, 1, 1)
 NEVER = np.iinfo(np.int64).max  # day number of an open-ended end date
 
-PROMOTION_TITLES = {
+MANAGER_TITLES = {
     "company": "Chief Executive Officer",
     "region": "Regional Vice President",
     "area": "Area Sales Director",
@@ -259,7 +259,7 @@ def plan_company(size: DemoSize, *, seed: int = DEFAULT_SEED, today: dt.date) ->
         f"{names.FIRST_NAMES[f]} {names.LAST_NAMES[g]}"
         for f, g in zip(first_names.tolist(), last_names.tolist(), strict=True)
     ]
-    people_titles = [PROMOTION_TITLES[units[u].kind] for u in managed] + [REP_TITLE] * size.reps
+    people_titles = [MANAGER_TITLES[units[u].kind] for u in managed] + [REP_TITLE] * size.reps
 
     # Managers and the initial reps were hired before the history starts; hires during it.
     hired = np.empty(person_count, dtype=np.int64)

@@ -168,12 +168,23 @@ def write_plan(
             )
         # One timestamp, as text, for every row written (COPY and executemany both take it).
         now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
-        _write_company()
-        unit_ids = _write_units(plan, now, summary)
-        users = _write_users(plan)
-        person_ids = _write_people(plan, users, summary)
-        _write_assignments(plan, person_ids, unit_ids)
-        _write_metrics()
+        with tqdm(
+            total=5, desc="Organisation", unit="step", disable=not progress, leave=False
+        ) as bar:
+            _write_company()
+            bar.update(1)
+            unit_ids = _write_units(plan, now, summary)
+            bar.set_description("Logins")
+            bar.update(1)
+            users = _write_users(plan)
+            bar.set_description("People")
+            bar.update(1)
+            person_ids = _write_people(plan, users, summary)
+            bar.set_description("Assignments")
+            bar.update(1)
+            _write_assignments(plan, person_ids, unit_ids)
+            _write_metrics()
+            bar.update(1)
         _write_sales(plan, person_ids, now, summary, progress=progress, after_insert=after_insert)
         _reset_sequences()
         summary.seconds = time.perf_counter() - started
@@ -202,6 +213,7 @@ def write_plan(
 
 
 def _write_company() -> None:
+    # An empty installation may already hold the default settings row (Company.current()).
     Company.objects.all().delete()
     Company.objects.create(
         name=gen.COMPANY_NAME,
