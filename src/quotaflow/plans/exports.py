@@ -67,8 +67,9 @@ def plan_rows(cycle: PlanningCycle) -> tuple[list[str], list[list[Any]]]:
         *months,
     ]  # fmt: skip
     rows = []
+    places = {goal.metric_id: display_decimals(goal.metric) for goal in ordered}
     for goal in ordered:
-        decimals = display_decimals(goal.metric)
+        decimals = places[goal.metric_id]
         owner_code = (
             goal.owner_unit.code
             if goal.owner_unit

@@ -838,5 +838,6 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     goals = list(queries.my_goals(user))
     waiting = list(queries.open_goals_for(user))
-    rows = [(goal, exports.display_decimals(goal.metric)) for goal in goals]
+    places = {goal.metric_id: exports.display_decimals(goal.metric) for goal in goals}
+    rows = [(goal, places[goal.metric_id]) for goal in goals]
     return render(request, "plans/my_goals.html", {"rows": rows, "waiting": waiting})
