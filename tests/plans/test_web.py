@@ -220,6 +220,20 @@ def test_scenarios_versions_and_compare_through_the_pages(
     )
     assert made.status_code == 302, made.content.decode()
     version_id = int(made["Location"].strip("/").split("/")[-1])
+    hired = ops.post(
+        f"/plans/{version_id}/version/",
+        {
+            "effective_from": "2027-10-01",
+            "reason": "Nina joins",
+            "new_person": small_org.people["cora"].pk,  # anyone not yet holding a goal
+            "joins": goal_of(PlanningCycle.objects.get(pk=version_id), small_org.south_team).pk,
+            "hire_target": "365,000",
+        },
+    )
+    assert "New version published" in " ".join(said(hired)), said(hired)
+    v3 = PlanningCycle.objects.get(pk=int(hired["Location"].strip("/").split("/")[-1]))
+    assert v3.version_number == 3
+    assert goal_of(v3, small_org.people["cora"]).target == 92_000_00
     compare = ops.get(f"/plans/{cycle.pk}/compare/?other={version_id}").content.decode()
     assert "Ria Rep" in compare and 'data-chart="compare-figure"' in compare
     assert ops.get(f"/plans/{cycle.pk}/compare/?other={scenario_id}").status_code == 200

@@ -23,7 +23,7 @@ from quotaflow.accounts.models import Role, User
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Unit, UnitKind
+from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.org.queries import scope_for
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
@@ -188,11 +188,16 @@ class TemplateForm(forms.Form):
 class VersionForm(forms.Form):
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    goal = forms.TypedChoiceField(label="Whose goal", coerce=int)
+    goal = forms.TypedChoiceField(label="Whose goal", coerce=int, required=False, empty_value=None)
     new_target = AmountField(label="New full-period target", required=False)
     new_parent = forms.TypedChoiceField(
         label="Moves to", coerce=int, required=False, empty_value=None
     )
+    new_person = forms.ModelChoiceField(
+        label="New hire", queryset=Person.objects.order_by("full_name"), required=False
+    )
+    joins = forms.TypedChoiceField(label="Joins", coerce=int, required=False, empty_value=None)
+    hire_target = AmountField(label="New hire's full-period target", required=False)
 
 
 # Helpers --------------------------------------------------------------------------------
@@ -598,36 +603,47 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
-    """Sales ops: a mid-period change (relief, raise, team move) as a new version."""
+    """Sales ops: a mid-period change (relief, raise, team move, new hire) as a new version."""
     user = _user(request)
     cycle = _cycle_for(request, pk)
     if not user.is_planner:
         return render(request, "plans/forbidden.html", status=403)
     goals = queries.tree_goals(cycle)
     form = VersionForm(request.POST or None)
-    goal_field = form.fields["goal"]
-    parent_field = form.fields["new_parent"]
-    assert isinstance(goal_field, forms.TypedChoiceField)  # noqa: S101 - declared above
-    assert isinstance(parent_field, forms.TypedChoiceField)  # noqa: S101 - declared above
-    goal_field.choices = [(g.pk, g.owner_name) for g in goals if g.owner_person_id]
-    parent_field.choices = [
-        ("", "— stays —"),
-        *((g.pk, g.owner_name) for g in goals if g.owner_unit_id),
-    ]
+    unit_goals = [(g.pk, g.owner_name) for g in goals if g.owner_unit_id]
+    choices = {
+        "goal": [("", "— nobody —"), *((g.pk, g.owner_name) for g in goals if g.owner_person_id)],
+        "new_parent": [("", "— stays —"), *unit_goals],
+        "joins": [("", "—"), *unit_goals],
+    }
+    for name, options in choices.items():
+        field = form.fields[name]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above
+        field.choices = options
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         made: list[PlanningCycle] = []
 
         def change() -> None:
             target = to_minor(data.get("new_target"), cycle.metric)
+            goal_id, hire = data.get("goal"), data.get("new_person")
+            hires = None
+            if hire is not None:
+                if data.get("joins") is None:
+                    raise DomainError("Choose the unit the new hire joins.", field="joins")
+                hire_target = _need(to_minor(data.get("hire_target"), cycle.metric))
+                hires = {hire.pk: (data["joins"], hire_target)}
             made.append(
                 actions.create_mid_period_version(
                     cycle,
                     acting_user=user,
                     effective_from=data["effective_from"],
                     reason=data["reason"],
-                    targets={data["goal"]: target} if target is not None else None,
-                    moves={data["goal"]: data["new_parent"]} if data.get("new_parent") else None,
+                    targets={goal_id: target} if goal_id and target is not None else None,
+                    moves={goal_id: data["new_parent"]}
+                    if goal_id and data.get("new_parent")
+                    else None,
+                    hires=hires,
                 )
             )
 
