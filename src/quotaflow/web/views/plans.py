@@ -500,6 +500,34 @@ def _lines(
     return lines
 
 
+AMOUNT_FIELDS = {"target", "guidance", "submitted_target", "allocated_to_children"}
+
+
+def history_rows(goal: Goal, decimals: int) -> list[dict[str, Any]]:
+    """The goal's audit trail for people: a plain verb, and amounts in display units."""
+
+    def shown(field: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if field in AMOUNT_FIELDS and isinstance(value, int):
+            return amount(value, decimals)
+        return str(value)
+
+    return [
+        {
+            "at": event.at,
+            "actor": event.actor,
+            "what": event.action.rsplit(".", 1)[-1].replace("_", " ").capitalize(),
+            "changes": [
+                (field.removesuffix("_id").replace("_", " "), shown(field, old), shown(field, new))
+                for field, (old, new) in event.changes.items()
+            ],
+            "reason": event.reason,
+        }
+        for event in queries.goal_history(goal)
+    ]
+
+
 def _shown(value: int | None, decimals: int) -> str:
     shown = exports.to_display(value, decimals)
     return "" if shown is None else str(shown)
@@ -702,7 +730,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "goal": goal,
         "cycle": cycle,
         "decimals": decimals,
-        "history": queries.goal_history(goal),
+        "history": history_rows(goal, decimals),
         "comments": goal.comments.select_related("author"),
         "children": Goal.objects.filter(parent=goal)
         .select_related("owner_unit", "owner_person")
