@@ -1,8 +1,11 @@
 """Every change to a planning cycle or a goal: one function per state change.
 
-Each action is atomic, checks the acting user's place in the tree, writes goals only
-through a version-checked update (a stale write raises ``Conflict``), and records an
-audit event per changed object with old → new values and the reason.
+Each action is atomic, checks the acting user's place in the tree, and records an audit
+event per changed object with old → new values and the reason. A single goal is written
+with ``UPDATE … WHERE version = <the version read>`` (a stale write raises ``Conflict``);
+whole trees are written under row locks taken cycle first, then goals, so that concurrent
+writers queue instead of overwriting each other or deadlocking. Reads that compare versions
+(``compare_versions``) live in ``plans.queries``.
 """
 
 from __future__ import annotations
