@@ -245,3 +245,24 @@ def test_potential_weights_drive_the_split(
         actions.set_weights(
             cycle, acting_user=small_org.users["manager_max"], weights={north.pk: 1}
         )
+
+
+def test_waterfall_stays_within_the_rules(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    rules = [{"method": "equal"}, {"method": "equal"}, {"method": "equal", "cap": 350_000}]
+    cycle = make_cycle(allocation=rules)
+    olga, max_ = small_org.users["ops_olga"], small_org.users["manager_max"]
+    actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000)
+    team = goal_of(cycle, small_org.north_team)
+    ria, rob = goal_of(cycle, small_org.people["ria"]), goal_of(cycle, small_org.people["rob"])
+    # Sue alone in South Team A is capped at 350,000, so the engine gave North the rest
+    assert (team.allocated_to_children, ria.target) == (650_000, 325_000)
+    too_high = {ria.pk: 400_000, rob.pk: 250_000}
+    with pytest.raises(InvalidInput, match="above this level's cap of 3,500.00"):
+        actions.resplit_children(team, acting_user=max_, targets=too_high, reason="r")
+    actions.lock_goal(ria, acting_user=olga)
+    moves_lock = {ria.pk: 300_000, rob.pk: 350_000}
+    with pytest.raises(InvalidInput, match="locked Ria Rep"):
+        actions.resplit_children(team, acting_user=max_, targets=moves_lock, reason="r")
+    assert goal_of(cycle, small_org.people["ria"]).target == 325_000

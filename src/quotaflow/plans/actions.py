@@ -660,7 +660,8 @@ def resplit_children(
     expected_versions: Mapping[int, int] | None = None,
 ) -> list[Goal]:
     """Waterfall: a manager re-splits their own goal among its children. The parent's
-    number never changes; the children must add up exactly to what it splits. A child with
+    number never changes; the children must add up exactly to what it splits, locked
+    children keep their numbers and the level's floor and cap still hold. A child with
     children of its own has its subtree re-cascaded in the same proportions."""
     if not reason.strip():
         raise InvalidInput("Say why the split changes.", field="reason")
@@ -689,6 +690,7 @@ def resplit_children(
             if parent.allocated_to_children is not None
             else parent.target
         )
+        _check_split_rules(cycle, goals, parent, children, new)
         if sum(new.values()) != expected:
             places = display_decimals(parent.metric)
             raise InvalidInput(
@@ -718,6 +720,34 @@ def resplit_children(
                 changes.update(_recascade_below(cycle, goals, child, new[child.pk]))
         _write_goals(goals, changes, actor=acting_user, action="plans.goal.resplit", reason=reason)
         return [by_id[c.pk] for c in children]
+
+
+def _check_split_rules(
+    cycle: PlanningCycle,
+    goals: list[Goal],
+    parent: Goal,
+    children: list[Goal],
+    new: Mapping[int, int],
+) -> None:
+    """Refuse a re-split that moves a locked goal or leaves the level's floor or cap."""
+    moved_locks = [c.owner_name for c in children if c.locked and new[c.pk] != c.target]
+    if moved_locks:
+        raise InvalidInput(f"Sales operations locked {', '.join(moved_locks)}; those numbers stay.")
+    settings = _settings(cycle)
+    if not settings:
+        return
+    depth = next(row.depth for row in goal_tree(goals) if row.goal.pk == parent.pk)
+    rule = settings[min(depth, len(settings) - 1)]
+    places = display_decimals(parent.metric)
+    for child in children:
+        if rule.floor is not None and new[child.pk] < rule.floor:
+            raise InvalidInput(
+                f"{child.owner_name} would be below this level's floor of {to_display(rule.floor, places):,}."
+            )
+        if rule.cap is not None and new[child.pk] > rule.cap:
+            raise InvalidInput(
+                f"{child.owner_name} would be above this level's cap of {to_display(rule.cap, places):,}."
+            )
 
 
 def _recascade_below(
