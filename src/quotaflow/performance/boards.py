@@ -18,6 +18,7 @@ from quotaflow.org.models import Assignment, Person, Unit
 from quotaflow.org.queries import active_on
 from quotaflow.performance.attainment import (
     Attainment,
+    compute_attainment,
     cumulative,
     distribution,
     phased_cumulative,
@@ -26,16 +27,24 @@ from quotaflow.performance.models import DailyAggregate, OwnerType, PerformanceS
 from quotaflow.performance.queries import (
     OwnerKey,
     actuals_where,
-    attainment_of,
     daily_values,
     goals_with_attainment,
     owner_of,
+    phasing_from,
     phasing_of,
     thresholds_from,
 )
 from quotaflow.plans.models import Goal
 
 SPARK_POINTS = 12
+
+
+@dataclass(frozen=True)
+class GoalRef:
+    """The two facts of a goal a board row shows: its id (for links) and its target."""
+
+    pk: int
+    target: int
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ class Row:
     kind: str
     code: str
     actual: int
-    goal: Goal | None
+    goal: GoalRef | None
     progress: Attainment | None
     spark: tuple[int, ...] = ()
 
@@ -138,7 +147,7 @@ def _row(
     code: str,
     owner: OwnerKey,
     found: dict[OwnerKey, int],
-    progress: dict[OwnerKey, tuple[Goal, Attainment]],
+    progress: dict[OwnerKey, tuple[GoalRef, Attainment]],
     sparks: dict[OwnerKey, tuple[int, ...]],
 ) -> Row:
     goal, attained = progress.get(owner, (None, None))
@@ -174,10 +183,9 @@ def unit_board(
         active_on(as_of), unit__path__startswith=unit.path
     ).values("person_id")
     units_below = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    goals = list(
-        Goal.objects.filter(metric=metric, period_start=start, period_end=end)
-        .filter(Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=in_subtree))
-        .select_related("metric", "owner_unit", "owner_person")
+    # Plain values, not model instances: a company board reads 100,000 goals.
+    goals = Goal.objects.filter(metric=metric, period_start=start, period_end=end).filter(
+        Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=in_subtree)
     )
     found = actuals_where(
         metric,
@@ -187,13 +195,29 @@ def unit_board(
         end,
     )
     thresholds = thresholds_from(PerformanceSettings.current())
-    progress = {
-        owner_of(goal): (
-            goal,
-            attainment_of(goal, found.get(owner_of(goal), 0), as_of=as_of, thresholds=thresholds),
+    progress: dict[OwnerKey, tuple[GoalRef, Attainment]] = {}
+    for pk, unit_id, person_id, target, phasing in goals.values_list(
+        "pk", "owner_unit_id", "owner_person_id", "target", "phasing"
+    ):
+        owner = (OwnerType.UNIT.value, unit_id) if unit_id else (OwnerType.PERSON.value, person_id)
+        progress[owner] = (
+            GoalRef(pk, target),
+            compute_attainment(
+                target=target,
+                actual=found.get(owner, 0),
+                period_start=start,
+                period_end=end,
+                phasing=phasing_from(phasing),
+                as_of=as_of,
+                thresholds=thresholds,
+            ),
         )
-        for goal in goals
-    }
+    unit_names = dict(
+        (pk, (name, code))
+        for pk, name, code in Unit.objects.filter(path__startswith=unit.path).values_list(
+            "pk", "name", "code"
+        )
+    )
     table_owners = [(OwnerType.UNIT.value, unit.pk)] + [
         (OwnerType.UNIT.value, child.pk) for child in children
     ]
@@ -253,17 +277,16 @@ def unit_board(
             rep_rows,
             key=lambda row: (-(row.progress.attainment_pct or 0) if row.progress else 0, row.label),
         )[:10]
-    unit_names = {goal.owner_unit_id: goal.owner_unit for goal in goals if goal.owner_unit}
+    names = {(OwnerType.UNIT.value, pk): label for pk, label in unit_names.items()}
+    names.update({(OwnerType.PERSON.value, pk): label for pk, label in subtree_people.items()})
+    worrying = [
+        Row(names[owner][0], owner[0], names[owner][1], attained.actual, goal, attained)
+        for owner, (goal, attained) in progress.items()
+        if attained.status in {"at_risk", "off_track"} and owner in names
+    ]
     board.at_risk = sorted(
-        (
-            Row(unit_names[owner_id].name if owner_type == OwnerType.UNIT else subtree_people[owner_id][0], owner_type,
-                unit_names[owner_id].code if owner_type == OwnerType.UNIT else subtree_people[owner_id][1],
-                attained.actual, goal, attained)
-            for (owner_type, owner_id), (goal, attained) in progress.items()
-            if attained.status in {"at_risk", "off_track"} and (owner_type == OwnerType.UNIT or owner_id in subtree_people)
-        ),
-        key=lambda row: (row.progress.pacing_pct or 0) if row.progress else 0,
-    )  # fmt: skip
+        worrying, key=lambda row: row.progress.pacing_pct or 0 if row.progress else 0
+    )
     return board
 
 

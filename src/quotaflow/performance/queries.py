@@ -120,16 +120,21 @@ def thresholds_from(settings: PerformanceSettings) -> Thresholds:
     return Thresholds(settings.at_risk_below, settings.off_track_below, settings.status_basis)
 
 
-def phasing_of(goal: Goal) -> list[PhaseSlice]:
-    """The goal's phased slices as engine values (empty when unphased)."""
+def phasing_from(phasing: list[dict[str, Any]] | None) -> list[PhaseSlice]:
+    """A goal's stored ``phasing`` JSON as engine values (empty when unphased)."""
     return [
         PhaseSlice(
             dt.date.fromisoformat(piece["start"]),
             dt.date.fromisoformat(piece["end"]),
             int(piece["target"]),
         )
-        for piece in goal.phasing or []
+        for piece in phasing or []
     ]
+
+
+def phasing_of(goal: Goal) -> list[PhaseSlice]:
+    """The goal's phased slices as engine values (empty when unphased)."""
+    return phasing_from(goal.phasing)
 
 
 def attainment_of(goal: Goal, actual: int, *, as_of: dt.date, thresholds: Thresholds) -> Attainment:

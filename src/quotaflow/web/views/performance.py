@@ -206,7 +206,11 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         else None
     )
     chart = (
-        goal_chart(board.own.goal, board.own.progress, viewing.as_of)
+        goal_chart(
+            Goal.objects.select_related("metric").get(pk=board.own.goal.pk),
+            board.own.progress,
+            viewing.as_of,
+        )
         if board and board.own.goal and board.own.progress
         else None
     )
