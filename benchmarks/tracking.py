@@ -234,6 +234,15 @@ def ingest_file(path: Path, ops: Any, total: int) -> float:
     return time.perf_counter() - started
 
 
+def analyze_tables() -> None:
+    """Refresh the planner's statistics after the bulk load, as autovacuum would shortly
+    do by itself; otherwise the first plans depend on when autovacuum happens to wake."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def attainment_latencies(client: Any, headers: dict[str, str], owners: list[str]) -> list[float]:
     """Milliseconds per GET /api/v1/attainment for each owner in turn."""
     samples = []
@@ -370,6 +379,7 @@ def main() -> None:
         write_transactions(path, size["transactions"], size["reps"])
         copy_seconds = copy_baseline(path)
         ingest_seconds = ingest_file(path, org["ops"], size["transactions"])
+        analyze_tables()
         duck_top_ms, duck_rep_ms, duck_total = duckdb_top(path, org["people"][0].external_id)
 
     client = Client(HTTP_HOST="localhost")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -206,6 +206,11 @@ def rebuild_aggregates(*, acting_user: Any = None) -> RebuildResult:
         "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
     )
     apply_cells(_manual_cells((*row, 1) for row in manual))
+    if connection.vendor == "postgresql":
+        # Every row was just replaced: fresh statistics keep the dashboards' plans indexed.
+        with connection.cursor() as cursor:
+            for model in (Credit, DailyAggregate, DistinctKeyDay):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     result = RebuildResult(
         Credit.objects.count(), DailyAggregate.objects.exclude(value=0, count=0).count()
     )
