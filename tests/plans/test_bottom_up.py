@@ -168,3 +168,48 @@ def test_reminders_go_to_those_who_have_not_submitted(
         goal_of(cycle, small_org.people["ria"]), acting_user=small_org.users["rep_ria"], target=1
     )
     assert actions.send_submission_reminders(cycle, acting_user=small_org.users["ops_olga"]) == 0
+
+
+def test_non_revenue_goals_follow_the_same_workflow(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    from quotaflow.metrics.models import Metric
+
+    calls = Metric.objects.create(code="calls", name="Calls", unit="count", source="activities")
+    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 31))
+    users = small_org.users
+    (ria_calls,) = [
+        g
+        for g in actions.create_goals_from_template(
+            cycle, acting_user=users["ops_olga"], metric=calls, role="rep", target=0
+        )
+        if g.owner_person == small_org.people["ria"]
+    ]
+    actions.submit_goal(ria_calls, acting_user=users["rep_ria"], target=900, rationale="15 a day")
+    with pytest.raises(NotAllowed):
+        actions.approve_goal(ria_calls, acting_user=users["manager_sam"])
+    actions.approve_goal(ria_calls, acting_user=users["manager_max"])
+    ria_calls.refresh_from_db()
+    assert ria_calls.status == GoalStatus.APPROVED and ria_calls.target == 900
+
+
+def test_managers_see_and_review_their_reps_template_goals_in_the_pages(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    from django.test import Client
+
+    from quotaflow.metrics.models import Metric
+
+    calls = Metric.objects.create(code="calls", name="Calls", unit="count", source="activities")
+    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 31))
+    made = actions.create_goals_from_template(
+        cycle, acting_user=small_org.users["ops_olga"], metric=calls, role="rep", target=0
+    )
+    ria_calls = next(g for g in made if g.owner_person == small_org.people["ria"])
+    actions.submit_goal(ria_calls, acting_user=small_org.users["rep_ria"], target=900)
+    client = Client()
+    client.force_login(small_org.users["manager_max"])
+    page = client.get(f"/plans/goals/{ria_calls.pk}/")
+    assert page.status_code == 200 and b'id="approve-form"' in page.content
+    client.force_login(small_org.users["manager_sam"])
+    assert client.get(f"/plans/goals/{ria_calls.pk}/").status_code == 404

@@ -25,7 +25,13 @@ from quotaflow.core.models import AuditEvent
 from quotaflow.core.notify import notify
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Unit
-from quotaflow.org.queries import active_on, ancestor_units, managed_units, managers_of, scope_for
+from quotaflow.org.queries import (
+    active_on,
+    ancestor_units,
+    managed_units,
+    managers_of,
+    scope_for,
+)
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.exports import display_decimals, to_display
 from quotaflow.plans.models import (
@@ -42,6 +48,7 @@ from quotaflow.plans.queries import (
     goal_tree,
     history_by_goal,
     person_for,
+    reviewing_unit,
     sums_are_exact,
     tree_goals,
 )
@@ -99,8 +106,7 @@ def _require_reviewer(user: User, goal: Goal) -> None:
     if user.is_planner:
         return
     day = goal.period_start
-    parent = goal.parent
-    if parent is None or not _manages_unit(user, parent.owner_unit, day):
+    if not _manages_unit(user, reviewing_unit(goal), day):
         raise NotAllowed("Only a manager above this goal, or sales operations, can review it.")
     person = person_for(user)
     if goal.owner_person_id is not None and goal.owner_person_id == getattr(person, "pk", None):

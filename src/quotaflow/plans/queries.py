@@ -17,7 +17,7 @@ from django.utils import timezone
 from quotaflow.accounts.models import Role, User
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import active_on, managed_units, scope_for
+from quotaflow.org.queries import active_on, home_unit, managed_units, scope_for
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
 
@@ -120,6 +120,19 @@ def person_for(user: User) -> Person | None:
     return Person.objects.filter(user=user).first()
 
 
+def reviewing_unit(goal: Goal) -> Unit | None:
+    """The unit whose managers review ``goal``: its parent goal's unit; for a goal made from
+    a template (no parent), the owner's own unit — the person's, or the unit above a unit.
+    ``None`` for the top of a plan, which sales operations review."""
+    if goal.parent is not None:
+        return goal.parent.owner_unit
+    if goal.cycle is not None and goal.metric_id == goal.cycle.metric_id:
+        return None
+    if goal.owner_person is not None:
+        return home_unit(goal.owner_person, goal.period_start)
+    return goal.owner_unit.parent if goal.owner_unit is not None else None
+
+
 def goal_owner_users(goals: Iterable[Goal], day: dt.date) -> dict[int, list[User]]:
     """Logins responsible for each goal: the person's own login, or the unit's managers'."""
     goals = list(goals)
@@ -176,9 +189,11 @@ def visible_goal_ids(user: User, cycle: PlanningCycle) -> set[int] | None:
     if scope.everything:
         return None
     units = Unit.objects.filter(scope.units()).values_list("pk", flat=True)
+    people = Person.objects.filter(scope.people(cycle.period_start)).values("pk")
     rows = Goal.objects.filter(cycle=cycle).filter(
         Q(owner_unit_id__in=units)
         | Q(owner_person_id__in=list(scope.person_ids))
+        | Q(owner_person_id__in=people)
         | Q(parent__owner_unit_id__in=units)
     )
     return set(rows.values_list("pk", flat=True))

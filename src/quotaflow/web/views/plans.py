@@ -307,12 +307,13 @@ def _can_review(user: User, goal: Goal) -> bool:
     """Whether the review buttons make sense for this user (the action checks again)."""
     if user.is_planner:
         return True
-    if user.role != Role.MANAGER or goal.parent is None or goal.parent.owner_unit is None:
+    unit = queries.reviewing_unit(goal)
+    if user.role != Role.MANAGER or unit is None:
         return False
     person = queries.person_for(user)
     if person is not None and goal.owner_person_id == person.pk:
         return False
-    return scope_for(user, goal.period_start).can_see_unit(goal.parent.owner_unit)
+    return scope_for(user, goal.period_start).can_see_unit(unit)
 
 
 def _manages(user: User, goal: Goal) -> bool:
