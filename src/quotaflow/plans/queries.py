@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from quotaflow.accounts.models import Role, User
@@ -338,19 +338,6 @@ def open_goals_for(user: User) -> QuerySet[Goal]:
     return Goal.objects.filter(
         owner_person=person, cycle__status__in=["draft", "open"]
     ).select_related("cycle", "metric")
-
-
-def rolled_up_total(goals: Iterable[Goal]) -> int:
-    """The sum of the given goals' targets."""
-    return sum(g.target for g in goals)
-
-
-def cycle_target_total(cycle: PlanningCycle) -> int:
-    """The root goal's target of the cycle's tree (0 before anything is set)."""
-    value = Goal.objects.filter(
-        cycle=cycle, metric_id=cycle.metric_id, parent__isnull=True
-    ).aggregate(total=Sum("target"))["total"]
-    return int(value or 0)
 
 
 def plan_family(cycle: PlanningCycle) -> list[PlanningCycle]:
