@@ -214,12 +214,11 @@ def test_activities_and_manual_values_through_the_api(
         code="csat", name="CSAT", unit="score", source="manual", aggregation="average"
     )
     manual = {"metric": "csat", "owner": "person:E004", "date": "2025-03-01", "value": 87}
-    assert (
-        client.post(
-            "/api/v1/manual-values", manual, content_type="application/json", **headers
-        ).status_code
-        == 200
+    stored = client.post(
+        "/api/v1/manual-values", manual, content_type="application/json", **headers
     )
+    assert stored.status_code == 200
+    assert stored.json() == {**manual, "note": ""}
     assert (
         client.post(
             "/api/v1/manual-values",

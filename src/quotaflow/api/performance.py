@@ -122,6 +122,10 @@ class ManualValueIn(Schema):
     note: str = ""
 
 
+class ManualValueOut(ManualValueIn):
+    """The stored manual value."""
+
+
 class ProgressOut(Schema):
     """Progress of one owner on one metric over one period. Amounts are in the metric's
     base unit (minor currency units for money); percentages have two decimals."""
@@ -329,8 +333,8 @@ def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestO
     return IngestOut(**result.__dict__)
 
 
-@router.post("/manual-values", response={200: IngestOut, **WRITE_ERRORS})
-def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> IngestOut:
+@router.post("/manual-values", response={200: ManualValueOut, **WRITE_ERRORS})
+def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> ManualValueOut:
     """Enter or correct the value of a manual metric for one owner on one day."""
     require_scope(request, TokenScope.INGEST)
     user = require_planner(request)
@@ -340,11 +344,17 @@ def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> IngestOut:
             f"There is no unit or person '{payload.owner}'; write unit:CODE or person:ID.",
             field="owner",
         )
-    actions.set_manual_value(
+    stored = actions.set_manual_value(
         metric=_metric(payload.metric), owner=owner, day=payload.date, value=payload.value, acting_user=user,
         note=payload.note,
     )  # fmt: skip
-    return IngestOut(created=1, updated=0, unchanged=0, recredited=0)
+    return ManualValueOut(
+        metric=payload.metric,
+        owner=payload.owner,
+        date=stored.day,
+        value=stored.value,
+        note=stored.note,
+    )
 
 
 @router.get("/attainment", response={200: ProgressOut, **READ_ERRORS})
