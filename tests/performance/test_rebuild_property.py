@@ -1,0 +1,88 @@
+"""Property: whatever sequence of creates, corrections, re-splits, cancellations and credit
+notes arrives, incremental maintenance ends where a rebuild from scratch does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quotaflow.metrics.models import Aggregation, Metric
+from quotaflow.org.models import Assignment, AssignmentRole
+from quotaflow.performance.actions import ingest_transactions, rebuild_aggregates
+from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
+from quotaflow.performance.queries import aggregate_snapshot
+from quotaflow.sales.models import Transaction
+from tests.conftest import SmallOrg
+from tests.performance.conftest import make_row
+
+REPS = ("ria", "rob", "sue", "max")
+event = st.fixed_dictionaries(
+    {
+        "id": st.integers(min_value=0, max_value=7),
+        "day": st.integers(min_value=0, max_value=360),
+        "amount": st.integers(min_value=-50_000, max_value=500_000),
+        "reps": st.lists(st.sampled_from(REPS), min_size=1, max_size=3, unique=True),
+        "group": st.sampled_from(["Software", "Hardware"]),
+        "account": st.sampled_from(["", "Globex", "Initech", "Umbrella"]),
+        "cancelled": st.booleans(),
+    }
+)
+
+
+def _percentages(count: int) -> list[str]:
+    base = [f"{100 / count:.4f}"] * (count - 1)
+    return [*base, f"{100 - sum(float(value) for value in base):.4f}"]
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(event, min_size=1, max_size=6), min_size=1, max_size=5))
+def test_incremental_equals_rebuild(small_org: SmallOrg, batches: list[list[dict]]) -> None:
+    for model in (Credit, DailyAggregate, DistinctKeyDay, Transaction, OverlayRule, Metric):
+        model.objects.all().delete()
+    Metric.objects.create(code="revenue", name="Revenue")
+    Metric.objects.create(code="software", name="Software", filters={"product_group": ["Software"]})
+    Metric.objects.create(code="deals", name="Deals", unit="count", aggregation=Aggregation.COUNT)
+    Metric.objects.create(
+        code="logos",
+        name="Logos",
+        unit="count",
+        aggregation=Aggregation.DISTINCT_COUNT,
+        value_field="account",
+    )
+    OverlayRule.objects.create(
+        person=small_org.people["sue"],
+        product_group="Software",
+        percent=30,
+        valid_from=dt.date(2025, 1, 1),
+    )
+    ria = small_org.people["ria"]
+    Assignment.objects.filter(person=ria, unit=small_org.north_team).update(
+        valid_to=dt.date(2025, 6, 30)
+    )
+    Assignment.objects.get_or_create(
+        person=ria,
+        unit=small_org.south_team,
+        role=AssignmentRole.MEMBER,
+        valid_from=dt.date(2025, 7, 1),
+    )
+
+    for batch in batches:
+        latest = {item["id"]: item for item in batch}  # one row per external id per batch
+        rows = [
+            make_row(
+                f"T{item['id']}", dt.date(2025, 1, 1) + dt.timedelta(days=item["day"]), item["amount"],
+                list(zip((small_org.people[key].pk for key in item["reps"]), _percentages(len(item["reps"])), strict=True)),
+                product_group=item["group"], account=item["account"], is_cancelled=item["cancelled"],
+            )
+            for item in latest.values()
+        ]  # fmt: skip
+        ingest_transactions(rows, acting_user=None, source="crm")
+    incremental = aggregate_snapshot()
+
+    rebuild_aggregates()
+
+    assert aggregate_snapshot() == incremental
