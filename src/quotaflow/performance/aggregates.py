@@ -86,6 +86,23 @@ def insert_rows(
             cursor.execute(f"{head}VALUES {values}", [value for row in batch for value in row])
 
 
+def lock_markers(metric_ids: Iterable[int]) -> None:
+    """Take the change-marker rows of ``metric_ids`` (creating them if missing) until the
+    end of the database transaction, in id order, without changing them.
+
+    Every ingest takes them before it writes any aggregate, so concurrent ingests of the
+    same metrics queue here instead of locking aggregate cells in different orders across
+    their chunks and deadlocking. Dashboards keep reading: readers take no locks.
+    """
+    upsert_adding(
+        ChangeMarker._meta.db_table,
+        ["metric_id"],
+        ["version"],
+        ([metric_id, 0] for metric_id in sorted(set(metric_ids))),
+        ["bigint", "bigint"],
+    )
+
+
 def apply_cells(cells: Cells) -> set[int]:
     """Add the deltas in ``cells`` to the stored aggregates; returns the touched metric ids
     (their change markers are bumped so open dashboards refresh)."""

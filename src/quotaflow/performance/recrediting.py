@@ -22,7 +22,7 @@ from django.db import transaction
 
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment
-from quotaflow.performance.aggregates import apply_cells, insert_rows
+from quotaflow.performance.aggregates import apply_cells, insert_rows, lock_markers
 from quotaflow.performance.crediting import (
     Cells,
     CreditFact,
@@ -189,6 +189,7 @@ def recredit(kind: str, ids: list[int]) -> int:
     ]
     if not changed:
         return 0
+    lock_markers(metric.id for metric in metrics)
     old_credits = [credit for source_id in changed for credit in stored.get(source_id, [])]
     new_credits = [credit for source_id in changed for credit in new_by_source.get(source_id, [])]
     aggregations = _aggregations(metrics, old_credits)
