@@ -84,6 +84,9 @@ def test_a_batch_posted_three_times_counts_once(
     assert body["expected_to_date"] == 3_000_00
     assert body["attainment_pct"] == "8.38"
     assert body["status"] == "off_track"
+    why = client.get(body["why"], **headers).json()
+    assert why["total"] == 20  # ten transactions, each split between two reps
+    assert sum(item["value"] for item in why["items"]) == 1_005_00
 
 
 def test_goal_attainment_lists_children_and_explains_itself(
@@ -225,6 +228,21 @@ def test_activities_and_manual_values_through_the_api(
             {**manual, "metric": "calls"},
             content_type="application/json",
             **headers,
+        ).status_code
+        == 400
+    )
+
+
+def test_credits_of_an_owner_follow_the_callers_scope(
+    small_org: SmallOrg, goals: dict[str, Goal], client: Client
+) -> None:
+    client.login(username="rep_ria", password=PASSWORD)
+    query = {"metric": "revenue", "period": "FY2025"}
+    assert client.get("/api/v1/credits", {**query, "owner": "person:E004"}).status_code == 200
+    assert client.get("/api/v1/credits", {**query, "owner": "unit:NORTH"}).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/credits", {**query, "owner": "person:E004", "period": "2025"}
         ).status_code
         == 400
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -35,6 +36,7 @@ from quotaflow.performance.queries import (
     can_see_goal,
     can_see_owner,
     credits_behind,
+    credits_of,
     goals_with_attainment,
     resolve_owner,
     thresholds_from,
@@ -279,6 +281,11 @@ def _progress(
     return body
 
 
+def _owner_why(owner: str, metric: Metric, period: str) -> str:
+    query = urlencode({"owner": owner, "metric": metric.code, "period": period})
+    return f"{reverse('api:owner_credits')}?{query}"
+
+
 def _owner_label(goal: Goal) -> str:
     if goal.owner_unit is not None:
         return f"unit:{goal.owner_unit.code}"
@@ -385,10 +392,37 @@ def attainment(
     actual = actuals(chosen, [key], fiscal.start, fiscal.end)[key]
     thresholds = thresholds_from(PerformanceSettings.current())
     progress = attainment_of(goal, actual, as_of=day, thresholds=thresholds) if goal else None
-    return _progress(
+    body = _progress(
         owner=owner, metric=chosen, start=fiscal.start, end=fiscal.end, as_of=day, goal=goal, actual=actual,
         progress=progress,
     )  # fmt: skip
+    body["why"] = _owner_why(owner, chosen, period)
+    return body
+
+
+@router.get("/credits", response={200: CreditPageOut, **READ_ERRORS}, url_name="owner_credits")
+def owner_credits(
+    request: HttpRequest,
+    owner: Annotated[str, Query(description="unit:CODE or person:EXTERNAL_ID")],
+    metric: Annotated[str, Query(description="Metric code")],
+    period: Annotated[str, Query(description="Fiscal period, e.g. FY2027 or FY2027-Q1")],
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Why an owner's actual is what it is: the credits behind it, newest first."""
+    require_scope(request, TokenScope.READ)
+    day = day_or_today(None)
+    target = resolve_owner(owner)
+    if target is None or not can_see_owner(scope_for(request_user(request), day), target, day):
+        raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
+    try:
+        fiscal = Company.current().fiscal_calendar.parse(period)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="period") from None
+    total, lines = credits_of(
+        _metric(metric).pk, target, fiscal.start, fiscal.end, offset=offset, limit=limit
+    )
+    return {"total": total, "offset": offset, "items": [line.__dict__ for line in lines]}
 
 
 @router.get("/goals/{goal_id}/attainment", response={200: GoalProgressOut, **READ_ERRORS})

@@ -189,11 +189,28 @@ class CreditLine:
 
 def credits_behind(goal: Goal, *, offset: int = 0, limit: int = 50) -> tuple[int, list[CreditLine]]:
     """The credits making up ``goal``'s actual, newest first: (total count, one page)."""
-    condition = Q(metric_id=goal.metric_id, day__range=(goal.period_start, goal.period_end))
-    if goal.owner_unit is not None:
-        condition &= Q(unit_path__startswith=goal.owner_unit.path, kind="direct")
+    owner: Any = goal.owner_unit or goal.owner_person
+    return credits_of(
+        goal.metric_id, owner, goal.period_start, goal.period_end, offset=offset, limit=limit
+    )
+
+
+def credits_of(
+    metric_id: int,
+    owner: Unit | Person,
+    start: dt.date,
+    end: dt.date,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[CreditLine]]:
+    """The credits making up an owner's actual on a metric over [start, end], newest
+    first: (total count, one page). A unit's are the direct credits that rolled up to it."""
+    condition = Q(metric_id=metric_id, day__range=(start, end))
+    if isinstance(owner, Unit):
+        condition &= Q(unit_path__startswith=owner.path, kind="direct")
     else:
-        condition &= Q(person_id=goal.owner_person_id)
+        condition &= Q(person_id=owner.pk)
     credits = Credit.objects.filter(condition)
     total = credits.count()
     rows = credits.order_by("-day", "-pk").values_list(
