@@ -6,6 +6,7 @@ the leaderboard and the at-risk list) and a goal's chart series.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from quotaflow.performance.queries import (
 from quotaflow.plans.models import Goal
 
 SPARK_POINTS = 12
+LEADERBOARD_SIZE = 10
+AT_RISK_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class UnitBoard:
     reps_at_quota: int = 0
     leaderboard: list[Row] = field(default_factory=list)
     at_risk: list[Row] = field(default_factory=list)
+    at_risk_total: int = 0
 
     @property
     def at_quota_pct(self) -> Decimal | None:
@@ -255,38 +259,36 @@ def unit_board(
         )
         for person_id, (name, external_id) in direct_people.items()
     ]
-    rep_rows = [
-        Row(
-            subtree_people[owner_id][0],
-            "person",
-            subtree_people[owner_id][1],
-            attained.actual,
-            goal,
-            attained,
-        )
-        for (owner_type, owner_id), (goal, attained) in progress.items()
-        if owner_type == OwnerType.PERSON and owner_id in subtree_people
-    ]
-    board.bands = distribution([row.progress.attainment_pct for row in rep_rows if row.progress])
-    board.reps_with_goals = len(rep_rows)
-    board.reps_at_quota = sum(
-        1 for row in rep_rows if row.progress and (row.progress.attainment_pct or 0) >= 100
-    )
-    if with_leaderboard:
-        board.leaderboard = sorted(
-            rep_rows,
-            key=lambda row: (-(row.progress.attainment_pct or 0) if row.progress else 0, row.label),
-        )[:10]
     names = {(OwnerType.UNIT.value, pk): label for pk, label in unit_names.items()}
     names.update({(OwnerType.PERSON.value, pk): label for pk, label in subtree_people.items()})
+
+    def row_of(owner: OwnerKey) -> Row:
+        goal, attained = progress[owner]
+        return Row(names[owner][0], owner[0], names[owner][1], attained.actual, goal, attained)
+
+    # Rows are built only for what is shown: a company's subtree has 100,000 rep goals.
+    rep_owners = [owner for owner in progress if owner[0] == OwnerType.PERSON and owner in names]
+    rep_pcts = [progress[owner][1].attainment_pct for owner in rep_owners]
+    board.bands = distribution(rep_pcts)
+    board.reps_with_goals = len(rep_owners)
+    board.reps_at_quota = sum(1 for value in rep_pcts if value is not None and value >= 100)
+    if with_leaderboard:
+        leaders = heapq.nsmallest(
+            LEADERBOARD_SIZE,
+            rep_owners,
+            key=lambda owner: (-(progress[owner][1].attainment_pct or 0), names[owner][0]),
+        )
+        board.leaderboard = [row_of(owner) for owner in leaders]
     worrying = [
-        Row(names[owner][0], owner[0], names[owner][1], attained.actual, goal, attained)
-        for owner, (goal, attained) in progress.items()
+        owner
+        for owner, (_, attained) in progress.items()
         if attained.status in {"at_risk", "off_track"} and owner in names
     ]
-    board.at_risk = sorted(
-        worrying, key=lambda row: row.progress.pacing_pct or 0 if row.progress else 0
+    worst = heapq.nsmallest(
+        AT_RISK_SIZE, worrying, key=lambda owner: progress[owner][1].pacing_pct or 0
     )
+    board.at_risk = [row_of(owner) for owner in worst]
+    board.at_risk_total = len(worrying)
     return board
 
 
