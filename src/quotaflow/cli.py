@@ -1,4 +1,4 @@
-"""The ``quotaflow`` command line: demo, serve, worker, import, token and manage.
+"""The ``quotaflow`` command line: demo, serve, worker, import, token, backtest and manage.
 
 Django is configured only after the arguments are read, so that ``quotaflow demo`` can
 choose plain-HTTP defaults before the settings load, and so that a bad setting ends in a
@@ -22,6 +22,7 @@ DEMO_SIZES = ("tiny", "small", "large")
 IMPORT_KINDS = ("org", "transactions", "activities")
 TOKEN_SCOPES = ("read", "ingest", "import")
 PASS_THROUGH = ("manage", "worker")
+BACKTEST_MODELS = {"attainability": "backtest_attainability"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="repeat for several scopes (default: read)",
     )
 
+    backtest = commands.add_parser(
+        "backtest",
+        help="validate a model on the database's history (attainability: SMART's Attainable)",
+    )
+    backtest.add_argument("model", choices=BACKTEST_MODELS)
+    backtest.add_argument(
+        "model_args",
+        nargs=argparse.REMAINDER,
+        help="options of the model's backtest, e.g. --metric revenue",
+    )
+
     manage = commands.add_parser(
         "manage",
         help="run a Django management command (e.g. migrate, createsuperuser)",
@@ -179,6 +191,7 @@ def _run(args: argparse.Namespace) -> int:
         "worker": _worker,
         "import": _import,
         "token": _token,
+        "backtest": _backtest,
         "manage": _manage,
     }
     try:
@@ -407,6 +420,10 @@ def _token(args: argparse.Namespace) -> int:
         "Send it as the header 'Authorization: Bearer <token>'."
     )
     return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    return _manage_command([BACKTEST_MODELS[args.model], *args.model_args])
 
 
 def _manage(args: argparse.Namespace) -> int:

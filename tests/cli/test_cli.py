@@ -3,6 +3,8 @@ start-up errors and the first run, as a real subprocess)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -225,3 +227,21 @@ def test_first_demo_run_creates_the_embedded_database_and_a_worker_can_serve_it(
     )
     assert worker.returncode == 0, worker.stderr
     assert "No more tasks to run" in worker.stdout + worker.stderr
+
+
+def test_backtest_attainability_prints_the_calibration_and_ends_with_json(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gen.generate("tiny", seed=3, today=dt.date(2026, 6, 15))
+    capsys.readouterr()
+    assert cli.main(["backtest", "attainability", "--metric", "revenue"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert {"brier", "baseline_brier", "max_band_error"} <= summary.keys()
+    assert summary["brier"] < summary["baseline_brier"]
+    assert any(line.lstrip().startswith("band") for line in lines)
+
+
+def test_backtest_of_an_unknown_model_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["backtest", "weather"]) == 2
+    assert "invalid choice" in capsys.readouterr().err

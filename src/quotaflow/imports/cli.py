@@ -108,7 +108,7 @@ def run_import(
     user = acting_user if acting_user is not None else _command_user()
     if user is None:
         print(
-            "No administrator account exists yet; create one first (quotaflow createsuperuser).",
+            "No administrator account exists yet; create one first (quotaflow manage createsuperuser).",
             file=stderr,
         )
         return 1
