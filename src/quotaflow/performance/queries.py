@@ -18,8 +18,8 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from quotaflow.metrics.models import Aggregation, Metric
-from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import Scope, active_on
+from quotaflow.org.models import Person, Unit
+from quotaflow.org.queries import Scope
 from quotaflow.performance.attainment import Attainment, PhaseSlice, Thresholds, compute_attainment
 from quotaflow.performance.models import (
     ChangeMarker,
@@ -263,20 +263,6 @@ def can_see_goal(scope: Scope, goal: Goal, day: dt.date) -> bool:
     """Whether ``scope`` includes the goal's owner."""
     owner: Any = goal.owner_unit or goal.owner_person
     return can_see_owner(scope, owner, day)
-
-
-def members_of(unit: Unit, day: dt.date) -> list[Person]:
-    """People placed directly in ``unit`` on ``day`` (members, then its managers)."""
-    rows = (
-        Assignment.objects.filter(active_on(day), unit=unit)
-        .select_related("person")
-        .order_by("role", "person__full_name")
-    )
-    seen: dict[int, Person] = {}
-    for assignment in rows:
-        if assignment.role == AssignmentRole.MEMBER or assignment.person_id not in seen:
-            seen.setdefault(assignment.person_id, assignment.person)
-    return list(seen.values())
 
 
 def aggregate_snapshot() -> dict[tuple[Any, ...], tuple[int, int]]:
