@@ -14,7 +14,7 @@ from quotaflow.metrics.models import Metric
 from quotaflow.performance.actions import close_periods, send_at_risk_alerts, send_digests
 from quotaflow.performance.models import GoalResult, PerformanceSettings
 from quotaflow.performance.queries import aggregate_snapshot
-from quotaflow.plans.models import Goal
+from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.performance.conftest import Post, make_row
 
@@ -75,6 +75,35 @@ def test_period_close_finalises_every_goal_as_reached_or_missed(
     assert set(Goal.objects.values_list("status", flat=True)) == {"closed"}
     assert AuditEvent.objects.filter(action="performance.goal.closed").count() == 3
     assert close_periods(as_of=dt.date(2025, 4, 2)) == 0  # nothing left in progress
+
+
+def test_period_close_leaves_drafts_and_what_if_scenarios_alone(
+    small_org: SmallOrg, revenue: Metric
+) -> None:
+    draft = Goal.objects.create(
+        owner_person=small_org.people["rob"], metric=revenue, target=500_00, status="draft", **Q1
+    )
+    scenario = PlanningCycle.objects.create(
+        name="What if",
+        metric=revenue,
+        period_start=Q1["period_start"],
+        period_end=Q1["period_end"],
+        root_unit=small_org.company,
+        is_scenario=True,
+    )
+    in_scenario = Goal.objects.create(
+        owner_unit=small_org.south,
+        metric=revenue,
+        target=900_00,
+        status="published",
+        cycle=scenario,
+        **Q1,
+    )
+
+    assert close_periods(as_of=dt.date(2025, 4, 1)) == 0
+    assert not GoalResult.objects.exists()
+    assert Goal.objects.get(pk=draft.pk).status == "draft"
+    assert Goal.objects.get(pk=in_scenario.pk).status == "published"
 
 
 def test_at_risk_goals_notify_owner_and_manager_once(

@@ -226,11 +226,13 @@ def rebuild_aggregates(*, acting_user: Any = None) -> RebuildResult:
 
 @transaction.atomic
 def close_periods(*, as_of: dt.date, acting_user: Any = None) -> int:
-    """Finalise every goal whose period ended before ``as_of`` as reached or missed, and
-    mark it closed, so no goal stays "in progress" after its period. Returns how many."""
+    """Finalise every published goal whose period ended before ``as_of`` as reached or
+    missed, and mark it closed, so no goal stays "in progress" after its period. Returns
+    how many. Drafts, unapproved submissions and what-if scenarios were never in
+    progress, so they are left to their plan's own workflow."""
     open_goals = list(
-        Goal.objects.filter(period_end__lt=as_of, result__isnull=True)
-        .exclude(status=GoalStatus.CLOSED)
+        Goal.objects.filter(period_end__lt=as_of, result__isnull=True, status=GoalStatus.PUBLISHED)
+        .exclude(cycle__is_scenario=True)
         .select_related("metric", "owner_unit", "owner_person")
     )
     if not open_goals:
