@@ -38,6 +38,7 @@ from quotaflow.imports.fields import CellError, parse_date
 from quotaflow.imports.formats import ORG
 from quotaflow.imports.reading import RawRow
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
+from quotaflow.org.signals import assignments_changed, units_moved
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
 _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid_to")
@@ -131,6 +132,7 @@ class StoredOrg:
         assignments = list(
             Assignment.objects.filter(person__external_id__in=person_ids).values(
                 "pk",
+                "person_id",
                 "person__external_id",
                 "unit__code",
                 "unit__name",
@@ -456,8 +458,11 @@ def _move_subtree(current: str, target: str) -> None:
     )
 
 
-def _write_units(plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes) -> dict[str, int]:
-    """Create and update units, then fix ``path`` and ``depth`` of everything that moved."""
+def _write_units(
+    plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes
+) -> tuple[dict[str, int], list[str]]:
+    """Create and update units, then fix ``path`` and ``depth`` of everything that moved.
+    Returns the unit ids by code and the paths the moved units had before."""
     new_units = [
         Unit(code=spec.code, name=spec.name, kind=spec.kind, territory=spec.territory)
         for spec in plan.units.values()
@@ -511,7 +516,7 @@ def _write_units(plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes) -> dict[
         unit.path = _path_of(unit.pk, parent_of, final)
         unit.depth = unit.path.count("/") - 2
     Unit.objects.bulk_update(new_units, ["path", "depth"])
-    return pk_of
+    return pk_of, [old_path[pk] for pk in moved]
 
 
 def _write_people(plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes) -> dict[str, int]:
@@ -552,7 +557,9 @@ def _write_placements(
     unit_pk: dict[str, int],
     person_pk: dict[str, int],
     outcomes: _Outcomes,
-) -> None:
+) -> dict[int, dt.date]:
+    """Create new placements and change end dates; returns, per person whose placements
+    changed, the first day from which their roll-up may differ."""
     existing = {
         (row["person__external_id"], row["unit__code"], row["role"], row["valid_from"]): row
         for row in stored.assignments
@@ -572,6 +579,20 @@ def _write_placements(
             changed.append(Assignment(pk=row["pk"], valid_to=spec.valid_to))
     Assignment.objects.bulk_create(new)
     Assignment.objects.bulk_update(changed, ["valid_to"])
+    stored_by_pk = {row["pk"]: row for row in stored.assignments}
+    since: dict[int, dt.date] = {}
+    for assignment in new:
+        _earliest(since, assignment.person_id, assignment.valid_from)
+    for assignment in changed:
+        row = stored_by_pk[assignment.pk]
+        ends = [day for day in (row["valid_to"], assignment.valid_to) if day is not None]
+        _earliest(since, row["person_id"], min(ends) + dt.timedelta(days=1))
+    return since
+
+
+def _earliest(since: dict[int, dt.date], person_id: int, day: dt.date) -> None:
+    if person_id not in since or day < since[person_id]:
+        since[person_id] = day
 
 
 def write_org(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> dict[int, str]:
@@ -581,7 +602,13 @@ def write_org(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> dict[int,
     moved unit (which re-roots that unit's whole subtree at once).
     """
     outcomes = _Outcomes({raw.number: UNCHANGED for raw in rows})
-    unit_pk = _write_units(plan, stored, outcomes)
+    unit_pk, moved_from = _write_units(plan, stored, outcomes)
     person_pk = _write_people(plan, stored, outcomes)
-    _write_placements(plan, stored, unit_pk, person_pk, outcomes)
+    since = _write_placements(plan, stored, unit_pk, person_pk, outcomes)
+    # Credits already rolled up the tree follow the organisation as it now reads.
+    if moved_from:
+        units_moved.send(sender=Unit, old_paths=moved_from)
+    for day in sorted(set(since.values())):
+        people = [person for person, first in since.items() if first == day]
+        assignments_changed.send(sender=Assignment, person_ids=people, since=day)
     return outcomes.by_row

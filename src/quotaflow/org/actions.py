@@ -21,6 +21,7 @@ from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
 from quotaflow.org.queries import active_on, overlapping_assignment
+from quotaflow.org.signals import assignments_changed, units_moved
 
 UNIT_FIELDS = ("code", "name", "kind", "territory")
 PERSON_FIELDS = ("external_id", "full_name", "email", "title", "hire_date", "termination_date")
@@ -195,6 +196,7 @@ def move_unit(
         },
         reason=reason,
     )
+    units_moved.send(sender=Unit, old_paths=[old_prefix])
     return unit
 
 
@@ -393,6 +395,7 @@ def assign_person(
         },
         reason=reason,
     )
+    assignments_changed.send(sender=Assignment, person_ids=[person.pk], since=valid_from)
     return assignment
 
 
@@ -424,6 +427,9 @@ def end_assignment(
         obj=assignment,
         changes={"valid_to": [old_end, valid_to]},
         reason=reason,
+    )
+    assignments_changed.send(
+        sender=Assignment, person_ids=[assignment.person_id], since=valid_to + ONE_DAY
     )
     return assignment
 
@@ -480,4 +486,5 @@ def transfer_person(
         changes={"unit": [current.unit.code, to_unit.code], "effective_from": [None, on]},
         reason=reason,
     )
+    assignments_changed.send(sender=Assignment, person_ids=[person.pk], since=on)
     return new

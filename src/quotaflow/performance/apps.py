@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +10,26 @@ class PerformanceConfig(AppConfig):
     name = "quotaflow.performance"
     label = "performance"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from quotaflow.org.signals import assignments_changed, units_moved
+
+        assignments_changed.connect(recredit_after_assignment_change, dispatch_uid="perf-assign")
+        units_moved.connect(recredit_after_unit_move, dispatch_uid="perf-move")
+
+
+def recredit_after_assignment_change(
+    sender: Any, *, person_ids: list[int], since: dt.date, **kwargs: Any
+) -> None:
+    """Credits from ``since`` on roll up as the organisation now reads on each sale's date."""
+    from quotaflow.performance.recrediting import apply_assignment_changes
+
+    apply_assignment_changes(person_ids, since=since)
+
+
+def recredit_after_unit_move(sender: Any, *, old_paths: list[str], **kwargs: Any) -> None:
+    """Everything that rolled up through a moved unit follows it to its new ancestors."""
+    from quotaflow.performance.recrediting import apply_unit_move
+
+    for old_path in old_paths:
+        apply_unit_move(old_path)
