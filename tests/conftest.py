@@ -61,15 +61,28 @@ def small_org(db: None) -> SmallOrg:
     south = _unit("SOUTH", "South", UnitKind.REGION, company)
     south_team = _unit("SOUTH-A", "South Team A", UnitKind.TEAM, south)
     people = {
-        key: Person.objects.create(external_id=f"E{index:03d}", full_name=name, hire_date=dt.date(2020, 1, 1))
+        key: Person.objects.create(
+            external_id=f"E{index:03d}", full_name=name, hire_date=dt.date(2020, 1, 1)
+        )
         for index, (key, name) in enumerate(
-            [("cora", "Carla Chief"), ("max", "Max Manager"), ("sam", "Sam Southern"),
-             ("ria", "Ria Rep"), ("rob", "Rob Rep"), ("sue", "Sue Seller")], start=1)
+            [
+                ("cora", "Carla Chief"),
+                ("max", "Max Manager"),
+                ("sam", "Sam Southern"),
+                ("ria", "Ria Rep"),
+                ("rob", "Rob Rep"),
+                ("sue", "Sue Seller"),
+            ],
+            start=1,
+        )
     }
     placements = [
-        ("cora", company, AssignmentRole.MANAGER), ("max", north, AssignmentRole.MANAGER),
-        ("sam", south, AssignmentRole.MANAGER), ("ria", north_team, AssignmentRole.MEMBER),
-        ("rob", north_team, AssignmentRole.MEMBER), ("sue", south_team, AssignmentRole.MEMBER),
+        ("cora", company, AssignmentRole.MANAGER),
+        ("max", north, AssignmentRole.MANAGER),
+        ("sam", south, AssignmentRole.MANAGER),
+        ("ria", north_team, AssignmentRole.MEMBER),
+        ("rob", north_team, AssignmentRole.MEMBER),
+        ("sue", south_team, AssignmentRole.MEMBER),
     ]
     for key, unit, role in placements:
         Assignment.objects.create(person=people[key], unit=unit, role=role, valid_from=START)

@@ -9,7 +9,12 @@ def test_calendar_year_when_fiscal_year_starts_in_january() -> None:
     cal = FiscalCalendar(1)
     assert cal.year(2027).start == dt.date(2027, 1, 1)
     assert cal.year(2027).end == dt.date(2027, 12, 31)
-    assert [q.label for q in cal.quarters(2027)] == ["FY2027-Q1", "FY2027-Q2", "FY2027-Q3", "FY2027-Q4"]
+    assert [q.label for q in cal.quarters(2027)] == [
+        "FY2027-Q1",
+        "FY2027-Q2",
+        "FY2027-Q3",
+        "FY2027-Q4",
+    ]
 
 
 def test_february_start_names_the_year_it_ends_in() -> None:

@@ -28,7 +28,12 @@ class FiscalPeriod:
     @property
     def label(self) -> str:
         prefix = f"FY{self.fiscal_year}"
-        suffix = {"year": "", "half": f"-H{self.index}", "quarter": f"-Q{self.index}", "month": f"-M{self.index:02d}"}
+        suffix = {
+            "year": "",
+            "half": f"-H{self.index}",
+            "quarter": f"-Q{self.index}",
+            "month": f"-M{self.index:02d}",
+        }
         return prefix + suffix[self.kind]
 
     @property
@@ -67,7 +72,9 @@ class FiscalCalendar:
             return day.year
         return day.year + 1 if day.month >= self.start_month else day.year
 
-    def _span(self, fiscal_year: int, first_month_offset: int, months: int) -> tuple[dt.date, dt.date]:
+    def _span(
+        self, fiscal_year: int, first_month_offset: int, months: int
+    ) -> tuple[dt.date, dt.date]:
         first_calendar_year = fiscal_year if self.start_month == 1 else fiscal_year - 1
         sy, sm = _add_months(first_calendar_year, self.start_month, first_month_offset)
         ey, em = _add_months(sy, sm, months - 1)
@@ -78,16 +85,30 @@ class FiscalCalendar:
         return FiscalPeriod(start, end, "year", fiscal_year, 1)
 
     def halves(self, fiscal_year: int) -> list[FiscalPeriod]:
-        return [FiscalPeriod(*self._span(fiscal_year, 6 * i, 6), "half", fiscal_year, i + 1) for i in range(2)]
+        return [
+            FiscalPeriod(*self._span(fiscal_year, 6 * i, 6), "half", fiscal_year, i + 1)
+            for i in range(2)
+        ]
 
     def quarters(self, fiscal_year: int) -> list[FiscalPeriod]:
-        return [FiscalPeriod(*self._span(fiscal_year, 3 * i, 3), "quarter", fiscal_year, i + 1) for i in range(4)]
+        return [
+            FiscalPeriod(*self._span(fiscal_year, 3 * i, 3), "quarter", fiscal_year, i + 1)
+            for i in range(4)
+        ]
 
     def months(self, fiscal_year: int) -> list[FiscalPeriod]:
-        return [FiscalPeriod(*self._span(fiscal_year, i, 1), "month", fiscal_year, i + 1) for i in range(12)]
+        return [
+            FiscalPeriod(*self._span(fiscal_year, i, 1), "month", fiscal_year, i + 1)
+            for i in range(12)
+        ]
 
     def periods(self, fiscal_year: int, kind: PeriodKind) -> list[FiscalPeriod]:
-        return {"year": lambda fy: [self.year(fy)], "half": self.halves, "quarter": self.quarters, "month": self.months}[kind](fiscal_year)
+        return {
+            "year": lambda fy: [self.year(fy)],
+            "half": self.halves,
+            "quarter": self.quarters,
+            "month": self.months,
+        }[kind](fiscal_year)
 
     def period_containing(self, day: dt.date, kind: PeriodKind) -> FiscalPeriod:
         """The year, half, quarter or month that contains ``day``."""

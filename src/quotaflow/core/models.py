@@ -18,7 +18,9 @@ class Company(models.Model):
     currency = models.CharField(
         max_length=3,
         default="USD",
-        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as USD or EUR.")],
+        validators=[
+            RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as USD or EUR.")
+        ],
         help_text="Reporting currency (ISO 4217). Amounts are stored in its minor units (cents).",
     )
     fiscal_year_start_month = models.PositiveSmallIntegerField(
@@ -71,7 +73,9 @@ class Notification(models.Model):
     """An in-app message to one user (a published plan, an at-risk goal, a returned
     submission …); e-mail digests are built from the unread ones."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=60, help_text="e.g. plan.published, goal.at_risk")
     title = models.CharField(max_length=200)

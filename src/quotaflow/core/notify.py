@@ -12,6 +12,7 @@ def notify(users: Iterable[Any], *, kind: str, title: str, body: str = "", url: 
     """Create one notification per distinct user; returns how many were created."""
     distinct = {user.pk: user for user in users if user is not None}
     Notification.objects.bulk_create(
-        Notification(user=user, kind=kind, title=title, body=body, url=url) for user in distinct.values()
+        Notification(user=user, kind=kind, title=title, body=body, url=url)
+        for user in distinct.values()
     )
     return len(distinct)

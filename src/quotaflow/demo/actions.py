@@ -7,10 +7,13 @@ from collections.abc import Callable
 
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 
+from quotaflow.accounts.models import User
 from quotaflow.core.errors import Conflict
 from quotaflow.demo.generator import DEFAULT_SEED, generate
 from quotaflow.demo.loader import DemoSummary, demo_present
+from quotaflow.demo.plan import credit_sales, publish_current_year_plan
 from quotaflow.org.models import Person, Unit
 from quotaflow.sales.models import Activity, Transaction
 
@@ -57,7 +60,7 @@ def build_demo(
                 # pending (a demo written moments ago in the same transaction): run them now.
                 connection.check_constraints()
             call_command("flush", interactive=False, verbosity=0)
-        return generate(
+        summary = generate(
             size,
             seed=seed,
             reps=reps,
@@ -66,3 +69,9 @@ def build_demo(
             progress=progress,
             after_insert=after_insert,
         )
+        credit_sales(progress=progress)
+        publish_current_year_plan(
+            today=today or timezone.localdate(),
+            acting_user=User.objects.get(username="ops"),
+        )
+        return summary

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,10 +185,13 @@ class RebuildResult:
 
 
 @transaction.atomic
-def rebuild_aggregates(*, acting_user: Any = None) -> RebuildResult:
+def rebuild_aggregates(
+    *, acting_user: Any = None, progress: Callable[[int], object] | None = None
+) -> RebuildResult:
     """Throw away every credit and aggregate and compute them again from the sales data,
     manual values and the organisation as it is now. The result equals what incremental
-    maintenance produced, unless the organisation or the metrics changed since."""
+    maintenance produced, unless the organisation or the metrics changed since.
+    ``progress`` is told how many transactions or activities each chunk covered."""
     Credit.objects.all().delete()
     DailyAggregate.objects.all().delete()
     DistinctKeyDay.objects.all().delete()
@@ -197,11 +200,15 @@ def rebuild_aggregates(*, acting_user: Any = None) -> RebuildResult:
     )
     for chunk in chunked(transaction_ids):
         recredit(TRANSACTION, chunk)
+        if progress is not None:
+            progress(len(chunk))
     activity_ids = (
         Activity.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
     )
     for chunk in chunked(activity_ids):
         recredit(ACTIVITY, chunk)
+        if progress is not None:
+            progress(len(chunk))
     manual = ManualValue.objects.filter(metric__is_active=True).values_list(
         "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
     )

@@ -36,7 +36,9 @@ class Transaction(models.Model):
     class Meta:
         ordering: ClassVar = ["-date", "external_id"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="transaction_unique_per_source")
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="transaction_unique_per_source"
+            )
         ]
 
     def __str__(self) -> str:
@@ -52,7 +54,9 @@ class TransactionCredit(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["transaction", "person"], name="one_credit_per_person_per_transaction")
+            models.UniqueConstraint(
+                fields=["transaction", "person"], name="one_credit_per_person_per_transaction"
+            )
         ]
         indexes: ClassVar = [models.Index(fields=["person", "transaction"])]
 
@@ -78,7 +82,9 @@ class Activity(models.Model):
         ordering: ClassVar = ["-date", "external_id"]
         verbose_name_plural = "activities"
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="activity_unique_per_source")
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="activity_unique_per_source"
+            )
         ]
         indexes: ClassVar = [models.Index(fields=["person", "date"])]
 
