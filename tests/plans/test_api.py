@@ -230,3 +230,63 @@ def test_openapi_names_the_planning_resources(db: None) -> None:
 def test_period_dates_are_validated(small_org: SmallOrg, ops: Client) -> None:
     response = post(ops, "/cycles", {**CYCLE, "period_end": str(dt.date(2026, 1, 1))})
     assert response.status_code == 400 and response.json()["field"] == "period_end"
+
+
+def _monthly_sales(person: Any, months: int, amount_minor: int) -> None:
+    """``months`` months of booked sales for ``person`` up to December 2026."""
+    from quotaflow.sales.models import Transaction, TransactionCredit
+
+    for index in range(months):
+        year, month = divmod(2026 * 12 + 11 - index, 12)
+        sale = Transaction.objects.create(
+            source="crm", external_id=f"{person.external_id}-{index}", currency="EUR",
+            date=dt.date(year, month + 1, 15), amount_minor=amount_minor,
+        )  # fmt: skip
+        TransactionCredit.objects.create(transaction=sale, person=person)
+
+
+def test_goal_detail_carries_its_smart_check_and_the_policy_can_block_approval(
+    small_org: SmallOrg, ops: Client
+) -> None:
+    from quotaflow.smart.models import SmartPolicy
+
+    for key in ("ria", "rob", "sue"):
+        _monthly_sales(small_org.people[key], 24, 100_000_00)  # about 1.2M a year each
+    cycle = post(
+        ops, "/cycles", {**CYCLE, "approach": "bottom_up", "submissions_due": "2099-01-31"}
+    ).json()
+    plan = PlanningCycle.objects.get(pk=cycle["id"])
+    SmartPolicy.objects.create(cycle=plan, block_approval_on_fail=True, checkin_cadence="weekly")
+    ria_goal = goal_of(plan, small_org.people["ria"])
+    ria = client_for(small_org.users["rep_ria"])
+    submitted = post(
+        ria,
+        f"/goals/{ria_goal.pk}/submit",
+        {"target": 90_000_000_00, "expected_version": ria_goal.version},  # 75× her history
+    ).json()
+
+    smart = submitted["smart"]
+    assert set(smart["letters"]) == {
+        "specific", "measurable", "attainable", "relevant", "time_bound"
+    }  # fmt: skip
+    assert smart["letters"]["attainable"]["status"] == "fail"
+    assert smart["approval_blocked"] is True
+    assert 0 < smart["suggested_target"] < 90_000_000_00
+
+    max_ = client_for(small_org.users["manager_max"])
+    refused = post(
+        max_, f"/goals/{ria_goal.pk}/approve", {"expected_version": submitted["version"]}
+    )
+    assert refused.status_code == 400
+    assert "fails the SMART check" in refused.json()["detail"]
+    assert Goal.objects.get(pk=ria_goal.pk).status == "submitted"  # nothing written
+
+    fixed = post(
+        ria,
+        f"/goals/{ria_goal.pk}/submit",
+        {"target": smart["suggested_target"], "expected_version": submitted["version"]},
+    ).json()
+    assert fixed["smart"]["letters"]["attainable"]["status"] != "fail"
+    approved = post(max_, f"/goals/{ria_goal.pk}/approve", {"expected_version": fixed["version"]})
+    assert approved.status_code == 200, approved.json()
+    assert approved.json()["status"] == "approved"

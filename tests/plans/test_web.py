@@ -123,6 +123,9 @@ def test_bottom_up_submit_return_approve_through_the_pages(
     rep = client_for(small_org.users["rep_ria"])
     page = rep.get(f"/plans/goals/{ria.pk}/").content.decode()
     assert "Submit your target" in page and "Approve" not in page
+    # The SMART check sits on the goal page and re-checks the target as the rep types it.
+    assert 'id="smart-badges"' in page and "Attainable" in page
+    assert f'hx-post="/smart/goals/{ria.pk}/check/"' in page
     wrong = rep.post(
         f"/plans/goals/{ria.pk}/step/submit/",
         {"target": "450,000", "breakdown": "Software: 400,000", "expected_version": ria.version},

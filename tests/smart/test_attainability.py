@@ -87,6 +87,19 @@ def test_no_history_anywhere_gives_no_prediction_instead_of_a_guess() -> None:
     assert math.isnan(prediction.target_for_probability(0.5))
 
 
+def test_a_company_without_any_sales_yet_gives_no_prediction() -> None:
+    # A brand-new installation: owners but not one period of history before the target.
+    panel = Panel(
+        actuals=np.empty((2, 0), dtype=np.float64),
+        season=np.empty(0, dtype=np.int64),
+        seasons=4,
+        hire_index=np.array([LONG_TENURED, LONG_TENURED], dtype=np.int64),
+    )
+    prediction = predict_panel(panel, 0).owner(1)
+    assert prediction.basis == "none"
+    assert math.isnan(prediction.probability(100))
+
+
 def test_a_short_history_is_pulled_toward_the_peers() -> None:
     rows = _steady_peers() + [[math.nan] * 7 + [4_000_000.0]]  # one great quarter
     prediction = predict_panel(_flat_panel(rows), 8).owner(12)

@@ -222,7 +222,7 @@ def test_time_bound_rules() -> None:
     outside = evaluate(_facts(period_start=dt.date(2026, 12, 1))).time_bound
     assert outside.status == "fail" and "outside the planning cycle" in outside.reason
     missing = evaluate(_facts(deadline=None, checkin_cadence="")).time_bound
-    assert missing.status == "warn" and "a deadline or a check-in cadence" in missing.reason
+    assert missing.status == "warn" and "has no deadline or check-in cadence" in missing.reason
     assert evaluate(_facts()).time_bound.status == "pass"
 
 

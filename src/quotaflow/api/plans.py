@@ -17,11 +17,15 @@ from pydantic import Field
 from quotaflow.accounts.models import TokenScope, User
 from quotaflow.api.auth import request_user, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.api.smart import SmartReportOut
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.smart.actions import approve_goal_checked
+from quotaflow.smart.facts import check_goals
+from quotaflow.smart.models import SmartPolicy
 
 router = Router(tags=["planning"])
 
@@ -227,6 +231,10 @@ class GoalDetailOut(GoalOut):
 
     history: list[HistoryOut]
     comments: list[CommentOut]
+    smart: SmartReportOut = Field(
+        description="The SMART check of the saved target: per letter pass/warn/fail, "
+        "reason and fix, the probability of attainment and a suggested target."
+    )
 
 
 class Versioned(Schema):
@@ -439,7 +447,11 @@ def _goal_detail(goal: Goal) -> GoalDetailOut:
         )
         for c in goal.comments.select_related("author")
     ]
-    return GoalDetailOut(**GoalOut.of(goal).dict(), history=history, comments=comments)
+    checked = check_goals([goal])[0]
+    smart = SmartReportOut.of(
+        goal.pk, checked.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
+    )
+    return GoalDetailOut(**GoalOut.of(goal).dict(), history=history, comments=comments, smart=smart)
 
 
 def _hires(hires: list[HireIn]) -> dict[int, tuple[int, int]]:
@@ -702,10 +714,11 @@ def submit(request: HttpRequest, goal_id: int, payload: SubmitIn) -> GoalDetailO
 
 @router.post("/goals/{goal_id}/approve", response={200: GoalDetailOut, **WRITE_ERRORS})
 def approve(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
-    """Approve a submitted number (a manager above it, or sales ops)."""
+    """Approve a submitted number (a manager above it, or sales ops). When the cycle's
+    SMART policy blocks approval while a letter fails, the answer names the letters."""
     user, goal = _goal(request, goal_id)
     _writer(request)
-    actions.approve_goal(
+    approve_goal_checked(
         goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
     )
     return _goal_detail(goal)

@@ -278,6 +278,8 @@ def ramp_log_factors(
 
 def _theil_sen(z: FloatArray, positive: NDArray[np.bool_], columns: FloatArray) -> FloatArray:
     """Median pairwise slope per owner, shape ``(owners,)``; NaN with fewer than 3 points."""
+    if z.size == 0:  # no owners, or no periods yet: nothing to fit a slope on
+        return np.full(z.shape[0], np.nan)
     dz = z[:, None, :] - z[:, :, None]
     dt = columns[None, :] - columns[:, None]
     valid = positive[:, :, None] & positive[:, None, :] & (dt > 0)[None, :, :]

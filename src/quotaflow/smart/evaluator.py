@@ -456,9 +456,9 @@ def check_time_bound(facts: GoalFacts) -> Verdict:
         )
     missing = []
     if facts.deadline is None:
-        missing.append("a deadline")
+        missing.append("deadline")
     if not facts.checkin_cadence.strip():
-        missing.append("a check-in cadence")
+        missing.append("check-in cadence")
     if missing:
         return Verdict(
             "warn",

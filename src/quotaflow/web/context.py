@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
     items.append(("Tracking", reverse("performance")))
     items.append(("Planning", reverse("plans-cycles")))
+    items.append(("SMART checks", reverse("smart-index")))
     if getattr(user, "is_planner", False):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))

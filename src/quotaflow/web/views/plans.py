@@ -28,6 +28,7 @@ from quotaflow.org.queries import scope_for
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
 from quotaflow.plans.templatetags.plan_amounts import amount
+from quotaflow.smart.actions import approve_goal_checked
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -788,7 +789,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     target = to_minor_or_none(form, goal.metric)
     steps: dict[str, tuple[str, Callable[[], Any]]] = {
         "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=_need(target), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), goal.metric), expected_version=expected)),
-        "approve": ("Approved.", lambda: actions.approve_goal(goal, acting_user=user, comment=text, expected_version=expected)),
+        "approve": ("Approved.", lambda: approve_goal_checked(goal, acting_user=user, comment=text, expected_version=expected)),
         "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
         "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
         "rollup": ("Roll-up submitted upward.", lambda: actions.submit_rollup(goal, acting_user=user, comment=text, expected_version=expected)),
