@@ -199,14 +199,14 @@ def rebuild_aggregates(
         Transaction.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
     )
     for chunk in chunked(transaction_ids):
-        recredit(TRANSACTION, chunk)
+        recredit(TRANSACTION, chunk, none_stored=True)
         if progress is not None:
             progress(len(chunk))
     activity_ids = (
         Activity.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
     )
     for chunk in chunked(activity_ids):
-        recredit(ACTIVITY, chunk)
+        recredit(ACTIVITY, chunk, none_stored=True)
         if progress is not None:
             progress(len(chunk))
     manual = ManualValue.objects.filter(metric__is_active=True).values_list(

@@ -12,6 +12,7 @@ same fold with the opposite sign, which is how updates and cancellations are app
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ def split_largest_remainder(total: int, weights: Sequence[Decimal]) -> list[int]
     remainders, ties to the earlier weight. Negative totals split like their absolute value."""
     if not weights:
         return []
+    if len(weights) == 1 and weights[0] == HUNDRED:
+        return [total]  # the common case: one person credited in full
     sign = -1 if total < 0 else 1
     magnitude = abs(total)
     target = int(
@@ -214,9 +217,11 @@ def credits_for(
     return result
 
 
-def unit_ids_of(path: str) -> list[int]:
-    """Unit ids in a materialised path ``/1/4/17/``, root first, the unit itself last."""
-    return [int(part) for part in path.strip("/").split("/") if part]
+@functools.lru_cache(maxsize=65536)
+def unit_ids_of(path: str) -> tuple[int, ...]:
+    """Unit ids in a materialised path ``/1/4/17/``, root first, the unit itself last.
+    Cached: a rebuild parses the same few thousand paths for millions of credits."""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
 
 
 @dataclass
