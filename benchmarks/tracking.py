@@ -9,9 +9,11 @@ builds a synthetic organisation (company → 10 regions → 5 areas each → tea
 with a year's revenue goals for every unit and rep, and writes one CSV file of
 transactions (external_id, date, amount_minor, person). Then, in one run, it measures:
 
-* ingest: the CSV through ``quotaflow.performance.actions.ingest_transactions`` in
-  batches of 10,000 (the API's batch size; this includes crediting, roll-up and the
-  aggregate upserts), against a plain ``COPY`` of the same file into a bare table;
+* ingest: the CSV streamed through ``quotaflow.performance.actions.store_transactions``,
+  the write path of file imports and of the ingest API (set-based on PostgreSQL, in
+  chunks of 50,000; it includes storing the transactions and their shares, crediting,
+  the roll-up through the organisation and the aggregate upserts, in one database
+  transaction), against a plain ``COPY`` of the same file into a bare table;
 * the attainment API (in process, bearer token) for the top unit and for random reps:
   p50 and p95 latency;
 * visibility: posting one transaction through the API until every ancestor unit's
@@ -46,7 +48,6 @@ DATABASE = "quotaflow_bench_tracking"
 YEAR_START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)
 AS_OF = dt.date(2026, 11, 20)
-BATCH = 10_000
 REPS_PER_TEAM = 10
 ATTAINMENT_SAMPLES = 200
 VISIBILITY_SAMPLES = 50
@@ -199,37 +200,32 @@ def copy_baseline(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def _batches(path: Path, person_ids: dict[str, int]) -> Iterator[list[Any]]:
+def _rows(path: Path, person_ids: dict[str, int]) -> Iterator[Any]:
     from quotaflow.sales.actions import CreditShare, TransactionRow
 
-    batch: list[Any] = []
     with path.open(newline="") as handle:
         for external_id, day, amount, person in csv.reader(handle):
-            batch.append(
-                TransactionRow(
-                    external_id=external_id, date=dt.date.fromisoformat(day), amount_minor=int(amount), currency="EUR",
-                    credits=(CreditShare(person_ids[person], Decimal(100)),),
-                )
+            yield TransactionRow(
+                external_id=external_id, date=dt.date.fromisoformat(day), amount_minor=int(amount), currency="EUR",
+                credits=(CreditShare(person_ids[person], Decimal(100)),),
             )  # fmt: skip
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
 
 
 def ingest_file(path: Path, ops: Any, total: int) -> float:
-    """Seconds to read the file and ingest it through the tracking action in API-sized batches."""
+    """Seconds to read the file and ingest it through the bulk write path."""
     from quotaflow.org.models import Person
-    from quotaflow.performance.actions import ingest_transactions
+    from quotaflow.performance.actions import store_transactions
 
     person_ids = dict(Person.objects.values_list("external_id", "pk"))
     started = time.perf_counter()
-    done = 0
-    for batch in _batches(path, person_ids):
-        ingest_transactions(batch, acting_user=ops, source="bench")
-        done += len(batch)
-        print(f"\r  ingested {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+    store_transactions(
+        _rows(path, person_ids),
+        acting_user=ops,
+        source="bench",
+        progress=lambda done: print(
+            f"\r  ingested {done:,}/{total:,}", end="", file=sys.stderr, flush=True
+        ),
+    )
     print(file=sys.stderr)
     return time.perf_counter() - started
 

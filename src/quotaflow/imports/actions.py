@@ -26,7 +26,7 @@ from quotaflow.imports import org
 from quotaflow.imports.checking import CHECKERS, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.reading import FileProblem, FileSource, RawRow, Table
-from quotaflow.performance.actions import apply_activity_changes, apply_transaction_changes
+from quotaflow.performance.actions import apply_activity_changes, store_transactions
 from quotaflow.sales import actions as sales_actions
 from quotaflow.sales.queries import person_ids_by_external_id
 
@@ -137,21 +137,14 @@ def _import_sales(
     # Credits and dashboard aggregates follow the written rows chunk by chunk, in the
     # same database transaction, as they do for rows pushed through the API.
     if kind == ImportKind.TRANSACTIONS:
-        result = sales_actions.upsert_transactions(
-            good_rows(),
-            acting_user=acting_user,
-            progress=report,
-            on_written=apply_transaction_changes,
-        )
+        stored = store_transactions(good_rows(), acting_user=acting_user, progress=report)
+        counts = (stored.created, stored.updated, stored.unchanged)
     else:
-        result = sales_actions.upsert_activities(
+        upserted = sales_actions.upsert_activities(
             good_rows(), acting_user=acting_user, progress=report, on_written=apply_activity_changes
         )
-    outcome.created, outcome.updated, outcome.unchanged = (
-        result.created,
-        result.updated,
-        result.unchanged,
-    )
+        counts = (upserted.created, upserted.updated, upserted.unchanged)
+    outcome.created, outcome.updated, outcome.unchanged = counts
     outcome.wrote = True
     return outcome
 

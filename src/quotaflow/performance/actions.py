@@ -24,6 +24,7 @@ from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import Notification
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.performance import setbased
 from quotaflow.performance.aggregates import apply_cells
 from quotaflow.performance.crediting import Cells, unit_ids_of
 from quotaflow.performance.models import (
@@ -49,9 +50,11 @@ from quotaflow.performance.recrediting import (
 )
 from quotaflow.plans.models import Goal, GoalStatus
 from quotaflow.sales.actions import (
+    DEFAULT_SOURCE,
     ActivityRow,
     TransactionRow,
     UpsertResult,
+    record_upsert,
     upsert_activities,
     upsert_transactions,
 )
@@ -72,27 +75,63 @@ def _ingest_result(result: UpsertResult, recredited: int) -> IngestResult:
     return IngestResult(result.created, result.updated, result.unchanged, recredited)
 
 
+# Rows per set-based chunk: large enough that the fixed cost of its statements fades,
+# small enough that its scratch tables stay in memory.
+SET_BASED_CHUNK = 50_000
+
+
+@transaction.atomic
+def store_transactions(
+    rows: Iterable[TransactionRow],
+    *,
+    acting_user: Any,
+    source: str = DEFAULT_SOURCE,
+    progress: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Create, update or leave alone each transaction and bring credits and aggregates in
+    line, in one database transaction; the write path of the API and of file imports.
+
+    On PostgreSQL this is set-based (:mod:`quotaflow.performance.setbased`): a chunk of
+    any size is a fixed number of statements. Elsewhere the rows go through the sales
+    upsert and are re-credited chunk by chunk. Both give the same stored result.
+    ``progress`` is told how many rows are done after each chunk.
+    """
+    if not setbased.available():
+        recredited: list[int] = []
+        result = upsert_transactions(
+            rows,
+            acting_user=acting_user,
+            source=source,
+            progress=progress,
+            on_written=lambda ids: recredited.append(apply_transaction_changes(ids)),
+        )
+        return _ingest_result(result, sum(recredited))
+    result, total_recredited = UpsertResult(), 0
+    for chunk in chunked(rows, SET_BASED_CHUNK):
+        done = setbased.ingest_chunk(chunk, source=source)
+        result.add(UpsertResult(done.created, done.updated, done.unchanged))
+        total_recredited += done.recredited
+        if progress is not None:
+            progress(result.total)
+    record_upsert("transaction", result, acting_user=acting_user, source=source)
+    return _ingest_result(result, total_recredited)
+
+
 @transaction.atomic
 def ingest_transactions(
     rows: Sequence[TransactionRow], *, acting_user: Any, source: str
 ) -> IngestResult:
     """Store a batch of transactions (new, changed, cancelled, credit notes) and update
     credits and aggregates in the same database transaction. Replaying a batch is a no-op."""
-    recredited: list[int] = []
-    result = upsert_transactions(
-        rows,
-        acting_user=acting_user,
-        source=source,
-        on_written=lambda ids: recredited.append(apply_transaction_changes(ids)),
-    )
+    result = store_transactions(rows, acting_user=acting_user, source=source)
     record(
         actor=acting_user,
         action="performance.transactions.ingested",
         object_type="sales.transaction",
         object_id=source,
-        changes={"rows": len(rows), "recredited": sum(recredited)},
+        changes={"rows": len(rows), "recredited": result.recredited},
     )
-    return _ingest_result(result, sum(recredited))
+    return result
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import islice
+from typing import TypeVar
 
 from django.db import transaction
 
@@ -36,6 +37,7 @@ from quotaflow.performance.models import Credit, OverlayRule
 from quotaflow.sales.models import Activity, Transaction, TransactionCredit
 
 CHUNK = 5_000
+T = TypeVar("T")
 TRANSACTION = "transaction"
 ACTIVITY = "activity"
 _TRANSACTION_FIELDS = (
@@ -64,7 +66,7 @@ _CREDIT_FIELDS = (
 )
 
 
-def chunked(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     """``items`` in lists of at most ``size``."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):

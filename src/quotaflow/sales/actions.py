@@ -279,10 +279,17 @@ def upsert_transactions(
                 on_written(written_ids)
         if progress is not None:
             progress(result.total)
+    record_upsert("transaction", result, acting_user=acting_user, source=source)
+    return result
+
+
+def record_upsert(kind: str, result: UpsertResult, *, acting_user: Any, source: str) -> None:
+    """The one audit event of a whole upsert call (``kind`` transaction or activity)."""
+    plural = "activities" if kind == "activity" else "transactions"
     record(
         actor=acting_user,
-        action="sales.transactions.upserted",
-        object_type="sales.transaction",
+        action=f"sales.{plural}.upserted",
+        object_type=f"sales.{kind}",
         object_id=source,
         changes={
             "created": result.created,
@@ -290,7 +297,6 @@ def upsert_transactions(
             "unchanged": result.unchanged,
         },
     )
-    return result
 
 
 def _same_activity(row: ActivityRow, stored: StoredActivity) -> bool:
@@ -369,15 +375,5 @@ def upsert_activities(
                 on_written(written_ids)
         if progress is not None:
             progress(result.total)
-    record(
-        actor=acting_user,
-        action="sales.activities.upserted",
-        object_type="sales.activity",
-        object_id=source,
-        changes={
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        },
-    )
+    record_upsert("activity", result, acting_user=acting_user, source=source)
     return result

@@ -48,8 +48,14 @@ class Transaction(models.Model):
 class TransactionCredit(models.Model):
     """The share of a transaction credited to one person; shares of a transaction sum to 100%."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="credits")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transaction_credits")
+    # No single-column indexes: the unique (transaction, person) and the (person,
+    # transaction) index already serve both look-ups, and every index slows bulk ingest.
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="transaction_credits", db_index=False
+    )
     percent = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(100))
 
     class Meta:

@@ -1,0 +1,474 @@
+"""Set-based ingest of transactions on PostgreSQL: the rows travel once, by ``COPY``,
+into a session-local staging table, and everything else — telling new, changed and
+unchanged rows apart, writing the transactions and their split shares, crediting, the
+roll-up through the effective-dated organisation, overlay credits and the aggregate
+upserts — is a fixed number of SQL statements per chunk, whatever its size.
+
+It computes exactly what :mod:`quotaflow.performance.crediting` computes row by row (the
+same largest-remainder split, placement rule and fold); a property test feeds random
+batches to both and compares every credit and aggregate. SQLite, and metrics defined
+outside the validated catalogue (e.g. through raw database edits), keep the row-by-row
+path: :func:`available` says which applies.
+
+The SQL is put together from model table names, fixed scratch-table names and metric
+columns checked against a fixed list; every value (filter choices, timestamps, ids) is a
+bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from quotaflow.core.errors import InvalidInput
+from quotaflow.metrics.models import Metric, Source
+from quotaflow.org.models import Assignment, Unit
+from quotaflow.performance.aggregates import lock_markers
+from quotaflow.performance.models import (
+    ChangeMarker,
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    OverlayRule,
+)
+from quotaflow.sales.models import Transaction, TransactionCredit
+
+# Columns a metric may filter on or count distinct values of: all text on the row itself.
+TEXT_COLUMNS = ("product", "product_group", "account", "deal_type", "source", "currency")
+COUNTED = ("count", "distinct_count")
+AGGREGATIONS = ("sum", "average", *COUNTED)
+WORK_MEM = "256MB"
+
+_STAGE = "qf_stage_transaction"
+_MATCH = "qf_match_transaction"
+_NEW = "qf_new_credit"
+_OLD = "qf_old_credit"
+_STAGE_COLUMNS = (
+    ("source", "text"),
+    ("external_id", "text"),
+    ("date", "date"),
+    ("amount_minor", "bigint"),
+    ("currency", "text"),
+    ("quantity", "numeric"),
+    ("product", "text"),
+    ("product_group", "text"),
+    ("account", "text"),
+    ("deal_type", "text"),
+    ("is_cancelled", "boolean"),
+    ("attributes", "jsonb"),
+    ("people", "bigint[]"),
+    ("percents", "numeric[]"),
+)
+_FIELDS = (
+    "date", "amount_minor", "currency", "quantity", "product", "product_group",
+    "account", "deal_type", "is_cancelled", "attributes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _MetricSql:
+    id: int
+    aggregation: str
+    filter_sql: str
+    filter_params: tuple[Any, ...]
+    whole_sql: str
+    key_sql: str
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What one chunk did: upsert counts and how many transactions changed credits."""
+
+    created: int
+    updated: int
+    unchanged: int
+    recredited: int
+
+
+def _translate(pk: int, aggregation: str, value_field: str, filters: Any) -> _MetricSql | None:
+    """The SQL form of one transaction metric, or None if it uses something that only the
+    row-by-row path understands."""
+    if not isinstance(filters, dict) or aggregation not in AGGREGATIONS:
+        return None
+    clauses, params = [], []
+    for name, allowed in filters.items():
+        choices = allowed if isinstance(allowed, list | tuple) else [allowed]
+        if name not in TEXT_COLUMNS or not all(isinstance(choice, str) for choice in choices):
+            return None
+        clauses.append(f"m.{name} = ANY(%s::text[])")
+        params.append(list(choices))
+    if aggregation in COUNTED:
+        whole = "1::bigint"
+    elif value_field == "amount":
+        whole = "m.amount_minor"
+    elif value_field == "quantity":
+        whole = "round(m.quantity)::bigint"
+    else:
+        return None
+    key = "''"
+    if aggregation == "distinct_count":
+        if value_field not in TEXT_COLUMNS:
+            return None
+        key = f"m.{value_field}"
+        clauses.append(f"m.{value_field} <> ''")
+    return _MetricSql(pk, aggregation, " AND ".join(clauses) or "TRUE", tuple(params), whole, key)
+
+
+def _metrics() -> list[_MetricSql] | None:
+    # A transaction metric restricted to an activity type matches no transaction.
+    rows = Metric.objects.filter(
+        is_active=True, source=Source.TRANSACTIONS, activity_type=""
+    ).values_list("pk", "aggregation", "value_field", "filters")
+    translated = [_translate(pk, agg, field, filters or {}) for pk, agg, field, filters in rows]
+    if any(metric is None for metric in translated):
+        return None
+    return [metric for metric in translated if metric is not None]
+
+
+def available() -> bool:
+    """Whether transactions can be ingested set-based here (PostgreSQL, and every active
+    transaction metric expressible in SQL)."""
+    return connection.vendor == "postgresql" and _metrics() is not None
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model: Any) -> str:
+    return _quote(model._meta.db_table)
+
+
+def _stage(cursor: Any, rows: Sequence[Any], default_source: str) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in _STAGE_COLUMNS)
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ({columns}) ON COMMIT DELETE ROWS")
+    cursor.execute(f"TRUNCATE {_STAGE}")
+    names = ", ".join(name for name, _ in _STAGE_COLUMNS)
+    with cursor.copy(f"COPY {_STAGE} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            shares = sorted((share.person_id, share.percent) for share in row.credits)
+            copy.write_row(
+                (
+                    row.source or default_source,
+                    row.external_id,
+                    row.date,
+                    row.amount_minor,
+                    row.currency,
+                    row.quantity,
+                    row.product,
+                    row.product_group,
+                    row.account,
+                    row.deal_type,
+                    row.is_cancelled,
+                    Jsonb(row.attributes),
+                    [person_id for person_id, _ in shares],
+                    [percent for _, percent in shares],
+                )
+            )
+
+
+def _refuse_repeats(rows: Sequence[Any], default_source: str) -> None:
+    counts = Counter((row.source or default_source, row.external_id) for row in rows)
+    repeated = sorted(key for key, count in counts.items() if count > 1)
+    if repeated:
+        source = repeated[0][0]
+        ids = [external_id for group, external_id in repeated if group == source]
+        raise InvalidInput(
+            f"External id {', '.join(ids[:5])} appears more than once for source '{source}'; "
+            "send each record once per batch."
+        )
+
+
+def _temp(cursor: Any, name: str, select: str, params: Sequence[Any] = ()) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select}", params)
+
+
+def _match(cursor: Any) -> None:
+    """Stage rows joined to what is stored: state n(ew), c(hanged) or u(nchanged), and
+    the id each row has or will have."""
+    sequence = f"pg_get_serial_sequence('{Transaction._meta.db_table}', 'id')"
+    same = " AND ".join(f"t.{name} = s.{name}" for name in _FIELDS)
+    _temp(
+        cursor,
+        _MATCH,
+        f"""
+        SELECT s.*, coalesce(t.id, nextval({sequence})) AS id,
+          CASE WHEN t.id IS NULL THEN 'n'
+               WHEN {same} AND coalesce(c.people, '{{}}') = s.people
+                    AND coalesce(c.percents, '{{}}') = s.percents THEN 'u'
+               ELSE 'c' END AS state
+        FROM {_STAGE} s
+        LEFT JOIN {_table(Transaction)} t
+          ON t.source = s.source AND t.external_id = s.external_id
+        LEFT JOIN LATERAL (
+          SELECT array_agg(person_id ORDER BY person_id) AS people,
+                 array_agg(percent ORDER BY person_id) AS percents
+          FROM {_table(TransactionCredit)} WHERE transaction_id = t.id
+        ) c ON t.id IS NOT NULL
+        """,
+    )
+
+
+def _write_sales(cursor: Any) -> None:
+    now = timezone.now()
+    assignments = ", ".join(f"{name} = m.{name}" for name in _FIELDS)
+    cursor.execute(
+        f"UPDATE {_table(Transaction)} t SET {assignments}, updated_at = %s "
+        f"FROM {_MATCH} m WHERE m.state = 'c' AND t.id = m.id",
+        [now],
+    )
+    columns = ", ".join(_FIELDS)
+    cursor.execute(
+        f"INSERT INTO {_table(Transaction)} (id, source, external_id, {columns}, created_at, updated_at) "
+        f"SELECT id, source, external_id, {columns}, %s, %s FROM {_MATCH} WHERE state = 'n' ORDER BY id",
+        [now, now],
+    )
+    cursor.execute(
+        f"DELETE FROM {_table(TransactionCredit)} WHERE transaction_id IN "
+        f"(SELECT id FROM {_MATCH} WHERE state = 'c')"
+    )
+    cursor.execute(
+        f"INSERT INTO {_table(TransactionCredit)} (transaction_id, person_id, percent) "
+        f"SELECT m.id, u.person_id, u.percent FROM {_MATCH} m, "
+        "unnest(m.people, m.percents) WITH ORDINALITY AS u(person_id, percent, ord) "
+        "WHERE m.state <> 'u' ORDER BY m.id, u.ord"
+    )
+
+
+_CREDIT_COLUMNS = "tx, person_id, metric_id, kind, day, value, distinct_key, unit_id, unit_path"
+
+
+def _take_old_credits(cursor: Any) -> None:
+    """Move the stored credits of changed transactions out of the credit table into a
+    scratch table, from which they are folded out of the aggregates."""
+    _temp(
+        cursor,
+        _OLD,
+        f"SELECT transaction_id AS tx, person_id, metric_id, kind, day, value, distinct_key, "
+        f"unit_id, unit_path FROM {_table(Credit)} WHERE false",
+    )
+    cursor.execute(
+        f"WITH gone AS (DELETE FROM {_table(Credit)} WHERE transaction_id IN "
+        f"(SELECT id FROM {_MATCH} WHERE state = 'c') RETURNING transaction_id, person_id, "
+        f"metric_id, kind, day, value, distinct_key, unit_id, unit_path) "
+        f"INSERT INTO {_OLD} SELECT * FROM gone"
+    )
+
+
+def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
+    """Every credit of the written transactions, as the row-by-row rules give them."""
+    if not metrics:
+        _temp(cursor, _NEW, f"SELECT * FROM {_OLD} WHERE false")
+        return
+    wholes: list[str] = []
+    params: list[Any] = []
+    for metric in metrics:
+        wholes.append(
+            f"SELECT m.id AS tx, {metric.id}::bigint AS metric_id, '{metric.aggregation}'::text AS agg, "
+            f"{metric.whole_sql} AS whole, {metric.key_sql}::text AS key "
+            f"FROM {_MATCH} m WHERE m.state <> 'u' AND NOT m.is_cancelled AND {metric.filter_sql}"
+        )
+        params.extend(metric.filter_params)
+    counted = ", ".join(f"'{name}'" for name in COUNTED)
+    _temp(
+        cursor,
+        _NEW,
+        f"""
+        WITH wholes AS ({" UNION ALL ".join(wholes)}),
+        shares AS (
+          SELECT m.id AS tx, m.date AS day, u.person_id, u.percent, u.ord,
+                 cardinality(m.people) AS n,
+                 sum(u.percent) OVER (PARTITION BY m.id) AS total_percent
+          FROM {_MATCH} m, unnest(m.people, m.percents) WITH ORDINALITY AS u(person_id, percent, ord)
+          WHERE m.state <> 'u' AND NOT m.is_cancelled
+        ),
+        placed AS (
+          SELECT DISTINCT ON (s.tx, s.person_id) s.*, a.unit_id, coalesce(un.path, '') AS unit_path
+          FROM shares s
+          LEFT JOIN {_table(Assignment)} a ON a.person_id = s.person_id
+            AND a.valid_from <= s.day AND (a.valid_to IS NULL OR s.day <= a.valid_to)
+          LEFT JOIN {_table(Unit)} un ON un.id = a.unit_id
+          ORDER BY s.tx, s.person_id, (a.role <> 'member'), a.valid_from DESC, a.unit_id
+        ),
+        split AS (
+          SELECT p.*, w.metric_id, w.agg, w.whole, w.key,
+                 abs(w.whole)::numeric * p.percent / 100 AS exact
+          FROM placed p JOIN wholes w ON w.tx = p.tx
+        ),
+        single AS (
+          SELECT tx, person_id, metric_id, 'direct'::text AS kind, day,
+                 CASE WHEN agg IN ({counted}) THEN whole
+                      ELSE (sign(whole::numeric) * round(exact))::bigint END AS value,
+                 key AS distinct_key, unit_id, unit_path
+          FROM split WHERE n = 1
+        ),
+        ranked AS (
+          SELECT split.*,
+                 round(abs(whole)::numeric * total_percent / 100)
+                   - sum(floor(exact)) OVER (PARTITION BY tx, metric_id) AS leftover,
+                 row_number() OVER (PARTITION BY tx, metric_id
+                                    ORDER BY exact - floor(exact) DESC, ord) AS place
+          FROM split WHERE n > 1
+        ),
+        several AS (
+          SELECT tx, person_id, metric_id, 'direct'::text AS kind, day,
+                 CASE WHEN agg IN ({counted}) THEN whole
+                      ELSE (sign(whole::numeric) * (floor(exact) + CASE WHEN place <= leftover
+                                                               THEN 1 ELSE 0 END))::bigint
+                 END AS value,
+                 key AS distinct_key, unit_id, unit_path
+          FROM ranked
+        ),
+        overlays AS (
+          SELECT w.tx, o.person_id, w.metric_id, 'overlay'::text AS kind, m.date AS day,
+                 CASE WHEN w.agg IN ({counted}) THEN w.whole
+                      ELSE (sign(w.whole::numeric) * round(abs(w.whole)::numeric * o.percent / 100))::bigint
+                 END AS value,
+                 w.key AS distinct_key, NULL::bigint AS unit_id, ''::text AS unit_path
+          FROM wholes w
+          JOIN {_MATCH} m ON m.id = w.tx
+          JOIN {_table(OverlayRule)} o ON o.product_group = m.product_group
+            AND o.valid_from <= m.date AND (o.valid_to IS NULL OR m.date <= o.valid_to)
+          WHERE NOT (o.person_id = ANY(m.people))
+        )
+        SELECT * FROM single UNION ALL SELECT * FROM several UNION ALL SELECT * FROM overlays
+        """,
+        params,
+    )
+    cursor.execute(f"ANALYZE {_NEW}")
+    cursor.execute(
+        f"INSERT INTO {_table(Credit)} (transaction_id, person_id, metric_id, kind, day, value, "
+        f"distinct_key, unit_id, unit_path) SELECT {_CREDIT_COLUMNS} FROM {_NEW}"
+    )
+
+
+def _fold(cursor: Any) -> set[int]:
+    """Add the new credits and subtract the old ones from the aggregates, in key order
+    (the same lock order as the row-by-row path); returns the touched metric ids."""
+    counted = ", ".join(f"'{name}'" for name in COUNTED)
+    deltas = (
+        f"deltas AS (SELECT *, 1 AS sgn FROM {_NEW} UNION ALL SELECT *, -1 FROM {_OLD}), "
+        "per_unit AS (SELECT d.tx, d.metric_id, d.day, r.unit_id, d.sgn, d.distinct_key, "
+        "  sum(d.value) AS value "
+        "  FROM deltas d CROSS JOIN LATERAL "
+        "    unnest(string_to_array(trim(both '/' from d.unit_path), '/')::bigint[]) AS r(unit_id) "
+        "  WHERE d.kind = 'direct' AND d.unit_path <> '' "
+        "  GROUP BY d.tx, d.metric_id, d.day, r.unit_id, d.sgn, d.distinct_key)"
+    )
+    touched: set[int] = set()
+    cursor.execute(
+        f"""
+        WITH {deltas},
+        cells AS (
+          SELECT metric_id, 'person'::text AS owner_type, person_id AS owner_id, day,
+                 sum(sgn * value) AS value, sum(sgn) AS count
+          FROM deltas GROUP BY metric_id, person_id, day
+          UNION ALL
+          SELECT p.metric_id, 'unit', p.unit_id, p.day,
+                 sum(p.sgn * CASE WHEN mt.aggregation IN ({counted}) THEN 1 ELSE p.value END),
+                 sum(p.sgn)
+          FROM per_unit p JOIN {_table(Metric)} mt ON mt.id = p.metric_id
+          GROUP BY p.metric_id, p.unit_id, p.day
+        )
+        , written AS (
+          INSERT INTO {_table(DailyAggregate)} AS t (metric_id, owner_type, owner_id, day, value, count)
+          SELECT * FROM cells WHERE value <> 0 OR count <> 0
+          ORDER BY metric_id, owner_type, owner_id, day
+          ON CONFLICT (metric_id, owner_type, owner_id, day)
+          DO UPDATE SET value = t.value + excluded.value, count = t.count + excluded.count
+          RETURNING metric_id
+        )
+        SELECT DISTINCT metric_id FROM written
+        """
+    )
+    touched.update(row[0] for row in cursor.fetchall())
+    cursor.execute(
+        f"""
+        WITH {deltas},
+        keys AS (
+          SELECT metric_id, 'person'::text AS owner_type, person_id AS owner_id, day,
+                 distinct_key AS key, sum(sgn) AS refs
+          FROM deltas WHERE distinct_key <> '' GROUP BY metric_id, person_id, day, distinct_key
+          UNION ALL
+          SELECT metric_id, 'unit', unit_id, day, distinct_key, sum(sgn)
+          FROM per_unit WHERE distinct_key <> '' GROUP BY metric_id, unit_id, day, distinct_key
+        )
+        , written AS (
+          INSERT INTO {_table(DistinctKeyDay)} AS t (metric_id, owner_type, owner_id, day, key, refs)
+          SELECT * FROM keys WHERE refs <> 0
+          ORDER BY metric_id, owner_type, owner_id, day, key
+          ON CONFLICT (metric_id, owner_type, owner_id, day, key)
+          DO UPDATE SET refs = t.refs + excluded.refs
+          RETURNING metric_id
+        )
+        SELECT DISTINCT metric_id FROM written
+        """
+    )
+    touched.update(row[0] for row in cursor.fetchall())
+    return touched
+
+
+def _recredited(cursor: Any) -> int:
+    """Transactions whose credits differ from before: new ones with any credit, and
+    changed ones whose set of credits is not the same as the one they replaced."""
+    cursor.execute(
+        f"""
+        SELECT count(*) FROM (
+          SELECT DISTINCT n.tx FROM {_NEW} n JOIN {_MATCH} m ON m.id = n.tx AND m.state = 'n'
+          UNION ALL
+          SELECT tx FROM (
+            (SELECT {_CREDIT_COLUMNS} FROM {_NEW} n WHERE n.tx IN
+               (SELECT id FROM {_MATCH} WHERE state = 'c')
+             EXCEPT ALL SELECT {_CREDIT_COLUMNS} FROM {_OLD})
+            UNION
+            (SELECT {_CREDIT_COLUMNS} FROM {_OLD}
+             EXCEPT ALL SELECT {_CREDIT_COLUMNS} FROM {_NEW})
+          ) differing GROUP BY tx
+        ) recredited
+        """
+    )
+    return int(cursor.fetchone()[0])
+
+
+def ingest_chunk(rows: Sequence[Any], *, source: str) -> ChunkResult:
+    """Store ``rows`` (``TransactionRow``) and bring credits and aggregates in line, inside
+    the caller's database transaction. Call only when :func:`available` is true."""
+    metrics = _metrics()
+    if metrics is None:
+        raise RuntimeError("a transaction metric cannot be credited set-based; use recredit")
+    _refuse_repeats(rows, source)
+    if not rows:
+        return ChunkResult(0, 0, 0, 0)
+    # The scratch tables live until the end of the database transaction, so there must be one.
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sorts and hash aggregates over a whole chunk: room to do them in memory, for
+        # this database transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _stage(cursor, rows, source)
+        cursor.execute(f"ANALYZE {_STAGE}")  # row counts for the planner's join choices
+        _match(cursor)
+        cursor.execute(f"SELECT state, count(*) FROM {_MATCH} GROUP BY state")
+        states = dict(cursor.fetchall())
+        if not states.get("n") and not states.get("c"):
+            return ChunkResult(0, 0, states.get("u", 0), 0)
+        _write_sales(cursor)
+        _take_old_credits(cursor)
+        _new_credits(cursor, metrics)
+        lock_markers(metric.id for metric in metrics)
+        touched = _fold(cursor)
+        if touched:
+            cursor.execute(
+                f"INSERT INTO {_table(ChangeMarker)} AS t (metric_id, version) "
+                "SELECT unnest(%s::bigint[]), 1 ON CONFLICT (metric_id) "
+                "DO UPDATE SET version = t.version + 1",
+                [sorted(touched)],
+            )
+        recredited = _recredited(cursor)
+    return ChunkResult(states.get("n", 0), states.get("c", 0), states.get("u", 0), recredited)
