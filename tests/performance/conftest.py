@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from quotaflow.metrics.models import Aggregation, Metric, Source
+from quotaflow.org.models import Assignment, AssignmentRole
 from quotaflow.performance.actions import IngestResult, ingest_transactions
+from quotaflow.performance.models import OverlayRule
 from quotaflow.sales.actions import CreditShare, TransactionRow
 from tests.conftest import SmallOrg
 
@@ -53,6 +55,38 @@ def calls(db: None) -> Metric:
         aggregation=Aggregation.SUM,
         value_field="quantity",
         activity_type="call",
+    )
+
+
+def mixed_catalogue_and_a_move(small_org: SmallOrg) -> None:
+    """Revenue, Software revenue (filtered), a deal count and a distinct count of accounts;
+    Sue overlays Software at 30 %; Ria moves from the north team to the south team on
+    1 July 2025 — every crediting rule in one setting, for property tests."""
+    Metric.objects.create(code="revenue", name="Revenue")
+    Metric.objects.create(code="software", name="Software", filters={"product_group": ["Software"]})
+    Metric.objects.create(code="deals", name="Deals", unit="count", aggregation=Aggregation.COUNT)
+    Metric.objects.create(
+        code="logos",
+        name="Logos",
+        unit="count",
+        aggregation=Aggregation.DISTINCT_COUNT,
+        value_field="account",
+    )
+    OverlayRule.objects.create(
+        person=small_org.people["sue"],
+        product_group="Software",
+        percent=30,
+        valid_from=dt.date(2025, 1, 1),
+    )
+    ria = small_org.people["ria"]
+    Assignment.objects.filter(person=ria, unit=small_org.north_team).update(
+        valid_to=dt.date(2025, 6, 30)
+    )
+    Assignment.objects.get_or_create(
+        person=ria,
+        unit=small_org.south_team,
+        role=AssignmentRole.MEMBER,
+        valid_from=dt.date(2025, 7, 1),
     )
 
 

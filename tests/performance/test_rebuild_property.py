@@ -8,14 +8,13 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotaflow.metrics.models import Aggregation, Metric
-from quotaflow.org.models import Assignment, AssignmentRole
+from quotaflow.metrics.models import Metric
 from quotaflow.performance.actions import ingest_transactions, rebuild_aggregates
 from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
 from quotaflow.performance.queries import aggregate_snapshot
 from quotaflow.sales.models import Transaction
 from tests.conftest import SmallOrg
-from tests.performance.conftest import make_row
+from tests.performance.conftest import make_row, mixed_catalogue_and_a_move
 
 REPS = ("ria", "rob", "sue", "max")
 event = st.fixed_dictionaries(
@@ -43,32 +42,7 @@ def _percentages(count: int) -> list[str]:
 def test_incremental_equals_rebuild(small_org: SmallOrg, batches: list[list[dict]]) -> None:
     for model in (Credit, DailyAggregate, DistinctKeyDay, Transaction, OverlayRule, Metric):
         model.objects.all().delete()
-    Metric.objects.create(code="revenue", name="Revenue")
-    Metric.objects.create(code="software", name="Software", filters={"product_group": ["Software"]})
-    Metric.objects.create(code="deals", name="Deals", unit="count", aggregation=Aggregation.COUNT)
-    Metric.objects.create(
-        code="logos",
-        name="Logos",
-        unit="count",
-        aggregation=Aggregation.DISTINCT_COUNT,
-        value_field="account",
-    )
-    OverlayRule.objects.create(
-        person=small_org.people["sue"],
-        product_group="Software",
-        percent=30,
-        valid_from=dt.date(2025, 1, 1),
-    )
-    ria = small_org.people["ria"]
-    Assignment.objects.filter(person=ria, unit=small_org.north_team).update(
-        valid_to=dt.date(2025, 6, 30)
-    )
-    Assignment.objects.get_or_create(
-        person=ria,
-        unit=small_org.south_team,
-        role=AssignmentRole.MEMBER,
-        valid_from=dt.date(2025, 7, 1),
-    )
+    mixed_catalogue_and_a_move(small_org)
 
     for batch in batches:
         latest = {item["id"]: item for item in batch}  # one row per external id per batch

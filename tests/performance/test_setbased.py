@@ -16,15 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotaflow.core.errors import InvalidInput
-from quotaflow.metrics.models import Aggregation, Metric
-from quotaflow.org.models import Assignment, AssignmentRole
+from quotaflow.metrics.models import Metric
 from quotaflow.performance import setbased
 from quotaflow.performance.actions import ingest_transactions
 from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
 from quotaflow.performance.queries import aggregate_snapshot
 from quotaflow.sales.models import Transaction, TransactionCredit
 from tests.conftest import SmallOrg
-from tests.performance.conftest import make_row
+from tests.performance.conftest import make_row, mixed_catalogue_and_a_move
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the set-based ingest runs on PostgreSQL only"
@@ -56,8 +55,9 @@ def _percentages(weights: list[int]) -> list[str]:
 
 
 def _catalogue(small_org: SmallOrg) -> None:
-    Metric.objects.create(code="revenue", name="Revenue")
-    Metric.objects.create(code="software", name="Software", filters={"product_group": ["Software"]})
+    """The mixed catalogue, plus an average over quantities, a filter on two columns and a
+    full overlay valid for part of the year."""
+    mixed_catalogue_and_a_move(small_org)
     Metric.objects.create(
         code="new_erp",
         name="New business from the ERP",
@@ -66,36 +66,12 @@ def _catalogue(small_org: SmallOrg) -> None:
     Metric.objects.create(
         code="units", name="Units", unit="count", value_field="quantity", aggregation="average"
     )
-    Metric.objects.create(code="deals", name="Deals", unit="count", aggregation=Aggregation.COUNT)
-    Metric.objects.create(
-        code="logos",
-        name="Logos",
-        unit="count",
-        aggregation=Aggregation.DISTINCT_COUNT,
-        value_field="account",
-    )
-    OverlayRule.objects.create(
-        person=small_org.people["sue"],
-        product_group="Software",
-        percent=30,
-        valid_from=dt.date(2025, 1, 1),
-    )
     OverlayRule.objects.create(
         person=small_org.people["max"],
         product_group="Hardware",
         percent=100,
         valid_from=dt.date(2025, 3, 1),
         valid_to=dt.date(2025, 9, 30),
-    )
-    ria = small_org.people["ria"]
-    Assignment.objects.filter(person=ria, unit=small_org.north_team).update(
-        valid_to=dt.date(2025, 6, 30)
-    )
-    Assignment.objects.get_or_create(
-        person=ria,
-        unit=small_org.south_team,
-        role=AssignmentRole.MEMBER,
-        valid_from=dt.date(2025, 7, 1),
     )
 
 
