@@ -192,3 +192,42 @@ def test_leaderboard_visibility_is_configurable(
 
     assert bool(page.context["board"].leaderboard) is shown
     assert ('id="leaderboard"' in page.content.decode()) is shown
+
+
+def test_the_board_from_arrays_equals_the_board_goal_by_goal(
+    small_org: SmallOrg,
+    tracked: dict[str, Goal],
+    revenue: Metric,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from quotaflow.performance import boards
+
+    year = {"metric": revenue, "period_label": "FY2025", "status": "published"}
+    year |= {"period_start": dt.date(2025, 1, 1), "period_end": dt.date(2025, 12, 31)}
+    halves = [
+        {"start": "2025-01-01", "end": "2025-06-30", "target": 100_00},
+        {"start": "2025-07-01", "end": "2025-12-31", "target": 500_00},
+    ]
+    Goal.objects.create(owner_person=small_org.people["sue"], target=600_00, phasing=halves, **year)
+    Goal.objects.create(owner_person=small_org.people["rob"], target=1_000_00, **year)
+    Goal.objects.create(owner_person=small_org.people["max"], target=0, **year)
+    as_of = dt.date(2025, 6, 30)
+
+    def board() -> boards.UnitBoard:
+        return boards.unit_board(
+            small_org.company, revenue, dt.date(2025, 1, 1), dt.date(2025, 12, 31), as_of,
+            with_leaderboard=True,
+        )  # fmt: skip
+
+    from_arrays = board()
+    with monkeypatch.context() as patch:
+        patch.setattr(boards, "ratios_many", lambda *args, **kwargs: None)
+        goal_by_goal = board()
+
+    assert from_arrays.reps_with_goals == goal_by_goal.reps_with_goals == 4
+    assert from_arrays.bands == goal_by_goal.bands
+    assert from_arrays.reps_at_quota == goal_by_goal.reps_at_quota == 1  # Sue: 700 of 600
+    assert from_arrays.leaderboard == goal_by_goal.leaderboard
+    assert from_arrays.at_risk == goal_by_goal.at_risk
+    assert from_arrays.at_risk_total == goal_by_goal.at_risk_total
+    assert [row.label for row in from_arrays.leaderboard][:2] == ["Sue Seller", "Ria Rep"]

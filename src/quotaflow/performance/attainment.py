@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 HUNDRED = Decimal(100)
 BANDS = ("<50%", "50–80%", "80–100%", "100–120%", ">120%")
 
@@ -173,6 +175,19 @@ def distribution(attainments: Sequence[Decimal | None]) -> dict[str, int]:
     return counts
 
 
+def distribution_of_hundredths(values: np.ndarray) -> dict[str, int]:
+    """:func:`distribution` for attainments in hundredths of a percent (``NO_RATIO``,
+    being below every edge, counts as 0 % like None does)."""
+    edges = [
+        values < 5_000,
+        (values >= 5_000) & (values < 8_000),
+        (values >= 8_000) & (values < 10_000),
+        (values >= 10_000) & (values <= 12_000),
+        values > 12_000,
+    ]
+    return {band: int(mask.sum()) for band, mask in zip(BANDS, edges, strict=True)}
+
+
 def cumulative(daily: Sequence[tuple[dt.date, int]]) -> list[tuple[dt.date, int]]:
     """Running totals of ``(day, value)`` pairs sorted by day."""
     running = 0
@@ -194,3 +209,138 @@ def phased_cumulative(
         for piece in sorted(slices, key=lambda item: item.start)
     ]
     return points
+
+
+# Many goals at once ---------------------------------------------------------------------
+#
+# A board over a large subtree needs, for every rep goal, only three things: attainment %
+# (bands, % at quota, leaderboard), pacing % and status (the at-risk list). Computing a
+# full ``Attainment`` per goal costs tens of microseconds in ``Decimal``; the functions
+# below compute the same three values for arrays of goals with exact integer arithmetic
+# in NumPy. Percentages are in hundredths (``12345`` is 123.45 %), rounded half away from
+# zero exactly as :func:`percent` rounds; ``NO_RATIO`` stands for "no denominator".
+
+NO_RATIO = np.iinfo(np.int64).min
+# |part| × 10,000 × 2 must fit in int64; larger values take the exact per-goal path.
+_SAFE_MAGNITUDE = 10**14
+_STATUS_NAMES = np.array(["on_track", "at_risk", "off_track", "not_started", "reached", "missed"])
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """Per goal, in input order: attainment and pacing in hundredths of a percent
+    (``NO_RATIO`` without a denominator) and the status name."""
+
+    attainment: np.ndarray
+    pacing: np.ndarray
+    status: np.ndarray
+
+
+def _divide_half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` rounded half away from zero (denominator ≠ 0)."""
+    sign = np.sign(numerator) * np.sign(denominator)
+    top, bottom = np.abs(numerator), np.abs(denominator)
+    return sign * ((2 * top + bottom) // (2 * bottom))
+
+
+def _percent_many(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    result = np.full(part.shape, NO_RATIO, dtype=np.int64)
+    has = whole != 0
+    result[has] = _divide_half_up(part[has] * 10_000, whole[has])
+    return result
+
+
+def expected_many(
+    shapes: Sequence[tuple[tuple[dt.date, dt.date], ...]],
+    slice_targets: Sequence[Sequence[int]],
+    as_of: dt.date,
+) -> np.ndarray:
+    """:func:`expected_to_date` for many goals: goal ``i`` has slices with the bounds
+    ``shapes[i]`` and the targets ``slice_targets[i]``. Goals are grouped by their slice
+    bounds, so the day arithmetic happens once per group, not once per goal.
+
+    Within a group the sum of target × elapsed / days is one exact fraction: every slice
+    that has ended weighs 1, every slice not begun 0, and the one running slice its
+    elapsed days over its length. Groups with more than one running slice (overlapping
+    slices) or very large targets are computed goal by goal instead.
+    """
+    expected = np.zeros(len(shapes), dtype=np.int64)
+    groups: dict[tuple[tuple[dt.date, dt.date], ...], list[int]] = {}
+    for index, shape in enumerate(shapes):
+        groups.setdefault(shape, []).append(index)
+    for shape, members in groups.items():
+        lengths = [(end - start).days + 1 for start, end in shape]
+        elapsed = [days_elapsed(start, end, as_of) for start, end in shape]
+        running = [
+            length for length, done in zip(lengths, elapsed, strict=True) if 0 < done < length
+        ]
+        targets = np.array([slice_targets[index] for index in members], dtype=np.int64).reshape(
+            len(members), len(shape)
+        )
+        if len(running) > 1 or (targets.size and int(np.abs(targets).max()) >= _SAFE_MAGNITUDE):
+            for index in members:
+                slices = [
+                    PhaseSlice(start, end, target)
+                    for (start, end), target in zip(shape, slice_targets[index], strict=True)
+                ]
+                expected[index] = expected_to_date(0, as_of, as_of, slices, as_of)
+            continue
+        denominator = running[0] if running else 1
+        weights = np.array(
+            [denominator * done // length for length, done in zip(lengths, elapsed, strict=True)],
+            dtype=np.int64,
+        )
+        numerator = targets @ weights
+        expected[members] = _divide_half_up(numerator, np.full(len(members), denominator))
+    return expected
+
+
+def ratios_many(
+    targets: np.ndarray,
+    actuals: np.ndarray,
+    expected: np.ndarray,
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    as_of: dt.date,
+    thresholds: Thresholds,
+) -> Ratios | None:
+    """Attainment %, pacing % and status of many goals of one period, equal to what
+    :func:`compute_attainment` gives each; None when a value is too large for exact
+    int64 arithmetic (the caller then computes goal by goal)."""
+    magnitude = max(
+        (int(np.abs(array).max()) for array in (targets, actuals, expected) if array.size),
+        default=0,
+    )
+    if magnitude >= _SAFE_MAGNITUDE:
+        return None
+    total = (period_end - period_start).days + 1
+    elapsed = days_elapsed(period_start, period_end, as_of)
+    attainment = _percent_many(actuals, targets)
+    pacing = _percent_many(actuals, expected)
+    if thresholds.basis == "projection":
+        projection = (
+            _divide_half_up(actuals * total, np.full(actuals.shape, elapsed))
+            if elapsed
+            else np.zeros(actuals.shape, np.int64)
+        )
+        if projection.size and int(np.abs(projection).max()) >= _SAFE_MAGNITUDE:
+            return None
+        basis = _percent_many(projection, targets)
+    else:
+        basis = pacing
+    if elapsed == total:
+        codes = np.where(actuals >= targets, 4, 5)
+    elif elapsed == 0:
+        codes = np.full(actuals.shape, 3)
+    else:
+        at_risk = int(thresholds.at_risk_below * 100)
+        off_track = int(thresholds.off_track_below * 100)
+        exact = thresholds.at_risk_below * 100 == at_risk
+        exact = exact and thresholds.off_track_below * 100 == off_track
+        if not exact:
+            return None  # thresholds finer than hundredths: leave it to the exact path
+        codes = np.where(
+            (basis == NO_RATIO) | (basis >= at_risk), 0, np.where(basis >= off_track, 1, 2)
+        )
+    return Ratios(attainment, pacing, _STATUS_NAMES[codes])

@@ -11,18 +11,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+import numpy as np
 from django.db.models import Q
 
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, Person, Unit
 from quotaflow.org.queries import active_on
 from quotaflow.performance.attainment import (
+    NO_RATIO,
     Attainment,
+    Ratios,
+    Thresholds,
     compute_attainment,
     cumulative,
-    distribution,
+    distribution_of_hundredths,
+    expected_many,
     phased_cumulative,
+    ratios_many,
 )
 from quotaflow.performance.models import DailyAggregate, OwnerType, PerformanceSettings
 from quotaflow.performance.queries import (
@@ -151,7 +158,7 @@ def _row(
     code: str,
     owner: OwnerKey,
     found: dict[OwnerKey, int],
-    progress: dict[OwnerKey, tuple[GoalRef, Attainment]],
+    progress: _Progress,
     sparks: dict[OwnerKey, tuple[int, ...]],
 ) -> Row:
     goal, attained = progress.get(owner, (None, None))
@@ -199,23 +206,14 @@ def unit_board(
         end,
     )
     thresholds = thresholds_from(PerformanceSettings.current())
-    progress: dict[OwnerKey, tuple[GoalRef, Attainment]] = {}
-    for pk, unit_id, person_id, target, phasing in goals.values_list(
-        "pk", "owner_unit_id", "owner_person_id", "target", "phasing"
-    ):
-        owner = (OwnerType.UNIT.value, unit_id) if unit_id else (OwnerType.PERSON.value, person_id)
-        progress[owner] = (
-            GoalRef(pk, target),
-            compute_attainment(
-                target=target,
-                actual=found.get(owner, 0),
-                period_start=start,
-                period_end=end,
-                phasing=phasing_from(phasing),
-                as_of=as_of,
-                thresholds=thresholds,
-            ),
-        )
+    progress = _Progress(
+        list(goals.values_list("pk", "owner_unit_id", "owner_person_id", "target", "phasing")),
+        found,
+        start,
+        end,
+        as_of,
+        thresholds,
+    )
     unit_names = dict(
         (pk, (name, code))
         for pk, name, code in Unit.objects.filter(path__startswith=unit.path).values_list(
@@ -266,30 +264,130 @@ def unit_board(
         goal, attained = progress[owner]
         return Row(names[owner][0], owner[0], names[owner][1], attained.actual, goal, attained)
 
-    # Rows are built only for what is shown: a company's subtree has 100,000 rep goals.
-    rep_owners = [owner for owner in progress if owner[0] == OwnerType.PERSON and owner in names]
-    rep_pcts = [progress[owner][1].attainment_pct for owner in rep_owners]
-    board.bands = distribution(rep_pcts)
-    board.reps_with_goals = len(rep_owners)
-    board.reps_at_quota = sum(1 for value in rep_pcts if value is not None and value >= 100)
+    # Rows are built only for what is shown: a company's subtree has 100,000 rep goals,
+    # whose bands, leaderboard and at-risk list come from the array path.
+    reps = [
+        index
+        for index, owner in enumerate(progress.owners)
+        if owner[0] == OwnerType.PERSON and owner in names
+    ]
+    rep_pcts = progress.ratios.attainment[reps]
+    board.bands = distribution_of_hundredths(rep_pcts)
+    board.reps_with_goals = len(reps)
+    board.reps_at_quota = int((rep_pcts >= 10_000).sum())
     if with_leaderboard:
         leaders = heapq.nsmallest(
             LEADERBOARD_SIZE,
-            rep_owners,
-            key=lambda owner: (-(progress[owner][1].attainment_pct or 0), names[owner][0]),
+            reps,
+            key=lambda index: (
+                -_or_zero(progress.ratios.attainment[index]),
+                names[progress.owners[index]][0],
+            ),
         )
-        board.leaderboard = [row_of(owner) for owner in leaders]
+        board.leaderboard = [row_of(progress.owners[index]) for index in leaders]
     worrying = [
-        owner
-        for owner, (_, attained) in progress.items()
-        if attained.status in {"at_risk", "off_track"} and owner in names
+        index
+        for index in np.flatnonzero(np.isin(progress.ratios.status, ["at_risk", "off_track"]))
+        if progress.owners[index] in names
     ]
     worst = heapq.nsmallest(
-        AT_RISK_SIZE, worrying, key=lambda owner: progress[owner][1].pacing_pct or 0
+        AT_RISK_SIZE, worrying, key=lambda index: _or_zero(progress.ratios.pacing[index])
     )
-    board.at_risk = [row_of(owner) for owner in worst]
+    board.at_risk = [row_of(progress.owners[index]) for index in worst]
     board.at_risk_total = len(worrying)
     return board
+
+
+def _or_zero(hundredths: Any) -> int:
+    return 0 if hundredths == NO_RATIO else int(hundredths)
+
+
+class _Progress:
+    """The goals of a board: every goal's attainment %, pacing % and status at once
+    (``ratios``, exact integer arithmetic over arrays), and the full ``Attainment`` of a
+    goal only when a row shows it (``progress[owner]`` → (GoalRef, Attainment))."""
+
+    def __init__(
+        self,
+        rows: list[tuple[int, int | None, int | None, int, Any]],
+        found: dict[OwnerKey, int],
+        start: dt.date,
+        end: dt.date,
+        as_of: dt.date,
+        thresholds: Thresholds,
+    ) -> None:
+        self.start, self.end, self.as_of, self.thresholds = start, end, as_of, thresholds
+        self.owners: list[OwnerKey] = []
+        self.goals: dict[OwnerKey, tuple[GoalRef, int, Any]] = {}
+        self._full: dict[OwnerKey, Attainment] = {}
+        bounds: dict[tuple[tuple[str, str], ...], tuple[tuple[dt.date, dt.date], ...]] = {}
+        shapes, slice_targets = [], []
+        whole_period = ((start, end),)
+        for pk, unit_id, person_id, target, phasing in rows:
+            owner: OwnerKey = (
+                (OwnerType.UNIT.value, unit_id)
+                if unit_id
+                else (OwnerType.PERSON.value, int(person_id or 0))
+            )
+            self.owners.append(owner)
+            self.goals[owner] = (GoalRef(pk, target), found.get(owner, 0), phasing)
+            if phasing:
+                key = tuple((piece["start"], piece["end"]) for piece in phasing)
+                if key not in bounds:
+                    bounds[key] = tuple(
+                        (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+                        for first, last in key
+                    )
+                shapes.append(bounds[key])
+                slice_targets.append([int(piece["target"]) for piece in phasing])
+            else:
+                shapes.append(whole_period)
+                slice_targets.append([target])
+        targets = np.array([goal.target for goal, _, _ in self.goals.values()], dtype=np.int64)
+        actuals = np.array([actual for _, actual, _ in self.goals.values()], dtype=np.int64)
+        ratios = ratios_many(
+            targets,
+            actuals,
+            expected_many(shapes, slice_targets, as_of),
+            period_start=start,
+            period_end=end,
+            as_of=as_of,
+            thresholds=thresholds,
+        )
+        self.ratios = ratios if ratios is not None else self._goal_by_goal()
+
+    def _goal_by_goal(self) -> Ratios:
+        """The same three arrays from the full per-goal computation (values too large for
+        the array path)."""
+        computed = [self[owner][1] for owner in self.owners]
+        return Ratios(
+            np.array([_hundredths(item.attainment_pct) for item in computed], dtype=np.int64),
+            np.array([_hundredths(item.pacing_pct) for item in computed], dtype=np.int64),
+            np.array([item.status for item in computed]),
+        )
+
+    def get(
+        self, owner: OwnerKey, default: tuple[None, None]
+    ) -> tuple[GoalRef, Attainment] | tuple[None, None]:
+        return self[owner] if owner in self.goals else default
+
+    def __getitem__(self, owner: OwnerKey) -> tuple[GoalRef, Attainment]:
+        goal, actual, phasing = self.goals[owner]
+        if owner not in self._full:
+            self._full[owner] = compute_attainment(
+                target=goal.target,
+                actual=actual,
+                period_start=self.start,
+                period_end=self.end,
+                phasing=phasing_from(phasing),
+                as_of=self.as_of,
+                thresholds=self.thresholds,
+            )
+        return goal, self._full[owner]
+
+
+def _hundredths(value: Decimal | None) -> int:
+    return NO_RATIO if value is None else int(value * 100)
 
 
 @dataclass(frozen=True)
