@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from quotaflow.core.errors import InvalidInput
 from quotaflow.metrics.models import Metric
-from quotaflow.performance import setbased
+from quotaflow.performance import actions, setbased
 from quotaflow.performance.actions import ingest_transactions
 from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
 from quotaflow.performance.queries import aggregate_snapshot
@@ -140,7 +140,9 @@ def test_set_based_equals_row_by_row(
     assert setbased.available()
     replayed = [*batches, batches[-1]]  # the last batch twice: the replay changes nothing
 
-    set_based = _run(small_org, replayed)
+    with monkeypatch.context() as patch:
+        patch.setattr(actions, "SET_BASED_MIN_ROWS", 0)  # small batches too
+        set_based = _run(small_org, replayed)
     with monkeypatch.context() as patch:
         patch.setattr(setbased, "available", lambda: False)
         row_by_row = _run(small_org, replayed)
@@ -149,12 +151,15 @@ def test_set_based_equals_row_by_row(
     assert set_based[0][-1].created == set_based[0][-1].updated == 0
 
 
-def test_metric_outside_the_catalogue_falls_back_to_row_by_row(small_org: SmallOrg) -> None:
+def test_metric_outside_the_catalogue_falls_back_to_row_by_row(
+    small_org: SmallOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Metric.objects.create(code="revenue", name="Revenue")
     assert setbased.available()
     # Only a raw edit can give a metric a filter the catalogue would refuse.
     Metric.objects.create(code="odd", name="Odd", filters={"amount_minor": [100]})
     assert not setbased.available()
+    monkeypatch.setattr(actions, "SET_BASED_MIN_ROWS", 0)
     result = ingest_transactions(
         [make_row("A", dt.date(2025, 2, 1), 100, {small_org.people["ria"].pk: "100"})],
         acting_user=None,
@@ -164,7 +169,10 @@ def test_metric_outside_the_catalogue_falls_back_to_row_by_row(small_org: SmallO
     assert Credit.objects.filter(metric__code="odd").count() == 1
 
 
-def test_repeated_external_id_is_refused_and_nothing_written(small_org: SmallOrg) -> None:
+def test_repeated_external_id_is_refused_and_nothing_written(
+    small_org: SmallOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "SET_BASED_MIN_ROWS", 0)
     Metric.objects.create(code="revenue", name="Revenue")
     ria = small_org.people["ria"].pk
     rows = [
@@ -175,3 +183,20 @@ def test_repeated_external_id_is_refused_and_nothing_written(small_org: SmallOrg
         ingest_transactions(rows, acting_user=None, source="crm")
     assert not Transaction.objects.exists()
     assert not DailyAggregate.objects.exists()
+
+
+def test_a_small_batch_takes_the_row_by_row_path(
+    small_org: SmallOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Metric.objects.create(code="revenue", name="Revenue")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the set-based path was taken")
+
+    monkeypatch.setattr(setbased, "ingest_chunk", refuse)
+    result = ingest_transactions(
+        [make_row("A", dt.date(2025, 2, 1), 100, {small_org.people["ria"].pk: "100"})],
+        acting_user=None,
+        source="crm",
+    )
+    assert result.created == 1
