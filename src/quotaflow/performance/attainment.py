@@ -226,6 +226,11 @@ _SAFE_MAGNITUDE = 10**14
 _STATUS_NAMES = np.array(["on_track", "at_risk", "off_track", "not_started", "reached", "missed"])
 
 
+def hundredths(value: Decimal | None) -> int:
+    """A percentage as :func:`percent` gives it, in hundredths (``NO_RATIO`` for None)."""
+    return NO_RATIO if value is None else int(value * 100)
+
+
 @dataclass(frozen=True)
 class Ratios:
     """Per goal, in input order: attainment and pacing in hundredths of a percent

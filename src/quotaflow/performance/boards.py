@@ -28,6 +28,7 @@ from quotaflow.performance.attainment import (
     cumulative,
     distribution_of_hundredths,
     expected_many,
+    hundredths,
     phased_cumulative,
     ratios_many,
 )
@@ -366,8 +367,8 @@ class _Progress:
         the array path)."""
         computed = [self[owner][1] for owner in self.owners]
         return Ratios(
-            np.array([_hundredths(item.attainment_pct) for item in computed], dtype=np.int64),
-            np.array([_hundredths(item.pacing_pct) for item in computed], dtype=np.int64),
+            np.array([hundredths(item.attainment_pct) for item in computed], dtype=np.int64),
+            np.array([hundredths(item.pacing_pct) for item in computed], dtype=np.int64),
             np.array([item.status for item in computed]),
         )
 
@@ -389,10 +390,6 @@ class _Progress:
                 thresholds=self.thresholds,
             )
         return goal, self._full[owner]
-
-
-def _hundredths(value: Decimal | None) -> int:
-    return NO_RATIO if value is None else int(value * 100)
 
 
 @dataclass(frozen=True)
