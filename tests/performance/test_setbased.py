@@ -142,6 +142,7 @@ def test_set_based_equals_row_by_row(
 
     with monkeypatch.context() as patch:
         patch.setattr(actions, "SET_BASED_MIN_ROWS", 0)  # small batches too
+        patch.setattr(actions, "SET_BASED_CHUNK", 3)  # loads of several chunks
         set_based = _run(small_org, replayed)
     with monkeypatch.context() as patch:
         patch.setattr(setbased, "available", lambda: False)
@@ -193,7 +194,7 @@ def test_a_small_batch_takes_the_row_by_row_path(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the set-based path was taken")
 
-    monkeypatch.setattr(setbased, "ingest_chunk", refuse)
+    monkeypatch.setattr(setbased.Load, "add", refuse)
     result = ingest_transactions(
         [make_row("A", dt.date(2025, 2, 1), 100, {small_org.people["ria"].pk: "100"})],
         acting_user=None,

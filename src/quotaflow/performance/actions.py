@@ -113,12 +113,14 @@ def store_transactions(
         )
         return _ingest_result(result, sum(recredited))
     result, total_recredited = UpsertResult(), 0
+    load = setbased.Load(source=source)
     for chunk in chunked(rows, SET_BASED_CHUNK):
-        done = setbased.ingest_chunk(chunk, source=source)
+        done = load.add(chunk)
         result.add(UpsertResult(done.created, done.updated, done.unchanged))
         total_recredited += done.recredited
         if progress is not None:
             progress(result.total)
+    load.finish()
     record_upsert("transaction", result, acting_user=acting_user, source=source)
     return _ingest_result(result, total_recredited)
 

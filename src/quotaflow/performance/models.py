@@ -48,6 +48,11 @@ class Credit(models.Model):
     ``unit_path`` are the person's unit on ``day`` and its ancestors: the units the
     credit rolled up to. Overlay credits count for the specialist only and never roll up,
     so unit totals are not counted twice.
+
+    Every index costs each ingested sale a write, so there are only those the reads
+    need: by transaction and by activity (each only where set), and the two composite
+    indexes of the dashboards' "why" listings. Deleting a person or a unit, which a
+    sale's share or an assignment normally prevents, scans the table instead.
     """
 
     transaction = models.ForeignKey(
@@ -56,6 +61,7 @@ class Credit(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="performance_credits",
+        db_index=False,
         db_constraint=False,
     )
     activity = models.ForeignKey(
@@ -64,10 +70,15 @@ class Credit(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="performance_credits",
+        db_index=False,
         db_constraint=False,
     )
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="performance_credits", db_constraint=False
+        Person,
+        on_delete=models.CASCADE,
+        related_name="performance_credits",
+        db_index=False,
+        db_constraint=False,
     )
     # Indexed through the composite indexes below, which all start with the metric.
     metric = models.ForeignKey(
@@ -87,6 +98,7 @@ class Credit(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     unit_path = models.CharField(max_length=1000, blank=True)
@@ -96,6 +108,14 @@ class Credit(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["metric", "person", "day"]),
             models.Index(fields=["metric", "unit_path", "day"]),
+            models.Index(
+                fields=["transaction"],
+                condition=Q(transaction__isnull=False),
+                name="credit_by_transaction",
+            ),
+            models.Index(
+                fields=["activity"], condition=Q(activity__isnull=False), name="credit_by_activity"
+            ),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(

@@ -1,8 +1,10 @@
 """Set-based ingest of transactions on PostgreSQL: the rows travel once, by ``COPY``,
 into a session-local staging table, and everything else — telling new, changed and
 unchanged rows apart, writing the transactions and their split shares, crediting, the
-roll-up through the effective-dated organisation, overlay credits and the aggregate
-upserts — is a fixed number of SQL statements per chunk, whatever its size.
+roll-up through the effective-dated organisation and overlay credits — is a fixed
+number of SQL statements per chunk, whatever its size. The aggregate deltas of all the
+chunks of one load are summed per cell and upserted once, at the end of the load
+(:class:`Load`).
 
 It computes exactly what :mod:`quotaflow.performance.crediting` computes row by row (the
 same largest-remainder split, placement rule and fold); a property test feeds random
@@ -18,11 +20,12 @@ bound parameter.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -190,28 +193,54 @@ def _temp(cursor: Any, name: str, select: str, params: Sequence[Any] = ()) -> No
     cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select}", params)
 
 
+@contextmanager
+def _planner(cursor: Any, **settings: str) -> Iterator[None]:
+    """Planner settings for the statements inside, then back to what they were."""
+    before = {}
+    for name, value in settings.items():
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        before[name] = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
 def _match(cursor: Any) -> None:
     """Stage rows joined to what is stored: state n(ew), c(hanged) or u(nchanged), and
-    the id each row has or will have."""
+    the id each row has or will have.
+
+    The join probes the unique (source, external_id) index once per staged row. The
+    planner would otherwise often hash the whole transaction table: inside a long load
+    its statistics still describe the table as it was before the load, so a scan of a
+    table that has grown by millions of rows looks cheap, and each chunk would read
+    everything stored so far."""
+    with _planner(cursor, enable_hashjoin="off", enable_mergejoin="off"):
+        _match_by_index(cursor)
+
+
+def _match_by_index(cursor: Any) -> None:
     sequence = f"pg_get_serial_sequence('{Transaction._meta.db_table}', 'id')"
     same = " AND ".join(f"t.{name} = s.{name}" for name in _FIELDS)
+    # The shares are compared in a subquery of the CASE, not a join: it runs only for
+    # stored rows whose fields are unchanged, and cannot reorder the join above.
+    same_shares = (
+        "(SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') = s.people "
+        "AND coalesce(array_agg(percent ORDER BY person_id), '{}') = s.percents "
+        f"FROM {_table(TransactionCredit)} WHERE transaction_id = t.id)"
+    )
     _temp(
         cursor,
         _MATCH,
         f"""
         SELECT s.*, coalesce(t.id, nextval({sequence})) AS id,
           CASE WHEN t.id IS NULL THEN 'n'
-               WHEN {same} AND coalesce(c.people, '{{}}') = s.people
-                    AND coalesce(c.percents, '{{}}') = s.percents THEN 'u'
+               WHEN {same} AND {same_shares} THEN 'u'
                ELSE 'c' END AS state
         FROM {_STAGE} s
         LEFT JOIN {_table(Transaction)} t
           ON t.source = s.source AND t.external_id = s.external_id
-        LEFT JOIN LATERAL (
-          SELECT array_agg(person_id ORDER BY person_id) AS people,
-                 array_agg(percent ORDER BY person_id) AS percents
-          FROM {_table(TransactionCredit)} WHERE transaction_id = t.id
-        ) c ON t.id IS NOT NULL
         """,
     )
 
@@ -349,9 +378,14 @@ def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
     )
 
 
-def _fold(cursor: Any) -> set[int]:
-    """Add the new credits and subtract the old ones from the aggregates, in key order
-    (the same lock order as the row-by-row path); returns the touched metric ids."""
+_CELLS = "qf_cell_delta"
+_KEYS = "qf_key_delta"
+
+
+def _collect(cursor: Any) -> None:
+    """Add the chunk's deltas — its new credits, less the old ones it replaced — per
+    aggregate cell and per distinct key to the load's running tables, which
+    :func:`_fold` writes into the aggregates once per load."""
     counted = ", ".join(f"'{name}'" for name in COUNTED)
     deltas = (
         f"deltas AS (SELECT *, 1 AS sgn FROM {_NEW} UNION ALL SELECT *, -1 FROM {_OLD}), "
@@ -362,24 +396,48 @@ def _fold(cursor: Any) -> set[int]:
         "  WHERE d.kind = 'direct' AND d.unit_path <> '' "
         "  GROUP BY d.tx, d.metric_id, d.day, r.unit_id, d.sgn, d.distinct_key)"
     )
+    cursor.execute(
+        f"""
+        WITH {deltas}
+        INSERT INTO {_CELLS}
+        SELECT metric_id, 'person'::text, person_id, day, sum(sgn * value), sum(sgn)
+        FROM deltas GROUP BY metric_id, person_id, day
+        UNION ALL
+        SELECT p.metric_id, 'unit', p.unit_id, p.day,
+               sum(p.sgn * CASE WHEN mt.aggregation IN ({counted}) THEN 1 ELSE p.value END),
+               sum(p.sgn)
+        FROM per_unit p JOIN {_table(Metric)} mt ON mt.id = p.metric_id
+        GROUP BY p.metric_id, p.unit_id, p.day
+        """
+    )
+    cursor.execute(
+        f"""
+        WITH {deltas}
+        INSERT INTO {_KEYS}
+        SELECT metric_id, 'person'::text, person_id, day, distinct_key, sum(sgn)
+        FROM deltas WHERE distinct_key <> '' GROUP BY metric_id, person_id, day, distinct_key
+        UNION ALL
+        SELECT metric_id, 'unit', unit_id, day, distinct_key, sum(sgn)
+        FROM per_unit WHERE distinct_key <> '' GROUP BY metric_id, unit_id, day, distinct_key
+        """
+    )
+
+
+def _fold(cursor: Any) -> set[int]:
+    """Write the load's deltas into the aggregates, each cell once and in key order (the
+    same lock order as the row-by-row path); returns the touched metric ids.
+
+    Folding once per load rather than per chunk writes a cell that many chunks touch
+    (a region's or the company's day) once, and the upserts walk the aggregate index in
+    order instead of revisiting all of it for every chunk."""
     touched: set[int] = set()
     cursor.execute(
         f"""
-        WITH {deltas},
-        cells AS (
-          SELECT metric_id, 'person'::text AS owner_type, person_id AS owner_id, day,
-                 sum(sgn * value) AS value, sum(sgn) AS count
-          FROM deltas GROUP BY metric_id, person_id, day
-          UNION ALL
-          SELECT p.metric_id, 'unit', p.unit_id, p.day,
-                 sum(p.sgn * CASE WHEN mt.aggregation IN ({counted}) THEN 1 ELSE p.value END),
-                 sum(p.sgn)
-          FROM per_unit p JOIN {_table(Metric)} mt ON mt.id = p.metric_id
-          GROUP BY p.metric_id, p.unit_id, p.day
-        )
-        , written AS (
+        WITH written AS (
           INSERT INTO {_table(DailyAggregate)} AS t (metric_id, owner_type, owner_id, day, value, count)
-          SELECT * FROM cells WHERE value <> 0 OR count <> 0
+          SELECT metric_id, owner_type, owner_id, day, sum(value), sum(count) FROM {_CELLS}
+          GROUP BY metric_id, owner_type, owner_id, day
+          HAVING sum(value) <> 0 OR sum(count) <> 0
           ORDER BY metric_id, owner_type, owner_id, day
           ON CONFLICT (metric_id, owner_type, owner_id, day)
           DO UPDATE SET value = t.value + excluded.value, count = t.count + excluded.count
@@ -391,18 +449,11 @@ def _fold(cursor: Any) -> set[int]:
     touched.update(row[0] for row in cursor.fetchall())
     cursor.execute(
         f"""
-        WITH {deltas},
-        keys AS (
-          SELECT metric_id, 'person'::text AS owner_type, person_id AS owner_id, day,
-                 distinct_key AS key, sum(sgn) AS refs
-          FROM deltas WHERE distinct_key <> '' GROUP BY metric_id, person_id, day, distinct_key
-          UNION ALL
-          SELECT metric_id, 'unit', unit_id, day, distinct_key, sum(sgn)
-          FROM per_unit WHERE distinct_key <> '' GROUP BY metric_id, unit_id, day, distinct_key
-        )
-        , written AS (
+        WITH written AS (
           INSERT INTO {_table(DistinctKeyDay)} AS t (metric_id, owner_type, owner_id, day, key, refs)
-          SELECT * FROM keys WHERE refs <> 0
+          SELECT metric_id, owner_type, owner_id, day, key, sum(refs) FROM {_KEYS}
+          GROUP BY metric_id, owner_type, owner_id, day, key
+          HAVING sum(refs) <> 0
           ORDER BY metric_id, owner_type, owner_id, day, key
           ON CONFLICT (metric_id, owner_type, owner_id, day, key)
           DO UPDATE SET refs = t.refs + excluded.refs
@@ -412,6 +463,7 @@ def _fold(cursor: Any) -> set[int]:
         """
     )
     touched.update(row[0] for row in cursor.fetchall())
+    cursor.execute(f"TRUNCATE {_CELLS}, {_KEYS}")
     return touched
 
 
@@ -437,38 +489,83 @@ def _recredited(cursor: Any) -> int:
     return int(cursor.fetchone()[0])
 
 
-def ingest_chunk(rows: Sequence[Any], *, source: str) -> ChunkResult:
-    """Store ``rows`` (``TransactionRow``) and bring credits and aggregates in line, inside
-    the caller's database transaction. Call only when :func:`available` is true."""
-    metrics = _metrics()
-    if metrics is None:
-        raise RuntimeError("a transaction metric cannot be credited set-based; use recredit")
-    _refuse_repeats(rows, source)
-    if not rows:
-        return ChunkResult(0, 0, 0, 0)
-    # The scratch tables live until the end of the database transaction, so there must be one.
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Sorts and hash aggregates over a whole chunk: room to do them in memory, for
-        # this database transaction only.
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        _stage(cursor, rows, source)
-        cursor.execute(f"ANALYZE {_STAGE}")  # row counts for the planner's join choices
-        _match(cursor)
-        cursor.execute(f"SELECT state, count(*) FROM {_MATCH} GROUP BY state")
-        states = dict(cursor.fetchall())
-        if not states.get("n") and not states.get("c"):
-            return ChunkResult(0, 0, states.get("u", 0), 0)
-        _write_sales(cursor)
-        _take_old_credits(cursor)
-        _new_credits(cursor, metrics)
-        lock_markers(metric.id for metric in metrics)
-        touched = _fold(cursor)
-        if touched:
-            cursor.execute(
-                f"INSERT INTO {_table(ChangeMarker)} AS t (metric_id, version) "
-                "SELECT unnest(%s::bigint[]), 1 ON CONFLICT (metric_id) "
-                "DO UPDATE SET version = t.version + 1",
-                [sorted(touched)],
-            )
-        recredited = _recredited(cursor)
-    return ChunkResult(states.get("n", 0), states.get("c", 0), states.get("u", 0), recredited)
+def _session(cursor: Any) -> None:
+    """Settings for the rest of the database transaction."""
+    # Sorts and hash aggregates over a whole chunk: room to do them in memory.
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    # Compiling these statements to machine code (JIT) costs up to a second each, far
+    # more than running them: the planner's cost estimates for scratch tables are what
+    # trigger it, not the work.
+    cursor.execute("SET LOCAL jit = off")
+
+
+class Load:
+    """One set-based load: any number of chunks, then :meth:`finish`, all inside one
+    database transaction (the caller's).
+
+    Each chunk stores its transactions, shares and credits at once; the aggregate deltas
+    of all chunks are summed per cell and written by :meth:`finish`, so every dashboard
+    number changes at commit together with the sales behind it, never in part. Call
+    only when :func:`available` is true.
+    """
+
+    def __init__(self, *, source: str) -> None:
+        if not connection.in_atomic_block:
+            raise RuntimeError("a set-based load runs inside a database transaction")
+        metrics = _metrics()
+        if metrics is None:
+            raise RuntimeError("a transaction metric cannot be credited set-based; use recredit")
+        self.metrics = metrics
+        self.source = source
+        self.changed = False
+        with connection.cursor() as cursor:
+            _session(cursor)
+            for name, key in (
+                (_CELLS, "value numeric, count bigint"),
+                (_KEYS, "key text, refs bigint"),
+            ):
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id bigint, owner_type text, "
+                    f"owner_id bigint, day date, {key}) ON COMMIT DROP"
+                )
+                cursor.execute(f"TRUNCATE {name}")
+
+    def add(self, rows: Sequence[Any]) -> ChunkResult:
+        """Store ``rows`` (``TransactionRow``) and their credits; their aggregate deltas
+        wait for :meth:`finish`."""
+        _refuse_repeats(rows, self.source)
+        if not rows:
+            return ChunkResult(0, 0, 0, 0)
+        with connection.cursor() as cursor:
+            _stage(cursor, rows, self.source)
+            cursor.execute(f"ANALYZE {_STAGE}")  # row counts for the planner's join choices
+            _match(cursor)
+            cursor.execute(f"SELECT state, count(*) FROM {_MATCH} GROUP BY state")
+            states = dict(cursor.fetchall())
+            if not states.get("n") and not states.get("c"):
+                return ChunkResult(0, 0, states.get("u", 0), 0)
+            if not self.changed:
+                # Concurrent loads of the same metrics queue here, before either writes a
+                # credit, rather than deadlocking over aggregate cells later.
+                lock_markers(metric.id for metric in self.metrics)
+                self.changed = True
+            _write_sales(cursor)
+            _take_old_credits(cursor)
+            _new_credits(cursor, self.metrics)
+            _collect(cursor)
+            recredited = _recredited(cursor)
+        return ChunkResult(states.get("n", 0), states.get("c", 0), states.get("u", 0), recredited)
+
+    def finish(self) -> None:
+        """Fold every chunk's deltas into the aggregates and tell open dashboards."""
+        if not self.changed:
+            return
+        with connection.cursor() as cursor:
+            touched = _fold(cursor)
+            if touched:
+                cursor.execute(
+                    f"INSERT INTO {_table(ChangeMarker)} AS t (metric_id, version) "
+                    "SELECT unnest(%s::bigint[]), 1 ON CONFLICT (metric_id) "
+                    "DO UPDATE SET version = t.version + 1",
+                    [sorted(touched)],
+                )
