@@ -43,6 +43,7 @@ event = st.fixed_dictionaries(
         "account": st.sampled_from(["", "Globex", "Initech", "Umbrella"]),
         "cancelled": st.booleans(),
         "source": st.sampled_from(["", "", "erp"]),
+        "attributes": st.sampled_from([{}, {}, {"channel": "partner", "seats": 12}]),
     }
 )
 
@@ -84,6 +85,7 @@ def _rows(small_org: SmallOrg, batch: list[dict[str, Any]]) -> list[Any]:
                      _percentages(item["weights"][: len(item["reps"])]), strict=True)),
             quantity=Decimal(item["quantity"]), product_group=item["group"], deal_type=item["deal"],
             account=item["account"], is_cancelled=item["cancelled"], source=item["source"],
+            attributes=item["attributes"],
         )
         for item in latest.values()
     ]  # fmt: skip
@@ -101,7 +103,7 @@ def _stored() -> dict[str, Any]:
     transactions = sorted(
         Transaction.objects.values_list(
             "source", "external_id", "date", "amount_minor", "quantity", "product_group",
-            "deal_type", "account", "is_cancelled",
+            "deal_type", "account", "is_cancelled", "attributes",
         )
     )  # fmt: skip
     shares = sorted(

@@ -68,6 +68,8 @@ _STAGE_COLUMNS = (
     ("people", "bigint[]"),
     ("percents", "numeric[]"),
 )
+# Most rows carry no attributes: their text form, without a JSON dump per row.
+_NO_ATTRIBUTES = "{}"
 _FIELDS = (
     "date", "amount_minor", "currency", "quantity", "product", "product_group",
     "account", "deal_type", "is_cancelled", "attributes",
@@ -169,7 +171,7 @@ def _stage(cursor: Any, rows: Sequence[Any], default_source: str) -> None:
                     row.account,
                     row.deal_type,
                     row.is_cancelled,
-                    Jsonb(row.attributes),
+                    Jsonb(row.attributes) if row.attributes else _NO_ATTRIBUTES,
                     [person_id for person_id, _ in shares],
                     [percent for _, percent in shares],
                 )
