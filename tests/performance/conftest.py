@@ -4,6 +4,7 @@ that posts transactions through the real ingest action."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from quotaflow.metrics.models import Aggregation, Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole
 from quotaflow.performance.actions import IngestResult, ingest_transactions
-from quotaflow.performance.models import OverlayRule
+from quotaflow.performance.models import DailyAggregate, MonthlyAggregate, OverlayRule
 from quotaflow.sales.actions import CreditShare, TransactionRow
 from tests.conftest import SmallOrg
 
@@ -91,6 +92,26 @@ def mixed_catalogue_and_a_move(small_org: SmallOrg) -> None:
 
 
 Post = Callable[..., IngestResult]
+
+
+def assert_months_add_up() -> None:
+    """Every monthly cell is the sum of the daily cells of its month, and there is one
+    for every month with a non-empty daily cell."""
+    summed: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for metric_id, owner_type, owner_id, day, value, count in DailyAggregate.objects.values_list(
+        "metric_id", "owner_type", "owner_id", "day", "value", "count"
+    ):
+        cell = summed[(metric_id, owner_type, owner_id, day.replace(day=1))]
+        cell[0] += value
+        cell[1] += count
+    expected = {key: tuple(cell) for key, cell in summed.items() if cell != [0, 0]}
+    stored = {
+        (metric_id, owner_type, owner_id, month): (value, count)
+        for metric_id, owner_type, owner_id, month, value, count in MonthlyAggregate.objects.exclude(
+            value=0, count=0
+        ).values_list("metric_id", "owner_type", "owner_id", "month", "value", "count")
+    }
+    assert stored == expected
 
 
 def make_row(

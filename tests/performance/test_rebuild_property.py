@@ -10,11 +10,17 @@ from hypothesis import strategies as st
 
 from quotaflow.metrics.models import Metric
 from quotaflow.performance.actions import ingest_transactions, rebuild_aggregates
-from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
+from quotaflow.performance.models import (
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    MonthlyAggregate,
+    OverlayRule,
+)
 from quotaflow.performance.queries import aggregate_snapshot
 from quotaflow.sales.models import Transaction
 from tests.conftest import SmallOrg
-from tests.performance.conftest import make_row, mixed_catalogue_and_a_move
+from tests.performance.conftest import assert_months_add_up, make_row, mixed_catalogue_and_a_move
 
 REPS = ("ria", "rob", "sue", "max")
 event = st.fixed_dictionaries(
@@ -40,7 +46,15 @@ def _percentages(count: int) -> list[str]:
 )
 @given(batches=st.lists(st.lists(event, min_size=1, max_size=6), min_size=1, max_size=5))
 def test_incremental_equals_rebuild(small_org: SmallOrg, batches: list[list[dict]]) -> None:
-    for model in (Credit, DailyAggregate, DistinctKeyDay, Transaction, OverlayRule, Metric):
+    for model in (
+        Credit,
+        DailyAggregate,
+        MonthlyAggregate,
+        DistinctKeyDay,
+        Transaction,
+        OverlayRule,
+        Metric,
+    ):
         model.objects.all().delete()
     mixed_catalogue_and_a_move(small_org)
 
@@ -56,6 +70,7 @@ def test_incremental_equals_rebuild(small_org: SmallOrg, batches: list[list[dict
         ]  # fmt: skip
         ingest_transactions(rows, acting_user=None, source="crm")
     incremental = aggregate_snapshot()
+    assert_months_add_up()
 
     rebuild_aggregates()
 

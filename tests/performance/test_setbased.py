@@ -19,11 +19,17 @@ from quotaflow.core.errors import InvalidInput
 from quotaflow.metrics.models import Metric
 from quotaflow.performance import actions, setbased
 from quotaflow.performance.actions import ingest_transactions
-from quotaflow.performance.models import Credit, DailyAggregate, DistinctKeyDay, OverlayRule
+from quotaflow.performance.models import (
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    MonthlyAggregate,
+    OverlayRule,
+)
 from quotaflow.performance.queries import aggregate_snapshot
 from quotaflow.sales.models import Transaction, TransactionCredit
 from tests.conftest import SmallOrg
-from tests.performance.conftest import make_row, mixed_catalogue_and_a_move
+from tests.performance.conftest import assert_months_add_up, make_row, mixed_catalogue_and_a_move
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the set-based ingest runs on PostgreSQL only"
@@ -111,6 +117,7 @@ def _stored() -> dict[str, Any]:
             "transaction__source", "transaction__external_id", "person_id", "percent"
         )
     )
+    assert_months_add_up()
     return {
         "credits": credits,
         "transactions": transactions,
@@ -120,7 +127,7 @@ def _stored() -> dict[str, Any]:
 
 
 def _run(small_org: SmallOrg, batches: list[list[dict[str, Any]]]) -> tuple[Any, ...]:
-    for model in (Credit, DailyAggregate, DistinctKeyDay, Transaction):
+    for model in (Credit, DailyAggregate, MonthlyAggregate, DistinctKeyDay, Transaction):
         model.objects.all().delete()
     results = [
         ingest_transactions(_rows(small_org, batch), acting_user=None, source="crm")

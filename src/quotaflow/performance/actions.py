@@ -35,6 +35,7 @@ from quotaflow.performance.models import (
     GoalAlert,
     GoalResult,
     ManualValue,
+    MonthlyAggregate,
     OwnerType,
     PerformanceSettings,
 )
@@ -241,6 +242,7 @@ def rebuild_aggregates(
     ``progress`` is told how many transactions or activities each chunk covered."""
     Credit.objects.all().delete()
     DailyAggregate.objects.all().delete()
+    MonthlyAggregate.objects.all().delete()
     DistinctKeyDay.objects.all().delete()
     transaction_ids = (
         Transaction.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
@@ -263,7 +265,7 @@ def rebuild_aggregates(
     if connection.vendor == "postgresql":
         # Every row was just replaced: fresh statistics keep the dashboards' plans indexed.
         with connection.cursor() as cursor:
-            for model in (Credit, DailyAggregate, DistinctKeyDay):
+            for model in (Credit, DailyAggregate, MonthlyAggregate, DistinctKeyDay):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     result = RebuildResult(
         Credit.objects.count(), DailyAggregate.objects.exclude(value=0, count=0).count()

@@ -7,6 +7,7 @@ without reading them first, and inside the caller's database transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -14,7 +15,12 @@ from typing import Any
 from django.db import connection
 
 from quotaflow.performance.crediting import Cells
-from quotaflow.performance.models import ChangeMarker, DailyAggregate, DistinctKeyDay
+from quotaflow.performance.models import (
+    ChangeMarker,
+    DailyAggregate,
+    DistinctKeyDay,
+    MonthlyAggregate,
+)
 
 BATCH_ROWS = 1_000
 BATCH_ROWS_ARRAY = 50_000
@@ -113,6 +119,18 @@ def apply_cells(cells: Cells) -> set[int]:
         ["metric_id", "owner_type", "owner_id", "day"],
         ["value", "count"],
         ([*key, value, count] for key, value, count in values),
+        ["bigint", "text", "bigint", "date", "bigint", "bigint"],
+    )
+    months: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for (metric_id, owner_type, owner_id, day), value, count in values:
+        month = months[(metric_id, owner_type, owner_id, day.replace(day=1))]
+        month[0] += value
+        month[1] += count
+    upsert_adding(
+        MonthlyAggregate._meta.db_table,
+        ["metric_id", "owner_type", "owner_id", "month"],
+        ["value", "count"],
+        ([*key, value, count] for key, (value, count) in sorted(months.items()) if value or count),
         ["bigint", "text", "bigint", "date", "bigint", "bigint"],
     )
     upsert_adding(

@@ -158,6 +158,38 @@ class DailyAggregate(models.Model):
         return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.day}: {self.value}"
 
 
+class MonthlyAggregate(models.Model):
+    """The same running totals as :class:`DailyAggregate`, per calendar month (``month``
+    is its first day), maintained in the same database transaction by the same deltas.
+
+    Actuals over whole months — fiscal years, quarters and months are whole months —
+    read at most one row per owner and month instead of one per day: a year is 12 rows,
+    and a board over 100,000 reps sums about a million cells rather than thirty million.
+    Days at the edges of a period that is not month-aligned come from the daily cells.
+    Distinct counts are not additive across days, so they have no monthly cells.
+    """
+
+    owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
+    owner_id = models.BigIntegerField()
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    month = models.DateField()
+    value = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["metric", "owner_type", "owner_id", "month"],
+                name="one_aggregate_per_owner_metric_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.month:%Y-%m}: {self.value}"
+
+
 class DistinctKeyDay(models.Model):
     """For distinct-count metrics: how many credited rows of one owner on one day carry
     ``key`` (e.g. an account). The actual over a period is the number of keys with

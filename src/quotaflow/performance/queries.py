@@ -2,8 +2,10 @@
 the credits behind a number, and the change marker that open dashboards poll.
 
 Nothing here reads raw transactions. Actuals for any number of owners on one metric and
-period are one grouped query over ``DailyAggregate`` (or ``DistinctKeyDay`` for
-distinct counts); a goal page's chart is one more query for the daily series.
+period are one grouped query over ``MonthlyAggregate`` for the whole months of the period
+and, when it does not start or end on a month boundary, one over ``DailyAggregate`` for
+each ragged edge (``DistinctKeyDay`` for distinct counts); a goal page's chart is one
+more query for the daily series.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
     DistinctKeyDay,
+    MonthlyAggregate,
     OwnerType,
     PerformanceSettings,
 )
@@ -51,6 +54,49 @@ def _owner_filter(owners: Iterable[OwnerKey]) -> Q:
     return condition
 
 
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first days of the first and last calendar months lying wholly inside
+    [start, end], or None if there is none."""
+    first = (
+        start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    after = end + dt.timedelta(days=1)
+    last = after.replace(day=1) - dt.timedelta(days=1)  # the last month-end on or before end
+    if last < first:
+        return None
+    return first, last.replace(day=1)
+
+
+def _summed_cells(
+    metric: Metric, owners: Q, start: dt.date, end: dt.date
+) -> dict[OwnerKey, tuple[int, int]]:
+    """Summed value and count per owner over [start, end]: monthly cells for the whole
+    months inside, daily cells for the days before and after them (one query each)."""
+    months = whole_months(start, end)
+    spans = []
+    if months is None:
+        spans.append((DailyAggregate, "day", start, end))
+    else:
+        first, last = months
+        if start < first:
+            spans.append((DailyAggregate, "day", start, first - dt.timedelta(days=1)))
+        spans.append((MonthlyAggregate, "month", first, last))
+        after = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if after <= end:
+            spans.append((DailyAggregate, "day", after, end))
+    found: dict[OwnerKey, tuple[int, int]] = {}
+    for model, column, low, high in spans:
+        rows = (
+            model.objects.filter(owners, metric=metric, **{f"{column}__range": (low, high)})
+            .values_list("owner_type", "owner_id")
+            .annotate(total=Sum("value"), count=Sum("count"))
+        )
+        for owner_type, owner_id, total, count in rows:
+            value, number = found.get((owner_type, owner_id), (0, 0))
+            found[(owner_type, owner_id)] = (value + int(total or 0), number + int(count or 0))
+    return found
+
+
 def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> dict[OwnerKey, int]:
     """The actual of every owner matching the filter ``owners`` (on owner_type and
     owner_id; it may hold a subquery) on ``metric`` over [start, end], in one query.
@@ -68,13 +114,9 @@ def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> di
             .annotate(total=Count("key", distinct=True))
         )
         return {(owner_type, owner_id): int(total) for owner_type, owner_id, total in rows}
-    sums = (
-        DailyAggregate.objects.filter(owners, metric=metric, day__range=(start, end))
-        .values_list("owner_type", "owner_id")
-        .annotate(total=Sum("value"), count=Sum("count"))
-    )
+    sums = _summed_cells(metric, owners, start, end)
     found = {}
-    for owner_type, owner_id, total, count in sums:
+    for (owner_type, owner_id), (total, count) in sums.items():
         if metric.aggregation == Aggregation.AVERAGE:
             value = Decimal(total or 0) / count if count else Decimal(0)
             found[(owner_type, owner_id)] = int(value.quantize(Decimal(1), ROUND_HALF_UP))
@@ -266,14 +308,18 @@ def can_see_goal(scope: Scope, goal: Goal, day: dt.date) -> bool:
 
 
 def aggregate_snapshot() -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Every non-empty aggregate cell and distinct-key cell, for comparing a rebuild with
-    incremental maintenance."""
+    """Every non-empty aggregate cell (daily and monthly) and distinct-key cell, for
+    comparing a rebuild with incremental maintenance."""
     cells: dict[tuple[Any, ...], tuple[int, int]] = {
         (metric_id, owner_type, owner_id, day): (int(value), int(count))
         for metric_id, owner_type, owner_id, day, value, count in DailyAggregate.objects.exclude(
             value=0, count=0
         ).values_list("metric_id", "owner_type", "owner_id", "day", "value", "count")
     }
+    for metric_id, owner_type, owner_id, month, value, count in MonthlyAggregate.objects.exclude(
+        value=0, count=0
+    ).values_list("metric_id", "owner_type", "owner_id", "month", "value", "count"):
+        cells[(metric_id, owner_type, owner_id, "month", month)] = (int(value), int(count))
     for metric_id, owner_type, owner_id, day, key, refs in DistinctKeyDay.objects.exclude(
         refs=0
     ).values_list("metric_id", "owner_type", "owner_id", "day", "key", "refs"):

@@ -38,6 +38,7 @@ from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
     DistinctKeyDay,
+    MonthlyAggregate,
     OverlayRule,
 )
 from quotaflow.sales.models import Transaction, TransactionCredit
@@ -449,6 +450,18 @@ def _fold(cursor: Any) -> set[int]:
         """
     )
     touched.update(row[0] for row in cursor.fetchall())
+    cursor.execute(
+        f"""
+        INSERT INTO {_table(MonthlyAggregate)} AS t (metric_id, owner_type, owner_id, month, value, count)
+        SELECT metric_id, owner_type, owner_id, date_trunc('month', day)::date, sum(value), sum(count)
+        FROM {_CELLS}
+        GROUP BY 1, 2, 3, 4
+        HAVING sum(value) <> 0 OR sum(count) <> 0
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (metric_id, owner_type, owner_id, month)
+        DO UPDATE SET value = t.value + excluded.value, count = t.count + excluded.count
+        """
+    )
     cursor.execute(
         f"""
         WITH written AS (
