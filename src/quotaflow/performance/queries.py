@@ -73,7 +73,7 @@ def _summed_cells(
     """Summed value and count per owner over [start, end]: monthly cells for the whole
     months inside, daily cells for the days before and after them (one query each)."""
     months = whole_months(start, end)
-    spans = []
+    spans: list[tuple[type[DailyAggregate] | type[MonthlyAggregate], str, dt.date, dt.date]] = []
     if months is None:
         spans.append((DailyAggregate, "day", start, end))
     else:
