@@ -4,7 +4,8 @@
     python benchmarks/tracking.py --quick    # the same measurements on a small size
 
 Needs PostgreSQL (default postgresql://postgres@127.0.0.1:5432, override with
---server). The benchmark (re)creates its own database ``quotaflow_bench_tracking`` there,
+--server). The benchmark (re)creates its own database there (``quotaflow_bench_tracking``,
+or ``--database``),
 builds a synthetic organisation (company → 10 regions → 5 areas each → teams of 10 reps)
 with a year's revenue goals for every unit and rep, and writes one CSV file of
 transactions (external_id, date, amount_minor, person). Then, in one run, it measures:
@@ -18,9 +19,15 @@ transactions (external_id, date, amount_minor, person). Then, in one run, it mea
   p50 and p95 latency;
 * visibility: posting one transaction through the API until every ancestor unit's
   attainment shows it (p95);
-* DuckDB summing the same raw transactions for the top unit (median of 20 runs).
+* DuckDB summing the same raw transactions for the top unit (median of 20 runs);
+* boards (``performance.boards.unit_board``) for a team, a region and the company.
 
 It prints a table; the last line is one JSON object with the results.
+
+``--measure-only`` skips building and ingesting: it migrates the database a previous run
+left (``--database``), regenerates the same file for DuckDB (the generator
+is seeded) and measures the reads, visibility and boards again; the ingest fields of its
+JSON are null.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +61,8 @@ ATTAINMENT_SAMPLES = 200
 VISIBILITY_SAMPLES = 50
 
 
-def _setup_django(server: str) -> None:
-    os.environ["DATABASE_URL"] = f"{server}/{DATABASE}"
+def _setup_django(server: str, database: str) -> None:
+    os.environ["DATABASE_URL"] = f"{server}/{database}"
     os.environ.setdefault("QUOTAFLOW_HTTPS", "0")
     os.environ.setdefault("QUOTAFLOW_LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "quotaflow.config.settings"
@@ -68,12 +76,12 @@ def _setup_django(server: str) -> None:
     get_resolver().url_patterns  # noqa: B018
 
 
-def _recreate_database(server: str) -> None:
+def _recreate_database(server: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {database}")
 
 
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
@@ -158,6 +166,41 @@ def build_organisation(reps: int) -> dict[str, Any]:
     ops = User.objects.create_user(username="bench_ops", password=None, role=Role.SALES_OPS)
     _, token = create_token(ops, name="bench", scopes=["ingest", "read"], acting_user=ops)
     return {"company": company, "people": people, "ops": ops, "token": token, "revenue": revenue}
+
+
+def existing_organisation() -> dict[str, Any]:
+    """What ``build_organisation`` returns, read back from the database of an earlier run
+    (with a fresh token for the sales-ops user)."""
+    from quotaflow.accounts.actions import create_token
+    from quotaflow.accounts.models import User
+    from quotaflow.metrics.models import Metric
+    from quotaflow.org.models import Person, Unit
+
+    ops = User.objects.get(username="bench_ops")
+    _, token = create_token(ops, name="bench again", scopes=["ingest", "read"], acting_user=ops)
+    return {
+        "company": Unit.objects.get(code="CO"),
+        "people": list(Person.objects.order_by("external_id")),
+        "ops": ops,
+        "token": token,
+        "revenue": Metric.objects.get(code="revenue"),
+    }
+
+
+def board_seconds(metric: Any, codes: list[str]) -> dict[str, float]:
+    """Seconds to build the board of each unit in ``codes`` (the second of two runs)."""
+    from quotaflow.org.models import Unit
+    from quotaflow.performance.boards import unit_board
+
+    timings = {}
+    for code in codes:
+        unit = Unit.objects.get(code=code)
+        build = partial(
+            unit_board, unit, metric, YEAR_START, YEAR_END, AS_OF, with_leaderboard=True
+        )
+        _timed(build)  # warm up
+        timings[code], _ = _timed(build)
+    return timings
 
 
 def write_transactions(path: Path, count: int, reps: int, seed: int = 7) -> None:
@@ -349,8 +392,16 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432",
         help="PostgreSQL server URL (no database)",
     )
+    parser.add_argument(
+        "--database", default=DATABASE, help=f"database to (re)create and use (default {DATABASE})"
+    )
     parser.add_argument("--reps", type=int, help="override the number of reps")
     parser.add_argument("--transactions", type=int, help="override the number of transactions")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure reads, visibility and boards on the database an earlier run left",
+    )
     args = parser.parse_args()
     size = dict(SIZES["quick" if args.quick else "full"])
     size.update(
@@ -361,20 +412,34 @@ def main() -> None:
         }
     )
 
-    _recreate_database(args.server)
-    _setup_django(args.server)
+    if not args.measure_only:
+        _recreate_database(args.server, args.database)
+    _setup_django(args.server, args.database)
     from django.core.management import call_command
     from django.test import Client
 
     call_command("migrate", verbosity=0)
+    if args.measure_only:
+        from quotaflow.org.models import Person
+        from quotaflow.sales.models import Transaction
+
+        size = {
+            "reps": Person.objects.count(),
+            "transactions": Transaction.objects.filter(source="bench").count(),
+        }
     print(f"size: {size['reps']:,} reps, {size['transactions']:,} transactions", file=sys.stderr)
-    setup_seconds, org = _timed(lambda: build_organisation(size["reps"]))
+    if args.measure_only:
+        setup_seconds, org = _timed(existing_organisation)
+    else:
+        setup_seconds, org = _timed(lambda: build_organisation(size["reps"]))
     rng = random.Random(11)
+    copy_seconds = ingest_seconds = None
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "transactions.csv"
         write_transactions(path, size["transactions"], size["reps"])
-        copy_seconds = copy_baseline(path)
-        ingest_seconds = ingest_file(path, org["ops"], size["transactions"])
+        if not args.measure_only:
+            copy_seconds = copy_baseline(path)
+            ingest_seconds = ingest_file(path, org["ops"], size["transactions"])
         analyze_tables()
         duck_top_ms, duck_rep_ms, duck_total = duckdb_top(path, org["people"][0].external_id)
 
@@ -395,14 +460,25 @@ def main() -> None:
         client, headers, org["people"][:1], rng, org["revenue"], samples=3, prefix="W"
     )  # warm up
     visibility = visibility_latencies(client, headers, org["people"], rng, org["revenue"])
+    boards = board_seconds(org["revenue"], ["T0", "R0", "CO"])
+
+    def _rate(seconds: float | None) -> int | None:
+        return None if seconds is None else round(size["transactions"] / seconds)
 
     result = {
-        "size": "custom" if args.reps or args.transactions else ("quick" if args.quick else "full"),
+        "size": "custom"
+        if args.reps or args.transactions or args.measure_only
+        else ("quick" if args.quick else "full"),
+        "measure_only": args.measure_only,
         "reps": size["reps"],
         "transactions": size["transactions"],
-        "copy_rows_per_s": round(size["transactions"] / copy_seconds),
-        "ingest_rows_per_s": round(size["transactions"] / ingest_seconds),
-        "ingest_vs_copy": round(copy_seconds / ingest_seconds, 4),
+        "copy_rows_per_s": _rate(copy_seconds),
+        "ingest_rows_per_s": _rate(ingest_seconds),
+        "ingest_vs_copy": (
+            None
+            if copy_seconds is None or ingest_seconds is None
+            else round(copy_seconds / ingest_seconds, 4)
+        ),
         "attainment_top_p50_ms": round(statistics.median(top), 2),
         "attainment_top_p95_ms": round(_percentile(top, 0.95), 2),
         "attainment_rep_p50_ms": round(statistics.median(reps), 2),
@@ -411,20 +487,27 @@ def main() -> None:
         "attainment_top_query_ms": round(top_query, 2),
         "duckdb_top_ms": round(duck_top_ms, 2),
         "duckdb_rep_ms": round(duck_rep_ms, 2),
+        "board_team_s": round(boards["T0"], 3),
+        "board_region_s": round(boards["R0"], 3),
+        "board_company_s": round(boards["CO"], 3),
         "setup_s": round(setup_seconds, 1),
     }
-    rows = [
-        (
-            "plain COPY of the file",
-            f"{copy_seconds:.1f} s",
-            f"{result['copy_rows_per_s']:,} rows/s",
-        ),
-        (
-            "ingest with crediting + aggregates",
-            f"{ingest_seconds:.1f} s",
-            f"{result['ingest_rows_per_s']:,} rows/s",
-        ),
-        ("ingest / COPY throughput", f"{result['ingest_vs_copy']}", "target ≥ 0.5"),
+    rows = []
+    if copy_seconds is not None and ingest_seconds is not None:
+        rows += [
+            (
+                "plain COPY of the file",
+                f"{copy_seconds:.1f} s",
+                f"{result['copy_rows_per_s']:,} rows/s",
+            ),
+            (
+                "ingest with crediting + aggregates",
+                f"{ingest_seconds:.1f} s",
+                f"{result['ingest_rows_per_s']:,} rows/s",
+            ),
+            ("ingest / COPY throughput", f"{result['ingest_vs_copy']}", "target ≥ 0.5"),
+        ]
+    rows += [
         (
             "attainment API, top unit",
             f"p50 {result['attainment_top_p50_ms']} ms",
@@ -444,6 +527,16 @@ def main() -> None:
             "DuckDB scan, top unit / one rep",
             f"{result['duckdb_top_ms']} ms",
             f"{result['duckdb_rep_ms']} ms",
+        ),
+        (
+            "top unit from the aggregates, no HTTP",
+            f"{result['attainment_top_query_ms']} ms",
+            "",
+        ),
+        (
+            "board: team / region / company",
+            f"{result['board_team_s']} s",
+            f"{result['board_region_s']} s / {result['board_company_s']} s",
         ),
     ]
     width = max(len(name) for name, _, _ in rows)
