@@ -19,7 +19,6 @@ bound parameter.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from quotaflow.core.errors import InvalidInput
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, Unit
 from quotaflow.performance.aggregates import lock_markers
@@ -41,6 +39,7 @@ from quotaflow.performance.models import (
     MonthlyAggregate,
     OverlayRule,
 )
+from quotaflow.sales.actions import by_source
 from quotaflow.sales.models import Transaction, TransactionCredit
 
 # Columns a metric may filter on or count distinct values of: all text on the row itself.
@@ -177,18 +176,6 @@ def _stage(cursor: Any, rows: Sequence[Any], default_source: str) -> None:
                     [percent for _, percent in shares],
                 )
             )
-
-
-def _refuse_repeats(rows: Sequence[Any], default_source: str) -> None:
-    counts = Counter((row.source or default_source, row.external_id) for row in rows)
-    repeated = sorted(key for key, count in counts.items() if count > 1)
-    if repeated:
-        source = repeated[0][0]
-        ids = [external_id for group, external_id in repeated if group == source]
-        raise InvalidInput(
-            f"External id {', '.join(ids[:5])} appears more than once for source '{source}'; "
-            "send each record once per batch."
-        )
 
 
 def _temp(cursor: Any, name: str, select: str, params: Sequence[Any] = ()) -> None:
@@ -548,7 +535,7 @@ class Load:
     def add(self, rows: Sequence[Any]) -> ChunkResult:
         """Store ``rows`` (``TransactionRow``) and their credits; their aggregate deltas
         wait for :meth:`finish`."""
-        _refuse_repeats(rows, self.source)
+        by_source(rows, self.source)  # refuses an external id twice in one chunk
         if not rows:
             return ChunkResult(0, 0, 0, 0)
         with connection.cursor() as cursor:

@@ -115,7 +115,7 @@ def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
         yield chunk
 
 
-def _by_source(rows: list[_Row], default: str) -> dict[str, list[_Row]]:
+def by_source(rows: Sequence[_Row], default: str) -> dict[str, list[_Row]]:
     """Rows grouped by their idempotency namespace, keeping their order.
 
     Two rows with the same (source, external_id) in one batch would make the outcome
@@ -272,7 +272,7 @@ def upsert_transactions(
     """
     result = UpsertResult()
     for chunk in _chunks(rows, chunk_size):
-        for group_source, group in _by_source(chunk, source).items():
+        for group_source, group in by_source(chunk, source).items():
             counts, written_ids = _upsert_transaction_chunk(group_source, group)
             result.add(counts)
             if on_written is not None and written_ids:
@@ -368,7 +368,7 @@ def upsert_activities(
     """
     result = UpsertResult()
     for chunk in _chunks(rows, chunk_size):
-        for group_source, group in _by_source(chunk, source).items():
+        for group_source, group in by_source(chunk, source).items():
             counts, written_ids = _upsert_activity_chunk(group_source, group)
             result.add(counts)
             if on_written is not None and written_ids:
