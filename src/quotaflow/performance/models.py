@@ -129,8 +129,9 @@ class Credit(models.Model):
         return f"{self.person} · {self.metric} · {self.day}: {self.value}"
 
 
-class DailyAggregate(models.Model):
-    """The running total of one owner (unit or person) on one metric on one day.
+class RunningTotal(models.Model):
+    """The running total of one owner (unit or person) on one metric over one span of
+    time, which the concrete models name.
 
     ``value`` sums credited values; ``count`` counts the transactions or activities behind
     them (for averages). Maintained by upserts that add deltas, never by rescanning.
@@ -142,9 +143,17 @@ class DailyAggregate(models.Model):
     metric = models.ForeignKey(
         Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    day = models.DateField()
     value = models.BigIntegerField(default=0)
     count = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyAggregate(RunningTotal):
+    """The running total of one owner on one metric on one day."""
+
+    day = models.DateField()
 
     class Meta:
         constraints: ClassVar = [
@@ -158,25 +167,18 @@ class DailyAggregate(models.Model):
         return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.day}: {self.value}"
 
 
-class MonthlyAggregate(models.Model):
+class MonthlyAggregate(RunningTotal):
     """The same running totals as :class:`DailyAggregate`, per calendar month (``month``
     is its first day), maintained in the same database transaction by the same deltas.
 
     Actuals over whole months — fiscal years, quarters and months are whole months —
     read at most one row per owner and month instead of one per day: a year is 12 rows,
-    and a board over 100,000 reps sums about a million cells rather than thirty million.
+    and a board over 100,000 reps sums 1.1 million cells rather than 8.6 million.
     Days at the edges of a period that is not month-aligned come from the daily cells.
     Distinct counts are not additive across days, so they have no monthly cells.
     """
 
-    owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
-    owner_id = models.BigIntegerField()
-    metric = models.ForeignKey(
-        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
     month = models.DateField()
-    value = models.BigIntegerField(default=0)
-    count = models.BigIntegerField(default=0)
 
     class Meta:
         constraints: ClassVar = [
