@@ -56,6 +56,28 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months covering [start, end], clipped to it."""
+    spans = []
+    cursor = start
+    while cursor <= end:
+        next_month = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        spans.append((cursor, min(end, next_month - dt.timedelta(days=1))))
+        cursor = next_month
+    return spans
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first days of the first and last calendar months lying wholly inside
+    [start, end], or None if there is none."""
+    whole = [
+        (first, last)
+        for first, last in month_spans(start, end)
+        if first.day == 1 and (last + dt.timedelta(days=1)).day == 1
+    ]
+    return (whole[0][0], whole[-1][0]) if whole else None
+
+
 @dataclass(frozen=True)
 class FiscalCalendar:
     """Derives every period from ``start_month`` (1 = January … 12 = December)."""

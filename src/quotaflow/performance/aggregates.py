@@ -109,6 +109,18 @@ def lock_markers(metric_ids: Iterable[int]) -> None:
     )
 
 
+def bump_markers(metric_ids: Iterable[int]) -> None:
+    """Move the change markers of ``metric_ids`` on, in id order, so that open dashboards
+    of those metrics refresh."""
+    upsert_adding(
+        ChangeMarker._meta.db_table,
+        ["metric_id"],
+        ["version"],
+        ([metric_id, 1] for metric_id in sorted(set(metric_ids))),
+        ["bigint", "bigint"],
+    )
+
+
 def apply_cells(cells: Cells) -> set[int]:
     """Add the deltas in ``cells`` to the stored aggregates; returns the touched metric ids
     (their change markers are bumped so open dashboards refresh)."""
@@ -141,11 +153,5 @@ def apply_cells(cells: Cells) -> set[int]:
         ["bigint", "text", "bigint", "date", "text", "bigint"],
     )
     metric_ids = {key[0] for key, _, _ in values} | {key[0] for key, _ in keys}
-    upsert_adding(
-        ChangeMarker._meta.db_table,
-        ["metric_id"],
-        ["version"],
-        ([metric_id, 1] for metric_id in sorted(metric_ids)),
-        ["bigint", "bigint"],
-    )
+    bump_markers(metric_ids)
     return metric_ids

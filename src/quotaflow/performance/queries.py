@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from quotaflow.core.fiscal import month_spans, whole_months
 from quotaflow.metrics.models import Aggregation, Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import Scope
@@ -54,19 +55,6 @@ def _owner_filter(owners: Iterable[OwnerKey]) -> Q:
     return condition
 
 
-def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The first days of the first and last calendar months lying wholly inside
-    [start, end], or None if there is none."""
-    first = (
-        start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    )
-    after = end + dt.timedelta(days=1)
-    last = after.replace(day=1) - dt.timedelta(days=1)  # the last month-end on or before end
-    if last < first:
-        return None
-    return first, last.replace(day=1)
-
-
 def _summed_cells(
     metric: Metric, owners: Q, start: dt.date, end: dt.date
 ) -> dict[OwnerKey, tuple[int, int]]:
@@ -78,10 +66,10 @@ def _summed_cells(
         spans.append((DailyAggregate, "day", start, end))
     else:
         first, last = months
+        after = month_spans(last, end)[0][1] + dt.timedelta(days=1)  # the day after it
         if start < first:
             spans.append((DailyAggregate, "day", start, first - dt.timedelta(days=1)))
         spans.append((MonthlyAggregate, "month", first, last))
-        after = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         if after <= end:
             spans.append((DailyAggregate, "day", after, end))
     found: dict[OwnerKey, tuple[int, int]] = {}
@@ -99,7 +87,8 @@ def _summed_cells(
 
 def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> dict[OwnerKey, int]:
     """The actual of every owner matching the filter ``owners`` (on owner_type and
-    owner_id; it may hold a subquery) on ``metric`` over [start, end], in one query.
+    owner_id; it may hold a subquery) on ``metric`` over [start, end], in one query per
+    span of :func:`_summed_cells` (one for a month-aligned period).
     Owners without data are absent.
 
     Sums add up; averages divide the summed value by the summed count; distinct counts

@@ -30,9 +30,8 @@ from psycopg.types.json import Jsonb
 
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, Unit
-from quotaflow.performance.aggregates import lock_markers
+from quotaflow.performance.aggregates import bump_markers, lock_markers
 from quotaflow.performance.models import (
-    ChangeMarker,
     Credit,
     DailyAggregate,
     DistinctKeyDay,
@@ -369,6 +368,7 @@ def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
 
 
 _CELLS = "qf_cell_delta"
+_SUMS = "qf_cell_sum"
 _KEYS = "qf_key_delta"
 
 
@@ -419,15 +419,21 @@ def _fold(cursor: Any) -> set[int]:
 
     Folding once per load rather than per chunk writes a cell that many chunks touch
     (a region's or the company's day) once, and the upserts walk the aggregate index in
-    order instead of revisiting all of it for every chunk."""
+    order instead of revisiting all of it for every chunk. The deltas are summed per day
+    once; the monthly cells are summed from those daily sums."""
     touched: set[int] = set()
+    _temp(
+        cursor,
+        _SUMS,
+        f"SELECT metric_id, owner_type, owner_id, day, sum(value) AS value, sum(count) AS count "
+        f"FROM {_CELLS} GROUP BY metric_id, owner_type, owner_id, day "
+        "HAVING sum(value) <> 0 OR sum(count) <> 0",
+    )
     cursor.execute(
         f"""
         WITH written AS (
           INSERT INTO {_table(DailyAggregate)} AS t (metric_id, owner_type, owner_id, day, value, count)
-          SELECT metric_id, owner_type, owner_id, day, sum(value), sum(count) FROM {_CELLS}
-          GROUP BY metric_id, owner_type, owner_id, day
-          HAVING sum(value) <> 0 OR sum(count) <> 0
+          SELECT metric_id, owner_type, owner_id, day, value, count FROM {_SUMS}
           ORDER BY metric_id, owner_type, owner_id, day
           ON CONFLICT (metric_id, owner_type, owner_id, day)
           DO UPDATE SET value = t.value + excluded.value, count = t.count + excluded.count
@@ -441,7 +447,7 @@ def _fold(cursor: Any) -> set[int]:
         f"""
         INSERT INTO {_table(MonthlyAggregate)} AS t (metric_id, owner_type, owner_id, month, value, count)
         SELECT metric_id, owner_type, owner_id, date_trunc('month', day)::date, sum(value), sum(count)
-        FROM {_CELLS}
+        FROM {_SUMS}
         GROUP BY 1, 2, 3, 4
         HAVING sum(value) <> 0 OR sum(count) <> 0
         ORDER BY 1, 2, 3, 4
@@ -564,10 +570,4 @@ class Load:
             return
         with connection.cursor() as cursor:
             touched = _fold(cursor)
-            if touched:
-                cursor.execute(
-                    f"INSERT INTO {_table(ChangeMarker)} AS t (metric_id, version) "
-                    "SELECT unnest(%s::bigint[]), 1 ON CONFLICT (metric_id) "
-                    "DO UPDATE SET version = t.version + 1",
-                    [sorted(touched)],
-                )
+        bump_markers(touched)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from quotaflow.core.errors import InvalidInput
+from quotaflow.core.fiscal import month_spans
 from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method, NodeData, Potential
 from quotaflow.planning.cascade import LevelRule, cascade, over_assigned
 from quotaflow.planning.constraints import Bounds
@@ -257,17 +258,6 @@ def split_exactly(
             f"{total} cannot be split this way: the fixed amounts do not fit ({error})."
         ) from error
     return [int(a) for a in amounts]
-
-
-def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """The calendar months covering [start, end], clipped to it."""
-    spans = []
-    cursor = start
-    while cursor <= end:
-        next_month = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        spans.append((cursor, min(end, next_month - dt.timedelta(days=1))))
-        cursor = next_month
-    return spans
 
 
 def phase(
