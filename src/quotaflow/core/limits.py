@@ -1,0 +1,117 @@
+"""The edge rules: what a value from outside must satisfy before any code trusts it.
+
+Every way in — API schemas, web forms and query strings, file imports, ingest — checks
+text, dates and whole numbers against the same limits, so a value one path refuses is not
+accepted by another, and no value reaches the database in a shape it cannot store:
+
+* **business dates** lie in 1900-01-01 … 2200-12-31 (a date outside that range is a typo,
+  not a plan; it would also overflow date arithmetic done on it later);
+* **text** carries no NUL or other control characters (line breaks and tabs only where the
+  field holds prose) and stays within its field's length;
+* **whole numbers** fit a signed 64-bit integer, the database's ``bigint``.
+
+Each rule comes in two forms: ``*_problem(value) -> str | None`` gives the reason a value is
+refused (for importers, which collect reasons per row), and ``check_*(value) -> value``
+raises :class:`OutOfLimits` (a ``ValueError``, so pydantic validators and Django form
+``clean`` methods can call it directly and report the message as written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MIN_BUSINESS_DATE = dt.date(1900, 1, 1)
+MAX_BUSINESS_DATE = dt.date(2200, 12, 31)
+
+BIGINT_MIN = -(2**63)
+BIGINT_MAX = 2**63 - 1
+
+# Lengths for text that has no column of its own to size it.
+NAME_MAX_LENGTH = 200
+"""Names and labels typed by people (units, metrics, products, customers)."""
+SEARCH_MAX_LENGTH = 200
+"""A search box's ``q=``."""
+COMMENT_MAX_LENGTH = 10_000
+"""Prose: comments, rationales, reasons, descriptions."""
+IDENTIFIER_MAX_LENGTH = 200
+"""External ids and other keys that systems send."""
+
+# C0 controls, DEL and C1 controls; prose may keep tab, line feed and carriage return.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_CHARACTERS_IN_PROSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class OutOfLimits(ValueError):
+    """A value outside the edge rules; the message is written for the person who sent it."""
+
+
+def describe_character(character: str) -> str:
+    """``"\\x00"`` → ``"U+0000"``: how a refused invisible character is named in messages."""
+    return f"U+{ord(character):04X}"
+
+
+def control_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first control character in ``value`` (NUL, escape, …), or None.
+
+    With ``multiline`` tab, line feed and carriage return are allowed (prose fields).
+    """
+    pattern = _CONTROL_CHARACTERS_IN_PROSE if multiline else _CONTROL_CHARACTERS
+    found = pattern.search(value)
+    return found.group() if found else None
+
+
+def text_problem(
+    value: str, *, max_length: int | None = None, multiline: bool = False
+) -> str | None:
+    """Why ``value`` is refused as text of at most ``max_length`` characters, or None."""
+    character = control_character(value, multiline=multiline)
+    if character is not None:
+        return (
+            f"contains the control character {describe_character(character)}; "
+            "remove it and send plain text"
+        )
+    if max_length is not None and len(value) > max_length:
+        return f"is {len(value)} characters long; at most {max_length} are allowed"
+    return None
+
+
+def business_date_problem(value: dt.date) -> str | None:
+    """Why ``value`` is refused as a business date, or None."""
+    if not MIN_BUSINESS_DATE <= value <= MAX_BUSINESS_DATE:
+        return (
+            f"{value.isoformat()} is outside the supported range "
+            f"{MIN_BUSINESS_DATE.isoformat()} to {MAX_BUSINESS_DATE.isoformat()}"
+        )
+    return None
+
+
+def bigint_problem(value: int) -> str | None:
+    """Why ``value`` does not fit a signed 64-bit integer, or None."""
+    if not BIGINT_MIN <= value <= BIGINT_MAX:
+        return f"is out of range; whole numbers must lie between {BIGINT_MIN} and {BIGINT_MAX}"
+    return None
+
+
+def check_text(value: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """``value`` unchanged if it is acceptable text; :class:`OutOfLimits` otherwise."""
+    problem = text_problem(value, max_length=max_length, multiline=multiline)
+    if problem is not None:
+        raise OutOfLimits(f"The text {problem}.")
+    return value
+
+
+def check_business_date(value: dt.date) -> dt.date:
+    """``value`` unchanged if it lies in the business date range; :class:`OutOfLimits` otherwise."""
+    problem = business_date_problem(value)
+    if problem is not None:
+        raise OutOfLimits(f"The date {problem}.")
+    return value
+
+
+def check_bigint(value: int) -> int:
+    """``value`` unchanged if it fits the database's bigint; :class:`OutOfLimits` otherwise."""
+    problem = bigint_problem(value)
+    if problem is not None:
+        raise OutOfLimits(f"The number {problem}.")
+    return value
