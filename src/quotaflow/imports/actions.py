@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput, NotAllowed
+from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.imports import org
 from quotaflow.imports.checking import CHECKERS, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -53,18 +54,20 @@ class _Outcome:
 
 
 class _RejectedRows:
-    """The rejected-rows CSV: the original columns plus a ``reason`` column."""
+    """The rejected-rows CSV: the original columns plus a ``reason`` column, every cell
+    neutralised so that opening it in a spreadsheet evaluates nothing."""
 
     def __init__(self, header: list[str]) -> None:
         self.width = len(header)
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer)
-        self.writer.writerow([*header, "reason"])
+        self.writer.writerow(neutralise_row([*header, "reason"]))
         self.count = 0
 
     def add(self, raw: RawRow, errors: list[RowError]) -> None:
         cells = raw.cells[: self.width] + [""] * (self.width - len(raw.cells))
-        self.writer.writerow([*cells, "; ".join(error.as_text() for error in errors)])
+        reason = "; ".join(error.as_text() for error in errors)
+        self.writer.writerow(neutralise_row([*cells, reason]))
         self.count += 1
 
     def text(self) -> str:

@@ -21,6 +21,8 @@ from typing import IO, Any
 import charset_normalizer
 from openpyxl import load_workbook
 
+from quotaflow.core.spreadsheet import restore_cell
+
 SAMPLE_BYTES = 256 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 _DELIMITERS = (",", ";", "\t", "|")
@@ -203,7 +205,7 @@ class Table:
                 continue
             if not any(cell.strip() for cell in record):
                 continue
-            cells = [cell.strip() for cell in record]
+            cells = [restore_cell(cell.strip()) for cell in record]
             values = dict(zip(self.columns, cells + [""] * (width - len(cells)), strict=False))
             if len(cells) > width and any(cells[width:]):
                 values[""] = " ".join(cell for cell in cells[width:] if cell)

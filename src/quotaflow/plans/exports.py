@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from quotaflow.core.models import Company
+from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans.models import PlanningCycle
@@ -109,25 +110,28 @@ def export_csv(cycle: PlanningCycle) -> str:
     header, rows = plan_rows(cycle)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(neutralise_row(header))
+    writer.writerows(neutralise_row(row) for row in rows)
     return buffer.getvalue()
 
 
 def export_xlsx(cycle: PlanningCycle) -> bytes:
-    """The plan as an Excel workbook (one sheet, header row frozen)."""
+    """The plan as an Excel workbook (one sheet, header row frozen); text cells are
+    written as text, never as formulas."""
     header, rows = plan_rows(cycle)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
     sheet.title = "Plan"[:31]
-    sheet.append(header)
+    sheet.append(neutralise_row(header))
     for row in rows:
         sheet.append(
-            [
-                value if value is None or isinstance(value, int | str) else str(value)
-                for value in row
-            ]
+            neutralise_row(
+                [
+                    value if value is None or isinstance(value, int | str) else str(value)
+                    for value in row
+                ]
+            )
         )
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
