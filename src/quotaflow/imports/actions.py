@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from quotaflow.core.audit import record
@@ -32,6 +33,7 @@ from quotaflow.sales import actions as sales_actions
 from quotaflow.sales.queries import person_ids_by_external_id
 
 Progress = Callable[[int, int | None], None]
+logger = logging.getLogger(__name__)
 
 # Errors kept on the run for display; the rejected-rows CSV always has every bad row.
 MAX_STORED_ERRORS = 1_000
@@ -187,6 +189,16 @@ def _import_org(table: Table, *, skip_bad_rows: bool, progress: Progress | None)
     return outcome
 
 
+def _import_table(
+    kind: str, table: Table, *, acting_user: Any, skip_bad_rows: bool, progress: Progress | None
+) -> _Outcome:
+    if kind == ImportKind.ORG:
+        return _import_org(table, skip_bad_rows=skip_bad_rows, progress=progress)
+    return _import_sales(
+        kind, table, acting_user=acting_user, skip_bad_rows=skip_bad_rows, progress=progress
+    )
+
+
 def _status(outcome: _Outcome) -> str:
     if not outcome.wrote:
         return ImportStatus.REJECTED
@@ -229,21 +241,45 @@ def import_file(
     )
     with transaction.atomic():
         try:
-            table = Table(FileSource(path_or_file, file_name))
-            if kind == ImportKind.ORG:
-                outcome = _import_org(table, skip_bad_rows=skip_bad_rows, progress=progress)
-            else:
-                outcome = _import_sales(
+            # A savepoint: if the database refuses a write, only the import's writes are undone.
+            with transaction.atomic():
+                outcome = _import_table(
                     kind,
-                    table,
+                    Table(FileSource(path_or_file, file_name)),
                     acting_user=acting_user,
                     skip_bad_rows=skip_bad_rows,
                     progress=progress,
                 )
         except FileProblem as problem:
-            outcome = _Outcome(errors=[RowError(None, "", "", problem.message)])
+            outcome = _Outcome(errors=[RowError(problem.row, "", "", problem.message)])
+        except DataError as error:
+            logger.exception("import of %s refused by the database", file_name)
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            outcome = _Outcome(
+                errors=[
+                    RowError(
+                        None, "", "",
+                        f"The database could not store this file ({reason}), so nothing was "
+                        "written. A total may have grown beyond what can be stored; check the "
+                        "largest amounts and quantities.",
+                    )
+                ]
+            )  # fmt: skip
         _save_run(run, outcome, acting_user)
     return run
+
+
+def _storable(text: str) -> str:
+    """``text`` as PostgreSQL can store it: text columns cannot hold NUL, which a
+    refused cell may contain; it is kept visible as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
+def _storable_error(error: RowError) -> dict[str, Any]:
+    return {
+        key: _storable(value) if isinstance(value, str) else value
+        for key, value in error.as_dict().items()
+    }
 
 
 def _save_run(run: ImportRun, outcome: _Outcome, acting_user: Any) -> None:
@@ -259,7 +295,8 @@ def _save_run(run: ImportRun, outcome: _Outcome, acting_user: Any) -> None:
         "rejected_csv",
     ):
         setattr(run, name, getattr(outcome, name))
-    run.errors = [error.as_dict() for error in outcome.errors]
+    run.rejected_csv = _storable(run.rejected_csv)
+    run.errors = [_storable_error(error) for error in outcome.errors]
     run.save()
     record(
         actor=acting_user,

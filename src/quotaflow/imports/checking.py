@@ -23,7 +23,7 @@ from quotaflow.imports.fields import (
     parse_split,
 )
 from quotaflow.imports.formats import ACTIVITIES, TRANSACTIONS, FileFormat
-from quotaflow.imports.reading import FileProblem, RawRow
+from quotaflow.imports.reading import MAX_CELL_CHARS, FileProblem, RawRow
 from quotaflow.sales.actions import DEFAULT_SOURCE, ActivityRow, CreditShare, TransactionRow
 
 _Value = TypeVar("_Value")
@@ -70,22 +70,35 @@ def check_columns(fmt: FileFormat, columns: list[str]) -> list[str]:
     return [name for name in present if name not in fmt.known]
 
 
+VALUE_SHOWN = 200
+"""Characters of a refused value kept with its error (the rejected-rows file has it whole)."""
+
+
 class _RowCheck:
-    """Collects the errors of one row while its cells are parsed."""
+    """Collects the errors of one row while its cells are parsed; cells the reader
+    already refused (too long, line breaks, control characters) are reported once and
+    not parsed."""
 
     def __init__(self, raw: RawRow) -> None:
         self.raw = raw
         self.errors: list[RowError] = []
+        self.refused = {column for column, _ in raw.problems}
+        for column, reason in raw.problems:
+            self.fail(column, reason)
 
     def text(self, column: str, *, required: bool = False, what: str = "") -> str:
         value = self.raw.values.get(column, "")
+        if column in self.refused:
+            return value
         if required and not value:
             self.fail(column, f"the {column} is empty — {what}")
-        elif len(value) > _MAX_LENGTH.get(column, 10_000):
-            self.fail(column, f"'{value[:40]}…' is longer than {_MAX_LENGTH[column]} characters")
+        elif len(value) > (limit := _MAX_LENGTH.get(column, MAX_CELL_CHARS)):
+            self.fail(column, f"'{value[:40]}…' is longer than {limit} characters")
         return value
 
     def parsed(self, column: str, parser: Callable[..., _Value], *args: Any) -> _Value | None:
+        if column in self.refused:
+            return None
         try:
             return parser(self.raw.values.get(column, ""), *args)
         except CellError as error:
@@ -93,18 +106,17 @@ class _RowCheck:
             return None
 
     def fail(self, column: str, reason: str) -> None:
-        self.errors.append(
-            RowError(self.raw.number, column, self.raw.values.get(column, ""), reason)
-        )
+        value = self.raw.values.get(column, "")
+        self.errors.append(RowError(self.raw.number, column, value[:VALUE_SHOWN], reason))
 
     def check_unnamed_cells(self) -> None:
         stray = self.raw.values.get("", "")
-        if stray:
+        if stray and "" not in self.refused:
             self.errors.append(
                 RowError(
                     self.raw.number,
                     "",
-                    stray,
+                    stray[:VALUE_SHOWN],
                     f"the row has cells ('{stray[:40]}') under no column name — add a header for them or remove them",
                 )
             )
@@ -226,7 +238,7 @@ class ActivityChecker(_SalesChecker):
             required=True,
             what="write the employee id of the person who did it, e.g. E004",
         )
-        if person_id and person_id not in self.people:
+        if person_id and "person_id" not in check.refused and person_id not in self.people:
             check.fail("person_id", self.unknown_person(person_id))
         activity_type = check.text(
             "activity_type", required=True, what="write what was done, e.g. call or meeting"

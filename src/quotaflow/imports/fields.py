@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from quotaflow.core.limits import business_date_problem
 from quotaflow.imports.currencies import minor_unit_decimals
 
 # Plain decimal notation only: an optional sign, digits, an optional point and digits.
@@ -20,7 +21,10 @@ _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
-MAX_MINOR = 2**63 - 1
+# The largest amount one row may carry, in minor units (10 billion in a two-decimal
+# currency). A file holds at most a million rows, so even a whole file of the largest
+# amounts sums to 10**18, inside the signed 64-bit totals the dashboards keep.
+MAX_AMOUNT_MINOR = 10**12
 
 
 class CellError(ValueError):
@@ -81,10 +85,13 @@ def parse_amount_minor(text: str, currency: str) -> int:
             else f"at most {decimals} decimal{'s' if decimals > 1 else ''}"
         )
         raise CellError(f"'{text}' has too many decimals — {currency} amounts have {allowed}")
-    minor = int(scaled)
-    if abs(minor) > MAX_MINOR:
-        raise CellError(f"'{text}' is too large to be an amount")
-    return minor
+    if abs(scaled) > MAX_AMOUNT_MINOR:
+        largest = Decimal(MAX_AMOUNT_MINOR).scaleb(-decimals)
+        raise CellError(
+            f"'{text}' is too large to be an amount — one row may carry at most "
+            f"{largest:,f} {currency} (either sign)"
+        )
+    return int(scaled)
 
 
 def parse_quantity(text: str, *, places: int = 4, whole: bool = False) -> Decimal:
@@ -110,11 +117,15 @@ def parse_date(text: str) -> dt.date:
     if not _ISO_DATE.match(text):
         raise CellError(f"'{text}' is not a date in the form YYYY-MM-DD — write e.g. 2026-03-14")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise CellError(
             f"'{text}' is not a real calendar date — write YYYY-MM-DD, e.g. 2026-03-14"
         ) from None
+    problem = business_date_problem(day)
+    if problem is not None:
+        raise CellError(f"{problem} — check the year")
+    return day
 
 
 def parse_bool(text: str) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from quotaflow.imports.checking import RowError, check_columns
+from quotaflow.imports.checking import VALUE_SHOWN, RowError, check_columns
 from quotaflow.imports.fields import CellError, parse_date
 from quotaflow.imports.formats import ORG
 from quotaflow.imports.reading import RawRow
@@ -42,6 +42,12 @@ from quotaflow.org.signals import assignments_changed, units_moved
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
 _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid_to")
+
+# Longest text each column can store; longer values are refused rather than cut short.
+_MAX_LENGTH = {
+    "unit_code": 64, "unit_name": 200, "territory": 200, "person_id": 64,
+    "person_name": 200, "email": 254, "title": 120,
+}  # fmt: skip
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _RANK = {UNCHANGED: 0, UPDATED: 1, CREATED: 2}
@@ -157,6 +163,13 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
     """Add one row's unit definition and placement to ``plan``, or its errors."""
     values = raw.values
     code = values.get("unit_code", "")
+    if raw.problems or _too_long(raw, plan):
+        for column, reason in raw.problems:
+            plan.fail(raw, column, values.get(column, "")[:VALUE_SHOWN], reason)
+        if code:
+            # Rows relying on a unit this row defines are told to fix this row first.
+            plan.broken_units.setdefault(code, raw.number)
+        return
     if not code:
         plan.fail(
             raw,
@@ -164,9 +177,6 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
             "",
             "the unit_code is empty — every row names the unit it is about, e.g. EMEA-DACH",
         )
-        return
-    if len(code) > 64:
-        plan.fail(raw, "unit_code", code, f"'{code[:40]}…' is longer than 64 characters")
         return
     defines_unit = any(values.get(name) for name in _UNIT_COLUMNS)
     places_person = any(values.get(name) for name in ("person_id", *_PERSON_COLUMNS))
@@ -188,6 +198,22 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
         _read_unit(raw, code, plan)
     if places_person:
         _read_placement(raw, code, plan)
+
+
+def _too_long(raw: RawRow, plan: OrgPlan) -> bool:
+    """Refuse every cell longer than its column can store; True if there was one."""
+    found = False
+    for column, limit in _MAX_LENGTH.items():
+        value = raw.values.get(column, "")
+        if len(value) > limit:
+            plan.fail(
+                raw,
+                column,
+                value[:VALUE_SHOWN],
+                f"'{value[:40]}…' is longer than {limit} characters",
+            )
+            found = True
+    return found
 
 
 def _read_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
@@ -221,9 +247,7 @@ def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
     if parent_code == code:
         plan.fail(raw, "parent_unit_code", parent_code, f"unit '{code}' cannot be its own parent")
         return
-    spec = UnitSpec(
-        code, name[:200], kind, parent_code, values.get("territory", "")[:200], raw.number
-    )
+    spec = UnitSpec(code, name, kind, parent_code, values.get("territory", ""), raw.number)
     earlier = plan.units.setdefault(code, spec)
     if earlier is not spec and not earlier.same_definition(spec):
         plan.fail(
@@ -285,14 +309,11 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
 
 def _read_person(raw: RawRow, person_id: str, plan: OrgPlan) -> None:
     values = raw.values
-    if len(person_id) > 64:
-        plan.fail(raw, "person_id", person_id, f"'{person_id[:40]}…' is longer than 64 characters")
-        return
     spec = PersonSpec(
         person_id,
-        values.get("person_name", "")[:200],
+        values.get("person_name", ""),
         values.get("email", ""),
-        values.get("title", "")[:120],
+        values.get("title", ""),
         raw.number,
     )
     earlier = plan.people.get(person_id)

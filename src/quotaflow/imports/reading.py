@@ -4,6 +4,17 @@ Files are read twice (once to check, once to write) and never held whole in memo
 :class:`FileSource` re-opens the file for each pass, and :class:`Table` yields one row at a
 time. Row numbers are the ones a person sees in a spreadsheet: the header is row 1.
 Column names are matched case-insensitively with surrounding spaces trimmed.
+
+Limits, each refused with a message that says which one and what to do:
+
+* a file holds at most :data:`MAX_FILE_BYTES` (256 MiB) and :data:`MAX_DATA_ROWS`
+  (1,000,000) data rows — split bigger exports into several files;
+* a cell holds at most :data:`MAX_CELL_CHARS` (10,000) characters (columns stored in
+  shorter fields have shorter limits, see the checkers), fits on one line and carries no
+  control characters (NUL, tab, escape …); a cell beyond the CSV reader's own limit
+  (:data:`CSV_FIELD_LIMIT`, 131,072 characters) stops reading the file at that row;
+* CSV is read strictly: a quote that is never closed, or text after a closing quote, is
+  an error naming the row instead of silently joining rows together.
 """
 
 from __future__ import annotations
@@ -13,6 +24,8 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,29 +34,65 @@ from typing import IO, Any
 import charset_normalizer
 from openpyxl import load_workbook
 
+from quotaflow.core.limits import text_problem
 from quotaflow.core.spreadsheet import restore_cell
 
 SAMPLE_BYTES = 256 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 _DELIMITERS = (",", ";", "\t", "|")
 
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_DATA_ROWS = 1_000_000
+MAX_CELL_CHARS = 10_000
+CSV_FIELD_LIMIT = csv.field_size_limit()
+
 
 class FileProblem(Exception):
-    """The file as a whole cannot be imported (encoding, emptiness, missing columns …)."""
+    """The file as a whole cannot be imported (encoding, emptiness, missing columns …);
+    ``row`` names the spreadsheet row where reading stopped, when there is one."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, row: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.row = row
 
 
 @dataclass(frozen=True)
 class RawRow:
-    """One data row: its spreadsheet row number, the cells by normalised column name, and
-    the original cells in file order (for the rejected-rows file)."""
+    """One data row: its spreadsheet row number, the cells by normalised column name, the
+    original cells in file order (for the rejected-rows file), and the problems found in
+    cells whatever the column (too long, line breaks, control characters) as
+    ``(column, reason)`` pairs."""
 
     number: int
     values: dict[str, str]
     cells: list[str]
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+class UncalculatedFormula(str):
+    """The text of a spreadsheet formula whose result the workbook does not hold (files
+    written by programs rather than saved by a spreadsheet)."""
+
+    __slots__ = ()
+
+
+def cell_problem(text: str) -> str | None:
+    """Why a cell cannot be imported whatever its column, or None."""
+    if isinstance(text, UncalculatedFormula):
+        return (
+            f"the cell holds the formula {text[:60]} but no calculated value — open the file in "
+            "a spreadsheet and save it again, or paste the values instead of the formulas"
+        )
+    if len(text) > MAX_CELL_CHARS:
+        return f"the cell is {len(text):,} characters long; a cell holds at most {MAX_CELL_CHARS:,}"
+    if "\n" in text or "\r" in text:
+        return (
+            'the cell contains a line break — each cell must fit on one line; if a quote (") '
+            "in this row is never closed, close it"
+        )
+    problem = text_problem(text)
+    return None if problem is None else f"the cell {problem}"
 
 
 def normalise_column(name: str) -> str:
@@ -69,6 +118,31 @@ class FileSource:
             self.path_or_file.seek(0)
             yield self.path_or_file
 
+    @contextlib.contextmanager
+    def open_again(self) -> Iterator[IO[bytes]]:
+        """A second, independent handle on the file, for reading it while :meth:`open`'s
+        handle is in use: the path again, an upload's temporary file, or a copy in memory
+        (uploads small enough to be kept in memory)."""
+        target = self.path_or_file
+        if not isinstance(target, str | Path) and hasattr(target, "temporary_file_path"):
+            target = target.temporary_file_path()
+        if isinstance(target, str | Path):
+            with open(target, "rb") as handle:
+                yield handle
+            return
+        position = target.tell()
+        target.seek(0)
+        copy = io.BytesIO(target.read())
+        target.seek(position)
+        yield copy
+
+    def size(self) -> int:
+        """The file's length in bytes."""
+        if isinstance(self.path_or_file, str | Path):
+            return os.path.getsize(self.path_or_file)
+        self.path_or_file.seek(0, os.SEEK_END)
+        return self.path_or_file.tell()
+
     def head(self, size: int = SAMPLE_BYTES) -> bytes:
         """The first ``size`` bytes, to recognise the format and encoding."""
         with self.open() as handle:
@@ -86,24 +160,31 @@ class FileSource:
 def detect_encoding(sample: bytes) -> str:
     """The text encoding of a CSV file from its first bytes.
 
-    A byte-order mark settles it; otherwise valid UTF-8 wins (it is what modern tools
-    write), then charset-normalizer picks between the legacy code pages (cp1252,
-    latin-1 …). Raises :class:`FileProblem` when the bytes are no known text encoding.
+    A byte-order mark settles it (UTF-32's is checked before UTF-16's, which it starts
+    with); otherwise valid UTF-8 wins (it is what modern tools write). Text that is
+    UTF-8 apart from some invalid bytes is refused, naming the line, rather than read as
+    a legacy code page, which would garble every accented letter. Otherwise
+    charset-normalizer picks between the legacy code pages (cp1252, latin-1 …). Raises
+    :class:`FileProblem` when the bytes are no known text encoding.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        _refuse_broken_utf8(sample, error)
     else:
-        if b"\x00" not in sample:
+        # UTF-16 or UTF-32 without a byte-order mark is valid UTF-8 too, but every other
+        # byte of its text is NUL; a few NULs are stray characters, reported on their rows.
+        if sample.count(b"\x00") * 10 < len(sample):
             return "utf-8"
     matches = charset_normalizer.from_bytes(sample)
     best = matches.best()
-    if best is None or b"\x00" in sample and not best.encoding.startswith("utf_16"):
+    if best is None or b"\x00" in sample and not best.encoding.startswith(("utf_16", "utf_32")):
         raise FileProblem(
             "The file could not be read as text. Save it as CSV (UTF-8 is best) or as an "
             "Excel workbook (.xlsx) and upload it again."
@@ -118,9 +199,35 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding
 
 
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a person would have typed."""
+def _refuse_broken_utf8(sample: bytes, error: UnicodeDecodeError) -> None:
+    """Raise :class:`FileProblem` if ``sample`` is UTF-8 text with some invalid bytes:
+    it holds well-formed multi-byte UTF-8 sequences, which legacy text almost never does."""
+    readable = sample.decode("utf-8", errors="replace")
+    if not any(ord(character) > 127 and character != "\ufffd" for character in readable):
+        return
+    line = sample.count(b"\n", 0, error.start) + 1
+    raise FileProblem(
+        "this line has bytes that are not valid UTF-8 text, although the rest of the file is "
+        "UTF-8. Save the file again as CSV UTF-8 and re-upload it.",
+        row=line,
+    )
+
+
+def _open_workbook(raw: IO[bytes], *, data_only: bool) -> Any:
+    try:
+        return load_workbook(raw, read_only=True, data_only=data_only)
+    except Exception:  # openpyxl raises many types for a damaged or foreign file
+        raise FileProblem(
+            "The file is not a readable Excel workbook (.xlsx). Save it again as .xlsx or as CSV."
+        ) from None
+
+
+def _cell_text(value: Any, formula: Any = None) -> str:
+    """A spreadsheet cell as the text a person would have typed (``formula`` is what the
+    cell holds when formulas are not evaluated)."""
     if value is None:
+        if isinstance(formula, str) and formula.startswith("="):
+            return UncalculatedFormula(formula)
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -138,11 +245,25 @@ class Table:
 
     def __init__(self, source: FileSource) -> None:
         self.source = source
+        size = source.size()
+        if size > MAX_FILE_BYTES:
+            raise FileProblem(
+                f"The file is {size / 2**20:,.0f} MiB; an import takes at most "
+                f"{MAX_FILE_BYTES // 2**20} MiB. Split it into smaller files and import them one by one."
+            )
         self.is_xlsx = source.is_xlsx
         self.encoding = "" if self.is_xlsx else detect_encoding(source.head())
         self.delimiter = ","
         self.header = self._read_header()
         self.columns = [normalise_column(name) for name in self.header]
+        for name in self.header:
+            problem = text_problem(name, max_length=200)
+            if problem is not None:
+                raise FileProblem(
+                    f"a column name in the header row {problem}. If the names look garbled, "
+                    "save the file again as CSV UTF-8.",
+                    row=1,
+                )
         repeated = sorted({name for name in self.columns if name and self.columns.count(name) > 1})
         if repeated:
             raise FileProblem(
@@ -166,53 +287,109 @@ class Table:
     def _csv_records(self) -> Iterator[list[str]]:
         with self.source.open() as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            row = 0
             try:
                 first_line = text.readline()
                 self.delimiter = max(_DELIMITERS, key=first_line.count)
-                yield from csv.reader(_prepend(first_line, text), delimiter=self.delimiter)
+                # chain, not a generator delegating to ``text``: closing a delegating
+                # generator would close the file under the wrapper.
+                lines = itertools.chain([first_line], text)
+                for record in csv.reader(lines, delimiter=self.delimiter, strict=True):
+                    row += 1
+                    yield record
             except UnicodeDecodeError:
                 raise FileProblem(
-                    f"Part of the file is not valid {self.encoding} text. Save it again as CSV UTF-8 and re-upload it."
+                    f"this row is not valid {_encoding_name(self.encoding)} text. "
+                    "Save the file again as CSV UTF-8 and re-upload it.",
+                    row=row + 1,
                 ) from None
             except csv.Error as error:
-                raise FileProblem(f"The file is not a well-formed CSV file ({error}).") from None
+                raise _csv_problem(error, row + 1) from None
             finally:
                 text.detach()
 
     def _xlsx_records(self) -> Iterator[list[str]]:
-        with self.source.open() as raw:
+        # The calculated values, and beside them the formulas, to tell a formula whose
+        # result was never stored from a cell left empty.
+        with contextlib.ExitStack() as stack:
+            values = _open_workbook(stack.enter_context(self.source.open()), data_only=True)
+            formulas = _open_workbook(
+                stack.enter_context(self.source.open_again()), data_only=False
+            )
             try:
-                workbook = load_workbook(raw, read_only=True, data_only=True)
-            except Exception:  # openpyxl raises many types for a damaged or foreign file
-                raise FileProblem(
-                    "The file is not a readable Excel workbook (.xlsx). Save it again as .xlsx or as CSV."
-                ) from None
-            try:
-                sheet = workbook.worksheets[0]
-                for values in sheet.iter_rows(values_only=True):
-                    yield [_cell_text(value) for value in values]
+                rows = zip(
+                    values.worksheets[0].iter_rows(values_only=True),
+                    formulas.worksheets[0].iter_rows(values_only=True),
+                    strict=False,
+                )
+                for calculated, written in rows:
+                    yield [
+                        _cell_text(value, formula)
+                        for value, formula in itertools.zip_longest(calculated, written)
+                    ]
             finally:
-                workbook.close()
+                values.close()
+                formulas.close()
 
     def rows(self) -> Iterator[RawRow]:
-        """Data rows after the header; blank rows are skipped but keep their numbers."""
+        """Data rows after the header; blank rows are skipped but keep their numbers.
+
+        Raises :class:`FileProblem` past :data:`MAX_DATA_ROWS` data rows."""
         width = len(self.columns)
         records = self._records()
         header_seen = False
+        data_rows = 0
         for number, record in enumerate(records, start=1):
             if not header_seen:
                 header_seen = any(cell.strip() for cell in record)
                 continue
             if not any(cell.strip() for cell in record):
                 continue
-            cells = [restore_cell(cell.strip()) for cell in record]
-            values = dict(zip(self.columns, cells + [""] * (width - len(cells)), strict=False))
-            if len(cells) > width and any(cells[width:]):
-                values[""] = " ".join(cell for cell in cells[width:] if cell)
-            yield RawRow(number, values, cells)
+            data_rows += 1
+            if data_rows > MAX_DATA_ROWS:
+                raise FileProblem(
+                    f"the file has more than {MAX_DATA_ROWS:,} data rows and this one is one "
+                    "too many. Split it into smaller files and import them one by one.",
+                    row=number,
+                )
+            yield self._row(number, record, width)
+
+    def _row(self, number: int, record: list[str], width: int) -> RawRow:
+        names = self.columns + [""] * (len(record) - width)
+        problems = tuple(
+            (name, problem)
+            for name, cell in zip(names, record, strict=False)
+            if (
+                problem := cell_problem(
+                    cell if isinstance(cell, UncalculatedFormula) else cell.strip()
+                )
+            )
+        )
+        cells = [restore_cell(cell.strip()) for cell in record]
+        values = dict(zip(self.columns, cells + [""] * (width - len(cells)), strict=False))
+        if len(cells) > width and any(cells[width:]):
+            values[""] = " ".join(cell for cell in cells[width:] if cell)
+        return RawRow(number, values, cells, problems)
 
 
-def _prepend(first: str, rest: IO[str]) -> Iterator[str]:
-    """The first line, then every following line of ``rest`` (a header already read)."""
-    yield first
-    yield from rest
+def _encoding_name(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32"}.get(
+        encoding, encoding
+    )
+
+
+def _csv_problem(error: csv.Error, row: int) -> FileProblem:
+    """The reason a CSV reader stopped at ``row``, in words."""
+    if "field larger than field limit" in str(error):
+        return FileProblem(
+            f"this row has a cell of more than {CSV_FIELD_LIMIT:,} characters (a cell holds at "
+            f'most {MAX_CELL_CHARS:,}); check that every quote (") in it is closed. The file '
+            "was not read past this row.",
+            row=row,
+        )
+    return FileProblem(
+        f'this row is not well-formed CSV ({error}): a quote (") opened in it is never '
+        'closed, or text follows a closing quote. Start and end a quoted cell with " and '
+        'double any quote inside it (""). The file was not read past this row.',
+        row=row,
+    )
