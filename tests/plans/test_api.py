@@ -183,6 +183,61 @@ def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: C
     assert sheet is not None and sheet["C2"].value == "Acme"
 
 
+def test_hybrid_negotiation_after_reconciliation_cannot_be_published_stale(
+    small_org: SmallOrg, ops: Client
+) -> None:
+    """End to end over the API: guidance, submissions, approval, reconciliation, then a
+    negotiated resubmission. Publishing refuses (400, naming the change) until the plan is
+    reconciled again, and then publishes the negotiated numbers."""
+    made = post(ops, "/cycles", {**CYCLE, "approach": "hybrid", "gap_tolerance_bp": 2000})
+    cycle_id = made.json()["id"]
+
+    def version() -> int:
+        return int(get(ops, f"/cycles/{cycle_id}").json()["version"])
+
+    cascaded = post(
+        ops,
+        f"/cycles/{cycle_id}/cascade",
+        {"company_target": 900_000, "expected_version": made.json()["version"]},
+    )
+    assert cascaded.status_code == 200, cascaded.json()
+    ria, max_ = client_for(small_org.users["rep_ria"]), client_for(small_org.users["manager_max"])
+    ria_goal = goal_of(PlanningCycle.objects.get(pk=cycle_id), small_org.people["ria"])
+
+    def submit_and_approve(target: int) -> None:
+        goal_version = get(ria, f"/goals/{ria_goal.pk}").json()["version"]
+        submitted = post(
+            ria,
+            f"/goals/{ria_goal.pk}/submit",
+            {"target": target, "expected_version": goal_version},
+        )
+        assert submitted.status_code == 200, submitted.json()
+        approved = post(
+            max_,
+            f"/goals/{ria_goal.pk}/approve",
+            {"expected_version": submitted.json()["version"]},
+        )
+        assert approved.status_code == 200, approved.json()
+
+    submit_and_approve(200_000)
+    body = {"method": "top_down_total_bottom_up_shares", "expected_version": version()}
+    assert post(ops, f"/cycles/{cycle_id}/reconcile", body).status_code == 200
+    round_one = get(ria, f"/goals/{ria_goal.pk}").json()["target"]
+
+    submit_and_approve(260_000)  # negotiation: Ria comes back with more, Max approves
+    refused = post(ops, f"/cycles/{cycle_id}/publish", {"expected_version": version()})
+    assert refused.status_code == 400
+    assert "Ria Rep (bottom-up 2,000.00 → 2,600.00)" in refused.json()["detail"]
+    assert get(ops, f"/cycles/{cycle_id}").json()["status"] != "published"
+
+    body = {"method": "top_down_total_bottom_up_shares", "expected_version": version()}
+    assert post(ops, f"/cycles/{cycle_id}/reconcile", body).status_code == 200
+    published = post(ops, f"/cycles/{cycle_id}/publish", {"expected_version": version()})
+    assert published.status_code == 200, published.json()
+    final = get(ria, f"/goals/{ria_goal.pk}").json()["target"]
+    assert final > round_one  # the negotiated number entered the plan
+
+
 def test_template_goals_through_the_api(small_org: SmallOrg, ops: Client) -> None:
     Metric.objects.create(code="new-logos", name="New logos", unit="count")
     cycle = post(ops, "/cycles", CYCLE).json()

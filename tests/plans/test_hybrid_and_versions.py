@@ -320,3 +320,46 @@ def test_a_new_hire_joins_mid_period_with_a_prorated_quota(
     assert goal_of(v2, small_org.company).target == 1_200_000 + 92_000
     assert sums_are_exact(tree_goals(v2)) == []
     assert replay_target(hire) == hire.target
+
+
+def test_hybrid_publish_refuses_numbers_negotiated_after_the_reconciliation(
+    more_reps: SmallOrg, hybrid: PlanningCycle
+) -> None:
+    """Round 1 is reconciled; then Ria resubmits and Max approves. Publishing must not go
+    out with round 1's targets: the refusal names what moved, and a new reconciliation
+    carries the negotiated number into the plan."""
+    users, people = more_reps.users, more_reps.people
+    olga = users["ops_olga"]
+    actions.reconcile_cycle(hybrid, acting_user=olga, method="top_down_total_bottom_up_shares")
+    ria = goal_of(hybrid, people["ria"])
+    round_one_target = ria.target  # 1.2m × 360 / 1100 = 392,727
+    actions.submit_goal(ria, acting_user=users["rep_ria"], target=400_000)
+    actions.approve_goal(goal_of(hybrid, people["ria"]), acting_user=users["manager_max"])
+    # every status is "approved" or "proposed", which used to be enough to publish
+    with pytest.raises(InvalidInput, match=r"Ria Rep \(bottom-up 3,600.00 → 4,000.00\)") as refused:
+        actions.publish_cycle(hybrid, acting_user=olga)
+    assert "round 1" in str(refused.value) and "North" not in str(refused.value)
+    hybrid.refresh_from_db()
+    assert hybrid.status != CycleStatus.PUBLISHED
+    assert goal_of(hybrid, people["ria"]).target == round_one_target
+
+    actions.reconcile_cycle(hybrid, acting_user=olga, method="top_down_total_bottom_up_shares")
+    actions.publish_cycle(hybrid, acting_user=olga)
+    published = {g.owner_name: g.target for g in tree_goals(hybrid) if g.owner_person_id}
+    # level by level: North 1.2m × 640 / 1140 = 673,684, South 526,316; then North's
+    # 673,684 × (400, 240) / 640 = 421,052.5 and 252,631.5, the tie going to the first
+    assert published == {"Ria Rep": 421_053, "Rob Rep": 252_631, "Sue Seller": 526_316}
+
+
+def test_hybrid_publish_refuses_guidance_changed_after_the_reconciliation(
+    more_reps: SmallOrg, hybrid: PlanningCycle
+) -> None:
+    """A re-cascade after the reconciliation moves the guidance under it: stale too."""
+    olga = more_reps.users["ops_olga"]
+    actions.reconcile_cycle(hybrid, acting_user=olga, method="weighted_blend")
+    hybrid.refresh_from_db()
+    actions.run_cascade(
+        hybrid, acting_user=olga, company_target=1_500_000, expected_version=hybrid.version
+    )
+    with pytest.raises(InvalidInput, match=r"Acme \(guidance 12,000.00 → 15,000.00\)"):
+        actions.publish_cycle(hybrid, acting_user=olga)

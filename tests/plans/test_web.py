@@ -201,6 +201,29 @@ def test_hybrid_gap_view_and_reconcile_through_the_pages(
     assert cycle.status == CycleStatus.PUBLISHED
 
 
+def test_cycle_page_names_what_changed_since_the_reconciliation(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    """After a reconciliation, a new submission shows on the planner's page as the reason
+    the plan cannot be published yet; the publish step refuses with the same reason."""
+    cycle = make_cycle("hybrid", gap_tolerance_bp=3000)
+    olga = small_org.users["ops_olga"]
+    actions.run_cascade(cycle, acting_user=olga, company_target=900_000_00)
+    actions.reconcile_cycle(cycle, acting_user=olga, method="weighted_blend")
+    ops = client_for(olga)
+    assert 'id="reconciliation-drift"' not in ops.get(f"/plans/{cycle.pk}/").content.decode()
+    ria = goal_of(cycle, small_org.people["ria"])
+    actions.submit_goal(ria, acting_user=small_org.users["rep_ria"], target=200_000_00)
+    page = ops.get(f"/plans/{cycle.pk}/").content.decode()
+    assert 'id="reconciliation-drift"' in page
+    assert "Ria Rep (bottom-up 225,000.00 → 200,000.00)." in page  # only the leaf that moved
+    cycle.refresh_from_db()
+    refused = ops.post(f"/plans/{cycle.pk}/step/publish/", {"expected_version": cycle.version})
+    assert any("reconcile again" in m.lower() for m in said(refused))
+    cycle.refresh_from_db()
+    assert cycle.status != CycleStatus.PUBLISHED
+
+
 def test_scenarios_versions_and_compare_through_the_pages(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
 ) -> None:

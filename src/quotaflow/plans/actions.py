@@ -44,6 +44,8 @@ from quotaflow.plans.models import (
     PlanningCycle,
 )
 from quotaflow.plans.queries import (
+    Drift,
+    drift_since_reconciliation,
     goal_owner_users,
     goal_tree,
     history_by_goal,
@@ -1269,12 +1271,36 @@ def _check_ready(cycle: PlanningCycle, goals: list[Goal]) -> None:
             raise InvalidInput(
                 "Some numbers changed after the last reconciliation; reconcile again first."
             )
+        drifts = drift_since_reconciliation(cycle, goals)
+        if drifts:
+            raise InvalidInput(_stale_reconciliation_message(cycle, drifts))
         root = next(row for row in goal_tree(goals) if row.depth == 0)
         if root.gap_bp is not None and abs(root.gap_bp) > cycle.gap_tolerance_bp:
             raise InvalidInput(
                 f"The bottom-up total is {root.gap_bp / 100:+.2f}% off the top-down target; the tolerance "
                 f"is {cycle.gap_tolerance_bp / 100:.2f}%. Run another negotiation round first."
             )
+
+
+def _stale_reconciliation_message(cycle: PlanningCycle, drifts: Sequence[Drift]) -> str:
+    """Why a hybrid plan cannot be published as it stands, naming what moved."""
+    places = display_decimals(cycle.metric)
+
+    def shown(value: int | None) -> str:
+        return "—" if value is None else f"{to_display(value, places):,}"
+
+    shown_drifts = [
+        f"{d.goal.owner_name} ({d.figure} {shown(d.was)} → {shown(d.now)})"
+        if d.was is not None
+        else f"{d.goal.owner_name} (not in the reconciliation)"
+        for d in drifts[:10]
+    ]
+    more = f" and {len(drifts) - 10} more" if len(drifts) > 10 else ""
+    return (
+        f"The plan changed after round {cycle.negotiation_round}'s reconciliation, so publishing "
+        f"would use numbers nobody reconciled: {'; '.join(shown_drifts)}{more}. "
+        "Reconcile again, then publish."
+    )
 
 
 def close_cycle(

@@ -115,6 +115,42 @@ def sums_are_exact(goals: Iterable[Goal]) -> list[str]:
     return problems
 
 
+@dataclass(frozen=True)
+class Drift:
+    """One goal whose numbers moved after the reconciliation the plan rests on: the
+    figure that moved, what the reconciliation used and what it is now (minor units;
+    ``was`` is None for a goal the reconciliation never saw)."""
+
+    goal: Goal
+    figure: str
+    was: int | None
+    now: int | None
+
+
+def drift_since_reconciliation(cycle: PlanningCycle, goals: Iterable[Goal]) -> list[Drift]:
+    """Hybrid: what changed since the cycle's last reconciliation, in tree order (empty =
+    the plan is exactly what was reconciled). Each goal keeps, in its derivation, the
+    guidance, bottom-up number and target its round used; a submission, an adjustment,
+    a re-cascade or a hand edit afterwards shows up here (a submission on the leaf that
+    made it, not again on every parent whose roll-up it moves)."""
+    drifts: list[Drift] = []
+    for row in goal_tree(goals):
+        goal = row.goal
+        used = (goal.derivation or {}).get("reconciled") or {}
+        if used.get("round") != cycle.negotiation_round:
+            drifts.append(Drift(goal, "reconciled number", None, goal.target))
+            continue
+        for figure, was, now in (
+            ("guidance", used.get("guidance"), goal.guidance or 0),
+            ("bottom-up", used.get("bottom_up"), row.bottom_up or 0),
+            ("target", used.get("target"), goal.target),
+        ):
+            # a parent's bottom-up number is its children's sum: the child that moved is named
+            if was != now and not (figure == "bottom-up" and row.children):
+                drifts.append(Drift(goal, figure, was, now))
+    return drifts
+
+
 def person_for(user: User) -> Person | None:
     """The person record linked to a login, if any."""
     return Person.objects.filter(user=user).first()

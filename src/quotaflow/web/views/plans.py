@@ -419,9 +419,16 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if cycle.approach != Approach.TOP_DOWN
         else []
     )
+    drifts = (
+        queries.drift_since_reconciliation(cycle, [row.goal for row in all_rows])
+        if user.is_planner and cycle.reconciliation and not cycle.is_frozen
+        else []
+    )
     context = {
         "cycle": cycle,
         "rows": rows,
+        "drifts": drifts[:10],
+        "drift_more": max(len(drifts) - 10, 0),
         "extra_goals": extra,
         "decimals": decimals,
         "figure": cascade_figure(rows, decimals),
