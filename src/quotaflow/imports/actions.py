@@ -10,6 +10,7 @@ good rows are written and bad rows are kept, with their reasons, as a downloadab
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -18,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import DataError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.spreadsheet import neutralise_row
-from quotaflow.imports import org
+from quotaflow.imports import org, runs
 from quotaflow.imports.checking import CHECKERS, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.reading import FileProblem, FileSource, RawRow, Table
@@ -225,6 +226,11 @@ def import_file(
     columns) reject it with one clear message. ``progress(done, total)`` is called while
     checking (total None) and while writing (total known). The run is saved and audited
     as one event in every case; a rejected file is not an exception.
+
+    The run is stored as running (committed, when no transaction is open) before any
+    row is written, and its outcome is stored with the rows in one transaction; runs
+    left running by a process that died are marked failed first (see
+    :mod:`quotaflow.imports.runs`).
     """
     if kind not in ImportKind.values:
         raise InvalidInput(
@@ -232,13 +238,43 @@ def import_file(
         )
     if not getattr(acting_user, "is_planner", False):
         raise NotAllowed("Only administrators and sales operations may import data.")
-    run = ImportRun(
-        kind=kind,
-        file_name=file_name[:255],
-        started_by=acting_user,
-        via=via,
-        skip_bad_rows=skip_bad_rows,
+    runs.mark_abandoned_runs()
+    run = runs.start_run(
+        ImportRun(
+            kind=kind,
+            file_name=file_name[:255],
+            started_by=acting_user,
+            via=via,
+            skip_bad_rows=skip_bad_rows,
+        )
     )
+    try:
+        _run_import(run, kind, path_or_file, acting_user, skip_bad_rows, progress)
+    except BaseException:
+        # A bug or an interrupt (Ctrl-C): the import's transaction is rolled back, and
+        # the run says so. If even that cannot be stored, the next import finds the run.
+        with contextlib.suppress(DatabaseError):
+            runs.mark_failed(
+                run,
+                "The import stopped with an unexpected error, so nothing from this file was "
+                "written. Import the file again; if it fails again, report it.",
+                acting_user=acting_user,
+            )
+        raise
+    finally:
+        runs.end_run(run)
+    return run
+
+
+def _run_import(
+    run: ImportRun,
+    kind: str,
+    path_or_file: str | Path | IO[bytes],
+    acting_user: Any,
+    skip_bad_rows: bool,
+    progress: Progress | None,
+) -> None:
+    file_name = run.file_name
     with transaction.atomic():
         try:
             # A savepoint: if the database refuses a write, only the import's writes are undone.
@@ -266,7 +302,6 @@ def import_file(
                 ]
             )  # fmt: skip
         _save_run(run, outcome, acting_user)
-    return run
 
 
 def _storable(text: str) -> str:

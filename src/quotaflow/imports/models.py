@@ -15,6 +15,8 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FAILED = "failed", "Failed, nothing written"
     SUCCEEDED = "succeeded", "Imported"
     PARTIAL = "partial", "Imported, bad rows skipped"
     REJECTED = "rejected", "Rejected, nothing written"
@@ -23,7 +25,13 @@ class ImportStatus(models.TextChoices):
 class ImportRun(models.Model):
     """One import of one file. ``errors`` lists ``{row, column, value, reason}`` (the first
     thousand; ``row`` is None for a problem with the whole file); ``rejected_csv`` holds
-    every rejected row (with a reason column) for download."""
+    every rejected row (with a reason column) for download.
+
+    A run is stored as ``running``, and committed, before the import writes anything;
+    ``host`` and ``pid`` name the process doing it. The run's outcome is stored in the
+    same database transaction as the imported data, so a process that dies mid-import
+    leaves a ``running`` run and no data; the next import (or ``quotaflow import``) finds
+    such runs whose process is gone and marks them ``failed``."""
 
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(max_length=255)
@@ -34,6 +42,12 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=ImportStatus.choices)
+    host = models.CharField(
+        max_length=255, blank=True, help_text="Machine whose process ran the import."
+    )
+    pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Id of the process that ran the import, on that host."
+    )
     skip_bad_rows = models.BooleanField(default=False)
     total_rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
