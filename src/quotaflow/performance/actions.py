@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from quotaflow.core.audit import record
+from quotaflow.core.concurrency import retry_lost_races
 from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import Notification
 from quotaflow.metrics.models import Metric, Source
@@ -126,12 +127,14 @@ def store_transactions(
     return _ingest_result(result, total_recredited)
 
 
-@transaction.atomic
+@retry_lost_races
 def ingest_transactions(
     rows: Sequence[TransactionRow], *, acting_user: Any, source: str
 ) -> IngestResult:
     """Store a batch of transactions (new, changed, cancelled, credit notes) and update
-    credits and aggregates in the same database transaction. Replaying a batch is a no-op."""
+    credits and aggregates in the same database transaction. Replaying a batch is a no-op,
+    and so is posting it while another writer stores overlapping rows: the loser of such a
+    race is rolled back and run again, and then finds the winner's rows stored."""
     result = store_transactions(rows, acting_user=acting_user, source=source)
     record(
         actor=acting_user,
@@ -143,12 +146,13 @@ def ingest_transactions(
     return result
 
 
-@transaction.atomic
+@retry_lost_races
 def ingest_activities(
     rows: Sequence[ActivityRow], *, acting_user: Any, source: str
 ) -> IngestResult:
     """Store a batch of activities and update credits and aggregates in the same
-    database transaction. Replaying a batch is a no-op."""
+    database transaction. Replaying a batch is a no-op, also while another writer stores
+    overlapping rows (see :func:`ingest_transactions`)."""
     recredited: list[int] = []
     result = upsert_activities(
         rows,

@@ -234,6 +234,13 @@ def _match_by_index(cursor: Any) -> None:
     )
 
 
+def _matched_states(cursor: Any) -> dict[str, int]:
+    """Match the staged rows with what is stored now; how many are in each state."""
+    _match(cursor)
+    cursor.execute(f"SELECT state, count(*) FROM {_MATCH} GROUP BY state")
+    return dict(cursor.fetchall())
+
+
 def _write_sales(cursor: Any) -> None:
     now = timezone.now()
     assignments = ", ".join(f"{name} = m.{name}" for name in _FIELDS)
@@ -547,9 +554,7 @@ class Load:
         with connection.cursor() as cursor:
             _stage(cursor, rows, self.source)
             cursor.execute(f"ANALYZE {_STAGE}")  # row counts for the planner's join choices
-            _match(cursor)
-            cursor.execute(f"SELECT state, count(*) FROM {_MATCH} GROUP BY state")
-            states = dict(cursor.fetchall())
+            states = _matched_states(cursor)
             if not states.get("n") and not states.get("c"):
                 return ChunkResult(0, 0, states.get("u", 0), 0)
             if not self.changed:
@@ -557,6 +562,9 @@ class Load:
                 # credit, rather than deadlocking over aggregate cells later.
                 lock_markers(metric.id for metric in self.metrics)
                 self.changed = True
+                # A load that held the lock may have stored some of these rows meanwhile;
+                # matched again now, they are known rows, not inserts that would collide.
+                states = _matched_states(cursor)
             _write_sales(cursor)
             _take_old_credits(cursor)
             _new_credits(cursor, self.metrics)

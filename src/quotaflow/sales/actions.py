@@ -231,6 +231,10 @@ def _upsert_transaction_chunk(
             for name, value in _transaction_values(row).items():
                 setattr(instance, name, value)
             changed.append((instance, row))
+    # Rows go in key order, so two writers storing overlapping rows meet them in the same
+    # order: the second waits for the first instead of deadlocking with it.
+    new.sort(key=lambda row: row.external_id)
+    changed.sort(key=lambda pair: pair[0].pk)
     new_ids = _insert_transactions(source, new, now) if new else {}
     if changed:
         Transaction.objects.bulk_update(
@@ -326,6 +330,8 @@ def _upsert_activity_chunk(source: str, rows: list[ActivityRow]) -> tuple[Upsert
                     **values,
                 )
             )
+    new.sort(key=lambda row: row.external_id)  # key order, as for transactions
+    changed.sort(key=lambda activity: activity.pk)
     written: list[int] = []
     if new:
         _insert_plain(
