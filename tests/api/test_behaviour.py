@@ -326,7 +326,7 @@ def test_fiscal_calendar_follows_the_company_start_month(api_as, small_org):
     assert len(body["months"]) == 12 and body["halves"][1]["start"] == "2026-08-01"
 
 
-def test_openapi_schema_and_docs_are_served(client):
+def test_openapi_schema_and_docs_are_served(client, small_org):
     response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -346,4 +346,7 @@ def test_openapi_schema_and_docs_are_served(client):
     ]:
         assert path in paths, path
     assert "401" in paths["/api/v1/org/units"]["get"]["responses"]
+    # The schema is public; the interactive docs are for signed-in people.
+    assert client.get(f"{API}/docs").status_code == 302
+    client.force_login(small_org.users["rep_ria"])
     assert client.get(f"{API}/docs").status_code == 200

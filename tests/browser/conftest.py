@@ -59,13 +59,37 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# Reported by every page the browser shows, in any test: Chromium logs each thing the
+# Content-Security-Policy blocked as a console error, and fires a DOM event for it.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    """The console messages that report something the Content-Security-Policy blocked."""
+    return [
+        text for text in messages if "Content Security Policy" in text or "CSP violation" in text
+    ]
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab; when the test ends, no page it showed may have had anything
+    blocked by the Content-Security-Policy (inline script, handler or style, or an
+    asset from elsewhere)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    context.add_init_script(_REPORT_VIOLATIONS)
     page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
     yield page
     context.close()
+    assert csp_violations(messages) == []
 
 
 @pytest.fixture

@@ -90,7 +90,9 @@ def test_a_sale_posted_through_the_api_appears_on_an_open_dashboard(
     assert answer.status == 200, answer.text()
 
     page.wait_for_function(
-        "document.querySelector('[data-testid=unit-actual]').innerText === '1,234.50 EUR'",
+        # A function, not an expression string: the page's Content-Security-Policy forbids
+        # the eval() Playwright would need for a string.
+        "() => document.querySelector('[data-testid=unit-actual]').innerText === '1,234.50 EUR'",
         timeout=10_000,
     )
     assert page.evaluate("window.__notReloaded") is True

@@ -9,21 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from quotaflow.accounts.actions import authenticate_token
 from quotaflow.accounts.models import ApiToken, User
-from quotaflow.core.errors import NotAllowed
+from quotaflow.accounts.throttling import count_wrong_token, token_guessing_locked
+from quotaflow.core.errors import NotAllowed, TooManyAttempts
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer qf_…``: sets ``request.user`` and ``request.token``."""
+    """``Authorization: Bearer qf_…``: sets ``request.user`` and ``request.token``.
+
+    Wrong tokens are counted against the client's address like wrong passwords, and a
+    client over the limit is refused (429) until the cool-off has passed."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        if token_guessing_locked(request):
+            raise TooManyAttempts(
+                "Too many requests with a wrong API token came from this address; wait "
+                f"{cool_off_minutes()} minutes, then use an active token."
+            )
         api_token = authenticate_token(token.strip())
         if api_token is None:
+            count_wrong_token(request)
             return None
         request.user = api_token.user
         request.token = api_token  # type: ignore[attr-defined]
@@ -31,6 +42,11 @@ class TokenAuth(HttpBearer):
 
 
 api_auth: list[Any] = [TokenAuth(), django_auth]
+
+
+def cool_off_minutes() -> int:
+    """How long a locked-out client waits, in whole minutes."""
+    return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
 
 
 def request_token(request: HttpRequest) -> ApiToken | None:

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from quotaflow.api import account, metrics, org, tokens
 from quotaflow.api.auth import api_auth
+from quotaflow.api.docs import SignedInSwagger
 from quotaflow.api.errors import install_error_handlers
 from quotaflow.api.imports import router as imports_router
 from quotaflow.api.performance import router as performance_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
     'Errors are JSON: {"detail": message, "field": the field concerned or null}.',
     urls_namespace="api",
     auth=api_auth,
+    docs=SignedInSwagger(),
 )
 install_error_handlers(api)
 

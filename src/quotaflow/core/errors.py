@@ -30,6 +30,12 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins or wrong API tokens from this client; wait and retry."""
+
+    status_code = 429
+
+
 class Conflict(DomainError):
     """A stale write: somebody else changed the object since it was read."""
 

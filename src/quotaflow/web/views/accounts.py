@@ -1,10 +1,15 @@
-"""The API tokens page: list, create (the full token is shown once) and revoke own tokens."""
+"""The API tokens page (list, create — the full token is shown once — and revoke own
+tokens) and the answer to a login that is locked out."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -72,3 +77,26 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"Token “{token.name}” is revoked; requests using it are now refused."
         )
     return redirect("token-list")
+
+
+def lockout_message() -> str:
+    """What a locked-out person is told: why, and how long to wait."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        f"Too many failed attempts: after {settings.AXES_FAILURE_LIMIT} wrong passwords in a row "
+        f"this account is locked on this computer for {minutes} minutes, even with the right "
+        f"password. Wait {minutes} minutes without trying, or ask an administrator to unlock it."
+    )
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None
+) -> HttpResponse:
+    """The answer to a login (or API call with a wrong token) from a locked-out client:
+    429 with the login page and its message, or the API's JSON error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": lockout_message(), "field": None}, status=429)
+    # Unbound: validating it would try the password once more.
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    context = {"form": form, "locked_out": lockout_message(), "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
