@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import ipaddress
 import os
 import sys
 import time
@@ -175,8 +176,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         # A laptop demo runs over plain HTTP: secure-only cookies would make login impossible.
         os.environ.setdefault("QUOTAFLOW_HTTPS", "0")
+    if args.command == "serve" and _is_loopback(args.host) and "QUOTAFLOW_HTTPS" not in os.environ:
+        # Nobody else can reach a loopback server, so a trial (a browser or an integration on
+        # the same machine) may speak plain HTTP; any other address keeps HTTPS by default.
+        os.environ["QUOTAFLOW_HTTPS"] = "0"
+        print(
+            f"Note: serving plain HTTP because {args.host} is reachable from this machine only. "
+            "Any other address gets HTTPS settings; set QUOTAFLOW_HTTPS=1 to have them here too.",
+            file=sys.stderr,
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quotaflow.config.settings")
     return _run(args)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) names this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +249,87 @@ def test_backtest_attainability_prints_the_calibration_and_ends_with_json(
 def test_backtest_of_an_unknown_model_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["backtest", "weather"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_serve_on_localhost_sets_plain_http_for_a_trial_and_says_so(
+    db: None,
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("QUOTAFLOW_HTTPS", raising=False)
+    assert cli.main(["serve", "--host", "localhost", "--port", "8125"]) == 0
+    assert os.environ["QUOTAFLOW_HTTPS"] == "0"
+    assert "plain HTTP because localhost is reachable from this machine only" in (
+        capsys.readouterr().err
+    )
+
+
+def test_serve_on_another_address_keeps_https_by_default(
+    db: None,
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("QUOTAFLOW_HTTPS", raising=False)
+    every_interface = "0.0.0.0"  # noqa: S104 - the address under test
+    assert cli.main(["serve", "--host", every_interface, "--port", "8126"]) == 0
+    assert "QUOTAFLOW_HTTPS" not in os.environ
+    assert "plain HTTP because" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "localhost", "LOCALHOST"])
+def test_loopback_hosts(host: str) -> None:
+    assert cli._is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "quota.example.com", ""])  # noqa: S104
+def test_hosts_that_others_can_reach(host: str) -> None:
+    assert not cli._is_loopback(host)
+
+
+def test_an_integration_on_the_same_machine_reaches_the_api_over_plain_http(
+    tmp_path: Path,
+) -> None:
+    """A fresh `quotaflow serve` with no settings at all answers the API on localhost over
+    plain HTTP instead of redirecting to an https:// address nothing listens on."""
+    env = _subprocess_env(tmp_path)
+    env.pop("QUOTAFLOW_HTTPS", None)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own console entry point
+        [sys.executable, "-m", "quotaflow.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        status = _first_answer(f"http://127.0.0.1:{port}/api/v1/openapi.json", server)
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert status == 200, err
+    assert "plain HTTP because 127.0.0.1 is reachable from this machine only" in err
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _first_answer(url: str, server: subprocess.Popen[str]) -> int:
+    """The HTTP status of ``url`` once the server listens (redirects not followed)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    for _ in range(600):
+        if server.poll() is not None:
+            return -1
+        try:
+            with opener.open(url, timeout=5) as response:  # noqa: S310 - a localhost URL
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            time.sleep(0.2)
+    return -1
