@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,10 +305,14 @@ def _run_import(
         _save_run(run, outcome, acting_user)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _storable(text: str) -> str:
-    """``text`` as PostgreSQL can store it: text columns cannot hold NUL, which a
-    refused cell may contain; it is kept visible as U+FFFD."""
-    return text.replace("\x00", "\ufffd")
+    """``text`` as any database can store it: a refused cell may hold NUL (which
+    PostgreSQL text cannot) or bytes that were no text (lone surrogates, which no UTF-8
+    column can); each is kept visible as U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _storable_error(error: RowError) -> dict[str, Any]:

@@ -17,8 +17,9 @@ from quotaflow.imports.currencies import minor_unit_decimals
 # Plain decimal notation only: an optional sign, digits, an optional point and digits.
 # Thousands separators, decimal commas and scientific notation ("1.2E+5") are refused
 # because each of them is ambiguous in some locale or spreadsheet.
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: other scripts' digits ("١٢٣", "１２３") are not what a CSV means.
+_DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 # The largest amount one row may carry, in minor units (10 billion in a two-decimal

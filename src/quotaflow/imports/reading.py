@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,10 @@ class RawRow:
     problems: tuple[tuple[str, str], ...] = ()
 
 
+# Lone surrogates: what undecodable bytes become (errors="surrogateescape").
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
 class UncalculatedFormula(str):
     """The text of a spreadsheet formula whose result the workbook does not hold (files
     written by programs rather than saved by a spreadsheet)."""
@@ -83,6 +88,11 @@ def cell_problem(text: str) -> str | None:
         return (
             f"the cell holds the formula {text[:60]} but no calculated value — open the file in "
             "a spreadsheet and save it again, or paste the values instead of the formulas"
+        )
+    if _UNDECODABLE.search(text):
+        return (
+            "the cell holds bytes that are not valid text in the file's encoding — save the "
+            "file again as CSV UTF-8 and re-upload it"
         )
     if len(text) > MAX_CELL_CHARS:
         return f"the cell is {len(text):,} characters long; a cell holds at most {MAX_CELL_CHARS:,}"
@@ -162,8 +172,9 @@ def detect_encoding(sample: bytes) -> str:
 
     A byte-order mark settles it (UTF-32's is checked before UTF-16's, which it starts
     with); otherwise valid UTF-8 wins (it is what modern tools write). Text that is
-    UTF-8 apart from some invalid bytes is refused, naming the line, rather than read as
-    a legacy code page, which would garble every accented letter. Otherwise
+    UTF-8 apart from some invalid bytes is read as UTF-8, its invalid bytes refused on
+    their rows, rather than read as a legacy code page, which would garble every accented
+    letter. Otherwise
     charset-normalizer picks between the legacy code pages (cp1252, latin-1 …). Raises
     :class:`FileProblem` when the bytes are no known text encoding.
     """
@@ -175,8 +186,9 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError as error:
-        _refuse_broken_utf8(sample, error)
+    except UnicodeDecodeError:
+        if _is_broken_utf8(sample):
+            return "utf-8"  # the invalid bytes are reported on their rows and columns
     else:
         # UTF-16 or UTF-32 without a byte-order mark is valid UTF-8 too, but every other
         # byte of its text is NUL; a few NULs are stray characters, reported on their rows.
@@ -199,18 +211,11 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding
 
 
-def _refuse_broken_utf8(sample: bytes, error: UnicodeDecodeError) -> None:
-    """Raise :class:`FileProblem` if ``sample`` is UTF-8 text with some invalid bytes:
+def _is_broken_utf8(sample: bytes) -> bool:
+    """Whether ``sample``, which is not valid UTF-8, is UTF-8 text with some invalid bytes:
     it holds well-formed multi-byte UTF-8 sequences, which legacy text almost never does."""
     readable = sample.decode("utf-8", errors="replace")
-    if not any(ord(character) > 127 and character != "\ufffd" for character in readable):
-        return
-    line = sample.count(b"\n", 0, error.start) + 1
-    raise FileProblem(
-        "this line has bytes that are not valid UTF-8 text, although the rest of the file is "
-        "UTF-8. Save the file again as CSV UTF-8 and re-upload it.",
-        row=line,
-    )
+    return any(ord(character) > 127 and character != "\ufffd" for character in readable)
 
 
 def _open_workbook(raw: IO[bytes], *, data_only: bool) -> Any:
@@ -248,8 +253,8 @@ class Table:
         size = source.size()
         if size > MAX_FILE_BYTES:
             raise FileProblem(
-                f"The file is {size / 2**20:,.0f} MiB; an import takes at most "
-                f"{MAX_FILE_BYTES // 2**20} MiB. Split it into smaller files and import them one by one."
+                f"The file is {_size_text(size)}; an import takes at most "
+                f"{_size_text(MAX_FILE_BYTES)}. Split it into smaller files and import them one by one."
             )
         self.is_xlsx = source.is_xlsx
         self.encoding = "" if self.is_xlsx else detect_encoding(source.head())
@@ -257,7 +262,7 @@ class Table:
         self.header = self._read_header()
         self.columns = [normalise_column(name) for name in self.header]
         for name in self.header:
-            problem = text_problem(name, max_length=200)
+            problem = _header_problem(name)
             if problem is not None:
                 raise FileProblem(
                     f"a column name in the header row {problem}. If the names look garbled, "
@@ -286,7 +291,11 @@ class Table:
 
     def _csv_records(self) -> Iterator[list[str]]:
         with self.source.open() as raw:
-            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            # Bytes that are no text become lone surrogates, refused by cell_problem on
+            # their row and column instead of stopping the whole file.
+            text = io.TextIOWrapper(
+                raw, encoding=self.encoding, errors="surrogateescape", newline=""
+            )
             row = 0
             try:
                 first_line = text.readline()
@@ -299,7 +308,8 @@ class Table:
                     yield record
             except UnicodeDecodeError:
                 raise FileProblem(
-                    f"this row is not valid {_encoding_name(self.encoding)} text. "
+                    f"this row is not valid {_encoding_name(self.encoding)} text (its bytes "
+                    "cannot be read at all). "
                     "Save the file again as CSV UTF-8 and re-upload it.",
                     row=row + 1,
                 ) from None
@@ -370,6 +380,21 @@ class Table:
         if len(cells) > width and any(cells[width:]):
             values[""] = " ".join(cell for cell in cells[width:] if cell)
         return RawRow(number, values, cells, problems)
+
+
+def _size_text(size: int) -> str:
+    """A file size as people read it: 200 bytes, 12.5 KiB, 300.0 MiB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024**2:
+        return f"{size / 1024:,.1f} KiB"
+    return f"{size / 1024**2:,.1f} MiB"
+
+
+def _header_problem(name: str) -> str | None:
+    if _UNDECODABLE.search(name):
+        return "holds bytes that are not valid text in the file's encoding"
+    return text_problem(name, max_length=200)
 
 
 def _encoding_name(encoding: str) -> str:
