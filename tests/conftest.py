@@ -54,6 +54,12 @@ def _user(username: str, role: str, person: Person | None = None) -> User:
 @pytest.fixture
 def small_org(db: None) -> SmallOrg:
     """The annotated tree above, with a login for every role."""
+    return build_small_org()
+
+
+def build_small_org() -> SmallOrg:
+    """Create the annotated tree above with a login for every role (database access
+    must already be allowed; the ``small_org`` fixture is the usual way in)."""
     Company.objects.create(name="Acme", currency="EUR", fiscal_year_start_month=1)
     company = _unit("ACME", "Acme", UnitKind.COMPANY, None)
     north = _unit("NORTH", "North", UnitKind.REGION, company)

@@ -276,10 +276,14 @@ def test_person_history_and_list_placement(api_as, small_org):
     assert [(row["external_id"], row["unit"], row["role"]) for row in listed] == [
         ("E004", "NORTH-A", "member")
     ]
-    # Max sees Ria only while she is in his subtree.
+    # Who sees Ria follows the tree of today: Max, whose team she has left, sees her on no
+    # date, not even one before her move; Sam, her manager now, sees her on every date.
     max_ = api_as("manager_max")
-    assert max_.call("GET", "/org/people/E004?as_of=2026-03-31").status_code == 200
+    assert max_.call("GET", "/org/people/E004?as_of=2026-03-31").status_code == 404
     assert max_.call("GET", "/org/people/E004?as_of=2026-04-01").status_code == 404
+    sam = api_as("manager_sam")
+    assert sam.call("GET", "/org/people/E004?as_of=2026-03-31").status_code == 200
+    assert sam.call("GET", "/org/people/E004?as_of=2026-04-01").status_code == 200
 
 
 def test_move_through_patch_rewrites_paths(api_as, small_org):

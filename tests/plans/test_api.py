@@ -127,9 +127,12 @@ def test_bottom_up_through_the_api(small_org: SmallOrg, ops: Client) -> None:
     assert approved.json()["status"] == "approved"
     status = {
         row["owner"]: row["submitted"]
-        for row in get(ria, f"/cycles/{cycle['id']}/submissions").json()
+        for row in get(ops, f"/cycles/{cycle['id']}/submissions").json()
     }
     assert status == {"Ria Rep": True, "Rob Rep": False, "Sue Seller": False}
+    # a rep reads her own line only, never her colleagues' numbers
+    own = get(ria, f"/cycles/{cycle['id']}/submissions").json()
+    assert {row["owner"]: row["submitted"] for row in own} == {"Ria Rep": True}
     assert post(ops, f"/cycles/{cycle['id']}/reminders").json() == {"count": 0}
     team = goal_of(PlanningCycle.objects.get(pk=cycle["id"]), small_org.north_team)
     waiting = post(max_, f"/goals/{team.pk}/rollup")

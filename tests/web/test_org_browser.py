@@ -63,15 +63,17 @@ def test_links_keep_the_chosen_date(client_for: Callable[[str | None], Client]) 
 
 
 @pytest.mark.usefixtures("rob_moves_south")
-def test_a_manager_sees_a_transferred_rep_only_while_in_their_subtree(
+def test_a_manager_sees_a_transferred_rep_by_todays_tree_on_every_date(
     client_for: Callable[[str | None], Client],
 ) -> None:
+    # Rob moved south on 1 June 2025: from then on (and today) he is Sam's, so Max no
+    # longer sees him, not even on a date before the move; Sam sees him on every date.
     max_client = client_for("manager_max")
     sam_client = client_for("manager_sam")
 
-    assert max_client.get("/org/people/E005/?as_of=2025-05-31").status_code == 200
+    assert max_client.get("/org/people/E005/?as_of=2025-05-31").status_code == 404
     assert max_client.get("/org/people/E005/?as_of=2025-06-01").status_code == 404
-    assert sam_client.get("/org/people/E005/?as_of=2025-05-31").status_code == 404
+    assert sam_client.get("/org/people/E005/?as_of=2025-05-31").status_code == 200
     assert sam_client.get("/org/people/E005/?as_of=2025-06-01").status_code == 200
 
 

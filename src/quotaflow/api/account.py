@@ -15,7 +15,7 @@ from quotaflow.api.schemas import READ_ERRORS, day_or_today
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import scope_for
+from quotaflow.visibility import viewer_scope
 
 router = Router(tags=["account"])
 
@@ -56,7 +56,7 @@ def me(request: HttpRequest) -> MeOut:
     """Your login, role, person record and what you may see today."""
     user = request_user(request)
     token = request_token(request)
-    scope = scope_for(user, day_or_today(None))
+    scope = viewer_scope(user)
     person = Person.objects.filter(user=user).first()
     unit_codes = list(Unit.objects.filter(path__in=scope.unit_paths).values_list("code", flat=True))
     return MeOut(

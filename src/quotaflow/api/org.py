@@ -1,7 +1,7 @@
 """``/org``: units, people and assignments.
 
-Reads show only what the caller's place in the tree allows (``org.queries.scope_for``);
-anything outside it answers 404, exactly like something that does not exist. Writes are
+Reads show only what the caller's place in the tree allows today (:mod:`quotaflow.visibility`;
+``as_of`` changes what is shown, never who may see it); anything outside it answers 404, exactly like something that does not exist. Writes are
 for administrators and sales operations (tokens need the ``manage`` scope).
 """
 
@@ -21,7 +21,8 @@ from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, day_or_today
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
-from quotaflow.org.queries import Scope, active_on, ancestor_units, descendant_counts, scope_for
+from quotaflow.org.queries import Scope, active_on, ancestor_units, descendant_counts
+from quotaflow.visibility import people_condition, viewer_scope
 
 router = Router(tags=["organisation"])
 
@@ -258,7 +259,7 @@ def list_units(
 ) -> list[UnitOut]:
     """The units you may see, in tree order."""
     require_scope(request, TokenScope.READ)
-    scope = scope_for(request_user(request), day_or_today(as_of))
+    scope = viewer_scope(request_user(request))
     units = Unit.objects.filter(scope.units()).select_related("parent").order_by("path")
     if q:
         units = units.filter(Q(code__icontains=q) | Q(name__icontains=q))
@@ -275,7 +276,7 @@ def get_unit(request: HttpRequest, code: str, as_of: AsOf = None) -> UnitDetailO
     """A unit with the units above and below it and the people in it on ``as_of``."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    scope = scope_for(request_user(request), day)
+    scope = viewer_scope(request_user(request))
     unit = _visible_unit(scope, code)
     placements = (
         Assignment.objects.filter(active_on(day), unit=unit)
@@ -363,8 +364,8 @@ def list_people(
     """The people you may see, with the unit each belongs to on ``as_of``."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    scope = scope_for(request_user(request), day)
-    people = Person.objects.filter(scope.people(day)).order_by("full_name", "pk")
+    scope = viewer_scope(request_user(request))
+    people = Person.objects.filter(people_condition(scope)).order_by("full_name", "pk")
     if q:
         people = people.filter(
             Q(full_name__icontains=q) | Q(external_id__icontains=q) | Q(email__icontains=q)
@@ -399,9 +400,9 @@ def list_people(
     ]
 
 
-def _visible_person(request: HttpRequest, external_id: str, day: dt.date) -> Person:
-    scope = scope_for(request_user(request), day)
-    person = Person.objects.filter(scope.people(day), external_id=external_id).first()
+def _visible_person(request: HttpRequest, external_id: str) -> Person:
+    scope = viewer_scope(request_user(request))
+    person = Person.objects.filter(people_condition(scope), external_id=external_id).first()
     if person is None:
         raise NotFound(f"There is no person with the employee id {external_id!r}.")
     return person
@@ -425,9 +426,10 @@ def _person_detail(person: Person) -> PersonDetailOut:
     "/people/{external_id}", response={200: PersonDetailOut, **READ_ERRORS}, summary="One person"
 )
 def get_person(request: HttpRequest, external_id: str, as_of: AsOf = None) -> PersonDetailOut:
-    """A person you may see on ``as_of``, with every assignment they have held."""
+    """A person you may see, with every assignment they have held. Who you may see is
+    decided by your place in the tree today; ``as_of`` never widens it."""
     require_scope(request, TokenScope.READ)
-    return _person_detail(_visible_person(request, external_id, day_or_today(as_of)))
+    return _person_detail(_visible_person(request, external_id))
 
 
 @router.post("/people", response={201: PersonDetailOut, **WRITE_ERRORS}, summary="Create a person")

@@ -26,23 +26,22 @@ from quotaflow.core.models import Company
 from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import scope_for
 from quotaflow.performance import actions
 from quotaflow.performance.attainment import Attainment
 from quotaflow.performance.models import PerformanceSettings
 from quotaflow.performance.queries import (
     actuals,
     attainment_of,
-    can_see_goal,
-    can_see_owner,
     credits_behind,
     credits_of,
     goals_with_attainment,
+    in_force_goals,
     resolve_owner,
     thresholds_from,
 )
 from quotaflow.plans.models import Goal
 from quotaflow.sales.actions import ActivityRow, CreditShare, TransactionRow
+from quotaflow.visibility import can_see_goal, can_see_owner, viewer_scope, visible_goals
 
 router = Router(tags=["tracking"])
 
@@ -292,13 +291,14 @@ def _owner_label(goal: Goal) -> str:
     return f"person:{goal.owner_person.external_id}" if goal.owner_person else ""
 
 
-def _visible_goal(request: HttpRequest, goal_id: int, as_of: dt.date) -> Goal:
+def _visible_goal(request: HttpRequest, goal_id: int) -> Goal:
+    """The goal, if the caller may see it today (whatever date its progress is asked at)."""
     goal = (
         Goal.objects.select_related("metric", "owner_unit", "owner_person")
         .filter(pk=goal_id)
         .first()
     )
-    if goal is None or not can_see_goal(scope_for(request_user(request), as_of), goal, as_of):
+    if goal is None or not can_see_goal(request_user(request), goal):
         raise NotFound(f"There is no goal {goal_id} you can see.")
     return goal
 
@@ -377,7 +377,7 @@ def attainment(
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
     target = resolve_owner(owner)
-    if target is None or not can_see_owner(scope_for(request_user(request), day), target, day):
+    if target is None or not can_see_owner(viewer_scope(request_user(request)), target):
         raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
     chosen = _metric(metric)
     try:
@@ -385,9 +385,17 @@ def attainment(
     except ValueError as error:
         raise InvalidInput(str(error), field="period") from None
     owner_field = "owner_unit" if isinstance(target, Unit) else "owner_person"
-    goal = Goal.objects.filter(
-        metric=chosen, period_start=fiscal.start, period_end=fiscal.end, **{owner_field: target}
-    ).first()
+    goal = (
+        in_force_goals()
+        .filter(
+            metric=chosen,
+            period_start=fiscal.start,
+            period_end=fiscal.end,
+            **{owner_field: target},
+        )
+        .order_by("pk")
+        .first()
+    )
     key = ("unit" if isinstance(target, Unit) else "person", target.pk)
     actual = actuals(chosen, [key], fiscal.start, fiscal.end)[key]
     thresholds = thresholds_from(PerformanceSettings.current())
@@ -411,9 +419,8 @@ def owner_credits(
 ) -> dict[str, Any]:
     """Why an owner's actual is what it is: the credits behind it, newest first."""
     require_scope(request, TokenScope.READ)
-    day = day_or_today(None)
     target = resolve_owner(owner)
-    if target is None or not can_see_owner(scope_for(request_user(request), day), target, day):
+    if target is None or not can_see_owner(viewer_scope(request_user(request)), target):
         raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
     try:
         fiscal = Company.current().fiscal_calendar.parse(period)
@@ -430,9 +437,11 @@ def goal_attainment(request: HttpRequest, goal_id: int, as_of: AsOf = None) -> d
     """A goal's full progress breakdown and that of its child goals."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    goal = _visible_goal(request, goal_id, day)
+    goal = _visible_goal(request, goal_id)
     children = list(
-        Goal.objects.filter(parent=goal).select_related("metric", "owner_unit", "owner_person")
+        visible_goals(request_user(request), Goal.objects.filter(parent=goal))
+        .select_related("metric", "owner_unit", "owner_person")
+        .order_by("pk")
     )
     assessed = goals_with_attainment([goal, *children], as_of=day)
     rows = [
@@ -458,6 +467,6 @@ def goal_credits(
 ) -> dict[str, Any]:
     """Why the actual is what it is: the credits behind it, newest first."""
     require_scope(request, TokenScope.READ)
-    goal = _visible_goal(request, goal_id, day_or_today(None))
+    goal = _visible_goal(request, goal_id)
     total, lines = credits_behind(goal, offset=offset, limit=limit)
     return {"total": total, "offset": offset, "items": [line.__dict__ for line in lines]}

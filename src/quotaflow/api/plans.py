@@ -26,6 +26,7 @@ from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.models import SmartPolicy
+from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
 
 router = Router(tags=["planning"])
 
@@ -389,7 +390,7 @@ def _cycle(request: HttpRequest, cycle_id: int) -> tuple[User, PlanningCycle]:
         .filter(pk=cycle_id)
         .first()
     )
-    if cycle is None or not queries.can_view_cycle(user, cycle):
+    if cycle is None or not can_view_cycle(user, cycle):
         raise NotFound(
             "There is no such planning cycle, or it is outside your part of the organisation."
         )
@@ -404,9 +405,7 @@ def _goal(request: HttpRequest, goal_id: int) -> tuple[User, Goal]:
         .filter(pk=goal_id)
         .first()
     )
-    visible = (
-        None if goal is None or goal.cycle is None else queries.visible_goal_ids(user, goal.cycle)
-    )
+    visible = None if goal is None or goal.cycle is None else visible_goal_ids(user, goal.cycle)
     if goal is None or goal.cycle is None or (visible is not None and goal.pk not in visible):
         raise NotFound("There is no such goal, or it is outside your part of the organisation.")
     return user, goal
@@ -417,7 +416,7 @@ def _writer(request: HttpRequest) -> None:
 
 
 def _detail(user: User, cycle: PlanningCycle) -> CycleDetailOut:
-    visible = queries.visible_goal_ids(user, cycle)
+    visible = visible_goal_ids(user, cycle)
     rows = queries.goal_tree(queries.cycle_goals(cycle))
     goals = [GoalOut.of(row.goal, row) for row in rows if visible is None or row.goal.pk in visible]
     return CycleDetailOut(**CycleOut.of(cycle).dict(), goals=goals)
@@ -477,7 +476,7 @@ def _fresh(cycle: PlanningCycle) -> PlanningCycle:
 def list_cycles(request: HttpRequest) -> list[CycleOut]:
     """Planning cycles, versions and scenarios you may open, newest period first."""
     require_scope(request, TokenScope.READ)
-    return [CycleOut.of(c) for c in queries.visible_cycles(request_user(request))]
+    return [CycleOut.of(c) for c in visible_cycles(request_user(request))]
 
 
 @router.post("/cycles", response={201: CycleOut, **WRITE_ERRORS})
@@ -587,7 +586,7 @@ def list_versions(request: HttpRequest, cycle_id: int) -> list[CycleOut]:
     """Every version and scenario of the same plan, oldest first."""
     user, cycle = _cycle(request, cycle_id)
     family = queries.plan_family(cycle)
-    visible = set(queries.visible_cycles(user).values_list("pk", flat=True))
+    visible = set(visible_cycles(user).values_list("pk", flat=True))
     return [CycleOut.of(c) for c in family if c.pk in visible]
 
 
@@ -610,21 +609,29 @@ def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> S
 
 @router.get("/cycles/{cycle_id}/compare/{other_id}", response={200: list[DeltaOut], **READ_ERRORS})
 def compare(request: HttpRequest, cycle_id: int, other_id: int) -> list[DeltaOut]:
-    """Per-owner deltas between two versions or scenarios (other − this)."""
-    _, cycle = _cycle(request, cycle_id)
+    """Per-owner deltas between two versions or scenarios (other − this), for the
+    owners you may see in each."""
+    user, cycle = _cycle(request, cycle_id)
     _, other = _cycle(request, other_id)
+    deltas = queries.compare_versions(
+        cycle,
+        other,
+        visible_a=visible_goal_ids(user, cycle),
+        visible_b=visible_goal_ids(user, other),
+    )
     return [
         DeltaOut(
             owner=d.owner, metric=d.metric, target_a=d.target_a, target_b=d.target_b, delta=d.delta
         )
-        for d in queries.compare_versions(cycle, other)
+        for d in deltas
     ]
 
 
 @router.get("/cycles/{cycle_id}/submissions", response={200: list[SubmissionOut], **READ_ERRORS})
 def submissions(request: HttpRequest, cycle_id: int) -> list[SubmissionOut]:
-    """Who has and has not submitted, with each owner's prior-period history."""
-    _, cycle = _cycle(request, cycle_id)
+    """Who has and has not submitted, with each owner's prior-period history (the owners
+    you may see)."""
+    user, cycle = _cycle(request, cycle_id)
     return [
         SubmissionOut(
             goal=row.goal.pk,
@@ -634,7 +641,7 @@ def submissions(request: HttpRequest, cycle_id: int) -> list[SubmissionOut]:
             submitted_target=row.goal.submitted_target,
             history=row.history,
         )
-        for row in queries.submission_status(cycle)
+        for row in queries.submission_status(cycle, visible_goal_ids(user, cycle))
     ]
 
 
@@ -674,9 +681,10 @@ def template_goals(request: HttpRequest, cycle_id: int, payload: TemplateIn) -> 
 def export(
     request: HttpRequest, cycle_id: int, format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:  # noqa: A002
-    """The plan as CSV or XLSX (tree goals first, with monthly phasing)."""
-    _, cycle = _cycle(request, cycle_id)
-    return exports.download(cycle, format)
+    """The plan as CSV or XLSX (tree goals first, with monthly phasing): the goals you
+    may see."""
+    user, cycle = _cycle(request, cycle_id)
+    return exports.download(cycle, format, visible=visible_goal_ids(user, cycle))
 
 
 # Goals ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from ninja import Router, Schema
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_scope
 from quotaflow.core.errors import NotFound
-from quotaflow.plans import queries as plan_queries
 from quotaflow.plans.models import PlanningCycle
 from quotaflow.smart.actions import POLICY_FIELDS, update_policy
 from quotaflow.smart.evaluator import SmartReport
@@ -17,6 +16,7 @@ from quotaflow.smart.facts import check_goals
 from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
 from quotaflow.smart.queries import visible_cycle_goals, visible_goal
+from quotaflow.visibility import can_view_cycle
 
 router = Router(tags=["SMART checks"])
 
@@ -123,7 +123,7 @@ def _policy_cycle(request: HttpRequest, cycle_id: int | None) -> PlanningCycle |
     if cycle_id is None:
         return None
     cycle = PlanningCycle.objects.filter(pk=cycle_id).first()
-    if cycle is None or not plan_queries.can_view_cycle(request_user(request), cycle):
+    if cycle is None or not can_view_cycle(request_user(request), cycle):
         raise NotFound(
             "There is no such planning cycle, or it is outside your part of the organisation."
         )

@@ -38,6 +38,7 @@ from quotaflow.performance.queries import (
     actuals_where,
     daily_values,
     goals_with_attainment,
+    in_force_goals,
     owner_of,
     phasing_from,
     phasing_of,
@@ -202,10 +203,12 @@ def unit_board(
         active_on(as_of), unit__path__startswith=unit.path
     ).values("person_id")
     units_below = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    # Plain values, not model instances: a company board reads 100,000 goals.
-    goals = Goal.objects.filter(metric=metric, period_start=start, period_end=end).filter(
+    # Plain values, not model instances: a company board reads 100,000 goals. Only the
+    # goals in force: a draft plan, a superseded version or a scenario is not tracked.
+    goals = in_force_goals().filter(metric=metric, period_start=start, period_end=end)
+    goals = goals.filter(
         Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=in_subtree)
-    )
+    ).order_by("pk")
     units = Q(owner_type=OwnerType.UNIT, owner_id__in=units_below)
     people = Q(owner_type=OwnerType.PERSON, owner_id__in=in_subtree)
     if len(subtree_people) <= SCAN_ABOVE_PEOPLE:
@@ -339,6 +342,10 @@ class _Progress:
                 if unit_id
                 else (OwnerType.PERSON.value, int(person_id or 0))
             )
+            if owner in self.goals:
+                # One goal per owner on a board (the first by id): every array below has
+                # one entry per owner, in the order of ``owners``.
+                continue
             self.owners.append(owner)
             self.goals[owner] = (GoalRef(pk, target), found.get(owner, 0), phasing)
             if phasing:
@@ -433,7 +440,8 @@ def goal_chart(goal: Goal, progress: Attainment, as_of: dt.date) -> GoalChart:
 def person_goals(person: Person, as_of: dt.date) -> list[tuple[Goal, Attainment]]:
     """The person's goals running on ``as_of`` (or ended within the last year), newest first."""
     goals = list(
-        Goal.objects.filter(
+        in_force_goals()
+        .filter(
             owner_person=person,
             period_start__lte=as_of,
             period_end__gte=as_of - dt.timedelta(days=365),

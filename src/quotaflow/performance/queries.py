@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from quotaflow.core.fiscal import month_spans, whole_months
 from quotaflow.metrics.models import Aggregation, Metric
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import Scope
 from quotaflow.performance.attainment import Attainment, PhaseSlice, Thresholds, compute_attainment
 from quotaflow.performance.models import (
     ChangeMarker,
@@ -33,9 +32,22 @@ from quotaflow.performance.models import (
     OwnerType,
     PerformanceSettings,
 )
-from quotaflow.plans.models import Goal
+from quotaflow.plans.models import CycleStatus, Goal
 
 OwnerKey = tuple[str, int]
+
+
+def in_force_goals() -> QuerySet[Goal]:
+    """The goals progress is tracked against: goals set outside any plan, and the goals
+    of a plan's published (or closed) version. Never a draft plan, a superseded version
+    or a what-if scenario — they would give an owner a second goal for the same period."""
+    return Goal.objects.filter(
+        Q(cycle__isnull=True)
+        | Q(
+            cycle__is_scenario=False,
+            cycle__status__in=[CycleStatus.PUBLISHED, CycleStatus.CLOSED],
+        )
+    )
 
 
 def owner_of(goal: Goal) -> OwnerKey:
@@ -276,24 +288,6 @@ def resolve_owner(text: str) -> Unit | Person | None:
     if kind == "person":
         return Person.objects.filter(external_id=key).first()
     return None
-
-
-def can_see_person(scope: Scope, person: Person, day: dt.date) -> bool:
-    """Whether ``scope`` includes ``person`` on ``day``."""
-    return scope.everything or Person.objects.filter(scope.people(day), pk=person.pk).exists()
-
-
-def can_see_owner(scope: Scope, owner: Unit | Person, day: dt.date) -> bool:
-    """Whether ``scope`` includes the unit or person ``owner``."""
-    if isinstance(owner, Unit):
-        return scope.can_see_unit(owner)
-    return can_see_person(scope, owner, day)
-
-
-def can_see_goal(scope: Scope, goal: Goal, day: dt.date) -> bool:
-    """Whether ``scope`` includes the goal's owner."""
-    owner: Any = goal.owner_unit or goal.owner_person
-    return can_see_owner(scope, owner, day)
 
 
 def aggregate_snapshot() -> dict[tuple[Any, ...], tuple[int, int]]:

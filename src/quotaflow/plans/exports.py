@@ -56,9 +56,16 @@ def from_display(text: str, decimals: int) -> int:
     return int(scaled)
 
 
-def plan_rows(cycle: PlanningCycle) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the plan, in tree order with tree goals first."""
-    goals = list(cycle_goals(cycle).select_related("parent__owner_unit", "parent__owner_person"))
+def plan_rows(
+    cycle: PlanningCycle, visible: set[int] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the plan, in tree order with tree goals first; only the goals
+    whose ids are in ``visible`` when given (``None``: every goal)."""
+    goals = [
+        goal
+        for goal in cycle_goals(cycle).select_related("parent__owner_unit", "parent__owner_person")
+        if visible is None or goal.pk in visible
+    ]
     ordered = [row.goal for row in goal_tree([g for g in goals if g.metric_id == cycle.metric_id])]
     ordered += [g for g in goals if g.metric_id != cycle.metric_id]
     months = [m["start"][:7] for m in (ordered[0].phasing if ordered else [])]
@@ -105,9 +112,9 @@ def _derivation_summary(derivation: dict[str, Any]) -> str:
     return str(derivation.get("summary", ""))
 
 
-def export_csv(cycle: PlanningCycle) -> str:
-    """The plan as CSV text."""
-    header, rows = plan_rows(cycle)
+def export_csv(cycle: PlanningCycle, visible: set[int] | None = None) -> str:
+    """The plan (the goals in ``visible``, when given) as CSV text."""
+    header, rows = plan_rows(cycle, visible)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(neutralise_row(header))
@@ -115,10 +122,10 @@ def export_csv(cycle: PlanningCycle) -> str:
     return buffer.getvalue()
 
 
-def export_xlsx(cycle: PlanningCycle) -> bytes:
-    """The plan as an Excel workbook (one sheet, header row frozen); text cells are
-    written as text, never as formulas."""
-    header, rows = plan_rows(cycle)
+def export_xlsx(cycle: PlanningCycle, visible: set[int] | None = None) -> bytes:
+    """The plan (the goals in ``visible``, when given) as an Excel workbook (one sheet,
+    header row frozen); text cells are written as text, never as formulas."""
+    header, rows = plan_rows(cycle, visible)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
@@ -142,13 +149,14 @@ def export_xlsx(cycle: PlanningCycle) -> bytes:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(cycle: PlanningCycle, file_format: str) -> HttpResponse:
-    """The plan as a file download, ``csv`` or ``xlsx``."""
+def download(cycle: PlanningCycle, file_format: str, *, visible: set[int] | None) -> HttpResponse:
+    """The plan as a file download, ``csv`` or ``xlsx``, holding the goals in ``visible``
+    (``None``: every goal — pass :func:`quotaflow.visibility.visible_goal_ids`)."""
     name = slugify(f"{cycle.name}-v{cycle.version_number}") or "plan"
     if file_format == "xlsx":
-        response = HttpResponse(export_xlsx(cycle), content_type=XLSX_TYPE)
+        response = HttpResponse(export_xlsx(cycle, visible), content_type=XLSX_TYPE)
     else:
-        response = HttpResponse(export_csv(cycle), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(export_csv(cycle, visible), content_type="text/csv; charset=utf-8")
         file_format = "csv"
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response

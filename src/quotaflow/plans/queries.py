@@ -14,10 +14,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts.models import User
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import active_on, home_unit, managed_units, scope_for
+from quotaflow.org.queries import active_on, home_unit, managed_units
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
 
@@ -194,47 +194,6 @@ def goal_owner_users(goals: Iterable[Goal], day: dt.date) -> dict[int, list[User
     return result
 
 
-def visible_cycles(user: User) -> QuerySet[PlanningCycle]:
-    """Cycles the user may open: all for planners and finance; otherwise cycles in which
-    they own a goal or that cover a unit they manage."""
-    cycles = PlanningCycle.objects.select_related("metric", "root_unit", "owner")
-    if user.is_planner or user.role == Role.FINANCE:
-        return cycles
-    person = person_for(user)
-    if person is None:
-        return cycles.none()
-    unit_ids = list(
-        Assignment.objects.filter(person=person, role=AssignmentRole.MANAGER).values_list(
-            "unit_id", flat=True
-        )
-    )
-    return cycles.filter(
-        Q(goals__owner_person=person) | Q(goals__owner_unit_id__in=unit_ids)
-    ).distinct()
-
-
-def can_view_cycle(user: User, cycle: PlanningCycle) -> bool:
-    """Whether ``user`` may open ``cycle``."""
-    return visible_cycles(user).filter(pk=cycle.pk).exists()
-
-
-def visible_goal_ids(user: User, cycle: PlanningCycle) -> set[int] | None:
-    """Goals of ``cycle`` the user may see in detail (``None`` = all): a manager their
-    subtree, a rep their own goals."""
-    scope = scope_for(user, cycle.period_start)
-    if scope.everything:
-        return None
-    units = Unit.objects.filter(scope.units()).values_list("pk", flat=True)
-    people = Person.objects.filter(scope.people(cycle.period_start)).values("pk")
-    rows = Goal.objects.filter(cycle=cycle).filter(
-        Q(owner_unit_id__in=units)
-        | Q(owner_person_id__in=list(scope.person_ids))
-        | Q(owner_person_id__in=people)
-        | Q(parent__owner_unit_id__in=units)
-    )
-    return set(rows.values_list("pk", flat=True))
-
-
 def history_by_person(person_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
     """Credited revenue per person between ``start`` and ``end`` (minor units), one query.
 
@@ -281,8 +240,9 @@ class SubmissionRow:
     history: int
 
 
-def submission_status(cycle: PlanningCycle) -> list[SubmissionRow]:
-    """Who has and has not submitted in a bottom-up or hybrid cycle (person goals)."""
+def submission_status(cycle: PlanningCycle, visible: set[int] | None = None) -> list[SubmissionRow]:
+    """Who has and has not submitted in a bottom-up or hybrid cycle (person goals); only
+    the goals in ``visible`` when given (``None``: all)."""
     goals = tree_goals(cycle)
     history = history_by_goal(cycle, goals)
     return [
@@ -290,7 +250,7 @@ def submission_status(cycle: PlanningCycle) -> list[SubmissionRow]:
             g, g.submitted_target is not None and g.status != GoalStatus.RETURNED, history[g.pk]
         )
         for g in goals
-        if g.owner_person_id
+        if g.owner_person_id and (visible is None or g.pk in visible)
     ]
 
 
@@ -309,14 +269,25 @@ class VersionDelta:
         return (self.target_b or 0) - (self.target_a or 0)
 
 
-def compare_versions(a: PlanningCycle, b: PlanningCycle) -> list[VersionDelta]:
-    """Per-owner deltas between two versions or scenarios of a plan, tree order of ``a``."""
+def compare_versions(
+    a: PlanningCycle,
+    b: PlanningCycle,
+    *,
+    visible_a: set[int] | None = None,
+    visible_b: set[int] | None = None,
+) -> list[VersionDelta]:
+    """Per-owner deltas between two versions or scenarios of a plan, tree order of ``a``;
+    of each only the goals in its ``visible_*`` set when given (``None``: all)."""
 
     def key(goal: Goal) -> tuple[Any, ...]:
         return (goal.owner_unit_id, goal.owner_person_id, goal.metric_id)
 
-    rows_a = [row.goal for row in goal_tree(cycle_goals(a))]
-    goals_b = {key(g): g for g in cycle_goals(b)}
+    rows_a = [
+        row.goal
+        for row in goal_tree(cycle_goals(a))
+        if visible_a is None or row.goal.pk in visible_a
+    ]
+    goals_b = {key(g): g for g in cycle_goals(b) if visible_b is None or g.pk in visible_b}
     deltas = []
     for goal in rows_a:
         other = goals_b.pop(key(goal), None)

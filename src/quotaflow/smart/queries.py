@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import NotFound
-from quotaflow.plans import queries as plan_queries
 from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.visibility import can_view_cycle, visible_goal_ids
 
 NOT_VISIBLE = "There is no such goal, or it is outside your part of the organisation."
 
@@ -20,7 +20,7 @@ def visible_goal(user: User, goal_id: int) -> Goal:
     )
     if goal is None or goal.cycle is None:
         raise NotFound(NOT_VISIBLE)
-    visible = plan_queries.visible_goal_ids(user, goal.cycle)
+    visible = visible_goal_ids(user, goal.cycle)
     if visible is not None and goal.pk not in visible:
         raise NotFound(NOT_VISIBLE)
     return goal
@@ -29,11 +29,11 @@ def visible_goal(user: User, goal_id: int) -> Goal:
 def visible_cycle_goals(user: User, cycle_id: int) -> tuple[PlanningCycle, list[Goal]]:
     """A cycle the user may open and the goals in it they may see in detail."""
     cycle = PlanningCycle.objects.select_related("metric", "root_unit").filter(pk=cycle_id).first()
-    if cycle is None or not plan_queries.can_view_cycle(user, cycle):
+    if cycle is None or not can_view_cycle(user, cycle):
         raise NotFound(
             "There is no such planning cycle, or it is outside your part of the organisation."
         )
-    visible = plan_queries.visible_goal_ids(user, cycle)
+    visible = visible_goal_ids(user, cycle)
     goals = Goal.objects.filter(cycle=cycle).select_related(
         "owner_unit", "owner_person", "metric", "parent"
     )

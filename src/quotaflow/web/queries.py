@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
+from quotaflow import visibility
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.imports.models import ImportRun
@@ -29,6 +30,7 @@ from quotaflow.org.queries import (
     managed_units,
 )
 from quotaflow.sales.models import Transaction
+from quotaflow.visibility import people_condition
 
 # Above this many units, one prefix scan over their common ancestor is cheaper than
 # OR-ing one prefix condition per unit.
@@ -360,26 +362,19 @@ def search_units(scope: Scope, text: str, limit: int = 20) -> list[Unit]:
     )
 
 
-def search_people(scope: Scope, day: dt.date, text: str, limit: int = 20) -> list[Person]:
-    """Visible people whose name or external id contains ``text``, by name."""
+def search_people(scope: Scope, text: str, limit: int = 20) -> list[Person]:
+    """Visible people (placed in the viewer's subtrees today) whose name or external id
+    contains ``text``, by name."""
     return list(
-        Person.objects.filter(scope.people(day))
+        Person.objects.filter(people_condition(scope))
         .filter(Q(full_name__icontains=text) | Q(external_id__icontains=text))
         .order_by("full_name", "pk")[:limit]
     )
 
 
-def can_see_person(scope: Scope, person: Person, day: dt.date) -> bool:
-    """Whether the viewer with ``scope`` may open ``person``'s page on ``day``."""
-    return scope.everything or Person.objects.filter(scope.people(day), pk=person.pk).exists()
-
-
-def visible_person_ids(scope: Scope, people: Sequence[Person], day: dt.date) -> set[int]:
-    """The ids among ``people`` whose pages the viewer may open on ``day`` (at most 1 query)."""
-    ids = {person.pk for person in people}
-    if scope.everything or not ids:
-        return ids
-    return set(Person.objects.filter(scope.people(day), pk__in=ids).values_list("pk", flat=True))
+def visible_person_ids(scope: Scope, people: Sequence[Person]) -> set[int]:
+    """The ids among ``people`` whose pages the viewer may open (at most 1 query)."""
+    return visibility.visible_person_ids(scope, [person.pk for person in people])
 
 
 @dataclass(frozen=True)

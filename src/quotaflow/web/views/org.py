@@ -1,7 +1,7 @@
 """The organisation browser: the tree as of a date, search, unit and person pages.
 
-What a user sees follows :func:`quotaflow.org.queries.scope_for` on the chosen date:
-planners and finance see everything; managers see the subtrees they manage (anything
+What a user sees follows :mod:`quotaflow.visibility`, their place in the tree today
+(the chosen date changes what is shown, never who may see it): planners and finance see everything; managers see the subtrees they manage (anything
 else is a 404, so the existence of other units is not revealed); reps see only their own
 person page — their units' and line managers' names appear there as plain text, but
 colleagues' pages and unit pages are closed to them.
@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET
 
 from quotaflow.accounts.models import User
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import Scope, scope_for
+from quotaflow.org.queries import Scope
+from quotaflow.visibility import can_see_person, viewer_scope
 from quotaflow.web import queries
 from quotaflow.web.forms import OrgFilterForm
 
@@ -56,13 +57,13 @@ def _org_request(request: HttpRequest) -> OrgRequest:
     form.is_valid()
     day = form.cleaned_data.get("as_of") or today
     text = form.cleaned_data.get("q") or ""
-    return OrgRequest(user, day, day == today, text, form, scope_for(user, day))
+    return OrgRequest(user, day, day == today, text, form, viewer_scope(user))
 
 
 def _search_context(org: OrgRequest) -> dict[str, Any]:
     if not org.text:
         return {"searched": False}
-    people = queries.search_people(org.scope, org.day, org.text, SEARCH_LIMIT)
+    people = queries.search_people(org.scope, org.text, SEARCH_LIMIT)
     units_by_person = queries.home_units_of(people, org.day)
     return {
         "searched": True,
@@ -141,7 +142,7 @@ def person_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     """A person as of the date: where they sit, who they report to, their full history."""
     org = _org_request(request)
     person = get_object_or_404(Person.objects.select_related("user"), external_id=external_id)
-    if not queries.can_see_person(org.scope, person, org.day):
+    if not can_see_person(org.scope, person):
         raise Http404("No such person")
     placements = queries.current_placements(person, org.day)
     line_managers = queries.line_managers(placements[0], org.day) if placements else []
@@ -162,7 +163,7 @@ def person_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "placements": [(p, org.scope.can_see_unit(p.unit)) for p in placements],
         "line_managers": line_managers,
         "linkable_people": queries.visible_person_ids(
-            org.scope, [*line_managers, *(report.person for report in reports)], org.day
+            org.scope, [*line_managers, *(report.person for report in reports)]
         ),
         "reports": reports,
         "history": queries.history_rows(person, org.day, org.scope),

@@ -3,8 +3,8 @@
 Pages read maintained aggregates only. Each page's live part polls itself every few
 seconds with htmx, sending the change marker it was rendered with; the server answers
 204 (nothing to do) until an aggregate of the page's metric changes, then sends the
-re-rendered part. Visibility follows :func:`quotaflow.org.queries.scope_for`: what a
-user may not see answers 404.
+re-rendered part. Visibility follows :mod:`quotaflow.visibility` (the viewer's place in
+the tree today, whatever ``as_of`` the page shows): what a user may not see answers 404.
 """
 
 from __future__ import annotations
@@ -27,18 +27,19 @@ from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import Scope, managed_units, scope_for
+from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
 from quotaflow.performance.models import PerformanceSettings, Visibility
-from quotaflow.performance.queries import (
-    can_see_goal,
-    can_see_person,
-    change_version,
-    credits_behind,
-    goals_with_attainment,
-)
+from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
 from quotaflow.performance.templatetags.tracking import amount_format
 from quotaflow.plans.models import Goal
+from quotaflow.visibility import (
+    can_see_goal,
+    can_see_person,
+    scope_day,
+    viewer_scope,
+    visible_goals,
+)
 
 CREDITS_PER_PAGE = 50
 
@@ -63,7 +64,7 @@ def _viewing(request: HttpRequest) -> Viewing:
     query = {
         name: request.GET[name] for name in ("as_of", "metric", "period") if request.GET.get(name)
     }
-    return Viewing(user, as_of, scope_for(user, as_of), query)
+    return Viewing(user, as_of, viewer_scope(user), query)
 
 
 def _unchanged(request: HttpRequest, version: int) -> bool:
@@ -172,7 +173,7 @@ def start(request: HttpRequest) -> HttpResponse:
             return redirect("performance-unit", code=top.code)
     person = Person.objects.filter(user=viewing.user).first()
     if person is not None:
-        led = managed_units(person, viewing.as_of).order_by("path").first()
+        led = managed_units(person, scope_day()).order_by("path").first()
         if led is not None:
             return redirect("performance-unit", code=led.code)
         return redirect("performance-person", external_id=person.external_id)
@@ -236,7 +237,7 @@ def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
     """A person's running goals with their progress."""
     viewing = _viewing(request)
     person = get_object_or_404(Person, external_id=external_id)
-    if not can_see_person(viewing.scope, person, viewing.as_of):
+    if not can_see_person(viewing.scope, person):
         raise Http404("No such person.")
     assessed = person_goals(person, viewing.as_of)
     version = change_version({goal.metric_id for goal, _ in assessed})
@@ -262,13 +263,15 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(
         Goal.objects.select_related("metric", "owner_unit", "owner_person"), pk=pk
     )
-    if not can_see_goal(viewing.scope, goal, viewing.as_of):
+    if not can_see_goal(viewing.user, goal):
         raise Http404("No such goal.")
     version = change_version([goal.metric_id])
     if _unchanged(request, version):
         return HttpResponse(status=204)
     children = list(
-        Goal.objects.filter(parent=goal).select_related("metric", "owner_unit", "owner_person")
+        visible_goals(viewing.user, Goal.objects.filter(parent=goal))
+        .select_related("metric", "owner_unit", "owner_person")
+        .order_by("pk")
     )
     assessed = goals_with_attainment([goal, *children], as_of=viewing.as_of)
     progress = assessed[0][1]

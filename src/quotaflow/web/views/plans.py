@@ -24,11 +24,11 @@ from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
-from quotaflow.org.queries import scope_for
 from quotaflow.plans import actions, exports, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
 from quotaflow.plans.templatetags.plan_amounts import amount
 from quotaflow.smart.actions import approve_goal_checked
+from quotaflow.visibility import can_view_cycle, viewer_scope, visible_cycles, visible_goal_ids
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -211,7 +211,7 @@ def _cycle_for(request: HttpRequest, pk: int) -> PlanningCycle:
         .filter(pk=pk)
         .first()
     )
-    if cycle is None or not queries.can_view_cycle(user, cycle):
+    if cycle is None or not can_view_cycle(user, cycle):
         raise Http404("No such planning cycle in your part of the organisation.")
     return cycle
 
@@ -226,7 +226,7 @@ def _goal_for(request: HttpRequest, pk: int) -> Goal:
     )
     if goal is None or goal.cycle is None:
         raise Http404("No such goal.")
-    visible = queries.visible_goal_ids(_user(request), goal.cycle)
+    visible = visible_goal_ids(_user(request), goal.cycle)
     if visible is not None and goal.pk not in visible:
         raise Http404("No such goal in your part of the organisation.")
     return goal
@@ -314,7 +314,7 @@ def _can_review(user: User, goal: Goal) -> bool:
     person = queries.person_for(user)
     if person is not None and goal.owner_person_id == person.pk:
         return False
-    return scope_for(user, goal.period_start).can_see_unit(unit)
+    return viewer_scope(user).can_see_unit(unit)
 
 
 def _manages(user: User, goal: Goal) -> bool:
@@ -323,7 +323,7 @@ def _manages(user: User, goal: Goal) -> bool:
     return (
         user.role == Role.MANAGER
         and goal.owner_unit is not None
-        and scope_for(user, goal.period_start).can_see_unit(goal.owner_unit)
+        and viewer_scope(user).can_see_unit(goal.owner_unit)
     )
 
 
@@ -342,7 +342,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             created = _create_from_form(request, user, form)
             if created is not None:
                 return redirect("plans-cycle", pk=created.pk)
-    cycles = queries.visible_cycles(user)
+    cycles = visible_cycles(user)
     return render(
         request,
         "plans/cycle_list.html",
@@ -404,7 +404,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     who has submitted, and the steps the user may take."""
     user = _user(request)
     cycle = _cycle_for(request, pk)
-    visible = queries.visible_goal_ids(user, cycle)
+    visible = visible_goal_ids(user, cycle)
     all_rows = queries.goal_tree(queries.tree_goals(cycle))
     rows = [row for row in all_rows if visible is None or row.goal.pk in visible]
     extra = [
@@ -413,11 +413,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if visible is None or g.pk in visible
     ]
     decimals = _decimals(cycle)
-    family = [c for c in queries.plan_family(cycle) if c.pk != cycle.pk]
+    open_cycles = set(visible_cycles(user).values_list("pk", flat=True))
+    family = [c for c in queries.plan_family(cycle) if c.pk != cycle.pk and c.pk in open_cycles]
     submissions = (
-        [s for s in queries.submission_status(cycle) if visible is None or s.goal.pk in visible]
-        if cycle.approach != Approach.TOP_DOWN
-        else []
+        queries.submission_status(cycle, visible) if cycle.approach != Approach.TOP_DOWN else []
     )
     drifts = (
         queries.drift_since_reconciliation(cycle, [row.goal for row in all_rows])
@@ -481,7 +480,7 @@ def _lines(
     """Each visible row with its explanation and the steps the user may take on it."""
     names = {row.goal.pk: row.goal.owner_name for row in rows}
     units = {row.goal.pk: row.goal.owner_unit for row in rows}
-    scope = scope_for(user, cycle.period_start)
+    scope = viewer_scope(user)
     person = queries.person_for(user)
     manager = user.is_planner or user.role == Role.MANAGER
 
@@ -692,13 +691,20 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
-    """Two versions or scenarios side by side, with per-owner deltas and a chart."""
+    """Two versions or scenarios side by side, with per-owner deltas and a chart, for
+    the owners the user may see in each."""
+    user = _user(request)
     cycle = _cycle_for(request, pk)
     other_id = request.GET.get("other", "")
     if not other_id.isdigit():
         raise Http404("Choose a version to compare with.")
     other = _cycle_for(request, int(other_id))
-    deltas = queries.compare_versions(cycle, other)
+    deltas = queries.compare_versions(
+        cycle,
+        other,
+        visible_a=visible_goal_ids(user, cycle),
+        visible_b=visible_goal_ids(user, other),
+    )
     decimals = _decimals(cycle)
     context = {
         "cycle": cycle,
@@ -713,8 +719,9 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
-    """The plan as CSV or XLSX."""
-    return exports.download(_cycle_for(request, pk), file_format)
+    """The plan as CSV or XLSX: the goals the user may see."""
+    cycle = _cycle_for(request, pk)
+    return exports.download(cycle, file_format, visible=visible_goal_ids(_user(request), cycle))
 
 
 @login_required

@@ -28,6 +28,7 @@ from quotaflow.smart.models import SmartPolicy
 from quotaflow.smart.presentation import badge_context
 from quotaflow.smart.queries import visible_cycle_goals, visible_goal
 from quotaflow.smart.review import review
+from quotaflow.visibility import visible_cycles
 
 SUBMITTABLE = {GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.SUBMITTED, GoalStatus.RETURNED}
 
@@ -69,9 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "smart/index.html",
         {
             "open_goals": plan_queries.open_goals_for(user),
-            "cycles": plan_queries.visible_cycles(user)
-            .filter(is_scenario=False)
-            .order_by("-period_start"),
+            "cycles": visible_cycles(user).filter(is_scenario=False).order_by("-period_start"),
         },
     )
 

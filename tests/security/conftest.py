@@ -1,0 +1,154 @@
+"""One fixture company for the permission tests, built once per module.
+
+On top of the small organisation (tests/conftest.py):
+
+    Acme                       ceo_cora manages
+    ├── North                  manager_max manages; past_pat managed it 2020–2024 only
+    │   └── North Team A       rep_ria (Ria Rep), rep_rob (Rob Rep)
+    └── South                  manager_sam manages
+        └── South Team A       Sue Seller
+
+* a published FY2027 revenue plan (top-down, 1,000,000.00 cascaded to every goal),
+* a what-if scenario of it made by ops_olga,
+* an import run with rejected rows, a token of manager_sam,
+* one API token of ops_olga per scope (read, ingest, import, manage).
+
+The company is built inside a transaction that is rolled back when the module ends;
+each test runs in a savepoint inside it, and the matrix rolls back every request too,
+so no test sees another's writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+
+from quotaflow.accounts.actions import create_token
+from quotaflow.accounts.models import Role, TokenScope, User
+from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.org.models import Assignment, AssignmentRole, Person
+from quotaflow.plans import actions
+from quotaflow.plans.models import Goal, PlanningCycle
+from tests.conftest import PASSWORD, SmallOrg, build_small_org
+
+FY_START = dt.date(2027, 1, 1)
+FY_END = dt.date(2027, 12, 31)
+PAST = "2020-06-01"  # a date on which past_pat managed North
+
+EVERY_OWNER = {
+    "Acme",
+    "North",
+    "North Team A",
+    "Ria Rep",
+    "Rob Rep",
+    "South",
+    "South Team A",
+    "Sue Seller",
+}
+NORTH_OWNERS = {"North", "North Team A", "Ria Rep", "Rob Rep"}
+SOUTH_OWNERS = {"South", "South Team A", "Sue Seller"}
+# The owners whose rows each role may read in the plan (absent: the plan is hidden).
+PLAN_OWNERS: dict[str, set[str]] = {
+    "rep_ria": {"Ria Rep"},
+    "rep_rob": {"Rob Rep"},
+    "manager_max": NORTH_OWNERS,
+    "manager_sam": SOUTH_OWNERS,
+    "ops_olga": EVERY_OWNER,
+    "finance_fay": EVERY_OWNER,
+    "admin_ada": EVERY_OWNER,
+    "token_read": EVERY_OWNER,
+}
+
+
+@dataclass
+class Company:
+    """The fixture company and the objects the permission tests address."""
+
+    org: SmallOrg
+    revenue: Metric
+    plan: PlanningCycle
+    scenario: PlanningCycle
+    import_run: ImportRun
+    sam_token_id: int
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
+        """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name)."""
+        goals = Goal.objects.filter(cycle=cycle or self.plan).select_related(
+            "owner_unit", "owner_person"
+        )
+        return next(goal for goal in goals if goal.owner_name == owner)
+
+    @property
+    def users(self) -> dict[str, User]:
+        return self.org.users
+
+
+def build_company() -> Company:
+    """Create the company described above (database access must be allowed)."""
+    org = build_small_org()
+    rob = User.objects.create_user(username="rep_rob", password=PASSWORD, role=Role.REP)
+    org.people["rob"].user = rob
+    org.people["rob"].save(update_fields=["user"])
+    org.users["rep_rob"] = rob
+    pat = Person.objects.create(
+        external_id="E007", full_name="Pat Past", hire_date=dt.date(2019, 1, 1)
+    )
+    pat_user = User.objects.create_user(username="past_pat", password=PASSWORD, role=Role.MANAGER)
+    pat.user = pat_user
+    pat.save(update_fields=["user"])
+    Assignment.objects.create(
+        person=pat,
+        unit=org.north,
+        role=AssignmentRole.MANAGER,
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2024, 12, 31),
+    )
+    org.people["pat"] = pat
+    org.users["past_pat"] = pat_user
+    olga = org.users["ops_olga"]
+    revenue = Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY)
+    plan = actions.create_cycle(
+        acting_user=olga,
+        name="FY2027 revenue",
+        metric=revenue,
+        period_start=FY_START,
+        period_end=FY_END,
+        period_label="FY2027",
+        approach="top_down",
+    )
+    actions.run_cascade(plan, acting_user=olga, company_target=1_000_000_00)
+    actions.publish_cycle(plan, acting_user=olga)
+    scenario = actions.copy_as_scenario(plan, acting_user=olga, name="FY2027 stretch")
+    run = ImportRun.objects.create(
+        kind=ImportKind.TRANSACTIONS,
+        file_name="sales.csv",
+        started_by=olga,
+        status=ImportStatus.REJECTED,
+        total_rows=1,
+        rejected=1,
+        rejected_csv="row,reason\n2,bad amount\n",
+    )
+    sam = org.users["manager_sam"]
+    sam_token, _ = create_token(sam, name="Sam's CRM", scopes=[TokenScope.READ], acting_user=sam)
+    company = Company(
+        org, revenue, PlanningCycle.objects.get(pk=plan.pk), scenario, run, sam_token.pk
+    )
+    for scope in (TokenScope.READ, TokenScope.INGEST, TokenScope.IMPORT, TokenScope.MANAGE):
+        _, secret = create_token(olga, name=f"ops {scope}", scopes=[scope], acting_user=olga)
+        company.tokens[f"token_{scope}"] = secret
+    return company
+
+
+@pytest.fixture(scope="module")
+def company(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Company]:
+    """The fixture company, shared by the tests of one module and rolled back after it."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        with transaction.atomic():
+            yield build_company()
+            transaction.set_rollback(True)
