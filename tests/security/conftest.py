@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -63,6 +64,9 @@ PLAN_OWNERS: dict[str, set[str]] = {
     "admin_ada": EVERY_OWNER,
     "token_read": EVERY_OWNER,
 }
+
+
+MATRIX_COUNTS = pytest.StashKey[dict[str, int]]()  # the matrix's size, for the summary
 
 
 @dataclass
@@ -152,3 +156,13 @@ def company(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> 
         with transaction.atomic():
             yield build_company()
             transaction.set_rollback(True)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say how big the permission matrix was when it ran."""
+    counts = config.stash.get(MATRIX_COUNTS, None)
+    if counts:
+        terminalreporter.write_line(
+            f"permission matrix: {counts['routes']} routes × {counts['roles']} viewers "
+            f"({counts['cases']} cases) = {counts['requests']} requests"
+        )

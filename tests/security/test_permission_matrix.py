@@ -1,0 +1,1223 @@
+"""The permission matrix: every page and every API operation × every kind of viewer.
+
+The routes come from the code, not from a list kept by hand: every Django URL pattern
+(``get_resolver``) and every operation of the OpenAPI document. Each must be classified
+below (:data:`PAGES`, :data:`OPERATIONS`, or the admin site's rule); a route nobody
+classified fails :func:`test_every_route_is_classified`, so a new page or endpoint
+cannot ship without saying who may use it.
+
+Each case is requested once per viewer on the fixture company of ``conftest.py``:
+anonymous, a rep, another rep, the manager of the rep's subtree, a manager of another
+subtree, a manager who led the subtree only in the past, sales ops, finance, an
+administrator and, for the API, a token of each scope. Reads must answer exactly (200
+inside the viewer's scope, 404 outside it, 401/302 for anonymous, 403 for a token
+without the scope); exports, comparisons and lists must hold only the viewer's rows.
+Writes run in a transaction that is rolled back: a refused write must answer 401, 403
+or 404 as the table says and record nothing; an allowed one must pass authorisation
+(any answer but a refusal or a server error).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from quotaflow.api.root import api
+from quotaflow.core.models import AuditEvent
+from quotaflow.org.models import Assignment, Person, Unit
+from quotaflow.plans.models import Goal, PlanningCycle
+from tests.security.conftest import MATRIX_COUNTS, PAST, PLAN_OWNERS, Company
+from tests.security.test_visibility_defects import csv_owners, xlsx_owners
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+SESSION_ROLES = [
+    ANONYMOUS,
+    "rep_ria",  # the rep whose goals the cases address
+    "rep_rob",  # another rep, in the same team
+    "manager_max",  # manages the rep's subtree (North)
+    "manager_sam",  # manages another subtree (South)
+    "past_pat",  # managed North in 2020–2024 only
+    "ops_olga",
+    "finance_fay",
+    "admin_ada",
+]
+TOKEN_ROLES = ["token_read", "token_ingest", "token_import", "token_manage"]  # ops_olga's
+API_ROLES = SESSION_ROLES + TOKEN_ROLES
+
+SEES_ALL = {"ops_olga", "finance_fay", "admin_ada"}
+PLANNERS = {"ops_olga", "admin_ada"}
+SIGNED_IN = set(SESSION_ROLES) - {ANONYMOUS}
+PLAN_VIEWERS = {"rep_ria", "rep_rob", "manager_max", "manager_sam"} | SEES_ALL
+RIA_VIEWERS = {"rep_ria", "manager_max"} | SEES_ALL
+NORTH_VIEWERS = {"manager_max"} | SEES_ALL
+SCENARIO_VIEWERS = {"ops_olga", "admin_ada"}  # its owner, and administrators
+
+ALLOWED = "allowed"  # passes authorisation: any answer but 401, 403, 404 or a 5xx
+# A write on a goal of the published (frozen) plan: refused for lack of permission (403)
+# or because a published plan does not change (400, 409), whichever the action checks first.
+FROZEN = frozenset({400, 403, 409})
+# The admin site for a superuser: a page, a redirect, or 403 where the admin itself
+# offers no adding or deleting (audit events, transactions …).
+ADMIN_PAGE = frozenset({200, 302, 403})
+Expect = int | str | frozenset[int]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the matrix: the route it exercises, how to build it, and what each
+    viewer must get back."""
+
+    method: str
+    url: Callable[[Company], str]
+    expect: Callable[[str], Expect]
+    body: Callable[[Company], dict[str, Any]] | None = None
+    content: Callable[[str, HttpResponse], None] | None = None
+    write: bool = False
+    roles: list[str] = field(default_factory=lambda: API_ROLES)
+    route: str = ""  # filled in from the table's key
+
+
+# Expectations ----------------------------------------------------------------------------
+
+
+def _session(role: str) -> str:
+    """The person a token acts for."""
+    return "ops_olga" if role in TOKEN_ROLES else role
+
+
+def api_read(visible: set[str], scope: str | None = "read") -> Callable[[str], Expect]:
+    """An API read: 200 inside ``visible``, 404 outside, 401 anonymous; a token needs
+    ``scope`` (None: any token)."""
+
+    def expect(role: str) -> Expect:
+        if role == ANONYMOUS:
+            return 401
+        if role in TOKEN_ROLES and scope is not None and role != f"token_{scope}":
+            return 403
+        return 200 if _session(role) in visible else 404
+
+    return expect
+
+
+def api_write(
+    allowed: set[str], *, visible: set[str] | None = None, refused: Expect = 403
+) -> Callable[[str], Expect]:
+    """An API write: ``allowed`` pass authorisation; anonymous 401; those outside
+    ``visible`` (when the target is scoped) 404; everyone else ``refused``."""
+
+    def expect(role: str) -> Expect:
+        if role == ANONYMOUS:
+            return 401
+        if role in allowed:
+            return ALLOWED
+        if role in TOKEN_ROLES:
+            return 403
+        if visible is not None and role not in visible:
+            return 404
+        return refused
+
+    return expect
+
+
+def page(visible: set[str], *, refused: int = 404) -> Callable[[str], Expect]:
+    """A web page: 200 inside ``visible``, ``refused`` for other signed-in users, a
+    redirect to the login page for anonymous visitors."""
+
+    def expect(role: str) -> Expect:
+        if role == ANONYMOUS:
+            return 302
+        return 200 if role in visible else refused
+
+    return expect
+
+
+def page_step(
+    allowed: set[str], *, visible: set[str], refused: Expect = 403
+) -> Callable[[str], Expect]:
+    """A form post on a page: ``allowed`` pass, others outside ``visible`` 404, the rest
+    ``refused``; anonymous visitors are sent to log in."""
+
+    def expect(role: str) -> Expect:
+        if role == ANONYMOUS:
+            return 302
+        if role in allowed:
+            return ALLOWED
+        return refused if role in visible else 404
+
+    return expect
+
+
+def everyone(status: int) -> Callable[[str], Expect]:
+    return lambda role: status
+
+
+def plan_rows(
+    owners: Callable[[HttpResponse], set[str]],
+) -> Callable[[str, HttpResponse], None]:
+    """Content check: the response holds exactly the plan rows the viewer may read."""
+
+    def check(role: str, response: HttpResponse) -> None:
+        assert owners(response) == PLAN_OWNERS[_session(role)], role
+
+    return check
+
+
+def _json_owners(key: str = "owner") -> Callable[[HttpResponse], set[str]]:
+    return lambda response: {row[key] for row in response.json()}
+
+
+def _page_names(role: str, response: HttpResponse) -> None:
+    """Content check for plan pages: no owner outside the viewer's rows is named."""
+    body = response.content.decode().split('id="content"')[-1]
+    for owner in ("Rob Rep", "Ria Rep", "Sue Seller", "North Team A", "South Team A"):
+        assert (owner in body) is (owner in PLAN_OWNERS[role]), (role, owner)
+
+
+# The cases ---------------------------------------------------------------------------------
+
+
+def _plan(c: Company) -> int:
+    return c.plan.pk
+
+
+def _ria(c: Company) -> int:
+    return c.goal("Ria Rep").pk
+
+
+def _team(c: Company) -> int:
+    return c.goal("North Team A").pk
+
+
+def _ria_goal_url(step: str) -> Callable[[Company], str]:
+    return lambda c: f"{A}/goals/{_ria(c)}/{step}"
+
+
+def _fixed_body(body: dict[str, Any]) -> Callable[[Company], dict[str, Any]]:
+    return lambda c: dict(body)
+
+
+def _imports_read(role: str) -> Expect:
+    """Import runs: planners only; a token needs the import or the ingest scope."""
+    if role == ANONYMOUS:
+        return 401
+    if role in TOKEN_ROLES:
+        return 200 if role in {"token_import", "token_ingest"} else 403
+    return 200 if role in PLANNERS else 403
+
+
+A = "/api/v1"
+WEB = SESSION_ROLES
+PLAN_WRITE = api_write({"ops_olga", "admin_ada"}, visible=PLAN_VIEWERS)
+
+OPERATIONS: dict[str, list[Case]] = {
+    "GET /api/v1/me": [Case("GET", lambda c: f"{A}/me", api_read(SIGNED_IN, None))],
+    "GET /api/v1/fiscal-calendar": [
+        Case(
+            "GET",
+            lambda c: f"{A}/fiscal-calendar?fiscal_year=2027",
+            api_read(SIGNED_IN, None),  # the calendar's dates hold nothing to scope
+        )
+    ],
+    "GET /api/v1/org/units": [
+        Case(
+            "GET",
+            lambda c: f"{A}/org/units?as_of={PAST}",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_units(role, r),
+        )
+    ],
+    "POST /api/v1/org/units": [
+        Case(
+            "POST",
+            lambda c: f"{A}/org/units",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"code": "NORTH-B", "name": "North Team B", "parent": "NORTH"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/org/units/{code}": [
+        Case("GET", lambda c: f"{A}/org/units/NORTH?as_of={PAST}", api_read(NORTH_VIEWERS))
+    ],
+    "PATCH /api/v1/org/units/{code}": [
+        Case(
+            "PATCH",
+            lambda c: f"{A}/org/units/NORTH-A",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"name": "North Hunters"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/org/people": [
+        Case(
+            "GET",
+            lambda c: f"{A}/org/people?as_of={PAST}",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_people(role, r),
+        )
+    ],
+    "POST /api/v1/org/people": [
+        Case(
+            "POST",
+            lambda c: f"{A}/org/people",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"external_id": "E100", "full_name": "Nia New"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/org/people/{external_id}": [
+        Case("GET", lambda c: f"{A}/org/people/E004?as_of={PAST}", api_read(RIA_VIEWERS))
+    ],
+    "PATCH /api/v1/org/people/{external_id}": [
+        Case(
+            "PATCH",
+            lambda c: f"{A}/org/people/E004",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"title": "Senior rep"},
+            write=True,
+        )
+    ],
+    "POST /api/v1/org/people/{external_id}/transfer": [
+        Case(
+            "POST",
+            lambda c: f"{A}/org/people/E004/transfer",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"to_unit": "SOUTH-A", "on": "2026-04-01"},
+            write=True,
+        )
+    ],
+    "POST /api/v1/org/assignments": [
+        Case(
+            "POST",
+            lambda c: f"{A}/org/assignments",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {
+                "person": "E001",
+                "unit": "SOUTH-A",
+                "role": "manager",
+                "valid_from": "2026-01-01",
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/org/assignments/{assignment_id}/end": [
+        Case(
+            "POST",
+            lambda c: f"{A}/org/assignments/{_ria_assignment(c)}/end",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"valid_to": "2026-06-30"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/metrics": [Case("GET", lambda c: f"{A}/metrics", api_read(SIGNED_IN))],
+    "POST /api/v1/metrics": [
+        Case(
+            "POST",
+            lambda c: f"{A}/metrics",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"code": "units", "name": "Units", "unit": "count"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/metrics/{code}": [
+        Case("GET", lambda c: f"{A}/metrics/revenue", api_read(SIGNED_IN))
+    ],
+    "PATCH /api/v1/metrics/{code}": [
+        Case(
+            "PATCH",
+            lambda c: f"{A}/metrics/revenue",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"name": "Net revenue"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/tokens": [Case("GET", lambda c: f"{A}/tokens", api_read(SIGNED_IN, None))],
+    "POST /api/v1/tokens": [
+        Case(
+            "POST",
+            lambda c: f"{A}/tokens",
+            api_write(SIGNED_IN),  # everyone signed in makes their own; tokens cannot
+            body=lambda c: {"name": "mine", "scopes": ["read"]},
+            write=True,
+        )
+    ],
+    "DELETE /api/v1/tokens/{prefix}": [
+        Case(
+            "DELETE",
+            lambda c: f"{A}/tokens/{_sam_prefix(c)}",
+            api_write({"manager_sam", "admin_ada"}, refused=404),  # its owner, administrators
+            write=True,
+        )
+    ],
+    "POST /api/v1/ingest/transactions": [
+        Case(
+            "POST",
+            lambda c: f"{A}/ingest/transactions",
+            api_write(PLANNERS | {"token_ingest"}),
+            body=lambda c: {
+                "transactions": [
+                    {
+                        "external_id": "M1",
+                        "date": "2026-11-02",
+                        "amount": "10.00",
+                        "currency": "EUR",
+                        "credits": [{"person": "E004"}],
+                    }
+                ]
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/ingest/activities": [
+        Case(
+            "POST",
+            lambda c: f"{A}/ingest/activities",
+            api_write(PLANNERS | {"token_ingest"}),
+            body=lambda c: {
+                "activities": [
+                    {
+                        "external_id": "A1",
+                        "date": "2026-11-02",
+                        "person": "E004",
+                        "activity_type": "call",
+                    }
+                ]
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/manual-values": [
+        Case(
+            "POST",
+            lambda c: f"{A}/manual-values",
+            api_write(PLANNERS | {"token_ingest"}),
+            body=lambda c: {
+                "metric": "revenue",
+                "owner": "person:E004",
+                "date": "2026-11-02",
+                "value": 5,
+            },
+            write=True,
+        )
+    ],
+    "GET /api/v1/attainment": [
+        Case(
+            "GET",
+            lambda c: f"{A}/attainment?owner=unit:NORTH&metric=revenue&period=FY2027&as_of={PAST}",
+            api_read(NORTH_VIEWERS),
+        ),
+        Case(
+            "GET",
+            lambda c: f"{A}/attainment?owner=person:E004&metric=revenue&period=FY2027",
+            api_read(RIA_VIEWERS),
+        ),
+    ],
+    "GET /api/v1/credits": [
+        Case(
+            "GET",
+            lambda c: f"{A}/credits?owner=unit:NORTH&metric=revenue&period=FY2027",
+            api_read(NORTH_VIEWERS),
+        )
+    ],
+    "GET /api/v1/goals/{goal_id}/attainment": [
+        Case(
+            "GET",
+            lambda c: f"{A}/goals/{_ria(c)}/attainment?as_of={PAST}",
+            api_read(RIA_VIEWERS),
+        ),
+        Case(
+            "GET",
+            lambda c: f"{A}/goals/{_scenario_ria(c)}/attainment",
+            api_read(SCENARIO_VIEWERS),
+        ),
+    ],
+    "GET /api/v1/goals/{goal_id}/credits": [
+        Case("GET", lambda c: f"{A}/goals/{_ria(c)}/credits", api_read(RIA_VIEWERS))
+    ],
+    "GET /api/v1/imports/": [
+        Case("GET", lambda c: f"{A}/imports/", _imports_read),
+    ],
+    "GET /api/v1/imports/{run_id}": [
+        Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}", _imports_read),
+    ],
+    "GET /api/v1/imports/{run_id}/rejected.csv": [
+        Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}/rejected.csv", _imports_read),
+    ],
+    "POST /api/v1/imports/{kind}": [
+        Case(
+            "POST",
+            lambda c: f"{A}/imports/transactions",
+            api_write(PLANNERS | {"token_ingest"}),
+            body=lambda c: {"file": SimpleUploadedFile("sales.csv", b"external_id,date\n")},
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_cycle_list(role, r),
+        )
+    ],
+    "POST /api/v1/cycles": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {
+                "name": "FY2028",
+                "metric": "revenue",
+                "period_start": "2028-01-01",
+                "period_end": "2028-12-31",
+            },
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}",
+            api_read(PLAN_VIEWERS),
+            content=plan_rows(lambda r: {goal["owner"] for goal in r.json()["goals"]}),
+        ),
+        Case("GET", lambda c: f"{A}/cycles/{c.scenario.pk}", api_read(SCENARIO_VIEWERS)),
+    ],
+    "POST /api/v1/cycles/{cycle_id}/cascade": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{c.scenario.pk}/cascade",
+            api_write(PLANNERS, visible=SCENARIO_VIEWERS),
+            body=lambda c: {"company_target": 5},
+            write=True,
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/weights": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/weights",
+            PLAN_WRITE,
+            body=lambda c: {"weights": {}},
+            write=True,
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/reconcile": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/reconcile",
+            PLAN_WRITE,
+            body=lambda c: {"method": "weighted_blend"},
+            write=True,
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/publish": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/publish",
+            PLAN_WRITE,
+            body=lambda c: {},
+            write=True,
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/close": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/close",
+            PLAN_WRITE,
+            body=lambda c: {},
+            write=True,
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/scenarios": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/scenarios",
+            PLAN_WRITE,
+            body=lambda c: {},
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/versions": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/versions",
+            api_read(PLAN_VIEWERS),
+            content=lambda role, r: _check_versions(role, r),
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/versions": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/versions",
+            PLAN_WRITE,
+            body=lambda c: {"effective_from": "2027-07-01", "reason": "relief"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/compare/{other_id}": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/compare/{_plan(c)}",
+            api_read(PLAN_VIEWERS),
+            content=plan_rows(_json_owners()),
+        ),
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/compare/{c.scenario.pk}",
+            api_read(SCENARIO_VIEWERS),
+        ),
+    ],
+    "GET /api/v1/cycles/{cycle_id}/submissions": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/submissions",
+            api_read(PLAN_VIEWERS),
+            content=lambda role, r: _check_submissions(role, r),
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/reminders": [
+        Case("POST", lambda c: f"{A}/cycles/{_plan(c)}/reminders", PLAN_WRITE, write=True)
+    ],
+    "POST /api/v1/cycles/{cycle_id}/template-goals": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/template-goals",
+            PLAN_WRITE,
+            body=lambda c: {"metric": "revenue", "target": 5, "role": "rep"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/export": [
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/export?format=csv",
+            api_read(PLAN_VIEWERS),
+            content=plan_rows(lambda r: csv_owners(r.content)),
+        ),
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/export?format=xlsx",
+            api_read(PLAN_VIEWERS),
+            content=plan_rows(lambda r: xlsx_owners(r.content)),
+        ),
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{c.scenario.pk}/export?format=csv",
+            api_read(SCENARIO_VIEWERS),
+        ),
+    ],
+    "GET /api/v1/goals/mine": [
+        Case(
+            "GET",
+            lambda c: f"{A}/goals/mine",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_my_goals(role, r),
+        )
+    ],
+    "GET /api/v1/goals/{goal_id}": [
+        Case("GET", lambda c: f"{A}/goals/{_ria(c)}", api_read(RIA_VIEWERS)),
+        Case("GET", lambda c: f"{A}/goals/{_scenario_ria(c)}", api_read(SCENARIO_VIEWERS)),
+    ],
+    **{
+        f"POST /api/v1/goals/{{goal_id}}/{step}": [
+            Case(
+                "POST",
+                _ria_goal_url(step),
+                api_write(allowed, visible=RIA_VIEWERS, refused=FROZEN),
+                body=_fixed_body(body),
+                write=True,
+            )
+        ]
+        for step, allowed, body in (
+            ("submit", {"rep_ria"}, {"target": 1}),
+            ("approve", {"manager_max"} | PLANNERS, {}),
+            ("return", {"manager_max"} | PLANNERS, {"comment": "no"}),
+            ("adjust", {"manager_max"} | PLANNERS, {"target": 1, "reason": "r"}),
+            ("rollup", PLANNERS, {}),  # a unit's roll-up; Ria's goal is a person's
+            ("target", PLANNERS, {"target": 1, "reason": "r"}),
+            ("lock", PLANNERS, {}),
+            ("resplit", {"manager_max"} | PLANNERS, {"targets": {}, "reason": "r"}),
+            ("comments", {"rep_ria", "manager_max"} | PLANNERS, {"body": "hello"}),
+        )
+    },
+    "GET /api/v1/smart/policy": [Case("GET", lambda c: f"{A}/smart/policy", api_read(SIGNED_IN))],
+    "PUT /api/v1/smart/policy": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/smart/policy",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {},
+            write=True,
+        )
+    ],
+    "GET /api/v1/goals/{goal_id}/smart": [
+        Case("GET", lambda c: f"{A}/goals/{_ria(c)}/smart", api_read(RIA_VIEWERS))
+    ],
+    "POST /api/v1/smart/check": [
+        Case(
+            "POST",
+            lambda c: f"{A}/smart/check",
+            api_read(RIA_VIEWERS),
+            body=lambda c: {"goal_id": _ria(c), "target": 5},
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/smart-health": [
+        Case("GET", lambda c: f"{A}/cycles/{_plan(c)}/smart-health", api_read(PLAN_VIEWERS))
+    ],
+}
+
+
+def _ria_assignment(c: Company) -> int:
+    return Assignment.objects.get(person=c.org.people["ria"]).pk
+
+
+def _sam_prefix(c: Company) -> str:
+    from quotaflow.accounts.models import ApiToken
+
+    return ApiToken.objects.get(pk=c.sam_token_id).prefix
+
+
+def _scenario_ria(c: Company) -> int:
+    return c.goal("Ria Rep", c.scenario).pk
+
+
+def _check_units(role: str, response: HttpResponse) -> None:
+    codes = {row["code"] for row in response.json()}
+    expected = {
+        "manager_max": {"NORTH", "NORTH-A"},
+        "manager_sam": {"SOUTH", "SOUTH-A"},
+    }.get(_session(role), set())
+    if _session(role) in SEES_ALL:
+        expected = {"ACME", "NORTH", "NORTH-A", "SOUTH", "SOUTH-A"}
+    assert codes == expected, role
+
+
+def _check_people(role: str, response: HttpResponse) -> None:
+    ids = {row["external_id"] for row in response.json()}
+    expected = {
+        "rep_ria": {"E004"},
+        "rep_rob": {"E005"},
+        "manager_max": {"E002", "E004", "E005"},
+        "manager_sam": {"E003", "E006"},
+        "past_pat": {"E007"},
+    }.get(_session(role))
+    if expected is None:
+        expected = set(Person.objects.values_list("external_id", flat=True))
+    assert ids == expected, role
+
+
+def _check_cycle_list(role: str, response: HttpResponse) -> None:
+    names = sorted((row["name"], row["is_scenario"]) for row in response.json())
+    plan = ("FY2027 revenue", False)
+    scenario = ("FY2027 stretch", True)
+    if _session(role) in SCENARIO_VIEWERS:
+        assert names == [plan, scenario], role
+    elif _session(role) in PLAN_VIEWERS:
+        assert names == [plan], role
+    else:
+        assert names == [], role
+
+
+def _check_versions(role: str, response: HttpResponse) -> None:
+    scenarios = [row["is_scenario"] for row in response.json()]
+    assert scenarios == ([False, True] if _session(role) in SCENARIO_VIEWERS else [False]), role
+
+
+def _check_submissions(role: str, response: HttpResponse) -> None:
+    people = {"Ria Rep", "Rob Rep", "Sue Seller"}
+    assert _json_owners()(response) == PLAN_OWNERS[_session(role)] & people, role
+
+
+def _check_my_goals(role: str, response: HttpResponse) -> None:
+    owners = _json_owners()(response)
+    expected = {
+        "rep_ria": {"Ria Rep"},
+        "rep_rob": {"Rob Rep"},
+        "manager_max": {"North"},
+        "manager_sam": {"South"},
+    }.get(_session(role), set())
+    assert owners == expected, role
+
+
+def _plan_page_names(role: str, response: HttpResponse) -> None:
+    _page_names(role, response)
+
+
+PAGES: dict[str, list[Case]] = {
+    "home": [Case("GET", lambda c: "/", page(SIGNED_IN), roles=WEB)],
+    "login": [
+        Case("GET", lambda c: "/login/", lambda r: 200 if r == ANONYMOUS else 302, roles=WEB)
+    ],
+    "logout": [Case("POST", lambda c: "/logout/", everyone(302), roles=WEB)],
+    "password_change": [Case("GET", lambda c: "/password/", page(SIGNED_IN), roles=WEB)],
+    "password_change_done": [Case("GET", lambda c: "/password/done/", page(SIGNED_IN), roles=WEB)],
+    "token-list": [Case("GET", lambda c: "/tokens/", page(SIGNED_IN), roles=WEB)],
+    "token-revoke": [
+        Case(
+            "GET",
+            lambda c: f"/tokens/{c.sam_token_id}/revoke/",
+            page({"manager_sam"}),  # only its owner
+            roles=WEB,
+        )
+    ],
+    "org-browser": [Case("GET", lambda c: f"/org/?as_of={PAST}", page(SIGNED_IN), roles=WEB)],
+    "org-search": [
+        Case(
+            "GET",
+            lambda c: f"/org/search/?q=Rep&as_of={PAST}",
+            page(SIGNED_IN),
+            content=lambda role, r: _check_search(role, r),
+            roles=WEB,
+        )
+    ],
+    "org-unit": [
+        Case("GET", lambda c: f"/org/units/NORTH/?as_of={PAST}", page(NORTH_VIEWERS), roles=WEB)
+    ],
+    "org-person": [
+        Case("GET", lambda c: f"/org/people/E004/?as_of={PAST}", page(RIA_VIEWERS), roles=WEB)
+    ],
+    "import-list": [Case("GET", lambda c: "/imports/", page(PLANNERS, refused=403), roles=WEB)],
+    "import-detail": [
+        Case(
+            "GET",
+            lambda c: f"/imports/{c.import_run.pk}/",
+            page(PLANNERS, refused=403),
+            roles=WEB,
+        )
+    ],
+    "import-rejected-csv": [
+        Case(
+            "GET",
+            lambda c: f"/imports/{c.import_run.pk}/rejected.csv",
+            page(PLANNERS, refused=403),
+            roles=WEB,
+        )
+    ],
+    "smart-index": [Case("GET", lambda c: "/smart/", page(SIGNED_IN), roles=WEB)],
+    "smart-goal": [Case("GET", lambda c: f"/smart/goals/{_ria(c)}/", page(RIA_VIEWERS), roles=WEB)],
+    "smart-goal-check": [
+        Case(
+            "POST",
+            lambda c: f"/smart/goals/{_ria(c)}/check/",
+            page_step(RIA_VIEWERS, visible=RIA_VIEWERS),
+            body=lambda c: {"target": "5"},
+            roles=WEB,
+        )
+    ],
+    "smart-goal-approve": [
+        Case(
+            "POST",
+            lambda c: f"/smart/goals/{_ria(c)}/approve/",
+            page_step({"manager_max"} | PLANNERS, visible=RIA_VIEWERS, refused=ALLOWED),
+            body=lambda c: {},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "smart-review": [
+        Case("GET", lambda c: f"/smart/cycles/{_plan(c)}/review/", page(PLAN_VIEWERS), roles=WEB)
+    ],
+    "smart-health": [
+        Case("GET", lambda c: f"/smart/cycles/{_plan(c)}/health/", page(PLAN_VIEWERS), roles=WEB)
+    ],
+    "performance": [Case("GET", lambda c: "/performance/", everyone(302), roles=WEB)],
+    "performance-unit": [
+        Case(
+            "GET",
+            lambda c: f"/performance/units/NORTH/?as_of={PAST}&period=FY2027",
+            page(NORTH_VIEWERS),
+            roles=WEB,
+        ),
+        Case(
+            "GET",
+            lambda c: "/performance/units/ACME/?period=FY2027&metric=revenue",
+            page(SEES_ALL),
+            roles=WEB,
+        ),
+    ],
+    "performance-person": [
+        Case(
+            "GET",
+            lambda c: f"/performance/people/E004/?as_of={PAST}",
+            page(RIA_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    "performance-goal": [
+        Case(
+            "GET",
+            lambda c: f"/performance/goals/{_ria(c)}/?as_of={PAST}",
+            page(RIA_VIEWERS),
+            roles=WEB,
+        ),
+        Case(
+            "GET",
+            lambda c: f"/performance/goals/{_scenario_ria(c)}/",
+            page(SCENARIO_VIEWERS),
+            roles=WEB,
+        ),
+    ],
+    "performance-plotly": [
+        Case("GET", lambda c: "/performance/plotly.js", everyone(200), roles=WEB)
+    ],
+    "plans-cycles": [
+        Case(
+            "GET",
+            lambda c: "/plans/",
+            page(SIGNED_IN),
+            content=lambda role, r: _check_cycle_page(role, r),
+            roles=WEB,
+        )
+    ],
+    "plans-my-goals": [Case("GET", lambda c: "/plans/my-goals/", page(SIGNED_IN), roles=WEB)],
+    "plans-cycle": [
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/",
+            page(PLAN_VIEWERS),
+            content=_plan_page_names,
+            roles=WEB,
+        ),
+        Case("GET", lambda c: f"/plans/{c.scenario.pk}/", page(SCENARIO_VIEWERS), roles=WEB),
+    ],
+    "plans-cycle-step": [
+        Case(
+            "POST",
+            lambda c: f"/plans/{_plan(c)}/step/scenario/",
+            page_step(PLANNERS, visible=PLAN_VIEWERS, refused=302),  # refused in a message
+            body=lambda c: {"name": "Another"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "plans-cycle-version": [
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/version/",
+            page_step(PLANNERS, visible=PLAN_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    "plans-compare": [
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/compare/?other={_plan(c)}",
+            page(PLAN_VIEWERS),
+            content=_plan_page_names,
+            roles=WEB,
+        ),
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/compare/?other={c.scenario.pk}",
+            page(SCENARIO_VIEWERS),
+            roles=WEB,
+        ),
+    ],
+    "plans-export": [
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/export.csv",
+            page(PLAN_VIEWERS),
+            content=plan_rows(lambda r: csv_owners(r.content)),
+            roles=WEB,
+        ),
+        Case(
+            "GET",
+            lambda c: f"/plans/{_plan(c)}/export.xlsx",
+            page(PLAN_VIEWERS),
+            content=plan_rows(lambda r: xlsx_owners(r.content)),
+            roles=WEB,
+        ),
+        Case(
+            "GET",
+            lambda c: f"/plans/{c.scenario.pk}/export.csv",
+            page(SCENARIO_VIEWERS),
+            roles=WEB,
+        ),
+    ],
+    "plans-goal": [Case("GET", lambda c: f"/plans/goals/{_ria(c)}/", page(RIA_VIEWERS), roles=WEB)],
+    "plans-goal-step": [
+        Case(
+            "POST",
+            lambda c: f"/plans/goals/{_ria(c)}/step/comment/",
+            page_step(RIA_VIEWERS, visible=RIA_VIEWERS),
+            body=lambda c: {"expected_version": "1", "text": "hello"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "plans-resplit": [
+        Case(
+            "GET",
+            lambda c: f"/plans/goals/{_team(c)}/resplit/",
+            page_step({"manager_max"} | PLANNERS, visible=NORTH_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    # The API's own routes outside its OpenAPI operations: the document, its viewer and
+    # the index. They hold no company data; who may read them is the API's concern.
+    "openapi-json": [
+        Case(
+            "GET",
+            lambda c: f"{A}/openapi.json",
+            lambda r: frozenset({200, 302, 401, 403}),
+            roles=WEB,
+        )
+    ],
+    "openapi-view": [
+        Case("GET", lambda c: f"{A}/docs", lambda r: frozenset({200, 302, 401, 403}), roles=WEB)
+    ],
+    "api-root": [
+        Case("GET", lambda c: f"{A}/", lambda r: frozenset({200, 302, 401, 403, 404}), roles=WEB)
+    ],
+}
+
+
+def _check_search(role: str, response: HttpResponse) -> None:
+    body = response.content.decode()
+    visible = {
+        "rep_ria": {"Ria Rep"},
+        "rep_rob": {"Rob Rep"},
+        "manager_max": {"Ria Rep", "Rob Rep"},
+        "past_pat": set(),
+        "manager_sam": set(),
+    }.get(role, {"Ria Rep", "Rob Rep"})
+    for name in ("Ria Rep", "Rob Rep"):
+        assert (name in body) is (name in visible), (role, name)
+
+
+def _check_cycle_page(role: str, response: HttpResponse) -> None:
+    body = response.content.decode()
+    assert ("FY2027 revenue" in body) is (role in PLAN_VIEWERS), role
+    assert ("FY2027 stretch" in body) is (role in SCENARIO_VIEWERS), role
+
+
+# The admin site ----------------------------------------------------------------------------
+
+
+def _admin_url(pattern: str, name: str | None) -> str:
+    """A concrete URL for an admin pattern: an existing object's id where one is needed."""
+    from django.contrib import admin
+
+    url = "/admin/" + pattern
+    for model in admin.site._registry:
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if (name or "").startswith(prefix) and re.search(r"<(path:object_id|id)>", url):
+            first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+            url = re.sub(r"<(path:object_id|id)>", str(first if first is not None else 0), url)
+    url = re.sub(r"<(int:content_type_id|path:object_id|id)>", "1", url)
+    url = re.sub(r"\(\?P<app_label>[^)]*\)", "org", url)
+    url = re.sub(r"\(\?P<url>\.\*\)", "nowhere/", url)
+    return re.sub(r"[\^$]", "", url)
+
+
+def _admin_case_url(pattern: str, name: str | None) -> Callable[[Company], str]:
+    return lambda c: _admin_url(pattern, name)
+
+
+def _admin_expect(pattern: str) -> Callable[[str], Expect]:
+    """The admin site is for staff: everyone else is sent to its login page."""
+    open_pages = {"login/": frozenset({200, 302}), "logout/": frozenset({200, 302, 405})}
+
+    def expect(role: str) -> Expect:
+        if pattern in open_pages:
+            return open_pages[pattern]
+        if role != "admin_ada":
+            return frozenset({302, 404}) if "url>" in pattern else 302
+        if "url>" in pattern or pattern.startswith("r/"):
+            return frozenset({302, 404})
+        return ADMIN_PAGE
+
+    return expect
+
+
+# Enumerating the routes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """A URL pattern: its path pattern, namespace and name."""
+
+    pattern: str
+    namespace: str | None
+    name: str | None
+
+
+def url_routes() -> list[Route]:
+    """Every URL pattern of the project."""
+
+    def walk(patterns: list[Any], prefix: str, namespace: str | None) -> Iterator[Route]:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(
+                    entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace
+                )
+            elif isinstance(entry, URLPattern):
+                yield Route(prefix + str(entry.pattern), namespace, entry.name)
+
+    return list(walk(get_resolver().url_patterns, "", None))
+
+
+def api_operations() -> list[str]:
+    """Every operation of the OpenAPI document, as ``METHOD /path``."""
+    schema = api.get_openapi_schema()
+    return sorted(
+        f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item
+    )
+
+
+def all_cases() -> list[Case]:
+    """Every case of the matrix with its route filled in (admin pages included)."""
+    cases = [
+        replace(case, route=route)
+        for route, listed in {**OPERATIONS, **PAGES}.items()
+        for case in listed
+    ]
+    for route in url_routes():
+        if route.namespace == "admin":
+            rel = route.pattern.removeprefix("admin/")
+            cases.append(
+                Case(
+                    "GET",
+                    _admin_case_url(rel, route.name),
+                    _admin_expect(rel),
+                    roles=WEB,
+                    route=f"admin:{route.name or rel}",
+                )
+            )
+    return cases
+
+
+# The tests -------------------------------------------------------------------------------
+
+
+def openapi_path(pattern: str) -> str:
+    """``api/v1/org/units/<code>`` → ``/api/v1/org/units/{code}``."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", pattern)
+
+
+def test_every_route_is_classified() -> None:
+    operations = set(api_operations())
+    documented = {operation.split(" ", 1)[1] for operation in operations}
+    pages = [
+        route
+        for route in url_routes()
+        if route.namespace != "admin"
+        and not (route.namespace == "api" and openapi_path(route.pattern) in documented)
+    ]
+
+    assert operations - set(OPERATIONS) == set(), "API operations nobody classified"
+    assert set(OPERATIONS) - operations == set(), "classified API operations that do not exist"
+    assert [route for route in pages if route.name not in PAGES] == [], "pages nobody classified"
+    assert set(PAGES) - {route.name for route in pages} == set(), (
+        "classified pages that do not exist"
+    )
+
+
+COUNTS: dict[str, int] = {"routes": 0, "cases": 0, "requests": 0}
+
+
+def _client_for(company: Company, role: str) -> Client:
+    # A server error is one more mismatch of the matrix, not the end of the run.
+    if role in TOKEN_ROLES:
+        return Client(
+            headers={"Authorization": f"Bearer {company.tokens[role]}"},
+            raise_request_exception=False,
+        )
+    client = Client(raise_request_exception=False)
+    if role != ANONYMOUS:
+        client.force_login(company.users[role])
+    return client
+
+
+def _written() -> tuple[int, ...]:
+    return (
+        AuditEvent.objects.count(),
+        Goal.objects.count(),
+        PlanningCycle.objects.count(),
+        Unit.objects.count(),
+        Person.objects.count(),
+        Assignment.objects.count(),
+    )
+
+
+def _request(client: Client, case: Case, company: Company) -> HttpResponse:
+    url = case.url(company)
+    if case.method == "GET":
+        return client.get(url)
+    body = case.body(company) if case.body else None
+    if url.startswith(A) and any(
+        isinstance(value, SimpleUploadedFile) for value in (body or {}).values()
+    ):
+        return client.post(url, data=body)
+    if url.startswith(A):
+        return getattr(client, case.method.lower())(
+            url, data=body if body is not None else {}, content_type="application/json"
+        )
+    return client.post(url, data=body or {})
+
+
+def _matches(status: int, expected: Expect) -> bool:
+    if expected == ALLOWED:
+        return status < 500 and status not in {401, 403, 404}
+    if isinstance(expected, frozenset):
+        return status in expected
+    return status == expected
+
+
+def run_case(company: Company, case: Case, clients: dict[str, Client]) -> list[str]:
+    """Request ``case`` as every one of its roles; the mismatches, in words."""
+    problems = []
+    for role in case.roles:
+        client = _client_for(company, role) if case.route == "logout" else clients[role]
+        expected = case.expect(role)
+        with transaction.atomic():
+            before = _written()
+            response = _request(client, case, company)
+            after = _written()
+            transaction.set_rollback(True)
+        COUNTS["requests"] += 1
+        where = f"{case.method} {case.url(company)} as {role}"
+        if not _matches(response.status_code, expected):
+            problems.append(f"{where}: {response.status_code}, expected {expected}")
+            continue
+        if expected != ALLOWED and after != before:
+            problems.append(f"{where}: refused with {response.status_code} but wrote")
+        if role == ANONYMOUS and response.status_code == 302 and "logout" not in case.route:
+            location = response["Location"]
+            if not location.startswith(("/login/", "/admin/login/")):
+                problems.append(f"{where}: redirected to {location}, not to log in")
+        if case.content is not None and response.status_code == 200:
+            try:
+                case.content(role, response)
+            except AssertionError as error:
+                problems.append(f"{where}: content: {error}")
+    return problems
+
+
+def test_permission_matrix(company: Company, request: pytest.FixtureRequest) -> None:
+    cases = all_cases()
+    clients = {role: _client_for(company, role) for role in API_ROLES}
+    problems: list[str] = []
+    for case in cases:
+        problems += run_case(company, case, clients)
+    COUNTS["routes"] = len({case.route for case in cases})
+    COUNTS["cases"] = len(cases)
+    COUNTS["roles"] = len(API_ROLES)
+    request.config.stash[MATRIX_COUNTS] = dict(COUNTS)
+    print(
+        f"\npermission matrix: {COUNTS['routes']} routes, {COUNTS['cases']} cases, "
+        f"{len(SESSION_ROLES)} session roles + {len(TOKEN_ROLES)} token scopes, "
+        f"{COUNTS['requests']} requests, {len(problems)} mismatches"
+    )
+    assert problems == [], "\n".join(problems)
