@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quotaflow.core.limits import MAX_BUSINESS_DATE, MIN_BUSINESS_DATE
+from quotaflow.imports.fields import MAX_AMOUNT_MINOR
+from quotaflow.imports.reading import MAX_CELL_CHARS, MAX_DATA_ROWS, MAX_FILE_BYTES
+
 
 @dataclass(frozen=True)
 class Column:
@@ -145,3 +149,20 @@ ACTIVITIES = FileFormat(
 )
 
 FORMATS: dict[str, FileFormat] = {fmt.kind: fmt for fmt in (ORG, TRANSACTIONS, ACTIVITIES)}
+
+
+def limit_rules() -> list[str]:
+    """The limits every import file keeps, in words, for the upload page."""
+    return [
+        f"A file holds at most {MAX_FILE_BYTES // 2**20} MiB and {MAX_DATA_ROWS:,} data rows; "
+        "split bigger exports into several files.",
+        f"A cell holds at most {MAX_CELL_CHARS:,} characters (fewer for ids, codes and names; "
+        "the error says how many), on one line, without control characters such as tabs or NUL.",
+        f"Dates lie between {MIN_BUSINESS_DATE.isoformat()} and {MAX_BUSINESS_DATE.isoformat()}; "
+        f"one row's amount is at most {MAX_AMOUNT_MINOR // 100:,} in a currency with cents "
+        "(either sign).",
+        "A quote that opens a cell must close it; a quote left open is reported on its row.",
+        "Text that a spreadsheet would run as a formula (starting with =, +, - or @) is "
+        "imported as text, and written with a leading apostrophe in exports and in the "
+        "rejected-rows file; that apostrophe is removed again when such a file is re-imported.",
+    ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.imports.actions import import_file
-from quotaflow.imports.formats import FORMATS
+from quotaflow.imports.formats import FORMATS, limit_rules
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.queries import get_run, recent_runs, rejected_file_name
 
@@ -57,7 +57,12 @@ def planner_required(view: View) -> View:
 
 
 def _list_page(request: HttpRequest, form: ImportForm) -> HttpResponse:
-    context = {"form": form, "runs": recent_runs(), "formats": list(FORMATS.values())}
+    context = {
+        "form": form,
+        "runs": recent_runs(),
+        "formats": list(FORMATS.values()),
+        "limits": limit_rules(),
+    }
     return render(request, "imports/list.html", context, status=400 if form.errors else 200)
 
 
