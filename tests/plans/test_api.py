@@ -29,6 +29,14 @@ def post(client: Client, url: str, body: dict[str, Any] | None = None) -> Any:
     return client.post(f"/api/v1{url}", body or {}, content_type="application/json")
 
 
+def cycle_version(cycle_id: int) -> int:
+    return PlanningCycle.objects.get(pk=cycle_id).version
+
+
+def goal_version(goal_id: int) -> int:
+    return Goal.objects.get(pk=goal_id).version
+
+
 def get(client: Client, url: str) -> Any:
     return client.get(f"/api/v1{url}")
 
@@ -85,7 +93,11 @@ def test_top_down_through_the_api(small_org: SmallOrg, ops: Client) -> None:
     )
     assert published.status_code == 200, published.json()
     assert published.json()["status"] == "published"
-    again = post(ops, f"/goals/{north['id']}/lock", {"locked": False})
+    again = post(
+        ops,
+        f"/goals/{north['id']}/lock",
+        {"locked": False, "expected_version": goal_version(north["id"])},
+    )
     assert again.status_code == 409 and "cannot change" in again.json()["detail"]
     mine = get(client_for(small_org.users["rep_ria"]), "/goals/mine").json()
     assert [g["owner"] for g in mine] == ["Ria Rep"]
@@ -135,16 +147,22 @@ def test_bottom_up_through_the_api(small_org: SmallOrg, ops: Client) -> None:
     assert {row["owner"]: row["submitted"] for row in own} == {"Ria Rep": True}
     assert post(ops, f"/cycles/{cycle['id']}/reminders").json() == {"count": 0}
     team = goal_of(PlanningCycle.objects.get(pk=cycle["id"]), small_org.north_team)
-    waiting = post(max_, f"/goals/{team.pk}/rollup")
+    waiting = post(max_, f"/goals/{team.pk}/rollup", {"expected_version": team.version})
     assert waiting.status_code == 400 and "Rob Rep" in waiting.json()["detail"]
 
 
 def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: Client) -> None:
     cycle = post(ops, "/cycles", {**CYCLE, "approach": "hybrid", "gap_tolerance_bp": 2000}).json()
-    post(ops, f"/cycles/{cycle['id']}/cascade", {"company_target": 900_000})
+    post(
+        ops,
+        f"/cycles/{cycle['id']}/cascade",
+        {"company_target": 900_000, "expected_version": cycle["version"]},
+    )
     ria_goal = goal_of(PlanningCycle.objects.get(pk=cycle["id"]), small_org.people["ria"])
     post(
-        client_for(small_org.users["rep_ria"]), f"/goals/{ria_goal.pk}/submit", {"target": 200_000}
+        client_for(small_org.users["rep_ria"]),
+        f"/goals/{ria_goal.pk}/submit",
+        {"target": 200_000, "expected_version": ria_goal.version},
     )
     detail = get(ops, f"/cycles/{cycle['id']}").json()
     acme = next(g for g in detail["goals"] if g["owner"] == "Acme")
@@ -152,10 +170,15 @@ def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: C
     reconciled = post(
         ops,
         f"/cycles/{cycle['id']}/reconcile",
-        {"method": "weighted_blend", "top_down_weight": 0.5},
+        {
+            "method": "weighted_blend",
+            "top_down_weight": 0.5,
+            "expected_version": cycle_version(cycle["id"]),
+        },
     )
     assert reconciled.status_code == 200, reconciled.json()
-    assert post(ops, f"/cycles/{cycle['id']}/publish").status_code == 200
+    publish = {"expected_version": cycle_version(cycle["id"])}
+    assert post(ops, f"/cycles/{cycle['id']}/publish", publish).status_code == 200
     scenario = post(ops, f"/cycles/{cycle['id']}/scenarios", {"name": "What if"}).json()
     assert scenario["is_scenario"] is True
     version = post(
@@ -165,6 +188,7 @@ def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: C
             "effective_from": "2027-07-01",
             "reason": "relief",
             "targets": {str(ria_goal.pk): 100_000},
+            "expected_version": cycle_version(cycle["id"]),
         },
     )
     assert version.status_code == 201, version.json()

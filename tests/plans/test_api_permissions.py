@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 
 from quotaflow.metrics.models import Metric
-from quotaflow.plans.models import PlanningCycle
+from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.plans.conftest import goal_of
 from tests.plans.test_permissions import (
@@ -112,6 +112,23 @@ CASES: dict[str, tuple[Prepare, Url, dict[str, Any], set[str]]] = {
 }
 
 
+# Writes that name the version they read (required): of the cycle, or of the goal.
+CYCLE_WRITES = {"cascade", "publish", "weights", "reconcile", "versions", "close"}
+GOAL_WRITES = {"target", "lock", "submit", "approve", "return", "adjust", "rollup"}
+
+
+def _versioned(endpoint: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with the current version of what ``path`` writes, as a client would send."""
+    pk = int(path.split("/")[4])
+    if endpoint in CYCLE_WRITES:
+        return {**body, "expected_version": PlanningCycle.objects.get(pk=pk).version}
+    if endpoint in GOAL_WRITES:
+        return {**body, "expected_version": Goal.objects.get(pk=pk).version}
+    if endpoint == "resplit":
+        return {**body, "expected_versions": {}}
+    return body
+
+
 class _Rollback(Exception):
     """Undo an allowed request."""
 
@@ -126,6 +143,7 @@ def test_who_may_call_which_endpoint(
     path = "/api/v1" + url(more_reps, cycle)
     if body.get("targets") == "RIA":
         body = {**body, "targets": {str(_ria(more_reps, cycle)): 1}}
+    body = _versioned(endpoint, path, body)
     allowed, statuses = set(), {}
     for username, user in more_reps.users.items():
         client = Client()

@@ -99,11 +99,13 @@ def test_manager_resplits_own_team_through_the_page(
     )  # fmt: skip
     assert saved.status_code == 302
     ria.refresh_from_db()
+    rob.refresh_from_db()
     assert ria.target == 300_000_00
     wrong = max_.post(
         f"/plans/goals/{team.pk}/resplit/",
-        {f"child-{ria.pk}": "400,000", f"child-{rob.pk}": "200,000", "reason": "x"},
-    )
+        {f"child-{ria.pk}": "400,000", f"child-{rob.pk}": "200,000", "reason": "x",
+         f"version-{ria.pk}": ria.version, f"version-{rob.pk}": rob.version},
+    )  # fmt: skip
     assert "must add up to" in wrong.content.decode()
     # Sam manages South and cannot re-split North's team
     assert (
@@ -243,6 +245,7 @@ def test_scenarios_versions_and_compare_through_the_pages(
             "goal": ria.pk,
             "new_target": "150000",
             "new_parent": "",
+            "expected_version": PlanningCycle.objects.get(pk=cycle.pk).version,
         },
     )
     assert made.status_code == 302, made.content.decode()
@@ -255,6 +258,7 @@ def test_scenarios_versions_and_compare_through_the_pages(
             "new_person": small_org.people["cora"].pk,  # anyone not yet holding a goal
             "joins": goal_of(PlanningCycle.objects.get(pk=version_id), small_org.south_team).pk,
             "hire_target": "365,000",
+            "expected_version": PlanningCycle.objects.get(pk=version_id).version,
         },
     )
     assert "New version published" in " ".join(said(hired)), said(hired)

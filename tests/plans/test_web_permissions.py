@@ -53,7 +53,10 @@ def cycle_step(step: str, **data: Any) -> Request:
 def resplit(org: SmallOrg, cycle: PlanningCycle) -> tuple[str, dict[str, Any]]:
     team = goal_of(cycle, org.north_team)
     ria, rob = _ria(org, cycle), goal_of(cycle, org.people["rob"])
-    body = {f"child-{ria.pk}": "3000", f"child-{rob.pk}": "2000", "reason": "r"}
+    body = {
+        f"child-{ria.pk}": "3000", f"child-{rob.pk}": "2000", "reason": "r",
+        f"version-{ria.pk}": ria.version, f"version-{rob.pk}": rob.version,
+    }  # fmt: skip
     return f"/plans/goals/{team.pk}/resplit/", body
 
 
@@ -63,6 +66,7 @@ def version(org: SmallOrg, cycle: PlanningCycle) -> tuple[str, dict[str, Any]]:
         "reason": "relief",
         "goal": _ria(org, cycle).pk,
         "new_target": "1",
+        "expected_version": cycle.version,
     }
     return f"/plans/{cycle.pk}/version/", body
 

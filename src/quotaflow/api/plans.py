@@ -239,10 +239,10 @@ class GoalDetailOut(GoalOut):
 
 
 class Versioned(Schema):
-    """Every write names the version it read."""
+    """Every write names the version it read: there is no last-write-wins."""
 
-    expected_version: int | None = Field(
-        None, description="The version you read; 409 if it changed."
+    expected_version: int = Field(
+        description="The version of the goal or cycle you read (required); 409 if it changed."
     )
 
 
@@ -263,8 +263,9 @@ class ReconcileIn(Versioned):
     top_down_weight: float = Field(0.5, ge=0, le=1)
 
 
-class WeightsIn(Schema):
-    """Potential measures per goal for a potential-weighted split."""
+class WeightsIn(Versioned):
+    """Potential measures per goal for a potential-weighted split (the version is the
+    cycle's)."""
 
     weights: dict[int, int] = Field(description="Goal id → non-negative weight.")
     reason: str = ""
@@ -285,8 +286,8 @@ class HireIn(Schema):
     target: int = Field(ge=0)
 
 
-class VersionIn(Schema):
-    """A mid-period change to a published plan."""
+class VersionIn(Versioned):
+    """A mid-period change to a published plan (the version is the published cycle's)."""
 
     effective_from: dt.date
     reason: str
@@ -343,7 +344,10 @@ class ResplitIn(Schema):
 
     targets: dict[int, int]
     reason: str
-    expected_versions: dict[int, int] = Field(default_factory=dict)
+    expected_versions: dict[int, int] = Field(
+        description="Child goal id → the version you read, for every child in targets; "
+        "409 if one changed."
+    )
 
 
 class NoteIn(Schema):
@@ -534,7 +538,11 @@ def weights(request: HttpRequest, cycle_id: int, payload: WeightsIn) -> CountOut
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
     changed = actions.set_weights(
-        cycle, acting_user=user, weights=payload.weights, reason=payload.reason
+        cycle,
+        acting_user=user,
+        weights=payload.weights,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
     )
     return CountOut(count=changed)
 
@@ -603,6 +611,7 @@ def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> S
         targets=payload.targets,
         moves=payload.moves,
         hires=_hires(payload.hires),
+        expected_version=payload.expected_version,
     )
     return Status(201, CycleOut.of(_fresh(version)))
 

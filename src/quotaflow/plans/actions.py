@@ -567,15 +567,22 @@ def _cascade_into(
 
 
 def set_weights(
-    cycle: PlanningCycle, *, acting_user: User, weights: Mapping[int, int], reason: str = ""
+    cycle: PlanningCycle,
+    *,
+    acting_user: User,
+    weights: Mapping[int, int],
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> int:
     """Set the potential measure (territory potential, accounts, pipeline…) that a
-    potential-weighted split uses, per goal; returns how many goals changed."""
+    potential-weighted split uses, per goal; returns how many goals changed.
+    ``expected_version`` is the cycle's."""
     _require_planner(acting_user)
     if any(int(value) < 0 for value in weights.values()):
         raise InvalidInput("Weights cannot be negative.", field="weights")
     with transaction.atomic():
         cycle = _locked_cycle(cycle)
+        _check_version(cycle, expected_version)
         _require_editable(cycle)
         goals = [g for g in _locked_tree(cycle) if g.pk in weights]
         unknown = set(weights) - {g.pk for g in goals}
@@ -688,7 +695,20 @@ def resplit_children(
         unknown = set(targets) - {c.pk for c in children}
         if unknown:
             raise InvalidInput(f"Goals {sorted(unknown)} are not children of {parent.owner_name}.")
+        if expected_versions is not None:
+            unversioned = sorted(set(targets) - set(expected_versions))
+            if unversioned:
+                raise InvalidInput(
+                    f"Say which version of goals {unversioned[:10]} you re-split "
+                    "(expected_versions); reload the page and try again.",
+                    field="expected_versions",
+                )
         for child_id, version in (expected_versions or {}).items():
+            if child_id not in by_id:
+                raise InvalidInput(
+                    f"Goal {child_id} is not a child of {parent.owner_name}.",
+                    field="expected_versions",
+                )
             _check_version(by_id[child_id], version)
         new = {c.pk: int(targets.get(c.pk, c.target)) for c in children}
         if any(v < 0 for v in new.values()):
@@ -1104,8 +1124,27 @@ def _comment(goal: Goal, author: User, body: str, kind: str) -> GoalComment:
     )
 
 
+def _require_open_for_comments(goal: Goal) -> None:
+    """A closed or superseded plan, and a goal closed at its period's end, are the record
+    of what was: nothing is added to them. (Published goals take comments: they are the
+    feedback on goals that are running.)"""
+    cycle = goal.cycle
+    if cycle is not None and cycle.status in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}:
+        raise Conflict(
+            f"'{cycle}' is {cycle.get_status_display().lower()}: its goals take no more "
+            "comments. Comment on the goal in the plan's current version instead.",
+            field="body",
+        )
+    if goal.status == GoalStatus.CLOSED:
+        raise Conflict(
+            f"{goal} is closed (its period has ended): it takes no more comments.",
+            field="body",
+        )
+
+
 def comment_on_goal(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
-    """Add a negotiation comment to a goal the user can see (owner, managers above, ops)."""
+    """Add a negotiation comment to a goal the user can see (owner, managers above, ops),
+    unless its plan is closed or superseded or the goal itself is closed."""
     if not body.strip():
         raise InvalidInput("Write a comment.", field="body")
     person = person_for(acting_user)
@@ -1114,6 +1153,8 @@ def comment_on_goal(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
     if not own and not _manages_unit(acting_user, unit, goal.period_start):
         raise NotAllowed("You can comment only on your own goals or those you manage.")
     with transaction.atomic():
+        goal = _locked_goal(goal)
+        _require_open_for_comments(goal)
         comment = _comment(goal, acting_user, body, CommentKind.NEGOTIATION)
         record(actor=acting_user, action="plans.goal.commented", obj=goal, reason=body.strip())
     return comment
@@ -1425,6 +1466,7 @@ def create_mid_period_version(
     targets: Mapping[int, int] | None = None,
     moves: Mapping[int, int] | None = None,
     hires: Mapping[int, tuple[int, int]] | None = None,
+    expected_version: int | None = None,
 ) -> PlanningCycle:
     """A mid-period change to a published plan: a new published version, effective from a
     date, with a reason. ``targets`` maps goals of ``cycle`` to new full-period numbers
@@ -1433,7 +1475,7 @@ def create_mid_period_version(
     and its number follow the person. ``hires`` maps a new person's id to the goal they
     join and their full-period target, prorated likewise. Every ancestor changes by the
     same amount, so each level still adds up; the old version is superseded and its goals
-    closed."""
+    closed. ``expected_version`` is the published cycle's."""
     _require_planner(acting_user)
     if not reason.strip():
         raise InvalidInput("Say why the plan changes mid-period.", field="reason")
@@ -1442,6 +1484,7 @@ def create_mid_period_version(
         raise InvalidInput("Give at least one changed target, move or new hire.")
     with transaction.atomic():
         source = _locked_cycle(cycle)
+        _check_version(source, expected_version)
         if source.status != CycleStatus.PUBLISHED or source.is_scenario:
             raise Conflict("Only the published plan can get a mid-period version.")
         if not source.period_start < effective_from <= source.period_end:

@@ -123,6 +123,14 @@ class CycleForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
 
+# Steps that change a cycle; their forms carry the version the page showed.
+VERSIONED_CYCLE_STEPS = frozenset({"cascade", "reconcile", "publish", "close"})
+STALE_FORM = (
+    "This form did not say which version of the plan it showed, so nothing was changed; "
+    "reload the page and try again."
+)
+
+
 class VersionedForm(forms.Form):
     """Carries the version the page showed, so a stale submit is a conflict."""
 
@@ -186,7 +194,7 @@ class TemplateForm(forms.Form):
     description = forms.CharField(required=False, max_length=500)
 
 
-class VersionForm(forms.Form):
+class VersionForm(VersionedForm):
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     goal = forms.TypedChoiceField(label="Whose goal", coerce=int, required=False, empty_value=None)
@@ -553,6 +561,9 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     back = redirect("plans-cycle", pk=cycle.pk)
     version = request.POST.get("expected_version")
     expected = int(version) if version and version.isdigit() else None
+    if step in VERSIONED_CYCLE_STEPS and expected is None:
+        messages.error(request, STALE_FORM)
+        return back
     if step == "cascade":
         form = CascadeForm(request.POST)
         if not form.is_valid():
@@ -648,7 +659,7 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.is_planner:
         return render(request, "plans/forbidden.html", status=403)
     goals = queries.tree_goals(cycle)
-    form = VersionForm(request.POST or None)
+    form = VersionForm(request.POST or None, initial={"expected_version": cycle.version})
     unit_goals = [(g.pk, g.owner_name) for g in goals if g.owner_unit_id]
     choices = {
         "goal": [("", "— nobody —"), *((g.pk, g.owner_name) for g in goals if g.owner_person_id)],
@@ -683,6 +694,7 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
                     if goal_id and data.get("new_parent")
                     else None,
                     hires=hires,
+                    expected_version=data["expected_version"],
                 )
             )
 
@@ -862,10 +874,9 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for child in children
             }
-            versions = {
-                child.pk: int(request.POST.get(f"version-{child.pk}", child.version))
-                for child in children
-            }
+            versions = {child.pk: int(request.POST[f"version-{child.pk}"]) for child in children}
+        except KeyError:
+            messages.error(request, STALE_FORM)
         except ValueError as error:
             messages.error(request, f"Every number must be an amount: {error}.")
         else:
