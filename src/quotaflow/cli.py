@@ -21,7 +21,9 @@ DEFAULT_PORT = 8000
 DEFAULT_THREADS = 8
 DEMO_SIZES = ("tiny", "small", "large")
 IMPORT_KINDS = ("org", "transactions", "activities")
-TOKEN_SCOPES = ("read", "ingest", "import")
+# accounts.models.TokenScope, spelled out because the parser is built before Django starts
+# (a test keeps the two equal). Which roles may hold which scope is create_token's rule.
+TOKEN_SCOPES = ("read", "ingest", "import", "manage")
 PASS_THROUGH = ("manage", "worker")
 BACKTEST_MODELS = {"attainability": "backtest_attainability"}
 
@@ -104,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         choices=TOKEN_SCOPES,
         dest="scopes",
-        help="repeat for several scopes (default: read)",
+        help="repeat for several scopes (default: read); 'manage' only for administrators "
+        "and sales operations",
     )
 
     backtest = commands.add_parser(

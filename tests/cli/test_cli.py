@@ -147,6 +147,38 @@ def test_token_create_prints_the_token_once_with_a_warning(
     assert "not shown again" in out
 
 
+def test_token_create_with_the_manage_scope_for_a_planner(
+    small_org: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        ["token", "create", "--user", "ops_olga", "--name", "Plan sync", "--scope", "manage"]
+    )
+
+    assert code == 0, capsys.readouterr().err
+    token = ApiToken.objects.get(user=small_org.users["ops_olga"])
+    assert token.scopes == ["manage"]
+    assert "with scopes: manage" in capsys.readouterr().out
+
+
+def test_token_create_with_the_manage_scope_keeps_the_role_rule(
+    small_org: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["token", "create", "--user", "rep_ria", "--scope", "manage"])
+
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "quotaflow: Only administrators and sales operations can have a token with the "
+        "'manage' scope."
+    )
+    assert not ApiToken.objects.exists()
+
+
+def test_the_command_line_offers_every_token_scope() -> None:
+    from quotaflow.accounts.models import TokenScope
+
+    assert set(cli.TOKEN_SCOPES) == set(TokenScope.values)
+
+
 def test_token_create_for_an_unknown_user_is_a_clear_error(
     small_org: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
