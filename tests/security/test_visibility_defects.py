@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from quotaflow.org.models import Assignment, AssignmentRole
 from quotaflow.performance.boards import unit_board
 from tests.security.conftest import (
     EVERY_OWNER,
@@ -229,6 +231,40 @@ def test_past_access_a_current_manager_still_reads_the_past_of_todays_subtree(
 
     assert client.get(f"{API}/attainment?{query}").status_code == 200
     assert client.get(f"/performance/units/NORTH/?as_of={PAST}").status_code == 200
+
+
+def _rob_moves_south(company: Company) -> None:
+    """Rob leaves North Team A for South Team A on 1 June 2026 (a date of the past)."""
+    rob = company.org.people["rob"]
+    Assignment.objects.filter(person=rob).update(valid_to=dt.date(2026, 5, 31))
+    Assignment.objects.create(
+        person=rob,
+        unit=company.org.south_team,
+        role=AssignmentRole.MEMBER,
+        valid_from=dt.date(2026, 6, 1),
+    )
+
+
+def test_past_access_a_board_of_the_past_shows_only_todays_people(company: Company) -> None:
+    _rob_moves_south(company)
+    url = "/performance/units/NORTH-A/?as_of=2026-03-01&period=FY2027&metric=revenue"
+
+    max_page = _client(company, "manager_max").get(url).content.decode()
+    ops_page = _client(company, "ops_olga").get(url).content.decode()
+
+    assert "Ria Rep" in max_page and "Rob Rep" not in max_page  # Rob is Sam's now
+    assert "Ria Rep" in ops_page and "Rob Rep" in ops_page  # he was in the team that day
+
+
+def test_past_access_someone_who_left_is_not_read_through_a_past_date(company: Company) -> None:
+    _rob_moves_south(company)
+    max_ = _client(company, "manager_max")
+    query = "owner=person:E005&metric=revenue&period=FY2027&as_of=2026-03-01"
+
+    assert max_.get(f"{API}/attainment?{query}").status_code == 404
+    assert max_.get(f"{API}/org/people/E005?as_of=2026-03-01").status_code == 404
+    sam = _client(company, "manager_sam")
+    assert sam.get(f"{API}/attainment?{query}").status_code == 200
 
 
 # Boards ----------------------------------------------------------------------------------

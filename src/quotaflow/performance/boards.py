@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, Person, Unit
-from quotaflow.org.queries import active_on
+from quotaflow.org.queries import Scope, active_on
 from quotaflow.performance.attainment import (
     NO_RATIO,
     Attainment,
@@ -45,6 +45,7 @@ from quotaflow.performance.queries import (
     thresholds_from,
 )
 from quotaflow.plans.models import Goal
+from quotaflow.visibility import people_condition
 
 SPARK_POINTS = 12
 LEADERBOARD_SIZE = 10
@@ -182,15 +183,25 @@ def unit_board(
     as_of: dt.date,
     *,
     with_leaderboard: bool,
+    viewer: Scope | None = None,
 ) -> UnitBoard:
     """The board of ``unit``: its own row, one row per child unit and per person placed
     directly in it, the distribution of attainment of every rep goal in its subtree, the
-    leaderboard and the goals at risk or off track."""
+    leaderboard and the goals at risk or off track.
+
+    People are those placed in the subtree on ``as_of``; with a ``viewer``, only those
+    the viewer may see today (a board of the past never shows someone who has since left
+    the viewer's part of the tree — their credits stay in the units' totals)."""
     children = list(Unit.objects.filter(parent=unit).order_by("name"))
+    placements = Assignment.objects.filter(active_on(as_of), unit__path__startswith=unit.path)
+    if viewer is not None and not viewer.everything:
+        placements = placements.filter(
+            person_id__in=Person.objects.filter(people_condition(viewer)).values("pk")
+        )
     placed = list(
-        Assignment.objects.filter(active_on(as_of), unit__path__startswith=unit.path)
-        .values_list("person_id", "person__full_name", "person__external_id", "unit_id")
-        .order_by("person__full_name")
+        placements.values_list(
+            "person_id", "person__full_name", "person__external_id", "unit_id"
+        ).order_by("person__full_name")
     )
     direct_people = {
         person_id: (name, external_id)
@@ -199,9 +210,7 @@ def unit_board(
     }
     subtree_people = {person_id: (name, external_id) for person_id, name, external_id, _ in placed}
     # Subqueries, not id lists: a company's subtree may hold 100,000 people.
-    in_subtree = Assignment.objects.filter(
-        active_on(as_of), unit__path__startswith=unit.path
-    ).values("person_id")
+    in_subtree = placements.values("person_id")
     units_below = Unit.objects.filter(path__startswith=unit.path).values("pk")
     # Plain values, not model instances: a company board reads 100,000 goals. Only the
     # goals in force: a draft plan, a superseded version or a scenario is not tracked.

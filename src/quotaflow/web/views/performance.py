@@ -202,6 +202,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
             period.end,
             viewing.as_of,
             with_leaderboard=_shows_leaderboard(viewing.user),
+            viewer=viewing.scope,
         )
         if metric
         else None
