@@ -203,8 +203,15 @@ def _ria_goal_url(step: str) -> Callable[[Company], str]:
     return lambda c: f"{A}/goals/{_ria(c)}/{step}"
 
 
-def _fixed_body(body: dict[str, Any]) -> Callable[[Company], dict[str, Any]]:
-    return lambda c: dict(body)
+def _goal_body(body: dict[str, Any], *, versioned: bool) -> Callable[[Company], dict[str, Any]]:
+    """``body``, with the version of Ria's goal as read when the write names one."""
+    if not versioned:
+        return lambda c: dict(body)
+    return lambda c: {**body, "expected_version": c.goal("Ria Rep").version}
+
+
+def _plan_version(c: Company) -> dict[str, int]:
+    return {"expected_version": PlanningCycle.objects.get(pk=c.plan.pk).version}
 
 
 def _imports_read(role: str) -> Expect:
@@ -498,7 +505,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{c.scenario.pk}/cascade",
             api_write(PLANNERS, visible=SCENARIO_VIEWERS),
-            body=lambda c: {"company_target": 5},
+            body=lambda c: {"company_target": 5, "expected_version": c.scenario.version},
             write=True,
         )
     ],
@@ -507,7 +514,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{_plan(c)}/weights",
             PLAN_WRITE,
-            body=lambda c: {"weights": {}},
+            body=lambda c: {"weights": {}, **_plan_version(c)},
             write=True,
         )
     ],
@@ -516,7 +523,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{_plan(c)}/reconcile",
             PLAN_WRITE,
-            body=lambda c: {"method": "weighted_blend"},
+            body=lambda c: {"method": "weighted_blend", **_plan_version(c)},
             write=True,
         )
     ],
@@ -525,7 +532,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{_plan(c)}/publish",
             PLAN_WRITE,
-            body=lambda c: {},
+            body=_plan_version,
             write=True,
         )
     ],
@@ -534,7 +541,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{_plan(c)}/close",
             PLAN_WRITE,
-            body=lambda c: {},
+            body=_plan_version,
             write=True,
         )
     ],
@@ -560,7 +567,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "POST",
             lambda c: f"{A}/cycles/{_plan(c)}/versions",
             PLAN_WRITE,
-            body=lambda c: {"effective_from": "2027-07-01", "reason": "relief"},
+            body=lambda c: {"effective_from": "2027-07-01", "reason": "relief", **_plan_version(c)},
             write=True,
         )
     ],
@@ -634,7 +641,7 @@ OPERATIONS: dict[str, list[Case]] = {
                 "POST",
                 _ria_goal_url(step),
                 api_write(allowed, visible=RIA_VIEWERS, refused=FROZEN),
-                body=_fixed_body(body),
+                body=_goal_body(body, versioned=step not in {"comments", "resplit"}),
                 write=True,
             )
         ]
@@ -646,7 +653,11 @@ OPERATIONS: dict[str, list[Case]] = {
             ("rollup", PLANNERS, {}),  # a unit's roll-up; Ria's goal is a person's
             ("target", PLANNERS, {"target": 1, "reason": "r"}),
             ("lock", PLANNERS, {}),
-            ("resplit", {"manager_max"} | PLANNERS, {"targets": {}, "reason": "r"}),
+            (
+                "resplit",
+                {"manager_max"} | PLANNERS,
+                {"targets": {}, "reason": "r", "expected_versions": {}},
+            ),
             ("comments", {"rep_ria", "manager_max"} | PLANNERS, {"body": "hello"}),
         )
     },
