@@ -14,7 +14,9 @@ Limits, each refused with a message that says which one and what to do:
   control characters (NUL, tab, escape …); a cell beyond the CSV reader's own limit
   (:data:`CSV_FIELD_LIMIT`, 131,072 characters) stops reading the file at that row;
 * CSV is read strictly: a quote that is never closed, or text after a closing quote, is
-  an error naming the row instead of silently joining rows together.
+  an error naming the row instead of silently joining rows together;
+* bytes that are no text in the file's encoding are refused on their row and column;
+* a workbook formula whose result the file does not hold is refused on its cell.
 """
 
 from __future__ import annotations
