@@ -7,8 +7,12 @@ helpers do the per-parent sums and scans without a Python loop per node.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
+
+from quotaflow.planning._exact import fits, magnitude, wide
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -17,10 +21,20 @@ IndexArray = NDArray[np.intp]
 
 
 def group_sum_int(values: IntArray, group: IndexArray, n_groups: int) -> IntArray:
-    """Exact int64 sum of ``values`` (shape ``(k,)``) per group; returns shape ``(n_groups,)``."""
-    out = np.zeros(n_groups, dtype=np.int64)
+    """Sum of ``values`` (shape ``(k,)``) per group; returns shape ``(n_groups,)``.
+
+    Keeps the dtype: int64 (the caller proves the sums fit) or ``object`` (Python ints, exact).
+    """
+    out = np.zeros(n_groups, dtype=values.dtype if values.dtype == object else np.int64)
     np.add.at(out, group, values)
     return out
+
+
+def group_sum_exact(values: IntArray, group: IndexArray, n_groups: int) -> NDArray[Any]:
+    """Exact sum per group (shape ``(n_groups,)``): int64 when it provably fits, else Python ints."""
+    if fits(values.size, magnitude(values)):
+        return group_sum_int(values.astype(np.int64), group, n_groups)
+    return group_sum_int(wide(values), group, n_groups)
 
 
 def group_sum_float(values: FloatArray, group: IndexArray, n_groups: int) -> FloatArray:
@@ -41,7 +55,7 @@ def exclusive_cumsum_within_groups(values: IntArray, group: IndexArray, n_groups
     ``group`` must be non-decreasing (members of a group contiguous). Shape ``(k,)``.
     """
     if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=values.dtype)
     inclusive = np.cumsum(values)
     exclusive = inclusive - values
     first = np.searchsorted(group, np.arange(n_groups), side="left")

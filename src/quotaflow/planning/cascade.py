@@ -14,8 +14,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from quotaflow.planning._segments import BoolArray, FloatArray, IndexArray, IntArray, group_sum_int
+from quotaflow.planning._exact import (
+    FAST_LIMIT,
+    MAX_AMOUNT,
+    check_range,
+    magnitude,
+    scale_exact,
+    wide,
+)
+from quotaflow.planning._segments import (
+    BoolArray,
+    FloatArray,
+    IndexArray,
+    IntArray,
+    group_sum_exact,
+)
 from quotaflow.planning.allocation import (
     FALLBACKS,
     Blend,
@@ -99,13 +114,20 @@ class LevelRule:
 
 
 def over_assigned(amounts: IntArray, basis_points: int) -> IntArray:
-    """``amounts × (1 + bp/10 000)`` rounded half up to the minor unit, exactly (shape kept)."""
+    """``amounts × (1 + bp/10 000)`` rounded half up to the minor unit, exactly (shape kept).
+
+    Raises:
+        InvalidInput: a result outside ``±MAX_AMOUNT``.
+    """
     if basis_points == 0:
-        return amounts.copy()
-    biggest = int(np.abs(amounts).max(initial=0))
-    if biggest * abs(basis_points) >= 2**62:
-        raise InvalidInput("amounts too large for exact over-assignment in int64")
-    return amounts + (amounts * basis_points + BASIS_POINTS // 2) // BASIS_POINTS
+        return np.asarray(amounts, dtype=np.int64).copy()
+    return scale_exact(
+        amounts,
+        BASIS_POINTS + basis_points,
+        BASIS_POINTS,
+        rounding="half_up",
+        what="an amount with over-assignment",
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,15 +227,7 @@ def cascade(
 
     amount = np.zeros(n, dtype=np.int64)
     amount[tree.level_slice(0)] = _root_amounts(tree, root_targets)
-    columns = CascadeColumns(
-        share=np.full(n, np.nan),
-        unconstrained=np.full(n, np.nan),
-        after_bounds=np.full(n, np.nan),
-        binding=np.zeros(n, dtype=np.int8),
-        fallback=np.zeros(n, dtype=np.int8),
-        amount_split=np.zeros(n, dtype=np.int64),
-        components={},
-    )
+    columns = _empty_columns(n)
     for lvl in range(1, tree.depth):
         _allocate_level(
             tree, lvl, level_rules[lvl - 1], canon_data, canon_bounds, ids, amount, columns
@@ -222,6 +236,118 @@ def cascade(
     targets = np.empty(n, dtype=np.int64)
     targets[tree.order] = amount
     return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
+
+
+def round_to_tree(
+    tree: Tree,
+    ideal: ArrayLike,
+    root_amount: int,
+    *,
+    granularity: int = 1,
+    bounds: Bounds | None = None,
+) -> CascadeResult:
+    """Exact integer targets from coherent float amounts, keeping every lock and bound.
+
+    Level by level, each parent's integer amount is split among its children by
+    largest-remainder rounding of the children's own ideal amounts (clipped into their
+    bounds), not of rescaled shares. When ``ideal`` is coherent and within the bounds and the
+    root amount is within one step of the root's ideal, every node then lands within one
+    granularity step of its ideal: the children's ideals add up to the parent's, so the
+    shortfall against an integer parent that is less than a step away is less than one step
+    per child that has a remainder, and each child moves by at most one step. Bounds hold by
+    construction (amounts are clipped into them, steps go only where there is room), and
+    every parent's amount lies within what its children's bounds can add up to
+    (``implied_bounds``), so no split is ever infeasible once the root is.
+
+    Args:
+        tree: the tree (one root).
+        ideal: shape ``(n,)`` float amounts in minor units, caller's order.
+        root_amount: the root's integer amount (minor units).
+        granularity: rounding step below the root (minor units).
+        bounds: locks, floors and caps, aligned with ``tree.node_ids``.
+
+    Returns:
+        A ``CascadeResult`` (method ``potential`` with the ideal amounts as the potential).
+    """
+    values = np.asarray(ideal, dtype=np.float64).reshape(-1)
+    if values.size != tree.size or not np.isfinite(values).all():
+        raise InvalidInput(f"ideal amounts must be {tree.size} finite numbers")
+    level_rules = _rules_per_level(LevelRule(Potential(), granularity=granularity), tree.depth)
+    canon_data = NodeData(potential=np.maximum(values, 0.0)).reordered(tree.order)
+    resolved = resolve_bounds(bounds, tree.node_ids)
+    canon_bounds = implied_bounds(tree, _reorder_bounds(resolved, tree), level_rules)
+    n = tree.size
+    amount = np.zeros(n, dtype=np.int64)
+    amount[tree.level_slice(0)] = _root_amounts(tree, root_amount)
+    columns = _empty_columns(n)
+    canon_ideal = values[tree.order]
+    for lvl in range(1, tree.depth):
+        _round_level(tree, lvl, level_rules[lvl - 1], canon_ideal, canon_bounds, amount, columns)
+    targets = np.empty(n, dtype=np.int64)
+    targets[tree.order] = amount
+    return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
+
+
+def _round_level(
+    tree: Tree,
+    lvl: int,
+    rule: LevelRule,
+    ideal: FloatArray,
+    bounds: ResolvedBounds,
+    amount: IntArray,
+    columns: CascadeColumns,
+) -> None:
+    """Round the ideal amounts of level ``lvl`` to their parents' integer amounts."""
+    group, _ = tree.children_groups(lvl)
+    kids, parents = tree.level_slice(lvl), tree.level_slice(lvl - 1)
+    ids = tree.canonical_ids
+    n_groups = parents.stop - parents.start
+    totals = amount[parents]
+    lower, upper = bounds.lower[kids], bounds.upper[kids]
+    check_group_feasibility(
+        totals,
+        group,
+        lower,
+        upper,
+        ids[kids],
+        parent_ids=ids[parents],
+        sources=(bounds.lower_source[kids], bounds.upper_source[kids]),
+    )
+    lo = np.where(lower <= -UNBOUNDED, -np.inf, lower.astype(np.float64))
+    hi = np.where(upper >= UNBOUNDED, np.inf, upper.astype(np.float64))
+    wanted = ideal[kids]
+    clipped = np.clip(wanted, lo, hi)
+    amount[kids] = round_within_groups(
+        clipped, group, totals, granularity=int(rule.granularity), lower=lower, upper=upper
+    )
+    positive = np.maximum(clipped, 0.0)
+    group_total = np.bincount(group, weights=positive, minlength=n_groups)
+    count = np.bincount(group, minlength=n_groups)
+    columns.share[kids] = np.where(
+        group_total[group] > 0,
+        positive / np.where(group_total > 0, group_total, 1.0)[group],
+        1.0 / np.maximum(count, 1)[group],
+    )
+    columns.unconstrained[kids] = wanted
+    columns.after_bounds[kids] = clipped
+    columns.amount_split[parents] = totals
+    columns.binding[kids] = np.select(
+        [bounds.locked[kids], wanted >= hi, wanted <= lo],
+        [BIND_LOCK, BIND_CAP, BIND_FLOOR],
+        BIND_NONE,
+    )
+
+
+def _empty_columns(n: int) -> CascadeColumns:
+    return CascadeColumns(
+        share=np.full(n, np.nan),
+        unconstrained=np.full(n, np.nan),
+        after_bounds=np.full(n, np.nan),
+        binding=np.zeros(n, dtype=np.int8),
+        fallback=np.zeros(n, dtype=np.int8),
+        amount_split=np.zeros(n, dtype=np.int64),
+        components={},
+    )
 
 
 def _allocate_level(
@@ -339,29 +465,53 @@ def _raise_crossed(tree: Tree, bounds: ResolvedBounds, pos: int, child_level: in
 
 def _bounded_sum(
     values: IntArray, sentinel: np.int64, group: IndexArray, n_groups: int
-) -> tuple[IntArray, BoolArray]:
-    """Per-group sum of bounds, and whether some member is unbounded (sum then meaningless)."""
+) -> tuple[Any, BoolArray]:
+    """Exact per-group sum of bounds, and whether some member is unbounded (sum meaningless).
+
+    The sums may pass int64 (then they are Python ints); see ``_implied_amount``.
+    """
     open_ = values == sentinel
-    sums = group_sum_int(np.where(open_, 0, values), group, n_groups)
+    sums = group_sum_exact(np.where(open_, 0, values), group, n_groups)
     return sums, np.bincount(group, weights=open_, minlength=n_groups) > 0
 
 
-def _smallest_reaching(children_floor: IntArray, bp: int) -> IntArray:
+def _smallest_reaching(children_floor: Any, bp: int) -> IntArray:
     """Smallest parent amount A with ``over_assigned(A) >= children_floor`` (exact)."""
-    guess = -((-children_floor * BASIS_POINTS) // (BASIS_POINTS + bp)) if bp else children_floor
-    guess = guess - 1
+    floor, grow = _exact_space(children_floor, bp)
+    guess = -((-floor * BASIS_POINTS) // (BASIS_POINTS + bp)) - 1
     for _ in range(3):
-        guess = np.where(over_assigned(guess, bp) < children_floor, guess + 1, guess)
-    return guess
+        guess = np.where(grow(guess) < floor, guess + 1, guess)
+    return _implied_amount(guess)
 
 
-def _largest_within(children_cap: IntArray, bp: int) -> IntArray:
+def _largest_within(children_cap: Any, bp: int) -> IntArray:
     """Largest parent amount A with ``over_assigned(A) <= children_cap`` (exact)."""
-    guess = (children_cap * BASIS_POINTS) // (BASIS_POINTS + bp) if bp else children_cap
-    guess = guess + 1
+    cap, grow = _exact_space(children_cap, bp)
+    guess = (cap * BASIS_POINTS) // (BASIS_POINTS + bp) + 1
     for _ in range(3):
-        guess = np.where(over_assigned(guess, bp) > children_cap, guess - 1, guess)
-    return guess
+        guess = np.where(grow(guess) > cap, guess - 1, guess)
+    return _implied_amount(guess)
+
+
+def _exact_space(values: Any, bp: int) -> tuple[Any, Any]:
+    """``values`` in int64 when every product below provably fits, else as Python ints,
+    with ``over_assigned`` (half up) in that same arithmetic and without a range check."""
+    factor = BASIS_POINTS + bp
+    small = magnitude(values) * (2 * abs(factor) + 2) + 2 * BASIS_POINTS < FAST_LIMIT
+    exact = np.asarray(values).astype(np.int64) if small else wide(values)
+
+    def grow(amount: Any) -> Any:
+        return (2 * amount * factor + BASIS_POINTS) // (2 * BASIS_POINTS)
+
+    return exact, grow
+
+
+def _implied_amount(values: Any) -> IntArray:
+    """An implied bound as int64; one beyond the supported range is held just outside it,
+    where it still makes the split infeasible (and says so) rather than wrapping around."""
+    edge = MAX_AMOUNT + 1
+    clamped = np.minimum(np.maximum(values, -edge), edge)
+    return np.array(np.asarray(clamped).tolist(), dtype=np.int64).reshape(np.shape(values))
 
 
 def _rules_per_level(rules: LevelRule | Sequence[LevelRule], depth: int) -> tuple[LevelRule, ...]:
@@ -381,10 +531,13 @@ def _root_amounts(tree: Tree, root_targets: int | Mapping[int, int]) -> IntArray
         missing = [int(r) for r in roots if int(r) not in root_targets]
         if missing:
             raise InvalidInput(f"no target given for roots {missing[:10]}")
-        return np.array([int(root_targets[int(r)]) for r in roots], dtype=np.int64)
-    if roots.size != 1:
-        raise InvalidInput(f"the tree has {roots.size} roots; give root_targets as a mapping")
-    return np.array([int(root_targets)], dtype=np.int64)
+        given = np.array([int(root_targets[int(r)]) for r in roots], dtype=object)
+    else:
+        if roots.size != 1:
+            raise InvalidInput(f"the tree has {roots.size} roots; give root_targets as a mapping")
+        given = np.array([int(root_targets)], dtype=object)
+    check_range(given, "a root target")
+    return np.array(given.tolist(), dtype=np.int64)
 
 
 def _reorder_bounds(resolved: ResolvedBounds, tree: Tree) -> ResolvedBounds:

@@ -3,6 +3,8 @@
 Relative bounds ("at most +20 % against baseline") are turned into absolute integer bounds
 before anything is allocated: a relative change is resolved to whole basis points (0.01 %),
 floors round up and caps round down to the minor unit, all in exact integer arithmetic.
+Bounds, baselines and the sums of siblings' bounds are exact for every amount within
+``±MAX_AMOUNT`` (9.2 × 10¹⁸ minor units); a bound outside it is an ``InvalidInput``.
 
 By default every target has a floor of zero (a negative quota makes no sense); pass an
 explicit floor to allow negative amounts. A lock wins over every other bound on its node.
@@ -16,12 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from quotaflow.planning._exact import check_range, scale_exact
 from quotaflow.planning._segments import (
     BoolArray,
     FloatArray,
     IndexArray,
     IntArray,
     group_count,
+    group_sum_exact,
     group_sum_float,
 )
 from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput
@@ -223,14 +227,33 @@ def _relative(
     if change.size != n:
         raise InvalidInput(f"relative bounds have {change.size} entries for {n} nodes")
     mask = ~np.isnan(change)
+    if (
+        not np.isfinite(change[mask]).all()
+        or (change[mask] <= -1e6).any()
+        or (change[mask] >= 1e6).any()
+    ):
+        raise InvalidInput("relative bounds must be finite fractions (0.2 = +20 %)")
     bp = np.where(mask, np.rint(np.nan_to_num(change) * BASIS_POINTS), 0).astype(np.int64)
-    delta = baseline * bp
-    step = -((-delta) // BASIS_POINTS) if round_up else delta // BASIS_POINTS
-    return baseline + step, mask
+    # baseline · (1 + bp/10 000) = baseline · (10 000 + bp) / 10 000, rounded exactly.
+    bounded = scale_exact(
+        np.where(mask, baseline, 0),
+        BASIS_POINTS + bp,
+        BASIS_POINTS,
+        rounding="ceil" if round_up else "floor",
+        what="a relative bound (baseline × (1 + change))",
+    )
+    return bounded, mask
 
 
 def _ints(values: ArrayLike, n: int, name: str) -> IntArray:
-    out = np.asarray(values, dtype=np.int64).reshape(-1)
+    try:
+        exact = np.asarray(values)
+        if exact.dtype == object or not np.issubdtype(exact.dtype, np.integer):
+            exact = np.array([int(v) for v in exact.reshape(-1).tolist()], dtype=object)
+        check_range(exact, f"{name}")
+        out = np.asarray(exact, dtype=np.int64).reshape(-1)
+    except (OverflowError, TypeError, ValueError):
+        raise InvalidInput(f"{name} must be whole minor units") from None
     if out.size != n:
         raise InvalidInput(f"{name} has {out.size} entries for {n} nodes")
     return out
@@ -291,10 +314,13 @@ def check_group_feasibility(
     """
     n_groups = totals.size
     members = group_count(group, n_groups)
-    lo = np.where(lower <= -UNBOUNDED, -np.inf, lower.astype(np.float64))
-    hi = np.where(upper >= UNBOUNDED, np.inf, upper.astype(np.float64))
-    too_low = (group_sum_float(lo, group, n_groups) > totals) & (members > 0)
-    too_high = (group_sum_float(hi, group, n_groups) < totals) & (members > 0)
+    # Exact integer sums: one unit of infeasibility is caught at any size.
+    no_floor = group_count(group, n_groups, lower <= -UNBOUNDED) > 0
+    no_cap = group_count(group, n_groups, upper >= UNBOUNDED) > 0
+    floor_sum = group_sum_exact(np.where(lower <= -UNBOUNDED, 0, lower), group, n_groups)
+    cap_sum = group_sum_exact(np.where(upper >= UNBOUNDED, 0, upper), group, n_groups)
+    too_low = ~no_floor & (floor_sum > totals) & (members > 0)
+    too_high = ~no_cap & (cap_sum < totals) & (members > 0)
     bad = np.flatnonzero(too_low | too_high)
     if bad.size == 0:
         return

@@ -6,18 +6,25 @@ order, so quarters are consecutive triples.
 
 Proration for joiners and leavers works month by month: each month's phased amount is
 scaled by the share of that month's days the person is in seat (joining and leaving days
-included), and the prorated total is the exact, half-up-rounded sum of those amounts.
+included), and the prorated total is the exact, half-up-rounded sum of those amounts. Someone
+whose time in seat does not meet the period at all gets zero months and a note saying why
+(``prorated_phasing_explained``); only a leaving day before the joining day is an error.
+
+Totals may be anything within ``±MAX_AMOUNT`` (9.2 × 10¹⁸ minor units): month fractions are
+formed as quotient and remainder of the common day denominator, so no product passes int64.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from quotaflow.planning._exact import check_range, narrow, sum_exact
 from quotaflow.planning._segments import FloatArray, IntArray
 from quotaflow.planning.constraints import BASIS_POINTS
 from quotaflow.planning.errors import InvalidInput
@@ -38,7 +45,7 @@ def phase(totals: int | ArrayLike, profile: ArrayLike, *, granularity: int = 1) 
         Shape ``(m,)`` for a scalar total, else ``(n, m)``; each row sums exactly to its total.
     """
     scalar = np.ndim(totals) == 0
-    amounts = np.atleast_1d(np.asarray(totals)).astype(np.int64)
+    amounts = _totals(totals)
     # A shared profile stays one row; it broadcasts against the totals below.
     weights = np.atleast_2d(np.asarray(profile, dtype=np.float64))
     if weights.ndim != 2 or weights.shape[0] not in (1, amounts.size):
@@ -55,14 +62,44 @@ def phase(totals: int | ArrayLike, profile: ArrayLike, *, granularity: int = 1) 
     return months[0] if scalar else months
 
 
-def _round_rows(ideal: FloatArray, totals: IntArray, granularity: int) -> IntArray:
-    """Largest-remainder rounding of each row of ``ideal`` (shape ``(n, m)``) to its total."""
+def _totals(totals: int | ArrayLike) -> IntArray:
+    """Totals as int64 (shape ``(n,)``), refusing non-integers and the out-of-range."""
+    given = np.atleast_1d(np.asarray(totals))
+    if given.dtype == object or not np.issubdtype(given.dtype, np.integer):
+        try:
+            given = np.array([int(v) for v in given.reshape(-1).tolist()], dtype=object)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput("totals must be whole minor units") from None
+    check_range(given, "a total to phase")
+    return np.asarray(given.tolist(), dtype=np.int64).reshape(-1)
+
+
+def _round_rows(
+    ideal: FloatArray,
+    totals: IntArray,
+    granularity: int,
+    exact: tuple[IntArray, FloatArray] | None = None,
+) -> IntArray:
+    """Largest-remainder rounding of each row of ``ideal`` (shape ``(n, m)``) to its total.
+
+    ``exact`` may give each ideal as an exact integer floor and a fraction in ``[0, 1)``
+    (both shape ``(n, m)``), which keeps the months exact where float64 cannot (near 10¹⁸).
+    """
     n, m = ideal.shape
     step = np.int64(granularity)
-    base = np.floor(ideal / granularity).astype(np.int64) * step
+    if exact is None:
+        base = np.floor(ideal / granularity).astype(np.int64) * step
+        remainder = ideal - base
+    else:
+        floor, fraction = exact
+        base = (floor // step) * step
+        remainder = (floor - base) + fraction
     need = totals - base.sum(axis=1)
     whole, residual = need // step, need % step
-    if (need < 0).any() or (whole > m).any() or ((whole == m) & (residual > 0)).any():
+    # Months with nothing left over can only take a step when float noise made the
+    # shortfall too large; the general grouped rounding spreads such noise evenly.
+    room = (remainder > 0).sum(axis=1)
+    if (need < 0).any() or (whole > room).any() or ((whole == room) & (residual > 0)).any():
         # Float noise can push a row outside the one-step-per-month case; the general
         # grouped rounding handles every case exactly.
         group = np.repeat(np.arange(n), m)
@@ -75,7 +112,7 @@ def _round_rows(ideal: FloatArray, totals: IntArray, granularity: int) -> IntArr
             upper=np.full(n * m, UNBOUNDED),
         )
         return flat.reshape(n, m)
-    key = _remainder_keys(ideal - base, granularity)
+    key = _remainder_keys(remainder, granularity)
     # Months whose key sorts before the row's ``whole``-th key get a whole step; the month
     # holding that key gets the sub-step residual. Keys are unique, so this is exact.
     place = np.minimum(whole, m - 1)[:, None]
@@ -199,12 +236,24 @@ def _scaled_months(
 ) -> IntArray:
     """``rows × numerator / denominator`` per month (shape ``(n, m)``), exact row totals.
 
-    Each row's total is the half-up-rounded exact sum; months are then largest-remainder
-    rounded to it, so no month drifts and the row adds up.
+    ``0 ≤ numerator ≤ denominator``. Each row's total is the half-up-rounded exact sum;
+    months are then largest-remainder rounded to it, so no month drifts and the row adds up.
+    ``rows = q·d + r`` splits every product into ``q × numerator`` (no larger than the month
+    itself) and ``r × numerator`` (below d²), so nothing passes int64 on the way.
     """
-    scaled = rows * numerator
-    totals = (2 * scaled.sum(axis=1) + denominator) // (2 * denominator)
-    return _round_rows(scaled / float(denominator), totals, granularity)
+    numerator = np.asarray(numerator, dtype=np.int64)
+    if (numerator < 0).any() or (numerator > denominator).any() or denominator >= 2**31:
+        raise InvalidInput("a month can only be scaled by a fraction between 0 and 1")
+    quotient, remainder = np.divmod(rows, denominator)
+    whole = quotient * numerator
+    part = remainder * numerator
+    exact = sum_exact(whole, axis=1) + (2 * part.sum(axis=1) + denominator) // (2 * denominator)
+    totals = narrow(exact, "a prorated total")
+    floor, left_over = np.divmod(part, denominator)
+    fraction = left_over / float(denominator)
+    return _round_rows(
+        whole + part / float(denominator), totals, granularity, (whole + floor, fraction)
+    )
 
 
 DateOrDates = dt.date | None | ArrayLike
@@ -229,33 +278,76 @@ def days_in_seat(
         ``(in_seat, days)``: ``in_seat`` shape ``(months,)`` for one person or
         ``(n, months)`` for many; ``days`` shape ``(months,)``; int64.
 
+    Someone whose days in seat fall wholly outside the period has zero days in every month.
+
     Raises:
         InvalidInput: the period does not start on the 1st, or someone leaves before joining.
     """
+    in_seat, days, _ = _seats(period_start, months, joined, left)
+    return in_seat, days
+
+
+def _seats(
+    period_start: dt.date, months: int, joined: DateOrDates, left: DateOrDates
+) -> tuple[IntArray, IntArray, list[str]]:
+    """``days_in_seat`` plus one note per person (``""`` when nothing needs saying)."""
     if period_start.day != 1:
         raise InvalidInput("a phasing period must start on the first day of a month")
     edges = (np.datetime64(period_start, "M") + np.arange(months + 1)).astype("datetime64[D]")
     first, after = edges[:-1], edges[1:]
-    start = _dates(joined, first[0], shift=0)
-    stop = _dates(left, after[-1], shift=1)
-    late = np.flatnonzero(np.atleast_1d(start >= stop))
+    start, joined_given = _dates(joined, first[0], shift=0)
+    stop, left_given = _dates(left, after[-1], shift=1)
+    late = np.flatnonzero(np.atleast_1d(joined_given & left_given & (start >= stop)))
     if late.size:
-        raise InvalidInput(f"people at positions {late[:10].tolist()} leave before they join")
+        raise InvalidInput(
+            f"{late.size} people leave before they join (positions {_first_ten(late)})"
+        )
     in_seat = np.minimum(after, stop[..., None]) - np.maximum(first, start[..., None])
-    return np.maximum(in_seat.astype(np.int64), 0), (after - first).astype(np.int64)
+    in_seat = np.maximum(in_seat.astype(np.int64), 0)
+    joins_after = np.atleast_1d(start >= after[-1])
+    left_before = np.atleast_1d(stop <= first[0])
+    notes = [
+        "joins after the period ends: no quota in this period"
+        if a
+        else ("left before the period starts: no quota in this period" if b else "")
+        for a, b in zip(joins_after.tolist(), left_before.tolist(), strict=True)
+    ]
+    return in_seat, (after - first).astype(np.int64), notes
 
 
-def _dates(value: DateOrDates, default: np.datetime64, *, shift: int) -> np.ndarray:
-    """Dates as ``datetime64[D]`` (scalar or ``(n,)``), ``None``/``NaT`` → ``default``."""
+def _first_ten(positions: np.ndarray) -> str:
+    shown = ", ".join(str(int(p)) for p in positions[:10])
+    return shown + (f" and {positions.size - 10} more" if positions.size > 10 else "")
+
+
+def _dates(
+    value: DateOrDates, default: np.datetime64, *, shift: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dates as ``datetime64[D]`` (scalar or ``(n,)``), ``None``/``NaT`` → ``default``;
+    and where a date was given."""
     if value is None:
-        return np.asarray(default)
+        return np.asarray(default), np.asarray(False)
     if isinstance(value, dt.date):
-        return np.asarray(np.datetime64(value, "D") + shift)
+        return np.asarray(np.datetime64(value, "D") + shift), np.asarray(True)
     days = np.array(
         [np.datetime64("NaT") if v is None else v for v in np.asarray(value, dtype=object)],
         dtype="datetime64[D]",
     )
-    return np.where(np.isnat(days), default, days + shift)
+    given = ~np.isnat(days)
+    return np.where(given, days + shift, default), given
+
+
+@dataclass(frozen=True)
+class ProratedPhasing:
+    """Prorated months and what a reader needs to know about them.
+
+    Attributes:
+        months: shape ``(m,)`` or ``(n, m)`` int64 minor units (see ``prorated_phasing``).
+        notes: one note per person, ``""`` when none (e.g. "joins after the period ends").
+    """
+
+    months: IntArray
+    notes: tuple[str, ...]
 
 
 def prorated_phasing(
@@ -281,17 +373,38 @@ def prorated_phasing(
         Shape ``(m,)`` (or ``(n, m)``) int64 months; each row sums exactly to its prorated
         total, ``round_half_up(Σ month × in_seat / days)``.
     """
+    return prorated_phasing_explained(
+        total, profile, period_start, joined=joined, left=left, granularity=granularity
+    ).months
+
+
+def prorated_phasing_explained(
+    total: int | ArrayLike,
+    profile: ArrayLike,
+    period_start: dt.date,
+    *,
+    joined: DateOrDates = None,
+    left: DateOrDates = None,
+    granularity: int = 1,
+) -> ProratedPhasing:
+    """``prorated_phasing`` with a note per person (arguments and result shapes the same).
+
+    A person entirely outside the period gets zero in every month and a note, so one such
+    person never rejects a whole batch.
+    """
     weights = np.asarray(profile, dtype=np.float64).reshape(-1)
-    in_seat, days = days_in_seat(period_start, weights.size, joined, left)
+    in_seat, days, notes = _seats(period_start, weights.size, joined, left)
     scalar = np.ndim(total) == 0 and in_seat.ndim == 1
     people = in_seat.shape[0] if in_seat.ndim == 2 else np.size(total)
-    totals = np.broadcast_to(np.asarray(total, dtype=np.int64), (people,))
+    totals = np.broadcast_to(_totals(total), (people,))
     full = phase(totals, weights)
     # A common denominator keeps the month fractions exact in integers.
     common = int(np.lcm.reduce(days))
     numerator = np.broadcast_to(in_seat * (common // days), full.shape)
     months: IntArray = _scaled_months(full, numerator, common, granularity)
-    return months[0] if scalar else months
+    if in_seat.ndim == 1:
+        notes = notes * people
+    return ProratedPhasing(months[0] if scalar else months, tuple(notes))
 
 
 def prorate(total: int, days_in_seat_count: int, days_in_period: int) -> int:

@@ -25,9 +25,17 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from quotaflow.planning._exact import FAST_LIMIT, check_range, magnitude, narrow, wide
 from quotaflow.planning._segments import FloatArray, IntArray
 from quotaflow.planning.allocation import NodeData, Potential
-from quotaflow.planning.cascade import BINDINGS, CascadeResult, LevelRule, cascade
+from quotaflow.planning.cascade import (
+    BINDINGS,
+    CascadeResult,
+    LevelRule,
+    cascade,
+    implied_bounds,
+    round_to_tree,
+)
 from quotaflow.planning.constraints import (
     BASIS_POINTS,
     SOURCE_NON_NEGATIVE,
@@ -36,9 +44,10 @@ from quotaflow.planning.constraints import (
     ResolvedBounds,
     resolve_bounds,
 )
-from quotaflow.planning.errors import InvalidInput, PlanningError
+from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.least_squares import CanonicalProblem, blended_target, solve
 from quotaflow.planning.rollup import roll_up
-from quotaflow.planning.rounding import UNBOUNDED
+from quotaflow.planning.rounding import MAX_AMOUNT, UNBOUNDED
 from quotaflow.planning.tree import Tree
 
 if TYPE_CHECKING:
@@ -166,13 +175,20 @@ def reconcile(
     else:
         plan = _plan_least_squares(inputs, top_down_weight, bottom_up_weight)
 
-    allocation = cascade(
-        tree,
-        plan.root_amount,
-        LevelRule(method=Potential(), granularity=granularity),
-        data=NodeData(potential=np.maximum(plan.weights, 0.0)),
-        bounds=plan.bounds,
-    )
+    # The root keeps its own lock, floor and cap whatever the method proposes for it.
+    root_amount = _root_within_bounds(plan.root_amount, inputs.user, inputs.root)
+    if method == "least_squares":
+        allocation = round_to_tree(
+            tree, plan.weights, root_amount, granularity=granularity, bounds=plan.bounds
+        )
+    else:
+        allocation = cascade(
+            tree,
+            root_amount,
+            LevelRule(method=Potential(), granularity=granularity),
+            data=NodeData(potential=np.maximum(plan.weights, 0.0)),
+            bounds=plan.bounds,
+        )
     codes = _rules(allocation, _RULE[plan.rule])
     if plan.kept is not None:
         codes[plan.kept] = _RULE["submitted"]
@@ -204,8 +220,15 @@ class _Plan:
 
 
 def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
-    """Lock every fully submitted node at its bottom-up value; spread the rest by top-down."""
-    kept = _fully_submitted(inputs.tree, submitted) & ~inputs.user.locked
+    """Lock every fully submitted node at its bottom-up value; spread the rest by top-down.
+
+    A submission that breaks its own leaf's floor or cap, or a leaf the plan owner locked,
+    is not kept (the owner's rule wins over a proposal), so neither are the nodes above it.
+    A kept node is never one the owner locked.
+    """
+    user = inputs.user
+    keepable = (inputs.bottom_up >= user.lower) & (inputs.bottom_up <= user.upper) & ~user.locked
+    kept = _fully_submitted(inputs.tree, submitted, keepable) & ~user.locked
     bounds = _with_locks(inputs.bounds, inputs.tree.size, kept, inputs.bottom_up)
     root_amount = int(inputs.top_down[inputs.root])
     return _Plan(inputs.top_down.astype(np.float64), root_amount, bounds, "spread_remainder", kept)
@@ -214,8 +237,12 @@ def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
 def _plan_blend(inputs: _Inputs, top_down_weight: float | ArrayLike) -> _Plan:
     """Per node α·td + (1 − α)·bu in exact integers; the root keeps its blend."""
     alpha = _basis_points(top_down_weight, inputs.tree.size)
-    mixed = inputs.top_down * alpha + inputs.bottom_up * (BASIS_POINTS - alpha)
-    blended = (mixed + BASIS_POINTS // 2) // BASIS_POINTS
+    td, bu = inputs.top_down, inputs.bottom_up
+    if max(magnitude(td), magnitude(bu)) * 4 * BASIS_POINTS < FAST_LIMIT:
+        mixed: Any = td * alpha + bu * (BASIS_POINTS - alpha)
+    else:  # the products pass int64: form them in exact Python integers
+        mixed = wide(td) * wide(alpha) + wide(bu) * (BASIS_POINTS - wide(alpha))
+    blended = narrow((2 * mixed + BASIS_POINTS) // (2 * BASIS_POINTS), "a blended amount")
     return _Plan(blended.astype(np.float64), int(blended[inputs.root]), inputs.bounds, "blend")
 
 
@@ -234,7 +261,7 @@ def _plan_least_squares(
         inputs.tree, inputs.top_down, inputs.bottom_up, w_td, w_bu, inputs.user
     )
     root_amount = _root_integer(solution[inputs.root], inputs.user, inputs.root)
-    return _Plan(np.maximum(solution, 0.0), root_amount, inputs.bounds, "least_squares")
+    return _Plan(solution, root_amount, inputs.bounds, "least_squares")
 
 
 def _rules(allocation: CascadeResult, default: int) -> np.ndarray[Any, np.dtype[np.int8]]:
@@ -261,9 +288,9 @@ def _mark_bound_hits(codes: Any, final: IntArray, user: ResolvedBounds) -> None:
 
 
 def _fully_submitted(
-    tree: Tree, submitted: ArrayLike | None
+    tree: Tree, submitted: ArrayLike | None, keepable: np.ndarray[Any, np.dtype[np.bool_]]
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Nodes all of whose leaves submitted (shape ``(n,)``, caller's order)."""
+    """Nodes all of whose leaves submitted a keepable value (shape ``(n,)``, caller's order)."""
     mask = (
         tree.is_leaf.copy()
         if submitted is None
@@ -271,6 +298,7 @@ def _fully_submitted(
     )
     if mask.size != tree.size:
         raise InvalidInput(f"submitted has {mask.size} entries for {tree.size} nodes")
+    mask &= keepable
     leaves = roll_up(tree, tree.is_leaf.astype(np.int64)).values
     done = roll_up(tree, mask.astype(np.int64)).values
     kept: np.ndarray[Any, np.dtype[np.bool_]] = (done == leaves) & (leaves > 0)
@@ -339,154 +367,58 @@ def least_squares_solution(
 ) -> FloatArray:
     """Coherent float amounts (shape ``(n,)``) closest to both inputs in weighted least squares.
 
-    Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over ``x = S b`` (coherent by
-    construction) subject to every node's bounds and locks. Locked leaves are fixed and
-    taken out of the problem; other leaf bounds are variable bounds. Without bounds on inner
-    nodes this is a sparse bounded linear least-squares problem (``scipy.optimize.lsq_linear``,
-    fine at 100k leaves). Bounds and locks on inner nodes become linear constraints of a
-    dense quadratic programme (``scipy.optimize.minimize(method="SLSQP")``), practical up to
-    a few thousand leaves.
+    Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over coherent ``x`` (every parent
+    the sum of its children) within every node's bounds and locks, root and inner nodes
+    included. See ``quotaflow.planning.least_squares`` for the method (closed form, sparse QP
+    with Clarabel, polish).
+
+    Args:
+        tree: the tree.
+        top_down, bottom_up: shape ``(n,)`` int64 amounts (minor units), caller's order.
+        top_down_weight, bottom_up_weight: shape ``(n,)`` non-negative weights, not both 0.
+        bounds: resolved bounds in the caller's order.
+
+    Raises:
+        InvalidInput: bad weights.
+        InfeasibleConstraints: the bounds cannot be met together (decided in integers).
+        PlanningError: the solver failed (its status is named).
     """
-    from scipy import sparse
-
-    weight = top_down_weight + bottom_up_weight
-    if (weight <= 0).any() or (top_down_weight < 0).any() or (bottom_up_weight < 0).any():
-        raise InvalidInput("least-squares weights must be non-negative and not both zero")
-    target = (top_down_weight * top_down + bottom_up_weight * bottom_up) / weight
-    # Working in units of the largest amount keeps the solvers' tolerances meaningful.
-    scale = max(float(np.abs(target).max(initial=0.0)), 1.0)
-    s, leaf_index = summing_matrix(tree)
-    lo = _float_bound(bounds.lower, -np.inf) / scale
-    hi = _float_bound(bounds.upper, np.inf) / scale
-    leaf_lo, leaf_hi = lo[leaf_index], hi[leaf_index]
-    fixed = leaf_lo >= leaf_hi
-    leaves = np.where(fixed, leaf_lo, 0.0)
-    offset = np.asarray(s @ leaves)
-    free = np.flatnonzero(~fixed)
-    if free.size:
-        s_free = s[:, free].tocsc()
-        problem = _Problem(
-            weighted=(sparse.diags(np.sqrt(weight)) @ s_free).tocsr(),
-            rhs=np.sqrt(weight) * (target / scale - offset),
-            lower=leaf_lo[free],
-            upper=leaf_hi[free],
-        )
-        inner = _inner_constrained(tree, bounds)
-        if inner.any():
-            rows = s_free[inner].toarray()
-            leaves[free] = _constrained_fit(
-                problem, rows, lo[inner] - offset[inner], hi[inner] - offset[inner]
-            )
-        else:
-            leaves[free] = _box_fit(problem)
-    return np.asarray(s @ leaves) * scale
-
-
-@dataclass(frozen=True)
-class _Problem:
-    """min ‖weighted · b − rhs‖² subject to lower ≤ b ≤ upper (free leaves only)."""
-
-    weighted: sparse.csr_matrix
-    rhs: FloatArray
-    lower: FloatArray
-    upper: FloatArray
-
-
-def _box_fit(problem: _Problem) -> FloatArray:
-    from scipy import optimize
-
-    fit = optimize.lsq_linear(
-        problem.weighted,
-        problem.rhs,
-        bounds=(problem.lower, problem.upper),
-        tol=1e-12,
-        lsmr_tol="auto",
+    target, weight = blended_target(top_down, bottom_up, top_down_weight, bottom_up_weight)
+    canon = implied_bounds(tree, _reorder(bounds, tree.order), (LevelRule(),) * tree.depth)
+    del canon  # only the feasibility check matters here: the optimum respects it anyway
+    o = tree.order
+    problem = CanonicalProblem(
+        target=target[o],
+        weight=weight[o],
+        lower=_float_bound(bounds.lower, -np.inf)[o],
+        upper=_float_bound(bounds.upper, np.inf)[o],
     )
-    return np.asarray(fit.x)
+    x = solve(tree, problem)
+    out = np.empty(tree.size)
+    out[o] = x
+    return out
 
 
-def _constrained_fit(
-    problem: _Problem, rows: FloatArray, row_lower: FloatArray, row_upper: FloatArray
-) -> FloatArray:
-    """The box problem plus ``row_lower ≤ rows @ b ≤ row_upper`` (shape ``(m, free)``)."""
-    from scipy import optimize
-
-    rows, row_lower, row_upper = _merge_duplicate_rows(rows, row_lower, row_upper)
-    gram = (problem.weighted.T @ problem.weighted).toarray()
-    linear = problem.weighted.T @ problem.rhs
-    equal = row_lower >= row_upper
-    has_lower = ~equal & np.isfinite(row_lower)
-    has_upper = ~equal & np.isfinite(row_upper)
-    constraints = []
-    if equal.any():
-        constraints.append(
-            {
-                "type": "eq",
-                "fun": lambda b: rows[equal] @ b - row_lower[equal],
-                "jac": lambda _b: rows[equal],
-            }
-        )
-    if has_lower.any():
-        constraints.append(
-            {
-                "type": "ineq",
-                "fun": lambda b: rows[has_lower] @ b - row_lower[has_lower],
-                "jac": lambda _b: rows[has_lower],
-            }
-        )
-    if has_upper.any():
-        constraints.append(
-            {
-                "type": "ineq",
-                "fun": lambda b: row_upper[has_upper] - rows[has_upper] @ b,
-                "jac": lambda _b: -rows[has_upper],
-            }
-        )
-    start = np.clip(np.linalg.lstsq(gram, linear, rcond=None)[0], problem.lower, problem.upper)
-    fit = optimize.minimize(
-        lambda b: 0.5 * float(b @ gram @ b) - float(linear @ b),
-        start,
-        jac=lambda b: gram @ b - linear,
-        method="SLSQP",
-        bounds=optimize.Bounds(problem.lower, problem.upper),
-        constraints=constraints,
-        options={"ftol": 1e-14, "maxiter": 1000},
+def _reorder(bounds: ResolvedBounds, order: Any) -> ResolvedBounds:
+    return ResolvedBounds(
+        bounds.lower[order],
+        bounds.upper[order],
+        bounds.lower_source[order],
+        bounds.upper_source[order],
+        bounds.locked[order],
     )
-    if not np.all(np.isfinite(fit.x)):
-        raise PlanningError("least-squares reconciliation did not converge")
-    # The exact integer step after this enforces every bound, so an inexact optimum only
-    # shifts shares slightly; it can never break a lock or a bound.
-    return np.asarray(fit.x)
-
-
-def _merge_duplicate_rows(
-    rows: FloatArray, lower: FloatArray, upper: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Nodes with the same leaves (single-child chains) give one constraint, the tightest."""
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    merged_lower = np.full(unique.shape[0], -np.inf)
-    merged_upper = np.full(unique.shape[0], np.inf)
-    np.maximum.at(merged_lower, inverse, lower)
-    np.minimum.at(merged_upper, inverse, upper)
-    return unique, merged_lower, merged_upper
-
-
-def _inner_constrained(tree: Tree, bounds: ResolvedBounds) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Inner nodes whose bounds are not implied by their leaves' non-negativity."""
-    explicit_lower = (bounds.lower_source != SOURCE_NONE) & (
-        bounds.lower_source != SOURCE_NON_NEGATIVE
-    )
-    inner: np.ndarray[Any, np.dtype[np.bool_]] = ~tree.is_leaf & (
-        explicit_lower | (bounds.upper < UNBOUNDED)
-    )
-    return inner
 
 
 def _root_integer(value: float, bounds: ResolvedBounds, root: int) -> int:
+    """The root's float optimum as the nearest integer (its bounds applied by the caller)."""
+    return int(np.clip(np.rint(value), -float(MAX_AMOUNT), float(MAX_AMOUNT)))
+
+
+def _root_within_bounds(amount: int, bounds: ResolvedBounds, root: int) -> int:
+    """A lock on the root wins; otherwise its floor and cap clip the proposed amount."""
     if bounds.locked[root]:
         return int(bounds.lower[root])
-    return int(np.clip(np.rint(value), bounds.lower[root], bounds.upper[root]))
+    return min(max(int(amount), int(bounds.lower[root])), int(bounds.upper[root]))
 
 
 def _float_bound(values: IntArray, unbounded: float) -> FloatArray:
@@ -504,4 +436,5 @@ def _amounts(values: ArrayLike, n: int, name: str) -> IntArray:
     out = np.asarray(values)
     if out.shape != (n,) or not np.issubdtype(out.dtype, np.integer):
         raise InvalidInput(f"{name} must be int64 minor units of shape ({n},)")
+    check_range(out, name)
     return out.astype(np.int64)

@@ -4,6 +4,9 @@ A manager may adjust what rolls up through them: a per-level uplift (``0.05`` = 
 that level add 5 % to what their team submitted, rounded half up to the minor unit) and/or an
 absolute amount per node. A node's value is then ``Σ children + adjustment``; the adjustment is
 the manager's own, recorded apart from the children's sum.
+
+Sums and uplifts are exact for every value within ``±MAX_AMOUNT`` (9.2 × 10¹⁸ minor units);
+a roll-up whose result would leave that range is an ``InvalidInput``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from quotaflow.planning._segments import IntArray, group_sum_int
+from quotaflow.planning._exact import FAST_LIMIT, check_range, magnitude, narrow, wide
+from quotaflow.planning._segments import IntArray, group_sum_exact
 from quotaflow.planning.constraints import BASIS_POINTS
 from quotaflow.planning.errors import InvalidInput
 from quotaflow.planning.explain import Derivation
@@ -127,13 +131,19 @@ def roll_up(
     for lvl in range(tree.depth - 1, 0, -1):
         group, _ = tree.children_groups(lvl)
         parents = tree.level_slice(lvl - 1)
-        sums = group_sum_int(value[tree.level_slice(lvl)], group, parents.stop - parents.start)
+        sums = group_sum_exact(value[tree.level_slice(lvl)], group, parents.stop - parents.start)
         inner = ~is_leaf[parents]
         bp = uplift_bp.get(lvl - 1, 0)
-        lift = (sums * bp + BASIS_POINTS // 2) // BASIS_POINTS if bp else np.zeros_like(sums)
-        children_sum[parents] = np.where(inner, sums, 0)
-        uplift[parents] = np.where(inner, lift, 0)
-        value[parents] = np.where(inner, sums + lift + manual_c[parents], value[parents])
+        if bp and magnitude(sums) * (2 * abs(bp) + 2) + BASIS_POINTS >= FAST_LIMIT:
+            sums = wide(sums)  # the uplift's product passes int64: exact Python integers
+        lift = (2 * sums * bp + BASIS_POINTS) // (2 * BASIS_POINTS) if bp else 0 * sums
+        manual_here = manual_c[parents]
+        if magnitude(sums) + magnitude(lift) + magnitude(manual_here) >= FAST_LIMIT:
+            sums, lift, manual_here = wide(sums), wide(lift), wide(manual_here)
+        total = narrow(np.where(inner, sums + lift + manual_here, 0), "a rolled-up value")
+        children_sum[parents] = np.where(inner, narrow(sums, "a sum of children"), 0)
+        uplift[parents] = np.where(inner, narrow(lift, "an uplift"), 0)
+        value[parents] = np.where(inner, total, value[parents])
     return RollupResult(
         tree=tree,
         values=_to_caller(value, order),
@@ -156,4 +166,5 @@ def _int_array(values: ArrayLike, n: int, name: str) -> IntArray:
         raise InvalidInput(f"{name} must have shape ({n},), got {out.shape}")
     if not np.issubdtype(out.dtype, np.integer):
         raise InvalidInput(f"{name} must be integer minor units, got dtype {out.dtype}")
+    check_range(out, name)
     return out.astype(np.int64)

@@ -16,15 +16,37 @@ Rules, in order:
    carries an amount that is not a multiple of the granularity).
 4. A member never receives more than its upper bound; if whole steps do not fit, the rest is
    handed out in the same order up to each member's remaining room.
+
+Every amount, bound and total may be anything with ``|x| <= MAX_AMOUNT`` (9.2 × 10¹⁸ minor
+units). Groups whose sums could pass int64 are rounded in exact Python integers instead.
+
+**House monotonicity.** Largest remainder keeps every member within one step of its exact
+quota (``floor ≤ amount ≤ ceil`` of total × share at the granularity), which is what lets the
+engine promise "within one rounding step of the ideal". By the Balinski–Young impossibility
+theorem no method can both keep quota and be house-monotone, so raising a total can lower a
+member (the Alabama paradox: weights 19, 6, 10 give 14, 5, 7 at 26 but 15, 4, 8 at 27). The
+bound follows from the quota property: when a total rises, no member ever drops by more than
+one granularity step, and the members that rise account for all of the increase plus the
+steps lost. The planning property tests check this bound.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from quotaflow.planning._exact import (
+    MAX_AMOUNT,
+    UNBOUNDED,
+    check_range,
+    fits,
+    magnitude,
+    narrow,
+    wide,
+)
 from quotaflow.planning._segments import (
     FloatArray,
     IndexArray,
@@ -34,8 +56,10 @@ from quotaflow.planning._segments import (
 )
 from quotaflow.planning.errors import InvalidInput, PlanningError
 
-#: Stand-in for "no bound" in int64 bound arrays; far from overflow when differenced.
-UNBOUNDED = np.int64(2**62)
+__all__ = ["MAX_AMOUNT", "UNBOUNDED", "largest_remainder_round", "round_within_groups"]
+
+#: In int64 work, "no bound" becomes this: beyond every amount, yet safe to difference.
+_FAST_UNBOUNDED = 2**61
 
 
 def round_within_groups(
@@ -66,26 +90,86 @@ def round_within_groups(
             first, so this signals a bug rather than bad input).
     """
     n_groups = totals.size
-    step = np.int64(granularity)
-    base = (np.floor(ideal / granularity).astype(np.int64) * step).clip(lower, upper)
+    ideal = np.clip(ideal, -float(MAX_AMOUNT), float(MAX_AMOUNT))
+    floored = np.floor(ideal / granularity)
+    finite_lower = lower[lower > -UNBOUNDED]
+    finite_upper = upper[upper < UNBOUNDED]
+    biggest = max(
+        magnitude(totals),
+        magnitude(finite_lower),
+        magnitude(finite_upper),
+        int(np.abs(floored).max(initial=0.0)) * granularity,
+        granularity,
+    )
+    step: Any
+    if fits(group.size, biggest):
+        # Everything is provably far from int64's edge: stay in fast int64 arithmetic.
+        lo = np.where(lower <= -UNBOUNDED, -_FAST_UNBOUNDED, lower)
+        hi = np.where(upper >= UNBOUNDED, _FAST_UNBOUNDED, upper)
+        step, target = np.int64(granularity), totals.astype(np.int64)
+        base = floored.astype(np.int64) * step
+    else:
+        lo, hi, step, target = wide(lower), wide(upper), granularity, wide(totals)
+        base = np.array([int(v) * granularity for v in floored.tolist()], dtype=object)
+    base = np.minimum(np.maximum(base, lo), hi)
     # A group without members (a parent that is a leaf) has nothing to hand out.
-    totals = np.where(np.bincount(group, minlength=n_groups) > 0, totals, 0)
-    need = totals - group_sum_int(base, group, n_groups)
-    remainder = np.clip((ideal - base) / granularity, 0.0, 1.0)
-    # One float key sorts by group, then remainder, then position (stable sort). Remainders
-    # closer than ~1e-10 count as ties and fall to the tie-break order: deterministic
-    # whatever float noise the shares carried.
-    largest_first = np.argsort(group * 2.0 + (1.0 - remainder), kind="stable")
-    base = _hand_out(base, largest_first, group, need, upper, step)
+    target = np.where(np.bincount(group, minlength=n_groups) > 0, target, 0)
+    need = target - group_sum_int(base, group, n_groups)
+    remainder = np.clip((ideal - base.astype(np.float64)) / granularity, 0.0, 1.0)
+    base = _spread_float_noise(base, ideal, group, need, remainder, step, lo, hi)
+    need = target - group_sum_int(base, group, n_groups)
+    # One float key sorts by group, then remainder, then position (stable sort); members
+    # whose ideal is zero come last, so they get nothing while another member has room.
+    # Remainders closer than ~1e-10 count as ties and fall to the tie-break order:
+    # deterministic whatever float noise the shares carried.
+    nothing = (ideal <= 0) * 0.5
+    largest_first = np.argsort(group * 2.0 + (1.0 - remainder) + nothing, kind="stable")
+    base = _hand_out(base, largest_first, group, need, hi, step)
 
-    need = totals - group_sum_int(base, group, n_groups)
+    need = target - group_sum_int(base, group, n_groups)
     if np.any(need < 0):
         smallest_first = np.argsort(group * 2.0 + remainder, kind="stable")
-        base = _take_back(base, smallest_first, group, -need, lower)
-        need = totals - group_sum_int(base, group, n_groups)
+        base = _take_back(base, smallest_first, group, -need, lo)
+        need = target - group_sum_int(base, group, n_groups)
     if np.any(need != 0):
         raise PlanningError("rounding could not reach the group totals within the bounds")
-    return base
+    return narrow(base, "a rounded amount")
+
+
+def _spread_float_noise(
+    base: Any,
+    ideal: FloatArray,
+    group: IndexArray,
+    need: Any,
+    remainder: FloatArray,
+    step: Any,
+    lower: Any,
+    upper: Any,
+) -> Any:
+    """Spread the part of a shortfall that float noise caused, in proportion to the ideals.
+
+    Largest remainder hands out at most one step per member with a remainder. Ideals of
+    amounts near 10¹⁸ carry float error of many minor units, so the exact shortfall can be
+    larger (or negative); that surplus goes to the members in proportion to their ideal
+    amounts first, so that no member with a zero ideal ever picks it up.
+    """
+    n_groups = need.size
+    with_remainder = np.bincount(group, weights=(remainder > 0), minlength=n_groups)
+    allowance = np.asarray(with_remainder.astype(np.int64) * int(step), dtype=need.dtype)
+    surplus = np.where(need > allowance, need - allowance, np.where(need < 0, need, 0))
+    if not np.any(surplus != 0):
+        return base
+    weight = np.maximum(ideal, 0.0)
+    total = np.bincount(group, weights=weight, minlength=n_groups)
+    share = weight / np.where(total > 0, total, 1.0)[group]
+    surplus_f = np.asarray(surplus, dtype=np.float64)[group]
+    # Toward zero, so the spread never exceeds the surplus; the rest is rounded as usual.
+    extra = np.trunc(surplus_f * share)
+    if base.dtype == object:
+        extra_i: Any = np.array([int(v) for v in extra.tolist()], dtype=object)
+    else:
+        extra_i = extra.astype(np.int64)
+    return np.minimum(np.maximum(base + extra_i, lower), upper)
 
 
 def _hand_out(
@@ -94,7 +178,7 @@ def _hand_out(
     group: IndexArray,
     need: IntArray,
     upper: IntArray,
-    step: np.int64,
+    step: Any,
 ) -> IntArray:
     """Add ``need`` (where positive) to ``base`` in ``order``: whole steps first, then room."""
     need = np.maximum(need, 0)
@@ -162,9 +246,10 @@ def largest_remainder_round(
         raise InvalidInput(f"tie_key has {keys.size} entries for {n} values")
     lo = _bound_array(lower, n, -UNBOUNDED)
     hi = _bound_array(upper, n, UNBOUNDED)
+    check_range([int(total)], "the total")
     order = np.argsort(keys, kind="stable")
     group = np.zeros(n, dtype=np.intp)
-    totals = np.array([total], dtype=np.int64)
+    totals = np.array([int(total)], dtype=np.int64)
     # Error messages name members by their key when it is an integer id, else by position.
     ids = keys[order].astype(np.int64) if np.issubdtype(keys.dtype, np.integer) else order
     check_group_feasibility(totals, group, lo[order], hi[order], ids, parent_ids=np.array([-1]))
@@ -190,6 +275,8 @@ def _bound_array(
 ) -> IntArray:
     if bound is None:
         return np.full(n, default, dtype=np.int64)
+    given = [int(b) for b in bound if b is not None]
+    check_range(np.array(given, dtype=object), "a bound")
     out = np.array([default if b is None else int(b) for b in bound], dtype=np.int64)
     if out.size != n:
         raise InvalidInput(f"bounds have {out.size} entries for {n} values")
