@@ -29,7 +29,7 @@ from quotaflow.planning._segments import (
     group_count,
     group_sum_float,
 )
-from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.errors import InvalidInput, listing
 
 #: Names of the codes stored per node in ``Shares.fallback``.
 FALLBACKS: tuple[str, ...] = ("none", "equal_share_no_group_data", "peer_mean_for_missing_history")
@@ -152,7 +152,7 @@ def _check_non_negative(raw: FloatArray, level: Level, what: str) -> FloatArray:
     bad = ~np.isfinite(raw) | (raw < 0)
     if bad.any():
         raise InvalidInput(
-            f"{what} must be finite and non-negative; nodes {level.ids[bad][:10].tolist()}"
+            f"{what} must be finite and non-negative; nodes {listing(level.ids[bad])}"
         )
     return raw
 

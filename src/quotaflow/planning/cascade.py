@@ -55,7 +55,7 @@ from quotaflow.planning.constraints import (
     resolve_bounds,
     water_fill_detailed,
 )
-from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput
+from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput, listing
 from quotaflow.planning.explain import BoundInfo, Derivation
 from quotaflow.planning.rounding import UNBOUNDED, round_within_groups
 from quotaflow.planning.tree import Tree
@@ -436,11 +436,13 @@ def implied_bounds(
         crossed = np.flatnonzero(lower[parents] > upper[parents])
         if crossed.size:
             tightened = ResolvedBounds(lower, upper, lower_source, upper_source, bounds.locked)
-            _raise_crossed(tree, tightened, int(parents.start + crossed[0]), lvl)
+            _raise_crossed(tree, tightened, int(parents.start + crossed[0]), lvl, crossed.size - 1)
     return ResolvedBounds(lower, upper, lower_source, upper_source, bounds.locked)
 
 
-def _raise_crossed(tree: Tree, bounds: ResolvedBounds, pos: int, child_level: int) -> None:
+def _raise_crossed(
+    tree: Tree, bounds: ResolvedBounds, pos: int, child_level: int, others: int
+) -> None:
     """Report a parent whose own bounds and its children's bounds leave no room."""
     ids = tree.canonical_ids
     kids = tree.level_slice(child_level)
@@ -459,6 +461,7 @@ def _raise_crossed(tree: Tree, bounds: ResolvedBounds, pos: int, child_level: in
     raise InfeasibleConstraints(
         reason="floor_above_cap",
         parent_id=int(ids[pos]),
+        other_parents=others,
         conflicts=[conflict(pos), *(conflict(int(i)) for i in children)],
     )
 
@@ -530,7 +533,7 @@ def _root_amounts(tree: Tree, root_targets: int | Mapping[int, int]) -> IntArray
     if isinstance(root_targets, Mapping):
         missing = [int(r) for r in roots if int(r) not in root_targets]
         if missing:
-            raise InvalidInput(f"no target given for roots {missing[:10]}")
+            raise InvalidInput(f"no target given for roots {listing(missing)}")
         given = np.array([int(root_targets[int(r)]) for r in roots], dtype=object)
     else:
         if roots.size != 1:

@@ -209,6 +209,7 @@ def resolve_bounds(bounds: Bounds | None, node_ids: IntArray) -> ResolvedBounds:
         lower_source[locked], upper_source[locked] = SOURCE_LOCK, SOURCE_LOCK
 
     crossed = np.flatnonzero(lower > upper)
+    crossed = crossed[np.argsort(node_ids[crossed], kind="stable")]
     if crossed.size:
         raise InfeasibleConstraints(
             reason="floor_above_cap",
@@ -309,8 +310,9 @@ def check_group_feasibility(
             the error can say where each bound came from.
 
     Raises:
-        InfeasibleConstraints: naming the first offending parent (in group order), its
-            amount, and its children's bounds.
+        InfeasibleConstraints: naming the first offending parent (in group order, which for
+            the cascade is the canonical tree order), its amount, its children's bounds,
+            and how many other parents fail too.
     """
     n_groups = totals.size
     members = group_count(group, n_groups)
@@ -330,6 +332,7 @@ def check_group_feasibility(
         reason="floors_exceed_amount" if too_low[g] else "caps_below_amount",
         parent_id=int(parent_ids[g]),
         amount=int(totals[g]),
+        other_parents=int(bad.size - 1),
         conflicts=[
             bound_conflict(
                 int(child_ids[i]),

@@ -6,8 +6,23 @@ it into a message a sales-ops person understands without re-deriving anything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+#: How many ids or conflicts an error message shows before saying how many more there are.
+SHOWN = 10
+
+
+def listing(values: Iterable[Any], limit: int = SHOWN) -> str:
+    """Distinct values in sorted order, at most ``limit``, then "and N more".
+
+    Messages built with it do not depend on the order in which the caller listed anything.
+    """
+    distinct = sorted({int(v) for v in values})
+    shown = ", ".join(str(v) for v in distinct[:limit])
+    more = len(distinct) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 class PlanningError(Exception):
@@ -51,7 +66,11 @@ class InfeasibleConstraints(PlanningError):
         parent_id: the parent whose amount had to be split (``None`` when the conflict is
             on a single node, e.g. a floor above its own cap).
         amount: the amount that had to be split among the children (minor units), or ``None``.
-        conflicts: the nodes and bounds that conflict.
+        conflicts: the nodes and bounds that conflict: for ``floor_above_cap`` under a
+            parent, the parent first and then its children; otherwise sorted by node id.
+            Never in the caller's order, so messages do not depend on how nodes were listed.
+        other_parents: how many further parents (after ``parent_id``, in the tree's
+            canonical order) cannot be split either.
         reason: a short machine-readable reason: ``"floors_exceed_amount"``,
             ``"caps_below_amount"`` or ``"floor_above_cap"``.
     """
@@ -63,16 +82,22 @@ class InfeasibleConstraints(PlanningError):
         conflicts: list[BoundConflict],
         parent_id: int | None = None,
         amount: int | None = None,
+        other_parents: int = 0,
     ) -> None:
         self.reason = reason
         self.conflicts = conflicts
         self.parent_id = parent_id
         self.amount = amount
+        self.other_parents = other_parents
         super().__init__(self._message())
 
     def _message(self) -> str:
-        shown = ", ".join(_describe(c) for c in self.conflicts[:10])
-        more = f" and {len(self.conflicts) - 10} more" if len(self.conflicts) > 10 else ""
+        shown = ", ".join(_describe(c) for c in self.conflicts[:SHOWN])
+        extra = len(self.conflicts) - SHOWN
+        more = f" and {extra} more" if extra > 0 else ""
+        if self.other_parents:
+            plural = "s" if self.other_parents > 1 else ""
+            more += f" ({self.other_parents} other parent{plural} cannot be split either)"
         if self.reason == "floor_above_cap":
             where = "" if self.parent_id is None else f" under node {self.parent_id}"
             return f"Infeasible bounds{where}: a floor above a cap on {shown}{more}."
@@ -92,6 +117,7 @@ class InfeasibleConstraints(PlanningError):
             "reason": self.reason,
             "parent_id": self.parent_id,
             "amount": self.amount,
+            "other_parents": self.other_parents,
             "conflicts": [c.to_dict() for c in self.conflicts],
             "message": str(self),
         }

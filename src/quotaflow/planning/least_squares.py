@@ -134,9 +134,12 @@ def tree_optimum(
     for lvl in range(1, tree.depth):
         _, parent_pos = tree.children_groups(lvl)
         kids = tree.level_slice(lvl)
-        big_h = child_h[parent_pos]
+        parent_h = child_h[parent_pos]
         spread = np.divide(
-            x[parent_pos] - child_c[parent_pos], big_h, out=np.zeros(big_h.size), where=big_h > 0
+            x[parent_pos] - child_c[parent_pos],
+            parent_h,
+            out=np.zeros(parent_h.size),
+            where=parent_h > 0,
         )
         x[kids] = c[kids] + h[kids] * spread
     return x

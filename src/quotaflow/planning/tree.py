@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from quotaflow.planning._segments import BoolArray, IndexArray, IntArray
-from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.errors import InvalidInput, listing
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ class Tree:
         index = sorter[found]
         missing = self.node_ids[index] != wanted
         if missing.any():
-            raise InvalidInput(f"unknown node ids {wanted[missing][:10].tolist()}")
+            raise InvalidInput(f"unknown node ids {listing(wanted[missing])}")
         return index.astype(np.intp)
 
     def level_slice(self, level: int) -> slice:
@@ -102,15 +102,13 @@ def build_tree(node_ids: ArrayLike, parent_ids: ArrayLike) -> Tree:
     sorted_ids = ids[sorter]
     repeated = sorted_ids[1:] == sorted_ids[:-1]
     if repeated.any():
-        raise InvalidInput(
-            f"duplicate node ids {np.unique(sorted_ids[1:][repeated])[:10].tolist()}"
-        )
+        raise InvalidInput(f"duplicate node ids {listing(sorted_ids[1:][repeated])}")
     is_root = (parent_id < 0) | (parent_id == ids)
     found = np.minimum(np.searchsorted(ids, parent_id, sorter=sorter), ids.size - 1)
     parent = np.where(is_root, -1, sorter[found]).astype(np.intp)
     unknown = ~is_root & (ids[np.maximum(parent, 0)] != parent_id)
     if unknown.any():
-        raise InvalidInput(f"unknown parent ids {parent_id[unknown][:10].tolist()}")
+        raise InvalidInput(f"unknown parent ids {listing(parent_id[unknown])}")
     return _assemble(ids, parent, sorter)
 
 
@@ -161,7 +159,7 @@ def _levels(ids: IntArray, parent: IndexArray) -> IntArray:
             return level
         level[has] += 1
         ancestor = np.where(has, parent[np.maximum(ancestor, 0)], -1)
-    raise InvalidInput(f"the tree has a cycle through nodes {ids[ancestor >= 0][:10].tolist()}")
+    raise InvalidInput(f"the tree has a cycle through nodes {listing(ids[ancestor >= 0])}")
 
 
 def _canonical_order(
