@@ -15,14 +15,13 @@ SHOWN = 10
 
 
 def listing(values: Iterable[Any], limit: int = SHOWN) -> str:
-    """Distinct values in sorted order, at most ``limit``, then "and N more".
+    """Distinct values in sorted order, at most ``limit``, then "and N more": ``[3, 7] and 2 more``.
 
     Messages built with it do not depend on the order in which the caller listed anything.
     """
     distinct = sorted({int(v) for v in values})
-    shown = ", ".join(str(v) for v in distinct[:limit])
     more = len(distinct) - limit
-    return shown + (f" and {more} more" if more > 0 else "")
+    return str(distinct[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 class PlanningError(Exception):
