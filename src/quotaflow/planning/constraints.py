@@ -108,6 +108,7 @@ class Bounds:
             mask = np.zeros(ids.size, dtype=np.bool_)
             for node, value in mapping.items():
                 i = _position_of(position, node)
+                check_range([int(value)], f"the bound on node {node}")
                 values[i], mask[i] = int(value), True
             return values, mask
 

@@ -42,6 +42,7 @@ from quotaflow.planning.constraints import (
     SOURCE_NONE,
     Bounds,
     ResolvedBounds,
+    check_group_feasibility,
     resolve_bounds,
 )
 from quotaflow.planning.errors import InvalidInput
@@ -223,12 +224,20 @@ def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
     """Lock every fully submitted node at its bottom-up value; spread the rest by top-down.
 
     A submission that breaks its own leaf's floor or cap, or a leaf the plan owner locked,
-    is not kept (the owner's rule wins over a proposal), so neither are the nodes above it.
+    is not kept (the owner's rule wins over a proposal), so neither are the nodes above it;
+    nor are the submissions under an inner node whose own bounds or lock they would break.
     A kept node is never one the owner locked.
     """
-    user = inputs.user
-    keepable = (inputs.bottom_up >= user.lower) & (inputs.bottom_up <= user.upper) & ~user.locked
-    kept = _fully_submitted(inputs.tree, submitted, keepable) & ~user.locked
+    user, tree, bu = inputs.user, inputs.tree, inputs.bottom_up
+    within = (bu >= user.lower) & (bu <= user.upper)
+    keepable = within & ~user.locked
+    full = _fully_submitted(tree, submitted, keepable)
+    # An inner node whose kept submissions add up outside its own bounds (or off its lock)
+    # keeps none of them: its bounds are the owner's rule, the submissions proposals.
+    breaks = full & ~within
+    if breaks.any():
+        full = _fully_submitted(tree, submitted, keepable & ~_in_subtrees(tree, breaks))
+    kept = full & ~user.locked
     bounds = _with_locks(inputs.bounds, inputs.tree.size, kept, inputs.bottom_up)
     root_amount = int(inputs.top_down[inputs.root])
     return _Plan(inputs.top_down.astype(np.float64), root_amount, bounds, "spread_remainder", kept)
@@ -285,6 +294,20 @@ def _mark_bound_hits(codes: Any, final: IntArray, user: ResolvedBounds) -> None:
     codes[explicit_lower & (final == user.lower)] = _RULE["floor"]
     codes[(user.upper < UNBOUNDED) & (final == user.upper)] = _RULE["cap"]
     codes[user.locked] = _RULE["lock"]
+
+
+def _in_subtrees(
+    tree: Tree, roots: np.ndarray[Any, np.dtype[np.bool_]]
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Nodes that are in the subtree of some node in ``roots`` (caller's order, shape (n,))."""
+    inside = roots[tree.order].copy()
+    for lvl in range(1, tree.depth):
+        _, parent_pos = tree.children_groups(lvl)
+        kids = tree.level_slice(lvl)
+        inside[kids] |= inside[parent_pos]
+    out = np.empty_like(inside)
+    out[tree.order] = inside
+    return out
 
 
 def _fully_submitted(
@@ -384,8 +407,9 @@ def least_squares_solution(
         PlanningError: the solver failed (its status is named).
     """
     target, weight = blended_target(top_down, bottom_up, top_down_weight, bottom_up_weight)
+    # Decide feasibility exactly, in integers, before any float work (see least_squares).
     canon = implied_bounds(tree, _reorder(bounds, tree.order), (LevelRule(),) * tree.depth)
-    del canon  # only the feasibility check matters here: the optimum respects it anyway
+    _check_locked_parents(tree, canon)
     o = tree.order
     problem = CanonicalProblem(
         target=target[o],
@@ -397,6 +421,32 @@ def least_squares_solution(
     out = np.empty(tree.size)
     out[o] = x
     return out
+
+
+def _check_locked_parents(tree: Tree, canon: ResolvedBounds) -> None:
+    """Raise if a locked parent's children cannot add up to its lock (canonical bounds).
+
+    ``implied_bounds`` tightens free parents to what their children can reach; a lock is
+    not tightened, so its children are checked against it here.
+    """
+    ids = tree.canonical_ids
+    for lvl in range(1, tree.depth):
+        _, parent_pos = tree.children_groups(lvl)
+        kids = np.arange(tree.level_slice(lvl).start, tree.level_slice(lvl).stop)
+        under_lock = canon.locked[parent_pos]
+        if not under_lock.any():
+            continue
+        kids, parent_pos = kids[under_lock], parent_pos[under_lock]
+        parents = np.unique(parent_pos)
+        check_group_feasibility(
+            canon.lower[parents],
+            np.searchsorted(parents, parent_pos).astype(np.intp),
+            canon.lower[kids],
+            canon.upper[kids],
+            ids[kids],
+            parent_ids=ids[parents],
+            sources=(canon.lower_source[kids], canon.upper_source[kids]),
+        )
 
 
 def _reorder(bounds: ResolvedBounds, order: Any) -> ResolvedBounds:
