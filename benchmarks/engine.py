@@ -13,8 +13,17 @@ References run in the same process:
   ``HierarchicalReconciliation.reconcile`` on a 1,000-leaf tree, next to our full cascade on
   that same tree.
 
-Run: ``python benchmarks/engine.py`` (``--leaves``, ``--hf-leaves 0`` to skip the peer).
-Prints a table, then one JSON object on the last line.
+Least squares with inner bounds: for each size in ``--ls-leaves`` (default 1,000, 10,000 and
+100,000 leaves) a fresh process builds the same kind of tree, times the cascade pipeline,
+then reconciles the cascade's top-down targets with bottom-up submissions (each rep ±15 %)
+by least squares under caps on 20 % of first-line managers, locks on 1 % of reps and on
+0.5 % of area managers, once, and reports the seconds and the process's peak resident
+memory (the solver's own buffers are outside ``tracemalloc``'s view, so RSS is the honest
+figure).
+
+Run: ``python benchmarks/engine.py`` (``--leaves``, ``--hf-leaves 0`` to skip the peer,
+``--ls-leaves ""`` to skip least squares). Prints tables, then one JSON object on the last
+line.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -46,6 +57,8 @@ from quotaflow.planning import (  # noqa: E402 - needs the src path when run fro
     build_tree,
     cascade,
     phase,
+    reconcile,
+    roll_up,
     seasonality_profile,
 )
 
@@ -291,12 +304,133 @@ def hierarchicalforecast_top_down(work: Workload) -> tuple[float, float]:
     return public_api, time.perf_counter() - start
 
 
+def least_squares_inputs(work: Workload, seed: int = 13) -> dict[str, Any]:
+    """Top-down (the cascade), bottom-up (reps ±15 %), and inner caps and locks."""
+    rng = np.random.default_rng(seed)
+    tree = build_tree(work.node_ids, work.parent_ids)
+    data = NodeData(history=work.history, potential=work.potential, baseline=work.history[:, -1])
+    top_down = cascade(tree, root_target(work), rules(), data=data, bounds=bounds_for(work)).targets
+    n = tree.size
+    leaf_values = np.where(
+        tree.is_leaf, (top_down * rng.uniform(0.85, 1.15, n)).astype(np.int64), 0
+    )
+    bottom_up = roll_up(tree, leaf_values).values
+    low = np.minimum(top_down, bottom_up)
+    capped = (work.level == LEVELS - 2) & (rng.random(n) < 0.20)
+    locked_reps = tree.is_leaf & (rng.random(n) < 0.01)
+    locked_areas = (work.level == 2) & (rng.random(n) < 0.005)
+    locked_areas[np.flatnonzero(work.level == 2)[0]] = True  # at least one inner lock
+    bounds = Bounds(
+        locked=np.where(locked_reps, bottom_up, (low * 0.95).astype(np.int64)),
+        is_locked=locked_reps | locked_areas,
+        cap=(low * 0.97).astype(np.int64),
+        has_cap=capped,
+    )
+    return {
+        "tree": tree,
+        "top_down": top_down,
+        "bottom_up": bottom_up,
+        "bounds": bounds,
+        "inner_caps": int(capped.sum()),
+        "inner_locks": int(locked_areas.sum()),
+        "leaf_locks": int(locked_reps.sum()),
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def least_squares_child(leaves: int, repeats: int) -> dict[str, Any]:
+    """One size, in this (fresh) process: cascade pipeline, then least squares once."""
+    work = make_workload(leaves)
+    cascade_seconds = median_pipeline(work, repeats)["total"]
+    cascade_mb = peak_mb(lambda: full_pipeline(work))
+    inputs = least_squares_inputs(work)
+    start = time.perf_counter()
+    import clarabel  # noqa: F401 - a one-off per process, reported apart from the solve
+    from scipy import sparse  # noqa: F401
+
+    import_seconds = time.perf_counter() - start
+    rss_before = peak_rss_mb()
+    start = time.perf_counter()
+    result = reconcile(
+        inputs["tree"],
+        inputs["top_down"],
+        inputs["bottom_up"],
+        method="least_squares",
+        bounds=inputs["bounds"],
+        granularity=100,
+    )
+    seconds = time.perf_counter() - start
+    rss_after = peak_rss_mb()
+    tree, final = inputs["tree"], result.final
+    assert np.array_equal(roll_up(tree, final).values, final)  # coherent, exactly
+    bounds = inputs["bounds"]
+    locked = np.asarray(bounds.is_locked)
+    assert np.array_equal(final[locked], np.asarray(bounds.locked)[locked])
+    capped = np.asarray(bounds.has_cap)
+    assert (final[capped] <= np.asarray(bounds.cap)[capped]).all()
+    at_cap = int((final[capped] == np.asarray(bounds.cap)[capped]).sum())
+    return {
+        "leaves": leaves,
+        "nodes": int(tree.size),
+        "cascade_seconds": round(cascade_seconds, 4),
+        "cascade_peak_mb": round(cascade_mb, 1),
+        "least_squares_seconds": round(seconds, 3),
+        "solver_import_seconds": round(import_seconds, 3),
+        "peak_rss_mb_before": round(rss_before, 1),
+        "peak_rss_mb": round(rss_after, 1),
+        "inner_caps": inputs["inner_caps"],
+        "inner_caps_binding": at_cap,
+        "inner_locks": inputs["inner_locks"],
+        "leaf_locks": inputs["leaf_locks"],
+    }
+
+
+def least_squares_table(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
+    """Run each size in its own process (clean peak memory) and print the table."""
+    rows = []
+    for leaves in sizes:
+        done = subprocess.run(
+            [sys.executable, __file__, "--least-squares-child", str(leaves)]
+            + ["--repeats", str(repeats)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print()
+    print("Least squares with inner caps and locks, beside the cascade (one process per size)")
+    print(
+        f"{'leaves':>9}{'nodes':>9}{'cascade ms':>12}{'cascade MiB':>13}"
+        f"{'lsq s':>9}{'lsq peak RSS MiB':>18}{'RSS before':>12}{'caps bind':>11}"
+    )
+    for r in rows:
+        print(
+            f"{r['leaves']:>9,}{r['nodes']:>9,}{r['cascade_seconds'] * 1000:>12.1f}"
+            f"{r['cascade_peak_mb']:>13.1f}{r['least_squares_seconds']:>9.2f}"
+            f"{r['peak_rss_mb']:>18.1f}{r['peak_rss_mb_before']:>12.1f}"
+            f"{r['inner_caps_binding']:>6}/{r['inner_caps']:<4}"
+        )
+    print()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaves", type=int, default=100_000)
     parser.add_argument("--hf-leaves", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--ls-leaves", default="1000,10000,100000")
+    parser.add_argument("--least-squares-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.least_squares_child:
+        print(json.dumps(least_squares_child(args.least_squares_child, args.repeats)))
+        return
+    ls_sizes = [int(v) for v in args.ls_leaves.split(",") if v.strip()]
+    ls_rows = least_squares_table(ls_sizes, args.repeats) if ls_sizes else []
 
     work = make_workload(args.leaves)
     run = median_pipeline(work, args.repeats)
@@ -368,6 +502,7 @@ def main() -> None:
                 if hf_method_seconds is None
                 else round(hf_method_seconds, 4),
                 "ours_at_hf_leaves_seconds": None if ours_small is None else round(ours_small, 4),
+                "least_squares": ls_rows,
             }
         )
     )

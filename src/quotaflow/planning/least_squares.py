@@ -230,7 +230,7 @@ def _solve_qp(
         settings,
     )
     solution: Any = solver.solve()
-    status = str(solution.status)
+    status = str(solution.status).rsplit(".", 1)[-1]  # "SolverStatus.Solved" or "Solved"
     if status not in ACCEPTED_STATUSES:
         raise PlanningError(
             f"the least-squares solver stopped with status {status} after "
