@@ -5,6 +5,14 @@ currency units in and out; floats appear only as shares and weights, and every p
 integer comes from largest-remainder rounding, so children add up exactly to their parent
 (times the over-assignment) and months add up exactly to their period.
 
+Supported range: every amount, bound, baseline and total (over-assignment included) with
+``|x| <= MAX_AMOUNT`` = 9.2 × 10¹⁸ minor units. Within it every sum, product and feasibility
+check is exact (int64 where a bound proves it fits, Python integers otherwise); outside it the
+engine raises ``InvalidInput``, never a wrapped-around number. Shares are float64, so an
+amount follows its share to about 15 significant digits; sums, locks and bounds are exact.
+Least-squares reconciliation solves a sparse convex QP (Clarabel, loaded only when a bound
+binds) and publishes integers within one rounding step of the optimum.
+
 Typical use::
 
     tree = build_tree(node_ids, parent_ids)
@@ -43,6 +51,7 @@ from quotaflow.planning.cascade import (
     cascade,
     implied_bounds,
     over_assigned,
+    round_to_tree,
 )
 from quotaflow.planning.constraints import (
     BOUND_SOURCES,
@@ -59,6 +68,7 @@ from quotaflow.planning.errors import (
 )
 from quotaflow.planning.explain import BoundInfo, Derivation
 from quotaflow.planning.phasing import (
+    ProratedPhasing,
     custom_phasing,
     days_in_seat,
     even_phasing,
@@ -66,6 +76,7 @@ from quotaflow.planning.phasing import (
     phase,
     prorate,
     prorated_phasing,
+    prorated_phasing_explained,
     ramped,
     seasonal_phasing,
     seasonality_profile,
@@ -84,7 +95,7 @@ from quotaflow.planning.reconcile import (
     summing_matrix,
 )
 from quotaflow.planning.rollup import RollupResult, roll_up
-from quotaflow.planning.rounding import UNBOUNDED, largest_remainder_round
+from quotaflow.planning.rounding import MAX_AMOUNT, UNBOUNDED, largest_remainder_round
 from quotaflow.planning.tree import Tree, build_tree, tree_from_parent_index
 
 __all__ = [
@@ -92,6 +103,7 @@ __all__ = [
     "BOUND_SOURCES",
     "FALLBACKS",
     "FALLBACK_NAMES",
+    "MAX_AMOUNT",
     "RECONCILE_METHODS",
     "RECONCILE_RULES",
     "UNBOUNDED",
@@ -113,6 +125,7 @@ __all__ = [
     "NodeData",
     "PlanningError",
     "Potential",
+    "ProratedPhasing",
     "ReconcileMethod",
     "Reconciliation",
     "Shares",
@@ -134,10 +147,12 @@ __all__ = [
     "phase",
     "prorate",
     "prorated_phasing",
+    "prorated_phasing_explained",
     "ramped",
     "reconcile",
     "resolve_bounds",
     "roll_up",
+    "round_to_tree",
     "seasonal_phasing",
     "seasonality_profile",
     "summing_matrix",

@@ -2,7 +2,7 @@
 
 Amounts are int64 minor units, and the engine supports every amount, bound and total with
 ``|x| <= MAX_AMOUNT`` (9.2 × 10¹⁸ minor units — a trillion US dollars is 10¹⁴ cents, a billion
-dollars in Indonesian rupiah about 1.6 × 10¹³ sen). Products and sums of such amounts can pass
+dollars in Indonesian rupiah about 1.6 × 10¹⁵ sen). Products and sums of such amounts can pass
 int64's 9.22 × 10¹⁸ long before any published number does, so every one of them goes through
 this module:
 

@@ -5,6 +5,12 @@ in integers), shared among its children by the level's method, pushed into the c
 locks, floors and caps by water-filling, and rounded by largest remainder at the level's
 granularity. The work per level is a handful of array operations over all the level's
 children at once; there is no Python loop per node.
+
+Amounts may be anything within ``±MAX_AMOUNT`` (9.2 × 10¹⁸ minor units): over-assignment,
+implied bounds (sums of siblings' caps and floors) and feasibility checks are exact integers
+at every size, and an amount that would leave the range is an ``InvalidInput``.
+``round_to_tree`` turns coherent float amounts (the least-squares optimum) into integers with
+the same guarantees.
 """
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ def _totals(totals: int | ArrayLike) -> IntArray:
         except (TypeError, ValueError, OverflowError):
             raise InvalidInput("totals must be whole minor units") from None
     check_range(given, "a total to phase")
+    if given.dtype != object:
+        return given.astype(np.int64).reshape(-1)
     return np.asarray(given.tolist(), dtype=np.int64).reshape(-1)
 
 

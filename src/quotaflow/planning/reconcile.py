@@ -14,7 +14,16 @@ Methods:
 * ``"blend"`` — (c) per node ``α·top-down + (1 − α)·bottom-up`` (α resolved to basis
   points), made coherent top-down: the root takes its blend, children share by theirs.
 * ``"least_squares"`` — (d) minimise ``Σ w_td (x − td)² + w_bu (x − bu)²`` over all nodes
-  subject to coherence, locks and bounds (SciPy), then made integer exactly.
+  subject to coherence, locks and bounds (``quotaflow.planning.least_squares``: closed form
+  when no bound binds, else a sparse QP), then made integer by ``round_to_tree``, which keeps
+  every lock and bound and moves each node by at most one rounding step.
+
+Every method keeps the locks, floors and caps of every node, the root included: a lock on
+the root is its amount, whatever the method proposes, and its floor and cap clip it. A
+``keep_submitted`` submission that breaks its own bound, or the bound or lock of an inner
+node above it, is not kept. When bounds and the method's own promise (the top-down root
+total, the kept submissions) cannot both hold, ``InfeasibleConstraints`` names the parent.
+Blends are exact in integers at every amount within ``±MAX_AMOUNT``.
 """
 
 from __future__ import annotations
