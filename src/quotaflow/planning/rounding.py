@@ -122,7 +122,7 @@ def round_within_groups(
     # whose ideal is zero come last, so they get nothing while another member has room.
     # Remainders closer than ~1e-10 count as ties and fall to the tie-break order:
     # deterministic whatever float noise the shares carried.
-    nothing = (ideal <= 0) * 0.5
+    nothing = (ideal == 0) * 0.5
     largest_first = np.argsort(group * 2.0 + (1.0 - remainder) + nothing, kind="stable")
     base = _hand_out(base, largest_first, group, need, hi, step)
 
