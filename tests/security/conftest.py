@@ -163,6 +163,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     counts = config.stash.get(MATRIX_COUNTS, None)
     if counts:
         terminalreporter.write_line(
-            f"permission matrix: {counts['routes']} routes × {counts['roles']} viewers "
-            f"({counts['cases']} cases) = {counts['requests']} requests"
+            f"permission matrix: {counts['routes']} routes ({counts['cases']} cases) × up to "
+            f"{counts['roles']} viewers ({counts['session_roles']} signed in or anonymous, "
+            f"{counts['token_roles']} token scopes) = "
+            f"{counts['requests']} requests"
         )

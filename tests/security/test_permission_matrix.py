@@ -1218,6 +1218,7 @@ def run_case(company: Company, case: Case, clients: dict[str, Client]) -> list[s
 
 def test_permission_matrix(company: Company, request: pytest.FixtureRequest) -> None:
     cases = all_cases()
+    COUNTS["requests"] = 0
     clients = {role: _client_for(company, role) for role in API_ROLES}
     problems: list[str] = []
     for case in cases:
@@ -1225,6 +1226,8 @@ def test_permission_matrix(company: Company, request: pytest.FixtureRequest) -> 
     COUNTS["routes"] = len({case.route for case in cases})
     COUNTS["cases"] = len(cases)
     COUNTS["roles"] = len(API_ROLES)
+    COUNTS["session_roles"] = len(SESSION_ROLES)
+    COUNTS["token_roles"] = len(TOKEN_ROLES)
     request.config.stash[MATRIX_COUNTS] = dict(COUNTS)
     print(
         f"\npermission matrix: {COUNTS['routes']} routes, {COUNTS['cases']} cases, "
