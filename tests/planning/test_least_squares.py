@@ -220,3 +220,26 @@ def test_weights_spread_over_orders_of_magnitude_still_reach_the_optimum() -> No
     problem = ls.CanonicalProblem(target, w_td + 1, lower, upper)
     assert problem.objective(ours) <= problem.objective(reference) * (1 + 1e-9)
     assert problem.violation(ours) < 1e-6
+
+
+def test_least_squares_integers_stay_within_a_step_of_the_optimum_with_bounds() -> None:
+    # Re-splitting the optimum by shares once left the root 104 units below it (19,625
+    # against 19,729.25) at a granularity of 10, so a coherent, feasible set of integers
+    # with a lower objective existed. Rounding the optimum itself stays within one step.
+    ids = np.arange(7)
+    tree = build_tree(ids, [-1, 0, 0, 0, 2, 4, 2])
+    top_down = np.array([18490, 3430, 7389, 7671, 5657, 5657, 1732])
+    bottom_up = np.array([21019, 3030, 8777, 9212, 6757, 6757, 2020])
+    bounds = Bounds.from_mappings(
+        ids, caps={3: 8021, 5: 4959}, floors={6: 1696}, locks={4: 6757, 5: 6757}
+    )
+    result = reconcile(
+        tree, top_down, bottom_up, method="least_squares", bounds=bounds, granularity=10
+    )
+    resolved = resolve_bounds(bounds, ids)
+    lower = np.where(resolved.lower <= -(2**62), -np.inf, resolved.lower).astype(float)
+    upper = np.where(resolved.upper >= 2**62, np.inf, resolved.upper).astype(float)
+    optimum = reference_optimum(tree, (top_down + bottom_up) / 2, np.ones(7), lower, upper)
+    assert np.abs(optimum - [19729.25, 3255.25, 8453, 8021, 6757, 6757, 1696]).max() < 1e-3
+    assert np.abs(result.final - optimum).max() < 10
+    assert result.final.tolist()[0] == 19729
