@@ -263,3 +263,18 @@ def test_a_potential_split_near_the_limit_gives_nothing_to_zero_weights() -> Non
     result = cascade(tree, MAX_AMOUNT, LevelRule(Potential()), data=NodeData(potential=potential))
     assert result.targets[[2, 4]].tolist() == [0, 0]
     assert sum(int(t) for t in result.targets[1:]) == MAX_AMOUNT
+
+
+def test_quarters_ramps_and_prorate_stay_exact_or_refuse_near_the_limit() -> None:
+    from quotaflow.planning import months_to_quarters, prorate, ramped
+
+    months = np.array([3 * 10**18, 3 * 10**18, 3 * 10**18 + 1])
+    assert months_to_quarters(months).tolist() == [9 * 10**18 + 1]
+    with pytest.raises(InvalidInput, match="supported range"):
+        months_to_quarters(np.array([4 * 10**18] * 3))
+    assert ramped(np.array([4 * 10**18, 4 * 10**18]), (0.5,)).tolist() == [2 * 10**18, 4 * 10**18]
+    with pytest.raises(InvalidInput, match="supported range"):
+        ramped(np.array([9 * 10**18, 9 * 10**18]), (0.5,))  # the row's total is 1.35 × 10¹⁹
+    assert prorate(9 * 10**18, 1, 3) == 3 * 10**18
+    with pytest.raises(InvalidInput, match="supported range"):
+        prorate(10**19, 1, 2)

@@ -219,7 +219,8 @@ def ramped(
         Same shape as ``monthly``: ``monthly × ramp factor``, with the row total equal to the
         exact, half-up-rounded sum of the unrounded ramped months.
     """
-    full = np.asarray(monthly).astype(np.int64)
+    given = np.asarray(monthly)
+    full = _totals(given).reshape(given.shape)
     rows = np.atleast_2d(full)
     n, m = rows.shape
     steps = np.rint(np.asarray(ramp, dtype=np.float64) * BASIS_POINTS).astype(np.int64)
@@ -413,13 +414,15 @@ def prorate(total: int, days_in_seat_count: int, days_in_period: int) -> int:
     """``total × days_in_seat / days_in_period`` rounded half up, exact (minor units)."""
     if days_in_period <= 0 or not 0 <= days_in_seat_count <= days_in_period:
         raise InvalidInput("days in seat must lie between 0 and the days in the period")
+    check_range([int(total)], "a total to prorate")
     return (2 * int(total) * days_in_seat_count + days_in_period) // (2 * days_in_period)
 
 
 def months_to_quarters(monthly: ArrayLike) -> IntArray:
     """Sum consecutive month triples: shape ``(..., m)`` → ``(..., m // 3)`` int64."""
-    values = np.asarray(monthly).astype(np.int64)
+    given = np.asarray(monthly)
+    values = np.asarray(_totals(given).reshape(np.shape(given)), dtype=np.int64)
     if values.shape[-1] % 3:
         raise InvalidInput(f"{values.shape[-1]} months do not make whole quarters")
-    quarters: IntArray = values.reshape(*values.shape[:-1], values.shape[-1] // 3, 3).sum(axis=-1)
-    return quarters
+    triples = values.reshape(*values.shape[:-1], values.shape[-1] // 3, 3)
+    return narrow(sum_exact(triples, axis=-1), "a quarter")
