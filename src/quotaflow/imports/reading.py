@@ -38,7 +38,7 @@ import charset_normalizer
 from openpyxl import load_workbook
 
 from quotaflow.core.limits import text_problem
-from quotaflow.core.spreadsheet import restore_cell
+from quotaflow.core.spreadsheet import TEXT_PREFIX, restore_cell
 
 SAMPLE_BYTES = 256 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -82,6 +82,11 @@ class UncalculatedFormula(str):
     written by programs rather than saved by a spreadsheet)."""
 
     __slots__ = ()
+
+
+# Anything cell_problem refuses by character: control characters (line breaks
+# included) and undecodable bytes. One search clears the common, clean cell quickly.
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 
 
 def cell_problem(text: str) -> str | None:
@@ -367,17 +372,26 @@ class Table:
             yield self._row(number, record, width)
 
     def _row(self, number: int, record: list[str], width: int) -> RawRow:
-        names = self.columns + [""] * (len(record) - width)
-        problems = tuple(
-            (name, problem)
-            for name, cell in zip(names, record, strict=False)
-            if (
-                problem := cell_problem(
-                    cell if isinstance(cell, UncalculatedFormula) else cell.strip()
-                )
+        if self.is_xlsx:
+            stripped = [
+                cell if isinstance(cell, UncalculatedFormula) else cell.strip() for cell in record
+            ]
+        else:
+            stripped = [cell.strip() for cell in record]
+        problems: tuple[tuple[str, str], ...] = ()
+        # One search over the whole row clears the common, clean row quickly.
+        if (
+            self.is_xlsx
+            or _SUSPECT.search(" ".join(stripped))
+            or max(map(len, stripped), default=0) > MAX_CELL_CHARS
+        ):
+            names = self.columns + [""] * (len(record) - width)
+            problems = tuple(
+                (name, problem)
+                for name, cell in zip(names, stripped, strict=False)
+                if (problem := cell_problem(cell))
             )
-        )
-        cells = [restore_cell(cell.strip()) for cell in record]
+        cells = [restore_cell(cell) if cell[:1] == TEXT_PREFIX else cell for cell in stripped]
         values = dict(zip(self.columns, cells + [""] * (width - len(cells)), strict=False))
         if len(cells) > width and any(cells[width:]):
             values[""] = " ".join(cell for cell in cells[width:] if cell)
