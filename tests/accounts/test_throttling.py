@@ -116,6 +116,8 @@ def test_logins_throttled_for_api_tokens_too(small_org: SmallOrg) -> None:
     assert "wrong API token" in refused.json()["detail"]
     assert refused.json()["field"] is None
     assert me(good, address="10.0.0.10").status_code == 200  # another client is not affected
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert "429" in schema["paths"]["/api/v1/me"]["get"]["responses"]
     assert AuditEvent.objects.filter(
         action="accounts.login.locked_out", object_id=GUESSES_ACCOUNT
     ).exists()

@@ -18,7 +18,14 @@ class ErrorOut(Schema):
 
 
 # Documented refusals, so that every operation in the OpenAPI schema shows them.
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# 429: the client sent too many wrong API tokens lately (login throttling) and must wait.
+READ_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 409: ErrorOut, **READ_ERRORS}
 
 
