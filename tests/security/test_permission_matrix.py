@@ -1019,11 +1019,17 @@ def _check_cycle_page(role: str, response: HttpResponse) -> None:
 def _admin_url(pattern: str, name: str | None) -> str:
     """A concrete URL for an admin pattern: an existing object's id where one is needed."""
     from django.contrib import admin
+    from django.contrib.auth import get_user_model
 
     url = "/admin/" + pattern
     for model in admin.site._registry:
         prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
-        if (name or "").startswith(prefix) and re.search(r"<(path:object_id|id)>", url):
+        # Django's UserAdmin names its password page auth_user_password_change whatever
+        # the user model's app is.
+        own = (name or "").startswith(prefix) or (
+            name == "auth_user_password_change" and model is get_user_model()
+        )
+        if own and re.search(r"<(path:object_id|id)>", url):
             first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
             url = re.sub(r"<(path:object_id|id)>", str(first if first is not None else 0), url)
     url = re.sub(r"<(int:content_type_id|path:object_id|id)>", "1", url)
