@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from quotaflow.org.paths import path_ids
+
 
 class UnitKind(models.TextChoices):
     """The level a unit stands for; informative only, the tree itself can be any depth."""
@@ -49,7 +51,7 @@ class Unit(models.Model):
 
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to (not including) this unit, read from ``path``."""
-        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+        return list(path_ids(self.path)[:-1])
 
     def clean(self) -> None:
         """Refuse a parent that is the unit itself or lies below it (a cycle)."""

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from quotaflow.accounts.models import Role, User
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.org.paths import path_ids
 
 
 def active_on(day: dt.date, prefix: str = "") -> Q:
@@ -245,7 +246,7 @@ def descendant_counts(
     counts: dict[int, int] = {}
     per_unit = rows.values("unit__path").annotate(people=Count("person_id", distinct=True))
     for row in per_unit.values_list("unit__path", "people"):
-        for unit_id in _path_ids(row[0]):
+        for unit_id in path_ids(row[0]):
             counts[unit_id] = counts.get(unit_id, 0) + row[1]
     placed_twice = (
         rows.values("person_id").annotate(units=Count("unit_id", distinct=True)).filter(units__gt=1)
@@ -259,7 +260,7 @@ def descendant_counts(
         # The sum above counted this person once per unit they sit in below each ancestor.
         seen: dict[int, int] = {}
         for path in paths:
-            for unit_id in _path_ids(path):
+            for unit_id in path_ids(path):
                 seen[unit_id] = seen.get(unit_id, 0) + 1
         for unit_id, times in seen.items():
             counts[unit_id] -= times - 1
@@ -268,8 +269,3 @@ def descendant_counts(
         outside = set(root.ancestor_ids())
         counts = {unit_id: count for unit_id, count in counts.items() if unit_id not in outside}
     return counts
-
-
-def _path_ids(path: str) -> list[int]:
-    """``"/1/4/17/"`` → ``[1, 4, 17]``."""
-    return [int(part) for part in path.strip("/").split("/") if part]

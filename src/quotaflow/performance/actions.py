@@ -25,9 +25,10 @@ from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import Notification
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.org.paths import path_ids
 from quotaflow.performance import setbased
 from quotaflow.performance.aggregates import apply_cells
-from quotaflow.performance.crediting import Cells, unit_ids_of
+from quotaflow.performance.crediting import Cells
 from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
@@ -340,7 +341,7 @@ def _nearest_managers(
     path: str, managers: dict[int, list[Person]], *, skip: int | None = None
 ) -> list[Person]:
     """Managers of the lowest unit on ``path`` that has any (ignoring unit ``skip``)."""
-    for unit_id in reversed(unit_ids_of(path)):
+    for unit_id in reversed(path_ids(path)):
         if unit_id != skip and managers.get(unit_id):
             return managers[unit_id]
     return []
@@ -390,10 +391,10 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
         role=AssignmentRole.MEMBER,
     ).select_related("unit"):
         homes.setdefault(assignment.person_id, assignment.unit)
-    unit_ids = {unit_id for unit in homes.values() for unit_id in unit_ids_of(unit.path)}
+    unit_ids = {unit_id for unit in homes.values() for unit_id in path_ids(unit.path)}
     for goal, _ in worrying:
         if goal.owner_unit is not None:
-            unit_ids |= set(unit_ids_of(goal.owner_unit.path))
+            unit_ids |= set(path_ids(goal.owner_unit.path))
     managers = _managers_by_unit(unit_ids, as_of)
     notifications = [
         Notification(

@@ -12,12 +12,13 @@ same fold with the opposite sign, which is how updates and cancellations are app
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from quotaflow.org.paths import path_ids
 
 HUNDRED = Decimal(100)
 UNIT = "unit"
@@ -217,13 +218,6 @@ def credits_for(
     return result
 
 
-@functools.lru_cache(maxsize=65536)
-def unit_ids_of(path: str) -> tuple[int, ...]:
-    """Unit ids in a materialised path ``/1/4/17/``, root first, the unit itself last.
-    Cached: a rebuild parses the same few thousand paths for millions of credits."""
-    return tuple(int(part) for part in path.strip("/").split("/") if part)
-
-
 @dataclass
 class Cells:
     """Accumulated aggregate deltas: ``values`` maps a cell to ``[value, count]`` and
@@ -252,7 +246,7 @@ class Cells:
                 ] += sign
             if credit.kind != DIRECT:
                 continue
-            for unit_id in unit_ids_of(credit.unit_path):
+            for unit_id in path_ids(credit.unit_path):
                 entry = per_source_unit.setdefault(
                     (credit.source_id, credit.metric_id, credit.day, unit_id), [0, ""]
                 )

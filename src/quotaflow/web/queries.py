@@ -22,6 +22,7 @@ from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.imports.models import ImportRun
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
+from quotaflow.org.paths import path_ids
 from quotaflow.org.queries import (
     Scope,
     active_on,
@@ -35,11 +36,6 @@ from quotaflow.visibility import people_condition
 # Above this many units, one prefix scan over their common ancestor is cheaper than
 # OR-ing one prefix condition per unit.
 _MAX_PATH_CONDITIONS = 20
-
-
-def path_ids(path: str) -> list[int]:
-    """Unit ids on a materialised path, root first, including the unit itself."""
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 @dataclass(frozen=True)
