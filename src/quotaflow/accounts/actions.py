@@ -13,6 +13,7 @@ import hmac
 import secrets
 import string
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -22,12 +23,25 @@ from django.utils import timezone
 from quotaflow.accounts.models import ApiToken, Role, TokenScope, User
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput, NotAllowed
-from quotaflow.org.models import Person
 
 TOKEN_PREFIX_LENGTH = 8
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 # Writing last_used_at on every request would turn every API read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class LoginHolder(Protocol):
+    """Someone a new login can be linked to (an organisation ``Person``).
+
+    Described by what is used rather than imported: the organisation depends on accounts
+    (a person has a login), so accounts must not depend on the organisation.
+    """
+
+    user: User | None
+    user_id: int | None
+    external_id: str
+
+    def save(self, *, update_fields: list[str]) -> None: ...
 
 
 def is_admin(user: User) -> bool:
@@ -151,7 +165,7 @@ def create_user(
     role: str,
     password: str,
     acting_user: User,
-    person: Person | None = None,
+    person: LoginHolder | None = None,
     email: str = "",
 ) -> User:
     """Create a login with ``role``, optionally linked to ``person`` (administrators only)."""
