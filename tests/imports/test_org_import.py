@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import AuditEvent
-from quotaflow.imports.models import ImportStatus
+from quotaflow.imports.actions import import_file, write_preview
+from quotaflow.imports.models import ImportRun, ImportStatus
+from quotaflow.org.actions import move_unit
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from tests.imports.conftest import FIXTURES, stored_counts
 
@@ -299,3 +303,201 @@ def test_org_import_is_audited_once(import_as_olga):
     import_as_olga("org", FIXTURES / "org_good.csv")
 
     assert AuditEvent.objects.filter(action="import.org").count() == 1
+
+
+# The import says what it will do: nothing moves or starts a tree by omission -----------
+
+
+def test_org_import_subtree_move_is_audited_like_the_action(import_as_olga, write_file, small_org):
+    # NORTH (with NORTH-A below it) moves under SOUTH by import, then back by hand.
+    north = Unit.objects.get(code="NORTH")
+    old_path = north.path
+    import_as_olga("org", write_file(HEADER + "NORTH,North,region,SOUTH,,,,,,\n"))
+    imported = AuditEvent.objects.get(action="org.unit.moved")
+    moved_path = Unit.objects.get(code="NORTH").path
+
+    assert (imported.object_type, imported.object_id) == ("org.unit", str(north.pk))
+    assert imported.actor == small_org.users["ops_olga"]
+    assert imported.changes == {"parent": ["ACME", "SOUTH"], "path": [old_path, moved_path]}
+    assert imported.reason == "Organisation import of upload.csv"
+
+    move_unit(
+        Unit.objects.get(code="NORTH"),
+        new_parent=Unit.objects.get(code="ACME"),
+        acting_user=small_org.users["ops_olga"],
+    )
+    by_hand = AuditEvent.objects.filter(action="org.unit.moved").latest("pk")
+    assert (by_hand.object_type, by_hand.object_id) == (imported.object_type, imported.object_id)
+    assert by_hand.changes == {"parent": ["SOUTH", "ACME"], "path": [moved_path, old_path]}
+
+
+def test_org_import_audits_each_created_and_renamed_unit(import_as_olga, write_file):
+    import_as_olga(
+        "org",
+        write_file(HEADER + "WEST,West,region,ACME,,,,,,\nNORTH,North Region,region,ACME,,,,,,\n"),
+    )
+
+    created = AuditEvent.objects.get(action="org.unit.created")
+    assert created.object_repr == "West"
+    assert created.changes["parent"] == [None, "ACME"]
+    renamed = AuditEvent.objects.get(action="org.unit.updated")
+    assert renamed.changes == {"name": ["North", "North Region"]}
+
+
+def test_org_import_empty_parent_is_an_error_unless_the_row_says_top(import_as_olga, write_file):
+    before = stored_counts()
+    run = import_as_olga("org", write_file(HEADER + "OTHER,Other Group,company,,,,,,,\n"))
+
+    assert run.status == ImportStatus.REJECTED
+    assert run.errors == [
+        {
+            "row": 2,
+            "column": "parent_unit_code",
+            "value": "",
+            "reason": "unit 'OTHER' has no parent_unit_code — write the code of the unit above it, "
+            "or (top) if it is at the top of the tree",
+        }
+    ]
+    assert stored_counts() == before
+
+    run = import_as_olga("org", write_file(HEADER + "OTHER,Other Group,company,(top),,,,,,\n"))
+    assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 1), run.errors
+    assert _paths()["OTHER"] == (_expected_path("OTHER"), 0)
+
+
+def test_org_import_relisting_a_unit_without_parent_does_not_move_it_to_the_top(
+    import_as_olga, write_file
+):
+    paths = _paths()
+    run = import_as_olga("org", write_file(HEADER + "NORTH,North,region,,,,,,,\n"))
+
+    assert (run.status, run.updated) == (ImportStatus.REJECTED, 0)
+    assert run.errors[0]["column"] == "parent_unit_code"
+    assert "has no parent_unit_code" in run.errors[0]["reason"]
+    assert _paths() == paths
+    assert not AuditEvent.objects.filter(action="org.unit.moved").exists()
+
+
+def test_org_import_unit_name_over_200_characters_is_refused_not_truncated(
+    import_as_olga, write_file
+):
+    run = import_as_olga("org", write_file(HEADER + f"WEST,{'W' * 201},region,ACME,,,,,,\n"))
+
+    assert run.status == ImportStatus.REJECTED
+    assert (run.errors[0]["column"], run.errors[0]["reason"]) == (
+        "unit_name",
+        f"'{'W' * 40}…' is longer than 200 characters",
+    )
+    assert not Unit.objects.filter(code="WEST").exists()
+
+
+def test_org_import_refuses_a_malformed_email(import_as_olga, write_file):
+    header = "unit_code,person_id,person_name,email,valid_from\n"
+    run = import_as_olga("org", write_file(header + "NORTH-A,E900,Nia New,a@,2026-01-01\n"))
+
+    assert run.status == ImportStatus.REJECTED
+    assert run.errors == [
+        {
+            "row": 2,
+            "column": "email",
+            "value": "a@",
+            "reason": "'a@' is not an e-mail address, e.g. ria@acme.example",
+        }
+    ]
+    assert not Person.objects.filter(external_id="E900").exists()
+
+
+def test_org_import_refuses_a_tree_too_deep_to_store_and_writes_nothing(import_as_olga, write_file):
+    # A chain of units, each under the one before, until the paths no longer fit.
+    rows = [f"D{n},Level {n},team,{f'D{n - 1}' if n else 'ACME'},,,,,,\n" for n in range(400)]
+    before = stored_counts()
+    run = import_as_olga("org", write_file(HEADER + "".join(rows)))
+
+    assert run.status == ImportStatus.REJECTED
+    [error] = run.errors
+    assert error["column"] == "parent_unit_code"
+    assert "would be too deep there" in error["reason"]
+    assert stored_counts() == before
+    assert not AuditEvent.objects.filter(action="org.unit.created").exists()
+
+
+# Dry run: the changes are shown, then written exactly as shown -------------------------
+
+CHANGING = (
+    "unit_code,unit_name,unit_kind,parent_unit_code,person_id,person_name,role,valid_from,valid_to\n"
+    "WEST,West,region,ACME,,,,,\n"
+    "NORTH,North Region,region,SOUTH,,,,,\n"
+    "NORTH-A,,,,E004,,member,2025-01-01,2026-03-31\n"
+)
+
+
+def _dry_run(small_org, path):
+    return import_file(
+        "org", path, file_name=path.name, acting_user=small_org.users["ops_olga"],
+        skip_bad_rows=False, via="cli", dry_run=True,
+    )  # fmt: skip
+
+
+def test_org_import_dry_run_lists_creates_moves_renames_and_ends_and_writes_nothing(
+    small_org, write_file
+):
+    before, paths = stored_counts(), _paths()
+    audit_before = AuditEvent.objects.exclude(action__startswith="import.").count()
+    run = _dry_run(small_org, write_file(CHANGING))
+
+    assert (run.status, run.created, run.updated, run.unchanged) == (
+        ImportStatus.PREVIEWED, 1, 2, 0,
+    ), run.errors  # fmt: skip
+    assert [(c["action"], c["subject"], c["old"], c["new"], c["row"]) for c in run.changes] == [
+        ("created", "unit WEST", "", "West (region) under ACME", 2),
+        ("moved", "unit NORTH", "under ACME", "under SOUTH", 3),
+        ("renamed", "unit NORTH", "North", "North Region", 3),
+        (
+            "ended",
+            "placement of E004 in NORTH-A as member",
+            "ends open-ended",
+            "ends 2026-03-31",
+            4,
+        ),
+    ]
+    assert stored_counts() == before and _paths() == paths
+    assert Assignment.objects.get(person__external_id="E004").valid_to is None
+    assert AuditEvent.objects.exclude(action__startswith="import.").count() == audit_before
+    assert bytes(ImportRun.objects.get(pk=run.pk).previewed_file) == CHANGING.encode()
+
+
+def test_org_import_preview_written_does_what_it_showed(small_org, write_file):
+    preview = _dry_run(small_org, write_file(CHANGING))
+    run = write_preview(preview, acting_user=small_org.users["ops_olga"], via="web")
+
+    assert (run.status, run.created, run.updated) == (ImportStatus.SUCCEEDED, 1, 2), run.errors
+    assert run.changes == preview.changes
+    assert _paths()["NORTH"] == (_expected_path("ACME", "SOUTH", "NORTH"), 2)
+    assert Assignment.objects.get(person__external_id="E004").valid_to == dt.date(2026, 3, 31)
+    preview.refresh_from_db()
+    assert (preview.written_as, preview.previewed_file) == (run, None)
+    with pytest.raises(InvalidInput, match="has been written already"):
+        write_preview(preview, acting_user=small_org.users["ops_olga"], via="web")
+
+
+def test_org_import_preview_is_not_written_once_the_organisation_changed(small_org, write_file):
+    preview = _dry_run(small_org, write_file(CHANGING))
+    move_unit(
+        Unit.objects.get(code="NORTH"),
+        new_parent=Unit.objects.get(code="SOUTH"),
+        acting_user=small_org.users["ops_olga"],
+    )
+    before = stored_counts()
+    run = write_preview(preview, acting_user=small_org.users["ops_olga"], via="web")
+
+    assert run.status == ImportStatus.REJECTED
+    assert "has changed since this file was previewed" in run.errors[0]["reason"]
+    assert stored_counts() == before and Unit.objects.get(code="NORTH").name == "North"
+
+
+def test_org_import_dry_run_is_for_organisation_files_only(small_org, write_file):
+    with pytest.raises(InvalidInput, match="A dry run is for organisation files"):
+        import_file(
+            "transactions", write_file("external_id\n"), file_name="t.csv",
+            acting_user=small_org.users["ops_olga"], skip_bad_rows=False, via="cli", dry_run=True,
+        )  # fmt: skip

@@ -6,6 +6,12 @@ the ids seen so far, then a writing pass that hands checked rows to
 :mod:`quotaflow.sales.actions` chunk by chunk — so a file of a million rows never sits in
 memory. Without ``skip_bad_rows`` a single bad row means nothing is written; with it,
 good rows are written and bad rows are kept, with their reasons, as a downloadable CSV.
+
+An organisation file can be imported as a dry run first: it is checked and written inside
+a savepoint that is then rolled back, so the run lists every change (creates, moves,
+renames, ends) and its counts exactly as the real import would, and nothing is kept.
+:func:`write_preview` then writes the very same file, refusing if the organisation
+changed meanwhile so that what is written is what was shown.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +35,8 @@ from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.imports import org, runs
 from quotaflow.imports.checking import CHECKERS, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
-from quotaflow.imports.reading import FileProblem, FileSource, RawRow, Table
+from quotaflow.imports.reading import MAX_FILE_BYTES, FileProblem, FileSource, RawRow, Table
+from quotaflow.org.actions import UnitRefused
 from quotaflow.performance.actions import apply_activity_changes, store_transactions
 from quotaflow.sales import actions as sales_actions
 from quotaflow.sales.queries import person_ids_by_external_id
@@ -39,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 # Errors kept on the run for display; the rejected-rows CSV always has every bad row.
 MAX_STORED_ERRORS = 1_000
+# Changes kept on a run for display (an organisation file has thousands of rows).
+MAX_STORED_CHANGES = 10_000
 PROGRESS_EVERY = 10_000
 
 
@@ -55,6 +64,8 @@ class _Outcome:
     warnings: list[str] = field(default_factory=list)
     rejected_csv: str = ""
     wrote: bool = False
+    changes: list[org.Change] = field(default_factory=list)
+    previewed: bool = False
 
 
 class _RejectedRows:
@@ -156,8 +167,20 @@ def _import_sales(
     return outcome
 
 
-def _import_org(table: Table, *, skip_bad_rows: bool, progress: Progress | None) -> _Outcome:
-    outcome = _Outcome(warnings=org.warnings_for_columns(table.columns))
+@dataclass(frozen=True)
+class _Request:
+    """What the caller asked of a run beyond the file itself."""
+
+    acting_user: Any
+    skip_bad_rows: bool
+    dry_run: bool = False
+    # When writing a preview: the changes that were shown, which must still be the changes.
+    expected_changes: list[dict[str, Any]] | None = None
+
+
+def _check_org_rows(
+    table: Table, request: _Request, outcome: _Outcome
+) -> tuple[Any, Any, list[RawRow]]:
     rows = list(table.rows())
     outcome.total_rows = len(rows)
     if not rows:
@@ -176,32 +199,75 @@ def _import_org(table: Table, *, skip_bad_rows: bool, progress: Progress | None)
             errors_by_row.setdefault(error.row or 0, []).append(error)
         for number in sorted(errors_by_row):
             findings.add(by_number[number], errors_by_row[number])
-        if not skip_bad_rows:
+        if not request.skip_bad_rows:
             break
         remaining = [raw for raw in remaining if raw.number not in errors_by_row]
     findings.finish()
-    if (outcome.rejected and not skip_bad_rows) or outcome.rejected == outcome.total_rows:
+    return plan, stored, remaining
+
+
+def _changed_since_preview() -> RowError:
+    return RowError(
+        None, "", "",
+        "The organisation has changed since this file was previewed, so importing it now "
+        "would not do what the preview showed. Nothing was written; preview the file again.",
+    )  # fmt: skip
+
+
+def _import_org(
+    table: Table, *, request: _Request, reason: str, progress: Progress | None
+) -> _Outcome:
+    outcome = _Outcome(warnings=org.warnings_for_columns(table.columns))
+    plan, stored, remaining = _check_org_rows(table, request, outcome)
+    if (outcome.rejected and not request.skip_bad_rows) or outcome.rejected == outcome.total_rows:
         return outcome
-    by_row = org.write_org(remaining, plan, stored)
+    outcome.changes = org.plan_changes(plan, stored)
+    expected = request.expected_changes
+    shown = [asdict(change) for change in outcome.changes[:MAX_STORED_CHANGES]]
+    if expected is not None and shown != expected:
+        outcome.errors.append(_changed_since_preview())
+        return outcome
+    try:
+        # A savepoint of its own: a unit the tree writer refuses undoes the whole file,
+        # and a dry run undoes everything once the counts are known.
+        with transaction.atomic():
+            by_row = org.write_org(
+                remaining, plan, stored, acting_user=request.acting_user, reason=reason
+            )
+            transaction.set_rollback(request.dry_run)
+    except UnitRefused as refusal:
+        spec = plan.units[refusal.code]
+        outcome.errors.append(
+            RowError(spec.row, "parent_unit_code", spec.parent_code, refusal.message)
+        )
+        outcome.rejected += 1
+        return outcome
     for state in by_row.values():
         setattr(outcome, state, getattr(outcome, state) + 1)
-    outcome.wrote = True
+    outcome.wrote = not request.dry_run
+    outcome.previewed = request.dry_run
     if progress is not None:
         progress(len(remaining), len(remaining))
     return outcome
 
 
 def _import_table(
-    kind: str, table: Table, *, acting_user: Any, skip_bad_rows: bool, progress: Progress | None
+    kind: str, table: Table, *, request: _Request, reason: str, progress: Progress | None
 ) -> _Outcome:
     if kind == ImportKind.ORG:
-        return _import_org(table, skip_bad_rows=skip_bad_rows, progress=progress)
+        return _import_org(table, request=request, reason=reason, progress=progress)
     return _import_sales(
-        kind, table, acting_user=acting_user, skip_bad_rows=skip_bad_rows, progress=progress
+        kind,
+        table,
+        acting_user=request.acting_user,
+        skip_bad_rows=request.skip_bad_rows,
+        progress=progress,
     )
 
 
 def _status(outcome: _Outcome) -> str:
+    if outcome.previewed:
+        return ImportStatus.PREVIEWED
     if not outcome.wrote:
         return ImportStatus.REJECTED
     return ImportStatus.PARTIAL if outcome.rejected else ImportStatus.SUCCEEDED
@@ -216,6 +282,7 @@ def import_file(
     skip_bad_rows: bool,
     via: str,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ImportRun:
     """Import an organisation, transactions or activities file (CSV or XLSX) and return its run.
 
@@ -228,6 +295,10 @@ def import_file(
     checking (total None) and while writing (total known). The run is saved and audited
     as one event in every case; a rejected file is not an exception.
 
+    With ``dry_run`` (organisation files only) nothing is kept: the run ends
+    ``previewed`` with the changes the file would make and the file itself, for
+    :func:`write_preview`.
+
     The run is stored as running (committed, when no transaction is open) before any
     row is written, and its outcome is stored with the rows in one transaction; runs
     left running by a process that died are marked failed first (see
@@ -237,20 +308,78 @@ def import_file(
         raise InvalidInput(
             f"'{kind}' is not an import kind — use org, transactions or activities.", field="kind"
         )
+    if dry_run and kind != ImportKind.ORG:
+        raise InvalidInput(
+            "A dry run is for organisation files; transactions and activities are checked "
+            "in full before anything is written anyway.",
+            field="dry_run",
+        )
+    _require_importer(acting_user)
+    run = ImportRun(kind=kind, file_name=file_name[:255], started_by=acting_user, via=via)
+    run.skip_bad_rows = skip_bad_rows
+    if dry_run:
+        run.previewed_file = _file_bytes(path_or_file)
+        path_or_file = io.BytesIO(run.previewed_file)
+    request = _Request(acting_user, skip_bad_rows, dry_run=dry_run)
+    return _start_and_run(run, path_or_file, request, progress)
+
+
+def write_preview(preview: ImportRun, *, acting_user: Any, via: str) -> ImportRun:
+    """Import the file of ``preview`` (a dry run) for real, and return the new run.
+
+    The file is checked again against the organisation as it is now; if the changes
+    differ from those the preview listed, nothing is written and the new run says so.
+    """
+    _require_importer(acting_user)
+    preview.refresh_from_db()
+    if preview.written_as_id is not None:
+        raise InvalidInput(
+            f"Import {preview.pk} has been written already, as import {preview.written_as_id}.",
+            field="run",
+        )
+    if preview.status != ImportStatus.PREVIEWED or preview.previewed_file is None:
+        raise InvalidInput(
+            f"Import {preview.pk} is not a preview waiting to be written.", field="run"
+        )
+    run = ImportRun(
+        kind=preview.kind,
+        file_name=preview.file_name,
+        started_by=acting_user,
+        via=via,
+        skip_bad_rows=preview.skip_bad_rows,
+    )
+    request = _Request(acting_user, preview.skip_bad_rows, expected_changes=list(preview.changes))
+    run = _start_and_run(run, io.BytesIO(bytes(preview.previewed_file)), request, None)
+    if run.status != ImportStatus.REJECTED:
+        ImportRun.objects.filter(pk=preview.pk).update(previewed_file=None, written_as=run)
+    return run
+
+
+def _require_importer(acting_user: Any) -> None:
     if not getattr(acting_user, "is_planner", False):
         raise NotAllowed("Only administrators and sales operations may import data.")
+
+
+def _file_bytes(path_or_file: str | Path | IO[bytes]) -> bytes:
+    """The file's content, read once for a preview to keep (at most one byte more than any
+    import accepts: a larger file is refused by the import anyway)."""
+    if isinstance(path_or_file, str | Path):
+        with Path(path_or_file).open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    return path_or_file.read(MAX_FILE_BYTES + 1)
+
+
+def _start_and_run(
+    run: ImportRun,
+    path_or_file: str | Path | IO[bytes],
+    request: _Request,
+    progress: Progress | None,
+) -> ImportRun:
+    acting_user = request.acting_user
     runs.mark_abandoned_runs()
-    run = runs.start_run(
-        ImportRun(
-            kind=kind,
-            file_name=file_name[:255],
-            started_by=acting_user,
-            via=via,
-            skip_bad_rows=skip_bad_rows,
-        )
-    )
+    run = runs.start_run(run)
     try:
-        _run_import(run, kind, path_or_file, acting_user, skip_bad_rows, progress)
+        _run_import(run, path_or_file, request, progress)
     except BaseException:
         # A bug or an interrupt (Ctrl-C): the import's transaction is rolled back, and
         # the run says so. If even that cannot be stored, the next import finds the run.
@@ -269,10 +398,8 @@ def import_file(
 
 def _run_import(
     run: ImportRun,
-    kind: str,
     path_or_file: str | Path | IO[bytes],
-    acting_user: Any,
-    skip_bad_rows: bool,
+    request: _Request,
     progress: Progress | None,
 ) -> None:
     file_name = run.file_name
@@ -281,10 +408,10 @@ def _run_import(
             # A savepoint: if the database refuses a write, only the import's writes are undone.
             with transaction.atomic():
                 outcome = _import_table(
-                    kind,
+                    run.kind,
                     Table(FileSource(path_or_file, file_name)),
-                    acting_user=acting_user,
-                    skip_bad_rows=skip_bad_rows,
+                    request=request,
+                    reason=f"{run.get_kind_display()} import of {file_name}",
                     progress=progress,
                 )
         except FileProblem as problem:
@@ -302,7 +429,9 @@ def _run_import(
                     )
                 ]
             )  # fmt: skip
-        _save_run(run, outcome, acting_user)
+        if not outcome.previewed:
+            run.previewed_file = None
+        _save_run(run, outcome, request.acting_user)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -337,6 +466,7 @@ def _save_run(run: ImportRun, outcome: _Outcome, acting_user: Any) -> None:
         setattr(run, name, getattr(outcome, name))
     run.rejected_csv = _storable(run.rejected_csv)
     run.errors = [_storable_error(error) for error in outcome.errors]
+    run.changes = [asdict(change) for change in outcome.changes[:MAX_STORED_CHANGES]]
     run.save()
     record(
         actor=acting_user,

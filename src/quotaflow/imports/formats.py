@@ -15,6 +15,10 @@ from quotaflow.core.limits import MAX_BUSINESS_DATE, MIN_BUSINESS_DATE
 from quotaflow.imports.fields import MAX_AMOUNT_MINOR
 from quotaflow.imports.reading import MAX_CELL_CHARS, MAX_DATA_ROWS, MAX_FILE_BYTES
 
+#: What ``parent_unit_code`` says for a unit at the top of the tree (empty is refused, so
+#: that a forgotten parent never makes a second tree or moves a unit to the top).
+ROOT_PARENT = "(top)"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -54,7 +58,8 @@ ORG = FileFormat(
         "unit may leave unit_name empty and only place people. Units may be listed in any "
         "order, and a parent may be a unit that already exists in Quotaflow. Placements are "
         "effective-dated: to move a person, end the old placement with valid_to and add the "
-        "new one. Importing the same rows again changes nothing."
+        "new one. Importing the same rows again changes nothing. Preview a file first to "
+        "see every unit and person it creates, moves, renames or ends."
     ),
     columns=(
         Column("unit_code", True, "Stable code of the unit, e.g. EMEA-DACH."),
@@ -62,7 +67,12 @@ ORG = FileFormat(
             "unit_name", False, "Name of the unit; fill it in on the row that defines the unit."
         ),
         Column("unit_kind", False, "company, region, area, team or other (default team)."),
-        Column("parent_unit_code", False, "Code of the unit above; empty for the top of the tree."),
+        Column(
+            "parent_unit_code",
+            False,
+            f"Code of the unit above, or {ROOT_PARENT} for a unit at the top of the tree; "
+            "needed on the row that defines the unit.",
+        ),
         Column("territory", False, "Free text, e.g. Germany, Austria, Switzerland."),
         Column(
             "person_id",
@@ -81,7 +91,7 @@ ORG = FileFormat(
     other_columns="Other columns are ignored, with a warning.",
     example=(
         "unit_code,unit_name,unit_kind,parent_unit_code,territory,person_id,person_name,email,title,role,valid_from,valid_to\n"
-        "ACME,Acme,company,,,E001,Carla Chief,carla@acme.example,CEO,manager,2026-01-01,\n"
+        f"ACME,Acme,company,{ROOT_PARENT},,E001,Carla Chief,carla@acme.example,CEO,manager,2026-01-01,\n"
         "EMEA,EMEA,region,ACME,Europe,E002,Max Manager,max@acme.example,VP EMEA,manager,2026-01-01,\n"
         "EMEA-A,EMEA Team A,team,EMEA,,E004,Ria Rep,ria@acme.example,Account Executive,member,2026-01-01,\n"
         "EMEA-A,,,,,E005,Rob Rep,rob@acme.example,Account Executive,member,2026-01-01,"

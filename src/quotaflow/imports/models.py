@@ -20,6 +20,7 @@ class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Imported"
     PARTIAL = "partial", "Imported, bad rows skipped"
     REJECTED = "rejected", "Rejected, nothing written"
+    PREVIEWED = "previewed", "Previewed, nothing written"
 
 
 class ImportRun(models.Model):
@@ -31,7 +32,12 @@ class ImportRun(models.Model):
     ``host`` and ``pid`` name the process doing it. The run's outcome is stored in the
     same database transaction as the imported data, so a process that dies mid-import
     leaves a ``running`` run and no data; the next import (or ``quotaflow import``) finds
-    such runs whose process is gone and marks them ``failed``."""
+    such runs whose process is gone and marks them ``failed``.
+
+    A dry run (organisation files) checks the file and works out every change, then
+    writes nothing: it ends ``previewed``, with ``changes`` listing what importing the
+    file would do and ``previewed_file`` keeping the file until it is written or
+    previewed again; writing it makes a new run from the very same bytes."""
 
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(max_length=255)
@@ -61,6 +67,22 @@ class ImportRun(models.Model):
         help_text="Notes that did not stop the import, e.g. ignored columns.",
     )
     rejected_csv = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the file changes: {action, subject, old, new, row} per change.",
+    )
+    previewed_file = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="A previewed file, until it is written."
+    )
+    written_as = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="preview",
+        help_text="For a preview: the run that wrote its changes.",
+    )
 
     class Meta:
         ordering: ClassVar = ["-started_at", "-pk"]

@@ -7,14 +7,15 @@ one row per unit, or per person's placement in a unit, with the columns
     person_id, person_name, email, title, role, valid_from, valid_to
 
 Only ``unit_code`` is required in every row. A row that fills in ``unit_name`` (or any
-other unit column) *defines* the unit; its ``parent_unit_code`` is authoritative, empty
-meaning the top of the tree. Rows that only place people may leave the unit columns empty
+other unit column) *defines* the unit; its ``parent_unit_code`` is authoritative and must
+be filled in: the parent's code, or ``(top)`` for the top of the tree. An empty parent is
+refused, so a forgotten cell never starts a second tree or moves a unit to the top. Rows that only place people may leave the unit columns empty
 apart from ``unit_code``. A person is identified by ``person_id``; ``person_name`` is
 needed the first time they appear. A placement is (person, unit, role, valid_from);
 importing it again with a different ``valid_to`` ends or extends it, and importing the
 same rows again changes nothing.
 
-Refused, naming the rows: a unit defined twice in different ways, a parent that exists
+Refused, naming the rows: an empty parent, a malformed e-mail, a unit defined twice in different ways, a parent that exists
 neither in the file nor in Quotaflow, units whose parents form a cycle, a person with two
 different names, the same placement twice, and a member placement overlapping another
 member placement of the same person (in the file or already stored).
@@ -30,15 +31,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from quotaflow.imports.checking import VALUE_SHOWN, RowError, check_columns
 from quotaflow.imports.fields import CellError, parse_date
-from quotaflow.imports.formats import ORG
+from quotaflow.imports.formats import ORG, ROOT_PARENT
 from quotaflow.imports.reading import RawRow
+from quotaflow.org.actions import UnitDefinition, write_units
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
-from quotaflow.org.signals import assignments_changed, units_moved
+from quotaflow.org.signals import assignments_changed
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
 _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid_to")
@@ -60,7 +62,7 @@ class UnitSpec:
     code: str
     name: str
     kind: str
-    parent_code: str
+    parent_code: str  # "" for the top of the tree
     territory: str
     row: int
 
@@ -244,6 +246,11 @@ def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
         )
         return
     parent_code = values.get("parent_unit_code", "")
+    if not parent_code:
+        plan.fail(raw, "parent_unit_code", "", _no_parent_reason(code))
+        return
+    if parent_code == ROOT_PARENT:
+        parent_code = ""
     if parent_code == code:
         plan.fail(raw, "parent_unit_code", parent_code, f"unit '{code}' cannot be its own parent")
         return
@@ -256,6 +263,13 @@ def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
             name,
             f"unit '{code}' is already defined differently on row {earlier.row} — define each unit once, or identically",
         )
+
+
+def _no_parent_reason(code: str) -> str:
+    return (
+        f"unit '{code}' has no parent_unit_code — write the code of the unit above it, "
+        f"or {ROOT_PARENT} if it is at the top of the tree"
+    )
 
 
 def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
@@ -309,6 +323,15 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
 
 def _read_person(raw: RawRow, person_id: str, plan: OrgPlan) -> None:
     values = raw.values
+    email = values.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            plan.fail(
+                raw, "email", email, f"'{email}' is not an e-mail address, e.g. ria@acme.example"
+            )
+            return
     spec = PersonSpec(
         person_id,
         values.get("person_name", ""),
@@ -443,6 +466,104 @@ def check_org(rows: list[RawRow]) -> tuple[OrgPlan, StoredOrg]:
     return plan, stored
 
 
+# --- what a checked file will change ---------------------------------------------------
+
+MOVED, RENAMED, CHANGED, ENDED = "moved", "renamed", "changed", "ended"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a checked file makes, in the words a preview shows."""
+
+    action: str  # created, moved, renamed, changed or ended
+    subject: str
+    old: str
+    new: str
+    row: int
+
+    def as_text(self) -> str:
+        if not self.old:
+            return f"{self.action} {self.subject}: {self.new}"
+        return f"{self.action} {self.subject}: {self.old} → {self.new}"
+
+
+def _place(parent_code: str) -> str:
+    return f"under {parent_code}" if parent_code else "at the top of the tree"
+
+
+def unit_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
+    """Units the file creates, moves, renames or otherwise changes, in file order."""
+    code_of = {row["pk"]: code for code, row in stored.units.items()}
+    changes: list[Change] = []
+    for spec in sorted(plan.units.values(), key=lambda unit: unit.row):
+        subject = f"unit {spec.code}"
+        existing = stored.units.get(spec.code)
+        if existing is None:
+            described = f"{spec.name} ({spec.kind}) {_place(spec.parent_code)}"
+            changes.append(Change(CREATED, subject, "", described, spec.row))
+            continue
+        old_parent = code_of.get(existing["parent_id"], "")
+        if old_parent != spec.parent_code:
+            changes.append(
+                Change(MOVED, subject, _place(old_parent), _place(spec.parent_code), spec.row)
+            )
+        if existing["name"] != spec.name:
+            changes.append(Change(RENAMED, subject, existing["name"], spec.name, spec.row))
+        for name, value in (("kind", spec.kind), ("territory", spec.territory)):
+            if existing[name] != value:
+                old, new = existing[name] or "(empty)", value or "(empty)"
+                changes.append(Change(CHANGED, f"{subject} {name}", old, new, spec.row))
+    return changes
+
+
+def _person_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
+    changes: list[Change] = []
+    for spec in sorted(plan.people.values(), key=lambda person: person.row):
+        subject = f"person {spec.external_id}"
+        existing = stored.people.get(spec.external_id)
+        if existing is None:
+            changes.append(Change(CREATED, subject, "", spec.full_name, spec.row))
+            continue
+        for name, value in (
+            ("full_name", spec.full_name), ("email", spec.email), ("title", spec.title),
+        ):  # fmt: skip
+            if value and existing[name] != value:
+                old = existing[name] or "(empty)"
+                changes.append(Change(CHANGED, f"{subject} {name}", old, value, spec.row))
+    return changes
+
+
+def _until(day: dt.date | None) -> str:
+    return day.isoformat() if day else "open-ended"
+
+
+def _placement_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
+    existing = {
+        (row["person__external_id"], row["unit__code"], row["role"], row["valid_from"]): row
+        for row in stored.assignments
+    }
+    changes: list[Change] = []
+    for key, spec in sorted(plan.placements.items(), key=lambda item: item[1].row):
+        subject = f"placement of {spec.person_id} in {spec.unit_code} as {spec.role}"
+        row = existing.get(key)
+        if row is None:
+            period = f"from {spec.valid_from.isoformat()} to {_until(spec.valid_to)}"
+            changes.append(Change(CREATED, subject, "", period, spec.row))
+        elif row["valid_to"] != spec.valid_to:
+            old, new = _until(row["valid_to"]), _until(spec.valid_to)
+            changes.append(Change(ENDED, subject, f"ends {old}", f"ends {new}", spec.row))
+    return changes
+
+
+def plan_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
+    """Everything a checked file will change, units first; nothing is written."""
+    return [
+        *unit_changes(plan, stored),
+        *_person_changes(plan, stored),
+        *_placement_changes(plan, stored),
+    ]
+
+
 # --- writing -------------------------------------------------------------------------
 
 
@@ -457,87 +578,21 @@ class _Outcomes:
             self.by_row[row] = outcome
 
 
-def _path_of(unit_id: int, parent_of: dict[int, int | None], cache: dict[int, str]) -> str:
-    """Materialised path '/root/…/unit/' from the final parent links."""
-    chain = []
-    current: int | None = unit_id
-    while current is not None and current not in cache:
-        chain.append(current)
-        current = parent_of[current]
-    path = cache[current] if current is not None else "/"
-    for node in reversed(chain):
-        path = cache[node] = f"{path}{node}/"
-    return path
-
-
-def _move_subtree(current: str, target: str) -> None:
-    """Re-root every unit under path ``current`` at ``target`` in one UPDATE."""
-    depth_change = target.count("/") - current.count("/")
-    Unit.objects.filter(path__startswith=current).update(
-        path=Concat(Value(target), Substr("path", len(current) + 1)),
-        depth=F("depth") + depth_change,
-    )
-
-
 def _write_units(
-    plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes
-) -> tuple[dict[str, int], list[str]]:
-    """Create and update units, then fix ``path`` and ``depth`` of everything that moved.
-    Returns the unit ids by code and the paths the moved units had before."""
-    new_units = [
-        Unit(code=spec.code, name=spec.name, kind=spec.kind, territory=spec.territory)
-        for spec in plan.units.values()
-        if spec.code not in stored.units
-    ]
-    Unit.objects.bulk_create(new_units)
-    pk_of = {code: row["pk"] for code, row in stored.units.items()} | {
-        unit.code: unit.pk for unit in new_units
-    }
-    parent_of: dict[int, int | None] = {
-        row["pk"]: row["parent_id"] for row in stored.units.values()
-    }
-    changed: list[Unit] = []
-    moved: list[int] = []
-    for spec in plan.units.values():
-        pk = pk_of[spec.code]
-        parent_pk = pk_of[spec.parent_code] if spec.parent_code else None
-        existing = stored.units.get(spec.code)
-        if existing is None:
-            outcomes.mark(spec.row, CREATED)
-        elif (existing["name"], existing["kind"], existing["territory"], existing["parent_id"]) != (
-            spec.name, spec.kind, spec.territory, parent_pk,
-        ):  # fmt: skip
-            outcomes.mark(spec.row, UPDATED)
-            if existing["parent_id"] != parent_pk:
-                moved.append(pk)
-        else:
-            continue
-        parent_of[pk] = parent_pk
-        changed.append(
-            Unit(
-                pk=pk, name=spec.name, kind=spec.kind, territory=spec.territory, parent_id=parent_pk
-            )
-        )
-    Unit.objects.bulk_update(changed, ["name", "kind", "territory", "parent"])
-
-    final: dict[int, str] = {}
-    old_path = {row["pk"]: row["path"] for row in stored.units.values()}
-    # Shallowest first, so a moved unit's new parent already has its final path; a unit
-    # inside an earlier-moved subtree has been re-rooted by then, hence the replayed moves.
-    applied: list[tuple[str, str]] = []
-    for pk in sorted(moved, key=lambda unit_pk: _path_of(unit_pk, parent_of, final).count("/")):
-        current = old_path[pk]
-        for before, after in applied:
-            if current.startswith(before):
-                current = after + current[len(before) :]
-        target = _path_of(pk, parent_of, final)
-        _move_subtree(current, target)
-        applied.append((current, target))
-    for unit in new_units:
-        unit.path = _path_of(unit.pk, parent_of, final)
-        unit.depth = unit.path.count("/") - 2
-    Unit.objects.bulk_update(new_units, ["path", "depth"])
-    return pk_of, [old_path[pk] for pk in moved]
+    plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes, acting_user: Any, reason: str
+) -> dict[str, int]:
+    """Create, change and move units through the organisation's tree writer (one audit
+    event per unit, as when edited by hand); returns the unit ids by code."""
+    for change in unit_changes(plan, stored):
+        outcomes.mark(change.row, CREATED if change.action == CREATED else UPDATED)
+    return write_units(
+        [
+            UnitDefinition(spec.code, spec.name, spec.kind, spec.parent_code, spec.territory)
+            for spec in plan.units.values()
+        ],
+        acting_user=acting_user,
+        reason=reason,
+    )
 
 
 def _write_people(plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes) -> dict[str, int]:
@@ -616,19 +671,20 @@ def _earliest(since: dict[int, dt.date], person_id: int, day: dt.date) -> None:
         since[person_id] = day
 
 
-def write_org(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> dict[int, str]:
+def write_org(
+    rows: list[RawRow], plan: OrgPlan, stored: StoredOrg, *, acting_user: Any, reason: str
+) -> dict[int, str]:
     """Write a checked plan; return each row's outcome (created, updated or unchanged).
 
-    Runs inside the caller's transaction. A fixed number of queries plus one UPDATE per
-    moved unit (which re-roots that unit's whole subtree at once).
+    Runs inside the caller's transaction. Units are written one by one by the
+    organisation's tree writer (each move re-roots that unit's whole subtree in one
+    UPDATE, and credits follow it); people and placements in a fixed number of queries.
     """
     outcomes = _Outcomes({raw.number: UNCHANGED for raw in rows})
-    unit_pk, moved_from = _write_units(plan, stored, outcomes)
+    unit_pk = _write_units(plan, stored, outcomes, acting_user, reason)
     person_pk = _write_people(plan, stored, outcomes)
     since = _write_placements(plan, stored, unit_pk, person_pk, outcomes)
-    # Credits already rolled up the tree follow the organisation as it now reads.
-    if moved_from:
-        units_moved.send(sender=Unit, old_paths=moved_from)
+    # Credits already rolled up the tree follow the new placements.
     for day in sorted(set(since.values())):
         people = [person for person, first in since.items() if first == day]
         assignments_changed.send(sender=Assignment, person_ids=people, since=day)

@@ -8,6 +8,7 @@ ancestors; :func:`move_unit` rewrites both for a whole subtree in one UPDATE.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
+from quotaflow.org.paths import child_path
 from quotaflow.org.queries import active_on, overlapping_assignment
 from quotaflow.org.signals import assignments_changed, units_moved
 
@@ -98,13 +100,14 @@ def create_unit(
     parent: Unit | None,
     territory: str = "",
     acting_user: User | None,
+    reason: str = "",
 ) -> Unit:
     """Add a unit under ``parent`` (None for a root) with its path and depth set."""
     values = _clean_unit_fields({"code": code, "name": name, "kind": kind, "territory": territory})
     if parent is not None:
         parent = Unit.objects.select_for_update().get(pk=parent.pk)
     unit = Unit.objects.create(parent=parent, **values)
-    unit.path = (parent.path if parent else "/") + f"{unit.pk}/"
+    unit.path = child_path(parent.path if parent else None, unit.pk)
     _check_path_length(len(unit.path))
     unit.depth = parent.depth + 1 if parent else 0
     unit.save(update_fields=["path", "depth"])
@@ -113,6 +116,7 @@ def create_unit(
         action="org.unit.created",
         obj=unit,
         changes={**diff({}, values), "parent": [None, parent.code if parent else None]},
+        reason=reason,
     )
     return unit
 
@@ -169,7 +173,7 @@ def move_unit(
     if (new_parent.pk if new_parent else None) == unit.parent_id:
         return unit
     old_prefix = unit.path
-    new_prefix = (new_parent.path if new_parent else "/") + f"{unit.pk}/"
+    new_prefix = child_path(new_parent.path if new_parent else None, unit.pk)
     depth_change = (new_parent.depth + 1 if new_parent else 0) - unit.depth
     longest = Unit.objects.filter(path__startswith=old_prefix).aggregate(
         longest=Max(Length("path"))
@@ -488,3 +492,93 @@ def transfer_person(
     )
     assignments_changed.send(sender=Assignment, person_ids=[person.pk], since=on)
     return new
+
+
+# Many units at once ---------------------------------------------------------------------
+
+
+class UnitRefused(InvalidInput):
+    """The tree writer refused one of many units; ``code`` names it."""
+
+    def __init__(self, code: str, error: InvalidInput) -> None:
+        super().__init__(f"unit '{code}': {error.message}", field=error.field)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class UnitDefinition:
+    """A unit as a caller wants it to be; ``parent_code`` empty puts it at the top."""
+
+    code: str
+    name: str
+    kind: str
+    parent_code: str
+    territory: str
+
+
+def _final_depths(definitions: dict[str, UnitDefinition], units: dict[str, Unit]) -> dict[str, int]:
+    """Each defined unit's depth in the tree as it will be (the caller has refused cycles)."""
+    code_of = {unit.pk: code for code, unit in units.items()}
+    parent_of = {code: code_of.get(unit.parent_id or 0, "") for code, unit in units.items()}
+    parent_of.update({code: wanted.parent_code for code, wanted in definitions.items()})
+    depths: dict[str, int] = {}
+    for start in definitions:
+        trail, code = [], start
+        while code and code not in depths:
+            trail.append(code)
+            code = parent_of.get(code, "")
+        depth = depths[code] + 1 if code else 0
+        for node in reversed(trail):
+            depths[node] = depth
+            depth += 1
+    return depths
+
+
+@transaction.atomic
+def write_units(
+    definitions: list[UnitDefinition], *, acting_user: User | None, reason: str = ""
+) -> dict[str, int]:
+    """Create, change and move units so that each reads as ``definitions`` say.
+
+    Each unit goes through :func:`create_unit` or :func:`update_unit` (and so
+    :func:`move_unit`): the same checks, path rewrite and audit event per unit as when one
+    unit is edited by hand. Units are written shallowest first in the tree as it will be,
+    so a parent is in its final place before anything is put under it. Returns the unit
+    ids by code.
+    """
+    wanted = {definition.code: definition for definition in definitions}
+    units = {unit.code: unit for unit in Unit.objects.all()}
+    depths = _final_depths(wanted, units)
+    for code in sorted(wanted, key=lambda code: (depths[code], code)):
+        try:
+            units[code] = _write_unit(wanted[code], units, acting_user=acting_user, reason=reason)
+        except InvalidInput as error:
+            raise UnitRefused(code, error) from None
+    return {code: unit.pk for code, unit in units.items()}
+
+
+def _write_unit(
+    definition: UnitDefinition, units: dict[str, Unit], *, acting_user: User | None, reason: str
+) -> Unit:
+    parent = units[definition.parent_code] if definition.parent_code else None
+    unit = units.get(definition.code)
+    if unit is None:
+        return create_unit(
+            code=definition.code,
+            name=definition.name,
+            kind=definition.kind,
+            territory=definition.territory,
+            parent=parent,
+            acting_user=acting_user,
+            reason=reason,
+        )
+    changes: dict[str, Any] = {
+        name: getattr(definition, name)
+        for name in ("name", "kind", "territory")
+        if getattr(unit, name) != getattr(definition, name)
+    }
+    if unit.parent_id != (parent.pk if parent else None):
+        changes["parent"] = parent
+    if not changes:
+        return unit
+    return update_unit(unit, acting_user=acting_user, reason=reason, **changes)

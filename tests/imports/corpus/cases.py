@@ -301,7 +301,8 @@ def _long_then_broken(kind: str) -> bytes:
     many = []
     for number in range(_LONG_ROWS + 1):
         if kind == "org":
-            row = ["NORTH-A", "", "", "", "", f"P{number:05d}", f"Pérson {number}", "", "",
+            # The unit_name filled in below defines NORTH-A, so its parent is named too.
+            row = ["NORTH-A", "", "", "NORTH", "", f"P{number:05d}", f"Pérson {number}", "", "",
                    "manager", "2026-01-01", ""]  # fmt: skip
         else:
             row = list(rows[number % len(rows)])
