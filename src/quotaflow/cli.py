@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the good rows and write the bad ones to <file>.rejected.csv",
     )
+    importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="organisation files: list every change the file makes and write nothing",
+    )
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -417,7 +422,12 @@ def _import(args: argparse.Namespace) -> int:
 
     _prepare_database()
     return run_import(
-        args.kind, args.file, skip_bad_rows=args.skip_bad_rows, stdout=sys.stdout, stderr=sys.stderr
+        args.kind,
+        args.file,
+        skip_bad_rows=args.skip_bad_rows,
+        dry_run=args.dry_run,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
     )
 
 

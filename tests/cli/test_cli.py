@@ -198,6 +198,25 @@ def test_import_org_file(
     assert "org.csv" in capsys.readouterr().out
 
 
+def test_import_org_dry_run_lists_the_changes_and_writes_nothing(
+    small_org: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "unit_code,unit_name,unit_kind,parent_unit_code\n"
+        "WEST,West,region,ACME\nNORTH,North Region,region,SOUTH\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["import", "org", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run: nothing was written. Importing the file would make 3 changes:" in out
+    assert "row 2: created unit WEST: West (region) under ACME" in out
+    assert "row 3: moved unit NORTH: under ACME → under SOUTH" in out
+    assert "row 3: renamed unit NORTH: North → North Region" in out
+    assert not Unit.objects.filter(code="WEST").exists()
+    assert Unit.objects.get(code="NORTH").parent == small_org.company
+
+
 def test_import_of_a_missing_file_fails_cleanly(
     db: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -202,3 +202,37 @@ def test_large_upload_spooled_to_disk_is_read_from_there(small_org, settings):
 
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 2000
+
+
+ORG_CHANGES = b"unit_code,unit_name,unit_kind,parent_unit_code\nWEST,West,region,ACME\nNORTH,North,region,SOUTH\n"
+
+
+def test_org_dry_run_lists_the_changes_and_writes_nothing(small_org):
+    headers = _token(small_org.users["ops_olga"], "import")
+    before = stored_counts()
+    response = _upload(Client(), "org", "org.csv", ORG_CHANGES, headers, dry_run="true")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["created"], body["updated"]) == ("previewed", 1, 1)
+    assert body["changes"] == [
+        {"action": "created", "subject": "unit WEST", "old": "", "new": "West (region) under ACME", "row": 2},
+        {"action": "moved", "subject": "unit NORTH", "old": "under ACME", "new": "under SOUTH", "row": 3},
+    ]  # fmt: skip
+    assert stored_counts() == before
+
+    written = _upload(Client(), "org", "org.csv", ORG_CHANGES, headers)
+    assert written.status_code == 201
+    assert written.json()["changes"] == body["changes"]
+
+
+def test_dry_run_of_transactions_is_refused_with_its_reason(small_org):
+    headers = _token(small_org.users["ops_olga"], "ingest")
+    response = _upload(
+        Client(), "transactions", "deals.csv",
+        (FIXTURES / "transactions_good.csv").read_bytes(), headers, dry_run="true",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "dry_run"
+    assert Transaction.objects.count() == 0

@@ -133,3 +133,30 @@ def test_anonymous_visitors_are_sent_to_log_in(db):
 
 def test_unknown_run_is_404(small_org):
     assert _client(small_org.users["ops_olga"]).get("/imports/999999/").status_code == 404
+
+
+def test_org_preview_lists_the_changes_then_writes_them_on_confirmation(small_org, tmp_path):
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "unit_code,unit_name,unit_kind,parent_unit_code\nWEST,West,region,ACME\nNORTH,North,region,SOUTH\n",
+        encoding="utf-8",
+    )
+    client = _client(small_org.users["ops_olga"])
+    before = stored_counts()
+    response = _upload(client, "org", path, preview="1")
+
+    preview = ImportRun.objects.get()
+    assert response.status_code == 302 and preview.status == ImportStatus.PREVIEWED
+    page = client.get(f"/imports/{preview.pk}/").content.decode()
+    assert "What importing this file will change" in page
+    assert "Created (1)" in page and "Moved (1)" in page
+    assert "West (region) under ACME" in page and "under SOUTH" in page
+    assert "Write these changes" in page
+    assert stored_counts() == before
+
+    response = client.post(f"/imports/{preview.pk}/write/")
+    written = ImportRun.objects.exclude(pk=preview.pk).get()
+    assert response["Location"] == f"/imports/{written.pk}/"
+    assert (written.status, written.created, written.updated) == (ImportStatus.SUCCEEDED, 1, 1)
+    page = client.get(f"/imports/{preview.pk}/").content.decode()
+    assert "Write these changes" not in page and f"import {written.pk}" in page

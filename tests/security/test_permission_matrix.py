@@ -814,6 +814,14 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         )
     ],
+    "import-write": [
+        Case(
+            "POST",
+            lambda c: f"/imports/{c.import_run.pk}/write/",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            roles=WEB,
+        )
+    ],
     "smart-index": [Case("GET", lambda c: "/smart/", page(SIGNED_IN), roles=WEB)],
     "smart-goal": [Case("GET", lambda c: f"/smart/goals/{_ria(c)}/", page(RIA_VIEWERS), roles=WEB)],
     "smart-goal-check": [

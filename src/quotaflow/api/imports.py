@@ -4,7 +4,9 @@ Only administrators and sales operations may import. A token needs the ``import`
 for organisation files and the ``ingest`` scope for transactions and activities; reading
 runs needs either. A file with bad rows answers 422 with every problem (row, column,
 value, reason) and writes nothing, unless ``skip_bad_rows`` is set; the rejected rows are
-then downloadable as CSV with a ``reason`` column.
+then downloadable as CSV with a ``reason`` column. An organisation file sent with
+``dry_run=true`` is checked and its changes listed (200, status ``previewed``), and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ class RowErrorOut(Schema):
     reason: str = Field(description="What is wrong and how to fix it.")
 
 
+class ChangeOut(Schema):
+    """One change the file makes (or, for a preview, would make)."""
+
+    action: str = Field(description="created, moved, renamed, changed or ended.")
+    subject: str = Field(description="What changes, e.g. 'unit EMEA-A' or 'person E104'.")
+    old: str = Field(description="Before; empty for something created.")
+    new: str = Field(description="After.")
+    row: int = Field(description="Row of the file that asks for it (header = 1).")
+
+
 class ImportRunOut(Schema):
     """One import of one file, with its counts."""
 
@@ -55,7 +67,8 @@ class ImportRunOut(Schema):
     kind: ImportKind
     file_name: str
     status: ImportStatus = Field(
-        description="succeeded, partial (bad rows skipped) or rejected (nothing written)."
+        description="succeeded, partial (bad rows skipped), rejected (nothing written) or "
+        "previewed (a dry run: nothing written)."
     )
     via: str = Field(description="web, cli or api")
     started_by: str | None
@@ -105,6 +118,10 @@ class ImportRunDetailOut(ImportRunOut):
     warnings: list[str] = Field(
         description="Notes that did not stop the import, e.g. ignored columns."
     )
+    changes: list[ChangeOut] = Field(
+        description="Organisation files: every unit, person and placement created, moved, "
+        "renamed, changed or ended (the first 10,000)."
+    )
 
     @staticmethod
     def of(run: ImportRun) -> ImportRunDetailOut:
@@ -112,6 +129,7 @@ class ImportRunDetailOut(ImportRunOut):
             **ImportRunOut.fields_of(run),  # type: ignore[arg-type]
             errors=[RowErrorOut(**error) for error in run.errors],
             warnings=list(run.warnings),
+            changes=[ChangeOut(**change) for change in run.changes],
         )
 
 
@@ -165,12 +183,18 @@ def rejected_csv(request: HttpRequest, run_id: int) -> HttpResponse:
 # Declared after the run routes: their integer paths must be tried before '{kind}'.
 @router.post(
     "/imports/{kind}",
-    response={**WRITE_ERRORS, 201: ImportRunDetailOut, 422: ImportRunDetailOut},
+    response={
+        **WRITE_ERRORS,
+        200: ImportRunDetailOut,
+        201: ImportRunDetailOut,
+        422: ImportRunDetailOut,
+    },
     summary="Import a file",
     description="Multipart upload of a CSV or XLSX file in the field 'file'. 201 when it was "
-    "imported (with skip_bad_rows, bad rows are listed and downloadable); 422 when it was "
+    "imported (with skip_bad_rows, bad rows are listed and downloadable); 200 for a dry run "
+    "of an organisation file, listing its changes with nothing written; 422 when it was "
     "rejected and nothing was written (a request that does not fit, such as an unknown "
-    "kind, is also 422, with only 'detail' and 'field').",
+    "kind, is also 422, with only 'detail' and 'field'); 400 for a dry run of another kind.",
 )
 def upload(
     request: HttpRequest,
@@ -178,6 +202,13 @@ def upload(
     file: Annotated[UploadedFile, File(description="CSV or XLSX file")],
     skip_bad_rows: Annotated[
         bool, Query(description="Write the good rows and report the bad ones.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="Organisation files: check the file and list every change it makes, "
+            "writing nothing."
+        ),
     ] = False,
 ) -> Status[ImportRunDetailOut]:
     user = require_planner(request)
@@ -189,5 +220,9 @@ def upload(
         acting_user=user,
         skip_bad_rows=skip_bad_rows,
         via="api",
+        dry_run=dry_run,
     )
-    return Status(422 if run.status == ImportStatus.REJECTED else 201, ImportRunDetailOut.of(run))
+    status = {ImportStatus.REJECTED.value: 422, ImportStatus.PREVIEWED.value: 200}.get(
+        run.status, 201
+    )
+    return Status(status, ImportRunDetailOut.of(run))

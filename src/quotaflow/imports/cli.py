@@ -1,7 +1,8 @@
 """Command-line glue for imports: run one file and print what happened.
 
 The ``quotaflow import`` command calls :func:`run_import`; it shows a progress bar on
-the terminal, a summary, the first errors, and where the rejected rows were written.
+the terminal, a summary, the first errors, and where the rejected rows were written; with
+``--dry-run`` it lists the changes an organisation file makes and writes nothing.
 """
 
 from __future__ import annotations
@@ -72,6 +73,22 @@ def _print_summary(run: ImportRun, stdout: TextIO) -> None:
         print(f"  Note: {warning}", file=stdout)
 
 
+def _print_changes(run: ImportRun, stdout: TextIO) -> None:
+    if run.status == ImportStatus.PREVIEWED:
+        print(
+            f"  Dry run: nothing was written. Importing the file would make "
+            f"{len(run.changes)} change{'s' if len(run.changes) != 1 else ''}:",
+            file=stdout,
+        )
+    for change in run.changes:
+        before = f"{change['old']} → " if change["old"] else ""
+        print(
+            f"  row {change['row']}: {change['action']} {change['subject']}: "
+            f"{before}{change['new']}",
+            file=stdout,
+        )
+
+
 def _print_errors(run: ImportRun, stderr: TextIO) -> None:
     for error in run.errors[:ERRORS_SHOWN]:
         if error["row"] is None:
@@ -93,9 +110,11 @@ def run_import(
     stdout: TextIO,
     stderr: TextIO,
     acting_user: Any = None,
+    dry_run: bool = False,
 ) -> int:
-    """Import the file at ``path``; print a summary and errors. Exit code 0 when the file
-    was imported (possibly with bad rows skipped), 1 when it was rejected.
+    """Import the file at ``path``; print a summary, the changes and errors. Exit code 0
+    when the file was imported (possibly with bad rows skipped) or, with ``dry_run``,
+    would be; 1 when it was rejected.
 
     Rejected rows are written next to the input as ``<name>.rejected.csv``. The import
     runs as ``acting_user``, by default the first superuser (the command line is trusted
@@ -122,6 +141,7 @@ def run_import(
             skip_bad_rows=skip_bad_rows,
             via="cli",
             progress=bar,
+            dry_run=dry_run,
         )
     except DomainError as error:
         bar.close()
@@ -129,6 +149,7 @@ def run_import(
         return 1
     bar.close()
     _print_summary(run, stdout)
+    _print_changes(run, stdout)
     _print_errors(run, stderr)
     if run.rejected_csv:
         target = rejected_path(file_path)

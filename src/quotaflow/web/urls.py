@@ -39,6 +39,7 @@ urlpatterns = [
     path("performance/goals/<int:pk>/", tracking.goal_page, name="performance-goal"),
     path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/write/", imports.import_write, name="import-write"),
     path("plans/", planning.cycle_list, name="plans-cycles"),
     path("plans/my-goals/", planning.my_goals, name="plans-my-goals"),
     path("plans/<int:pk>/", planning.cycle_detail, name="plans-cycle"),

@@ -1,5 +1,6 @@
 """The import pages: upload a file (with the formats explained), past runs, and one run's
-report with its error table and the rejected rows for download.
+report with its error table and the rejected rows for download. An organisation file can
+be previewed first: the preview lists every change, and one button writes exactly those.
 
 Only administrators and sales operations may see them; everyone else gets a 403 page.
 """
@@ -15,15 +16,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotaflow.core.errors import DomainError, NotFound
-from quotaflow.imports.actions import import_file
+from quotaflow.imports.actions import import_file, write_preview
 from quotaflow.imports.formats import FORMATS, limit_rules
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.imports.org import CHANGED, CREATED, ENDED, MOVED, RENAMED
 from quotaflow.imports.queries import get_run, recent_runs, rejected_file_name
 
 View = Callable[..., HttpResponse]
+# How a preview groups its changes, in this order.
+CHANGE_GROUPS = (
+    (CREATED, "Created"),
+    (MOVED, "Moved"),
+    (RENAMED, "Renamed"),
+    (CHANGED, "Changed"),
+    (ENDED, "Ended"),
+)
 
 
 class ImportForm(forms.Form):
@@ -69,7 +79,8 @@ def _list_page(request: HttpRequest, form: ImportForm) -> HttpResponse:
 @planner_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
-    """The upload form, the file formats and the latest runs; on POST, run the import."""
+    """The upload form, the file formats and the latest runs; on POST, run the import
+    (or, with the preview button, a dry run whose page lists the changes)."""
     if request.method != "POST":
         return _list_page(request, ImportForm())
     form = ImportForm(request.POST, request.FILES)
@@ -84,10 +95,25 @@ def import_list(request: HttpRequest) -> HttpResponse:
             acting_user=request.user,
             skip_bad_rows=form.cleaned_data["skip_bad_rows"],
             via="web",
+            dry_run="preview" in request.POST,
         )
     except DomainError as error:
         form.add_error(None, error.message)
         return _list_page(request, form)
+    _announce(request, run)
+    return redirect("import-detail", pk=run.pk)
+
+
+@planner_required
+@require_POST
+def import_write(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write a previewed organisation file: exactly the changes its page listed."""
+    preview = _run_or_404(pk)
+    try:
+        run = write_preview(preview, acting_user=request.user, via="web")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("import-detail", pk=preview.pk)
     _announce(request, run)
     return redirect("import-detail", pk=run.pk)
 
@@ -97,6 +123,12 @@ def _announce(request: HttpRequest, run: ImportRun) -> None:
         messages.success(
             request,
             f"{run.file_name} imported: {run.created} created, {run.updated} updated, {run.unchanged} unchanged.",
+        )
+    elif run.status == ImportStatus.PREVIEWED:
+        messages.info(
+            request,
+            f"{run.file_name} was checked and nothing was written yet: read the changes below, "
+            "then write them.",
         )
     elif run.status == ImportStatus.PARTIAL:
         messages.warning(
@@ -122,7 +154,16 @@ def _run_or_404(pk: int) -> ImportRun:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: its counts, notes, the table of problems and the rejected-rows download."""
     run = _run_or_404(pk)
-    context = {"run": run, "file_problem": bool(run.errors) and run.errors[0]["row"] is None}
+    groups = [
+        (label, [change for change in run.changes if change["action"] == action])
+        for action, label in CHANGE_GROUPS
+    ]
+    context = {
+        "run": run,
+        "file_problem": bool(run.errors) and run.errors[0]["row"] is None,
+        "change_groups": [(label, changes) for label, changes in groups if changes],
+        "can_write": run.status == ImportStatus.PREVIEWED and run.previewed_file is not None,
+    }
     return render(request, "imports/detail.html", context)
 
 
