@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from quotaflow.core.limits import MIN_BUSINESS_DATE
+from quotaflow.core.models import Company
+from quotaflow.core.money import DECIMALS
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportRun
 from quotaflow.org.models import Assignment, Person, Unit
-from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+from quotaflow.sales.models import Activity, ExchangeRate, Transaction, TransactionCredit
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 
@@ -42,7 +46,20 @@ def write_file(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def import_as_olga(small_org: Any) -> Callable[..., ImportRun]:
+def rates_for_every_currency(small_org: Any) -> None:
+    """A rate into the company currency for every other currency, in force since the
+    earliest business date: these tests are about reading files, and a sale in another
+    currency is only written when a rate converts it (tests/sales covers refusals)."""
+    company_currency = Company.current().currency
+    ExchangeRate.objects.bulk_create(
+        ExchangeRate(currency=code, valid_from=MIN_BUSINESS_DATE, rate=Decimal(1))
+        for code in DECIMALS
+        if code != company_currency
+    )
+
+
+@pytest.fixture
+def import_as_olga(small_org: Any, rates_for_every_currency: None) -> Callable[..., ImportRun]:
     """Import a file as ops_olga (sales ops) through the command-line path."""
 
     def run(kind: str, path: Path, *, skip_bad_rows: bool = False) -> ImportRun:

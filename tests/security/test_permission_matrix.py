@@ -223,6 +223,15 @@ def _imports_read(role: str) -> Expect:
     return 200 if role in PLANNERS else 403
 
 
+def _planners_read(role: str) -> Expect:
+    """A planners-only read: 403 for other signed-in users; a token needs ``read``."""
+    if role == ANONYMOUS:
+        return 401
+    if role in TOKEN_ROLES:
+        return 200 if role == "token_read" else 403
+    return 200 if role in PLANNERS else 403
+
+
 A = "/api/v1"
 WEB = SESSION_ROLES
 PLAN_WRITE = api_write({"ops_olga", "admin_ada"}, visible=PLAN_VIEWERS)
@@ -384,6 +393,21 @@ OPERATIONS: dict[str, list[Case]] = {
             },
             write=True,
         )
+    ],
+    "GET /api/v1/rates": [Case("GET", lambda c: f"{A}/rates", api_read(SIGNED_IN))],
+    "POST /api/v1/rates": [
+        Case(
+            "POST",
+            lambda c: f"{A}/rates",
+            api_write(PLANNERS | {"token_ingest"}),
+            body=lambda c: {
+                "rates": [{"currency": "USD", "valid_from": "2026-11-01", "rate": "0.92"}]
+            },
+            write=True,
+        )
+    ],
+    "GET /api/v1/tracking/unplaced": [
+        Case("GET", lambda c: f"{A}/tracking/unplaced", _planners_read)
     ],
     "POST /api/v1/ingest/activities": [
         Case(

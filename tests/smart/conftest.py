@@ -77,6 +77,7 @@ def smart_world(small_org: SmallOrg, revenue: Metric) -> SmartWorld:
                         date=day,
                         amount_minor=cents,
                         currency="EUR",
+                        company_amount_minor=cents,  # the company books in EUR
                     )
                 )
                 owners.append(small_org.people[key])

@@ -34,6 +34,7 @@ SCOPE_FOR_KIND = {
     ImportKind.ORG: TokenScope.IMPORT,
     ImportKind.TRANSACTIONS: TokenScope.INGEST,
     ImportKind.ACTIVITIES: TokenScope.INGEST,
+    ImportKind.RATES: TokenScope.INGEST,
 }
 
 
@@ -82,6 +83,14 @@ class ImportRunOut(Schema):
     rejected: int = Field(
         description="Rows refused; with skip_bad_rows they are in the rejected-rows CSV."
     )
+    unplaced_credits: int = Field(
+        0,
+        description="Credited shares of people with no placement on the sale's date, counted "
+        "for the company under the Unplaced unit until they are placed.",
+    )
+    unplaced_amount_minor: int = Field(
+        0, description="Their amount, in minor units of the company currency."
+    )
     rejected_csv_url: str | None = Field(description="Where to download the rejected rows, if any.")
 
     @staticmethod
@@ -101,6 +110,8 @@ class ImportRunOut(Schema):
             "updated": run.updated,
             "unchanged": run.unchanged,
             "rejected": run.rejected,
+            "unplaced_credits": run.unplaced_credits,
+            "unplaced_amount_minor": run.unplaced_amount_minor,
             "rejected_csv_url": reverse("api:import_rejected_csv", args=[run.pk])
             if run.rejected
             else None,

@@ -105,12 +105,16 @@ class ActivityBatchIn(Schema):
 
 
 class IngestOut(Schema):
-    """What the batch changed: new, changed and identical rows, and re-credited ones."""
+    """What the batch changed: new, changed and identical rows, and re-credited ones;
+    and the credited shares of people with no placement on the sale's date (with their
+    amount in minor units of the company currency), counted under the Unplaced unit."""
 
     created: int
     updated: int
     unchanged: int
     recredited: int
+    unplaced_credits: int = 0
+    unplaced_amount_minor: int = 0
 
 
 class ManualValueIn(Schema):
@@ -167,6 +171,11 @@ class CreditLineOut(Schema):
     reference: str = Field(description="source:external_id of the transaction or activity.")
     product_group: str
     account: str
+    conversion: str = Field(
+        "",
+        description="For a sale in another currency: its own amount and the exchange rate "
+        "(with the day it took effect) that converted it into the company currency.",
+    )
 
 
 class CreditPageOut(Schema):

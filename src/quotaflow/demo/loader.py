@@ -479,6 +479,7 @@ TRANSACTION_FIELDS = [
     "date",
     "amount_minor",
     "currency",
+    "company_amount_minor",
     "quantity",
     "product",
     "product_group",
@@ -561,6 +562,8 @@ def _chunk_columns(
         _iso(chunk.day),
         chunk.amount_minor.tolist(),
         [gen.CURRENCY] * count,
+        # The demo company books in its own currency: no rate, the amount as it is.
+        chunk.amount_minor.tolist(),
         chunk.quantity.tolist(),
         [p[1] for p in products],
         [p[0] for p in products],

@@ -37,7 +37,7 @@ def last_year_revenue(fiscal_year: int) -> int:
     period = Company.current().fiscal_calendar.year(fiscal_year)
     booked = Transaction.objects.filter(
         date__range=(period.start, period.end), is_cancelled=False
-    ).aggregate(total=Sum("amount_minor"))
+    ).aggregate(total=Sum("company_amount_minor"))
     return int(booked["total"] or 0)
 
 

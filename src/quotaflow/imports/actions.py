@@ -31,15 +31,20 @@ from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput, NotAllowed
+from quotaflow.core.models import Company
 from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.imports import org, runs
-from quotaflow.imports.checking import CHECKERS, RowError
+from quotaflow.imports.checking import CHECKERS, RateChecker, RowError
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.reading import MAX_FILE_BYTES, FileProblem, FileSource, RawRow, Table
 from quotaflow.org.actions import UnitRefused
-from quotaflow.performance.actions import apply_activity_changes, store_transactions
+from quotaflow.performance.actions import (
+    apply_activity_changes,
+    store_exchange_rates,
+    store_transactions,
+)
 from quotaflow.sales import actions as sales_actions
-from quotaflow.sales.queries import person_ids_by_external_id
+from quotaflow.sales.queries import person_ids_by_external_id, rate_book
 
 Progress = Callable[[int, int | None], None]
 logger = logging.getLogger(__name__)
@@ -62,6 +67,8 @@ class _Outcome:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unplaced_credits: int = 0
+    unplaced_amount_minor: int = 0
     rejected_csv: str = ""
     wrote: bool = False
     changes: list[org.Change] = field(default_factory=list)
@@ -121,7 +128,8 @@ def _import_sales(
     outcome = _Outcome()
     people = person_ids_by_external_id()
     checker_class = CHECKERS[kind]
-    checker = checker_class(table.columns, people)
+    rates = rate_book() if kind == ImportKind.TRANSACTIONS else None
+    checker = checker_class(table.columns, people, rates=rates)
     if checker.attribute_columns:
         outcome.warnings.append(
             f"Extra column{'s' if len(checker.attribute_columns) > 1 else ''} kept as free attributes: "
@@ -157,12 +165,46 @@ def _import_sales(
     if kind == ImportKind.TRANSACTIONS:
         stored = store_transactions(good_rows(), acting_user=acting_user, progress=report)
         counts = (stored.created, stored.updated, stored.unchanged)
+        outcome.unplaced_credits = stored.unplaced_credits
+        outcome.unplaced_amount_minor = stored.unplaced_amount_minor
     else:
         upserted = sales_actions.upsert_activities(
             good_rows(), acting_user=acting_user, progress=report, on_written=apply_activity_changes
         )
         counts = (upserted.created, upserted.updated, upserted.unchanged)
     outcome.created, outcome.updated, outcome.unchanged = counts
+    outcome.wrote = True
+    return outcome
+
+
+def _import_rates(table: Table, *, acting_user: Any, skip_bad_rows: bool) -> _Outcome:
+    outcome = _Outcome()
+    checker = RateChecker(table.columns, Company.current().currency)
+    if checker.ignored_columns:
+        outcome.warnings.append(f"Columns ignored: {', '.join(checker.ignored_columns)}.")
+    findings = _Findings(table, outcome)
+    good = []
+    for raw in table.rows():
+        outcome.total_rows += 1
+        row, errors = checker.check(raw)
+        if errors:
+            findings.add(raw, errors)
+        elif row is not None:
+            good.append(row)
+    findings.finish()
+    if outcome.total_rows == 0:
+        raise _no_data()
+    if (outcome.rejected and not skip_bad_rows) or not good:
+        return outcome
+    stored = store_exchange_rates(good, acting_user=acting_user)
+    outcome.created, outcome.updated, outcome.unchanged = (
+        stored.created, stored.updated, stored.unchanged,
+    )  # fmt: skip
+    if stored.reconverted:
+        outcome.warnings.append(
+            f"{stored.reconverted} stored sale{'s' if stored.reconverted != 1 else ''} converted "
+            "again at the new or corrected rates, and re-credited."
+        )
     outcome.wrote = True
     return outcome
 
@@ -256,6 +298,10 @@ def _import_table(
 ) -> _Outcome:
     if kind == ImportKind.ORG:
         return _import_org(table, request=request, reason=reason, progress=progress)
+    if kind == ImportKind.RATES:
+        return _import_rates(
+            table, acting_user=request.acting_user, skip_bad_rows=request.skip_bad_rows
+        )
     return _import_sales(
         kind,
         table,
@@ -306,7 +352,8 @@ def import_file(
     """
     if kind not in ImportKind.values:
         raise InvalidInput(
-            f"'{kind}' is not an import kind — use org, transactions or activities.", field="kind"
+            f"'{kind}' is not an import kind — use org, transactions, activities or rates.",
+            field="kind",
         )
     if dry_run and kind != ImportKind.ORG:
         raise InvalidInput(
@@ -416,6 +463,9 @@ def _run_import(
                 )
         except FileProblem as problem:
             outcome = _Outcome(errors=[RowError(problem.row, "", "", problem.message)])
+        except InvalidInput as refused:
+            # A whole-batch refusal from the write path (e.g. unplaced people, by setting).
+            outcome = _Outcome(errors=[RowError(None, refused.field or "", "", refused.message)])
         except DataError as error:
             logger.exception("import of %s refused by the database", file_name)
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -462,6 +512,8 @@ def _save_run(run: ImportRun, outcome: _Outcome, acting_user: Any) -> None:
         "rejected",
         "warnings",
         "rejected_csv",
+        "unplaced_credits",
+        "unplaced_amount_minor",
     ):
         setattr(run, name, getattr(outcome, name))
     run.rejected_csv = _storable(run.rejected_csv)

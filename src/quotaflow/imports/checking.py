@@ -8,10 +8,13 @@ checked in constant memory apart from that set.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from quotaflow.core.money import MissingRate, RateBook, rate_problem
 from quotaflow.imports.fields import (
     CellError,
     parse_amount_minor,
@@ -22,9 +25,15 @@ from quotaflow.imports.fields import (
     parse_quantity,
     parse_split,
 )
-from quotaflow.imports.formats import ACTIVITIES, TRANSACTIONS, FileFormat
+from quotaflow.imports.formats import ACTIVITIES, RATES, TRANSACTIONS, FileFormat
 from quotaflow.imports.reading import MAX_CELL_CHARS, FileProblem, RawRow
-from quotaflow.sales.actions import DEFAULT_SOURCE, ActivityRow, CreditShare, TransactionRow
+from quotaflow.sales.actions import (
+    DEFAULT_SOURCE,
+    ActivityRow,
+    CreditShare,
+    RateRow,
+    TransactionRow,
+)
 
 _Value = TypeVar("_Value")
 
@@ -129,10 +138,17 @@ class _SalesChecker:
     noun = "record"
 
     def __init__(
-        self, columns: list[str], people: dict[str, int], *, find_duplicates: bool = True
+        self,
+        columns: list[str],
+        people: dict[str, int],
+        *,
+        find_duplicates: bool = True,
+        rates: RateBook | None = None,
     ) -> None:
         self.attribute_columns = check_columns(self.fmt, columns)
         self.people = people
+        # The stored exchange rates: a sale in another currency needs one in force.
+        self.rates = rates
         self.find_duplicates = find_duplicates
         # (source, external id) → row of its first appearance; the only state kept per file.
         self.first_row: dict[str, int] = {}
@@ -194,6 +210,8 @@ class TransactionChecker(_SalesChecker):
             name: check.text(name) for name in ("product", "product_group", "account", "deal_type")
         }
         check.check_unnamed_cells()
+        if not check.errors:
+            self.check_rate(check, currency, date, cancelled)
         # Without errors every parsed value is set; the None tests only inform the type checker.
         if (
             check.errors
@@ -214,8 +232,29 @@ class TransactionChecker(_SalesChecker):
             is_cancelled=cancelled,
             attributes=self.attributes(raw),
             source=source,
-            **texts,
+            product=texts["product"],
+            product_group=texts["product_group"],
+            account=texts["account"],
+            deal_type=texts["deal_type"],
         ), []
+
+    def check_rate(
+        self, check: _RowCheck, currency: str | None, date: dt.date | None, cancelled: bool | None
+    ) -> None:
+        """A sale in another currency needs a stored rate in force on its date (a
+        cancelled one counts for nothing and needs none)."""
+        if self.rates is None or currency is None or date is None or cancelled:
+            return
+        if currency == self.rates.company_currency:
+            return
+        try:
+            self.rates.rate_on(currency, date)
+        except MissingRate:
+            check.fail(
+                "currency",
+                f"no {currency} exchange rate into {self.rates.company_currency} is in force "
+                f"on {date.isoformat()} — import a rate valid from that day or earlier first",
+            )
 
 
 def _whole_quantity(text: str) -> int:
@@ -258,6 +297,56 @@ class ActivityChecker(_SalesChecker):
             attributes=self.attributes(raw),
             source=source,
         ), []
+
+
+def parse_rate_start(text: str) -> dt.date:
+    """The first day of a rate: a date YYYY-MM-DD, or a month YYYY-MM meaning its 1st."""
+    if len(text) == 7 and text[4:5] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        return parse_date(f"{text}-01")
+    return parse_date(text)
+
+
+def parse_rate(text: str) -> Decimal:
+    """An exchange rate: a positive number with at most ``RATE_DECIMALS`` decimals."""
+    if not text:
+        raise CellError(
+            "the rate is empty — write how many company-currency units one unit is worth, e.g. 0.9215"
+        )
+    value = parse_decimal(text, example="0.9215")
+    problem = rate_problem(value)
+    if problem is not None:
+        raise CellError(f"{problem} — write e.g. 0.9215")
+    return value
+
+
+class RateChecker:
+    """Checks exchange-rate rows; other columns are ignored."""
+
+    fmt = RATES
+
+    def __init__(self, columns: list[str], company_currency: str) -> None:
+        self.ignored_columns = check_columns(self.fmt, columns)
+        self.company_currency = company_currency
+        self.first_row: dict[tuple[str, dt.date], int] = {}
+
+    def check(self, raw: RawRow) -> tuple[RateRow | None, list[RowError]]:
+        """The row as a :class:`RateRow`, or None and every problem found in it."""
+        check = _RowCheck(raw)
+        currency = check.parsed("currency", parse_currency)
+        if currency is not None and currency == self.company_currency:
+            check.fail("currency", f"{currency} is the company currency — it needs no rate")
+        valid_from = check.parsed("valid_from", parse_rate_start)
+        rate = check.parsed("rate", parse_rate)
+        if currency is not None and valid_from is not None:
+            first = self.first_row.setdefault((currency, valid_from), raw.number)
+            if first != raw.number:
+                check.fail(
+                    "valid_from",
+                    f"{currency} from {valid_from.isoformat()} is also on row {first} — give each rate once",
+                )
+        if check.errors or currency is None or valid_from is None or rate is None:
+            return None, check.errors
+        return RateRow(currency, valid_from, rate), []
 
 
 CHECKERS: dict[str, type[TransactionChecker] | type[ActivityChecker]] = {

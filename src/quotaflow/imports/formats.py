@@ -1,4 +1,4 @@
-"""The three import file formats, described once: the checkers read the column lists from
+"""The import file formats, described once: the checkers read the column lists from
 here and the upload page shows the same descriptions and examples as its help text.
 
 Every format is a table with a header row. Column names are matched case-insensitively
@@ -158,7 +158,32 @@ ACTIVITIES = FileFormat(
     ),
 )
 
-FORMATS: dict[str, FileFormat] = {fmt.kind: fmt for fmt in (ORG, TRANSACTIONS, ACTIVITIES)}
+RATES = FileFormat(
+    kind="rates",
+    title="Exchange rates",
+    summary=(
+        "One row per currency and day (or month) from which a rate applies: how many units of "
+        "the company currency one unit of the currency is worth. A rate stays in force until "
+        "the next rate of the same currency; give a month (YYYY-MM) for a monthly rate, valid "
+        "from its first day. Sales in another currency are converted at the rate in force on "
+        "their date. Importing a corrected rate converts and re-credits the sales it applies to."
+    ),
+    columns=(
+        Column("currency", True, "Three-letter ISO 4217 code of the foreign currency, e.g. USD."),
+        Column("valid_from", True, "First day the rate applies, YYYY-MM-DD, or a month YYYY-MM."),
+        Column(
+            "rate",
+            True,
+            "Company-currency units for one unit of the currency, e.g. 0.9215 (at most 10 decimals).",
+        ),
+    ),
+    other_columns="Other columns are ignored, with a warning.",
+    example=(
+        "currency,valid_from,rate\nUSD,2026-03,0.9215\nJPY,2026-03,0.0061\nUSD,2026-03-16,0.9302"
+    ),
+)
+
+FORMATS: dict[str, FileFormat] = {fmt.kind: fmt for fmt in (ORG, TRANSACTIONS, ACTIVITIES, RATES)}
 
 
 def limit_rules() -> list[str]:

@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     ORG = "org", "Organisation"
     TRANSACTIONS = "transactions", "Transactions"
     ACTIVITIES = "activities", "Activities"
+    RATES = "rates", "Exchange rates"
 
 
 class ImportStatus(models.TextChoices):
@@ -82,6 +83,14 @@ class ImportRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="preview",
         help_text="For a preview: the run that wrote its changes.",
+    )
+    unplaced_credits = models.PositiveIntegerField(
+        default=0,
+        help_text="Credited shares of people with no placement on the sale's date, counted "
+        "for the company under the Unplaced unit.",
+    )
+    unplaced_amount_minor = models.BigIntegerField(
+        default=0, help_text="Their amount, in minor units of the company currency."
     )
 
     class Meta:

@@ -39,7 +39,14 @@ from quotaflow.imports.fields import CellError, parse_date
 from quotaflow.imports.formats import ORG, ROOT_PARENT
 from quotaflow.imports.reading import RawRow
 from quotaflow.org.actions import UnitDefinition, write_units
-from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
+from quotaflow.org.models import (
+    ASSIGNABLE_KINDS,
+    Assignment,
+    AssignmentRole,
+    Person,
+    Unit,
+    UnitKind,
+)
 from quotaflow.org.signals import assignments_changed
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
@@ -237,12 +244,12 @@ def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
         )
         return
     kind = values.get("unit_kind", "").lower() or UnitKind.TEAM
-    if kind not in UnitKind.values:
+    if kind not in ASSIGNABLE_KINDS:
         plan.fail(
             raw,
             "unit_kind",
             values["unit_kind"],
-            f"'{values['unit_kind']}' is not a unit kind — use one of {', '.join(UnitKind.values)}",
+            f"'{values['unit_kind']}' is not a unit kind — use one of {', '.join(ASSIGNABLE_KINDS)}",
         )
         return
     parent_code = values.get("parent_unit_code", "")

@@ -20,7 +20,13 @@ from django.db.models.functions import Concat, Length, Substr
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput
-from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
+from quotaflow.org.models import (
+    ASSIGNABLE_KINDS,
+    Assignment,
+    AssignmentRole,
+    Person,
+    Unit,
+)
 from quotaflow.org.paths import child_path
 from quotaflow.org.queries import active_on, overlapping_assignment
 from quotaflow.org.signals import assignments_changed, units_moved
@@ -79,9 +85,9 @@ def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None)
         if not name:
             raise InvalidInput("Give the unit a name.", field="name")
         cleaned["name"] = _fits(name, 200, "name", "unit name")
-    if "kind" in cleaned and cleaned["kind"] not in UnitKind.values:
+    if "kind" in cleaned and cleaned["kind"] not in ASSIGNABLE_KINDS:
         raise InvalidInput(
-            f"Unknown unit kind {cleaned['kind']!r}; choose from {', '.join(UnitKind.values)}.",
+            f"Unknown unit kind {cleaned['kind']!r}; choose from {', '.join(ASSIGNABLE_KINDS)}.",
             field="kind",
         )
     if "territory" in cleaned:

@@ -24,6 +24,15 @@ class UnitKind(models.TextChoices):
     AREA = "area", "Area"
     TEAM = "team", "Team"
     OTHER = "other", "Other"
+    # Kept by the tracking side, under the company: credits of people who had no
+    # placement on a sale's date roll up here, so company totals stay whole.
+    UNPLACED = "unplaced", "Unplaced credit"
+
+
+#: The kinds people may give a unit; the Unplaced unit is the tracking side's own.
+ASSIGNABLE_KINDS: tuple[str, ...] = tuple(
+    kind for kind in UnitKind.values if kind != UnitKind.UNPLACED
+)
 
 
 class Unit(models.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,42 +40,100 @@ from quotaflow.performance.models import (
     MonthlyAggregate,
     OwnerType,
     PerformanceSettings,
+    UnplacedCredit,
 )
 from quotaflow.performance.queries import goals_with_attainment
 from quotaflow.performance.recrediting import (
     ACTIVITY,
     CHUNK,
     TRANSACTION,
+    UnplacedShares,
     apply_activity_changes,
     apply_transaction_changes,
     chunked,
     recredit,
+    unplaced_shares,
 )
 from quotaflow.plans.models import Goal, GoalStatus
 from quotaflow.sales.actions import (
     DEFAULT_SOURCE,
     ActivityRow,
+    RateResult,
+    RateRow,
     TransactionRow,
     UpsertResult,
     record_upsert,
     upsert_activities,
+    upsert_exchange_rates,
     upsert_transactions,
+    with_company_amounts,
 )
 from quotaflow.sales.models import Activity, Transaction
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What an ingest call did: the upsert counts and how many rows changed credits."""
+    """What an ingest call did: the upsert counts, how many rows changed credits, and
+    how many credited shares (and their amount in company minor units) went to people
+    with no placement on the sale's date, counted under the Unplaced unit."""
 
     created: int
     updated: int
     unchanged: int
     recredited: int
+    unplaced_credits: int = 0
+    unplaced_amount_minor: int = 0
 
 
-def _ingest_result(result: UpsertResult, recredited: int) -> IngestResult:
-    return IngestResult(result.created, result.updated, result.unchanged, recredited)
+def _ingest_result(
+    result: UpsertResult, recredited: int, unplaced: UnplacedShares | None = None
+) -> IngestResult:
+    found = unplaced or UnplacedShares()
+    return IngestResult(
+        result.created,
+        result.updated,
+        result.unchanged,
+        recredited,
+        found.credits,
+        found.amount_minor,
+    )
+
+
+def _refuse_unplaced(found: UnplacedShares) -> None:
+    """Under the "refuse" setting, refuse a batch with a share nobody is placed for."""
+    if not found.credits or (
+        PerformanceSettings.current().unplaced_credit != UnplacedCredit.REFUSE
+    ):
+        return
+    names = dict(
+        Person.objects.filter(pk__in={person for _, person, _ in found.examples}).values_list(
+            "pk", "external_id"
+        )
+    )
+    listed = ", ".join(
+        f"{external_id} (person {names.get(person, person)} on {day.isoformat()})"
+        for external_id, person, day in found.examples
+    )
+    more = f" and {found.credits - len(found.examples)} more" if found.credits > 5 else ""
+    raise InvalidInput(
+        f"{found.credits} credited share{'s name' if found.credits != 1 else ' names'} people with no "
+        f"placement on the sale's date: {listed}{more}. Place them in the organisation for "
+        "those dates first; nothing was written.",
+        field="credits",
+    )
+
+
+def _converted_and_counted(
+    rows: Iterable[TransactionRow], found: UnplacedShares
+) -> Iterator[TransactionRow]:
+    """``rows`` converted to the company currency chunk by chunk, their unplaced shares
+    added to ``found`` (and refused under the "refuse" setting)."""
+    for chunk in chunked(rows):
+        converted = with_company_amounts(chunk)
+        counted = unplaced_shares(converted)
+        _refuse_unplaced(counted)
+        found.add(counted)
+        yield from converted
 
 
 # Rows per set-based chunk: large enough that the fixed cost of its statements fades,
@@ -105,27 +163,31 @@ def store_transactions(
     ``progress`` is told how many rows are done after each chunk.
     """
     small = isinstance(rows, Sized) and len(rows) < SET_BASED_MIN_ROWS
+    found = UnplacedShares()
     if small or not setbased.available():
         recredited: list[int] = []
         result = upsert_transactions(
-            rows,
+            _converted_and_counted(rows, found),
             acting_user=acting_user,
             source=source,
             progress=progress,
             on_written=lambda ids: recredited.append(apply_transaction_changes(ids)),
         )
-        return _ingest_result(result, sum(recredited))
+        return _ingest_result(result, sum(recredited), found)
     result, total_recredited = UpsertResult(), 0
     load = setbased.Load(source=source)
     for chunk in chunked(rows, SET_BASED_CHUNK):
-        done = load.add(chunk)
+        converted = with_company_amounts(chunk)
+        _refuse_unplaced(unplaced_shares(converted))
+        done = load.add(converted)
         result.add(UpsertResult(done.created, done.updated, done.unchanged))
         total_recredited += done.recredited
+        found.add(done.unplaced)
         if progress is not None:
             progress(result.total)
     load.finish()
     record_upsert("transaction", result, acting_user=acting_user, source=source)
-    return _ingest_result(result, total_recredited)
+    return _ingest_result(result, total_recredited, found)
 
 
 @retry_lost_races
@@ -142,9 +204,24 @@ def ingest_transactions(
         action="performance.transactions.ingested",
         object_type="sales.transaction",
         object_id=source,
-        changes={"rows": len(rows), "recredited": result.recredited},
+        changes={
+            "rows": len(rows),
+            "recredited": result.recredited,
+            "unplaced_credits": result.unplaced_credits,
+            "unplaced_amount_minor": result.unplaced_amount_minor,
+        },
     )
     return result
+
+
+@transaction.atomic
+def store_exchange_rates(rows: Sequence[RateRow], *, acting_user: Any) -> RateResult:
+    """Store new or corrected exchange rates; the sales whose rate in force changed are
+    converted again and re-credited in the same database transaction, so every total
+    moves with the rate (the write path of the API and of rate files)."""
+    return upsert_exchange_rates(
+        rows, acting_user=acting_user, on_reconverted=apply_transaction_changes
+    )
 
 
 @retry_lost_races

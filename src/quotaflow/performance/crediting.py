@@ -26,6 +26,10 @@ PERSON = "person"
 DIRECT = "direct"
 OVERLAY = "overlay"
 
+# The converted amount every money metric adds up; a sale in another currency keeps its
+# own amount beside it, for the explanation.
+COMPANY_AMOUNT = "company_amount_minor"
+
 CellKey = tuple[int, str, int, dt.date]
 KeyCellKey = tuple[int, str, int, dt.date, str]
 
@@ -147,12 +151,18 @@ def metric_matches(metric: MetricSpec, facts: SaleFacts) -> bool:
     return True
 
 
+def reads_amount(metric: MetricSpec) -> bool:
+    """Whether ``metric`` adds up money (the amount in the company currency)."""
+    return metric.value_field == "amount" and metric.aggregation not in {"count", "distinct_count"}
+
+
 def base_value(metric: MetricSpec, facts: SaleFacts) -> int:
     """The whole value of ``facts`` on ``metric`` before splitting: 1 for counts, else
-    the value field (amounts in minor units; quantities rounded to whole units)."""
+    the value field (amounts in minor units of the company currency, converted at
+    ingest; quantities rounded to whole units)."""
     if metric.aggregation in {"count", "distinct_count"}:
         return 1
-    name = "amount_minor" if metric.value_field == "amount" else metric.value_field
+    name = COMPANY_AMOUNT if metric.value_field == "amount" else metric.value_field
     raw = facts.fields.get(name) or 0
     return int(Decimal(raw).quantize(Decimal(1), ROUND_HALF_UP))
 
@@ -162,8 +172,14 @@ def credits_for(
     metrics: Sequence[MetricSpec],
     placements: Mapping[int, Sequence[Placement]],
     overlays: Sequence[Overlay] = (),
+    unplaced: Placement | None = None,
 ) -> list[CreditFact]:
-    """Every credit of one transaction or activity; none if it is cancelled."""
+    """Every credit of one transaction or activity; none if it is cancelled.
+
+    A credited person with no placement on the sale's date rolls up through
+    ``unplaced`` (the company's Unplaced unit) so the company total still holds their
+    share. A sale whose amount was never converted to the company currency counts for
+    no money metric (it still counts for counts)."""
     if facts.fields.get("is_cancelled"):
         return []
     people = [person_id for person_id, _ in facts.shares]
@@ -171,6 +187,12 @@ def credits_for(
     result: list[CreditFact] = []
     for metric in metrics:
         if not metric_matches(metric, facts):
+            continue
+        if (
+            reads_amount(metric)
+            and facts.kind == "transaction"
+            and facts.fields.get(COMPANY_AMOUNT) is None
+        ):
             continue
         whole = base_value(metric, facts)
         key = str(facts.fields.get(metric.value_field) or "") if metric.is_distinct else ""
@@ -182,7 +204,7 @@ def credits_for(
             else split_largest_remainder(whole, percents)
         )
         for person_id, value in zip(people, splits, strict=True):
-            placement = placement_on(placements.get(person_id, ()), facts.day)
+            placement = placement_on(placements.get(person_id, ()), facts.day) or unplaced
             result.append(
                 CreditFact(
                     facts.id,

@@ -311,9 +311,15 @@ class DigestCadence(models.TextChoices):
     WEEKLY = "weekly", "Weekly (Mondays)"
 
 
+class UnplacedCredit(models.TextChoices):
+    BUCKET = "bucket", "Count it under the company's Unplaced unit until the person is placed"
+    REFUSE = "refuse", "Refuse the sale: every credited person must be placed on its date"
+
+
 class PerformanceSettings(models.Model):
     """Company-wide tracking settings (one row): status thresholds, leaderboard
-    visibility and the e-mail digest cadence."""
+    visibility, the e-mail digest cadence, and what happens to a sale credited to
+    someone with no placement on its date."""
 
     status_basis = models.CharField(
         max_length=12, choices=StatusBasis.choices, default=StatusBasis.PACING
@@ -335,6 +341,12 @@ class PerformanceSettings(models.Model):
     )
     digest_cadence = models.CharField(
         max_length=10, choices=DigestCadence.choices, default=DigestCadence.DAILY
+    )
+    unplaced_credit = models.CharField(
+        max_length=10,
+        choices=UnplacedCredit.choices,
+        default=UnplacedCredit.BUCKET,
+        help_text="A sale credited to someone with no placement on its date.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from quotaflow.core.fiscal import month_spans, whole_months
+from quotaflow.core.money import format_minor
 from quotaflow.metrics.models import Aggregation, Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.performance.attainment import Attainment, PhaseSlice, Thresholds, compute_attainment
@@ -228,6 +229,21 @@ class CreditLine:
     reference: str
     product_group: str
     account: str
+    conversion: str = ""
+    """For a sale in another currency: its own amount and the rate that converted it."""
+
+
+def conversion_text(
+    amount_minor: int | None, currency: str | None, rate: Decimal | None, rate_date: dt.date | None
+) -> str:
+    """``USD 1,000.00 at 0.9215 (rate from 2026-03-01)``: how a foreign sale's amount
+    became the company-currency amount its credits split; empty when none was needed."""
+    if amount_minor is None or not currency or rate is None or rate_date is None:
+        return ""
+    return (
+        f"{format_minor(amount_minor, currency)} at {rate.normalize():f} "
+        f"(rate from {rate_date.isoformat()})"
+    )
 
 
 def credits_behind(goal: Goal, *, offset: int = 0, limit: int = 50) -> tuple[int, list[CreditLine]]:
@@ -259,15 +275,20 @@ def credits_of(
     rows = credits.order_by("-day", "-pk").values_list(
         "day", "value", "kind", "person__full_name", "transaction__source", "transaction__external_id",
         "transaction__product_group", "transaction__account", "activity__source", "activity__external_id",
-        "activity__account",
+        "activity__account", "transaction__amount_minor", "transaction__currency",
+        "transaction__exchange_rate", "transaction__rate_date",
     )[offset : offset + limit]  # fmt: skip
     lines = [
         CreditLine(
             day, value, kind, person,
             f"{t_source}:{t_ext}" if t_ext else f"{a_source}:{a_ext}",
             t_group or "", t_account or a_account or "",
+            conversion_text(amount, currency, rate, rate_date),
         )
-        for day, value, kind, person, t_source, t_ext, t_group, t_account, a_source, a_ext, a_account in rows
+        for (
+            day, value, kind, person, t_source, t_ext, t_group, t_account, a_source, a_ext, a_account,
+            amount, currency, rate, rate_date,
+        ) in rows
     ]  # fmt: skip
     return total, lines
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 
+from quotaflow.core.audit import record
 from quotaflow.metrics.models import Metric, Source
-from quotaflow.org.models import Assignment
+from quotaflow.org.models import Assignment, Unit, UnitKind
 from quotaflow.performance.aggregates import apply_cells, insert_rows, lock_markers
 from quotaflow.performance.crediting import (
     Cells,
@@ -32,6 +34,8 @@ from quotaflow.performance.crediting import (
     Placement,
     SaleFacts,
     credits_for,
+    placement_on,
+    split_largest_remainder,
 )
 from quotaflow.performance.models import Credit, OverlayRule
 from quotaflow.sales.models import Activity, Transaction, TransactionCredit
@@ -41,8 +45,8 @@ T = TypeVar("T")
 TRANSACTION = "transaction"
 ACTIVITY = "activity"
 _TRANSACTION_FIELDS = (
-    "pk", "date", "amount_minor", "currency", "quantity", "product", "product_group",
-    "account", "deal_type", "is_cancelled", "attributes", "source",
+    "pk", "date", "amount_minor", "currency", "company_amount_minor", "quantity", "product",
+    "product_group", "account", "deal_type", "is_cancelled", "attributes", "source",
 )  # fmt: skip
 _ACTIVITY_FIELDS = (
     "pk",
@@ -91,6 +95,106 @@ def _placements(person_ids: Iterable[int]) -> dict[int, list[Placement]]:
     for person_id, unit_id, path, role, valid_from, valid_to in rows:
         placements[person_id].append(Placement(unit_id, path, role, valid_from, valid_to))
     return placements
+
+
+UNPLACED_CODE = "UNPLACED"
+UNPLACED_NAME = "Unplaced"
+
+
+def company_root() -> Unit | None:
+    """The top of the organisation (the lowest-numbered unit without a parent)."""
+    return Unit.objects.filter(parent__isnull=True).order_by("pk").first()
+
+
+def unplaced_unit(*, create: bool = False) -> Unit | None:
+    """The company's Unplaced unit, where the credits of people with no placement on a
+    sale's date roll up; with ``create``, made under the company if it is not there yet
+    (None when there is no organisation at all)."""
+    found = Unit.objects.filter(kind=UnitKind.UNPLACED).order_by("pk").first()
+    if found is not None or not create:
+        return found
+    root = company_root()
+    if root is None:
+        return None
+    # Locking the company row makes concurrent ingests create the unit once.
+    root = Unit.objects.select_for_update().get(pk=root.pk)
+    found = Unit.objects.filter(kind=UnitKind.UNPLACED).order_by("pk").first()
+    if found is not None:
+        return found
+    taken = set(Unit.objects.filter(code__startswith=UNPLACED_CODE).values_list("code", flat=True))
+    code = next(
+        candidate
+        for candidate in (UNPLACED_CODE, *(f"{UNPLACED_CODE}-{n}" for n in range(2, 10_000)))
+        if candidate not in taken
+    )
+    unit = Unit.objects.create(code=code, name=UNPLACED_NAME, kind=UnitKind.UNPLACED, parent=root)
+    unit.path, unit.depth = f"{root.path}{unit.pk}/", root.depth + 1
+    unit.save(update_fields=["path", "depth"])
+    record(
+        actor=None,
+        action="org.unit.created",
+        obj=unit,
+        changes={"kind": [None, UnitKind.UNPLACED], "parent": [None, root.code]},
+        reason="Credits of people with no placement on a sale's date are counted here.",
+    )
+    return unit
+
+
+def as_placement(unit: Unit | None) -> Placement | None:
+    """The Unplaced unit as the placement an unplaced person's credit rolls up through."""
+    if unit is None:
+        return None
+    return Placement(unit.pk, unit.path, "member", dt.date.min, None)
+
+
+def _unplaced_for(
+    facts: list[SaleFacts], placements: dict[int, list[Placement]]
+) -> Placement | None:
+    """The Unplaced unit's placement if any credited share of ``facts`` lacks a placement
+    on its date (creating the unit then), else None."""
+    for item in facts:
+        if item.fields.get("is_cancelled"):
+            continue
+        for person_id, _ in item.shares:
+            if placement_on(placements.get(person_id, ()), item.day) is None:
+                return as_placement(unplaced_unit(create=True))
+    return None
+
+
+@dataclass
+class UnplacedShares:
+    """Shares of a batch credited to people with no placement on the sale's date:
+    how many, their amount in company minor units, and the first few as
+    ``(external_id, person_id, date)`` to name in a message."""
+
+    credits: int = 0
+    amount_minor: int = 0
+    examples: list[tuple[str, int, dt.date]] = field(default_factory=list)
+
+    def add(self, other: UnplacedShares) -> None:
+        self.credits += other.credits
+        self.amount_minor += other.amount_minor
+        self.examples += other.examples[: max(0, 5 - len(self.examples))]
+
+
+def unplaced_shares(rows: Sequence[Any]) -> UnplacedShares:
+    """The shares of ``rows`` (converted ``TransactionRow``) that no placement holds on
+    the sale's date; each share's amount is its largest-remainder part of the company
+    amount, as crediting splits it. Cancelled rows credit nothing and are left out."""
+    live = [row for row in rows if not row.is_cancelled]
+    placements = _placements(share.person_id for row in live for share in row.credits)
+    found = UnplacedShares()
+    for row in live:
+        parts = split_largest_remainder(
+            row.company_amount_minor or 0, [share.percent for share in row.credits]
+        )
+        for share, part in zip(row.credits, parts, strict=True):
+            if placement_on(placements.get(share.person_id, ()), row.date) is None:
+                found.credits += 1
+                found.amount_minor += part
+                if len(found.examples) < 5:
+                    found.examples.append((row.external_id, share.person_id, row.date))
+    return found
 
 
 def _overlays() -> list[Overlay]:
@@ -192,8 +296,10 @@ def recredit(kind: str, ids: list[int], *, none_stored: bool = False) -> int:
     placements = _placements(person_id for item in facts for person_id, _ in item.shares)
     overlays = _overlays() if kind == TRANSACTION else []
     stored = {} if none_stored else _stored_credits(kind, ids)
+    unplaced = _unplaced_for(facts, placements)
     new_by_source = {
-        item.id: sorted(credits_for(item, metrics, placements, overlays)) for item in facts
+        item.id: sorted(credits_for(item, metrics, placements, overlays, unplaced))
+        for item in facts
     }
     changed = [
         source_id

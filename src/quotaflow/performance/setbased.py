@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -31,6 +31,7 @@ from psycopg.types.json import Jsonb
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, Unit
 from quotaflow.performance.aggregates import bump_markers, lock_markers
+from quotaflow.performance.crediting import Placement
 from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
@@ -38,7 +39,13 @@ from quotaflow.performance.models import (
     MonthlyAggregate,
     OverlayRule,
 )
-from quotaflow.sales.actions import by_source
+from quotaflow.performance.recrediting import (
+    UnplacedShares,
+    as_placement,
+    unplaced_shares,
+    unplaced_unit,
+)
+from quotaflow.sales.actions import by_source, with_company_amounts
 from quotaflow.sales.models import Transaction, TransactionCredit
 
 # Columns a metric may filter on or count distinct values of: all text on the row itself.
@@ -57,6 +64,9 @@ _STAGE_COLUMNS = (
     ("date", "date"),
     ("amount_minor", "bigint"),
     ("currency", "text"),
+    ("company_amount_minor", "bigint"),
+    ("exchange_rate", "numeric"),
+    ("rate_date", "date"),
     ("quantity", "numeric"),
     ("product", "text"),
     ("product_group", "text"),
@@ -70,9 +80,11 @@ _STAGE_COLUMNS = (
 # Most rows carry no attributes: their text form, without a JSON dump per row.
 _NO_ATTRIBUTES = "{}"
 _FIELDS = (
-    "date", "amount_minor", "currency", "quantity", "product", "product_group",
-    "account", "deal_type", "is_cancelled", "attributes",
+    "date", "amount_minor", "currency", "company_amount_minor", "exchange_rate", "rate_date",
+    "quantity", "product", "product_group", "account", "deal_type", "is_cancelled", "attributes",
 )  # fmt: skip
+# Columns that may be empty: compared with IS NOT DISTINCT FROM, for which two empties match.
+_NULLABLE = {"company_amount_minor", "exchange_rate", "rate_date"}
 
 
 @dataclass(frozen=True)
@@ -87,12 +99,14 @@ class _MetricSql:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """What one chunk did: upsert counts and how many transactions changed credits."""
+    """What one chunk did: upsert counts, how many transactions changed credits, and
+    the shares of people with no placement on the sale's date (counted under Unplaced)."""
 
     created: int
     updated: int
     unchanged: int
     recredited: int
+    unplaced: UnplacedShares = field(default_factory=UnplacedShares)
 
 
 def _translate(pk: int, aggregation: str, value_field: str, filters: Any) -> _MetricSql | None:
@@ -110,7 +124,9 @@ def _translate(pk: int, aggregation: str, value_field: str, filters: Any) -> _Me
     if aggregation in COUNTED:
         whole = "1::bigint"
     elif value_field == "amount":
-        whole = "m.amount_minor"
+        # The amount in the company currency, converted at ingest.
+        whole = "m.company_amount_minor"
+        clauses.append("m.company_amount_minor IS NOT NULL")
     elif value_field == "quantity":
         whole = "round(m.quantity)::bigint"
     else:
@@ -164,6 +180,9 @@ def _stage(cursor: Any, rows: Sequence[Any], default_source: str) -> None:
                     row.date,
                     row.amount_minor,
                     row.currency,
+                    row.company_amount_minor,
+                    row.exchange_rate,
+                    row.rate_date,
                     row.quantity,
                     row.product,
                     row.product_group,
@@ -211,7 +230,10 @@ def _match(cursor: Any) -> None:
 
 def _match_by_index(cursor: Any) -> None:
     sequence = f"pg_get_serial_sequence('{Transaction._meta.db_table}', 'id')"
-    same = " AND ".join(f"t.{name} = s.{name}" for name in _FIELDS)
+    same = " AND ".join(
+        f"t.{name} IS NOT DISTINCT FROM s.{name}" if name in _NULLABLE else f"t.{name} = s.{name}"
+        for name in _FIELDS
+    )
     # The shares are compared in a subquery of the CASE, not a join: it runs only for
     # stored rows whose fields are unchanged, and cannot reorder the join above.
     same_shares = (
@@ -287,8 +309,9 @@ def _take_old_credits(cursor: Any) -> None:
     )
 
 
-def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
-    """Every credit of the written transactions, as the row-by-row rules give them."""
+def _new_credits(cursor: Any, metrics: list[_MetricSql], unplaced: Placement | None) -> None:
+    """Every credit of the written transactions, as the row-by-row rules give them; a
+    share of someone with no placement on the day rolls up through ``unplaced``."""
     if not metrics:
         _temp(cursor, _NEW, f"SELECT * FROM {_OLD} WHERE false")
         return
@@ -315,7 +338,9 @@ def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
           WHERE m.state <> 'u' AND NOT m.is_cancelled
         ),
         placed AS (
-          SELECT DISTINCT ON (s.tx, s.person_id) s.*, a.unit_id, coalesce(un.path, '') AS unit_path
+          SELECT DISTINCT ON (s.tx, s.person_id) s.*,
+                 coalesce(a.unit_id, %s::bigint) AS unit_id,
+                 coalesce(un.path, %s::text, '') AS unit_path
           FROM shares s
           LEFT JOIN {_table(Assignment)} a ON a.person_id = s.person_id
             AND a.valid_from <= s.day AND (a.valid_to IS NULL OR s.day <= a.valid_to)
@@ -365,7 +390,11 @@ def _new_credits(cursor: Any, metrics: list[_MetricSql]) -> None:
         )
         SELECT * FROM single UNION ALL SELECT * FROM several UNION ALL SELECT * FROM overlays
         """,
-        params,
+        [
+            *params,
+            unplaced.unit_id if unplaced else None,
+            unplaced.path if unplaced else None,
+        ],
     )
     cursor.execute(f"ANALYZE {_NEW}")
     cursor.execute(
@@ -551,12 +580,15 @@ class Load:
         by_source(rows, self.source)  # refuses an external id twice in one chunk
         if not rows:
             return ChunkResult(0, 0, 0, 0)
+        if any(row.company_amount_minor is None for row in rows):
+            rows = with_company_amounts(rows)
+        unplaced = unplaced_shares(rows)
         with connection.cursor() as cursor:
             _stage(cursor, rows, self.source)
             cursor.execute(f"ANALYZE {_STAGE}")  # row counts for the planner's join choices
             states = _matched_states(cursor)
             if not states.get("n") and not states.get("c"):
-                return ChunkResult(0, 0, states.get("u", 0), 0)
+                return ChunkResult(0, 0, states.get("u", 0), 0, unplaced)
             if not self.changed:
                 # Concurrent loads of the same metrics queue here, before either writes a
                 # credit, rather than deadlocking over aggregate cells later.
@@ -567,10 +599,13 @@ class Load:
                 states = _matched_states(cursor)
             _write_sales(cursor)
             _take_old_credits(cursor)
-            _new_credits(cursor, self.metrics)
+            bucket = as_placement(unplaced_unit(create=True)) if unplaced.credits else None
+            _new_credits(cursor, self.metrics, bucket)
             _collect(cursor)
             recredited = _recredited(cursor)
-        return ChunkResult(states.get("n", 0), states.get("c", 0), states.get("u", 0), recredited)
+        return ChunkResult(
+            states.get("n", 0), states.get("c", 0), states.get("u", 0), recredited, unplaced
+        )
 
     def finish(self) -> None:
         """Fold every chunk's deltas into the aggregates and tell open dashboards."""

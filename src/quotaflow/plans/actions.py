@@ -24,7 +24,7 @@ from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.models import AuditEvent
 from quotaflow.core.notify import notify
 from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Assignment, AssignmentRole, Unit
+from quotaflow.org.models import Assignment, AssignmentRole, Unit, UnitKind
 from quotaflow.org.queries import (
     active_on,
     ancestor_units,
@@ -282,8 +282,13 @@ def _locked_tree(cycle: PlanningCycle) -> list[Goal]:
 
 
 def _participants(root: Unit, day: dt.date) -> tuple[list[Unit], dict[int, int]]:
-    """Units under ``root`` and each member's unit (person id → unit id) on ``day``."""
-    units = list(Unit.objects.filter(path__startswith=root.path).order_by("depth", "pk"))
+    """Units under ``root`` and each member's unit (person id → unit id) on ``day``. The
+    Unplaced unit holds credits of people nobody placed; it takes no part in plans."""
+    units = list(
+        Unit.objects.filter(path__startswith=root.path)
+        .exclude(kind=UnitKind.UNPLACED)
+        .order_by("depth", "pk")
+    )
     members: dict[int, int] = {}
     rows = (
         Assignment.objects.filter(

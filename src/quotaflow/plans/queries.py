@@ -203,10 +203,11 @@ def history_by_person(person_ids: Iterable[int], start: dt.date, end: dt.date) -
         transaction__date__gte=start,
         transaction__date__lte=end,
         transaction__is_cancelled=False,
-    ).values_list("person_id", "transaction__amount_minor", "percent")
+        transaction__company_amount_minor__isnull=False,
+    ).values_list("person_id", "transaction__company_amount_minor", "percent")
     totals: dict[int, int] = defaultdict(int)
     for person_id, amount, percent in rows:
-        totals[person_id] += int((amount * percent / 100).to_integral_value())
+        totals[person_id] += int(((amount or 0) * percent / 100).to_integral_value())
     return dict(totals)
 
 

@@ -11,21 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput
-from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+from quotaflow.core.limits import business_date_problem
+from quotaflow.core.models import Company
+from quotaflow.core.money import MissingRate, RateBook, minor_unit_decimals, rate_problem
+from quotaflow.sales.models import Activity, ExchangeRate, Transaction, TransactionCredit
 from quotaflow.sales.queries import (
     StoredActivity,
     StoredTransaction,
+    rate_book,
     stored_activities,
     stored_transactions,
 )
@@ -49,13 +53,19 @@ class CreditShare:
 @dataclass(frozen=True)
 class TransactionRow:
     """One validated transaction. ``amount_minor`` is in minor units of ``currency``;
-    ``credits`` sum to 100 percent; ``source`` empty means the caller's default source."""
+    ``credits`` sum to 100 percent; ``source`` empty means the caller's default source.
+
+    The company-currency amount and the rate behind it are filled in at ingest
+    (:func:`with_company_amounts`); callers leave them empty."""
 
     external_id: str
     date: dt.date
     amount_minor: int
     currency: str
     credits: tuple[CreditShare, ...]
+    company_amount_minor: int | None = None
+    exchange_rate: Decimal | None = None
+    rate_date: dt.date | None = None
     quantity: Decimal = Decimal(1)
     product: str = ""
     product_group: str = ""
@@ -103,8 +113,8 @@ class UpsertResult:
 
 
 _TRANSACTION_FIELDS = (
-    "date", "amount_minor", "currency", "quantity", "product", "product_group",
-    "account", "deal_type", "is_cancelled", "attributes",
+    "date", "amount_minor", "currency", "company_amount_minor", "exchange_rate", "rate_date",
+    "quantity", "product", "product_group", "account", "deal_type", "is_cancelled", "attributes",
 )  # fmt: skip
 _ACTIVITY_FIELDS = ("date", "person_id", "activity_type", "quantity", "account", "attributes")
 
@@ -133,6 +143,46 @@ def by_source(rows: Sequence[_Row], default: str) -> dict[str, list[_Row]]:
                 f"'{group_source}'; send each record once per batch."
             )
     return groups
+
+
+def with_company_amounts(
+    rows: Sequence[TransactionRow], book: RateBook | None = None
+) -> list[TransactionRow]:
+    """``rows`` with their amounts converted to the company currency at the rate in force
+    on each sale's date (``book``: the stored rates, loaded if not given).
+
+    A foreign sale with no rate in force is refused with every such row named, so
+    nothing is written without its converted amount; a cancelled one, which credits
+    nothing, is stored unconverted and converted when it is sent again uncancelled."""
+    if book is None:
+        book = rate_book({row.currency for row in rows})
+    converted, missing = [], []
+    for row in rows:
+        try:
+            conversion = book.convert(row.amount_minor, row.currency, row.date)
+        except MissingRate as gap:
+            if row.is_cancelled:  # counts for nothing, so needs no rate until revived
+                converted.append(row)
+            else:
+                missing.append(f"{row.external_id} ({gap.currency} on {gap.day.isoformat()})")
+            continue
+        converted.append(
+            replace(
+                row,
+                company_amount_minor=conversion.company_amount_minor,
+                exchange_rate=conversion.rate,
+                rate_date=conversion.rate_date,
+            )
+        )
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise InvalidInput(
+            f"No exchange rate into {book.company_currency} is in force for transaction "
+            f"{', '.join(missing[:5])}{more}. Import the rates first (a rate valid from the "
+            "sale's date or earlier), then send the transactions again.",
+            field="currency",
+        )
+    return converted
 
 
 def _same_transaction(row: TransactionRow, stored: StoredTransaction) -> bool:
@@ -213,6 +263,8 @@ def _insert_transactions(
 def _upsert_transaction_chunk(
     source: str, rows: list[TransactionRow]
 ) -> tuple[UpsertResult, list[int]]:
+    if any(row.company_amount_minor is None for row in rows):
+        rows = with_company_amounts(rows)
     stored = stored_transactions(source, [row.external_id for row in rows])
     now = timezone.now()
     new: list[TransactionRow] = []
@@ -382,4 +434,165 @@ def upsert_activities(
         if progress is not None:
             progress(result.total)
     record_upsert("activity", result, acting_user=acting_user, source=source)
+    return result
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One exchange rate: ``rate`` company-currency major units per major unit of
+    ``currency``, in force from ``valid_from`` until the next rate of that currency."""
+
+    currency: str
+    valid_from: dt.date
+    rate: Decimal
+
+
+@dataclass
+class RateResult:
+    """What a rate upsert did: new, changed and identical rates, and how many stored
+    sales were converted again because the rate in force on their date changed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reconverted: int = 0
+
+
+def rate_row_problem(row: RateRow, company_currency: str) -> tuple[str, str] | None:
+    """``(field, reason)`` if ``row`` cannot be stored as an exchange rate, else None."""
+    if minor_unit_decimals(row.currency) is None:
+        return "currency", f"'{row.currency}' is not an ISO 4217 currency in circulation"
+    if row.currency == company_currency:
+        return "currency", f"{row.currency} is the company currency; it needs no rate"
+    if (problem := business_date_problem(row.valid_from)) is not None:
+        return "valid_from", problem
+    if (problem := rate_problem(row.rate)) is not None:
+        return "rate", problem
+    return None
+
+
+def _check_rate_rows(rows: Sequence[RateRow], company_currency: str) -> None:
+    seen: set[tuple[str, dt.date]] = set()
+    for index, row in enumerate(rows, start=1):
+        if (problem := rate_row_problem(row, company_currency)) is not None:
+            raise InvalidInput(f"Rate {index}: {problem[1]}.", field=problem[0])
+        key = (row.currency, row.valid_from)
+        if key in seen:
+            raise InvalidInput(
+                f"Rate {index}: {row.currency} from {row.valid_from.isoformat()} appears more "
+                "than once; send each rate once.",
+                field="valid_from",
+            )
+        seen.add(key)
+
+
+def _reconvert(earliest: dict[str, dt.date], on_reconverted: WrittenHook | None) -> int:
+    """Convert again every stored sale of a currency in ``earliest`` dated on or after
+    its day, at the rates now stored; write those whose result differs and hand their
+    ids to ``on_reconverted``. Returns how many changed."""
+    if not earliest:
+        return 0
+    book = rate_book(earliest)
+    condition = Q()
+    for currency, day in earliest.items():
+        condition |= Q(currency=currency, date__gte=day)
+    rows = (
+        Transaction.objects.filter(condition)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "amount_minor",
+            "currency",
+            "date",
+            "company_amount_minor",
+            "exchange_rate",
+            "rate_date",
+            "is_cancelled",
+        )  # fmt: skip
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    now, changed = timezone.now(), 0
+    while chunk := list(islice(rows, CHUNK_SIZE)):
+        updates = []
+        for pk, amount, currency, day, stored, stored_rate, stored_date, cancelled in chunk:
+            try:
+                conversion = book.convert(amount, currency, day)
+            except MissingRate:
+                if not cancelled:
+                    raise  # rates are only added or changed here, never removed
+                continue
+            if (conversion.company_amount_minor, conversion.rate, conversion.rate_date) != (
+                stored, stored_rate, stored_date,
+            ):  # fmt: skip
+                updates.append(
+                    Transaction(
+                        pk=pk,
+                        company_amount_minor=conversion.company_amount_minor,
+                        exchange_rate=conversion.rate,
+                        rate_date=conversion.rate_date,
+                        updated_at=now,
+                    )
+                )
+        if updates:
+            Transaction.objects.bulk_update(
+                updates, ["company_amount_minor", "exchange_rate", "rate_date", "updated_at"]
+            )
+            changed += len(updates)
+            if on_reconverted is not None:
+                on_reconverted([item.pk for item in updates])
+    return changed
+
+
+@transaction.atomic
+def upsert_exchange_rates(
+    rows: Sequence[RateRow], *, acting_user: Any, on_reconverted: WrittenHook | None = None
+) -> RateResult:
+    """Create, correct or leave alone each rate, keyed by (currency, valid_from), then
+    convert again the stored sales whose rate in force changed — every sale of that
+    currency dated on or after the earliest new or corrected rate — in the same database
+    transaction, handing their ids to ``on_reconverted`` (to re-credit them). A batch
+    with any bad rate writes nothing. One audit event lists every corrected rate."""
+    company_currency = Company.current().currency
+    _check_rate_rows(rows, company_currency)
+    stored = {
+        (currency, valid_from): (pk, rate)
+        for pk, currency, valid_from, rate in ExchangeRate.objects.select_for_update()
+        .filter(currency__in={row.currency for row in rows})
+        .values_list("pk", "currency", "valid_from", "rate")
+    }
+    result = RateResult()
+    new, corrected = [], []
+    corrections: dict[str, list[str]] = {}
+    earliest: dict[str, dt.date] = {}
+    for row in rows:
+        existing = stored.get((row.currency, row.valid_from))
+        if existing is not None and existing[1] == row.rate:
+            result.unchanged += 1
+            continue
+        if existing is None:
+            new.append(
+                ExchangeRate(currency=row.currency, valid_from=row.valid_from, rate=row.rate)
+            )
+        else:
+            corrected.append(ExchangeRate(pk=existing[0], rate=row.rate, updated_at=timezone.now()))
+            key = f"{row.currency} {row.valid_from.isoformat()}"
+            corrections[key] = [str(existing[1].normalize()), str(row.rate.normalize())]
+        earliest[row.currency] = min(earliest.get(row.currency, row.valid_from), row.valid_from)
+    ExchangeRate.objects.bulk_create(new)
+    ExchangeRate.objects.bulk_update(corrected, ["rate", "updated_at"])
+    result.created, result.updated = len(new), len(corrected)
+    result.reconverted = _reconvert(earliest, on_reconverted)
+    record(
+        actor=acting_user,
+        action="sales.exchange_rates.upserted",
+        object_type="sales.exchangerate",
+        object_id=",".join(sorted(earliest))[:64] or "-",
+        changes={
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "reconverted": result.reconverted,
+            "corrected": corrections,
+        },
+    )
     return result

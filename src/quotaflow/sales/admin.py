@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+from quotaflow.sales.models import Activity, ExchangeRate, Transaction, TransactionCredit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,6 +53,8 @@ class TransactionAdmin(ReadOnlyAdmin):
         "external_id",
         "amount_minor",
         "currency",
+        "company_amount_minor",
+        "exchange_rate",
         "product_group",
         "account",
     )
@@ -85,3 +87,12 @@ class ActivityAdmin(ReadOnlyAdmin):
     date_hierarchy = "date"
     list_select_related = ("person",)
     show_full_result_count = False
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ReadOnlyAdmin):
+    """Exchange rates into the company currency; they arrive through rate files and the
+    API, which convert and re-credit the sales they apply to."""
+
+    list_display = ("currency", "valid_from", "rate", "source", "updated_at")
+    list_filter = ("currency",)

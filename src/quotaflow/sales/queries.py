@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
+
+from quotaflow.core.models import Company
+from quotaflow.core.money import RateBook
 from quotaflow.org.models import Person
-from quotaflow.sales.models import Activity, Transaction, TransactionCredit
+from quotaflow.sales.models import Activity, ExchangeRate, Transaction, TransactionCredit
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class StoredTransaction:
     date: dt.date
     amount_minor: int
     currency: str
+    company_amount_minor: int | None
+    exchange_rate: Decimal | None
+    rate_date: dt.date | None
     quantity: Decimal
     product: str
     product_group: str
@@ -60,8 +67,9 @@ def stored_transactions(source: str, external_ids: Collection[str]) -> dict[str,
     Two queries whatever the number of ids: the transactions, then all their credits.
     """
     fields = (
-        "pk", "external_id", "date", "amount_minor", "currency", "quantity", "product",
-        "product_group", "account", "deal_type", "is_cancelled", "attributes",
+        "pk", "external_id", "date", "amount_minor", "currency", "company_amount_minor",
+        "exchange_rate", "rate_date", "quantity", "product", "product_group", "account",
+        "deal_type", "is_cancelled", "attributes",
     )  # fmt: skip
     rows = list(
         Transaction.objects.filter(source=source, external_id__in=list(external_ids)).values_list(
@@ -94,3 +102,37 @@ def stored_activities(source: str, external_ids: Collection[str]) -> dict[str, S
         *fields
     )
     return {row[1]: StoredActivity(*row) for row in rows}
+
+
+def rate_book(currencies: Collection[str] | None = None) -> RateBook:
+    """The stored exchange rates into the company currency (of ``currencies`` only, when
+    given), ready to convert amounts; one query, two with the company settings."""
+    company_currency = Company.current().currency
+    rows = ExchangeRate.objects.exclude(currency=company_currency)
+    if currencies is not None:
+        rows = rows.filter(currency__in=sorted(set(currencies)))
+    rates: dict[str, list[tuple[dt.date, Decimal]]] = {}
+    for currency, valid_from, rate in rows.values_list("currency", "valid_from", "rate"):
+        rates.setdefault(currency, []).append((valid_from, rate))
+    return RateBook(company_currency, rates)
+
+
+def unconverted_transactions() -> dict[str, int]:
+    """How many stored transactions per foreign currency have no company-currency amount
+    yet (stored before a rate of theirs was known); they credit no money metric until
+    converted. Cancelled ones count for nothing either way and are left out."""
+    rows = (
+        Transaction.objects.filter(company_amount_minor__isnull=True, is_cancelled=False)
+        .values_list("currency")
+        .annotate(count=Count("pk"))
+        .order_by("currency")
+    )
+    return dict(rows)
+
+
+def latest_rates() -> list[ExchangeRate]:
+    """The newest stored rate of each currency (one query)."""
+    newest: dict[str, ExchangeRate] = {}
+    for rate in ExchangeRate.objects.order_by("currency", "-valid_from"):
+        newest.setdefault(rate.currency, rate)
+    return list(newest.values())

@@ -127,7 +127,8 @@ def monthly_actuals(
     else:
         total = Sum(
             ExpressionWrapper(
-                F("transaction__amount_minor") * F("percent") / Decimal(100), output_field=share
+                F("transaction__company_amount_minor") * F("percent") / Decimal(100),
+                output_field=share,
             )
         )
     credit_rows = (

@@ -14,13 +14,50 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import Role, User
 from quotaflow.core.models import Company
+from quotaflow.core.money import format_minor
 from quotaflow.org.models import Person
 from quotaflow.org.queries import Scope, managed_units
+from quotaflow.performance.unplaced import unplaced_summary
+from quotaflow.sales.queries import latest_rates
 from quotaflow.web import queries
 
 
 def _planner_context(today: dt.date) -> dict[str, Any]:
-    return {"stats": queries.org_stats(today), "imports": queries.recent_imports()}
+    return {
+        "stats": queries.org_stats(today),
+        "imports": queries.recent_imports(),
+        "unplaced": _unplaced_context(),
+        "rates": [
+            {
+                "currency": rate.currency,
+                "rate": f"{rate.rate.normalize():f}",
+                "valid_from": rate.valid_from,
+            }
+            for rate in latest_rates()
+        ],
+    }
+
+
+def _unplaced_context() -> dict[str, Any] | None:
+    """What ops must still place: credits under the Unplaced unit, per metric, and foreign
+    sales without a rate; None when there is nothing."""
+    summary = unplaced_summary()
+    if summary.is_empty:
+        return None
+    currency = Company.current().currency
+    return {
+        "unit": summary.unit,
+        "people": summary.people,
+        "metrics": [
+            {
+                "name": row.name,
+                "value": format_minor(row.value, currency) if row.unit == "currency" else row.value,
+                "count": row.count,
+            }
+            for row in summary.metrics
+        ],
+        "unconverted": sorted(summary.unconverted.items()),
+    }
 
 
 def _finance_context(today: dt.date) -> dict[str, Any]:

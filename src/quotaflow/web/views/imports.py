@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotaflow.core.errors import DomainError, NotFound
+from quotaflow.core.models import Company
+from quotaflow.core.money import format_minor
 from quotaflow.imports.actions import import_file, write_preview
 from quotaflow.imports.formats import FORMATS, limit_rules
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -163,6 +165,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "file_problem": bool(run.errors) and run.errors[0]["row"] is None,
         "change_groups": [(label, changes) for label, changes in groups if changes],
         "can_write": run.status == ImportStatus.PREVIEWED and run.previewed_file is not None,
+        "unplaced_amount": format_minor(run.unplaced_amount_minor, Company.current().currency),
     }
     return render(request, "imports/detail.html", context)
 
