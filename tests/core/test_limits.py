@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -84,3 +85,36 @@ def test_text_passes_exactly_when_it_fits_its_length(length: int, max_length: in
     assert (problem is None) is (length <= max_length)
     if problem is not None:
         assert f"at most {max_length}" in problem
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True))
+def test_a_decimal_passes_exactly_when_it_is_finite_and_below_10_to_the_14(
+    amount: Decimal,
+) -> None:
+    plausible = amount.is_finite() and abs(amount) < Decimal(10) ** 14
+    assert (limits.decimal_problem(amount) is None) is plausible
+    if not plausible:
+        with pytest.raises(OutOfLimits):
+            limits.check_decimal(amount)
+
+
+def test_the_largest_decimal_amount_still_fits_bigint_in_minor_units_of_four_decimals() -> None:
+    largest = limits.DECIMAL_MAX_MAGNITUDE - Decimal("0.0001")
+    assert limits.check_bigint(int(largest * 10**4)) == int(largest * 10**4)
+
+
+def test_the_django_validators_raise_django_validation_errors_with_the_same_reason() -> None:
+    from django.core.exceptions import ValidationError
+
+    cases = [
+        (limits.validate_business_date, dt.date(1, 1, 1), "outside the supported range"),
+        (limits.validate_bigint, 2**63, "out of range"),
+        (limits.validate_decimal, Decimal("1e20"), "too large"),
+        (limits.validate_plain_text, "a\nb", r"U\+000A"),
+        (limits.validate_prose, "a\x00b", r"U\+0000"),
+    ]
+    for validator, value, reason in cases:
+        with pytest.raises(ValidationError, match=reason):
+            validator(value)  # type: ignore[operator]
+    limits.validate_prose("line one\nline two")
+    limits.validate_business_date(dt.date(2027, 1, 1))

@@ -12,6 +12,7 @@ from pydantic import Field
 from quotaflow.accounts.models import Role, TokenScope
 from quotaflow.api.auth import request_token, request_user
 from quotaflow.api.schemas import READ_ERRORS, day_or_today
+from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.org.models import Person, Unit
@@ -108,7 +109,11 @@ def fiscal_calendar(
     request: HttpRequest,
     fiscal_year: Annotated[
         int | None,
-        Query(ge=1900, le=2999, description="e.g. 2027; the current fiscal year if omitted."),
+        Query(
+            ge=limits.MIN_BUSINESS_DATE.year + 1,
+            le=limits.MAX_BUSINESS_DATE.year,
+            description="e.g. 2027; the current fiscal year if omitted.",
+        ),
     ] = None,
 ) -> FiscalCalendarOut:
     """The periods of a fiscal year, from the company's fiscal-year start month."""

@@ -2,11 +2,13 @@
 
 Domain errors keep their own status (400 invalid, 403 not allowed, 404 not found, 409
 conflict). Request bodies or parameters that do not fit the schema become 422 with one
-sentence per problem, naming the field.
+sentence per problem, naming the field. An unexpected exception is logged with its
+traceback and answered with a JSON 500 that says no more than that.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from quotaflow.core.errors import DomainError
+
+logger = logging.getLogger("quotaflow.api")
+
+UNEXPECTED_ERROR = (
+    "Something went wrong on the server while answering this request. The error has been "
+    "logged; try again, and tell your administrator if it persists."
+)
 
 # Pydantic locations start with where the value came from; readers only need the field.
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie", "form", "payload", "data"}
@@ -92,6 +101,14 @@ def http_error_response(api: NinjaAPI, request: HttpRequest, error: HttpError) -
     return api.create_response(request, {"detail": detail, "field": None}, status=error.status_code)
 
 
+def unexpected_error_response(
+    api: NinjaAPI, request: HttpRequest, error: Exception
+) -> HttpResponse:
+    """A JSON 500 that leaks nothing; the traceback goes to the server log."""
+    logger.error("Unexpected error answering %s %s", request.method, request.path, exc_info=error)
+    return api.create_response(request, {"detail": UNEXPECTED_ERROR, "field": None}, status=500)
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the handlers above on ``api``."""
 
@@ -104,6 +121,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return http_error_response(api, request, exc)
 
+    def on_unexpected_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return unexpected_error_response(api, request, exc)
+
+    api.add_exception_handler(Exception, on_unexpected_error)
     api.add_exception_handler(DomainError, on_domain_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(ValidationError, on_validation_error)

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_token, require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ObjectId, ValidationErrorOut
 from quotaflow.core.errors import NotAllowed, NotFound
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -167,7 +167,7 @@ def list_runs(
 @router.get(
     "/imports/{int:run_id}", response={200: ImportRunDetailOut, **READ_ERRORS}, summary="One import"
 )
-def run_detail(request: HttpRequest, run_id: int) -> ImportRunDetailOut:
+def run_detail(request: HttpRequest, run_id: ObjectId) -> ImportRunDetailOut:
     require_planner(request)
     _require_any_import_scope(request)
     return ImportRunDetailOut.of(get_run(run_id))
@@ -180,7 +180,7 @@ def run_detail(request: HttpRequest, run_id: int) -> ImportRunDetailOut:
     summary="Rejected rows as CSV",
     description="The rejected rows with their original columns plus a 'reason' column.",
 )
-def rejected_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+def rejected_csv(request: HttpRequest, run_id: ObjectId) -> HttpResponse:
     require_planner(request)
     _require_any_import_scope(request)
     run = get_run(run_id)
@@ -198,7 +198,7 @@ def rejected_csv(request: HttpRequest, run_id: int) -> HttpResponse:
         **WRITE_ERRORS,
         200: ImportRunDetailOut,
         201: ImportRunDetailOut,
-        422: ImportRunDetailOut,
+        422: ImportRunDetailOut | ValidationErrorOut,
     },
     summary="Import a file",
     description="Multipart upload of a CSV or XLSX file in the field 'file'. 201 when it was "

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search
+from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics import actions
 from quotaflow.metrics.models import Aggregation, Direction, Metric, MetricUnit, Source
@@ -63,38 +64,38 @@ class MetricOut(Schema):
         )
 
 
-class MetricIn(Schema):
+class MetricIn(Input):
     """A new metric."""
 
     code: str = Field(
         max_length=64, description="Short identifier: letters, digits, hyphens, underscores."
     )
     name: str = Field(max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
     unit: MetricUnit = MetricUnit.CURRENCY
     direction: Direction = Direction.HIGHER
     source: Source = Source.TRANSACTIONS
     aggregation: Aggregation = Aggregation.SUM
     value_field: str = Field(
-        "amount", description="amount or quantity; for distinct_count e.g. account."
+        "amount", max_length=40, description="amount or quantity; for distinct_count e.g. account."
     )
     filters: Filters = Field(default_factory=dict, description=FILTERS_DOC)
-    activity_type: str = Field("", description="For activity metrics, e.g. call.")
+    activity_type: str = Field("", max_length=60, description="For activity metrics, e.g. call.")
 
 
-class MetricPatch(Schema):
+class MetricPatch(Input):
     """Changes to a metric; only the fields sent are changed."""
 
     code: str | None = Field(None, max_length=64)
     name: str | None = Field(None, max_length=200)
-    description: str | None = None
+    description: str | None = Field(None, max_length=limits.COMMENT_MAX_LENGTH)
     unit: MetricUnit | None = None
     direction: Direction | None = None
     source: Source | None = None
     aggregation: Aggregation | None = None
-    value_field: str | None = None
+    value_field: str | None = Field(None, max_length=40)
     filters: Filters | None = Field(None, description=FILTERS_DOC)
-    activity_type: str | None = None
+    activity_type: str | None = Field(None, max_length=60)
     is_active: bool | None = None
     reason: str = Field("", description="Why, for the audit trail.")
 
@@ -109,7 +110,7 @@ def _metric(code: str) -> Metric:
 @router.get("/metrics", response={200: list[MetricOut], **READ_ERRORS}, summary="List metrics")
 def list_metrics(
     request: HttpRequest,
-    q: Annotated[str | None, Query(description="Part of the code or name.")] = None,
+    q: Search = None,
     active: Annotated[
         bool | None, Query(description="Only active (true) or retired (false) metrics.")
     ] = None,
@@ -125,7 +126,7 @@ def list_metrics(
 
 
 @router.get("/metrics/{code}", response={200: MetricOut, **READ_ERRORS}, summary="One metric")
-def get_metric(request: HttpRequest, code: str) -> MetricOut:
+def get_metric(request: HttpRequest, code: Code) -> MetricOut:
     """One metric with its definition in plain words."""
     require_scope(request, TokenScope.READ)
     return MetricOut.of(_metric(code))
@@ -143,7 +144,7 @@ def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
 @router.patch(
     "/metrics/{code}", response={200: MetricOut, **WRITE_ERRORS}, summary="Change a metric"
 )
-def update_metric(request: HttpRequest, code: str, payload: MetricPatch) -> MetricOut:
+def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> MetricOut:
     """Change a metric; the result must still be a valid definition."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)

@@ -17,7 +17,19 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, day_or_today
+from quotaflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AsOf,
+    Code,
+    Input,
+    ObjectId,
+    Offset,
+    QueryText,
+    Search,
+    SearchText,
+    day_or_today,
+)
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
@@ -26,14 +38,7 @@ from quotaflow.visibility import people_condition, viewer_scope
 
 router = Router(tags=["organisation"])
 
-AsOf = Annotated[
-    dt.date | None,
-    Query(
-        description="Business date (YYYY-MM-DD) the organisation is read as of; today if omitted."
-    ),
-]
 Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many rows.")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many rows (for paging).")]
 
 
 # Schemas --------------------------------------------------------------------------------
@@ -93,27 +98,27 @@ class UnitDetailOut(UnitOut):
     )
 
 
-class UnitIn(Schema):
+class UnitIn(Input):
     """A new unit."""
 
     code: str = Field(max_length=64, description="Stable identifier used by imports, e.g. NORTH-A.")
     name: str = Field(max_length=200)
     kind: UnitKind = UnitKind.TEAM
     parent: str | None = Field(
-        None, description="Code of the parent unit; omit for a new top-level unit."
+        None, max_length=64, description="Code of the parent unit; omit for a new top-level unit."
     )
-    territory: str = ""
+    territory: str = Field("", max_length=200)
 
 
-class UnitPatch(Schema):
+class UnitPatch(Input):
     """Changes to a unit; only the fields sent are changed. Sending ``parent`` moves the
     unit (with everything below it); ``parent: null`` makes it a top-level unit."""
 
     code: str | None = Field(None, max_length=64)
     name: str | None = Field(None, max_length=200)
     kind: UnitKind | None = None
-    territory: str | None = None
-    parent: str | None = None
+    territory: str | None = Field(None, max_length=200)
+    parent: str | None = Field(None, max_length=64)
     reason: str = Field("", description="Why, for the audit trail.")
 
 
@@ -169,50 +174,50 @@ class PersonDetailOut(Schema):
     assignments: list[AssignmentOut] = Field(description="Every assignment, oldest first.")
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     """A new person (place them with POST /org/assignments)."""
 
     external_id: str = Field(max_length=64, description="Employee id from HR or the CRM.")
     full_name: str = Field(max_length=200)
-    email: str = ""
-    title: str = ""
+    email: str = Field("", max_length=254)
+    title: str = Field("", max_length=120)
     hire_date: dt.date | None = None
     termination_date: dt.date | None = None
 
 
-class PersonPatch(Schema):
+class PersonPatch(Input):
     """Changes to a person; only the fields sent are changed."""
 
     full_name: str | None = Field(None, max_length=200)
-    email: str | None = None
-    title: str | None = None
+    email: str | None = Field(None, max_length=254)
+    title: str | None = Field(None, max_length=120)
     hire_date: dt.date | None = None
     termination_date: dt.date | None = None
     reason: str = ""
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(Input):
     """Place a person in a unit from ``valid_from`` to ``valid_to`` (inclusive)."""
 
-    person: str = Field(description="Employee id.")
-    unit: str = Field(description="Unit code.")
+    person: str = Field(max_length=64, description="Employee id.")
+    unit: str = Field(max_length=64, description="Unit code.")
     role: AssignmentRole = AssignmentRole.MEMBER
     valid_from: dt.date
     valid_to: dt.date | None = None
     reason: str = ""
 
 
-class AssignmentEndIn(Schema):
+class AssignmentEndIn(Input):
     """End an assignment on ``valid_to`` (its last day)."""
 
     valid_to: dt.date
     reason: str = ""
 
 
-class TransferIn(Schema):
+class TransferIn(Input):
     """Move a member to another unit from ``on``; the old membership ends the day before."""
 
-    to_unit: str = Field(description="Code of the unit they join.")
+    to_unit: str = Field(max_length=64, description="Code of the unit they join.")
     on: dt.date = Field(description="First day in the new unit.")
     reason: str = ""
 
@@ -250,9 +255,9 @@ def _visible_unit(scope: Scope, code: str) -> Unit:
 def list_units(
     request: HttpRequest,
     as_of: AsOf = None,
-    q: Annotated[str | None, Query(description="Part of the code or name.")] = None,
+    q: Search = None,
     parent: Annotated[
-        str | None, Query(description="Only the children of the unit with this code.")
+        QueryText | None, Query(description="Only the children of the unit with this code.")
     ] = None,
     limit: Limit = 1000,
     offset: Offset = 0,
@@ -272,7 +277,7 @@ def list_units(
 
 
 @router.get("/units/{code}", response={200: UnitDetailOut, **READ_ERRORS}, summary="One unit")
-def get_unit(request: HttpRequest, code: str, as_of: AsOf = None) -> UnitDetailOut:
+def get_unit(request: HttpRequest, code: Code, as_of: AsOf = None) -> UnitDetailOut:
     """A unit with the units above and below it and the people in it on ``as_of``."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
@@ -329,7 +334,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
 @router.patch(
     "/units/{code}", response={200: UnitOut, **WRITE_ERRORS}, summary="Change or move a unit"
 )
-def update_unit(request: HttpRequest, code: str, payload: UnitPatch) -> UnitOut:
+def update_unit(request: HttpRequest, code: Code, payload: UnitPatch) -> UnitOut:
     """Rename, re-code, re-kind or move a unit (administrators and sales operations)."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
@@ -354,9 +359,12 @@ def update_unit(request: HttpRequest, code: str, payload: UnitPatch) -> UnitOut:
 def list_people(
     request: HttpRequest,
     as_of: AsOf = None,
-    q: Annotated[str | None, Query(description="Part of the name, e-mail or employee id.")] = None,
+    q: Annotated[
+        SearchText, Query(None, description="Part of the name, e-mail or employee id.")
+    ] = None,
     unit: Annotated[
-        str | None, Query(description="Only people in the subtree of the unit with this code.")
+        QueryText | None,
+        Query(description="Only people in the subtree of the unit with this code."),
     ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -425,7 +433,7 @@ def _person_detail(person: Person) -> PersonDetailOut:
 @router.get(
     "/people/{external_id}", response={200: PersonDetailOut, **READ_ERRORS}, summary="One person"
 )
-def get_person(request: HttpRequest, external_id: str, as_of: AsOf = None) -> PersonDetailOut:
+def get_person(request: HttpRequest, external_id: Code, as_of: AsOf = None) -> PersonDetailOut:
     """A person you may see, with every assignment they have held. Who you may see is
     decided by your place in the tree today; ``as_of`` never widens it."""
     require_scope(request, TokenScope.READ)
@@ -446,7 +454,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetai
     response={200: PersonDetailOut, **WRITE_ERRORS},
     summary="Change a person",
 )
-def update_person(request: HttpRequest, external_id: str, payload: PersonPatch) -> PersonDetailOut:
+def update_person(request: HttpRequest, external_id: Code, payload: PersonPatch) -> PersonDetailOut:
     """Change a person's name, e-mail, title or employment dates."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
@@ -462,7 +470,7 @@ def update_person(request: HttpRequest, external_id: str, payload: PersonPatch) 
     summary="Transfer a person",
 )
 def transfer_person(
-    request: HttpRequest, external_id: str, payload: TransferIn
+    request: HttpRequest, external_id: Code, payload: TransferIn
 ) -> Status[AssignmentOut]:
     """Move a member to another unit from ``on``; history before that date is kept."""
     user = require_planner(request)
@@ -505,7 +513,7 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn) -> Status[Ass
     summary="End an assignment",
 )
 def end_assignment(
-    request: HttpRequest, assignment_id: int, payload: AssignmentEndIn
+    request: HttpRequest, assignment_id: ObjectId, payload: AssignmentEndIn
 ) -> AssignmentOut:
     """Set the last day of an assignment (it can be shortened, not lengthened)."""
     user = require_planner(request)

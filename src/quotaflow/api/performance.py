@@ -20,7 +20,18 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, day_or_today
+from quotaflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    BusinessDate,
+    Input,
+    ObjectId,
+    Offset,
+    OptionalDay,
+    QueryText,
+    day_or_today,
+)
+from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
 from quotaflow.imports.currencies import minor_unit_decimals
@@ -47,57 +58,62 @@ router = Router(tags=["tracking"])
 
 MAX_BATCH = 10_000
 AsOf = Annotated[
-    dt.date | None, Query(description="Business date progress is measured at; today if omitted.")
+    OptionalDay,
+    Query(
+        None,
+        description="Business date (YYYY-MM-DD, 1900-01-01 … 2200-12-31) progress is measured "
+        "at; today if omitted.",
+    ),
 ]
 
 
 # Schemas --------------------------------------------------------------------------------
 
 
-class ShareIn(Schema):
+class ShareIn(Input):
     """A credited person and their share of the transaction."""
 
-    person: str = Field(description="External id of the credited person.")
+    person: str = Field(max_length=64, description="External id of the credited person.")
     percent: Decimal = Field(Decimal(100), gt=0, le=100)
 
 
-class TransactionIn(Schema):
+class TransactionIn(Input):
     """A sale, correction, cancellation or credit note (negative amount)."""
 
     external_id: str = Field(min_length=1, max_length=100)
-    date: dt.date
+    date: BusinessDate
     amount: Decimal = Field(description="In the currency's major unit, e.g. 1234.50.")
     currency: str = Field(min_length=3, max_length=3)
     credits: list[ShareIn] = Field(min_length=1, description="Percentages must sum to 100.")
     quantity: Decimal = Decimal(1)
-    product: str = ""
-    product_group: str = ""
-    account: str = ""
-    deal_type: str = ""
+    product: str = Field("", max_length=120)
+    product_group: str = Field("", max_length=120)
+    account: str = Field("", max_length=200)
+    deal_type: str = Field("", max_length=60)
     is_cancelled: bool = False
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class TransactionBatchIn(Schema):
+class TransactionBatchIn(Input):
     """Up to 10,000 transactions from one source system."""
 
     source: str = Field("api", min_length=1, max_length=40)
     transactions: list[TransactionIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     """A call, meeting, demo … done by one person."""
 
     external_id: str = Field(min_length=1, max_length=100)
-    date: dt.date
-    person: str = Field(description="External id of the person who did it.")
+    date: BusinessDate
+    person: str = Field(max_length=64, description="External id of the person who did it.")
     activity_type: str = Field(min_length=1, max_length=60)
-    quantity: int = Field(1, ge=0)
-    account: str = ""
+    quantity: int = Field(1, ge=0, le=limits.BIGINT_MAX)
+    account: str = Field("", max_length=200)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class ActivityBatchIn(Schema):
+class ActivityBatchIn(Input):
     """Up to 10,000 activities from one source system."""
 
     source: str = Field("api", min_length=1, max_length=40)
@@ -117,14 +133,14 @@ class IngestOut(Schema):
     unplaced_amount_minor: int = 0
 
 
-class ManualValueIn(Schema):
+class ManualValueIn(Input):
     """A hand-entered value of a manual metric, in the metric's base unit."""
 
-    metric: str
-    owner: str = Field(description="unit:CODE or person:EXTERNAL_ID")
-    date: dt.date
-    value: int
-    note: str = ""
+    metric: str = Field(max_length=64)
+    owner: str = Field(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
+    date: BusinessDate
+    value: int = Field(ge=limits.BIGINT_MIN, le=limits.BIGINT_MAX)
+    note: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class ManualValueOut(ManualValueIn):
@@ -376,9 +392,13 @@ def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> ManualValu
 @router.get("/attainment", response={200: ProgressOut, **READ_ERRORS})
 def attainment(
     request: HttpRequest,
-    owner: Annotated[str, Query(description="unit:CODE or person:EXTERNAL_ID")],
-    metric: Annotated[str, Query(description="Metric code")],
-    period: Annotated[str, Query(description="Fiscal period, e.g. FY2027 or FY2027-Q1")],
+    owner: Annotated[
+        QueryText, Query(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
+    ],
+    metric: Annotated[QueryText, Query(max_length=80, description="Metric code")],
+    period: Annotated[
+        QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
+    ],
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Actual of an owner on a metric in a fiscal period, with attainment, pacing and
@@ -420,10 +440,14 @@ def attainment(
 @router.get("/credits", response={200: CreditPageOut, **READ_ERRORS}, url_name="owner_credits")
 def owner_credits(
     request: HttpRequest,
-    owner: Annotated[str, Query(description="unit:CODE or person:EXTERNAL_ID")],
-    metric: Annotated[str, Query(description="Metric code")],
-    period: Annotated[str, Query(description="Fiscal period, e.g. FY2027 or FY2027-Q1")],
-    offset: Annotated[int, Query(ge=0)] = 0,
+    owner: Annotated[
+        QueryText, Query(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
+    ],
+    metric: Annotated[QueryText, Query(max_length=80, description="Metric code")],
+    period: Annotated[
+        QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
+    ],
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Why an owner's actual is what it is: the credits behind it, newest first."""
@@ -442,7 +466,7 @@ def owner_credits(
 
 
 @router.get("/goals/{goal_id}/attainment", response={200: GoalProgressOut, **READ_ERRORS})
-def goal_attainment(request: HttpRequest, goal_id: int, as_of: AsOf = None) -> dict[str, Any]:
+def goal_attainment(request: HttpRequest, goal_id: ObjectId, as_of: AsOf = None) -> dict[str, Any]:
     """A goal's full progress breakdown and that of its child goals."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
@@ -470,8 +494,8 @@ def goal_attainment(request: HttpRequest, goal_id: int, as_of: AsOf = None) -> d
 )
 def goal_credits(
     request: HttpRequest,
-    goal_id: int,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    goal_id: ObjectId,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Why the actual is what it is: the credits behind it, newest first."""

@@ -16,8 +16,9 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope, User
 from quotaflow.api.auth import request_user, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, BigInt, BusinessDate, Input, ObjectId
 from quotaflow.api.smart import SmartReportOut
+from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
@@ -39,38 +40,40 @@ ReconcileMethod = Literal[
 # Schemas --------------------------------------------------------------------------------
 
 
-class LevelIn(Schema):
+class LevelIn(Input):
     """How one level of the tree splits its parents' numbers among their children."""
 
     method: Literal["equal", "potential", "historical_share", "blend"] = "equal"
     over_assignment: float = Field(0, description="0.1 = children sum to 110 % of the parent.")
-    granularity: int = Field(1, ge=1, description="Rounding step in minor units.")
-    floor: int | None = Field(None, description="Lowest number for any child, minor units.")
-    cap: int | None = Field(None, description="Highest number for any child, minor units.")
+    granularity: BigInt = Field(1, ge=1, description="Rounding step in minor units.")
+    floor: BigInt | None = Field(None, description="Lowest number for any child, minor units.")
+    cap: BigInt | None = Field(None, description="Highest number for any child, minor units.")
     blend_weights: dict[str, float] = Field(default_factory=dict)
 
 
-class CycleIn(Schema):
+class CycleIn(Input):
     """A new planning cycle; participants are the organisation under ``root_unit`` on
     ``period_start``."""
 
-    name: str
-    metric: str = Field(description="Metric code, e.g. revenue.")
-    period_start: dt.date
-    period_end: dt.date
-    period_label: str = ""
+    name: str = Field(max_length=200)
+    metric: str = Field(max_length=64, description="Metric code, e.g. revenue.")
+    period_start: BusinessDate
+    period_end: BusinessDate
+    period_label: str = Field("", max_length=20, description="e.g. FY2027.")
     approach: ApproachName = "top_down"
-    root_unit: str | None = Field(None, description="Unit code; the company when omitted.")
-    submissions_due: dt.date | None = None
-    approvals_due: dt.date | None = None
-    publish_on: dt.date | None = None
+    root_unit: str | None = Field(
+        None, max_length=64, description="Unit code; the company when omitted."
+    )
+    submissions_due: BusinessDate | None = None
+    approvals_due: BusinessDate | None = None
+    publish_on: BusinessDate | None = None
     allocation: list[LevelIn] = Field(
         default_factory=list, description="One rule per level below the top."
     )
     phasing_profile: list[float] = Field(
         default_factory=list, description="One weight per month; empty = by days."
     )
-    gap_tolerance_bp: int = Field(500, ge=0)
+    gap_tolerance_bp: int = Field(500, ge=0, le=limits.BIGINT_MAX)
 
 
 class CycleOut(Schema):
@@ -224,7 +227,7 @@ class CommentOut(Schema):
     author: str | None
     kind: str
     negotiation_round: int
-    body: str
+    body: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class GoalDetailOut(GoalOut):
@@ -238,7 +241,7 @@ class GoalDetailOut(GoalOut):
     )
 
 
-class Versioned(Schema):
+class Versioned(Input):
     """Every write names the version it read: there is no last-write-wins."""
 
     expected_version: int = Field(
@@ -250,7 +253,7 @@ class CascadeIn(Versioned):
     """Cascade the company target down the tree."""
 
     company_target: int | None = Field(
-        None, ge=0, description="Minor units; the last one when omitted."
+        None, ge=0, le=limits.BIGINT_MAX, description="Minor units; the last one when omitted."
     )
     allocation: list[LevelIn] | None = None
     reason: str = ""
@@ -271,26 +274,26 @@ class WeightsIn(Versioned):
     reason: str = ""
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(Input):
     """Name of the what-if copy."""
 
-    name: str = ""
+    name: str = Field("", max_length=200)
 
 
-class HireIn(Schema):
+class HireIn(Input):
     """Someone who joins mid-period: their employee id, the unit goal they join, and their
     full-period target (prorated from the effective date)."""
 
-    person: str = Field(description="External (employee) id.")
-    joins: int = Field(description="Id of the unit goal they join.")
-    target: int = Field(ge=0)
+    person: str = Field(max_length=64, description="External (employee) id.")
+    joins: BigInt = Field(description="Id of the unit goal they join.")
+    target: int = Field(ge=0, le=limits.BIGINT_MAX)
 
 
 class VersionIn(Versioned):
     """A mid-period change to a published plan (the version is the published cycle's)."""
 
-    effective_from: dt.date
-    reason: str
+    effective_from: BusinessDate
+    reason: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
     targets: dict[int, int] = Field(
         default_factory=dict, description="Goal id → new full-period target."
     )
@@ -300,57 +303,57 @@ class VersionIn(Versioned):
     hires: list[HireIn] = Field(default_factory=list, description="New people joining mid-period.")
 
 
-class TemplateIn(Schema):
+class TemplateIn(Input):
     """The same goal for every unit of a level or every person with a role."""
 
-    metric: str
-    target: int = Field(ge=0)
-    unit_kind: str | None = None
+    metric: str = Field(max_length=64)
+    target: int = Field(ge=0, le=limits.BIGINT_MAX)
+    unit_kind: str | None = Field(None, max_length=20)
     role: Literal["rep", "manager"] | None = None
-    description: str = ""
+    description: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
     rubric: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class SubmitIn(Versioned):
     """A bottom-up submission."""
 
-    target: int = Field(ge=0)
-    rationale: str = ""
+    target: int = Field(ge=0, le=limits.BIGINT_MAX)
+    rationale: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
     breakdown: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class CommentIn(Versioned):
     """A comment (required to return a goal)."""
 
-    comment: str = ""
+    comment: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class AdjustIn(Versioned):
     """A new number with the reason for it."""
 
-    target: int = Field(ge=0)
-    reason: str
+    target: int = Field(ge=0, le=limits.BIGINT_MAX)
+    reason: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class LockIn(Versioned):
     """Lock or unlock a goal for the next cascade."""
 
     locked: bool = True
-    reason: str = ""
+    reason: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
 
 
-class ResplitIn(Schema):
+class ResplitIn(Input):
     """New numbers for some children of a goal; they must still add up to the parent's."""
 
     targets: dict[int, int]
-    reason: str
+    reason: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
     expected_versions: dict[int, int] = Field(
         description="Child goal id → the version you read, for every child in targets; "
         "409 if one changed."
     )
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     """A negotiation comment."""
 
     body: str
@@ -507,14 +510,14 @@ def create_cycle(request: HttpRequest, payload: CycleIn) -> Status:
 
 
 @router.get("/cycles/{cycle_id}", response={200: CycleDetailOut, **READ_ERRORS})
-def get_cycle(request: HttpRequest, cycle_id: int) -> CycleDetailOut:
+def get_cycle(request: HttpRequest, cycle_id: ObjectId) -> CycleDetailOut:
     """A cycle with its goals in tree order: guidance, bottom-up, gap, target, status."""
     user, cycle = _cycle(request, cycle_id)
     return _detail(user, cycle)
 
 
 @router.post("/cycles/{cycle_id}/cascade", response={200: CycleDetailOut, **WRITE_ERRORS})
-def cascade(request: HttpRequest, cycle_id: int, payload: CascadeIn) -> CycleDetailOut:
+def cascade(request: HttpRequest, cycle_id: ObjectId, payload: CascadeIn) -> CycleDetailOut:
     """Run (or re-run) the top-down cascade; locked goals keep their numbers."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -533,7 +536,7 @@ def cascade(request: HttpRequest, cycle_id: int, payload: CascadeIn) -> CycleDet
 
 
 @router.post("/cycles/{cycle_id}/weights", response={200: CountOut, **WRITE_ERRORS})
-def weights(request: HttpRequest, cycle_id: int, payload: WeightsIn) -> CountOut:
+def weights(request: HttpRequest, cycle_id: ObjectId, payload: WeightsIn) -> CountOut:
     """Set the potential (territory potential, accounts…) each goal's split share follows."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -548,7 +551,7 @@ def weights(request: HttpRequest, cycle_id: int, payload: WeightsIn) -> CountOut
 
 
 @router.post("/cycles/{cycle_id}/reconcile", response={200: CycleDetailOut, **WRITE_ERRORS})
-def reconcile(request: HttpRequest, cycle_id: int, payload: ReconcileIn) -> CycleDetailOut:
+def reconcile(request: HttpRequest, cycle_id: ObjectId, payload: ReconcileIn) -> CycleDetailOut:
     """Hybrid: reconcile guidance and submissions with one of the engine's methods."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -563,7 +566,7 @@ def reconcile(request: HttpRequest, cycle_id: int, payload: ReconcileIn) -> Cycl
 
 
 @router.post("/cycles/{cycle_id}/publish", response={200: CycleOut, **WRITE_ERRORS})
-def publish(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut:
+def publish(request: HttpRequest, cycle_id: ObjectId, payload: Versioned) -> CycleOut:
     """Publish the plan: goals become immutable and their owners are told."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -572,7 +575,7 @@ def publish(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut
 
 
 @router.post("/cycles/{cycle_id}/close", response={200: CycleOut, **WRITE_ERRORS})
-def close(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut:
+def close(request: HttpRequest, cycle_id: ObjectId, payload: Versioned) -> CycleOut:
     """Close a published plan."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -581,7 +584,7 @@ def close(request: HttpRequest, cycle_id: int, payload: Versioned) -> CycleOut:
 
 
 @router.post("/cycles/{cycle_id}/scenarios", response={201: CycleOut, **WRITE_ERRORS})
-def copy_as_scenario(request: HttpRequest, cycle_id: int, payload: ScenarioIn) -> Status:
+def copy_as_scenario(request: HttpRequest, cycle_id: ObjectId, payload: ScenarioIn) -> Status:
     """Copy the plan as a what-if scenario."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -590,7 +593,7 @@ def copy_as_scenario(request: HttpRequest, cycle_id: int, payload: ScenarioIn) -
 
 
 @router.get("/cycles/{cycle_id}/versions", response={200: list[CycleOut], **READ_ERRORS})
-def list_versions(request: HttpRequest, cycle_id: int) -> list[CycleOut]:
+def list_versions(request: HttpRequest, cycle_id: ObjectId) -> list[CycleOut]:
     """Every version and scenario of the same plan, oldest first."""
     user, cycle = _cycle(request, cycle_id)
     family = queries.plan_family(cycle)
@@ -599,7 +602,7 @@ def list_versions(request: HttpRequest, cycle_id: int) -> list[CycleOut]:
 
 
 @router.post("/cycles/{cycle_id}/versions", response={201: CycleOut, **WRITE_ERRORS})
-def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> Status:
+def create_version(request: HttpRequest, cycle_id: ObjectId, payload: VersionIn) -> Status:
     """A mid-period change: a new effective-dated, prorated, published version."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -617,7 +620,7 @@ def create_version(request: HttpRequest, cycle_id: int, payload: VersionIn) -> S
 
 
 @router.get("/cycles/{cycle_id}/compare/{other_id}", response={200: list[DeltaOut], **READ_ERRORS})
-def compare(request: HttpRequest, cycle_id: int, other_id: int) -> list[DeltaOut]:
+def compare(request: HttpRequest, cycle_id: ObjectId, other_id: ObjectId) -> list[DeltaOut]:
     """Per-owner deltas between two versions or scenarios (other − this), for the
     owners you may see in each."""
     user, cycle = _cycle(request, cycle_id)
@@ -637,7 +640,7 @@ def compare(request: HttpRequest, cycle_id: int, other_id: int) -> list[DeltaOut
 
 
 @router.get("/cycles/{cycle_id}/submissions", response={200: list[SubmissionOut], **READ_ERRORS})
-def submissions(request: HttpRequest, cycle_id: int) -> list[SubmissionOut]:
+def submissions(request: HttpRequest, cycle_id: ObjectId) -> list[SubmissionOut]:
     """Who has and has not submitted, with each owner's prior-period history (the owners
     you may see)."""
     user, cycle = _cycle(request, cycle_id)
@@ -655,7 +658,7 @@ def submissions(request: HttpRequest, cycle_id: int) -> list[SubmissionOut]:
 
 
 @router.post("/cycles/{cycle_id}/reminders", response={200: CountOut, **WRITE_ERRORS})
-def remind(request: HttpRequest, cycle_id: int) -> CountOut:
+def remind(request: HttpRequest, cycle_id: ObjectId) -> CountOut:
     """Remind everyone who has not submitted yet."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -663,7 +666,7 @@ def remind(request: HttpRequest, cycle_id: int) -> CountOut:
 
 
 @router.post("/cycles/{cycle_id}/template-goals", response={201: list[GoalOut], **WRITE_ERRORS})
-def template_goals(request: HttpRequest, cycle_id: int, payload: TemplateIn) -> Status:
+def template_goals(request: HttpRequest, cycle_id: ObjectId, payload: TemplateIn) -> Status:
     """Create the same goal for a whole level or role (activities, new logos, CSAT…)."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
@@ -688,7 +691,7 @@ def template_goals(request: HttpRequest, cycle_id: int, payload: TemplateIn) -> 
 
 @router.get("/cycles/{cycle_id}/export", response={200: None, **READ_ERRORS})
 def export(
-    request: HttpRequest, cycle_id: int, format: Literal["csv", "xlsx"] = "csv"
+    request: HttpRequest, cycle_id: ObjectId, format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:  # noqa: A002
     """The plan as CSV or XLSX (tree goals first, with monthly phasing): the goals you
     may see."""
@@ -707,14 +710,14 @@ def my_goals(request: HttpRequest) -> list[GoalOut]:
 
 
 @router.get("/goals/{goal_id}", response={200: GoalDetailOut, **READ_ERRORS})
-def get_goal(request: HttpRequest, goal_id: int) -> GoalDetailOut:
+def get_goal(request: HttpRequest, goal_id: ObjectId) -> GoalDetailOut:
     """A goal with its derivation, full change history and comments."""
     _, goal = _goal(request, goal_id)
     return _goal_detail(goal)
 
 
 @router.post("/goals/{goal_id}/submit", response={200: GoalDetailOut, **WRITE_ERRORS})
-def submit(request: HttpRequest, goal_id: int, payload: SubmitIn) -> GoalDetailOut:
+def submit(request: HttpRequest, goal_id: ObjectId, payload: SubmitIn) -> GoalDetailOut:
     """Submit your own number (bottom-up and hybrid cycles)."""
     user, goal = _goal(request, goal_id)
     require_scope(request, TokenScope.MANAGE)
@@ -730,7 +733,7 @@ def submit(request: HttpRequest, goal_id: int, payload: SubmitIn) -> GoalDetailO
 
 
 @router.post("/goals/{goal_id}/approve", response={200: GoalDetailOut, **WRITE_ERRORS})
-def approve(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+def approve(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Approve a submitted number (a manager above it, or sales ops). When the cycle's
     SMART policy blocks approval while a letter fails, the answer names the letters."""
     user, goal = _goal(request, goal_id)
@@ -742,7 +745,7 @@ def approve(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetai
 
 
 @router.post("/goals/{goal_id}/return", response={200: GoalDetailOut, **WRITE_ERRORS})
-def return_(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+def return_(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Return a submitted number to its owner with a comment."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -753,7 +756,7 @@ def return_(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetai
 
 
 @router.post("/goals/{goal_id}/adjust", response={200: GoalDetailOut, **WRITE_ERRORS})
-def adjust_submission(request: HttpRequest, goal_id: int, payload: AdjustIn) -> GoalDetailOut:
+def adjust_submission(request: HttpRequest, goal_id: ObjectId, payload: AdjustIn) -> GoalDetailOut:
     """A manager changes a submitted number (and approves it), with a reason."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -768,7 +771,7 @@ def adjust_submission(request: HttpRequest, goal_id: int, payload: AdjustIn) -> 
 
 
 @router.post("/goals/{goal_id}/rollup", response={200: GoalDetailOut, **WRITE_ERRORS})
-def rollup(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetailOut:
+def rollup(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Submit your unit's roll-up upward once every child is approved."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -779,7 +782,7 @@ def rollup(request: HttpRequest, goal_id: int, payload: CommentIn) -> GoalDetail
 
 
 @router.post("/goals/{goal_id}/target", response={200: GoalDetailOut, **WRITE_ERRORS})
-def adjust_target(request: HttpRequest, goal_id: int, payload: AdjustIn) -> GoalDetailOut:
+def adjust_target(request: HttpRequest, goal_id: ObjectId, payload: AdjustIn) -> GoalDetailOut:
     """Top-down: set a goal's number by hand, lock it, and re-cascade around it."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -794,7 +797,7 @@ def adjust_target(request: HttpRequest, goal_id: int, payload: AdjustIn) -> Goal
 
 
 @router.post("/goals/{goal_id}/lock", response={200: GoalDetailOut, **WRITE_ERRORS})
-def lock(request: HttpRequest, goal_id: int, payload: LockIn) -> GoalDetailOut:
+def lock(request: HttpRequest, goal_id: ObjectId, payload: LockIn) -> GoalDetailOut:
     """Lock or unlock a goal for the next cascade."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -809,7 +812,7 @@ def lock(request: HttpRequest, goal_id: int, payload: LockIn) -> GoalDetailOut:
 
 
 @router.post("/goals/{goal_id}/resplit", response={200: list[GoalOut], **WRITE_ERRORS})
-def resplit(request: HttpRequest, goal_id: int, payload: ResplitIn) -> list[GoalOut]:
+def resplit(request: HttpRequest, goal_id: ObjectId, payload: ResplitIn) -> list[GoalOut]:
     """Waterfall: re-split a goal you manage among its children (its own number stays)."""
     user, goal = _goal(request, goal_id)
     _writer(request)
@@ -827,7 +830,7 @@ def resplit(request: HttpRequest, goal_id: int, payload: ResplitIn) -> list[Goal
 
 
 @router.post("/goals/{goal_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
-def comment(request: HttpRequest, goal_id: int, payload: NoteIn) -> Status:
+def comment(request: HttpRequest, goal_id: ObjectId, payload: NoteIn) -> Status:
     """Add a negotiation comment."""
     user, goal = _goal(request, goal_id)
     _writer(request)

@@ -3,11 +3,16 @@ cycle's plan health."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_scope
+from quotaflow.api.schemas import WRITE_ERRORS, BigInt, Input, ObjectId
+from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.plans.models import PlanningCycle
 from quotaflow.smart.actions import POLICY_FIELDS, update_policy
@@ -21,12 +26,16 @@ from quotaflow.visibility import can_view_cycle
 router = Router(tags=["SMART checks"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = WRITE_ERRORS
+CycleQuery = Annotated[
+    int | None,
+    Query(
+        None,
+        ge=1,
+        le=limits.BIGINT_MAX,
+        description="A planning cycle's id for its own policy; the company default if omitted.",
+    ),
+]
 
 
 class VerdictOut(Schema):
@@ -61,9 +70,9 @@ class SmartReportOut(Schema):
         )
 
 
-class CheckIn(Schema):
-    goal_id: int
-    target: int
+class CheckIn(Input):
+    goal_id: BigInt
+    target: BigInt
 
 
 class BandOut(Schema):
@@ -87,16 +96,19 @@ class HealthOut(Schema):
     failing: list[FailingOut]
 
 
-class PolicyIn(Schema):
-    band_low: int | None = None
-    band_high: int | None = None
-    fail_below: int | None = None
-    fail_above: int | None = None
-    suggested_probability: int | None = None
-    max_over_assignment: int | None = None
+Percent = Annotated[int | None, Field(None, ge=0, le=100)]
+
+
+class PolicyIn(Input):
+    band_low: Percent = None
+    band_high: Percent = None
+    fail_below: Percent = None
+    fail_above: Percent = None
+    suggested_probability: int | None = Field(None, ge=1, le=99)
+    max_over_assignment: int | None = Field(None, ge=0, le=500)
     block_approval_on_fail: bool | None = None
-    checkin_cadence: str | None = None
-    company_objective: str | None = None
+    checkin_cadence: str | None = Field(None, max_length=60)
+    company_objective: str | None = Field(None, max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class PolicyOut(Schema):
@@ -131,14 +143,14 @@ def _policy_cycle(request: HttpRequest, cycle_id: int | None) -> PlanningCycle |
 
 
 @router.get("/smart/policy", response={200: PolicyOut, **ERRORS})
-def get_policy(request: HttpRequest, cycle_id: int | None = None) -> PolicyOut:
+def get_policy(request: HttpRequest, cycle_id: CycleQuery = None) -> PolicyOut:
     """The SMART policy in force: a cycle's own (``?cycle_id=``) or the company default."""
     require_scope(request, TokenScope.READ)
     return PolicyOut.of(SmartPolicy.for_cycle(_policy_cycle(request, cycle_id)))
 
 
 @router.put("/smart/policy", response={200: PolicyOut, **ERRORS})
-def put_policy(request: HttpRequest, payload: PolicyIn, cycle_id: int | None = None) -> PolicyOut:
+def put_policy(request: HttpRequest, payload: PolicyIn, cycle_id: CycleQuery = None) -> PolicyOut:
     """Change the default policy, or give a cycle its own (planners only). Percent values;
     only the fields sent change."""
     require_scope(request, TokenScope.MANAGE)
@@ -149,7 +161,7 @@ def put_policy(request: HttpRequest, payload: PolicyIn, cycle_id: int | None = N
 
 
 @router.get("/goals/{goal_id}/smart", response={200: SmartReportOut, **ERRORS})
-def goal_smart(request: HttpRequest, goal_id: int) -> SmartReportOut:
+def goal_smart(request: HttpRequest, goal_id: ObjectId) -> SmartReportOut:
     """The SMART verdicts of a goal as saved: per letter pass/warn/fail, reason and fix."""
     require_scope(request, TokenScope.READ)
     goal = visible_goal(request_user(request), goal_id)
@@ -172,7 +184,7 @@ def check_target(request: HttpRequest, payload: CheckIn) -> SmartReportOut:
 
 
 @router.get("/cycles/{cycle_id}/smart-health", response={200: HealthOut, **ERRORS})
-def cycle_health(request: HttpRequest, cycle_id: int) -> HealthOut:
+def cycle_health(request: HttpRequest, cycle_id: ObjectId) -> HealthOut:
     """Plan health over the goals of a cycle the caller may see: the distribution of
     attainment probabilities, expected share at quota, expected total, failing letters."""
     require_scope(request, TokenScope.READ)

@@ -12,7 +12,7 @@ from pydantic import Field
 from quotaflow.accounts import actions
 from quotaflow.accounts.models import ApiToken, TokenScope
 from quotaflow.api.auth import request_user, require_session
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input
 from quotaflow.core.errors import NotFound
 
 router = Router(tags=["tokens"])
@@ -51,7 +51,7 @@ class NewTokenOut(TokenOut):
     )
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     """A new token for yourself."""
 
     name: str = Field(max_length=100, description="What uses the token, e.g. 'CRM sync'.")
@@ -78,7 +78,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
 @router.delete(
     "/tokens/{prefix}", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke a token"
 )
-def revoke_token(request: HttpRequest, prefix: str) -> TokenOut:
+def revoke_token(request: HttpRequest, prefix: Code) -> TokenOut:
     """Revoke one of your tokens (administrators may revoke anyone's)."""
     require_session(request, "revoke tokens")
     user = request_user(request)

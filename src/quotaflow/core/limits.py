@@ -8,24 +8,33 @@ accepted by another, and no value reaches the database in a shape it cannot stor
   not a plan; it would also overflow date arithmetic done on it later);
 * **text** carries no NUL or other control characters (line breaks and tabs only where the
   field holds prose) and stays within its field's length;
-* **whole numbers** fit a signed 64-bit integer, the database's ``bigint``.
+* **whole numbers** fit a signed 64-bit integer, the database's ``bigint``; **decimal
+  amounts** are finite and below 10^14 in size.
 
 Each rule comes in two forms: ``*_problem(value) -> str | None`` gives the reason a value is
 refused (for importers, which collect reasons per row), and ``check_*(value) -> value``
-raises :class:`OutOfLimits` (a ``ValueError``, so pydantic validators and Django form
-``clean`` methods can call it directly and report the message as written).
+raises :class:`OutOfLimits` (a ``ValueError``, so pydantic validators can call it directly and
+report the message as written). Django form fields take the ``validate_*`` functions, which
+raise Django's ``ValidationError`` instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 
 MIN_BUSINESS_DATE = dt.date(1900, 1, 1)
 MAX_BUSINESS_DATE = dt.date(2200, 12, 31)
 
 BIGINT_MIN = -(2**63)
 BIGINT_MAX = 2**63 - 1
+
+DECIMAL_MAX_MAGNITUDE = Decimal(10) ** 14
+"""Decimal amounts (major currency units, quantities) stay below this in size, so that in the
+minor units of any currency (at most four decimals) they still fit a bigint."""
 
 # Lengths for text that has no column of its own to size it.
 NAME_MAX_LENGTH = 200
@@ -93,6 +102,15 @@ def bigint_problem(value: int) -> str | None:
     return None
 
 
+def decimal_problem(value: Decimal) -> str | None:
+    """Why ``value`` is refused as a decimal amount, or None."""
+    if not value.is_finite():
+        return "is not a finite number"
+    if abs(value) >= DECIMAL_MAX_MAGNITUDE:
+        return "is too large; amounts must be smaller than 100000000000000 in size"
+    return None
+
+
 def check_text(value: str, *, max_length: int | None = None, multiline: bool = False) -> str:
     """``value`` unchanged if it is acceptable text; :class:`OutOfLimits` otherwise."""
     problem = text_problem(value, max_length=max_length, multiline=multiline)
@@ -115,3 +133,45 @@ def check_bigint(value: int) -> int:
     if problem is not None:
         raise OutOfLimits(f"The number {problem}.")
     return value
+
+
+def check_decimal(value: Decimal) -> Decimal:
+    """``value`` unchanged if it is a finite amount of plausible size; :class:`OutOfLimits`
+    otherwise."""
+    problem = decimal_problem(value)
+    if problem is not None:
+        raise OutOfLimits(f"The amount {problem}.")
+    return value
+
+
+# Django form and model field validators ---------------------------------------------------
+
+
+def _django(problem: str | None, what: str) -> None:
+    if problem is not None:
+        raise ValidationError(f"The {what} {problem}.", code="out_of_limits")
+
+
+def validate_business_date(value: dt.date) -> None:
+    """Django validator: a business date within 1900-01-01 … 2200-12-31."""
+    _django(business_date_problem(value), "date")
+
+
+def validate_bigint(value: int) -> None:
+    """Django validator: a whole number that fits the database's bigint."""
+    _django(bigint_problem(value), "number")
+
+
+def validate_decimal(value: Decimal) -> None:
+    """Django validator: a finite decimal amount below 10^14 in size."""
+    _django(decimal_problem(value), "amount")
+
+
+def validate_plain_text(value: str) -> None:
+    """Django validator: text without control characters (a name, a code, a search)."""
+    _django(text_problem(value), "text")
+
+
+def validate_prose(value: str) -> None:
+    """Django validator: text without control characters other than line breaks and tabs."""
+    _django(text_problem(value, multiline=True), "text")

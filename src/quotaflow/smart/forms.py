@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 
+from quotaflow.core import limits
+
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
 _NUMBER = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<suffix>[kmb]?)$")
 
@@ -30,6 +32,7 @@ def parse_target(text: str, metric_unit: str) -> int:
     base = value * base_units_per_display_unit(metric_unit)
     if base != base.to_integral_value():
         raise forms.ValidationError("The target has more decimals than the metric allows.")
+    limits.validate_bigint(int(base))
     return int(base)
 
 
@@ -44,7 +47,9 @@ class TargetForm(forms.Form):
 
     target = forms.CharField(max_length=40, label="Your target")
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=0, max_value=limits.BIGINT_MAX
+    )
 
     def __init__(self, *args: Any, metric_unit: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from quotaflow.accounts.models import TokenScope, User
+from quotaflow.core import limits
 
 
 class OrgFilterForm(forms.Form):
@@ -17,6 +18,7 @@ class OrgFilterForm(forms.Form):
         label="As of",
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a date as YYYY-MM-DD; showing today instead."},
+        validators=[limits.validate_business_date],
     )
     q = forms.CharField(required=False, max_length=100, label="Search", strip=True)
 

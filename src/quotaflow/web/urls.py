@@ -1,11 +1,18 @@
-"""URLs of the server-rendered pages."""
+"""URLs of the server-rendered pages.
+
+Numeric ids use the ``id`` converter: a positive number that fits the database's bigint, so
+an id past that range is a page that does not exist (404), not a database error.
+"""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from quotaflow.web.converters import IdConverter
 from quotaflow.web.views import accounts, home, imports, org
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -26,7 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("tokens/", accounts.token_list, name="token-list"),
-    path("tokens/<int:pk>/revoke/", accounts.token_revoke, name="token-revoke"),
+    path("tokens/<id:pk>/revoke/", accounts.token_revoke, name="token-revoke"),
     path("org/", org.browser, name="org-browser"),
     path("org/search/", org.search, name="org-search"),
     path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
@@ -36,19 +43,19 @@ urlpatterns = [
     path("performance/", tracking.start, name="performance"),
     path("performance/units/<path:code>/", tracking.unit_page, name="performance-unit"),
     path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),
-    path("performance/goals/<int:pk>/", tracking.goal_page, name="performance-goal"),
+    path("performance/goals/<id:pk>/", tracking.goal_page, name="performance-goal"),
     path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
-    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
-    path("imports/<int:pk>/write/", imports.import_write, name="import-write"),
+    path("imports/<id:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<id:pk>/write/", imports.import_write, name="import-write"),
     path("plans/", planning.cycle_list, name="plans-cycles"),
     path("plans/my-goals/", planning.my_goals, name="plans-my-goals"),
-    path("plans/<int:pk>/", planning.cycle_detail, name="plans-cycle"),
-    path("plans/<int:pk>/step/<slug:step>/", planning.cycle_step, name="plans-cycle-step"),
-    path("plans/<int:pk>/version/", planning.cycle_version, name="plans-cycle-version"),
-    path("plans/<int:pk>/compare/", planning.compare, name="plans-compare"),
-    path("plans/<int:pk>/export.<str:file_format>", planning.export, name="plans-export"),
-    path("plans/goals/<int:pk>/", planning.goal_detail, name="plans-goal"),
-    path("plans/goals/<int:pk>/step/<slug:step>/", planning.goal_step, name="plans-goal-step"),
-    path("plans/goals/<int:pk>/resplit/", planning.resplit, name="plans-resplit"),
-    path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
+    path("plans/<id:pk>/", planning.cycle_detail, name="plans-cycle"),
+    path("plans/<id:pk>/step/<slug:step>/", planning.cycle_step, name="plans-cycle-step"),
+    path("plans/<id:pk>/version/", planning.cycle_version, name="plans-cycle-version"),
+    path("plans/<id:pk>/compare/", planning.compare, name="plans-compare"),
+    path("plans/<id:pk>/export.<str:file_format>", planning.export, name="plans-export"),
+    path("plans/goals/<id:pk>/", planning.goal_detail, name="plans-goal"),
+    path("plans/goals/<id:pk>/step/<slug:step>/", planning.goal_step, name="plans-goal-step"),
+    path("plans/goals/<id:pk>/resplit/", planning.resplit, name="plans-resplit"),
+    path("imports/<id:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
 ]

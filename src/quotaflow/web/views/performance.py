@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from plotly.offline import get_plotlyjs
 
 from quotaflow.accounts.models import Role, User
+from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
@@ -58,7 +59,7 @@ def _viewing(request: HttpRequest) -> Viewing:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
     try:
-        as_of = dt.date.fromisoformat(request.GET.get("as_of", ""))
+        as_of = limits.check_business_date(dt.date.fromisoformat(request.GET.get("as_of", "")))
     except ValueError:
         as_of = timezone.localdate()
     query = {
@@ -280,6 +281,7 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
+    page = min(page, limits.BIGINT_MAX // CREDITS_PER_PAGE)
     total, credits = credits_behind(
         goal, offset=(page - 1) * CREDITS_PER_PAGE, limit=CREDITS_PER_PAGE
     )

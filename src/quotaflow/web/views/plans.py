@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from quotaflow.accounts.models import Role, User
+from quotaflow.core import limits
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
@@ -57,9 +58,11 @@ class AmountField(forms.CharField):
         if not text:
             return None
         try:
-            return Decimal(str(text).replace(",", "").replace(" ", ""))
+            amount = Decimal(str(text).replace(",", "").replace(" ", ""))
         except InvalidOperation:
             raise forms.ValidationError("Enter a number such as 1250000 or 1,250,000.50.") from None
+        limits.validate_decimal(amount)
+        return amount
 
 
 def to_minor(value: Decimal | None, metric: Metric) -> int | None:
@@ -88,9 +91,15 @@ class CycleForm(forms.Form):
         help_text="The whole company when left empty.",
     )
     submissions_due = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.validate_business_date],
     )
-    approvals_due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    approvals_due = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.validate_business_date],
+    )
     method = forms.ChoiceField(label="Allocation method", choices=METHOD_CHOICES)
     rep_over_assignment = forms.DecimalField(
         label="Over-assignment to reps (%)",
@@ -134,7 +143,9 @@ STALE_FORM = (
 class VersionedForm(forms.Form):
     """Carries the version the page showed, so a stale submit is a conflict."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=limits.BIGINT_MAX
+    )
 
 
 class CascadeForm(VersionedForm):
@@ -195,7 +206,9 @@ class TemplateForm(forms.Form):
 
 
 class VersionForm(VersionedForm):
-    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[limits.validate_business_date]
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     goal = forms.TypedChoiceField(label="Whose goal", coerce=int, required=False, empty_value=None)
     new_target = AmountField(label="New full-period target", required=False)
@@ -560,7 +573,7 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     cycle = _cycle_for(request, pk)
     back = redirect("plans-cycle", pk=cycle.pk)
     version = request.POST.get("expected_version")
-    expected = int(version) if version and version.isdigit() else None
+    expected = int(version) if version and version.isdigit() and len(version) <= 18 else None
     if step in VERSIONED_CYCLE_STEPS and expected is None:
         messages.error(request, STALE_FORM)
         return back
@@ -711,7 +724,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     cycle = _cycle_for(request, pk)
     other_id = request.GET.get("other", "")
-    if not other_id.isdigit():
+    if not other_id.isdigit() or len(other_id) > 19 or int(other_id) > limits.BIGINT_MAX:
         raise Http404("Choose a version to compare with.")
     other = _cycle_for(request, int(other_id))
     deltas = queries.compare_versions(
