@@ -24,15 +24,19 @@ UNEXPECTED_ERROR = (
     "logged; try again, and tell your administrator if it persists."
 )
 
-# Pydantic locations start with where the value came from; readers only need the field.
-_LOCATION_ROOTS = {"body", "query", "path", "header", "cookie", "form", "payload", "data"}
+# Pydantic locations start with where the value came from (and, for a body, the name of the
+# view's parameter that holds it); readers only need the field.
+_LOCATION_ROOTS = {"body", "query", "path", "header", "cookie", "form", "file"}
+_BODY_PARAMETERS = {"payload", "data"}
 
 
 def field_name(location: tuple[Any, ...] | list[Any]) -> str:
     """``("body", "payload", "valid_from")`` → ``"valid_from"``; list items as ``scopes[1]``."""
     parts = list(location)
-    while parts and str(parts[0]) in _LOCATION_ROOTS:
-        parts.pop(0)
+    if parts and str(parts[0]) in _LOCATION_ROOTS:
+        source = str(parts.pop(0))
+        if source in {"body", "form"} and parts and str(parts[0]) in _BODY_PARAMETERS:
+            parts.pop(0)
     name = ""
     for part in parts:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
