@@ -7,7 +7,6 @@ request); every answer is also checked against the operation's OpenAPI response 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from typing import Any
@@ -18,6 +17,7 @@ import schemathesis
 from django.test import Client
 from schemathesis.core.transport import Response
 
+from quotaflow.api.metrics import MetricOut
 from quotaflow.api.root import api
 from quotaflow.metrics.models import Metric
 from quotaflow.plans.models import Goal, PlanningCycle
@@ -165,7 +165,9 @@ def test_a_template_target_past_bigint_is_a_422_and_no_goal_is_created(ops, smal
 def test_a_number_sent_as_text_or_a_flag_sent_as_a_number_is_a_422(ops, small_org):
     cycle = call(ops, "POST", "/cycles", CYCLE).json()
     goal = Goal.objects.filter(cycle_id=cycle["id"]).order_by("pk").first()
-    response = call(ops, "POST", f"/goals/{goal.pk}/lock", {"locked": 0})
+    response = call(
+        ops, "POST", f"/goals/{goal.pk}/lock", {"locked": 0, "expected_version": goal.version}
+    )
     assert_refused(response, "POST /goals/{goal_id}/lock", field="locked")
     response = call(
         ops,
@@ -223,7 +225,12 @@ def test_ingest_refuses_sales_dated_year_one_or_9999_and_writes_nothing(ops, sma
 
 
 def test_ingest_refuses_activities_dated_year_one(ops, small_org):
-    activity = {"external_id": "A-1", "date": "0001-01-01", "person": "E004", "activity_type": "call"}
+    activity = {
+        "external_id": "A-1",
+        "date": "0001-01-01",
+        "person": "E004",
+        "activity_type": "call",
+    }
     response = call(ops, "POST", "/ingest/activities", {"activities": [activity]})
     assert_refused(response, "POST /ingest/activities", field="activities[0].date")
 
@@ -249,9 +256,9 @@ def test_an_unexpected_error_is_a_json_500_without_traceback_and_is_logged(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals: /srv/quotaflow/settings.py line 12")
 
-    monkeypatch.setattr("quotaflow.api.org.scope_for", broken)
+    monkeypatch.setattr(MetricOut, "of", staticmethod(broken))
     with caplog.at_level(logging.ERROR, logger="quotaflow.api"):
-        response = call(ops, "GET", "/org/units")
+        response = call(ops, "GET", "/metrics")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
