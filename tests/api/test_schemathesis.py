@@ -13,13 +13,18 @@ only describe in words, such as the business date range 1900–2200 or "no contr
 characters"); both answer in the documented JSON error format.
 
 The number of examples is bounded so that the module runs in about three minutes per
-database; ``QUOTAFLOW_SCHEMATHESIS_EXAMPLES`` and ``QUOTAFLOW_SCHEMATHESIS_STEPS`` look harder.
+database; ``QUOTAFLOW_SCHEMATHESIS_EXAMPLES``, ``QUOTAFLOW_SCHEMATHESIS_SCENARIOS`` and
+``QUOTAFLOW_SCHEMATHESIS_STEPS`` look harder, and ``QUOTAFLOW_SCHEMATHESIS_REPORT=file.json``
+writes how many requests each operation received and what it answered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -39,6 +44,7 @@ from tests.conftest import SmallOrg
 EXAMPLES = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_EXAMPLES", "8"))
 STATEFUL_SCENARIOS = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_SCENARIOS", "15"))
 STATEFUL_STEPS = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_STEPS", "6"))
+REPORT = os.environ.get("QUOTAFLOW_SCHEMATHESIS_REPORT")
 ROLES = {
     "ops_olga": [TokenScope.READ, TokenScope.INGEST, TokenScope.IMPORT, TokenScope.MANAGE],
     "rep_ria": [TokenScope.READ, TokenScope.INGEST],
@@ -64,6 +70,40 @@ COMMON_SETTINGS: dict[str, Any] = {
     "suppress_health_check": list(HealthCheck),
     "print_blob": False,
 }
+
+
+# Every request a generated case sent: (operation, status) → count.
+_traffic: Counter[tuple[str, int]] = Counter()
+
+
+@schema.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    _traffic[(f"{case.method} {case.path}", response.status_code)] += 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _traffic_report() -> Any:
+    yield
+    if not REPORT:
+        return
+    documented = sorted(
+        f"{result.ok().method.upper()} {result.ok().path}" for result in schema.get_all_operations()
+    )
+    statuses: Counter[str] = Counter()
+    per_operation: Counter[str] = Counter()
+    for (operation, status), count in _traffic.items():
+        statuses[f"{status // 100}xx"] += count
+        per_operation[operation] += count
+    summary = {
+        "operations_documented": len(documented),
+        "operations_called": len(set(documented) & set(per_operation)),
+        "undocumented_methods_probed": len(set(per_operation) - set(documented)),
+        "requests": sum(per_operation.values()),
+        "by_status_class": dict(sorted(statuses.items())),
+        "server_errors": sum(c for (_, status), c in _traffic.items() if status >= 500),
+        "per_operation": dict(sorted(per_operation.items())),
+    }
+    Path(REPORT).write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
 def _populate(small_org: SmallOrg) -> dict[str, str]:
