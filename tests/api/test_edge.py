@@ -298,15 +298,3 @@ def test_every_operation_documents_its_refusals():
 def test_the_422_of_an_import_without_a_file_matches_its_schema(ops):
     response = ops.post("/api/v1/imports/org")
     assert_refused(response, "POST /imports/{kind}", field="file")
-
-
-def test_a_nul_byte_in_an_uploaded_file_name_is_a_422_and_nothing_is_imported(ops):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from quotaflow.imports.models import ImportRun
-
-    upload = SimpleUploadedFile("org\x00.csv", b"code,name\n", content_type="text/csv")
-    response = ops.post("/api/v1/imports/org", {"file": upload})
-    body = assert_refused(response, "POST /imports/{kind}", field="file")
-    assert "U+0000" in body["detail"]
-    assert not ImportRun.objects.exists()

@@ -127,16 +127,3 @@ def test_a_cycle_whose_due_date_is_year_one_is_refused_in_the_form(
     )
     assert response.status_code in {200, 302}
     assert not PlanningCycle.objects.exists()
-
-
-def test_a_nul_byte_in_an_uploaded_file_name_is_a_400_page_and_nothing_is_imported(
-    client_for: Callable[..., Client],
-):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from quotaflow.imports.models import ImportRun
-
-    upload = SimpleUploadedFile("org\x00.csv", b"code,name\n", content_type="text/csv")
-    response = client_for("ops_olga").post("/imports/", {"kind": "org", "file": upload})
-    assert_bad_request_page(response, naming="U+0000")
-    assert not ImportRun.objects.exists()

@@ -17,14 +17,12 @@ from typing import Annotated
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import File, Query, Router, Schema, Status
-from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_token, require_planner, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ObjectId, ValidationErrorOut
-from quotaflow.core import limits
 from quotaflow.core.errors import NotAllowed, NotFound
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -226,10 +224,6 @@ def upload(
 ) -> Status[ImportRunDetailOut]:
     user = require_planner(request)
     require_scope(request, SCOPE_FOR_KIND[kind])
-    problem = limits.text_problem(file.name or "")
-    if problem is not None:
-        message = f"The file name {problem}."
-        raise ValidationError([{"loc": ("file", "file"), "msg": message}])
     run = import_file(
         kind,
         file,

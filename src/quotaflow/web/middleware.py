@@ -27,14 +27,6 @@ def control_character_problem(request: HttpRequest) -> str | None:
         "multipart/form-data",
     }:
         sources.append((request.POST, True))
-    for name, uploads in request.FILES.lists() if len(sources) > 1 else ():
-        for upload in uploads:
-            character = limits.control_character(upload.name or "")
-            if character is not None:
-                return (
-                    f"The name of the file in {name!r} contains the control character "
-                    f"{limits.describe_character(character)}; rename the file and try again."
-                )
     for data, multiline in sources:
         for name, values in data.lists():
             for text in (name, *values):
