@@ -1,0 +1,380 @@
+"""Bottom-up planning: submissions, review (approve, return, adjust), roll-ups, reminders and comments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from quotaflow.accounts.models import User
+from quotaflow.core.audit import record
+from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
+from quotaflow.core.notify import notify
+from quotaflow.org.queries import (
+    ancestor_units,
+    managers_of,
+)
+from quotaflow.plans.actions.guards import (
+    _check_version,
+    _locked_goal,
+    _manages_unit,
+    _require_approach,
+    _require_editable,
+    _require_planner,
+    _require_reviewer,
+)
+from quotaflow.plans.actions.writes import _locked_tree, _phasing, _write_goal, _write_goals
+from quotaflow.plans.exports import display_decimals, to_display
+from quotaflow.plans.models import (
+    Approach,
+    CommentKind,
+    CycleStatus,
+    Goal,
+    GoalComment,
+    GoalStatus,
+    PlanningCycle,
+)
+from quotaflow.plans.queries import (
+    goal_owner_users,
+    person_for,
+    tree_goals,
+)
+
+
+def _require_open_for_submission(cycle: PlanningCycle) -> None:
+    _require_editable(cycle)
+    _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
+    if cycle.submissions_due and timezone.localdate() > cycle.submissions_due:
+        raise InvalidInput(f"Submissions for '{cycle}' closed on {cycle.submissions_due:%d %b %Y}.")
+
+
+def _roll_up(cycle: PlanningCycle, goal: Goal, delta: int, *, actor: User, reason: str) -> None:
+    """Bottom-up: add ``delta`` to every ancestor so that each parent is its children's sum."""
+    if delta == 0 or cycle.approach != Approach.BOTTOM_UP:
+        return
+    ancestors = []
+    parent_id = goal.parent_id
+    tree = {g.pk: g for g in _locked_tree(cycle)}
+    while parent_id is not None and parent_id in tree:
+        ancestors.append(tree[parent_id])
+        parent_id = tree[parent_id].parent_id
+    changes = {
+        a.pk: {
+            "target": a.target + delta,
+            "allocated_to_children": a.target + delta,
+            "phasing": _phasing(cycle, a.target + delta),
+        }
+        for a in ancestors
+    }
+    _write_goals(ancestors, changes, actor=actor, action="plans.goal.rolled_up", reason=reason)
+
+
+def _breakdown(
+    target: int, breakdown: Sequence[Mapping[str, Any]], places: int
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"label": str(row.get("label", "")).strip(), "target": int(row.get("target", 0))}
+        for row in breakdown
+    ]
+    if rows and sum(r["target"] for r in rows) != target:
+        raise InvalidInput(
+            f"The breakdown adds up to {to_display(sum(r['target'] for r in rows), places):,}, "
+            f"not the target {to_display(target, places):,}.",
+            field="breakdown",
+        )
+    if any(not r["label"] for r in rows):
+        raise InvalidInput(
+            "Every breakdown line needs a product group or account.", field="breakdown"
+        )
+    return rows
+
+
+def submit_goal(
+    goal: Goal,
+    *,
+    acting_user: User,
+    target: int,
+    rationale: str = "",
+    breakdown: Sequence[Mapping[str, Any]] = (),
+    expected_version: int | None = None,
+) -> Goal:
+    """A rep submits their own number (with rationale, optionally by product group or
+    account) before the deadline; resubmitting is allowed until it is approved."""
+    if target < 0:
+        raise InvalidInput("A target cannot be negative.", field="target")
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _check_version(goal, expected_version)
+        cycle = goal.cycle
+        if cycle is None:
+            raise InvalidInput("This goal is not part of a planning cycle.")
+        person = person_for(acting_user)
+        if goal.owner_person_id is None or person is None or goal.owner_person_id != person.pk:
+            raise NotAllowed("Only the goal's owner can submit it.")
+        _require_open_for_submission(cycle)
+        if goal.status not in {
+            GoalStatus.DRAFT,
+            GoalStatus.RETURNED,
+            GoalStatus.SUBMITTED,
+            GoalStatus.PROPOSED,
+        }:
+            raise Conflict(
+                f"This goal is already {goal.get_status_display().lower()}; it cannot be resubmitted."
+            )
+        rows = _breakdown(target, breakdown, display_decimals(goal.metric))
+        delta = target - goal.target
+        changes: dict[str, Any] = {
+            "submitted_target": target,
+            "rationale": rationale,
+            "breakdown": rows,
+            "status": GoalStatus.SUBMITTED,
+        }
+        if cycle.approach == Approach.BOTTOM_UP:
+            changes.update(target=target, phasing=_phasing(cycle, target))
+        _write_goal(
+            goal, changes, actor=acting_user, action="plans.goal.submitted", reason=rationale
+        )
+        _roll_up(
+            cycle,
+            goal,
+            delta if cycle.approach == Approach.BOTTOM_UP else 0,
+            actor=acting_user,
+            reason="roll-up",
+        )
+        _notify_reviewers(goal, f"{goal.owner_name} submitted a target", cycle)
+    return goal
+
+
+def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
+    """Tell the nearest managers above the goal (a team without a manager → its region's)."""
+    if goal.parent is None or goal.parent.owner_unit is None:
+        return
+    unit = goal.parent.owner_unit
+    units = [unit, *reversed(ancestor_units(unit))]
+    managers = managers_of(units, cycle.period_start)
+    for candidate in units:
+        people = managers.get(candidate.pk, [])
+        user_ids = [p.user_id for p in people if p.user_id is not None]
+        if user_ids:
+            notify(
+                User.objects.filter(pk__in=user_ids),
+                kind="plan.submission",
+                title=title,
+                url=f"/plans/{cycle.pk}/",
+            )
+            return
+
+
+def approve_goal(
+    goal: Goal, *, acting_user: User, comment: str = "", expected_version: int | None = None
+) -> Goal:
+    """A manager above the goal (or sales ops) approves a submitted number."""
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _check_version(goal, expected_version)
+        _require_reviewer(acting_user, goal)
+        assert goal.cycle is not None  # noqa: S101 - submitted goals belong to a cycle
+        _require_editable(goal.cycle)
+        if goal.status != GoalStatus.SUBMITTED:
+            raise Conflict(
+                f"Only a submitted goal can be approved; this one is {goal.get_status_display().lower()}."
+            )
+        _write_goal(
+            goal,
+            {"status": GoalStatus.APPROVED},
+            actor=acting_user,
+            action="plans.goal.approved",
+            reason=comment,
+        )
+        if comment.strip():
+            _comment(goal, acting_user, comment, CommentKind.COMMENT)
+    return goal
+
+
+def return_goal(
+    goal: Goal, *, acting_user: User, comment: str, expected_version: int | None = None
+) -> Goal:
+    """Send a submission back to its owner with a comment saying what to change."""
+    if not comment.strip():
+        raise InvalidInput("Say what should change when returning a submission.", field="comment")
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _check_version(goal, expected_version)
+        _require_reviewer(acting_user, goal)
+        assert goal.cycle is not None  # noqa: S101 - submitted goals belong to a cycle
+        _require_editable(goal.cycle)
+        if goal.status != GoalStatus.SUBMITTED:
+            raise Conflict(
+                f"Only a submitted goal can be returned; this one is {goal.get_status_display().lower()}."
+            )
+        _write_goal(
+            goal,
+            {"status": GoalStatus.RETURNED},
+            actor=acting_user,
+            action="plans.goal.returned",
+            reason=comment,
+        )
+        _comment(goal, acting_user, comment, CommentKind.RETURN)
+        owners = goal_owner_users([goal], goal.period_start).get(goal.pk, [])
+        notify(
+            owners,
+            kind="plan.returned",
+            title=f"Your target was returned: {comment[:120]}",
+            url=f"/plans/goals/{goal.pk}/",
+        )
+    return goal
+
+
+def adjust_submission(
+    goal: Goal, *, acting_user: User, target: int, reason: str, expected_version: int | None = None
+) -> Goal:
+    """A manager above the goal sets its number and approves it (audited, with the reason
+    kept as a comment): a change to a submission, or the number of someone who has not
+    submitted by the deadline."""
+    if not reason.strip():
+        raise InvalidInput("Say why you change the submitted number.", field="reason")
+    if target < 0:
+        raise InvalidInput("A target cannot be negative.", field="target")
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _check_version(goal, expected_version)
+        _require_reviewer(acting_user, goal)
+        cycle = goal.cycle
+        assert cycle is not None  # noqa: S101 - submitted goals belong to a cycle
+        _require_editable(cycle)
+        _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
+        if goal.status not in {
+            GoalStatus.DRAFT,
+            GoalStatus.RETURNED,
+            GoalStatus.SUBMITTED,
+            GoalStatus.APPROVED,
+        }:
+            raise Conflict(
+                f"This goal is {goal.get_status_display().lower()}; its number can no longer be adjusted."
+            )
+        delta = target - goal.target
+        changes: dict[str, Any] = {"submitted_target": target, "status": GoalStatus.APPROVED}
+        if cycle.approach == Approach.BOTTOM_UP:
+            changes.update(target=target, phasing=_phasing(cycle, target))
+        _write_goal(goal, changes, actor=acting_user, action="plans.goal.adjusted", reason=reason)
+        _comment(goal, acting_user, reason, CommentKind.ADJUSTMENT)
+        _roll_up(
+            cycle,
+            goal,
+            delta if cycle.approach == Approach.BOTTOM_UP else 0,
+            actor=acting_user,
+            reason=reason,
+        )
+    return goal
+
+
+def submit_rollup(
+    goal: Goal, *, acting_user: User, comment: str = "", expected_version: int | None = None
+) -> Goal:
+    """A manager sends their unit's roll-up upward once every child is approved."""
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _check_version(goal, expected_version)
+        cycle = goal.cycle
+        assert cycle is not None  # noqa: S101 - tree goals belong to a cycle
+        if not _manages_unit(acting_user, goal.owner_unit, cycle.period_start):
+            raise NotAllowed(
+                "Only the unit's manager (or sales operations) can submit its roll-up."
+            )
+        _require_editable(cycle)
+        _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
+        children = list(Goal.objects.filter(parent=goal))
+        if not children:
+            raise InvalidInput(f"{goal.owner_name} has nobody beneath it to roll up.")
+        waiting = [c for c in children if c.status != GoalStatus.APPROVED]
+        if waiting:
+            names = ", ".join(sorted(str(c.owner_person or c.owner_unit) for c in waiting)[:10])
+            raise InvalidInput(f"Approve every number first; still waiting for: {names}.")
+        if goal.status not in {GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.SUBMITTED}:
+            raise Conflict(f"This roll-up is already {goal.get_status_display().lower()}.")
+        total = sum(
+            (c.submitted_target if c.submitted_target is not None else c.target) for c in children
+        )
+        _write_goal(
+            goal,
+            {"submitted_target": total, "status": GoalStatus.SUBMITTED},
+            actor=acting_user,
+            action="plans.goal.rollup_submitted",
+            reason=comment,
+        )
+        _notify_reviewers(goal, f"{goal.owner_name} submitted its roll-up", cycle)
+    return goal
+
+
+def send_submission_reminders(cycle: PlanningCycle, *, acting_user: User) -> int:
+    """Remind every owner who has not submitted yet; returns how many were reminded."""
+    _require_planner(acting_user)
+    _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
+    _require_editable(cycle)
+    waiting = [
+        g
+        for g in tree_goals(cycle)
+        if g.owner_person_id
+        and g.status in {GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.PROPOSED}
+    ]
+    users = [u for users in goal_owner_users(waiting, cycle.period_start).values() for u in users]
+    due = f" by {cycle.submissions_due:%d %b %Y}" if cycle.submissions_due else ""
+    with transaction.atomic():
+        count = notify(
+            users,
+            kind="plan.reminder",
+            title=f"Please submit your target for {cycle}{due}",
+            url=f"/plans/{cycle.pk}/",
+        )
+        record(
+            actor=acting_user,
+            action="plans.cycle.reminded",
+            obj=cycle,
+            changes={"reminded": [None, count]},
+        )
+    return count
+
+
+def _comment(goal: Goal, author: User, body: str, kind: str) -> GoalComment:
+    round_number = goal.cycle.negotiation_round if goal.cycle else 0
+    return GoalComment.objects.create(
+        goal=goal, author=author, body=body.strip(), kind=kind, negotiation_round=round_number
+    )
+
+
+def _require_open_for_comments(goal: Goal) -> None:
+    """A closed or superseded plan, and a goal closed at its period's end, are the record
+    of what was: nothing is added to them. (Published goals take comments: they are the
+    feedback on goals that are running.)"""
+    cycle = goal.cycle
+    if cycle is not None and cycle.status in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}:
+        raise Conflict(
+            f"'{cycle}' is {cycle.get_status_display().lower()}: its goals take no more "
+            "comments. Comment on the goal in the plan's current version instead.",
+            field="body",
+        )
+    if goal.status == GoalStatus.CLOSED:
+        raise Conflict(
+            f"{goal} is closed (its period has ended): it takes no more comments.",
+            field="body",
+        )
+
+
+def comment_on_goal(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
+    """Add a negotiation comment to a goal the user can see (owner, managers above, ops),
+    unless its plan is closed or superseded or the goal itself is closed."""
+    if not body.strip():
+        raise InvalidInput("Write a comment.", field="body")
+    person = person_for(acting_user)
+    own = person is not None and goal.owner_person_id == person.pk
+    unit = goal.owner_unit or (goal.parent.owner_unit if goal.parent else None)
+    if not own and not _manages_unit(acting_user, unit, goal.period_start):
+        raise NotAllowed("You can comment only on your own goals or those you manage.")
+    with transaction.atomic():
+        goal = _locked_goal(goal)
+        _require_open_for_comments(goal)
+        comment = _comment(goal, acting_user, body, CommentKind.NEGOTIATION)
+        record(actor=acting_user, action="plans.goal.commented", obj=goal, reason=body.strip())
+    return comment

@@ -1,0 +1,150 @@
+"""Versioned writes of goals and cycles, each with its audit event, and the engine inputs built from goals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from quotaflow.accounts.models import User
+from quotaflow.core.audit import diff, record
+from quotaflow.core.errors import Conflict, InvalidInput
+from quotaflow.core.models import AuditEvent
+from quotaflow.plans import engine_adapter as engine
+from quotaflow.plans.models import (
+    Goal,
+    PlanningCycle,
+)
+
+#: Goal fields whose changes are audited (and replayable from the audit trail).
+AUDITED_FIELDS = (
+    "target",
+    "guidance",
+    "submitted_target",
+    "status",
+    "locked",
+    "parent_id",
+    "allocated_to_children",
+    "weight",
+    "rationale",
+    "breakdown",
+)
+
+
+def _snapshot(goal: Goal) -> dict[str, Any]:
+    return {name: getattr(goal, name) for name in AUDITED_FIELDS}
+
+
+def _write_goal(
+    goal: Goal, changes: Mapping[str, Any], *, actor: User, action: str, reason: str = ""
+) -> Goal:
+    """Apply ``changes`` with ``UPDATE … WHERE version = goal.version``; Conflict if stale."""
+    before = _snapshot(goal)
+    updated = Goal.objects.filter(pk=goal.pk, version=goal.version).update(
+        **changes, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated == 0:
+        raise Conflict(f"{goal} was changed by someone else meanwhile; reload it and try again.")
+    for name, value in changes.items():
+        setattr(goal, name, value)
+    goal.version += 1
+    record(
+        actor=actor, action=action, obj=goal, changes=diff(before, _snapshot(goal)), reason=reason
+    )
+    return goal
+
+
+def _write_goals(
+    goals: Sequence[Goal],
+    changes: Mapping[int, Mapping[str, Any]],
+    *,
+    actor: User,
+    action: str,
+    reason: str = "",
+) -> None:
+    """Apply per-goal changes in bulk to goals read under a row lock, one audit event each."""
+    events = []
+    touched = []
+    now = timezone.now()
+    for goal in goals:
+        new = changes.get(goal.pk)
+        if not new:
+            continue
+        before = _snapshot(goal)
+        for name, value in new.items():
+            setattr(goal, name, value)
+        goal.version += 1
+        goal.updated_at = now
+        touched.append(goal)
+        delta = diff(before, _snapshot(goal))
+        if delta or action.endswith("created"):
+            events.append(
+                AuditEvent(
+                    actor=actor,
+                    action=action,
+                    object_type="plans.goal",
+                    object_id=str(goal.pk),
+                    object_repr=str(goal)[:200],
+                    changes=delta,
+                    reason=reason,
+                )
+            )
+    fields = sorted({name for new in changes.values() for name in new} | {"version", "updated_at"})
+    Goal.objects.bulk_update(touched, fields, batch_size=500)
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _bump_cycle(
+    cycle: PlanningCycle, changes: Mapping[str, Any], *, actor: User, action: str, reason: str = ""
+) -> None:
+    before = {name: getattr(cycle, name) for name in changes}
+    updated = PlanningCycle.objects.filter(pk=cycle.pk, version=cycle.version).update(
+        **changes, version=F("version") + 1
+    )
+    if updated == 0:
+        raise Conflict(f"'{cycle}' was changed by someone else meanwhile; reload it and try again.")
+    for name, value in changes.items():
+        setattr(cycle, name, value)
+    cycle.version += 1
+    record(
+        actor=actor, action=action, obj=cycle, changes=diff(before, dict(changes)), reason=reason
+    )
+
+
+def _phasing(cycle: PlanningCycle, target: int) -> list[dict[str, Any]]:
+    return engine.phase(target, cycle.period_start, cycle.period_end, cycle.phasing_profile or ())
+
+
+def _names(goals: Iterable[Goal]) -> dict[int, str]:
+    return {g.pk: g.owner_name for g in goals}
+
+
+def _nodes(goals: Sequence[Goal], history: Mapping[int, int] | None = None) -> list[engine.Node]:
+    ids = {g.pk for g in goals}
+    return [
+        engine.Node(
+            g.pk,
+            g.parent_id if g.parent_id in ids else None,
+            weight=g.weight,
+            history=(history or {}).get(g.pk, 0),
+        )
+        for g in goals
+    ]
+
+
+def _settings(cycle: PlanningCycle) -> list[engine.LevelSetting]:
+    return [engine.LevelSetting.from_dict(level) for level in cycle.allocation or []]
+
+
+def _locked_tree(cycle: PlanningCycle) -> list[Goal]:
+    goals = list(
+        Goal.objects.select_for_update(of=("self",))
+        .filter(cycle=cycle, metric_id=cycle.metric_id)
+        .select_related("owner_unit", "owner_person")
+        .order_by("pk")
+    )
+    if not goals:
+        raise InvalidInput(f"'{cycle}' has no participants.")
+    return goals
