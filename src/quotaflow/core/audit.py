@@ -1,7 +1,9 @@
-"""Writing audit events. Every action calls :func:`record` inside its transaction."""
+"""Writing audit events. Every action calls :func:`record` (or :func:`record_many` for many
+objects at once) inside its transaction; nothing else builds an audit row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -42,15 +44,46 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     """Store one audit event; pass ``obj`` or an explicit type and id."""
+    event = _event(actor, action, obj, object_type, object_id, changes, reason)
+    event.save()
+    return event
+
+
+def record_many(
+    *,
+    actor: Any,
+    action: str,
+    entries: Iterable[tuple[models.Model, Mapping[str, Any], str]],
+) -> list[AuditEvent]:
+    """Store one audit event per ``(object, changes, reason)`` entry, in one bulk insert.
+
+    Each event names its object by ``str(obj)`` as :func:`record` does, so load what that
+    string reads (``select_related``) before calling, or the names cost a query each.
+    """
+    events = [
+        _event(actor, action, obj, "", "", changes, reason) for obj, changes, reason in entries
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _event(
+    actor: Any,
+    action: str,
+    obj: models.Model | None,
+    object_type: str,
+    object_id: str,
+    changes: Mapping[str, Any] | None,
+    reason: str,
+) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
         object_repr=str(obj)[:200] if obj is not None else "",
-        changes=_plain(changes or {}),
+        changes=_plain(dict(changes or {})),
         reason=reason,
     )

@@ -9,9 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from quotaflow.accounts.models import User
-from quotaflow.core.audit import record
+from quotaflow.core.audit import record, record_many
 from quotaflow.core.errors import InvalidInput
-from quotaflow.core.models import AuditEvent
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Unit, UnitKind
 from quotaflow.org.queries import (
@@ -19,7 +18,7 @@ from quotaflow.org.queries import (
 )
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import _locked_cycle, _require_editable, _require_planner
-from quotaflow.plans.actions.writes import _phasing
+from quotaflow.plans.actions.writes import _phasing, _with_names
 from quotaflow.plans.models import (
     Approach,
     CycleStatus,
@@ -140,16 +139,13 @@ def _create_participant_goals(cycle: PlanningCycle, actor: User) -> None:
     for unit, goal in zip(units, unit_goals, strict=True):
         goal.parent = by_unit.get(unit.parent_id) if unit.pk != cycle.root_unit_id else None
     Goal.objects.bulk_update(unit_goals, ["parent"])
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor,
-            action="plans.goal.created",
-            object_type="plans.goal",
-            object_id=str(g.pk),
-            object_repr=str(g.owner_unit_id or g.owner_person_id),
-            changes={"target": [None, 0], "status": [None, GoalStatus.DRAFT]},
-        )
-        for g in [*unit_goals, *person_goals]
+    record_many(
+        actor=actor,
+        action="plans.goal.created",
+        entries=(
+            (g, {"target": [None, 0], "status": [None, GoalStatus.DRAFT]}, "")
+            for g in _with_names([*unit_goals, *person_goals])
+        ),
     )
 
 
@@ -225,16 +221,13 @@ def create_goals_from_template(
             if ((owner_id, None) if kind == "unit" else (None, owner_id)) not in existing
         ]
         created = Goal.objects.bulk_create(new_goals)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=acting_user,
-                action="plans.goal.created",
-                object_type="plans.goal",
-                object_id=str(g.pk),
-                object_repr=str(g.owner_unit_id or g.owner_person_id),
-                changes={"target": [None, g.target], "status": [None, GoalStatus.DRAFT]},
-                reason=f"template for every {unit_kind or role}",
-            )
-            for g in created
+        reason = f"template for every {unit_kind or role}"
+        record_many(
+            actor=acting_user,
+            action="plans.goal.created",
+            entries=(
+                (g, {"target": [None, g.target], "status": [None, GoalStatus.DRAFT]}, reason)
+                for g in _with_names(created)
+            ),
         )
     return created

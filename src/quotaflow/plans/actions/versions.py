@@ -10,9 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from quotaflow.accounts.models import User
-from quotaflow.core.audit import diff, record
+from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.errors import Conflict, InvalidInput
-from quotaflow.core.models import AuditEvent
 from quotaflow.core.notify import notify
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import (
@@ -21,7 +20,13 @@ from quotaflow.plans.actions.guards import (
     _require_editable,
     _require_planner,
 )
-from quotaflow.plans.actions.writes import _bump_cycle, _locked_tree, _phasing, _write_goals
+from quotaflow.plans.actions.writes import (
+    _bump_cycle,
+    _locked_tree,
+    _phasing,
+    _with_names,
+    _write_goals,
+)
 from quotaflow.plans.exports import display_decimals, to_display
 from quotaflow.plans.models import (
     Approach,
@@ -197,17 +202,17 @@ def _copy_cycle(
     for old, new in zip(originals, copies, strict=True):
         new.parent_id = new_id.get(old.parent_id) if old.parent_id else None
     Goal.objects.bulk_update(copies, ["parent"])
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor,
-            action="plans.goal.copied",
-            object_type="plans.goal",
-            object_id=str(new.pk),
-            object_repr=str(new.owner_unit_id or new.owner_person_id),
-            changes={"target": [None, new.target], "status": [None, goal_status]},
-            reason=f"copied from goal {old.pk} of '{source}'",
-        )
-        for old, new in zip(originals, copies, strict=True)
+    record_many(
+        actor=actor,
+        action="plans.goal.copied",
+        entries=(
+            (
+                new,
+                {"target": [None, new.target], "status": [None, goal_status]},
+                f"copied from goal {old.pk} of '{source}'",
+            )
+            for old, new in zip(originals, _with_names(copies), strict=True)
+        ),
     )
     record(
         actor=actor,
@@ -364,17 +369,13 @@ def _add_hires(
         )
         for person_id, (parent_id, _) in hires.items()
     )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor,
-            action="plans.goal.created",
-            object_type="plans.goal",
-            object_id=str(goal.pk),
-            object_repr=str(goal.owner_person_id),
-            changes={"target": [None, 0], "status": [None, GoalStatus.PUBLISHED]},
-            reason="new hire",
-        )
-        for goal in created
+    record_many(
+        actor=actor,
+        action="plans.goal.created",
+        entries=(
+            (goal, {"target": [None, 0], "status": [None, GoalStatus.PUBLISHED]}, "new hire")
+            for goal in _with_names(created)
+        ),
     )
     return {goal.pk: target for goal, (_, target) in zip(created, hires.values(), strict=True)}
 
@@ -441,20 +442,20 @@ def _apply_version_changes(
     Goal.objects.bulk_update(
         goals, ["target", "phasing", "allocated_to_children", "parent", "effective_from"]
     )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor,
-            action="plans.goal.revised",
-            object_type="plans.goal",
-            object_id=str(goal.pk),
-            object_repr=str(goal)[:200],
-            changes=diff(
-                {"target": before[goal.pk][0], "parent_id": before[goal.pk][1]},
-                {"target": goal.target, "parent_id": goal.parent_id},
+    revised = [goal for goal in goals if (goal.target, goal.parent_id) != before[goal.pk]]
+    record_many(
+        actor=actor,
+        action="plans.goal.revised",
+        entries=(
+            (
+                goal,
+                diff(
+                    {"target": before[goal.pk][0], "parent_id": before[goal.pk][1]},
+                    {"target": goal.target, "parent_id": goal.parent_id},
+                )
+                | {"effective_from": [None, effective_from.isoformat()]},
+                reason,
             )
-            | {"effective_from": [None, effective_from.isoformat()]},
-            reason=reason,
-        )
-        for goal in goals
-        if (goal.target, goal.parent_id) != before[goal.pk]
+            for goal in _with_names(revised)
+        ),
     )

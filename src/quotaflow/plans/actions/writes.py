@@ -9,9 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from quotaflow.accounts.models import User
-from quotaflow.core.audit import diff, record
+from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.errors import Conflict, InvalidInput
-from quotaflow.core.models import AuditEvent
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.models import (
     Goal,
@@ -65,7 +64,7 @@ def _write_goals(
     reason: str = "",
 ) -> None:
     """Apply per-goal changes in bulk to goals read under a row lock, one audit event each."""
-    events = []
+    entries = []
     touched = []
     now = timezone.now()
     for goal in goals:
@@ -80,20 +79,18 @@ def _write_goals(
         touched.append(goal)
         delta = diff(before, _snapshot(goal))
         if delta or action.endswith("created"):
-            events.append(
-                AuditEvent(
-                    actor=actor,
-                    action=action,
-                    object_type="plans.goal",
-                    object_id=str(goal.pk),
-                    object_repr=str(goal)[:200],
-                    changes=delta,
-                    reason=reason,
-                )
-            )
+            entries.append((goal, delta, reason))
     fields = sorted({name for new in changes.values() for name in new} | {"version", "updated_at"})
     Goal.objects.bulk_update(touched, fields, batch_size=500)
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    record_many(actor=actor, action=action, entries=entries)
+
+
+def _with_names(goals: Iterable[Goal]) -> list[Goal]:
+    """The same goals re-read with what their names read (owner and metric), in one query,
+    so that the audit rows written for them in bulk name each goal without a query each."""
+    ids = [goal.pk for goal in goals]
+    found = Goal.objects.select_related("owner_unit", "owner_person", "metric").in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def _bump_cycle(
@@ -142,7 +139,7 @@ def _locked_tree(cycle: PlanningCycle) -> list[Goal]:
     goals = list(
         Goal.objects.select_for_update(of=("self",))
         .filter(cycle=cycle, metric_id=cycle.metric_id)
-        .select_related("owner_unit", "owner_person")
+        .select_related("owner_unit", "owner_person", "metric")
         .order_by("pk")
     )
     if not goals:
