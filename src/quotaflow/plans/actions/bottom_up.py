@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import record
@@ -16,11 +15,13 @@ from quotaflow.org.queries import (
     ancestor_units,
     managers_of,
 )
+from quotaflow.plans import permissions
 from quotaflow.plans.actions.guards import (
     _check_version,
     _locked_goal,
     _manages_unit,
     _require_approach,
+    _require_decision,
     _require_editable,
     _require_planner,
     _require_reviewer,
@@ -38,15 +39,15 @@ from quotaflow.plans.models import (
 )
 from quotaflow.plans.queries import (
     goal_owner_users,
-    person_for,
     tree_goals,
 )
 
 
 def _require_open_for_submission(cycle: PlanningCycle) -> None:
     _require_editable(cycle)
-    _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
-    if cycle.submissions_due and timezone.localdate() > cycle.submissions_due:
+    _require_approach(cycle, *permissions.NEGOTIATED)
+    if not permissions.submissions_open(cycle):
+        assert cycle.submissions_due is not None  # noqa: S101 - only a deadline closes it here
         raise InvalidInput(f"Submissions for '{cycle}' closed on {cycle.submissions_due:%d %b %Y}.")
 
 
@@ -110,16 +111,10 @@ def submit_goal(
         cycle = goal.cycle
         if cycle is None:
             raise InvalidInput("This goal is not part of a planning cycle.")
-        person = person_for(acting_user)
-        if goal.owner_person_id is None or person is None or goal.owner_person_id != person.pk:
+        if not permissions.owns(acting_user, goal):
             raise NotAllowed("Only the goal's owner can submit it.")
         _require_open_for_submission(cycle)
-        if goal.status not in {
-            GoalStatus.DRAFT,
-            GoalStatus.RETURNED,
-            GoalStatus.SUBMITTED,
-            GoalStatus.PROPOSED,
-        }:
+        if goal.status not in permissions.SUBMITTABLE:
             raise Conflict(
                 f"This goal is already {goal.get_status_display().lower()}; it cannot be resubmitted."
             )
@@ -174,13 +169,7 @@ def approve_goal(
     with transaction.atomic():
         goal = _locked_goal(goal)
         _check_version(goal, expected_version)
-        _require_reviewer(acting_user, goal)
-        assert goal.cycle is not None  # noqa: S101 - submitted goals belong to a cycle
-        _require_editable(goal.cycle)
-        if goal.status != GoalStatus.SUBMITTED:
-            raise Conflict(
-                f"Only a submitted goal can be approved; this one is {goal.get_status_display().lower()}."
-            )
+        _require_decision(acting_user, goal, verb="approved")
         _write_goal(
             goal,
             {"status": GoalStatus.APPROVED},
@@ -202,13 +191,7 @@ def return_goal(
     with transaction.atomic():
         goal = _locked_goal(goal)
         _check_version(goal, expected_version)
-        _require_reviewer(acting_user, goal)
-        assert goal.cycle is not None  # noqa: S101 - submitted goals belong to a cycle
-        _require_editable(goal.cycle)
-        if goal.status != GoalStatus.SUBMITTED:
-            raise Conflict(
-                f"Only a submitted goal can be returned; this one is {goal.get_status_display().lower()}."
-            )
+        _require_decision(acting_user, goal, verb="returned")
         _write_goal(
             goal,
             {"status": GoalStatus.RETURNED},
@@ -245,12 +228,7 @@ def adjust_submission(
         assert cycle is not None  # noqa: S101 - submitted goals belong to a cycle
         _require_editable(cycle)
         _require_approach(cycle, Approach.BOTTOM_UP, Approach.HYBRID)
-        if goal.status not in {
-            GoalStatus.DRAFT,
-            GoalStatus.RETURNED,
-            GoalStatus.SUBMITTED,
-            GoalStatus.APPROVED,
-        }:
+        if goal.status not in permissions.ADJUSTABLE:
             raise Conflict(
                 f"This goal is {goal.get_status_display().lower()}; its number can no longer be adjusted."
             )
@@ -292,7 +270,7 @@ def submit_rollup(
         if waiting:
             names = ", ".join(sorted(str(c.owner_person or c.owner_unit) for c in waiting)[:10])
             raise InvalidInput(f"Approve every number first; still waiting for: {names}.")
-        if goal.status not in {GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.SUBMITTED}:
+        if goal.status not in permissions.ROLLUP_OPEN:
             raise Conflict(f"This roll-up is already {goal.get_status_display().lower()}.")
         total = sum(
             (c.submitted_target if c.submitted_target is not None else c.target) for c in children
@@ -348,6 +326,8 @@ def _require_open_for_comments(goal: Goal) -> None:
     """A closed or superseded plan, and a goal closed at its period's end, are the record
     of what was: nothing is added to them. (Published goals take comments: they are the
     feedback on goals that are running.)"""
+    if permissions.comments_open(goal):
+        return
     cycle = goal.cycle
     if cycle is not None and cycle.status in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}:
         raise Conflict(
@@ -367,10 +347,7 @@ def comment_on_goal(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
     unless its plan is closed or superseded or the goal itself is closed."""
     if not body.strip():
         raise InvalidInput("Write a comment.", field="body")
-    person = person_for(acting_user)
-    own = person is not None and goal.owner_person_id == person.pk
-    unit = goal.owner_unit or (goal.parent.owner_unit if goal.parent else None)
-    if not own and not _manages_unit(acting_user, unit, goal.period_start):
+    if not permissions.may_comment(acting_user, goal):
         raise NotAllowed("You can comment only on your own goals or those you manage.")
     with transaction.atomic():
         goal = _locked_goal(goal)

@@ -19,17 +19,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts.models import User
 from quotaflow.core import limits
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
-from quotaflow.plans import actions, exports, queries
+from quotaflow.plans import actions, exports, permissions, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
 from quotaflow.plans.templatetags.plan_amounts import amount
 from quotaflow.smart.actions import approve_goal_checked
-from quotaflow.visibility import can_view_cycle, viewer_scope, visible_cycles, visible_goal_ids
+from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -325,29 +325,6 @@ def compare_figure(deltas: list[queries.VersionDelta], decimals: int) -> dict[st
     return {"data": data, "layout": {"height": 260, "margin": {"l": 60, "r": 10, "t": 10, "b": 90}}}
 
 
-def _can_review(user: User, goal: Goal) -> bool:
-    """Whether the review buttons make sense for this user (the action checks again)."""
-    if user.is_planner:
-        return True
-    unit = queries.reviewing_unit(goal)
-    if user.role != Role.MANAGER or unit is None:
-        return False
-    person = queries.person_for(user)
-    if person is not None and goal.owner_person_id == person.pk:
-        return False
-    return viewer_scope(user).can_see_unit(unit)
-
-
-def _manages(user: User, goal: Goal) -> bool:
-    if user.is_planner:
-        return True
-    return (
-        user.role == Role.MANAGER
-        and goal.owner_unit is not None
-        and viewer_scope(user).can_see_unit(goal.owner_unit)
-    )
-
-
 # Pages ----------------------------------------------------------------------------------
 
 
@@ -503,33 +480,21 @@ def _lines(
 ) -> list[dict[str, Any]]:
     """Each visible row with its explanation and the steps the user may take on it."""
     names = {row.goal.pk: row.goal.owner_name for row in rows}
-    units = {row.goal.pk: row.goal.owner_unit for row in rows}
-    scope = viewer_scope(user)
-    person = queries.person_for(user)
-    manager = user.is_planner or user.role == Role.MANAGER
-
-    def sees(unit: Unit | None) -> bool:
-        return user.is_planner or (manager and unit is not None and scope.can_see_unit(unit))
-
-    lines = []
-    for row in rows:
-        goal = row.goal
-        own = person is not None and goal.owner_person_id == person.pk
-        lines.append(
-            {
-                "row": row,
-                "why": why(goal, names, decimals),
-                "can_review": not cycle.is_frozen
-                and goal.status == GoalStatus.SUBMITTED
-                and not own
-                and sees(units.get(goal.parent_id or 0)),
-                "can_resplit": not cycle.is_frozen
-                and cycle.approach == Approach.TOP_DOWN
-                and bool(row.children)
-                and sees(goal.owner_unit),
-            }
-        )
-    return lines
+    by_pk = {row.goal.pk: row.goal for row in rows}
+    for row in rows:  # the predicates read the cycle and the parent: hand them what is loaded
+        row.goal.cycle = cycle
+        if row.goal.parent_id in by_pk:
+            row.goal.parent = by_pk[row.goal.parent_id]
+    actor = permissions.Actor(user)
+    return [
+        {
+            "row": row,
+            "why": why(row.goal, names, decimals),
+            "can_review": permissions.can_decide(actor, row.goal),
+            "can_resplit": bool(row.children) and permissions.can_resplit(actor, row.goal),
+        }
+        for row in rows
+    ]
 
 
 AMOUNT_FIELDS = {"target", "guidance", "submitted_target", "allocated_to_children"}
@@ -761,10 +726,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _goal_for(request, pk)
     cycle = goal.cycle
     assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
-    person = queries.person_for(user)
-    is_owner = person is not None and goal.owner_person_id == person.pk
-    open_cycle = not cycle.is_frozen
-    bottom_up = cycle.approach in {Approach.BOTTOM_UP, Approach.HYBRID}
+    actor = permissions.Actor(user)
     decimals = exports.display_decimals(goal.metric)
     initial = {
         "expected_version": goal.version,
@@ -779,16 +741,12 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": Goal.objects.filter(parent=goal)
         .select_related("owner_unit", "owner_person")
         .order_by("pk"),
-        "can_submit": open_cycle and bottom_up and is_owner,
-        "can_review": open_cycle and bottom_up and _can_review(user, goal) and not is_owner,
-        "can_rollup": open_cycle
-        and bottom_up
-        and goal.owner_unit_id is not None
-        and _manages(user, goal),
-        "can_adjust_top_down": open_cycle
-        and user.is_planner
-        and cycle.approach != Approach.BOTTOM_UP,
-        "can_comment": open_cycle and (is_owner or _manages(user, goal) or _can_review(user, goal)),
+        "can_submit": permissions.can_submit(actor, goal),
+        "can_decide": permissions.can_decide(actor, goal),
+        "can_adjust": permissions.can_adjust(actor, goal),
+        "can_rollup": permissions.can_submit_rollup(actor, goal),
+        "can_adjust_top_down": permissions.can_change_targets(actor, cycle),
+        "can_comment": permissions.can_comment(actor, goal),
         "target_form": TargetForm(initial=initial),
         "comment_form": CommentForm(initial={"expected_version": goal.version}),
         "submitted": goal.status == GoalStatus.SUBMITTED,
@@ -873,7 +831,7 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _goal_for(request, pk)
     cycle = goal.cycle
     assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
-    if not _manages(user, goal):
+    if not permissions.manages_unit(user, goal.owner_unit, cycle.period_start):
         return render(request, "plans/forbidden.html", status=403)
     children = list(
         Goal.objects.filter(parent=goal).select_related("owner_unit", "owner_person").order_by("pk")

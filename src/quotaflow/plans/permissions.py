@@ -1,0 +1,207 @@
+"""Who may take which step on a planning cycle or a goal: boolean predicates, one per step.
+
+These are the one statement of each rule. The actions' guards (``plans.actions.guards``)
+raise when a predicate says no, with the reason it gives; the web shows a step's button and
+the API offers it only when the same predicate says yes — so a page never offers a button
+that its action refuses. A manager's rights follow the tree on the goal's period start (the
+day the plan speaks of), as the actions have always checked them.
+
+Loops over many goals pass an :class:`Actor` instead of a user, so that the person, the
+scope and the managed units are read once, not once per goal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+from django.utils import timezone
+
+from quotaflow.accounts.models import Role, User
+from quotaflow.org.models import Unit
+from quotaflow.org.queries import Scope, managed_units, scope_for
+from quotaflow.plans.models import Approach, CycleStatus, Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.queries import person_for, reviewing_unit
+
+#: A goal's owner may (re)submit it from these states.
+SUBMITTABLE = frozenset(
+    {GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.SUBMITTED, GoalStatus.PROPOSED}
+)
+#: A reviewer may set a goal's number (and approve it) in these states.
+ADJUSTABLE = frozenset(
+    {GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.SUBMITTED, GoalStatus.APPROVED}
+)
+#: A unit's roll-up may be submitted upward from these states.
+ROLLUP_OPEN = frozenset({GoalStatus.DRAFT, GoalStatus.RETURNED, GoalStatus.SUBMITTED})
+#: Cycles whose goals take submissions and reviews.
+NEGOTIATED = (Approach.BOTTOM_UP, Approach.HYBRID)
+
+NOT_ABOVE = "Only a manager above this goal, or sales operations, can review it."
+OWN_GOAL = "You cannot review your own goal; your manager does."
+OWN_UNIT = "You cannot review the roll-up of a unit you manage; your manager does."
+
+
+class Actor:
+    """A user's place in the tree, read once and asked about many goals."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self._scopes: dict[dt.date, Scope] = {}
+        self._managed: dict[dt.date, frozenset[int]] = {}
+
+    @cached_property
+    def person_id(self) -> int | None:
+        person = person_for(self.user)
+        return person.pk if person is not None else None
+
+    def scope(self, day: dt.date) -> Scope:
+        if day not in self._scopes:
+            self._scopes[day] = scope_for(self.user, day)
+        return self._scopes[day]
+
+    def managed_unit_ids(self, day: dt.date) -> frozenset[int]:
+        if day not in self._managed:
+            person = person_for(self.user) if self.person_id is not None else None
+            ids = managed_units(person, day).values_list("pk", flat=True) if person else []
+            self._managed[day] = frozenset(ids)
+        return self._managed[day]
+
+
+def _actor(user: User | Actor) -> Actor:
+    return user if isinstance(user, Actor) else Actor(user)
+
+
+def can_plan(user: User | Actor) -> bool:
+    """Administrators and sales operations own every planning cycle."""
+    return _actor(user).user.is_planner
+
+
+def manages_unit(user: User | Actor, unit: Unit | None, day: dt.date) -> bool:
+    """Planners act anywhere; a manager within the subtrees they manage on ``day``."""
+    actor = _actor(user)
+    if actor.user.is_planner:
+        return True
+    if unit is None or actor.user.role != Role.MANAGER:
+        return False
+    return actor.scope(day).can_see_unit(unit)
+
+
+def owns(user: User | Actor, goal: Goal) -> bool:
+    """Whether ``goal`` is the user's own (a person's goal linked to this login)."""
+    actor = _actor(user)
+    return goal.owner_person_id is not None and goal.owner_person_id == actor.person_id
+
+
+def review_refusal(user: User | Actor, goal: Goal) -> str:
+    """Why the user may not review ``goal`` (approve, return or adjust it), or ``""`` if they
+    may: a manager above the goal, never its owner nor the manager of the unit it rolls up."""
+    actor = _actor(user)
+    if actor.user.is_planner:
+        return ""
+    day = goal.period_start
+    if not manages_unit(actor, reviewing_unit(goal), day):
+        return NOT_ABOVE
+    if owns(actor, goal):
+        return OWN_GOAL
+    if goal.owner_unit_id is not None and goal.owner_unit_id in actor.managed_unit_ids(day):
+        return OWN_UNIT
+    return ""
+
+
+def can_review(user: User | Actor, goal: Goal) -> bool:
+    """Whether the user stands where a reviewer of ``goal`` stands (whatever its state)."""
+    return not review_refusal(user, goal)
+
+
+def is_open(cycle: PlanningCycle | None) -> bool:
+    """A cycle that still changes (not published, superseded or closed)."""
+    return cycle is not None and not cycle.is_frozen
+
+
+def submissions_open(cycle: PlanningCycle, today: dt.date | None = None) -> bool:
+    """A bottom-up or hybrid cycle that still changes and whose deadline has not passed."""
+    today = today or timezone.localdate()
+    return (
+        is_open(cycle)
+        and cycle.approach in NEGOTIATED
+        and not (cycle.submissions_due and today > cycle.submissions_due)
+    )
+
+
+def can_decide(user: User | Actor, goal: Goal) -> bool:
+    """Approve or return: a reviewer, on a submitted goal of a cycle that still changes."""
+    return is_open(goal.cycle) and goal.status == GoalStatus.SUBMITTED and can_review(user, goal)
+
+
+def can_adjust(user: User | Actor, goal: Goal) -> bool:
+    """Set a submission's number and approve it: a reviewer, in a negotiated open cycle."""
+    cycle = goal.cycle
+    return (
+        is_open(cycle)
+        and cycle is not None
+        and cycle.approach in NEGOTIATED
+        and goal.status in ADJUSTABLE
+        and can_review(user, goal)
+    )
+
+
+def can_submit(user: User | Actor, goal: Goal) -> bool:
+    """Submit a number: the goal's owner, while submissions are open."""
+    cycle = goal.cycle
+    return (
+        cycle is not None
+        and owns(user, goal)
+        and submissions_open(cycle)
+        and goal.status in SUBMITTABLE
+    )
+
+
+def can_submit_rollup(user: User | Actor, goal: Goal) -> bool:
+    """Send a unit's total upward: its manager (or sales ops), in a negotiated open cycle.
+    (Whether every number beneath is approved yet is for the action to say.)"""
+    cycle = goal.cycle
+    return (
+        cycle is not None
+        and goal.owner_unit is not None
+        and is_open(cycle)
+        and cycle.approach in NEGOTIATED
+        and goal.status in ROLLUP_OPEN
+        and manages_unit(user, goal.owner_unit, cycle.period_start)
+    )
+
+
+def comments_open(goal: Goal) -> bool:
+    """Closed and superseded plans, and closed goals, are records: nothing is added."""
+    cycle = goal.cycle
+    if cycle is not None and cycle.status in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}:
+        return False
+    return goal.status != GoalStatus.CLOSED
+
+
+def may_comment(user: User | Actor, goal: Goal) -> bool:
+    """The goal's owner, or a manager of its unit (a person's: the unit above them)."""
+    unit = goal.owner_unit or (goal.parent.owner_unit if goal.parent else None)
+    return owns(user, goal) or manages_unit(user, unit, goal.period_start)
+
+
+def can_comment(user: User | Actor, goal: Goal) -> bool:
+    """Comment on a goal: :func:`may_comment`, while the goal takes comments."""
+    return comments_open(goal) and may_comment(user, goal)
+
+
+def can_change_targets(user: User | Actor, cycle: PlanningCycle) -> bool:
+    """Set, lock and re-run numbers by hand: a planner, on a cycle with a cascade that still
+    changes."""
+    return can_plan(user) and is_open(cycle) and cycle.approach != Approach.BOTTOM_UP
+
+
+def can_resplit(user: User | Actor, goal: Goal) -> bool:
+    """Re-split a goal among its children: its unit's manager (or a planner), in a top-down
+    cycle that still changes."""
+    cycle = goal.cycle
+    return (
+        cycle is not None
+        and is_open(cycle)
+        and cycle.approach == Approach.TOP_DOWN
+        and manages_unit(user, goal.owner_unit, cycle.period_start)
+    )
