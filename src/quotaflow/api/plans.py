@@ -23,7 +23,7 @@ from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.plans import actions, exports, queries
-from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.models import Goal, PlanningCycle, ReconcileMethod
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.models import SmartPolicy
@@ -32,9 +32,6 @@ from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_id
 router = Router(tags=["planning"])
 
 ApproachName = Literal["top_down", "bottom_up", "hybrid"]
-ReconcileMethod = Literal[
-    "top_down_total_bottom_up_shares", "keep_submitted", "weighted_blend", "least_squares"
-]
 
 
 # Schemas --------------------------------------------------------------------------------

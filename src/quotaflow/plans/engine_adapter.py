@@ -25,17 +25,14 @@ from quotaflow.planning.constraints import Bounds
 from quotaflow.planning.errors import InfeasibleConstraints, PlanningError
 from quotaflow.planning.phasing import phase as engine_phase
 from quotaflow.planning.phasing import prorate as engine_prorate
+from quotaflow.planning.reconcile import ReconcileMethod as EngineReconcileMethod
 from quotaflow.planning.reconcile import reconcile as engine_reconcile
 from quotaflow.planning.rounding import largest_remainder_round
 from quotaflow.planning.tree import build_tree
+from quotaflow.plans.models import ReconcileMethod
 
 METHODS = ("equal", "potential", "historical_share", "blend")
-RECONCILE_METHODS = (
-    "top_down_total_bottom_up_shares",
-    "keep_submitted",
-    "weighted_blend",
-    "least_squares",
-)
+RECONCILE_METHODS = tuple(ReconcileMethod.values)
 
 
 @dataclass(frozen=True)
@@ -292,11 +289,11 @@ def prorate(amount: int, days: int, days_in_period: int) -> int:
 
 
 #: Our method names (what people read in the API and on screen) → the engine's.
-ENGINE_RECONCILE = {
-    "top_down_total_bottom_up_shares": "top_down_total",
-    "keep_submitted": "keep_submitted",
-    "weighted_blend": "blend",
-    "least_squares": "least_squares",
+ENGINE_RECONCILE: dict[str, EngineReconcileMethod] = {
+    ReconcileMethod.TOP_DOWN_TOTAL_BOTTOM_UP_SHARES: "top_down_total",
+    ReconcileMethod.KEEP_SUBMITTED: "keep_submitted",
+    ReconcileMethod.WEIGHTED_BLEND: "blend",
+    ReconcileMethod.LEAST_SQUARES: "least_squares",
 }
 
 
@@ -339,7 +336,7 @@ def reconcile(
             tree,
             np.array([guidance.get(i, 0) for i in ids], dtype=np.int64),
             np.array([bottom_up.get(i, 0) for i in ids], dtype=np.int64),
-            method=ENGINE_RECONCILE[method],  # type: ignore[arg-type]
+            method=ENGINE_RECONCILE[method],
             submitted=np.array([i in kept for i in ids], dtype=np.bool_),
             top_down_weight=top_down_weight,
             bounds=Bounds.from_mappings(ids, locks=dict(locks or {})) if locks else None,

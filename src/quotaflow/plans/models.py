@@ -19,6 +19,23 @@ class Approach(models.TextChoices):
     HYBRID = "hybrid", "Hybrid"
 
 
+class ReconcileMethod(models.TextChoices):
+    """How a hybrid cycle reconciles its top-down and bottom-up numbers: the one list of
+    these names and their labels. The form, the API schema and the engine's names
+    (``plans.engine_adapter.ENGINE_RECONCILE``) all follow from it."""
+
+    TOP_DOWN_TOTAL_BOTTOM_UP_SHARES = (
+        "top_down_total_bottom_up_shares",
+        "Keep the top-down total, share it by the bottom-up numbers",
+    )
+    KEEP_SUBMITTED = (
+        "keep_submitted",
+        "Keep submitted numbers, spread the rest by the top-down split",
+    )
+    WEIGHTED_BLEND = "weighted_blend", "Weighted blend of top-down and bottom-up"
+    LEAST_SQUARES = "least_squares", "Closest coherent plan to both (least squares, weighted)"
+
+
 class CycleStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open for submissions"

@@ -26,7 +26,7 @@ from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.plans import actions, exports, permissions, queries
-from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle, ReconcileMethod
 from quotaflow.plans.templatetags.plan_amounts import amount
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
@@ -35,15 +35,6 @@ METHOD_CHOICES = [
     ("equal", "Equal split"),
     ("historical_share", "Historical share (prior period's credited revenue)"),
     ("potential", "Potential / weight"),
-]
-RECONCILE_CHOICES = [
-    (
-        "top_down_total_bottom_up_shares",
-        "Keep the top-down total, share it by the bottom-up numbers",
-    ),
-    ("keep_submitted", "Keep submitted numbers, spread the rest by the top-down split"),
-    ("weighted_blend", "Weighted blend of top-down and bottom-up"),
-    ("least_squares", "Closest coherent plan to both (least squares, weighted)"),
 ]
 
 
@@ -153,7 +144,7 @@ class CascadeForm(VersionedForm):
 
 
 class ReconcileForm(VersionedForm):
-    method = forms.ChoiceField(choices=RECONCILE_CHOICES)
+    method = forms.ChoiceField(choices=ReconcileMethod.choices)
     top_down_weight = forms.DecimalField(
         label="Weight of top-down (%) in a blend", initial=50, min_value=0, max_value=100
     )
