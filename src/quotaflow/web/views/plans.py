@@ -9,6 +9,7 @@ actions make the final permission check; their refusals come back as messages.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -521,103 +522,150 @@ def _shown(value: int | None, decimals: int) -> str:
     return "" if shown is None else str(shown)
 
 
+@dataclass(frozen=True)
+class CycleStepRequest:
+    """What every planner step on a cycle is given: the request, who asks, on which cycle,
+    and the cycle version their form was drawn from."""
+
+    request: HttpRequest
+    user: User
+    cycle: PlanningCycle
+    expected: int | None
+
+
+def _cascade_step(step: CycleStepRequest) -> HttpResponse | None:
+    form = CascadeForm(step.request.POST)
+    if not form.is_valid():
+        _form_errors(step.request, form)
+        return None
+    total = form.cleaned_data["company_target"]
+    _run(
+        step.request,
+        "Cascade computed: every level adds up exactly.",
+        lambda: actions.run_cascade(
+            step.cycle,
+            acting_user=step.user,
+            company_target=to_minor(total, step.cycle.metric),
+            expected_version=step.expected,
+        ),
+    )
+    return None
+
+
+def _reconcile_step(step: CycleStepRequest) -> HttpResponse | None:
+    form = ReconcileForm(step.request.POST)
+    if not form.is_valid():
+        _form_errors(step.request, form)
+        return None
+    data = form.cleaned_data
+    _run(
+        step.request,
+        "Reconciled: a new negotiation round has started.",
+        lambda: actions.reconcile_cycle(
+            step.cycle,
+            acting_user=step.user,
+            method=data["method"],
+            top_down_weight=float(data["top_down_weight"] / 100),
+            expected_version=step.expected,
+        ),
+    )
+    return None
+
+
+def _publish_step(step: CycleStepRequest) -> HttpResponse | None:
+    _run(
+        step.request,
+        "Published: owners have been told.",
+        lambda: actions.publish_cycle(
+            step.cycle, acting_user=step.user, expected_version=step.expected
+        ),
+    )
+    return None
+
+
+def _template_step(step: CycleStepRequest) -> HttpResponse | None:
+    form = TemplateForm(step.request.POST)
+    if not form.is_valid():
+        _form_errors(step.request, form)
+        return None
+    chosen = form.cleaned_data
+    kind, _, value = chosen["owners"].partition(":")
+
+    def bulk() -> None:
+        made = actions.create_goals_from_template(
+            step.cycle,
+            acting_user=step.user,
+            metric=chosen["metric"],
+            target=_need(to_minor(chosen["target"], chosen["metric"])),
+            unit_kind=value if kind == "kind" else None,
+            role=value if kind == "role" else None,
+            description=chosen["description"],
+        )
+        messages.info(step.request, f"{len(made)} goals created.")
+
+    _run(step.request, "Goals created from the template.", bulk)
+    return None
+
+
+def _remind_step(step: CycleStepRequest) -> HttpResponse | None:
+    _run(
+        step.request,
+        "Reminders sent to everyone who has not submitted.",
+        lambda: actions.send_submission_reminders(step.cycle, acting_user=step.user),
+    )
+    return None
+
+
+def _close_step(step: CycleStepRequest) -> HttpResponse | None:
+    _run(
+        step.request,
+        "Plan closed.",
+        lambda: actions.close_cycle(
+            step.cycle, acting_user=step.user, expected_version=step.expected
+        ),
+    )
+    return None
+
+
+def _scenario_step(step: CycleStepRequest) -> HttpResponse | None:
+    made: list[PlanningCycle] = []
+    name = step.request.POST.get("name", "")
+    created = _run(
+        step.request,
+        "What-if scenario created.",
+        lambda: made.append(actions.copy_as_scenario(step.cycle, acting_user=step.user, name=name)),
+    )
+    return redirect("plans-cycle", pk=made[0].pk) if created else None
+
+
+#: Each planner step on a cycle; a step returns where to go next, or None for the cycle page.
+CYCLE_STEPS: dict[str, Callable[[CycleStepRequest], HttpResponse | None]] = {
+    "cascade": _cascade_step,
+    "reconcile": _reconcile_step,
+    "publish": _publish_step,
+    "template": _template_step,
+    "remind": _remind_step,
+    "close": _close_step,
+    "scenario": _scenario_step,
+}
+
+
 @login_required
 @require_POST
 def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One planner step on a cycle: cascade, reconcile, publish, remind, scenario, close."""
     user = _user(request)
     cycle = _cycle_for(request, pk)
+    handler = CYCLE_STEPS.get(step)
+    if handler is None:
+        raise Http404("Unknown step.")
     back = redirect("plans-cycle", pk=cycle.pk)
     version = request.POST.get("expected_version")
     expected = int(version) if version and version.isdigit() and len(version) <= 18 else None
     if step in VERSIONED_CYCLE_STEPS and expected is None:
         messages.error(request, STALE_FORM)
         return back
-    if step == "cascade":
-        form = CascadeForm(request.POST)
-        if not form.is_valid():
-            _form_errors(request, form)
-            return back
-        total = form.cleaned_data["company_target"]
-
-        def cascade() -> None:
-            actions.run_cascade(
-                cycle,
-                acting_user=user,
-                company_target=to_minor(total, cycle.metric),
-                expected_version=expected,
-            )
-
-        _run(request, "Cascade computed: every level adds up exactly.", cascade)
-    elif step == "reconcile":
-        reconcile_form = ReconcileForm(request.POST)
-        if not reconcile_form.is_valid():
-            _form_errors(request, reconcile_form)
-            return back
-        data = reconcile_form.cleaned_data
-        _run(
-            request,
-            "Reconciled: a new negotiation round has started.",
-            lambda: actions.reconcile_cycle(
-                cycle,
-                acting_user=user,
-                method=data["method"],
-                top_down_weight=float(data["top_down_weight"] / 100),
-                expected_version=expected,
-            ),
-        )
-    elif step == "publish":
-        _run(
-            request,
-            "Published: owners have been told.",
-            lambda: actions.publish_cycle(cycle, acting_user=user, expected_version=expected),
-        )
-    elif step == "template":
-        template = TemplateForm(request.POST)
-        if not template.is_valid():
-            _form_errors(request, template)
-            return back
-        chosen = template.cleaned_data
-        kind, _, value = chosen["owners"].partition(":")
-
-        def bulk() -> None:
-            made = actions.create_goals_from_template(
-                cycle,
-                acting_user=user,
-                metric=chosen["metric"],
-                target=_need(to_minor(chosen["target"], chosen["metric"])),
-                unit_kind=value if kind == "kind" else None,
-                role=value if kind == "role" else None,
-                description=chosen["description"],
-            )
-            messages.info(request, f"{len(made)} goals created.")
-
-        _run(request, "Goals created from the template.", bulk)
-    elif step == "remind":
-        _run(
-            request,
-            "Reminders sent to everyone who has not submitted.",
-            lambda: actions.send_submission_reminders(cycle, acting_user=user),
-        )
-    elif step == "close":
-        _run(
-            request,
-            "Plan closed.",
-            lambda: actions.close_cycle(cycle, acting_user=user, expected_version=expected),
-        )
-    elif step == "scenario":
-        made: list[PlanningCycle] = []
-        if _run(
-            request,
-            "What-if scenario created.",
-            lambda: made.append(
-                actions.copy_as_scenario(cycle, acting_user=user, name=request.POST.get("name", ""))
-            ),
-        ):
-            return redirect("plans-cycle", pk=made[0].pk)
-    else:
-        raise Http404("Unknown step.")
-    return back
+    return handler(CycleStepRequest(request, user, cycle, expected)) or back
 
 
 @login_required
