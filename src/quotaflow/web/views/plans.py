@@ -572,17 +572,6 @@ def _reconcile_step(step: CycleStepRequest) -> HttpResponse | None:
     return None
 
 
-def _publish_step(step: CycleStepRequest) -> HttpResponse | None:
-    _run(
-        step.request,
-        "Published: owners have been told.",
-        lambda: actions.publish_cycle(
-            step.cycle, acting_user=step.user, expected_version=step.expected
-        ),
-    )
-    return None
-
-
 def _template_step(step: CycleStepRequest) -> HttpResponse | None:
     form = TemplateForm(step.request.POST)
     if not form.is_valid():
@@ -607,26 +596,6 @@ def _template_step(step: CycleStepRequest) -> HttpResponse | None:
     return None
 
 
-def _remind_step(step: CycleStepRequest) -> HttpResponse | None:
-    _run(
-        step.request,
-        "Reminders sent to everyone who has not submitted.",
-        lambda: actions.send_submission_reminders(step.cycle, acting_user=step.user),
-    )
-    return None
-
-
-def _close_step(step: CycleStepRequest) -> HttpResponse | None:
-    _run(
-        step.request,
-        "Plan closed.",
-        lambda: actions.close_cycle(
-            step.cycle, acting_user=step.user, expected_version=step.expected
-        ),
-    )
-    return None
-
-
 def _scenario_step(step: CycleStepRequest) -> HttpResponse | None:
     made: list[PlanningCycle] = []
     name = step.request.POST.get("name", "")
@@ -638,14 +607,39 @@ def _scenario_step(step: CycleStepRequest) -> HttpResponse | None:
     return redirect("plans-cycle", pk=made[0].pk) if created else None
 
 
+def _action_step(
+    success: str, action: Callable[[CycleStepRequest], Any]
+) -> Callable[[CycleStepRequest], HttpResponse | None]:
+    """A step with no form of its own: run ``action`` and say ``success``."""
+
+    def handle(step: CycleStepRequest) -> HttpResponse | None:
+        _run(step.request, success, lambda: action(step))
+        return None
+
+    return handle
+
+
 #: Each planner step on a cycle; a step returns where to go next, or None for the cycle page.
 CYCLE_STEPS: dict[str, Callable[[CycleStepRequest], HttpResponse | None]] = {
     "cascade": _cascade_step,
     "reconcile": _reconcile_step,
-    "publish": _publish_step,
+    "publish": _action_step(
+        "Published: owners have been told.",
+        lambda step: actions.publish_cycle(
+            step.cycle, acting_user=step.user, expected_version=step.expected
+        ),
+    ),
     "template": _template_step,
-    "remind": _remind_step,
-    "close": _close_step,
+    "remind": _action_step(
+        "Reminders sent to everyone who has not submitted.",
+        lambda step: actions.send_submission_reminders(step.cycle, acting_user=step.user),
+    ),
+    "close": _action_step(
+        "Plan closed.",
+        lambda step: actions.close_cycle(
+            step.cycle, acting_user=step.user, expected_version=step.expected
+        ),
+    ),
     "scenario": _scenario_step,
 }
 
