@@ -38,16 +38,16 @@ from quotaflow.imports.checking import VALUE_SHOWN, RowError, check_columns
 from quotaflow.imports.fields import CellError, parse_date
 from quotaflow.imports.formats import ORG, ROOT_PARENT
 from quotaflow.imports.reading import RawRow
-from quotaflow.org.actions import UnitDefinition, write_units
-from quotaflow.org.models import (
-    ASSIGNABLE_KINDS,
-    Assignment,
-    AssignmentRole,
-    Person,
-    Unit,
-    UnitKind,
+from quotaflow.org.actions import (
+    PersonDefinition,
+    PlacementDefinition,
+    UnitDefinition,
+    write_people,
+    write_placements,
+    write_units,
 )
-from quotaflow.org.signals import assignments_changed
+from quotaflow.org.models import ASSIGNABLE_KINDS, AssignmentRole, UnitKind
+from quotaflow.org.queries import stored_assignments, stored_people, stored_units
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
 _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid_to")
@@ -132,31 +132,7 @@ class StoredOrg:
 
     @classmethod
     def load(cls, person_ids: list[str]) -> StoredOrg:
-        units = {
-            row["code"]: row
-            for row in Unit.objects.values(
-                "pk", "code", "name", "kind", "parent_id", "territory", "path", "depth"
-            )
-        }
-        people = {
-            row["external_id"]: row
-            for row in Person.objects.filter(external_id__in=person_ids).values(
-                "pk", "external_id", "full_name", "email", "title"
-            )
-        }
-        assignments = list(
-            Assignment.objects.filter(person__external_id__in=person_ids).values(
-                "pk",
-                "person_id",
-                "person__external_id",
-                "unit__code",
-                "unit__name",
-                "role",
-                "valid_from",
-                "valid_to",
-            )
-        )
-        return cls(units, people, assignments)
+        return cls(stored_units(), stored_people(person_ids), stored_assignments(person_ids))
 
 
 def warnings_for_columns(columns: list[str]) -> list[str]:
@@ -585,14 +561,20 @@ class _Outcomes:
             self.by_row[row] = outcome
 
 
-def _write_units(
-    plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes, acting_user: Any, reason: str
-) -> dict[str, int]:
-    """Create, change and move units through the organisation's tree writer (one audit
-    event per unit, as when edited by hand); returns the unit ids by code."""
-    for change in unit_changes(plan, stored):
+def write_org(
+    rows: list[RawRow], plan: OrgPlan, stored: StoredOrg, *, acting_user: Any, reason: str
+) -> dict[int, str]:
+    """Write a checked plan through the organisation's actions; return each row's outcome
+    (created, updated or unchanged), read from the changes the plan makes.
+
+    Runs inside the caller's transaction. Units go one by one through the tree writer
+    (one audit event per unit, as when edited by hand; each move re-roots its whole
+    subtree in one UPDATE and credits follow it); people and placements in bulk.
+    """
+    outcomes = _Outcomes({raw.number: UNCHANGED for raw in rows})
+    for change in plan_changes(plan, stored):
         outcomes.mark(change.row, CREATED if change.action == CREATED else UPDATED)
-    return write_units(
+    unit_ids = write_units(
         [
             UnitDefinition(spec.code, spec.name, spec.kind, spec.parent_code, spec.territory)
             for spec in plan.units.values()
@@ -600,99 +582,20 @@ def _write_units(
         acting_user=acting_user,
         reason=reason,
     )
-
-
-def _write_people(plan: OrgPlan, stored: StoredOrg, outcomes: _Outcomes) -> dict[str, int]:
-    new_people = [
-        Person(
-            external_id=spec.external_id,
-            full_name=spec.full_name,
-            email=spec.email,
-            title=spec.title,
-        )
-        for spec in plan.people.values()
-        if spec.external_id not in stored.people
-    ]
-    Person.objects.bulk_create(new_people)
-    changed: list[Person] = []
-    for spec in plan.people.values():
-        existing = stored.people.get(spec.external_id)
-        if existing is None:
-            outcomes.mark(spec.row, CREATED)
-            continue
-        wanted = {
-            "full_name": spec.full_name or existing["full_name"],
-            "email": spec.email or existing["email"],
-            "title": spec.title or existing["title"],
-        }
-        if any(existing[name] != value for name, value in wanted.items()):
-            outcomes.mark(spec.row, UPDATED)
-            changed.append(Person(pk=existing["pk"], **wanted))
-    Person.objects.bulk_update(changed, ["full_name", "email", "title"])
-    return {code: row["pk"] for code, row in stored.people.items()} | {
-        p.external_id: p.pk for p in new_people
-    }
-
-
-def _write_placements(
-    plan: OrgPlan,
-    stored: StoredOrg,
-    unit_pk: dict[str, int],
-    person_pk: dict[str, int],
-    outcomes: _Outcomes,
-) -> dict[int, dt.date]:
-    """Create new placements and change end dates; returns, per person whose placements
-    changed, the first day from which their roll-up may differ."""
-    existing = {
-        (row["person__external_id"], row["unit__code"], row["role"], row["valid_from"]): row
-        for row in stored.assignments
-    }
-    new: list[Assignment] = []
-    changed: list[Assignment] = []
-    for key, spec in plan.placements.items():
-        row = existing.get(key)
-        if row is None:
-            outcomes.mark(spec.row, CREATED)
-            new.append(Assignment(
-                person_id=person_pk[spec.person_id], unit_id=unit_pk[spec.unit_code],
-                role=spec.role, valid_from=spec.valid_from, valid_to=spec.valid_to,
-            ))  # fmt: skip
-        elif row["valid_to"] != spec.valid_to:
-            outcomes.mark(spec.row, UPDATED)
-            changed.append(Assignment(pk=row["pk"], valid_to=spec.valid_to))
-    Assignment.objects.bulk_create(new)
-    Assignment.objects.bulk_update(changed, ["valid_to"])
-    stored_by_pk = {row["pk"]: row for row in stored.assignments}
-    since: dict[int, dt.date] = {}
-    for assignment in new:
-        _earliest(since, assignment.person_id, assignment.valid_from)
-    for assignment in changed:
-        row = stored_by_pk[assignment.pk]
-        ends = [day for day in (row["valid_to"], assignment.valid_to) if day is not None]
-        _earliest(since, row["person_id"], min(ends) + dt.timedelta(days=1))
-    return since
-
-
-def _earliest(since: dict[int, dt.date], person_id: int, day: dt.date) -> None:
-    if person_id not in since or day < since[person_id]:
-        since[person_id] = day
-
-
-def write_org(
-    rows: list[RawRow], plan: OrgPlan, stored: StoredOrg, *, acting_user: Any, reason: str
-) -> dict[int, str]:
-    """Write a checked plan; return each row's outcome (created, updated or unchanged).
-
-    Runs inside the caller's transaction. Units are written one by one by the
-    organisation's tree writer (each move re-roots that unit's whole subtree in one
-    UPDATE, and credits follow it); people and placements in a fixed number of queries.
-    """
-    outcomes = _Outcomes({raw.number: UNCHANGED for raw in rows})
-    unit_pk = _write_units(plan, stored, outcomes, acting_user, reason)
-    person_pk = _write_people(plan, stored, outcomes)
-    since = _write_placements(plan, stored, unit_pk, person_pk, outcomes)
-    # Credits already rolled up the tree follow the new placements.
-    for day in sorted(set(since.values())):
-        people = [person for person, first in since.items() if first == day]
-        assignments_changed.send(sender=Assignment, person_ids=people, since=day)
+    person_ids = write_people(
+        [
+            PersonDefinition(spec.external_id, spec.full_name, spec.email, spec.title)
+            for spec in plan.people.values()
+        ]
+    )
+    write_placements(
+        [
+            PlacementDefinition(
+                spec.person_id, spec.unit_code, spec.role, spec.valid_from, spec.valid_to
+            )
+            for spec in plan.placements.values()
+        ],
+        unit_ids=unit_ids,
+        person_ids=person_ids,
+    )
     return outcomes.by_row

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -269,3 +270,33 @@ def descendant_counts(
         outside = set(root.ancestor_ids())
         counts = {unit_id: count for unit_id, count in counts.items() if unit_id not in outside}
     return counts
+
+
+def stored_units() -> dict[str, Any]:
+    """Every unit as plain values, by code (one query; imports compare files with it)."""
+    fields = ("pk", "code", "name", "kind", "parent_id", "territory", "path", "depth")
+    return {row["code"]: row for row in Unit.objects.values(*fields)}
+
+
+def stored_people(external_ids: list[str]) -> dict[str, Any]:
+    """The people with these external ids as plain values, by external id (one query)."""
+    rows = Person.objects.filter(external_id__in=external_ids).values(
+        "pk", "external_id", "full_name", "email", "title"
+    )
+    return {row["external_id"]: row for row in rows}
+
+
+def stored_assignments(external_ids: list[str]) -> list[Any]:
+    """Every assignment of the people with these external ids, as plain values (one query)."""
+    return list(
+        Assignment.objects.filter(person__external_id__in=external_ids).values(
+            "pk",
+            "person_id",
+            "person__external_id",
+            "unit__code",
+            "unit__name",
+            "role",
+            "valid_from",
+            "valid_to",
+        )  # fmt: skip
+    )
