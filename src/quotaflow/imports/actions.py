@@ -218,6 +218,7 @@ class _Request:
     dry_run: bool = False
     # When writing a preview: the changes that were shown, which must still be the changes.
     expected_changes: list[dict[str, Any]] | None = None
+    progress: Progress | None = None
 
 
 def _check_org_rows(
@@ -367,8 +368,8 @@ def import_file(
     if dry_run:
         run.previewed_file = _file_bytes(path_or_file)
         path_or_file = io.BytesIO(run.previewed_file)
-    request = _Request(acting_user, skip_bad_rows, dry_run=dry_run)
-    return _start_and_run(run, path_or_file, request, progress)
+    request = _Request(acting_user, skip_bad_rows, dry_run=dry_run, progress=progress)
+    return _start_and_run(run, path_or_file, request)
 
 
 def write_preview(preview: ImportRun, *, acting_user: Any, via: str) -> ImportRun:
@@ -396,7 +397,7 @@ def write_preview(preview: ImportRun, *, acting_user: Any, via: str) -> ImportRu
         skip_bad_rows=preview.skip_bad_rows,
     )
     request = _Request(acting_user, preview.skip_bad_rows, expected_changes=list(preview.changes))
-    run = _start_and_run(run, io.BytesIO(bytes(preview.previewed_file)), request, None)
+    run = _start_and_run(run, io.BytesIO(bytes(preview.previewed_file)), request)
     if run.status != ImportStatus.REJECTED:
         ImportRun.objects.filter(pk=preview.pk).update(previewed_file=None, written_as=run)
     return run
@@ -417,16 +418,13 @@ def _file_bytes(path_or_file: str | Path | IO[bytes]) -> bytes:
 
 
 def _start_and_run(
-    run: ImportRun,
-    path_or_file: str | Path | IO[bytes],
-    request: _Request,
-    progress: Progress | None,
+    run: ImportRun, path_or_file: str | Path | IO[bytes], request: _Request
 ) -> ImportRun:
     acting_user = request.acting_user
     runs.mark_abandoned_runs()
     run = runs.start_run(run)
     try:
-        _run_import(run, path_or_file, request, progress)
+        _run_import(run, FileSource(path_or_file, run.file_name), request)
     except BaseException:
         # A bug or an interrupt (Ctrl-C): the import's transaction is rolled back, and
         # the run says so. If even that cannot be stored, the next import finds the run.
@@ -443,12 +441,7 @@ def _start_and_run(
     return run
 
 
-def _run_import(
-    run: ImportRun,
-    path_or_file: str | Path | IO[bytes],
-    request: _Request,
-    progress: Progress | None,
-) -> None:
+def _run_import(run: ImportRun, source: FileSource, request: _Request) -> None:
     file_name = run.file_name
     with transaction.atomic():
         try:
@@ -456,10 +449,10 @@ def _run_import(
             with transaction.atomic():
                 outcome = _import_table(
                     run.kind,
-                    Table(FileSource(path_or_file, file_name)),
+                    Table(source),
                     request=request,
                     reason=f"{run.get_kind_display()} import of {file_name}",
-                    progress=progress,
+                    progress=request.progress,
                 )
         except FileProblem as problem:
             outcome = _Outcome(errors=[RowError(problem.row, "", "", problem.message)])

@@ -212,12 +212,10 @@ def _define_unit(raw: RawRow, code: str, plan: OrgPlan) -> None:
     values = raw.values
     name = values.get("unit_name", "")
     if not name:
-        plan.fail(
-            raw,
-            "unit_name",
-            "",
-            f"unit '{code}' has a kind, parent or territory but no unit_name — fill in its name",
+        missing = (
+            f"unit '{code}' has a kind, parent or territory but no unit_name — fill in its name"
         )
+        plan.fail(raw, "unit_name", "", missing)
         return
     kind = values.get("unit_kind", "").lower() or UnitKind.TEAM
     if kind not in ASSIGNABLE_KINDS:

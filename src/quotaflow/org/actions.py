@@ -52,12 +52,36 @@ def _fits(text: str, limit: int, field: str, label: str) -> str:
     return text
 
 
+def _required(value: Any, limit: int, field: str, label: str, *, empty: str) -> str:
+    """``value`` as trimmed text, refused with ``empty`` when blank and when too long."""
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput(empty, field=field)
+    return _fits(text, limit, field, label)
+
+
 def _check_path_length(length: int) -> None:
     if length > PATH_MAX_LENGTH:
         raise InvalidInput(
             "The organisation would be too deep there; put the unit higher up the tree.",
             field="parent",
         )
+
+
+def _save_and_record(
+    obj: Any,
+    values: dict[str, Any],
+    *,
+    action: str,
+    changes: dict[str, Any],
+    acting_user: User | None,
+    reason: str,
+) -> None:
+    """Set ``values`` on ``obj``, save just those fields and audit ``changes`` (old → new)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save(update_fields=list(values))
+    record(actor=acting_user, action=action, obj=obj, changes=changes, reason=reason)
 
 
 def _ids(pk: int | None) -> list[int]:
@@ -71,20 +95,18 @@ def _ids(pk: int | None) -> list[int]:
 def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
     cleaned = dict(values)
     if "code" in cleaned:
-        code = str(cleaned["code"] or "").strip()
-        if not code:
-            raise InvalidInput("Give the unit a code (the identifier imports use).", field="code")
-        if len(code) > 64:
-            raise InvalidInput("The unit code is too long (at most 64 characters).", field="code")
+        code = _required(
+            cleaned["code"], 64, "code", "unit code",
+            empty="Give the unit a code (the identifier imports use).",
+        )  # fmt: skip
         clash = Unit.objects.filter(code=code).exclude(pk__in=_ids(exclude_pk)).first()
         if clash is not None:
             raise InvalidInput(f"The code {code!r} is already used by unit {clash}.", field="code")
         cleaned["code"] = code
     if "name" in cleaned:
-        name = str(cleaned["name"] or "").strip()
-        if not name:
-            raise InvalidInput("Give the unit a name.", field="name")
-        cleaned["name"] = _fits(name, 200, "name", "unit name")
+        cleaned["name"] = _required(
+            cleaned["name"], 200, "name", "unit name", empty="Give the unit a name."
+        )
     if "kind" in cleaned and cleaned["kind"] not in ASSIGNABLE_KINDS:
         raise InvalidInput(
             f"Unknown unit kind {cleaned['kind']!r}; choose from {', '.join(ASSIGNABLE_KINDS)}.",
@@ -218,13 +240,10 @@ def _clean_person_fields(
 ) -> dict[str, Any]:
     cleaned = dict(values)
     if "external_id" in cleaned:
-        external_id = str(cleaned["external_id"] or "").strip()
-        if not external_id:
-            raise InvalidInput("Give the person an employee id.", field="external_id")
-        if len(external_id) > 64:
-            raise InvalidInput(
-                "The employee id is too long (at most 64 characters).", field="external_id"
-            )
+        external_id = _required(
+            cleaned["external_id"], 64, "external_id", "employee id",
+            empty="Give the person an employee id.",
+        )  # fmt: skip
         clash = (
             Person.objects.filter(external_id=external_id).exclude(pk__in=_ids(exclude_pk)).first()
         )
@@ -234,10 +253,9 @@ def _clean_person_fields(
             )
         cleaned["external_id"] = external_id
     if "full_name" in cleaned:
-        full_name = str(cleaned["full_name"] or "").strip()
-        if not full_name:
-            raise InvalidInput("Give the person's full name.", field="full_name")
-        cleaned["full_name"] = _fits(full_name, 200, "full_name", "name")
+        cleaned["full_name"] = _required(
+            cleaned["full_name"], 200, "full_name", "name", empty="Give the person's full name."
+        )
     if "email" in cleaned:
         email = str(cleaned["email"] or "").strip()
         if email:
@@ -329,13 +347,12 @@ def link_user(
     new_username = user.username if user else None
     if old_username == new_username:
         return person
-    person.user = user
-    person.save(update_fields=["user"])
-    record(
-        actor=acting_user,
+    _save_and_record(
+        person,
+        {"user": user},
         action="org.person.user_linked",
-        obj=person,
         changes={"user": [old_username, new_username]},
+        acting_user=acting_user,
         reason=reason,
     )
     return person
@@ -428,14 +445,12 @@ def end_assignment(
         )
     if assignment.valid_to == valid_to:
         return assignment
-    old_end = assignment.valid_to
-    assignment.valid_to = valid_to
-    assignment.save(update_fields=["valid_to"])
-    record(
-        actor=acting_user,
+    _save_and_record(
+        assignment,
+        {"valid_to": valid_to},
         action="org.assignment.ended",
-        obj=assignment,
-        changes={"valid_to": [old_end, valid_to]},
+        changes={"valid_to": [assignment.valid_to, valid_to]},
+        acting_user=acting_user,
         reason=reason,
     )
     assignments_changed.send(
