@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from io import StringIO
+from typing import Any, ClassVar
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.metrics.models import Metric
@@ -107,7 +113,9 @@ def test_period_close_leaves_drafts_and_what_if_scenarios_alone(
 
 
 def test_at_risk_goals_notify_owner_and_manager_once(
-    small_org: SmallOrg, q1_goals: dict[str, Goal]
+    small_org: SmallOrg,
+    q1_goals: dict[str, Goal],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     small_org.people["sue"].email = "sue@example.com"
     small_org.people["sue"].save()
@@ -122,7 +130,8 @@ def test_at_risk_goals_notify_owner_and_manager_once(
 
     # 15 February: Sue has 300.00 of the 511.11 expected (58.7%) → off track; North is at
     # 1,200.00 of 1,022.22 → on track; Ria is ahead.
-    alerted = send_at_risk_alerts(as_of=dt.date(2025, 2, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        alerted = send_at_risk_alerts(as_of=dt.date(2025, 2, 15))
 
     assert alerted == 1
     recipients = set(
@@ -135,7 +144,8 @@ def test_at_risk_goals_notify_owner_and_manager_once(
     settings.digest_cadence = "weekly"
     settings.save()
     assert send_digests(as_of=dt.date(2025, 2, 16)) == 0  # a Sunday: not due weekly
-    assert send_digests(as_of=dt.date(2025, 2, 17)) == 2  # Monday
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digests(as_of=dt.date(2025, 2, 17)) == 2  # Monday
     assert sorted(message.to[0] for message in mail.outbox) == [
         "sam@example.com",
         "sue@example.com",
@@ -155,3 +165,84 @@ def test_commands_rebuild_close_and_alert(small_org: SmallOrg, q1_goals: dict[st
     assert "Alerted on 1 goal(s)" in out.getvalue()
     call_command("close_periods", "--as-of", "2025-04-01", stdout=out)
     assert "Closed 3 goals." in out.getvalue()
+
+
+def test_a_rolled_back_alert_run_and_digest_send_nothing(
+    small_org: SmallOrg,
+    q1_goals: dict[str, Goal],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    manager_sam = small_org.users["manager_sam"]
+    manager_sam.email = "sam@example.com"
+    manager_sam.save()
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert send_at_risk_alerts(as_of=dt.date(2025, 2, 15)) == 1
+            raise RuntimeError("the caller's transaction fails after the action")
+    assert scheduled == []
+    assert not Notification.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_at_risk_alerts(as_of=dt.date(2025, 2, 15)) == 1
+    assert Notification.objects.filter(user=manager_sam, kind="goal.at_risk").exists()
+
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert send_digests(as_of=dt.date(2025, 2, 15), force=True) == 1
+            raise RuntimeError("the caller's transaction fails after the action")
+    assert scheduled == []
+    assert mail.outbox == []
+    assert not Notification.objects.filter(emailed_at__isnull=False).exists()
+
+
+class AtomicityRecordingBackend(locmem.EmailBackend):
+    """The test mail server: notes whether a transaction was open while it was spoken to."""
+
+    in_transaction: ClassVar[list[bool]] = []
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        self.in_transaction.append(connection.in_atomic_block)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_digests_reach_the_mail_server_only_after_the_commit(
+    small_org: SmallOrg, q1_goals: dict[str, Goal], settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.AtomicityRecordingBackend"
+    AtomicityRecordingBackend.in_transaction.clear()
+    manager_sam = small_org.users["manager_sam"]
+    manager_sam.email = "sam@example.com"
+    manager_sam.save()
+
+    out = StringIO()
+    call_command("send_alerts", "--as-of", "2025-02-15", "--force-digest", stdout=out)
+
+    assert "Alerted on 1 goal(s); sent 1 digest e-mail(s)." in out.getvalue()
+    assert [message.to for message in mail.outbox] == [["sam@example.com"]]
+    assert AtomicityRecordingBackend.in_transaction == [False]
+    assert Notification.objects.get(user=manager_sam).emailed_at is not None
+
+
+def test_enqueued_commands_run_their_tasks(
+    small_org: SmallOrg,
+    q1_goals: dict[str, Goal],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    manager_sam = small_org.users["manager_sam"]
+    manager_sam.email = "sam@example.com"
+    manager_sam.save()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "send_alerts", "--as-of", "2025-02-15", "--force-digest", "--enqueue", stdout=out
+        )
+    assert "Queued the alerts and digests as task" in out.getvalue()
+    assert Notification.objects.filter(user=manager_sam, kind="goal.at_risk").count() == 1
+    assert [message.to for message in mail.outbox] == [["sam@example.com"]]
+
+    call_command("close_periods", "--as-of", "2025-04-01", "--enqueue", stdout=out)
+    assert "Queued the period close as task" in out.getvalue()
+    assert set(Goal.objects.values_list("status", flat=True)) == {"closed"}
+    call_command("rebuild_aggregates", "--enqueue", stdout=out)
+    assert "Queued the rebuild as task" in out.getvalue()

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
 from quotaflow.core.models import Notification
@@ -22,19 +23,22 @@ def cycle(make_cycle: Callable[..., PlanningCycle]) -> PlanningCycle:
 
 
 def test_submission_rolls_up_exactly_at_every_level(
-    small_org: SmallOrg, cycle: PlanningCycle
+    small_org: SmallOrg,
+    cycle: PlanningCycle,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     ria = goal_of(cycle, small_org.people["ria"])
-    actions.submit_goal(
-        ria,
-        acting_user=small_org.users["rep_ria"],
-        target=420_000,
-        rationale="Two renewals and the Nordics pipeline",
-        breakdown=[
-            {"label": "Software", "target": 300_000},
-            {"label": "Services", "target": 120_000},
-        ],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.submit_goal(
+            ria,
+            acting_user=small_org.users["rep_ria"],
+            target=420_000,
+            rationale="Two renewals and the Nordics pipeline",
+            breakdown=[
+                {"label": "Software", "target": 300_000},
+                {"label": "Services", "target": 120_000},
+            ],
+        )
     ria.refresh_from_db()
     assert ria.status == GoalStatus.SUBMITTED and ria.target == ria.submitted_target == 420_000
     assert goal_of(cycle, small_org.north_team).target == 420_000
@@ -70,7 +74,9 @@ def test_only_the_owner_submits_and_not_after_the_deadline(
 
 
 def test_return_and_resubmit_before_the_team_rolls_up(
-    small_org: SmallOrg, cycle: PlanningCycle
+    small_org: SmallOrg,
+    cycle: PlanningCycle,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     users, people = small_org.users, small_org.people
     ria, rob, sue = (goal_of(cycle, people[k]) for k in ("ria", "rob", "sue"))
@@ -79,7 +85,10 @@ def test_return_and_resubmit_before_the_team_rolls_up(
     assert status == {"Ria Rep": True, "Rob Rep": False, "Sue Seller": False}
 
     max_ = users["manager_max"]
-    actions.return_goal(ria, acting_user=max_, comment="Too high for a first year in the territory")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.return_goal(
+            ria, acting_user=max_, comment="Too high for a first year in the territory"
+        )
     ria.refresh_from_db()
     assert ria.status == GoalStatus.RETURNED
     assert GoalComment.objects.get(goal=ria).kind == "return"
@@ -157,9 +166,12 @@ def test_publish_waits_for_every_approval(small_org: SmallOrg, cycle: PlanningCy
 
 
 def test_reminders_go_to_those_who_have_not_submitted(
-    small_org: SmallOrg, cycle: PlanningCycle
+    small_org: SmallOrg,
+    cycle: PlanningCycle,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    count = actions.send_submission_reminders(cycle, acting_user=small_org.users["ops_olga"])
+    with django_capture_on_commit_callbacks(execute=True):
+        count = actions.send_submission_reminders(cycle, acting_user=small_org.users["ops_olga"])
     assert count == 1  # only Ria has a login in the base fixture
     assert Notification.objects.filter(
         user=small_org.users["rep_ria"], kind="plan.reminder"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -23,12 +24,15 @@ def run(*args: str) -> str:
 
 
 def test_reminders_go_out_only_for_deadlines_coming_up(
-    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+    small_org: SmallOrg,
+    make_cycle: Callable[..., PlanningCycle],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     today = timezone.localdate()
     soon = make_cycle("bottom_up", name="Soon", submissions_due=today + dt.timedelta(days=2))
     make_cycle("bottom_up", name="Later", submissions_due=today + dt.timedelta(days=30))
-    output = run("remind", "--within-days", "3")
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("remind", "--within-days", "3")
     assert "Soon: reminded 1 people" in output and "Later" not in output
     assert (
         Notification.objects.filter(user=small_org.users["rep_ria"], kind="plan.reminder").count()

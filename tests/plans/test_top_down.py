@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
 from quotaflow.core.models import Notification
@@ -153,12 +154,15 @@ def test_resplit_of_a_region_recascades_its_teams(
 
 
 def test_publish_makes_the_plan_immutable_and_notifies_owners(
-    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+    small_org: SmallOrg,
+    make_cycle: Callable[..., PlanningCycle],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     cycle = make_cycle()
     olga = small_org.users["ops_olga"]
     actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000)
-    actions.publish_cycle(cycle, acting_user=olga)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.publish_cycle(cycle, acting_user=olga)
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.PUBLISHED
     assert set(Goal.objects.filter(cycle=cycle).values_list("status", flat=True)) == {

@@ -11,7 +11,7 @@ from quotaflow.accounts.models import Role, User
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import GoalStatus
 from quotaflow.smart import actions
-from quotaflow.smart.forms import display_value, parse_target
+from quotaflow.web.smart_forms import display_value, parse_target
 from tests.conftest import PASSWORD
 from tests.smart.conftest import SmartWorld
 

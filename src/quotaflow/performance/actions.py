@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,6 +22,7 @@ from quotaflow.core.audit import record
 from quotaflow.core.concurrency import retry_lost_races
 from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import Notification
+from quotaflow.core.notify import email, notify_each
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.paths import path_ids
@@ -473,19 +473,18 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
         if goal.owner_unit is not None:
             unit_ids |= set(path_ids(goal.owner_unit.path))
     managers = _managers_by_unit(unit_ids, as_of)
-    notifications = [
-        Notification(
-            user=user,
-            kind="goal.at_risk",
-            title=f"{goal} is {progress.status.replace('_', ' ')}"[:200],
-            body=f"Actual {progress.actual} against {progress.expected_to_date} expected by {as_of:%d %b %Y} "
+    notify_each(
+        {
+            "user_id": user_id,
+            "kind": "goal.at_risk",
+            "title": f"{goal} is {progress.status.replace('_', ' ')}"[:200],
+            "body": f"Actual {progress.actual} against {progress.expected_to_date} expected by {as_of:%d %b %Y} "
             f"(pacing {progress.pacing_pct}%); {progress.required_per_day} a day is needed from here.",
-            url=f"/performance/goals/{goal.pk}/",
-        )
+            "url": f"/performance/goals/{goal.pk}/",
+        }
         for goal, progress in worrying
-        for user in {user.pk: user for user in _alert_recipients(goal, homes, managers)}.values()
-    ]
-    Notification.objects.bulk_create(notifications)
+        for user_id in {user.pk: user for user in _alert_recipients(goal, homes, managers)}
+    )
     GoalAlert.objects.filter(goal__in=[goal for goal, _ in worrying]).delete()
     GoalAlert.objects.bulk_create(
         GoalAlert(goal=goal, status=progress.status) for goal, progress in worrying
@@ -510,7 +509,10 @@ def digest_due(cadence: str, as_of: dt.date) -> bool:
 @transaction.atomic
 def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False) -> int:
     """E-mail each user one digest of their unread, not yet e-mailed goal alerts, when
-    the configured cadence says a digest is due (or ``force``). Returns e-mails sent."""
+    the configured cadence says a digest is due (or ``force``). Returns the e-mails sent.
+
+    The digests are built and the alerts marked as e-mailed under row locks; the mail
+    server is only spoken to after the commit, by the ``send_emails`` task."""
     if not force and not digest_due(PerformanceSettings.current().digest_cadence, as_of):
         return 0
     pending = list(
@@ -532,10 +534,9 @@ def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False
         subject = (
             f"Quotaflow: {len(notifications)} goal{'s' if len(notifications) > 1 else ''} at risk"
         )
-        messages.append(EmailMessage(subject, body, to=[user.email]))
-    sent_to = {message.to[0] for message in messages}
-    if messages:
-        get_connection().send_messages(messages)
+        messages.append({"subject": subject, "body": body, "to": [user.email]})
+    sent_to = {message["to"][0] for message in messages}
+    email(messages)
     emailed = [item.pk for item in pending if item.user.email in sent_to]
     Notification.objects.filter(pk__in=emailed).update(emailed_at=timezone.now())
     record(

@@ -5,10 +5,10 @@ an id past that range is a page that does not exist (404), not a database error.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 
 from quotaflow.web.converters import IdConverter
-from quotaflow.web.views import accounts, home, imports, org
+from quotaflow.web.views import accounts, home, imports, org, smart
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
 
@@ -39,7 +39,12 @@ urlpatterns = [
     path("org/units/<path:code>/", org.unit_detail, name="org-unit"),
     path("org/people/<path:external_id>/", org.person_detail, name="org-person"),
     path("imports/", imports.import_list, name="import-list"),
-    path("smart/", include("quotaflow.smart.urls")),
+    path("smart/", smart.index, name="smart-index"),
+    path("smart/goals/<int:goal_id>/", smart.goal_page, name="smart-goal"),
+    path("smart/goals/<int:goal_id>/check/", smart.goal_check, name="smart-goal-check"),
+    path("smart/goals/<int:goal_id>/approve/", smart.goal_approve, name="smart-goal-approve"),
+    path("smart/cycles/<int:cycle_id>/review/", smart.cycle_review, name="smart-review"),
+    path("smart/cycles/<int:cycle_id>/health/", smart.cycle_health, name="smart-health"),
     path("performance/", tracking.start, name="performance"),
     path("performance/units/<path:code>/", tracking.unit_page, name="performance-unit"),
     path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),

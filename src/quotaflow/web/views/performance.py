@@ -32,7 +32,7 @@ from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
 from quotaflow.performance.models import PerformanceSettings, Visibility
 from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
-from quotaflow.performance.templatetags.tracking import amount_format
+from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.plans.models import Goal
 from quotaflow.visibility import (
     can_see_goal,

@@ -1,4 +1,4 @@
-"""The ``--as-of`` option shared by the tracking commands."""
+"""The ``--as-of`` and ``--enqueue`` options shared by the tracking commands."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ def as_of(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def add_enqueue(parser: ArgumentParser) -> None:
+    """Add ``--enqueue``: hand the work to ``quotaflow worker`` instead of doing it now."""
+    parser.add_argument(
+        "--enqueue",
+        action="store_true",
+        help="queue the work as a background task for `quotaflow worker` and return at once",
+    )

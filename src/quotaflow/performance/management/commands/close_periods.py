@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from quotaflow.core.notify import deliver_in_process
 from quotaflow.performance.actions import close_periods
-from quotaflow.performance.management.commands._as_of import add_as_of, as_of
+from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of
+from quotaflow.performance.tasks import close_periods_task
 
 
 class Command(BaseCommand):
@@ -16,7 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         add_as_of(parser)
+        add_enqueue(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        closed = close_periods(as_of=as_of(options["as_of"]))
+        day = as_of(options["as_of"])
+        if options["enqueue"]:
+            queued = close_periods_task.enqueue(day.isoformat())
+            self.stdout.write(f"Queued the period close as task {queued.id}.")
+            return
+        with deliver_in_process():
+            closed = close_periods(as_of=day)
         self.stdout.write(f"Closed {closed} goal{'s' if closed != 1 else ''}.")

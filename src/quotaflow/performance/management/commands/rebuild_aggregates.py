@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from quotaflow.performance.actions import rebuild_aggregates
+from quotaflow.performance.management.commands._as_of import add_enqueue
+from quotaflow.performance.tasks import rebuild_aggregates_task
 
 
 class Command(BaseCommand):
@@ -15,7 +18,14 @@ class Command(BaseCommand):
         "values with today's organisation. Run it after changing metrics or back-dating moves."
     )
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        add_enqueue(parser)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["enqueue"]:
+            queued = rebuild_aggregates_task.enqueue()
+            self.stdout.write(f"Queued the rebuild as task {queued.id}.")
+            return
         result = rebuild_aggregates()
         self.stdout.write(
             f"Rebuilt {result.credits:,} credits into {result.cells:,} aggregate cells."

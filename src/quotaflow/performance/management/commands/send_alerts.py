@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from quotaflow.core.notify import deliver_in_process
 from quotaflow.performance.actions import send_at_risk_alerts, send_digests
-from quotaflow.performance.management.commands._as_of import add_as_of, as_of
+from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of
+from quotaflow.performance.tasks import alerts_and_digests_task
 
 
 class Command(BaseCommand):
@@ -19,12 +21,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         add_as_of(parser)
+        add_enqueue(parser)
         parser.add_argument(
             "--force-digest", action="store_true", help="send the e-mail digest now"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = as_of(options["as_of"])
-        alerted = send_at_risk_alerts(as_of=day)
-        emails = send_digests(as_of=day, force=options["force_digest"])
+        if options["enqueue"]:
+            queued = alerts_and_digests_task.enqueue(day.isoformat(), options["force_digest"])
+            self.stdout.write(f"Queued the alerts and digests as task {queued.id}.")
+            return
+        with deliver_in_process():
+            alerted = send_at_risk_alerts(as_of=day)
+            emails = send_digests(as_of=day, force=options["force_digest"])
         self.stdout.write(f"Alerted on {alerted} goal(s); sent {emails} digest e-mail(s).")

@@ -6,7 +6,7 @@ from typing import Any
 
 from quotaflow.plans.models import Goal
 from quotaflow.smart.evaluator import SmartReport, format_amount
-from quotaflow.smart.forms import display_value
+from quotaflow.web.smart_forms import display_value
 
 
 def badge_context(report: SmartReport, goal: Goal, currency: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django import template
 from quotaflow.core.models import Company
 from quotaflow.plans.models import Goal
 from quotaflow.smart.facts import check_goals
-from quotaflow.smart.presentation import badge_context
+from quotaflow.web.smart_badges import badge_context
 
 register = template.Library()
 

@@ -1,0 +1,1 @@
+"""Template libraries of the web pages: amounts, status labels and SMART badges."""
