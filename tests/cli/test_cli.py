@@ -384,3 +384,58 @@ def _first_answer(url: str, server: subprocess.Popen[str]) -> int:
         except OSError:
             time.sleep(0.2)
     return -1
+
+
+SCHEDULE_A_NOTICE = """
+from django.db import transaction
+from quotaflow.accounts.models import User
+from quotaflow.core.notify import email, notify
+
+ops_olga = User.objects.create_user("ops_olga", email="olga@example.com", role="ops")
+with transaction.atomic():
+    notify([ops_olga], kind="plan.published", title="FY2027 revenue is published")
+    email([{"subject": "Quotaflow: FY2027 is published", "body": "See your goals.", "to": [ops_olga.email]}])
+"""
+
+COUNT_NOTICES = """
+from quotaflow.core.models import Notification
+print("notifications:", Notification.objects.filter(user__username="ops_olga", kind="plan.published").count())
+"""
+
+TASK_STATES = """
+from django_tasks_db.models import DBTaskResult
+for result in DBTaskResult.objects.all():
+    print(result.task_path.rsplit(".", 1)[-1], result.status)
+"""
+
+
+def test_the_worker_delivers_what_a_committed_change_scheduled(tmp_path: Path) -> None:
+    def quotaflow(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "quotaflow.cli", *args],
+            env=_subprocess_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    quotaflow("manage", "migrate", "--verbosity", "0")
+    quotaflow("manage", "shell", "--command", SCHEDULE_A_NOTICE)
+    assert "notifications: 0" in quotaflow("manage", "shell", "--command", COUNT_NOTICES).stdout
+
+    worker = quotaflow("worker", "--batch", "--no-startup-delay")
+
+    # The production settings send mail to the console: the worker printed the e-mail.
+    assert "Subject: Quotaflow: FY2027 is published" in worker.stdout
+    assert "To: olga@example.com" in worker.stdout
+    assert "notifications: 1" in quotaflow("manage", "shell", "--command", COUNT_NOTICES).stdout
+    queued = quotaflow("manage", "close_periods", "--as-of", "2025-04-01", "--enqueue").stdout
+    assert "Queued the period close as task" in queued
+    quotaflow("worker", "--batch", "--no-startup-delay")
+    assert (
+        "close_periods_task SUCCESSFUL"
+        in quotaflow("manage", "shell", "--command", TASK_STATES).stdout
+    )
