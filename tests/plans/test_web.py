@@ -337,3 +337,26 @@ def test_template_goals_for_a_whole_level_through_the_page(
         {"metric": calls.pk, "owners": "kind:region", "target": "1"},
     )
     assert any("Only administrators and sales operations" in m for m in said(refused))
+
+
+def test_a_target_with_too_many_decimals_is_refused_for_its_decimals_and_nothing_is_written(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 1))
+    ria = goal_of(cycle, small_org.people["ria"])
+    rep = client_for(small_org.users["rep_ria"])
+    before = (ria.status, ria.target, ria.version)
+
+    refused = rep.post(
+        f"/plans/goals/{ria.pk}/step/submit/",
+        {"target": "450,000.005", "expected_version": ria.version},
+    )
+    # The refusal names the real fault (the currency has 2 decimals), not a made-up
+    # negative number standing in for it.
+    assert said(refused) == ["The amount '450000.005' has more than 2 decimals."]
+    negative = rep.post(
+        f"/plans/goals/{ria.pk}/step/submit/", {"target": "-5", "expected_version": ria.version}
+    )
+    assert said(negative)[-1] == "Enter a target of zero or more."
+    ria.refresh_from_db()
+    assert (ria.status, ria.target, ria.version) == before

@@ -819,14 +819,17 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return back
     expected = form.cleaned_data["expected_version"]
     text = form.cleaned_data.get("text", "") or ""
-    target = to_minor_or_none(form, goal.metric)
+
+    def target() -> int:
+        return _need(to_minor(form.cleaned_data.get("target"), goal.metric))
+
     steps: dict[str, tuple[str, Callable[[], Any]]] = {
-        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=_need(target), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), goal.metric), expected_version=expected)),
+        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=target(), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), goal.metric), expected_version=expected)),
         "approve": ("Approved.", lambda: approve_goal_checked(goal, acting_user=user, comment=text, expected_version=expected)),
         "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
-        "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
+        "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
         "rollup": ("Roll-up submitted upward.", lambda: actions.submit_rollup(goal, acting_user=user, comment=text, expected_version=expected)),
-        "target": ("Number set and locked; the cascade was re-run around it.", lambda: actions.adjust_goal(goal, acting_user=user, target=_need(target), reason=text, expected_version=expected)),
+        "target": ("Number set and locked; the cascade was re-run around it.", lambda: actions.adjust_goal(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
         "lock": ("Locked for the next cascade.", lambda: actions.lock_goal(goal, acting_user=user, locked=True, expected_version=expected)),
         "unlock": ("Unlocked.", lambda: actions.lock_goal(goal, acting_user=user, locked=False, expected_version=expected)),
         "comment": ("Comment added.", lambda: actions.comment_on_goal(goal, acting_user=user, body=text)),
@@ -838,22 +841,11 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return back
 
 
-def to_minor_or_none(form: forms.Form, metric: Metric) -> int | None:
-    """The form's target in minor units, if it has one."""
-    value = form.cleaned_data.get("target")
-    try:
-        return to_minor(value, metric)
-    except DomainError:
-        return -1  # an amount with too many decimals: the action refuses negative numbers
-
-
 def _need(target: int | None) -> int:
     if target is None:
         raise DomainError("Enter a number.", field="target")
     if target < 0:
-        raise DomainError(
-            "Enter a positive number with no more decimals than the currency has.", field="target"
-        )
+        raise DomainError("Enter a target of zero or more.", field="target")
     return target
 
 
