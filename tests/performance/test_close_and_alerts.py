@@ -8,12 +8,12 @@ from io import StringIO
 from typing import Any, ClassVar
 
 import pytest
-from pytest_django import DjangoCaptureOnCommitCallbacks
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection, transaction
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.metrics.models import Metric

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pytest_django import DjangoCaptureOnCommitCallbacks
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from quotaflow.core.models import Notification
 from quotaflow.plans.models import PlanningCycle

@@ -32,7 +32,6 @@ from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
 from quotaflow.performance.models import PerformanceSettings, Visibility
 from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
-from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.plans.models import Goal
 from quotaflow.visibility import (
     can_see_goal,
@@ -41,6 +40,7 @@ from quotaflow.visibility import (
     viewer_scope,
     visible_goals,
 )
+from quotaflow.web.templatetags.tracking import amount_format
 
 CREDITS_PER_PAGE = 50
 

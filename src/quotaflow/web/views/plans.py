@@ -28,9 +28,9 @@ from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.plans import actions, exports, permissions, queries
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle, ReconcileMethod
-from quotaflow.web.templatetags.plan_amounts import amount
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
+from quotaflow.web.templatetags.plan_amounts import amount
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),

@@ -22,13 +22,13 @@ from quotaflow.plans.models import Approach, Goal, GoalStatus
 from quotaflow.smart import actions
 from quotaflow.smart.evaluator import format_amount
 from quotaflow.smart.facts import check_goals
-from quotaflow.web.smart_forms import TargetForm, display_value
 from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
-from quotaflow.web.smart_badges import badge_context
 from quotaflow.smart.queries import visible_cycle_goals, visible_goal
 from quotaflow.smart.review import review
 from quotaflow.visibility import visible_cycles
+from quotaflow.web.smart_badges import badge_context
+from quotaflow.web.smart_forms import TargetForm, display_value
 
 SUBMITTABLE = {GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.SUBMITTED, GoalStatus.RETURNED}
 

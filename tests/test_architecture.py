@@ -1,0 +1,43 @@
+"""The layering of the package, as import-linter contracts (``.importlinter`` at the
+repository root): the engine is pure, domain apps import neither the API nor the web
+pages, and no two parts of Quotaflow import each other in a cycle."""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+import pytest
+from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
+
+import quotaflow
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACTS = ROOT / ".importlinter"
+ADAPTERS = {"api", "web", "config", "cli"}  # the outer layer: free to import every app
+
+
+def test_every_architecture_contract_is_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    status = lint_imports(config_filename=str(CONTRACTS), no_cache=True, no_logo=True)
+    report = capsys.readouterr().out
+    assert status == EXIT_STATUS_SUCCESS, report
+    assert "BROKEN" not in report and report.count("KEPT") == 3
+
+
+def test_every_part_of_the_package_is_under_a_contract() -> None:
+    """A new app must be named in the contracts, or it escapes them silently."""
+    contracts = configparser.ConfigParser()
+    contracts.read(CONTRACTS)
+    pure = set(contracts["importlinter:contract:pure-engine"]["forbidden_modules"].split())
+    domain = set(contracts["importlinter:contract:adapters-outside"]["source_modules"].split())
+    package = Path(quotaflow.__file__).parent
+    parts = {
+        path.stem if path.is_file() else path.name
+        for path in package.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").exists())
+    }
+    for part in parts - {"planning"}:
+        assert f"quotaflow.{part}" in pure, f"{part} is missing from the pure-engine contract"
+    for part in parts - ADAPTERS:
+        assert f"quotaflow.{part}" in domain, f"{part} is missing from the adapters contract"
