@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from argparse import ArgumentParser
+from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.utils import timezone
+from django_tasks.base import Task
 
 
 def add_as_of(parser: ArgumentParser) -> None:
@@ -31,3 +33,9 @@ def add_enqueue(parser: ArgumentParser) -> None:
         action="store_true",
         help="queue the work as a background task for `quotaflow worker` and return at once",
     )
+
+
+def enqueue(stdout: OutputWrapper, task: Task[Any, Any], what: str, *args: Any) -> None:
+    """Queue ``task`` for the worker and say so, naming the task's id."""
+    queued = task.enqueue(*args)
+    stdout.write(f"Queued {what} as task {queued.id}.")

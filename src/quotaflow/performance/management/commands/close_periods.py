@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from quotaflow.core.notify import deliver_in_process
 from quotaflow.performance.actions import close_periods
-from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of
+from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of, enqueue
 from quotaflow.performance.tasks import close_periods_task
 
 
@@ -23,8 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         day = as_of(options["as_of"])
         if options["enqueue"]:
-            queued = close_periods_task.enqueue(day.isoformat())
-            self.stdout.write(f"Queued the period close as task {queued.id}.")
+            enqueue(self.stdout, close_periods_task, "the period close", day.isoformat())
             return
         with deliver_in_process():
             closed = close_periods(as_of=day)

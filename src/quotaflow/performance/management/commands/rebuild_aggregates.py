@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from quotaflow.performance.actions import rebuild_aggregates
-from quotaflow.performance.management.commands._as_of import add_enqueue
+from quotaflow.performance.management.commands._as_of import add_enqueue, enqueue
 from quotaflow.performance.tasks import rebuild_aggregates_task
 
 
@@ -23,8 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
-            queued = rebuild_aggregates_task.enqueue()
-            self.stdout.write(f"Queued the rebuild as task {queued.id}.")
+            enqueue(self.stdout, rebuild_aggregates_task, "the rebuild")
             return
         result = rebuild_aggregates()
         self.stdout.write(

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from quotaflow.core.notify import deliver_in_process
 from quotaflow.performance.actions import send_at_risk_alerts, send_digests
-from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of
+from quotaflow.performance.management.commands._as_of import add_as_of, add_enqueue, as_of, enqueue
 from quotaflow.performance.tasks import alerts_and_digests_task
 
 
@@ -29,8 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         day = as_of(options["as_of"])
         if options["enqueue"]:
-            queued = alerts_and_digests_task.enqueue(day.isoformat(), options["force_digest"])
-            self.stdout.write(f"Queued the alerts and digests as task {queued.id}.")
+            what = "the alerts and digests"
+            enqueue(
+                self.stdout, alerts_and_digests_task, what, day.isoformat(), options["force_digest"]
+            )
             return
         with deliver_in_process():
             alerted = send_at_risk_alerts(as_of=day)
