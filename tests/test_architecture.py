@@ -4,6 +4,7 @@ pages, and no two parts of Quotaflow import each other in a cycle."""
 
 from __future__ import annotations
 
+import ast
 import configparser
 from pathlib import Path
 
@@ -41,3 +42,28 @@ def test_every_part_of_the_package_is_under_a_contract() -> None:
         assert f"quotaflow.{part}" in pure, f"{part} is missing from the pure-engine contract"
     for part in parts - ADAPTERS:
         assert f"quotaflow.{part}" in domain, f"{part} is missing from the adapters contract"
+
+
+def test_imports_write_the_organisation_only_through_orgs_actions() -> None:
+    """The import app takes org's enumerations from ``org.models`` but no model class: it
+    cannot write a unit, person or assignment except through ``org.actions``. (A module-level
+    import-linter contract cannot tell an enumeration from a model, so this reads the AST.)"""
+    from django.db import models
+
+    from quotaflow.org import models as org_models
+
+    package = Path(quotaflow.__file__).parent / "imports"
+    taken: dict[str, str] = {}
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "quotaflow.org.models":
+                taken.update({alias.name: path.name for alias in node.names})
+            if isinstance(node, ast.ImportFrom) and node.module == "quotaflow.org":
+                assert all(alias.name != "models" for alias in node.names), path.name
+    model_classes = {
+        name: where
+        for name, where in taken.items()
+        if isinstance(getattr(org_models, name), type)
+        and issubclass(getattr(org_models, name), models.Model)
+    }
+    assert model_classes == {}
