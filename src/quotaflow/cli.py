@@ -8,11 +8,15 @@ one-line message naming the variable instead of a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import ipaddress
 import os
+import signal
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -408,9 +412,62 @@ def _start_server(host: str, port: int, threads: int) -> int:
             "Note: listening on every interface; list the names people use in QUOTAFLOW_ALLOWED_HOSTS.",
             file=sys.stderr,
         )
-    print(f"Quotaflow is running at {url} — press Ctrl+C to stop.", flush=True)
-    serve(get_wsgi_application(), host=host, port=port, threads=threads, ident="Quotaflow")
+    with _companion_worker():
+        print(f"Quotaflow is running at {url} — press Ctrl+C to stop.", flush=True)
+        serve(get_wsgi_application(), host=host, port=port, threads=threads, ident="Quotaflow")
     return 0
+
+
+def companion_worker_wanted(backend: str, engine: str, setting: str) -> bool:
+    """Whether ``serve`` starts a ``quotaflow worker`` beside itself.
+
+    ``setting`` is ``QUOTAFLOW_EMBEDDED_WORKER``: ``1`` always, ``0`` never, ``auto`` (the
+    default) when tasks wait in the database and that database is the embedded SQLite file
+    — a laptop or a trial, where nobody else runs a worker, so notifications and e-mail
+    would otherwise wait in the queue for ever. A deployment on PostgreSQL runs its own
+    ``quotaflow worker`` processes."""
+    if setting == "0" or not backend.startswith("django_tasks_db."):
+        return False
+    return setting == "1" or engine.endswith("sqlite3")
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+@contextlib.contextmanager
+def _companion_worker() -> Iterator[None]:
+    """Run a ``quotaflow worker`` process while the server runs, when it is wanted."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    setting = os.environ.get("QUOTAFLOW_EMBEDDED_WORKER", "auto").strip().lower()
+    if setting not in {"0", "1", "auto"}:
+        raise ImproperlyConfigured(f"QUOTAFLOW_EMBEDDED_WORKER={setting!r} must be 0, 1 or auto.")
+    backend = settings.TASKS["default"]["BACKEND"]
+    engine = str(settings.DATABASES["default"]["ENGINE"])
+    if not companion_worker_wanted(str(backend), engine, setting):
+        yield
+        return
+    worker = subprocess.Popen([sys.executable, "-m", "quotaflow.cli", "worker"])  # noqa: S603
+    print(
+        "A background worker runs beside the server (notifications, e-mail, recomputes); "
+        "QUOTAFLOW_EMBEDDED_WORKER=0 turns it off.",
+        file=sys.stderr,
+    )
+    # A server stopped with SIGTERM (a service manager, a terminal closing) would otherwise
+    # exit on the spot and leave its worker running.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def _worker(args: argparse.Namespace) -> int:

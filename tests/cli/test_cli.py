@@ -439,3 +439,61 @@ def test_the_worker_delivers_what_a_committed_change_scheduled(tmp_path: Path) -
         "close_periods_task SUCCESSFUL"
         in quotaflow("manage", "shell", "--command", TASK_STATES).stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("backend", "engine", "setting", "wanted"),
+    [
+        ("django_tasks_db.DatabaseBackend", "django.db.backends.sqlite3", "auto", True),
+        ("django_tasks_db.DatabaseBackend", "django.db.backends.postgresql", "auto", False),
+        ("django_tasks_db.DatabaseBackend", "django.db.backends.postgresql", "1", True),
+        ("django_tasks_db.DatabaseBackend", "django.db.backends.sqlite3", "0", False),
+        (
+            "django_tasks.backends.immediate.ImmediateBackend",
+            "django.db.backends.sqlite3",
+            "1",
+            False,
+        ),
+    ],
+)
+def test_a_worker_runs_beside_the_server_on_the_embedded_database_only(
+    backend: str, engine: str, setting: str, wanted: bool
+) -> None:
+    assert cli.companion_worker_wanted(backend, engine, setting) is wanted
+
+
+def test_serve_on_the_embedded_database_runs_a_worker_and_stops_it_with_the_server(
+    db: None,
+    served: list[dict[str, Any]],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without a worker, notifications and e-mail would wait in the queue for ever on a
+    laptop: ``serve`` starts one beside itself and stops it when the server stops."""
+    started: list[list[str]] = []
+    stopped: list[bool] = []
+
+    class Recorder:
+        def __init__(self, argv: list[str]) -> None:
+            started.append(argv)
+
+        def terminate(self) -> None:
+            stopped.append(True)
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr(cli.subprocess, "Popen", Recorder)
+    monkeypatch.delenv("QUOTAFLOW_EMBEDDED_WORKER", raising=False)
+    assert cli.main(["serve", "--port", "8127"]) == 0
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine.endswith("sqlite3"):
+        assert [argv[-1] for argv in started] == ["worker"] and stopped == [True]
+        assert "background worker runs beside the server" in capsys.readouterr().err
+    else:  # on PostgreSQL the deployment runs its own workers
+        assert started == [] and stopped == []
+    monkeypatch.setenv("QUOTAFLOW_EMBEDDED_WORKER", "sometimes")
+    assert cli.main(["serve", "--port", "8128"]) == 2
+    assert "QUOTAFLOW_EMBEDDED_WORKER='sometimes' must be 0, 1 or auto" in capsys.readouterr().err
