@@ -193,11 +193,13 @@ def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: C
     )
     assert version.status_code == 201, version.json()
     family = get(ops, f"/cycles/{cycle['id']}/versions").json()
-    assert [(c["version_number"], c["is_scenario"]) for c in family] == [
+    assert [(c["plan_version"], c["is_scenario"]) for c in family] == [
         (1, False),
         (1, True),
         (2, False),
     ]
+    # The old field name stays for existing clients.
+    assert all(c["version_number"] == c["plan_version"] for c in family)
     deltas = get(ops, f"/cycles/{cycle['id']}/compare/{version.json()['id']}").json()
     assert next(d for d in deltas if d["owner"] == "Acme")["delta"] < 0
 

@@ -176,7 +176,7 @@ def test_mid_period_relief_is_prorated_and_effective_dated(
         GoalStatus.CLOSED
     }
     assert (
-        v2.version_number == 2
+        v2.plan_version == 2
         and v2.status == CycleStatus.PUBLISHED
         and v2.change_reason == "Parental leave"
     )
@@ -220,7 +220,7 @@ def test_quota_follows_a_person_who_changes_team(
     assert goal_of(v2, small_org.company).target == 1_200_000
     assert sums_are_exact(tree_goals(v2)) == []
     history = Goal.objects.filter(owner_person=small_org.people["rob"]).order_by(
-        "cycle__version_number"
+        "cycle__plan_version"
     )
     assert [g.parent.owner_name for g in history if g.parent] == ["North Team A", "South Team A"]
 

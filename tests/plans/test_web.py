@@ -263,7 +263,7 @@ def test_scenarios_versions_and_compare_through_the_pages(
     )
     assert "New version published" in " ".join(said(hired)), said(hired)
     v3 = PlanningCycle.objects.get(pk=int(hired["Location"].strip("/").split("/")[-1]))
-    assert v3.version_number == 3
+    assert v3.plan_version == 3
     assert goal_of(v3, small_org.people["cora"]).target == 92_000_00
     compare = ops.get(f"/plans/{cycle.pk}/compare/?other={version_id}").content.decode()
     assert "Ria Rep" in compare and 'data-chart="compare-figure"' in compare

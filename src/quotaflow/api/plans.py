@@ -97,10 +97,16 @@ class CycleOut(Schema):
     reconciliation: dict[str, Any]
     is_scenario: bool
     based_on: int | None
-    version_number: int
+    plan_version: int = Field(description="The plan's version: 1, 2, 3… of a published plan.")
+    version_number: int = Field(
+        description="Deprecated: the same number as plan_version, kept for existing clients."
+    )
     effective_from: dt.date | None
     change_reason: str
-    version: int
+    version: int = Field(
+        description="Optimistic-lock counter (not the plan's version): send it as "
+        "expected_version on the next write."
+    )
 
     @staticmethod
     def of(cycle: PlanningCycle) -> CycleOut:
@@ -126,7 +132,8 @@ class CycleOut(Schema):
             reconciliation=cycle.reconciliation,
             is_scenario=cycle.is_scenario,
             based_on=cycle.based_on_id,
-            version_number=cycle.version_number,
+            plan_version=cycle.plan_version,
+            version_number=cycle.plan_version,
             effective_from=cycle.effective_from,
             change_reason=cycle.change_reason,
             version=cycle.version,
@@ -161,7 +168,9 @@ class GoalOut(Schema):
     rubric: list[dict[str, Any]]
     derivation: dict[str, Any]
     effective_from: dt.date | None
-    version: int
+    version: int = Field(
+        description="Optimistic-lock counter: send it as expected_version on the next write."
+    )
 
     @staticmethod
     def of(goal: Goal, row: queries.TreeRow | None = None) -> GoalOut:

@@ -54,9 +54,12 @@ class PlanningCycle(models.Model):
     ``phasing_profile`` holds one weight per month of the period (empty = by days).
 
     A scenario (``is_scenario``) is a what-if copy of ``based_on`` that can never be
-    published. A mid-period change makes a new published version (``version_number`` + 1,
-    ``based_on`` = the version it replaces, ``effective_from`` and ``change_reason``).
-    ``version`` increases on every change, for optimistic concurrency.
+    published. A mid-period change makes a new published version of the plan
+    (``plan_version`` + 1: v1, v2, v3…, ``based_on`` = the version it replaces,
+    ``effective_from`` and ``change_reason``).
+
+    ``version`` is not the plan's version: it is the row's optimistic-lock counter, raised on
+    every change and checked against a write's ``expected_version``.
     """
 
     name = models.CharField(max_length=200)
@@ -86,15 +89,19 @@ class PlanningCycle(models.Model):
     based_on = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived_cycles"
     )
-    version_number = models.PositiveIntegerField(default=1)
+    plan_version = models.PositiveIntegerField(
+        default=1, help_text="The published plan's version: 1, 2, 3… (not the lock counter)."
+    )
     effective_from = models.DateField(null=True, blank=True)
     change_reason = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Optimistic-lock counter; writes send it as expected_version."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering: ClassVar = ["-period_start", "name", "version_number"]
+        ordering: ClassVar = ["-period_start", "name", "plan_version"]
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
@@ -104,8 +111,8 @@ class PlanningCycle(models.Model):
 
     def __str__(self) -> str:
         suffix = " (scenario)" if self.is_scenario else ""
-        version = f" v{self.version_number}" if self.version_number > 1 else ""
-        return f"{self.name}{version}{suffix}"
+        plan_version = f" v{self.plan_version}" if self.plan_version > 1 else ""
+        return f"{self.name}{plan_version}{suffix}"
 
     @property
     def is_frozen(self) -> bool:
@@ -130,8 +137,9 @@ class Goal(models.Model):
     currency metric, a count for a count metric, hundredths for a percent or score.
     ``phasing`` lists the monthly targets ``[{"start": "2027-02-01", "end": "2027-02-28",
     "target": 12345}, …]``; they sum exactly to ``target``. ``derivation`` holds how the
-    number was reached (the planning engine's explanation). ``version`` increases on every
-    change, for optimistic concurrency.
+    number was reached (the planning engine's explanation). ``version`` is the row's
+    optimistic-lock counter: it increases on every change and is checked against a write's
+    ``expected_version`` (it is not the plan's version, which is ``cycle.plan_version``).
 
     Inside a planning cycle, ``guidance`` is the top-down number, ``submitted_target`` the
     owner's bottom-up number, and ``allocated_to_children`` what the goal's children share
@@ -173,7 +181,9 @@ class Goal(models.Model):
     locked = models.BooleanField(default=False)
     allocated_to_children = models.BigIntegerField(null=True, blank=True)
     effective_from = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Optimistic-lock counter; writes send it as expected_version."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -334,7 +334,7 @@ def my_goals(user: User) -> QuerySet[Goal]:
         .select_related(
             "cycle", "metric", "parent", "parent__owner_unit", "owner_unit", "owner_person"
         )
-        .order_by("-period_start", "cycle__version_number", "pk")
+        .order_by("-period_start", "cycle__plan_version", "pk")
     )
 
 

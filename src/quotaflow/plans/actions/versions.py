@@ -236,7 +236,7 @@ def copy_as_scenario(cycle: PlanningCycle, *, acting_user: User, name: str = "")
             goal_status=GoalStatus.DRAFT,
             is_scenario=True,
             status=status,
-            version_number=source.version_number,
+            plan_version=source.plan_version,
         )
 
 
@@ -300,7 +300,7 @@ def create_mid_period_version(
             goal_status=GoalStatus.PUBLISHED,
             status=CycleStatus.PUBLISHED,
             published_at=timezone.now(),
-            version_number=source.version_number + 1,
+            plan_version=source.plan_version + 1,
             effective_from=effective_from,
             change_reason=reason.strip(),
         )
