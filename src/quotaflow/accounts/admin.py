@@ -3,7 +3,7 @@ only then), so the admin lists and revokes them but never adds one."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -11,7 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from quotaflow.accounts import actions
+from quotaflow.accounts.admin_mixins import staff_user
 from quotaflow.accounts.models import ApiToken, User
+from quotaflow.core.admin_mixins import NoAddMixin, NoDeleteMixin
 from quotaflow.core.audit import record
 
 
@@ -28,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
         # Only administrators set roles, and nobody their own (see accounts.actions.set_role).
         readonly = tuple(super().get_readonly_fields(request, obj))
         editing_self = obj is not None and obj.pk == request.user.pk
-        if editing_self or not actions.is_admin(_staff(request)):
+        if editing_self or not actions.is_admin(staff_user(request)):
             return (*readonly, "role")
         return readonly
 
@@ -49,15 +51,16 @@ class UserAdmin(DjangoUserAdmin):
             obj.role = User.objects.only("role").get(pk=obj.pk).role
             super().save_model(request, obj, form, change)
             actions.set_role(
-                obj, role=new_role, acting_user=_staff(request), reason="Changed in the admin"
+                obj, role=new_role, acting_user=staff_user(request), reason="Changed in the admin"
             )
             return
         super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """API tokens: who holds which, when they were last used; revoke from the list."""
+class ApiTokenAdmin(NoAddMixin, NoDeleteMixin, admin.ModelAdmin):
+    """API tokens: who holds which, when they were last used; revoke from the list.
+    Revoked tokens stay listed, so there is a record of what had access."""
 
     list_display = ("name", "prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at", "created_at")
@@ -75,22 +78,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     actions = ("revoke",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Revoked tokens stay listed, so there is a record of what had access.
-        return False
-
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         revoked = 0
         for token in queryset.select_related("user").filter(revoked_at__isnull=True):
-            actions.revoke_token(token, acting_user=_staff(request), reason="Revoked in the admin")
+            actions.revoke_token(
+                token, acting_user=staff_user(request), reason="Revoked in the admin"
+            )
             revoked += 1
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
-
-
-def _staff(request: HttpRequest) -> User:
-    """The signed-in staff user acting in the admin (the admin lets nobody else in)."""
-    return cast(User, request.user)

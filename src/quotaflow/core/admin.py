@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from quotaflow.core.admin_mixins import NoAddMixin, NoChangeMixin, NoDeleteMixin, ReadOnlyMixin
 from quotaflow.core.audit import diff, record
 from quotaflow.core.models import AuditEvent, Company, Notification
 
@@ -15,7 +14,7 @@ COMPANY_FIELDS = ("name", "currency", "fiscal_year_start_month")
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(NoDeleteMixin, admin.ModelAdmin):
     """The single settings row: name, reporting currency, fiscal-year start."""
 
     list_display = COMPANY_FIELDS
@@ -24,9 +23,6 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not Company.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(
         self, request: HttpRequest, obj: Company, form: forms.ModelForm, change: bool
@@ -39,7 +35,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Who changed what, when and why. Nobody edits or deletes history."""
 
     list_display = ("at", "actor", "action", "object_type", "object_repr", "reason")
@@ -58,18 +54,9 @@ class AuditEventAdmin(admin.ModelAdmin):
         "reason",
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NoAddMixin, NoChangeMixin, admin.ModelAdmin):
     """In-app messages as sent; viewable (and deletable) for support, never rewritten."""
 
     list_display = ("created_at", "user", "kind", "title", "read_at", "emailed_at")
@@ -78,9 +65,3 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

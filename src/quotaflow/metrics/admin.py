@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
-from quotaflow.accounts.models import User
+from quotaflow.accounts.admin_mixins import SavedThroughActionsMixin
+from quotaflow.core.admin_mixins import NoDeleteMixin
 from quotaflow.core.errors import InvalidInput
 from quotaflow.metrics import actions
 from quotaflow.metrics.models import Metric
@@ -34,10 +34,14 @@ class MetricAdminForm(forms.ModelForm):
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
-    """Metrics with their definition in plain words."""
+class MetricAdmin(SavedThroughActionsMixin, NoDeleteMixin, admin.ModelAdmin):
+    """Metrics with their definition in plain words. Goals refer to metrics, so a metric
+    is retired (``is_active``), never deleted."""
 
     form = MetricAdminForm
+    action_fields = actions.METRIC_FIELDS
+    create_action = staticmethod(actions.create_metric)
+    update_action = staticmethod(actions.update_metric)
     list_display = ("name", "code", "unit", "source", "aggregation", "is_active")
     list_filter = ("unit", "source", "aggregation", "direction", "is_active")
     search_fields = ("code", "name", "description")
@@ -47,25 +51,6 @@ class MetricAdmin(admin.ModelAdmin):
     def definition(self, obj: Metric) -> str:
         return obj.definition() if obj.pk else ""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Goals refer to metrics; retire a metric (is_active) instead of deleting it.
-        return False
-
-    def save_model(
-        self, request: HttpRequest, obj: Metric, form: forms.ModelForm, change: bool
-    ) -> None:
-        data = {name: form.cleaned_data[name] for name in actions.METRIC_FIELDS}
-        if change:
-            changes = {name: value for name, value in data.items() if name in form.changed_data}
-            saved = actions.update_metric(
-                obj, acting_user=_staff(request), reason="Changed in the admin", **changes
-            )
-        else:
-            data.pop("is_active")
-            saved = actions.create_metric(acting_user=_staff(request), **data)
-        obj.pk = saved.pk
-
-
-def _staff(request: HttpRequest) -> User:
-    """The signed-in staff user acting in the admin (the admin lets nobody else in)."""
-    return cast(User, request.user)
+    def creation_values(self, values: dict[str, Any], form: forms.ModelForm) -> dict[str, Any]:
+        # A new metric is active; retiring one is a change.
+        return {name: value for name, value in values.items() if name != "is_active"}

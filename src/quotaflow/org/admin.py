@@ -4,40 +4,21 @@ form error rather than a failed request."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from quotaflow.accounts.models import User
-from quotaflow.core.audit import record
+from quotaflow.accounts.admin_mixins import SavedThroughActionsMixin, staff_user
+from quotaflow.core.admin_mixins import AuditedDeleteMixin, NoAddMixin
 from quotaflow.org import actions
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.queries import overlapping_assignment
 
 
-class AuditedDeleteMixin:
-    """Deleting from the admin leaves an audit event (and bulk delete is switched off, as
-    it would skip both the event and the per-object checks)."""
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        found = super().get_actions(request)  # type: ignore[misc]
-        found.pop("delete_selected", None)
-        return found
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record(
-            actor=request.user,
-            action=f"{obj._meta.label_lower}.deleted",
-            obj=obj,
-            reason="Deleted in the admin",
-        )
-        super().delete_model(request, obj)  # type: ignore[misc]
-
-
 @admin.register(Unit)
-class UnitAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class UnitAdmin(SavedThroughActionsMixin, AuditedDeleteMixin, admin.ModelAdmin):
     """Units: creating and moving keep every path in the subtree right."""
 
     list_display = ("code", "name", "kind", "parent", "depth", "territory")
@@ -46,24 +27,20 @@ class UnitAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     readonly_fields = ("path", "depth", "created_at")
     fields = ("code", "name", "kind", "parent", "territory", "path", "depth", "created_at")
+    action_fields = actions.UNIT_FIELDS
+    create_action = staticmethod(actions.create_unit)
+    update_action = staticmethod(actions.update_unit)
     list_select_related = ("parent",)
 
-    def save_model(
-        self, request: HttpRequest, obj: Unit, form: forms.ModelForm, change: bool
-    ) -> None:
-        values = {name: form.cleaned_data[name] for name in ("code", "name", "kind", "territory")}
-        if change:
-            changes = {name: value for name, value in values.items() if name in form.changed_data}
-            if "parent" in form.changed_data:
-                changes["parent"] = form.cleaned_data["parent"]
-            saved = actions.update_unit(
-                obj, acting_user=_staff(request), reason="Changed in the admin", **changes
-            )
-        else:
-            saved = actions.create_unit(
-                parent=form.cleaned_data["parent"], acting_user=_staff(request), **values
-            )
-        # The admin goes on to log and redirect with ``obj``: give it the saved state.
+    def creation_values(self, values: dict[str, Any], form: forms.ModelForm) -> dict[str, Any]:
+        return {**values, "parent": form.cleaned_data["parent"]}
+
+    def changed_values(self, changes: dict[str, Any], form: forms.ModelForm) -> dict[str, Any]:
+        if "parent" in form.changed_data:
+            changes["parent"] = form.cleaned_data["parent"]
+        return changes
+
+    def take_saved(self, obj: Unit, saved: Unit) -> None:
         obj.pk, obj.path, obj.depth, obj.parent_id = (
             saved.pk,
             saved.path,
@@ -97,7 +74,7 @@ class PersonAdminForm(forms.ModelForm):
         return data
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(NoAddMixin, admin.TabularInline):
     """A person's assignment history, read-only (add or end assignments on their own page)."""
 
     model = Assignment
@@ -108,15 +85,15 @@ class AssignmentInline(admin.TabularInline):
     show_change_link = True
     ordering = ("valid_from",)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Person)
-class PersonAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class PersonAdmin(SavedThroughActionsMixin, AuditedDeleteMixin, admin.ModelAdmin):
     """People, with their assignment history."""
 
     form = PersonAdminForm
+    action_fields = actions.PERSON_FIELDS
+    create_action = staticmethod(actions.create_person)
+    update_action = staticmethod(actions.update_person)
     list_display = (
         "full_name",
         "external_id",
@@ -135,17 +112,9 @@ class PersonAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Person, form: forms.ModelForm, change: bool
     ) -> None:
-        fields = {name: form.cleaned_data[name] for name in actions.PERSON_FIELDS}
-        if change:
-            changes = {name: value for name, value in fields.items() if name in form.changed_data}
-            saved = actions.update_person(
-                obj, acting_user=_staff(request), reason="Changed in the admin", **changes
-            )
-        else:
-            saved = actions.create_person(acting_user=_staff(request), **fields)
+        super().save_model(request, obj, form, change)
         if "user" in form.changed_data:
-            actions.link_user(saved, form.cleaned_data["user"], acting_user=_staff(request))
-        obj.pk = saved.pk
+            actions.link_user(obj, form.cleaned_data["user"], acting_user=staff_user(request))
 
 
 class AssignmentAdminForm(forms.ModelForm):
@@ -200,7 +169,7 @@ class AssignmentAdmin(AuditedDeleteMixin, admin.ModelAdmin):
             saved = actions.end_assignment(
                 obj,
                 valid_to=data["valid_to"],
-                acting_user=_staff(request),
+                acting_user=staff_user(request),
                 reason="Ended in the admin",
             )
         else:
@@ -210,11 +179,6 @@ class AssignmentAdmin(AuditedDeleteMixin, admin.ModelAdmin):
                 role=data["role"],
                 valid_from=data["valid_from"],
                 valid_to=data["valid_to"],
-                acting_user=_staff(request),
+                acting_user=staff_user(request),
             )
         obj.pk = saved.pk
-
-
-def _staff(request: HttpRequest) -> User:
-    """The signed-in staff user acting in the admin (the admin lets nobody else in)."""
-    return cast(User, request.user)

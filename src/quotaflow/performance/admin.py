@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from quotaflow.core.admin_mixins import NoAddMixin, NoChangeMixin, NoDeleteMixin
 from quotaflow.core.audit import diff, record
 from quotaflow.performance.models import GoalResult, OverlayRule, PerformanceSettings
 
@@ -49,7 +50,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(PerformanceSettings)
-class PerformanceSettingsAdmin(AuditedAdmin):
+class PerformanceSettingsAdmin(NoDeleteMixin, AuditedAdmin):
     """Status thresholds, leaderboard visibility and digest cadence (one row)."""
 
     audited_fields = SETTINGS_FIELDS
@@ -58,9 +59,6 @@ class PerformanceSettingsAdmin(AuditedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PerformanceSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(OverlayRule)
@@ -75,14 +73,8 @@ class OverlayRuleAdmin(AuditedAdmin):
 
 
 @admin.register(GoalResult)
-class GoalResultAdmin(admin.ModelAdmin):
+class GoalResultAdmin(NoAddMixin, NoChangeMixin, admin.ModelAdmin):
     """Final outcomes fixed at period close (read-only)."""
 
     list_display = ("goal", "outcome", "actual", "target", "closed_at")
     list_filter = ("outcome",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

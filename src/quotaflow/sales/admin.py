@@ -4,43 +4,23 @@ source and send them again."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from quotaflow.core.admin_mixins import ReadOnlyMixin
 from quotaflow.sales.models import Activity, ExchangeRate, Transaction, TransactionCredit
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Lists and detail pages without add, change or delete."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class CreditInline(admin.TabularInline):
+class CreditInline(ReadOnlyMixin, admin.TabularInline):
     """Who is credited with a transaction, and how much of it."""
 
     model = TransactionCredit
     fields = ("person", "percent")
     readonly_fields = fields
     extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Transaction)
