@@ -8,6 +8,7 @@ changes nothing. Reads show only what the caller's place in the tree allows (404
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.plans import actions, exports, queries
-from quotaflow.plans.models import Goal, PlanningCycle, ReconcileMethod
+from quotaflow.plans.models import Goal, GoalComment, PlanningCycle, ReconcileMethod
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.models import SmartPolicy
@@ -235,6 +236,16 @@ class CommentOut(Schema):
     negotiation_round: int
     body: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
 
+    @staticmethod
+    def of(note: GoalComment) -> CommentOut:
+        return CommentOut(
+            at=note.created_at,
+            author=note.author.username if note.author else None,
+            kind=note.kind,
+            negotiation_round=note.negotiation_round,
+            body=note.body,
+        )
+
 
 class GoalDetailOut(GoalOut):
     """A goal with its full history and comments."""
@@ -428,6 +439,43 @@ def _writer(request: HttpRequest) -> None:
     require_scope(request, TokenScope.MANAGE)
 
 
+def _on_cycle(
+    request: HttpRequest, cycle_id: int, action: Callable[..., Any], **values: Any
+) -> tuple[User, Any]:
+    """Run one cycle action as the caller (who needs the manage scope and must see the
+    cycle) and give back the caller and what the action returned."""
+    _writer(request)
+    user, cycle = _cycle(request, cycle_id)
+    return user, action(cycle, acting_user=user, **values)
+
+
+def _on_goal(
+    request: HttpRequest, goal_id: int, action: Callable[..., Any], payload: Input
+) -> GoalDetailOut:
+    """Run one goal action as the caller (who must see the goal and needs the manage
+    scope) and answer with the goal as it now is. Each goal input schema names exactly
+    the action's keyword arguments, so the payload's fields are passed as they are."""
+    goal, _ = _act_on_goal(request, goal_id, action, **payload.dict())
+    return _goal_detail(goal)
+
+
+def _act_on_goal(
+    request: HttpRequest, goal_id: int, action: Callable[..., Any], **values: Any
+) -> tuple[Goal, Any]:
+    """Run one goal action as the caller and give back the goal and what it returned."""
+    user, goal = _goal(request, goal_id)
+    _writer(request)
+    return goal, action(goal, acting_user=user, **values)
+
+
+def _goals_out(goals: list[Goal]) -> list[GoalOut]:
+    """Goals an action created or changed, read again as they now are."""
+    fresh = Goal.objects.filter(pk__in=[g.pk for g in goals]).select_related(
+        "owner_unit", "owner_person", "metric"
+    )
+    return [GoalOut.of(g) for g in fresh]
+
+
 def _detail(user: User, cycle: PlanningCycle) -> CycleDetailOut:
     visible = visible_goal_ids(user, cycle)
     rows = queries.goal_tree(queries.cycle_goals(cycle))
@@ -449,16 +497,7 @@ def _goal_detail(goal: Goal) -> GoalDetailOut:
         )
         for e in queries.goal_history(goal)
     ]
-    comments = [
-        CommentOut(
-            at=c.created_at,
-            author=c.author.username if c.author else None,
-            kind=c.kind,
-            negotiation_round=c.negotiation_round,
-            body=c.body,
-        )
-        for c in goal.comments.select_related("author")
-    ]
+    comments = [CommentOut.of(c) for c in goal.comments.select_related("author")]
     checked = check_goals([goal])[0]
     smart = SmartReportOut.of(
         goal.pk, checked.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
@@ -525,18 +564,15 @@ def get_cycle(request: HttpRequest, cycle_id: ObjectId) -> CycleDetailOut:
 @router.post("/cycles/{cycle_id}/cascade", response={200: CycleDetailOut, **WRITE_ERRORS})
 def cascade(request: HttpRequest, cycle_id: ObjectId, payload: CascadeIn) -> CycleDetailOut:
     """Run (or re-run) the top-down cascade; locked goals keep their numbers."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
     allocation = (
         None if payload.allocation is None else [level.dict() for level in payload.allocation]
     )
-    actions.run_cascade(
-        cycle,
-        acting_user=user,
-        company_target=payload.company_target,
+    user, cycle = _on_cycle(
+        request,
+        cycle_id,
+        actions.run_cascade,
+        **payload.dict(exclude={"allocation"}),
         allocation=allocation,
-        expected_version=payload.expected_version,
-        reason=payload.reason,
     )
     return _detail(user, _fresh(cycle))
 
@@ -544,57 +580,35 @@ def cascade(request: HttpRequest, cycle_id: ObjectId, payload: CascadeIn) -> Cyc
 @router.post("/cycles/{cycle_id}/weights", response={200: CountOut, **WRITE_ERRORS})
 def weights(request: HttpRequest, cycle_id: ObjectId, payload: WeightsIn) -> CountOut:
     """Set the potential (territory potential, accounts…) each goal's split share follows."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    changed = actions.set_weights(
-        cycle,
-        acting_user=user,
-        weights=payload.weights,
-        reason=payload.reason,
-        expected_version=payload.expected_version,
-    )
+    _, changed = _on_cycle(request, cycle_id, actions.set_weights, **payload.dict())
     return CountOut(count=changed)
 
 
 @router.post("/cycles/{cycle_id}/reconcile", response={200: CycleDetailOut, **WRITE_ERRORS})
 def reconcile(request: HttpRequest, cycle_id: ObjectId, payload: ReconcileIn) -> CycleDetailOut:
     """Hybrid: reconcile guidance and submissions with one of the engine's methods."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    actions.reconcile_cycle(
-        cycle,
-        acting_user=user,
-        method=payload.method,
-        top_down_weight=payload.top_down_weight,
-        expected_version=payload.expected_version,
-    )
+    user, cycle = _on_cycle(request, cycle_id, actions.reconcile_cycle, **payload.dict())
     return _detail(user, _fresh(cycle))
 
 
 @router.post("/cycles/{cycle_id}/publish", response={200: CycleOut, **WRITE_ERRORS})
 def publish(request: HttpRequest, cycle_id: ObjectId, payload: Versioned) -> CycleOut:
     """Publish the plan: goals become immutable and their owners are told."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    actions.publish_cycle(cycle, acting_user=user, expected_version=payload.expected_version)
+    _, cycle = _on_cycle(request, cycle_id, actions.publish_cycle, **payload.dict())
     return CycleOut.of(_fresh(cycle))
 
 
 @router.post("/cycles/{cycle_id}/close", response={200: CycleOut, **WRITE_ERRORS})
 def close(request: HttpRequest, cycle_id: ObjectId, payload: Versioned) -> CycleOut:
     """Close a published plan."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    actions.close_cycle(cycle, acting_user=user, expected_version=payload.expected_version)
+    _, cycle = _on_cycle(request, cycle_id, actions.close_cycle, **payload.dict())
     return CycleOut.of(_fresh(cycle))
 
 
 @router.post("/cycles/{cycle_id}/scenarios", response={201: CycleOut, **WRITE_ERRORS})
 def copy_as_scenario(request: HttpRequest, cycle_id: ObjectId, payload: ScenarioIn) -> Status:
     """Copy the plan as a what-if scenario."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    scenario = actions.copy_as_scenario(cycle, acting_user=user, name=payload.name)
+    _, scenario = _on_cycle(request, cycle_id, actions.copy_as_scenario, **payload.dict())
     return Status(201, CycleOut.of(_fresh(scenario)))
 
 
@@ -610,17 +624,12 @@ def list_versions(request: HttpRequest, cycle_id: ObjectId) -> list[CycleOut]:
 @router.post("/cycles/{cycle_id}/versions", response={201: CycleOut, **WRITE_ERRORS})
 def create_version(request: HttpRequest, cycle_id: ObjectId, payload: VersionIn) -> Status:
     """A mid-period change: a new effective-dated, prorated, published version."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    version = actions.create_mid_period_version(
-        cycle,
-        acting_user=user,
-        effective_from=payload.effective_from,
-        reason=payload.reason,
-        targets=payload.targets,
-        moves=payload.moves,
+    _, version = _on_cycle(
+        request,
+        cycle_id,
+        actions.create_mid_period_version,
+        **payload.dict(exclude={"hires"}),
         hires=_hires(payload.hires),
-        expected_version=payload.expected_version,
     )
     return Status(201, CycleOut.of(_fresh(version)))
 
@@ -666,9 +675,8 @@ def submissions(request: HttpRequest, cycle_id: ObjectId) -> list[SubmissionOut]
 @router.post("/cycles/{cycle_id}/reminders", response={200: CountOut, **WRITE_ERRORS})
 def remind(request: HttpRequest, cycle_id: ObjectId) -> CountOut:
     """Remind everyone who has not submitted yet."""
-    _writer(request)
-    user, cycle = _cycle(request, cycle_id)
-    return CountOut(count=actions.send_submission_reminders(cycle, acting_user=user))
+    _, count = _on_cycle(request, cycle_id, actions.send_submission_reminders)
+    return CountOut(count=count)
 
 
 @router.post("/cycles/{cycle_id}/template-goals", response={201: list[GoalOut], **WRITE_ERRORS})
@@ -680,19 +688,9 @@ def template_goals(request: HttpRequest, cycle_id: ObjectId, payload: TemplateIn
     if metric is None:
         raise NotFound(f"There is no metric '{payload.metric}'.")
     created = actions.create_goals_from_template(
-        cycle,
-        acting_user=user,
-        metric=metric,
-        target=payload.target,
-        unit_kind=payload.unit_kind,
-        role=payload.role,
-        description=payload.description,
-        rubric=payload.rubric,
+        cycle, acting_user=user, metric=metric, **payload.dict(exclude={"metric"})
     )
-    goals = Goal.objects.filter(pk__in=[g.pk for g in created]).select_related(
-        "owner_unit", "owner_person", "metric"
-    )
-    return Status(201, [GoalOut.of(g) for g in goals])
+    return Status(201, _goals_out(created))
 
 
 @router.get("/cycles/{cycle_id}/export", response={200: None, **READ_ERRORS})
@@ -725,127 +723,55 @@ def get_goal(request: HttpRequest, goal_id: ObjectId) -> GoalDetailOut:
 @router.post("/goals/{goal_id}/submit", response={200: GoalDetailOut, **WRITE_ERRORS})
 def submit(request: HttpRequest, goal_id: ObjectId, payload: SubmitIn) -> GoalDetailOut:
     """Submit your own number (bottom-up and hybrid cycles)."""
-    user, goal = _goal(request, goal_id)
-    require_scope(request, TokenScope.MANAGE)
-    actions.submit_goal(
-        goal,
-        acting_user=user,
-        target=payload.target,
-        rationale=payload.rationale,
-        breakdown=payload.breakdown,
-        expected_version=payload.expected_version,
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.submit_goal, payload)
 
 
 @router.post("/goals/{goal_id}/approve", response={200: GoalDetailOut, **WRITE_ERRORS})
 def approve(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Approve a submitted number (a manager above it, or sales ops). When the cycle's
     SMART policy blocks approval while a letter fails, the answer names the letters."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    approve_goal_checked(
-        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, approve_goal_checked, payload)
 
 
 @router.post("/goals/{goal_id}/return", response={200: GoalDetailOut, **WRITE_ERRORS})
 def return_(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Return a submitted number to its owner with a comment."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    actions.return_goal(
-        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.return_goal, payload)
 
 
 @router.post("/goals/{goal_id}/adjust", response={200: GoalDetailOut, **WRITE_ERRORS})
 def adjust_submission(request: HttpRequest, goal_id: ObjectId, payload: AdjustIn) -> GoalDetailOut:
     """A manager changes a submitted number (and approves it), with a reason."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    actions.adjust_submission(
-        goal,
-        acting_user=user,
-        target=payload.target,
-        reason=payload.reason,
-        expected_version=payload.expected_version,
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.adjust_submission, payload)
 
 
 @router.post("/goals/{goal_id}/rollup", response={200: GoalDetailOut, **WRITE_ERRORS})
 def rollup(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalDetailOut:
     """Submit your unit's roll-up upward once every child is approved."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    actions.submit_rollup(
-        goal, acting_user=user, comment=payload.comment, expected_version=payload.expected_version
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.submit_rollup, payload)
 
 
 @router.post("/goals/{goal_id}/target", response={200: GoalDetailOut, **WRITE_ERRORS})
 def adjust_target(request: HttpRequest, goal_id: ObjectId, payload: AdjustIn) -> GoalDetailOut:
     """Top-down: set a goal's number by hand, lock it, and re-cascade around it."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    actions.adjust_goal(
-        goal,
-        acting_user=user,
-        target=payload.target,
-        reason=payload.reason,
-        expected_version=payload.expected_version,
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.adjust_goal, payload)
 
 
 @router.post("/goals/{goal_id}/lock", response={200: GoalDetailOut, **WRITE_ERRORS})
 def lock(request: HttpRequest, goal_id: ObjectId, payload: LockIn) -> GoalDetailOut:
     """Lock or unlock a goal for the next cascade."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    actions.lock_goal(
-        goal,
-        acting_user=user,
-        locked=payload.locked,
-        expected_version=payload.expected_version,
-        reason=payload.reason,
-    )
-    return _goal_detail(goal)
+    return _on_goal(request, goal_id, actions.lock_goal, payload)
 
 
 @router.post("/goals/{goal_id}/resplit", response={200: list[GoalOut], **WRITE_ERRORS})
 def resplit(request: HttpRequest, goal_id: ObjectId, payload: ResplitIn) -> list[GoalOut]:
     """Waterfall: re-split a goal you manage among its children (its own number stays)."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    children = actions.resplit_children(
-        goal,
-        acting_user=user,
-        targets=payload.targets,
-        reason=payload.reason,
-        expected_versions=payload.expected_versions,
-    )
-    fresh = Goal.objects.filter(pk__in=[c.pk for c in children]).select_related(
-        "owner_unit", "owner_person", "metric"
-    )
-    return [GoalOut.of(g) for g in fresh]
+    _, children = _act_on_goal(request, goal_id, actions.resplit_children, **payload.dict())
+    return _goals_out(children)
 
 
 @router.post("/goals/{goal_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
 def comment(request: HttpRequest, goal_id: ObjectId, payload: NoteIn) -> Status:
     """Add a negotiation comment."""
-    user, goal = _goal(request, goal_id)
-    _writer(request)
-    note = actions.comment_on_goal(goal, acting_user=user, body=payload.body)
-    out = CommentOut(
-        at=note.created_at,
-        author=user.username,
-        kind=note.kind,
-        negotiation_round=note.negotiation_round,
-        body=note.body,
-    )
-    return Status(201, out)
+    _, note = _act_on_goal(request, goal_id, actions.comment_on_goal, **payload.dict())
+    return Status(201, CommentOut.of(note))
