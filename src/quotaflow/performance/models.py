@@ -17,17 +17,26 @@ keys themselves are kept per owner and day (``DistinctKeyDay``) and counted at r
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from quotaflow.core.constraints import exactly_one_of
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.plans.models import Goal
 from quotaflow.sales.models import Activity, Transaction
+
+
+def projection_key(to: type[models.Model], **options: Any) -> models.ForeignKey:
+    """A foreign key of the projection: deleting the row it names deletes the projected
+    rows too (``on_delete`` may say otherwise), but the database neither checks nor
+    indexes it (see the module's docstring)."""
+    options.setdefault("on_delete", models.CASCADE)
+    return models.ForeignKey(to, db_index=False, db_constraint=False, **options)
 
 
 class OwnerType(models.TextChoices):
@@ -55,52 +64,18 @@ class Credit(models.Model):
     sale's share or an assignment normally prevents, scans the table instead.
     """
 
-    transaction = models.ForeignKey(
-        Transaction,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="performance_credits",
-        db_index=False,
-        db_constraint=False,
+    transaction = projection_key(
+        Transaction, null=True, blank=True, related_name="performance_credits"
     )
-    activity = models.ForeignKey(
-        Activity,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="performance_credits",
-        db_index=False,
-        db_constraint=False,
-    )
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.CASCADE,
-        related_name="performance_credits",
-        db_index=False,
-        db_constraint=False,
-    )
+    activity = projection_key(Activity, null=True, blank=True, related_name="performance_credits")
+    person = projection_key(Person, related_name="performance_credits")
     # Indexed through the composite indexes below, which all start with the metric.
-    metric = models.ForeignKey(
-        Metric,
-        on_delete=models.CASCADE,
-        related_name="credits",
-        db_index=False,
-        db_constraint=False,
-    )
+    metric = projection_key(Metric, related_name="credits")
     kind = models.CharField(max_length=10, choices=CreditKind.choices, default=CreditKind.DIRECT)
     day = models.DateField()
     value = models.BigIntegerField()
     distinct_key = models.CharField(max_length=200, blank=True)
-    unit = models.ForeignKey(
-        Unit,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    unit = projection_key(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     unit_path = models.CharField(max_length=1000, blank=True)
 
     class Meta:
@@ -118,11 +93,7 @@ class Credit(models.Model):
             ),
         ]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=(Q(transaction__isnull=False) & Q(activity__isnull=True))
-                | (Q(transaction__isnull=True) & Q(activity__isnull=False)),
-                name="credit_has_exactly_one_source",
-            )
+            exactly_one_of("transaction", "activity", name="credit_has_exactly_one_source")
         ]
 
     def __str__(self) -> str:
@@ -140,14 +111,30 @@ class RunningTotal(models.Model):
     owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
     owner_id = models.BigIntegerField()
     # The unique constraint starts with the metric, so no index of its own.
-    metric = models.ForeignKey(
-        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
+    metric = projection_key(Metric, related_name="+")
     value = models.BigIntegerField(default=0)
     count = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.span_label()}: {self.value}"
+
+    @staticmethod
+    def one_per_owner_and_metric(span: str) -> list[models.BaseConstraint]:
+        """The constraint of a concrete running total: one row per owner, metric and
+        ``span`` (the name of its date field)."""
+        return [
+            models.UniqueConstraint(
+                fields=["metric", "owner_type", "owner_id", span],
+                name=f"one_aggregate_per_owner_metric_{span}",
+            )
+        ]
+
+    def span_label(self) -> str:
+        """The span of time this total covers, as people read it."""
+        raise NotImplementedError
 
 
 class DailyAggregate(RunningTotal):
@@ -156,15 +143,10 @@ class DailyAggregate(RunningTotal):
     day = models.DateField()
 
     class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["metric", "owner_type", "owner_id", "day"],
-                name="one_aggregate_per_owner_metric_day",
-            )
-        ]
+        constraints: ClassVar = RunningTotal.one_per_owner_and_metric("day")
 
-    def __str__(self) -> str:
-        return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.day}: {self.value}"
+    def span_label(self) -> str:
+        return str(self.day)
 
 
 class MonthlyAggregate(RunningTotal):
@@ -181,15 +163,10 @@ class MonthlyAggregate(RunningTotal):
     month = models.DateField()
 
     class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["metric", "owner_type", "owner_id", "month"],
-                name="one_aggregate_per_owner_metric_month",
-            )
-        ]
+        constraints: ClassVar = RunningTotal.one_per_owner_and_metric("month")
 
-    def __str__(self) -> str:
-        return f"{self.owner_type}:{self.owner_id} · {self.metric_id} · {self.month:%Y-%m}: {self.value}"
+    def span_label(self) -> str:
+        return f"{self.month:%Y-%m}"
 
 
 class DistinctKeyDay(models.Model):
@@ -199,9 +176,7 @@ class DistinctKeyDay(models.Model):
 
     owner_type = models.CharField(max_length=6, choices=OwnerType.choices)
     owner_id = models.BigIntegerField()
-    metric = models.ForeignKey(
-        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
+    metric = projection_key(Metric, related_name="+")
     day = models.DateField()
     key = models.CharField(max_length=200)
     refs = models.BigIntegerField(default=0)
@@ -240,11 +215,7 @@ class ManualValue(models.Model):
     class Meta:
         ordering: ClassVar = ["-day"]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=(Q(owner_unit__isnull=False) & Q(owner_person__isnull=True))
-                | (Q(owner_unit__isnull=True) & Q(owner_person__isnull=False)),
-                name="manual_value_has_exactly_one_owner",
-            ),
+            exactly_one_of("owner_unit", "owner_person", name="manual_value_has_exactly_one_owner"),
             models.UniqueConstraint(
                 fields=["metric", "owner_unit", "day"],
                 condition=Q(owner_unit__isnull=False),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from quotaflow.core.constraints import exactly_one_of
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 
@@ -195,11 +196,7 @@ class Goal(models.Model):
             models.Index(fields=["owner_unit", "period_start"]),
         ]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=(Q(owner_unit__isnull=False) & Q(owner_person__isnull=True))
-                | (Q(owner_unit__isnull=True) & Q(owner_person__isnull=False)),
-                name="goal_has_exactly_one_owner",
-            ),
+            exactly_one_of("owner_unit", "owner_person", name="goal_has_exactly_one_owner"),
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")), name="goal_period_is_ordered"
             ),
