@@ -42,7 +42,29 @@ class ExchangeRate(models.Model):
         return f"{self.currency} {self.rate} from {self.valid_from.isoformat()}"
 
 
-class Transaction(models.Model):
+class IngestedRecord(models.Model):
+    """A dated row that arrives from a CRM or ERP, by file or through the API. It is known
+    by ``external_id`` within its ``source``, so sending it again updates it rather than
+    counting it twice; ``attributes`` keeps the source's further columns."""
+
+    source = models.CharField(max_length=40, default="import")
+    external_id = models.CharField(max_length=100)
+    date = models.DateField(db_index=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering: ClassVar = ["-date", "external_id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="%(class)s_unique_per_source"
+            )
+        ]
+
+
+class Transaction(IngestedRecord):
     """A booked sale, credit note or cancellation. ``amount_minor`` is in minor units of
     ``currency`` (cents); a credit note is a negative amount.
 
@@ -54,9 +76,6 @@ class Transaction(models.Model):
     until a rate for its currency and date is imported, and ops are told about it.
     """
 
-    source = models.CharField(max_length=40, default="import")
-    external_id = models.CharField(max_length=100)
-    date = models.DateField(db_index=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     company_amount_minor = models.BigIntegerField(null=True, blank=True)
@@ -70,17 +89,6 @@ class Transaction(models.Model):
     account = models.CharField(max_length=200, blank=True)
     deal_type = models.CharField(max_length=60, blank=True)
     is_cancelled = models.BooleanField(default=False)
-    attributes = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering: ClassVar = ["-date", "external_id"]
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="transaction_unique_per_source"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}"
@@ -121,28 +129,16 @@ class TransactionCredit(models.Model):
         return f"{self.transaction} → {self.person} {self.percent}%"
 
 
-class Activity(models.Model):
+class Activity(IngestedRecord):
     """A sales activity such as a call, meeting or demo, done by one person."""
 
-    source = models.CharField(max_length=40, default="import")
-    external_id = models.CharField(max_length=100)
-    date = models.DateField(db_index=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="activities")
     activity_type = models.CharField(max_length=60)
     quantity = models.PositiveIntegerField(default=1)
     account = models.CharField(max_length=200, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering: ClassVar = ["-date", "external_id"]
+    class Meta(IngestedRecord.Meta):
         verbose_name_plural = "activities"
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="activity_unique_per_source"
-            )
-        ]
         indexes: ClassVar = [models.Index(fields=["person", "date"])]
 
     def __str__(self) -> str:
