@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -411,6 +411,16 @@ class SalesChunk:
     activity_quantity: np.ndarray  # int64
     accounts_opened: int  # new-business accounts numbered in this chunk
 
+    @classmethod
+    def empty(cls, index: int) -> SalesChunk:
+        """A month without a working day: no sales, no activities."""
+        arrays = {
+            f.name: np.zeros(0, dtype=bool if f.name == "is_cancelled" else np.int64)
+            for f in fields(cls)
+            if f.name not in ("index", "accounts_opened")
+        }
+        return cls(index=index, accounts_opened=0, **arrays)
+
 
 PRODUCTS = [
     (group, product, median)
@@ -542,25 +552,7 @@ def _month(
 ) -> SalesChunk:
     rng = np.random.default_rng([plan.seed, 1, index])
     if len(days) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return SalesChunk(
-            index,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            np.zeros(0, bool),
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            0,
-        )
+        return SalesChunk.empty(index)
     growth = _growth(plan, int(days[0]))
     rate, in_seat = _rate_matrix(plan, days)
     counts = rng.poisson(rate * (deal_scale * growth))

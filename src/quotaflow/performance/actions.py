@@ -322,24 +322,14 @@ def rebuild_aggregates(
     manual values and the organisation as it is now. The result equals what incremental
     maintenance produced, unless the organisation or the metrics changed since.
     ``progress`` is told how many transactions or activities each chunk covered."""
-    Credit.objects.all().delete()
-    DailyAggregate.objects.all().delete()
-    MonthlyAggregate.objects.all().delete()
-    DistinctKeyDay.objects.all().delete()
-    transaction_ids = (
-        Transaction.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    )
-    for chunk in chunked(transaction_ids):
-        recredit(TRANSACTION, chunk, none_stored=True)
-        if progress is not None:
-            progress(len(chunk))
-    activity_ids = (
-        Activity.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    )
-    for chunk in chunked(activity_ids):
-        recredit(ACTIVITY, chunk, none_stored=True)
-        if progress is not None:
-            progress(len(chunk))
+    for projection in (Credit, DailyAggregate, MonthlyAggregate, DistinctKeyDay):
+        projection.objects.all().delete()
+    for source, kind in ((Transaction, TRANSACTION), (Activity, ACTIVITY)):
+        ids = source.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+        for chunk in chunked(ids):
+            recredit(kind, chunk, none_stored=True)
+            if progress is not None:
+                progress(len(chunk))
     manual = ManualValue.objects.filter(metric__is_active=True).values_list(
         "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
     )
