@@ -89,20 +89,37 @@ def _ids(pk: int | None) -> list[int]:
     return [] if pk is None else [pk]
 
 
+def _identifier(
+    model: type[Unit] | type[Person],
+    field: str,
+    value: Any,
+    *,
+    exclude_pk: int | None,
+    label: str,
+    empty: str,
+    taken: str,
+) -> str:
+    """``value`` as the identifier imports use for a row of ``model`` (a unit's code, a
+    person's employee id): given, short enough, and no other row's. ``taken`` words the
+    refusal, with ``{value!r}`` and ``{clash}`` (the row that has it)."""
+    text = _required(value, 64, field, label, empty=empty)
+    clash = model.objects.filter(**{field: text}).exclude(pk__in=_ids(exclude_pk)).first()
+    if clash is not None:
+        raise InvalidInput(taken.format(value=text, clash=clash), field=field)
+    return text
+
+
 # Units ----------------------------------------------------------------------------------
 
 
 def _clean_unit_fields(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
     cleaned = dict(values)
     if "code" in cleaned:
-        code = _required(
-            cleaned["code"], 64, "code", "unit code",
+        cleaned["code"] = _identifier(
+            Unit, "code", cleaned["code"], exclude_pk=exclude_pk, label="unit code",
             empty="Give the unit a code (the identifier imports use).",
+            taken="The code {value!r} is already used by unit {clash}.",
         )  # fmt: skip
-        clash = Unit.objects.filter(code=code).exclude(pk__in=_ids(exclude_pk)).first()
-        if clash is not None:
-            raise InvalidInput(f"The code {code!r} is already used by unit {clash}.", field="code")
-        cleaned["code"] = code
     if "name" in cleaned:
         cleaned["name"] = _required(
             cleaned["name"], 200, "name", "unit name", empty="Give the unit a name."
@@ -240,18 +257,11 @@ def _clean_person_fields(
 ) -> dict[str, Any]:
     cleaned = dict(values)
     if "external_id" in cleaned:
-        external_id = _required(
-            cleaned["external_id"], 64, "external_id", "employee id",
-            empty="Give the person an employee id.",
+        cleaned["external_id"] = _identifier(
+            Person, "external_id", cleaned["external_id"], exclude_pk=exclude_pk,
+            label="employee id", empty="Give the person an employee id.",
+            taken="The employee id {value!r} already belongs to {clash}.",
         )  # fmt: skip
-        clash = (
-            Person.objects.filter(external_id=external_id).exclude(pk__in=_ids(exclude_pk)).first()
-        )
-        if clash is not None:
-            raise InvalidInput(
-                f"The employee id {external_id!r} already belongs to {clash}.", field="external_id"
-            )
-        cleaned["external_id"] = external_id
     if "full_name" in cleaned:
         cleaned["full_name"] = _required(
             cleaned["full_name"], 200, "full_name", "name", empty="Give the person's full name."
