@@ -83,3 +83,11 @@ def require_planner(request: HttpRequest) -> User:
     if not user.is_planner:
         raise NotAllowed("Only administrators and sales operations can make this change.")
     return user
+
+
+def require_planner_with(request: HttpRequest, scope: str) -> User:
+    """The acting user, who must be an administrator or in sales operations, calling with
+    ``scope`` (a token holds it, or a signed-in session)."""
+    user = require_planner(request)
+    require_scope(request, scope)
+    return user

@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_token, require_planner, require_scope
+from quotaflow.api.auth import request_token, require_planner, require_planner_with
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ObjectId, ValidationErrorOut
 from quotaflow.core.errors import NotAllowed, NotFound
 from quotaflow.imports.actions import import_file
@@ -222,8 +222,7 @@ def upload(
         ),
     ] = False,
 ) -> Status[ImportRunDetailOut]:
-    user = require_planner(request)
-    require_scope(request, SCOPE_FOR_KIND[kind])
+    user = require_planner_with(request, SCOPE_FOR_KIND[kind])
     run = import_file(
         kind,
         file,

@@ -11,8 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search
+from quotaflow.api.auth import require_planner_with, require_scope
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search, patch_changes
 from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics import actions
@@ -135,8 +135,7 @@ def get_metric(request: HttpRequest, code: Code) -> MetricOut:
 @router.post("/metrics", response={201: MetricOut, **WRITE_ERRORS}, summary="Create a metric")
 def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
     """Add a metric (administrators and sales operations)."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     metric = actions.create_metric(**payload.model_dump(), acting_user=user)
     return Status(201, MetricOut.of(metric))
 
@@ -146,9 +145,7 @@ def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
 )
 def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> MetricOut:
     """Change a metric; the result must still be a valid definition."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     metric = _metric(code)
-    changes = payload.model_dump(exclude_unset=True)
-    reason = changes.pop("reason", "")
+    changes, reason = patch_changes(payload)
     return MetricOut.of(actions.update_metric(metric, acting_user=user, reason=reason, **changes))

@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_user, require_planner, require_scope
+from quotaflow.api.auth import request_user, require_planner_with, require_scope
 from quotaflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -29,6 +29,7 @@ from quotaflow.api.schemas import (
     Search,
     SearchText,
     day_or_today,
+    patch_changes,
 )
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
@@ -317,8 +318,7 @@ def get_unit(request: HttpRequest, code: Code, as_of: AsOf = None) -> UnitDetail
 @router.post("/units", response={201: UnitOut, **WRITE_ERRORS}, summary="Create a unit")
 def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
     """Add a unit under ``parent`` (administrators and sales operations)."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     parent = _unit_by_code(payload.parent, field="parent") if payload.parent else None
     unit = actions.create_unit(
         code=payload.code,
@@ -336,11 +336,9 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
 )
 def update_unit(request: HttpRequest, code: Code, payload: UnitPatch) -> UnitOut:
     """Rename, re-code, re-kind or move a unit (administrators and sales operations)."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     unit = _unit_by_code(code)
-    changes = payload.model_dump(exclude_unset=True)
-    reason = changes.pop("reason", "")
+    changes, reason = patch_changes(payload)
     if "parent" in changes:
         changes["parent"] = (
             _unit_by_code(changes["parent"], field="parent") if changes["parent"] else None
@@ -419,12 +417,7 @@ def _visible_person(request: HttpRequest, external_id: str) -> Person:
 def _person_detail(person: Person) -> PersonDetailOut:
     history = person.assignments.select_related("unit", "person").order_by("valid_from", "pk")
     return PersonDetailOut(
-        external_id=person.external_id,
-        full_name=person.full_name,
-        email=person.email,
-        title=person.title,
-        hire_date=person.hire_date,
-        termination_date=person.termination_date,
+        **{name: getattr(person, name) for name in actions.PERSON_FIELDS},
         has_login=person.user_id is not None,
         assignments=[AssignmentOut.of(assignment) for assignment in history],
     )
@@ -443,8 +436,7 @@ def get_person(request: HttpRequest, external_id: Code, as_of: AsOf = None) -> P
 @router.post("/people", response={201: PersonDetailOut, **WRITE_ERRORS}, summary="Create a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
     """Add a person (administrators and sales operations)."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     person = actions.create_person(**payload.model_dump(), acting_user=user)
     return Status(201, _person_detail(person))
 
@@ -456,11 +448,9 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetai
 )
 def update_person(request: HttpRequest, external_id: Code, payload: PersonPatch) -> PersonDetailOut:
     """Change a person's name, e-mail, title or employment dates."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     person = _person_by_external_id(external_id)
-    changes = payload.model_dump(exclude_unset=True)
-    reason = changes.pop("reason", "")
+    changes, reason = patch_changes(payload)
     return _person_detail(actions.update_person(person, acting_user=user, reason=reason, **changes))
 
 
@@ -473,8 +463,7 @@ def transfer_person(
     request: HttpRequest, external_id: Code, payload: TransferIn
 ) -> Status[AssignmentOut]:
     """Move a member to another unit from ``on``; history before that date is kept."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     person = _person_by_external_id(external_id)
     to_unit = _unit_by_code(payload.to_unit, field="to_unit")
     assignment = actions.transfer_person(
@@ -491,8 +480,7 @@ def transfer_person(
 )
 def create_assignment(request: HttpRequest, payload: AssignmentIn) -> Status[AssignmentOut]:
     """Place a person in a unit as member or manager for a date range."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     person = _person_by_external_id(payload.person, field="person")
     unit = _unit_by_code(payload.unit, field="unit")
     assignment = actions.assign_person(
@@ -516,8 +504,7 @@ def end_assignment(
     request: HttpRequest, assignment_id: ObjectId, payload: AssignmentEndIn
 ) -> AssignmentOut:
     """Set the last day of an assignment (it can be shortened, not lengthened)."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_planner_with(request, TokenScope.MANAGE)
     assignment = Assignment.objects.filter(pk=assignment_id).first()
     if assignment is None:
         raise NotFound(f"There is no assignment {assignment_id}.")

@@ -231,3 +231,10 @@ Code = Annotated[str, AfterValidator(_plain_text), Path(max_length=limits.IDENTI
 def day_or_today(day: dt.date | None) -> dt.date:
     """The requested business date, or today in the installation's time zone."""
     return day if day is not None else timezone.localdate()
+
+
+def patch_changes(payload: Schema) -> tuple[dict[str, Any], str]:
+    """The fields a PATCH body sets (and only those), and the reason it gives for the
+    audit trail (empty when it gives none)."""
+    changes = payload.model_dump(exclude_unset=True)
+    return changes, changes.pop("reason", "")

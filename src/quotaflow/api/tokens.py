@@ -31,16 +31,8 @@ class TokenOut(Schema):
 
     @staticmethod
     def of(token: ApiToken) -> TokenOut:
-        """The schema for ``token`` (without any secret)."""
-        return TokenOut(
-            prefix=token.prefix,
-            name=token.name,
-            scopes=[TokenScope(scope) for scope in token.scopes],
-            created_at=token.created_at,
-            last_used_at=token.last_used_at,
-            revoked_at=token.revoked_at,
-            is_active=token.is_active,
-        )
+        """The schema for ``token`` (without any secret): its fields read by name."""
+        return TokenOut.from_orm(token)
 
 
 class NewTokenOut(TokenOut):
