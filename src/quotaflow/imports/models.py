@@ -10,13 +10,13 @@ from django.db import models
 
 class ImportKind(models.TextChoices):
     ORG = "org", "Organisation"
-    TRANSACTIONS = "transactions", "Transactions"
-    ACTIVITIES = "activities", "Activities"
+    TRANSACTIONS = "transactions"
+    ACTIVITIES = "activities"
     RATES = "rates", "Exchange rates"
 
 
 class ImportStatus(models.TextChoices):
-    RUNNING = "running", "Running"
+    RUNNING = "running"
     FAILED = "failed", "Failed, nothing written"
     SUCCEEDED = "succeeded", "Imported"
     PARTIAL = "partial", "Imported, bad rows skipped"

@@ -10,10 +10,10 @@ from django.db import models
 class MetricUnit(models.TextChoices):
     """What a metric's numbers are: money (minor units), a count, a percentage or a score."""
 
-    CURRENCY = "currency", "Currency"
-    COUNT = "count", "Count"
-    PERCENT = "percent", "Percent"
-    SCORE = "score", "Score"
+    CURRENCY = "currency"
+    COUNT = "count"
+    PERCENT = "percent"
+    SCORE = "score"
 
 
 class Direction(models.TextChoices):
@@ -26,18 +26,18 @@ class Direction(models.TextChoices):
 class Source(models.TextChoices):
     """Where a metric's numbers come from."""
 
-    TRANSACTIONS = "transactions", "Transactions"
-    ACTIVITIES = "activities", "Activities"
+    TRANSACTIONS = "transactions"
+    ACTIVITIES = "activities"
     MANUAL = "manual", "Manual entry"
 
 
 class Aggregation(models.TextChoices):
     """How source rows become one number."""
 
-    SUM = "sum", "Sum"
-    COUNT = "count", "Count"
+    SUM = "sum"
+    COUNT = "count"
     DISTINCT_COUNT = "distinct_count", "Distinct count"
-    AVERAGE = "average", "Average"
+    AVERAGE = "average"
 
 
 class Metric(models.Model):

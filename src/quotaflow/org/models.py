@@ -19,11 +19,11 @@ from quotaflow.org.paths import path_ids
 class UnitKind(models.TextChoices):
     """The level a unit stands for; informative only, the tree itself can be any depth."""
 
-    COMPANY = "company", "Company"
-    REGION = "region", "Region"
-    AREA = "area", "Area"
-    TEAM = "team", "Team"
-    OTHER = "other", "Other"
+    COMPANY = "company"
+    REGION = "region"
+    AREA = "area"
+    TEAM = "team"
+    OTHER = "other"
     # Kept by the tracking side, under the company: credits of people who had no
     # placement on a sale's date roll up here, so company totals stay whole.
     UNPLACED = "unplaced", "Unplaced credit"
@@ -106,8 +106,8 @@ class Person(models.Model):
 class AssignmentRole(models.TextChoices):
     """How a person sits in a unit: managing it, or as one of its members."""
 
-    MANAGER = "manager", "Manager"
-    MEMBER = "member", "Member"
+    MANAGER = "manager"
+    MEMBER = "member"
 
 
 class Assignment(models.Model):

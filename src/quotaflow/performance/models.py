@@ -40,13 +40,13 @@ def projection_key(to: type[models.Model], **options: Any) -> models.ForeignKey:
 
 
 class OwnerType(models.TextChoices):
-    UNIT = "unit", "Unit"
-    PERSON = "person", "Person"
+    UNIT = "unit"
+    PERSON = "person"
 
 
 class CreditKind(models.TextChoices):
-    DIRECT = "direct", "Direct"
-    OVERLAY = "overlay", "Overlay"
+    DIRECT = "direct"
+    OVERLAY = "overlay"
 
 
 class Credit(models.Model):
@@ -271,14 +271,14 @@ class StatusBasis(models.TextChoices):
 
 
 class Visibility(models.TextChoices):
-    EVERYONE = "everyone", "Everyone"
+    EVERYONE = "everyone"
     MANAGERS = "managers", "Managers and sales operations"
     PLANNERS = "planners", "Sales operations only"
 
 
 class DigestCadence(models.TextChoices):
-    OFF = "off", "Off"
-    DAILY = "daily", "Daily"
+    OFF = "off"
+    DAILY = "daily"
     WEEKLY = "weekly", "Weekly (Mondays)"
 
 
@@ -335,8 +335,8 @@ class PerformanceSettings(models.Model):
 
 
 class Outcome(models.TextChoices):
-    REACHED = "reached", "Reached"
-    MISSED = "missed", "Missed"
+    REACHED = "reached"
+    MISSED = "missed"
 
 
 class GoalResult(models.Model):

@@ -17,7 +17,7 @@ from quotaflow.org.models import Person, Unit
 class Approach(models.TextChoices):
     TOP_DOWN = "top_down", "Top-down"
     BOTTOM_UP = "bottom_up", "Bottom-up"
-    HYBRID = "hybrid", "Hybrid"
+    HYBRID = "hybrid"
 
 
 class ReconcileMethod(models.TextChoices):
@@ -38,11 +38,11 @@ class ReconcileMethod(models.TextChoices):
 
 
 class CycleStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
+    DRAFT = "draft"
     OPEN = "open", "Open for submissions"
-    PUBLISHED = "published", "Published"
+    PUBLISHED = "published"
     SUPERSEDED = "superseded", "Superseded by a newer version"
-    CLOSED = "closed", "Closed"
+    CLOSED = "closed"
 
 
 class PlanningCycle(models.Model):
@@ -122,13 +122,13 @@ class PlanningCycle(models.Model):
 
 
 class GoalStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSED = "proposed", "Proposed"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    RETURNED = "returned", "Returned"
-    PUBLISHED = "published", "Published"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+    CLOSED = "closed"
 
 
 class Goal(models.Model):
@@ -223,10 +223,10 @@ class Goal(models.Model):
 
 
 class CommentKind(models.TextChoices):
-    COMMENT = "comment", "Comment"
+    COMMENT = "comment"
     RETURN = "return", "Returned with a comment"
-    NEGOTIATION = "negotiation", "Negotiation"
-    ADJUSTMENT = "adjustment", "Adjustment"
+    NEGOTIATION = "negotiation"
+    ADJUSTMENT = "adjustment"
 
 
 class GoalComment(models.Model):
