@@ -223,6 +223,28 @@ def _imports_read(role: str) -> Expect:
     return 200 if role in PLANNERS else 403
 
 
+def _admins_only(role: str) -> Expect:
+    """Users and roles: administrators only, in a session or with a token of the right
+    scope (the matrix's tokens are sales operations', so they are refused)."""
+    if role == ANONYMOUS:
+        return 401
+    return 200 if role == "admin_ada" else 403
+
+
+def _admin_write(method: str, path: str, body: dict[str, Any]) -> list[Case]:
+    """A write on users and roles: administrators only (sales operations' tokens too are
+    refused)."""
+    return [
+        Case(
+            method,
+            lambda c: f"{A}{path}",
+            api_write({"admin_ada"}),
+            body=lambda c: body,
+            write=True,
+        )
+    ]
+
+
 def _planners_read(role: str) -> Expect:
     """A planners-only read: 403 for other signed-in users; a token needs ``read``."""
     if role == ANONYMOUS:
@@ -335,6 +357,37 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    "GET /api/v1/org/assignments": [
+        Case(
+            "GET",
+            lambda c: f"{A}/org/assignments",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_assignment_people(role, r),
+        )
+    ],
+    "GET /api/v1/company": [Case("GET", lambda c: f"{A}/company", api_read(SIGNED_IN))],
+    "PATCH /api/v1/company": [
+        Case(
+            "PATCH",
+            lambda c: f"{A}/company",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"expected_version": 0, "name": "Acme Renamed"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/users": [Case("GET", lambda c: f"{A}/users", _admins_only)],
+    "GET /api/v1/users/{username}": [Case("GET", lambda c: f"{A}/users/rep_ria", _admins_only)],
+    "POST /api/v1/users": _admin_write("POST", "/users", {"username": "new_nina", "role": "rep"}),
+    "PATCH /api/v1/users/{username}": _admin_write(
+        "PATCH", "/users/rep_ria", {"expected_version": 0, "first_name": "Ria"}
+    ),
+    "POST /api/v1/users/{username}/deactivate": _admin_write(
+        "POST", "/users/rep_rob/deactivate", {"expected_version": 0}
+    ),
+    "POST /api/v1/users/{username}/password": _admin_write("POST", "/users/rep_rob/password", {}),
+    "POST /api/v1/users/batch": _admin_write(
+        "POST", "/users/batch", {"users": [{"username": "new_nina", "role": "rep"}]}
+    ),
     "GET /api/v1/metrics": [Case("GET", lambda c: f"{A}/metrics", api_read(SIGNED_IN))],
     "POST /api/v1/metrics": [
         Case(
@@ -739,6 +792,21 @@ def _check_units(role: str, response: HttpResponse) -> None:
 
 def _check_people(role: str, response: HttpResponse) -> None:
     ids = {row["external_id"] for row in response.json()}
+    assert ids == _people_seen(role), role
+
+
+def _check_assignment_people(role: str, response: HttpResponse) -> None:
+    """Placements are listed for exactly the people the viewer may see."""
+    ids = {row["person"] for row in response.json()}
+    placed = set(
+        Assignment.objects.filter(person__external_id__in=_people_seen(role)).values_list(
+            "person__external_id", flat=True
+        )
+    )
+    assert ids == placed, role
+
+
+def _people_seen(role: str) -> set[str]:
     expected = {
         "rep_ria": {"E004"},
         "rep_rob": {"E005"},
@@ -748,7 +816,7 @@ def _check_people(role: str, response: HttpResponse) -> None:
     }.get(_session(role))
     if expected is None:
         expected = set(Person.objects.values_list("external_id", flat=True))
-    assert ids == expected, role
+    return expected
 
 
 def _check_cycle_list(role: str, response: HttpResponse) -> None:

@@ -12,16 +12,21 @@ import hashlib
 import hmac
 import secrets
 import string
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any, Protocol
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from quotaflow.accounts.models import ApiToken, Role, TokenScope, User
-from quotaflow.core.audit import record
+from quotaflow.core.audit import diff, record, record_many
+from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import InvalidInput, NotAllowed
 
 TOKEN_PREFIX_LENGTH = 8
@@ -158,6 +163,70 @@ def _check_role(role: str) -> None:
         )
 
 
+def generate_password() -> str:
+    """A random initial password (about 96 bits), shown once to whoever creates the login."""
+    return secrets.token_urlsafe(12)
+
+
+def _valid_username(username: str) -> str:
+    """``username`` without surrounding spaces, if Django's username rules accept it."""
+    username = username.strip()
+    if not username:
+        raise InvalidInput("Give the user a username.", field="username")
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="username") from None
+    return username
+
+
+def _clean_username(username: str, *, exclude_pk: int | None = None) -> str:
+    username = _valid_username(username)
+    taken = User.objects.filter(username__iexact=username)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(f"The username {username!r} is already taken.", field="username")
+    return username
+
+
+def _clean_email(email: str, *, exclude_pk: int | None = None) -> str:
+    """A valid e-mail address not used by another login, or empty."""
+    email = email.strip()
+    if not email:
+        return ""
+    limit = EMAIL_MAX_LENGTH
+    if len(email) > limit:
+        raise InvalidInput(
+            f"The e-mail address is too long (at most {limit} characters).", field="email"
+        )
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email!r} is not a valid e-mail address.", field="email") from None
+    holders = User.objects.filter(email__iexact=email)
+    holder = (holders.exclude(pk=exclude_pk) if exclude_pk is not None else holders).first()
+    if holder is not None:
+        raise InvalidInput(
+            f"The e-mail address {email} already belongs to the login {holder.username}.",
+            field="email",
+        )
+    return email
+
+
+NAME_MAX_LENGTH = 150  # Django's first_name and last_name
+EMAIL_MAX_LENGTH = 254  # Django's EmailField
+
+
+def _clean_name_part(value: str, field: str) -> str:
+    value = value.strip()
+    limit = NAME_MAX_LENGTH
+    if len(value) > limit:
+        label = field.replace("_", " ")
+        raise InvalidInput(f"The {label} is too long (at most {limit} characters).", field=field)
+    return value
+
+
 @transaction.atomic
 def create_user(
     username: str,
@@ -167,19 +236,21 @@ def create_user(
     acting_user: User,
     person: LoginHolder | None = None,
     email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    reason: str = "",
 ) -> User:
-    """Create a login with ``role``, optionally linked to ``person`` (administrators only)."""
+    """Create a login with ``role``, optionally linked to ``person`` (administrators only).
+
+    The e-mail address must be valid and not belong to another login; the password must
+    pass the installation's password validators. The audit event names the role, person
+    and e-mail, never the password."""
     _require_admin(acting_user, "create users")
-    username = username.strip()
-    if not username:
-        raise InvalidInput("Give the user a username.", field="username")
-    try:
-        User._meta.get_field("username").run_validators(username)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages), field="username") from None
-    if User.objects.filter(username__iexact=username).exists():
-        raise InvalidInput(f"The username {username!r} is already taken.", field="username")
+    username = _clean_username(username)
     _check_role(role)
+    email = _clean_email(email)
+    first_name = _clean_name_part(first_name, "first_name")
+    last_name = _clean_name_part(last_name, "last_name")
     candidate = User(username=username, role=role, email=email)
     try:
         validate_password(password, candidate)
@@ -187,7 +258,14 @@ def create_user(
         raise InvalidInput(" ".join(error.messages), field="password") from None
     if person is not None and person.user_id is not None:
         raise InvalidInput(f"{person} already has a login.", field="person")
-    user = User.objects.create_user(username=username, password=password, role=role, email=email)
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
     if person is not None:
         person.user = user
         person.save(update_fields=["user"])
@@ -195,9 +273,61 @@ def create_user(
         actor=acting_user,
         action="accounts.user.created",
         obj=user,
-        changes={"role": [None, role], "person": [None, person.external_id if person else None]},
+        changes={
+            "role": [None, role],
+            "person": [None, person.external_id if person else None],
+            "email": [None, email],
+            "first_name": [None, first_name],
+            "last_name": [None, last_name],
+        },
+        reason=reason,
     )
     return user
+
+
+def active_administrators() -> models.QuerySet[User]:
+    """Active logins that administer the installation (superusers first, then by id)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(models.Q(is_superuser=True) | models.Q(role=Role.ADMIN))
+        .order_by("-is_superuser", "pk")
+    )
+
+
+@transaction.atomic
+def create_first_administrator(
+    username: str, *, email: str = "", first_name: str = "", last_name: str = ""
+) -> tuple[User, str]:
+    """The installation's first administrator, with a generated password (returned once).
+
+    Only while no active administrator exists: this is how the command line starts a fresh
+    installation (run on the server, so it acts for nobody); every later login is created by
+    an administrator. The login may also use the Django admin site."""
+    if active_administrators().exists():
+        raise NotAllowed(
+            "An administrator exists already; new logins are created by an administrator."
+        )
+    username = _clean_username(username)
+    email = _clean_email(email)
+    password = generate_password()
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        role=Role.ADMIN,
+        email=email,
+        first_name=_clean_name_part(first_name, "first_name"),
+        last_name=_clean_name_part(last_name, "last_name"),
+        is_staff=True,
+        is_superuser=True,
+    )
+    record(
+        actor=None,
+        action="accounts.user.created",
+        obj=user,
+        changes={"role": [None, Role.ADMIN], "email": [None, email]},
+        reason="The installation's first administrator, created on the command line.",
+    )
+    return user, password
 
 
 @transaction.atomic
@@ -207,16 +337,383 @@ def set_role(user: User, *, role: str, acting_user: User, reason: str = "") -> U
     _check_role(role)
     if user.pk == acting_user.pk and role != user.role:
         raise NotAllowed("You cannot change your own role; ask another administrator.")
-    if role == user.role:
-        return user
-    old = user.role
-    user.role = role
-    user.save(update_fields=["role"])
-    record(
-        actor=acting_user,
-        action="accounts.user.role_changed",
-        obj=user,
-        changes={"role": [old, role]},
+    _save_user_changes(
+        user,
+        {"role": role},
+        acting_user=acting_user,
         reason=reason,
+        action="accounts.user.role_changed",
     )
     return user
+
+
+USER_FIELDS = ("first_name", "last_name", "email", "role", "is_active")
+
+
+def _require_keeps_an_administrator(user: User, new_role: str, active: bool) -> None:
+    """Refuse a change that would leave no active administrator."""
+    if not is_admin(user) or (active and (user.is_superuser or new_role == Role.ADMIN)):
+        return
+    if not active_administrators().exclude(pk=user.pk).exists():
+        raise NotAllowed(
+            f"{user.username} is the last active administrator; make someone else an "
+            "administrator first."
+        )
+
+
+def _clean_user_changes(user: User, acting_user: User, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(changes) - set(USER_FIELDS))
+    if unknown:
+        raise InvalidInput(f"Unknown user field {', '.join(unknown)}.", field=unknown[0])
+    cleaned = dict(changes)
+    if "email" in cleaned:
+        cleaned["email"] = _clean_email(str(cleaned["email"]), exclude_pk=user.pk)
+    for field in ("first_name", "last_name"):
+        if field in cleaned:
+            cleaned[field] = _clean_name_part(str(cleaned[field]), field)
+    _check_own_and_last_admin(user, acting_user, cleaned)
+    return cleaned
+
+
+def _check_own_and_last_admin(user: User, acting_user: User, changes: dict[str, Any]) -> None:
+    """Nobody changes their own role or deactivates themselves; an administrator stays."""
+    role = changes.get("role", user.role)
+    active = bool(changes.get("is_active", user.is_active))
+    _check_role(role)
+    if user.pk == acting_user.pk and role != user.role:
+        raise NotAllowed("You cannot change your own role; ask another administrator.")
+    if user.pk == acting_user.pk and not active:
+        raise NotAllowed("You cannot deactivate yourself; ask another administrator.")
+    _require_keeps_an_administrator(user, role, active)
+
+
+def _locked_user(user: User) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _save_user_changes(
+    user: User,
+    cleaned: dict[str, Any],
+    *,
+    acting_user: User,
+    reason: str,
+    action: str | None = None,
+) -> dict[str, list[Any]]:
+    """Apply ``cleaned`` to ``user``, raise its version and audit it (as ``action``, or by
+    what changed); the changes made."""
+    changed = diff({field: getattr(user, field) for field in cleaned}, cleaned)
+    if not changed:
+        return {}
+    for field in changed:
+        setattr(user, field, cleaned[field])
+    user.version += 1
+    user.save(update_fields=[*changed, "version"])
+    if action is None:
+        action = "accounts.user.changed"
+        if set(changed) == {"is_active"}:
+            action = "accounts.user.activated" if user.is_active else "accounts.user.deactivated"
+    record(actor=acting_user, action=action, obj=user, changes=changed, reason=reason)
+    return changed
+
+
+@transaction.atomic
+def update_user(
+    user: User,
+    *,
+    acting_user: User,
+    expected_version: int | None,
+    reason: str = "",
+    **changes: Any,
+) -> User:
+    """Change a login's names, e-mail, role or whether it is active (administrators only).
+
+    Nobody changes their own role or deactivates themselves, and the last active
+    administrator stays one. A deactivated user can no longer sign in, and their API tokens
+    are refused; their history stays. A stale ``expected_version`` is refused (409)."""
+    _require_admin(acting_user, "change users")
+    user = _locked_user(user)
+    require_version(user, expected_version, what=f"The user {user.username}")
+    cleaned = _clean_user_changes(user, acting_user, changes)
+    _save_user_changes(user, cleaned, acting_user=acting_user, reason=reason)
+    return user
+
+
+def deactivate_user(
+    user: User, *, acting_user: User, expected_version: int | None, reason: str = ""
+) -> User:
+    """Stop ``user`` from signing in or using tokens (idempotent; see :func:`update_user`)."""
+    return update_user(
+        user,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=reason,
+        is_active=False,
+    )
+
+
+@transaction.atomic
+def issue_password(user: User, *, acting_user: User, reason: str = "") -> str:
+    """Give ``user`` a new generated password and return it (shown once, never stored in
+    clear or audited). Administrators only; the old password stops working."""
+    _require_admin(acting_user, "issue passwords")
+    user = _locked_user(user)
+    password = generate_password()
+    user.set_password(password)
+    user.version += 1
+    user.save(update_fields=["password", "version"])
+    record(
+        actor=acting_user,
+        action="accounts.user.password_issued",
+        obj=user,
+        changes={"password": ["(hidden)", "(a new generated password)"]},
+        reason=reason,
+    )
+    return password
+
+
+# Many users at once ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One login as a file or a batch describes it; ``line`` names it in errors."""
+
+    line: int
+    username: str
+    role: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    person: str = ""
+    is_active: bool | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was refused."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UserRowResult:
+    """What one row did: ``created``, ``updated`` or ``unchanged``; a new login's generated
+    password is given once, here."""
+
+    line: int
+    username: str
+    outcome: str
+    changes: dict[str, list[Any]] = dataclass_field(default_factory=dict)
+    initial_password: str | None = None
+
+
+@dataclass(frozen=True)
+class UserImportResult:
+    """Every row's result, in the order given; empty if anything was refused."""
+
+    rows: list[UserRowResult]
+    errors: list[RowError]
+
+    def count(self, outcome: str) -> int:
+        """How many rows had ``outcome``."""
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+
+class UsersRefused(InvalidInput):
+    """A batch with at least one bad row: every problem, and nothing written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"Row {first.line}: {first.message}{more}", field=first.field)
+        self.errors = errors
+
+
+def _first_seen(
+    rows: Sequence[UserRow], key: Callable[[UserRow], str], label: str
+) -> list[RowError]:
+    seen: dict[str, int] = {}
+    errors = []
+    for row in rows:
+        value = key(row).strip().lower()
+        if not value:
+            continue
+        if value in seen:
+            errors.append(
+                RowError(row.line, label, f"The {label} {key(row)!r} is also on row {seen[value]}.")
+            )
+        else:
+            seen[value] = row.line
+    return errors
+
+
+def _by_lower(field_name: str, values: set[str]) -> dict[str, User]:
+    found = User.objects.annotate(key=Lower(field_name)).filter(key__in=values)
+    return {getattr(user, field_name).lower(): user for user in found}
+
+
+def _check_email_format(email: str) -> None:
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email!r} is not a valid e-mail address.", field="email") from None
+
+
+def _check_user_row(
+    row: UserRow,
+    existing: User | None,
+    email_holders: dict[str, User],
+    people: Mapping[str, LoginHolder],
+    acting_user: User,
+) -> dict[str, Any]:
+    """The values ``row`` gives ``existing`` (or the new login); raises InvalidInput or
+    NotAllowed naming the field. Reads nothing from the database but an administrator
+    check when the row would demote one."""
+    values: dict[str, Any] = {
+        "role": row.role.strip(),
+        "email": row.email.strip(),
+        "first_name": _clean_name_part(row.first_name, "first_name"),
+        "last_name": _clean_name_part(row.last_name, "last_name"),
+    }
+    if row.is_active is not None:
+        values["is_active"] = row.is_active
+    if existing is None:
+        _valid_username(row.username)
+    _check_role(values["role"])
+    email = values["email"]
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise InvalidInput(
+            f"The e-mail address is too long (at most {EMAIL_MAX_LENGTH} characters).",
+            field="email",
+        )
+    if email:
+        _check_email_format(email)
+        holder = email_holders.get(email.lower())
+        if holder is not None and (existing is None or holder.pk != existing.pk):
+            raise InvalidInput(
+                f"The e-mail address {email} already belongs to the login {holder.username}.",
+                field="email",
+            )
+    key = row.person.strip()
+    person = people.get(key) if key else None
+    if key and person is None:
+        raise InvalidInput(f"There is no person with the employee id {key!r}.", field="person")
+    if person is not None and person.user_id is not None:
+        if existing is None or person.user_id != existing.pk:
+            raise InvalidInput(f"{person} already has another login.", field="person")
+    if existing is not None:
+        _check_own_and_last_admin(existing, acting_user, values)
+    return values
+
+
+@transaction.atomic
+def import_users(
+    rows: Sequence[UserRow],
+    *,
+    acting_user: User,
+    people: Mapping[str, LoginHolder],
+    read_errors: Sequence[RowError] = (),
+) -> UserImportResult:
+    """Create or update many logins at once, all or nothing (administrators only).
+
+    A row is matched to an existing login by its username (letter case ignored): an
+    unknown username creates a login with a generated password (given once in the
+    result), a known one is updated to the row's role, names, e-mail and, when the row
+    says, whether it is active — so sending the same rows again changes nothing. An
+    e-mail address that belongs to another login is refused. ``person`` links a new
+    login (or one without a person yet) to the person with that employee id; ``people``
+    holds those persons, looked up by the caller; ``read_errors`` are problems the file's
+    reader found in cells, reported with the rest. Any bad row refuses the whole batch with
+    every row's problem (:class:`UsersRefused`) and writes nothing. The writes are bulk:
+    a fixed number of queries whatever the number of rows.
+    """
+    _require_admin(acting_user, "create users")
+    errors = [*read_errors, *_first_seen(rows, lambda row: row.username, "username")]
+    errors += _first_seen(rows, lambda row: row.email, "email")
+    existing = _by_lower("username", {row.username.strip().lower() for row in rows})
+    email_holders = _by_lower("email", {row.email.strip().lower() for row in rows if row.email})
+    planned: list[tuple[UserRow, User | None, dict[str, Any]]] = []
+    for row in rows:
+        found = existing.get(row.username.strip().lower())
+        try:
+            values = _check_user_row(row, found, email_holders, people, acting_user)
+        except (InvalidInput, NotAllowed) as error:
+            errors.append(RowError(row.line, error.field or "", error.message))
+            continue
+        planned.append((row, found, values))
+    if errors:
+        raise UsersRefused(sorted(errors, key=lambda error: (error.line, error.field)))
+    return _write_user_rows(planned, people, acting_user)
+
+
+def _new_login(row: UserRow, values: dict[str, Any]) -> tuple[User, str]:
+    password = generate_password()
+    user = User(
+        username=row.username.strip(),
+        role=values["role"],
+        email=values["email"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        is_active=values.get("is_active", True),
+    )
+    user.set_password(password)
+    return user, password
+
+
+def _write_user_rows(
+    planned: list[tuple[UserRow, User | None, dict[str, Any]]],
+    people: Mapping[str, LoginHolder],
+    acting_user: User,
+) -> UserImportResult:
+    created = {row.line: _new_login(row, values) for row, found, values in planned if found is None}
+    User.objects.bulk_create([user for user, _ in created.values()], batch_size=500)
+    results: list[UserRowResult] = []
+    audits: list[tuple[models.Model, dict[str, Any], str]] = []
+    changed_users: list[User] = []
+    linked: list[Any] = []
+    for row, found, values in planned:
+        user = found if found is not None else created[row.line][0]
+        old = {name: getattr(user, name) for name in values} if found is not None else {}
+        changes = diff(old, {**values, "is_active": user.is_active} if found is None else values)
+        person = people.get(row.person.strip()) if row.person.strip() else None
+        if person is not None and person.user_id is None:
+            person.user, person.user_id = user, user.pk
+            linked.append(person)
+            changes["person"] = [None, person.external_id]
+        if found is not None and changes:
+            for name in values:
+                setattr(user, name, values[name])
+            user.version += 1
+            changed_users.append(user)
+        outcome = "created" if found is None else ("updated" if changes else "unchanged")
+        password = created[row.line][1] if found is None else None
+        results.append(UserRowResult(row.line, user.username, outcome, changes, password))
+        if changes:
+            audits.append((user, changes, ""))
+    if changed_users:
+        User.objects.bulk_update(changed_users, [*USER_FIELDS, "version"], batch_size=500)
+    if linked:
+        # The persons are the organisation's (see LoginHolder); their own manager saves them.
+        type(linked[0])._default_manager.bulk_update(linked, ["user"], batch_size=500)
+    _record_imported(results, audits, acting_user)
+    return UserImportResult(rows=results, errors=[])
+
+
+def _record_imported(
+    results: list[UserRowResult],
+    audits: list[tuple[models.Model, dict[str, Any], str]],
+    acting_user: User,
+) -> None:
+    created = {row.username for row in results if row.outcome == "created"}
+    record_many(
+        actor=acting_user,
+        action="accounts.user.created",
+        entries=[entry for entry in audits if str(entry[0]) in created],
+    )
+    record_many(
+        actor=acting_user,
+        action="accounts.user.changed",
+        entries=[entry for entry in audits if str(entry[0]) not in created],
+    )

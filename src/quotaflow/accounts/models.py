@@ -24,6 +24,9 @@ class User(AbstractUser):
     for managers and reps, from their place in the organisation (``person``)."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.REP)
+    version = models.BigIntegerField(
+        default=0, help_text="Raised on every change; a write naming an older one is refused."
+    )
 
     @property
     def is_planner(self) -> bool:

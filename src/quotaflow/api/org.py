@@ -25,6 +25,7 @@ from quotaflow.api.schemas import (
     Input,
     ObjectId,
     Offset,
+    OptionalDay,
     QueryText,
     Search,
     SearchText,
@@ -473,6 +474,43 @@ def transfer_person(
 
 
 # Assignments ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/assignments", response={200: list[AssignmentOut], **READ_ERRORS}, summary="List assignments"
+)
+def list_assignments(
+    request: HttpRequest,
+    as_of: Annotated[
+        OptionalDay,
+        Query(
+            None, description="Only assignments in force on this day (YYYY-MM-DD); all if omitted."
+        ),
+    ] = None,
+    person: Annotated[
+        QueryText | None, Query(description="Only this person's (employee id).")
+    ] = None,
+    unit: Annotated[
+        QueryText | None, Query(description="Only assignments in the subtree of this unit (code).")
+    ] = None,
+    role: Annotated[AssignmentRole | None, Query(description="Only managers or members.")] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[AssignmentOut]:
+    """The placements of the people you may see, by person and start date."""
+    require_scope(request, TokenScope.READ)
+    scope = viewer_scope(request_user(request))
+    rows = Assignment.objects.filter(person__in=Person.objects.filter(people_condition(scope)))
+    if as_of is not None:
+        rows = rows.filter(active_on(as_of))
+    if person:
+        rows = rows.filter(person__external_id=person)
+    if unit:
+        rows = rows.filter(unit__path__startswith=_visible_unit(scope, unit).path)
+    if role is not None:
+        rows = rows.filter(role=role)
+    page = rows.select_related("person", "unit").order_by("person__external_id", "valid_from", "pk")
+    return [AssignmentOut.of(assignment) for assignment in page[offset : offset + limit]]
 
 
 @router.post(

@@ -28,6 +28,8 @@ class CompanyAdmin(NoDeleteMixin, admin.ModelAdmin):
         self, request: HttpRequest, obj: Company, form: forms.ModelForm, change: bool
     ) -> None:
         old = {name: form.initial.get(name) for name in COMPANY_FIELDS} if change else {}
+        if change:
+            obj.version += 1  # a write through the API that read the old settings is stale
         super().save_model(request, obj, form, change)
         changes = diff(old, {name: getattr(obj, name) for name in COMPANY_FIELDS})
         if changes:

@@ -17,9 +17,11 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from django.db import IntegrityError, OperationalError, transaction
+
+from quotaflow.core.errors import Conflict
 
 ATTEMPTS = 6
 # PostgreSQL's SQLSTATE codes for a race lost to a concurrent transaction: unique
@@ -60,3 +62,22 @@ def retry_lost_races(function: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     return retrying
+
+
+class Versioned(Protocol):
+    """A model whose ``version`` every change raises."""
+
+    version: int
+
+
+def require_version(obj: Versioned, expected_version: int | None, *, what: str) -> None:
+    """Refuse a write that read ``obj`` at another version than it has now (409).
+
+    ``obj`` has a ``version`` field raised by every change; ``what`` names it for a person,
+    e.g. "The company settings". ``None`` skips the check (a caller that re-reads under
+    a row lock and decides on the fresh state)."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(
+            f"{what} changed meanwhile (now version {obj.version}, you had {expected_version}); "
+            "reload and try again."
+        )

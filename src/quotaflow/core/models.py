@@ -28,6 +28,9 @@ class Company(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="1 = January … 12 = December. Years, halves, quarters and months derive from it.",
     )
+    version = models.BigIntegerField(
+        default=0, help_text="Raised on every change; a write naming an older one is refused."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

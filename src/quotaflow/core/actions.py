@@ -1,0 +1,179 @@
+"""The only code that writes the company settings (name, reporting currency, fiscal-year
+start month).
+
+Some settings cannot change once data depends on them. Every sale is converted into the
+company currency when it arrives, and targets are stored in that currency's minor units,
+so a new currency would silently re-read every stored amount; the fiscal calendar fixed
+the periods and labels of every planning cycle. :func:`update_company` refuses those
+changes with the reason and the count of what stands in the way.
+
+The counts read the other apps' tables through Django's app registry rather than by
+importing their models: those apps depend on ``core`` (for money, audit and the calendar),
+so ``core`` must not depend on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from quotaflow.core.audit import diff, record
+from quotaflow.core.concurrency import require_version
+from quotaflow.core.errors import InvalidInput, NotAllowed
+from quotaflow.core.models import Company
+from quotaflow.core.money import minor_unit_decimals
+
+COMPANY_SETTINGS = ("name", "currency", "fiscal_year_start_month")
+MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def _rows(app_label: str, model_name: str) -> int:
+    return int(apps.get_model(app_label, model_name).objects.count())
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _clean_name(name: Any) -> str:
+    text = str(name).strip()
+    if not text:
+        raise InvalidInput("Give the company a name.", field="name")
+    limit = Company._meta.get_field("name").max_length or 200
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The company name is too long (at most {limit} characters).", field="name"
+        )
+    return text
+
+
+def _clean_currency(code: Any) -> str:
+    text = str(code).strip().upper()
+    if minor_unit_decimals(text) is None:
+        raise InvalidInput(
+            f"{code!r} is not an ISO 4217 currency in circulation; use a code such as EUR, "
+            "USD or JPY.",
+            field="currency",
+        )
+    return text
+
+
+def _clean_month(month: Any) -> int:
+    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+        raise InvalidInput(
+            "The fiscal year starts in a month from 1 (January) to 12 (December).",
+            field="fiscal_year_start_month",
+        )
+    return month
+
+
+def _refuse_currency_change(old: str, new: str) -> None:
+    sales, rates, cycles = (
+        _rows("sales", "Transaction"),
+        _rows("sales", "ExchangeRate"),
+        _rows("plans", "PlanningCycle"),
+    )
+    held = [
+        _plural(sales, "sale was", "sales were") + f" converted into {old}" if sales else "",
+        _plural(rates, "exchange rate converts", "exchange rates convert") + f" into {old}"
+        if rates
+        else "",
+        _plural(cycles, "planning cycle holds", "planning cycles hold") + f" targets in {old}"
+        if cycles
+        else "",
+    ]
+    held = [item for item in held if item]
+    if held:
+        raise InvalidInput(
+            f"The currency cannot change from {old} to {new}: {'; '.join(held)}. Changing the "
+            "currency after sales were converted is not supported, because every stored "
+            f"amount would then be read as {new}. Load the company into a fresh database with "
+            f"{new} set before the first import.",
+            field="currency",
+        )
+
+
+def _refuse_calendar_change(old: int, new: int) -> None:
+    cycles = _rows("plans", "PlanningCycle")
+    if cycles:
+        raise InvalidInput(
+            f"The fiscal year cannot start in {MONTH_NAMES[new - 1]} instead of "
+            f"{MONTH_NAMES[old - 1]}: {_plural(cycles, 'planning cycle was', 'planning cycles were')} "
+            "set on the current fiscal calendar, and their periods and goals would no longer "
+            "match it. Change the fiscal-year start before the first planning cycle.",
+            field="fiscal_year_start_month",
+        )
+
+
+def require_settings_writer(acting_user: Any) -> None:
+    """Administrators and sales operations change the company settings."""
+    if not getattr(acting_user, "is_planner", False):
+        raise NotAllowed(
+            "Only administrators and sales operations can change the company settings."
+        )
+
+
+@transaction.atomic
+def update_company(
+    *,
+    acting_user: Any,
+    expected_version: int | None,
+    reason: str = "",
+    **changes: Any,
+) -> Company:
+    """Change the company settings named in ``changes`` (any of :data:`COMPANY_SETTINGS`).
+
+    Refused with nothing written: a stale ``expected_version`` (409), a value out of range,
+    a new currency once sales, exchange rates or planning cycles exist, a new fiscal-year
+    start once planning cycles exist. A change is one audit event ``core.company.changed``
+    with every field's old and new value; sending the current values changes nothing.
+    """
+    require_settings_writer(acting_user)
+    unknown = sorted(set(changes) - set(COMPANY_SETTINGS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown company setting {', '.join(unknown)}; the settings are "
+            f"{', '.join(COMPANY_SETTINGS)}.",
+            field=unknown[0],
+        )
+    Company.current()  # the row exists before it is locked
+    company = Company.objects.select_for_update().order_by("pk").first()
+    assert company is not None  # noqa: S101 - created just above
+    require_version(company, expected_version, what="The company settings")
+    cleaners = {
+        "name": _clean_name,
+        "currency": _clean_currency,
+        "fiscal_year_start_month": _clean_month,
+    }
+    wanted = {field: cleaners[field](value) for field, value in changes.items()}
+    old = {field: getattr(company, field) for field in COMPANY_SETTINGS}
+    new = {**old, **wanted}
+    if new["currency"] != old["currency"]:
+        _refuse_currency_change(old["currency"], new["currency"])
+    if new["fiscal_year_start_month"] != old["fiscal_year_start_month"]:
+        _refuse_calendar_change(old["fiscal_year_start_month"], new["fiscal_year_start_month"])
+    changed = diff(old, new)
+    if not changed:
+        return company
+    for field, value in wanted.items():
+        setattr(company, field, value)
+    company.version += 1
+    try:
+        company.full_clean()
+    except ValidationError as error:  # the model's own validators, as a last check
+        field, messages = next(iter(error.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=field) from None
+    company.save(update_fields=[*wanted, "version", "updated_at"])
+    record(
+        actor=acting_user,
+        action="core.company.changed",
+        obj=company,
+        changes=changed,
+        reason=reason,
+    )
+    return company
