@@ -1,4 +1,5 @@
-"""The ``quotaflow`` command line: demo, serve, worker, import, token, backtest and manage.
+"""The ``quotaflow`` command line: demo, serve, worker, import, token, company, metrics,
+users, placements, backtest and manage.
 
 Django is configured only after the arguments are read, so that ``quotaflow demo`` can
 choose plain-HTTP defaults before the settings load, and so that a bad setting ends in a
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import io
 import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -24,7 +27,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_THREADS = 8
 DEMO_SIZES = ("tiny", "small", "large")
-IMPORT_KINDS = ("org", "transactions", "activities")
+IMPORT_KINDS = ("org", "transactions", "activities", "rates")
 # accounts.models.TokenScope, spelled out because the parser is built before Django starts
 # (a test keeps the two equal). Which roles may hold which scope is create_token's rule.
 TOKEN_SCOPES = ("read", "ingest", "import", "manage")
@@ -86,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     importer = commands.add_parser(
-        "import", help="import an organisation, transactions or activities file"
+        "import", help="import an organisation, transactions, activities or exchange rates file"
     )
     importer.add_argument("kind", choices=IMPORT_KINDS, help="what the file holds")
     importer.add_argument("file", help="CSV or Excel file")
@@ -119,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and sales operations",
     )
 
+    _add_company_commands(commands)
+    _add_metric_commands(commands)
+    _add_user_commands(commands)
+    _add_placement_commands(commands)
+    _add_cycle_commands(commands)
+
     backtest = commands.add_parser(
         "backtest",
         help="validate a model on the database's history (attainability: SMART's Attainable)",
@@ -137,6 +146,217 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manage.add_argument("manage_args", nargs=argparse.REMAINDER)
     return parser
+
+
+# Choices spelled out because the parser is built before Django starts (a test keeps each
+# equal to its enumeration).
+USER_ROLES = ("admin", "sales_ops", "manager", "rep", "finance")
+PLACEMENT_ROLES = ("manager", "member")
+METRIC_UNITS = ("currency", "count", "score", "percent")
+METRIC_DIRECTIONS = ("higher", "lower")
+METRIC_SOURCES = ("transactions", "activities", "manual")
+METRIC_AGGREGATIONS = ("sum", "count", "distinct_count", "average")
+
+
+def _subcommands(commands: Any, name: str, help_text: str) -> Any:
+    parser = commands.add_parser(
+        name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."
+    )
+    return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
+
+
+def _add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_company_commands(commands: Any) -> None:
+    company = _subcommands(commands, "company", "show or change the company settings")
+    _add_json_option(company.add_parser("show", help="print the company settings"))
+    change = company.add_parser(
+        "set",
+        help="change the name, currency or fiscal-year start month",
+        description="Change company settings. The currency cannot change once sales, exchange "
+        "rates or planning cycles exist; the fiscal-year start not once a planning cycle exists.",
+    )
+    change.add_argument("--name", help="the company's name")
+    change.add_argument("--currency", help="reporting currency, an ISO 4217 code such as EUR")
+    change.add_argument(
+        "--fiscal-year-start-month",
+        type=_month,
+        help="1 = January … 12 = December",
+    )
+    change.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+def _add_metric_commands(commands: Any) -> None:
+    metrics = _subcommands(commands, "metrics", "list, create or change metrics")
+    _add_json_option(metrics.add_parser("list", help="print the metrics catalogue"))
+    create = metrics.add_parser("create", help="add a metric")
+    create.add_argument("code", help="short identifier, e.g. revenue")
+    create.add_argument("--name", required=True)
+    _add_metric_options(create)
+    update = metrics.add_parser("update", help="change a metric")
+    update.add_argument("code", help="the metric's code")
+    update.add_argument("--name")
+    update.add_argument("--new-code", help="rename the code")
+    active = update.add_mutually_exclusive_group()
+    active.add_argument("--retire", action="store_true", help="mark the metric inactive")
+    active.add_argument("--reactivate", action="store_true", help="mark the metric active")
+    update.add_argument("--reason", default="", help="why, for the audit trail")
+    _add_metric_options(update)
+
+
+def _add_metric_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--description")
+    parser.add_argument("--unit", choices=METRIC_UNITS)
+    parser.add_argument("--direction", choices=METRIC_DIRECTIONS)
+    parser.add_argument("--source", choices=METRIC_SOURCES)
+    parser.add_argument("--aggregation", choices=METRIC_AGGREGATIONS)
+    parser.add_argument("--value-field", help="amount or quantity; for distinct_count e.g. account")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        dest="filters",
+        metavar="FIELD=VALUE",
+        help="count only transactions whose FIELD has VALUE; repeat for more values "
+        "(e.g. --filter product_group=Software); replaces the metric's filters",
+    )
+    parser.add_argument("--activity-type", help="for activity metrics, e.g. call")
+
+
+def _add_user_commands(commands: Any) -> None:
+    users = _subcommands(commands, "users", "list, create, change or import logins")
+    listing = users.add_parser("list", help="print every login with its role")
+    _add_json_option(listing)
+    create = users.add_parser(
+        "create",
+        help="create a login and print its generated password once",
+        description="Create a login with a generated password, printed once. On a fresh "
+        "installation, the first login must be an administrator (--role admin).",
+    )
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=USER_ROLES)
+    _add_user_options(create)
+    create.add_argument("--person", default="", help="employee id of the person it belongs to")
+    update = users.add_parser("update", help="change a login's names, e-mail, role or state")
+    update.add_argument("username")
+    update.add_argument("--role", choices=USER_ROLES)
+    _add_user_options(update)
+    active = update.add_mutually_exclusive_group()
+    active.add_argument("--activate", action="store_true", help="allow the login again")
+    active.add_argument("--deactivate", action="store_true", help="stop the login")
+    update.add_argument("--reason", default="", help="why, for the audit trail")
+    deactivate = users.add_parser("deactivate", help="stop a login from signing in")
+    deactivate.add_argument("username")
+    deactivate.add_argument("--reason", default="", help="why, for the audit trail")
+    password = users.add_parser("password", help="issue a new generated password, printed once")
+    password.add_argument("username")
+    importer = users.add_parser(
+        "import",
+        help="create or update logins from a CSV or XLSX file, all or nothing",
+        description="Columns: username, role, email, first_name, last_name, person (employee "
+        "id), active (yes/no; optional). Rows are matched by username; importing the same "
+        "file again changes nothing. A file with any bad row writes nothing. New logins' "
+        "generated passwords are printed once.",
+    )
+    importer.add_argument("file", help="CSV or Excel file")
+    _add_json_option(importer)
+
+
+def _add_user_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email")
+    parser.add_argument("--first-name")
+    parser.add_argument("--last-name")
+
+
+def _add_placement_commands(commands: Any) -> None:
+    placements = _subcommands(
+        commands, "placements", "list, create or end placements of people in units"
+    )
+    listing = placements.add_parser("list", help="print placements")
+    listing.add_argument("--person", help="only this person's (employee id)")
+    listing.add_argument("--unit", help="only in the subtree of this unit (code)")
+    listing.add_argument("--as-of", type=_date, help="only those in force on YYYY-MM-DD")
+    _add_json_option(listing)
+    create = placements.add_parser("create", help="place a person in a unit")
+    create.add_argument("--person", required=True, help="employee id")
+    create.add_argument("--unit", required=True, help="unit code")
+    create.add_argument("--role", choices=PLACEMENT_ROLES, default="member")
+    create.add_argument("--from", dest="valid_from", required=True, type=_date, help="first day")
+    create.add_argument(
+        "--to", dest="valid_to", type=_date, help="last day (open-ended if omitted)"
+    )
+    create.add_argument("--reason", default="", help="why, for the audit trail")
+    end = placements.add_parser("end", help="set the last day of a placement")
+    end.add_argument("id", type=_positive_int, help="the placement's id (see 'placements list')")
+    end.add_argument("--on", required=True, type=_date, help="its last day, YYYY-MM-DD")
+    end.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+ALLOCATION_METHODS = ("equal", "potential", "historical_share")
+
+
+def _add_cycle_commands(commands: Any) -> None:
+    cycles = _subcommands(commands, "cycles", "create, cascade, publish or show top-down plans")
+    create = cycles.add_parser(
+        "create",
+        help="create a top-down planning cycle with a draft goal for everyone in it",
+        description="Create a top-down cycle: a draft goal for every unit under the root and "
+        "every member of those units on the first day of the period.",
+    )
+    create.add_argument("name", help='e.g. "FY2027 revenue"')
+    create.add_argument("--metric", required=True, help="metric code, e.g. revenue")
+    create.add_argument(
+        "--period", help="a fiscal period such as FY2027 or FY2027-H1 (or give --start and --end)"
+    )
+    create.add_argument("--start", type=_date, help="first day, YYYY-MM-DD")
+    create.add_argument("--end", type=_date, help="last day, YYYY-MM-DD")
+    create.add_argument("--root", help="unit code of the plan's top (default: the company)")
+    create.add_argument(
+        "--method",
+        action="append",
+        dest="methods",
+        choices=ALLOCATION_METHODS,
+        help="how each level splits its parent, from the top down; the last one repeats "
+        "(default equal; historical_share uses the prior fiscal year's credits)",
+    )
+    create.add_argument(
+        "--over-assignment",
+        type=float,
+        default=0.0,
+        help="per level, e.g. 0.05: children sum to 105%% of their parent",
+    )
+    _add_json_option(create)
+    cascade = cycles.add_parser("cascade", help="split the company target down the tree")
+    cascade.add_argument("cycle", help="the cycle's id or its name")
+    cascade.add_argument(
+        "--target", required=True, help="the company target in the metric's units, e.g. 1200000.00"
+    )
+    cascade.add_argument("--reason", default="", help="why, for the audit trail")
+    _add_json_option(cascade)
+    publish = cycles.add_parser("publish", help="publish the plan: goals become immutable")
+    publish.add_argument("cycle", help="the cycle's id or its name")
+    _add_json_option(publish)
+    show = cycles.add_parser("show", help="print a cycle's goals and targets")
+    show.add_argument("cycle", help="the cycle's id or its name")
+    _add_json_option(show)
+
+
+def _month(text: str) -> int:
+    value = _positive_int(text)
+    if value > 12:
+        raise argparse.ArgumentTypeError(f"{value} is not a month (1–12)")
+    return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+        raise argparse.ArgumentTypeError(f"{text} is outside 1900-01-01 … 2200-12-31")
+    return day
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -223,6 +443,11 @@ def _run(args: argparse.Namespace) -> int:
         "worker": _worker,
         "import": _import,
         "token": _token,
+        "company": _company,
+        "metrics": _metrics,
+        "users": _users,
+        "placements": _placements,
+        "cycles": _cycles,
         "backtest": _backtest,
         "manage": _manage,
     }
@@ -288,9 +513,12 @@ def _prepare_database(*, quiet: bool = False) -> None:
         ) as bar:
             call_command("migrate", interactive=False, verbosity=1, stdout=_MigrationProgress(bar))
     if first_run:
-        print(f"Created the database at {settings.DATABASES['default']['NAME']}")
+        # Commands whose output is read by programs (--json) say it on standard error.
+        out = sys.stderr if quiet else sys.stdout
+        print(f"Created the database at {settings.DATABASES['default']['NAME']}", file=out)
         print(
-            "  (the embedded SQLite default; set DATABASE_URL=postgresql://… for a team installation)"
+            "  (the embedded SQLite default; set DATABASE_URL=postgresql://… for a team installation)",
+            file=out,
         )
 
 
@@ -510,6 +738,573 @@ def _token(args: argparse.Namespace) -> int:
         "Send it as the header 'Authorization: Bearer <token>'."
     )
     return 0
+
+
+# Setting up a company: settings, metrics, users and placements ---------------------------
+
+
+def _console_user() -> Any:
+    """The administrator the command line acts as (the first active superuser, else the
+    first active administrator): whoever runs it on the server holds the database anyway,
+    and the audit trail names that account."""
+    from quotaflow.accounts.actions import active_administrators
+    from quotaflow.core.errors import NotAllowed
+
+    user = active_administrators().first()
+    if user is None:
+        raise NotAllowed(
+            "There is no administrator yet; create the first one with "
+            "'quotaflow users create NAME --role admin'."
+        )
+    return user
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[str], *, as_json: bool) -> None:
+    """``rows`` as JSON (one array) or as a table with a header, columns padded."""
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        return
+    cells = [columns] + [["" if row[c] is None else str(row[c]) for c in columns] for row in rows]
+    widths = [max(len(line[index]) for line in cells) for index in range(len(columns))]
+    for line in cells:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+
+
+def _given(args: argparse.Namespace, names: dict[str, str]) -> dict[str, Any]:
+    """The options the user gave, by the action's field names (``{option: field}``)."""
+    return {
+        field: getattr(args, option)
+        for option, field in names.items()
+        if getattr(args, option) is not None
+    }
+
+
+def _company(args: argparse.Namespace) -> int:
+    from quotaflow.core.actions import update_company
+    from quotaflow.core.models import Company
+
+    _prepare_database(quiet=True)
+    if args.company_command == "set":
+        changes = _given(
+            args,
+            {
+                "name": "name",
+                "currency": "currency",
+                "fiscal_year_start_month": "fiscal_year_start_month",
+            },
+        )
+        if not changes:
+            _fail("nothing to change: give --name, --currency or --fiscal-year-start-month")
+            return 2
+        update_company(
+            acting_user=_console_user(), expected_version=None, reason=args.reason, **changes
+        )
+    company = Company.current()
+    row = {
+        "name": company.name,
+        "currency": company.currency,
+        "fiscal_year_start_month": company.fiscal_year_start_month,
+        "version": company.version,
+    }
+    if getattr(args, "json", False):
+        print(json.dumps(row, indent=2, ensure_ascii=False))
+    else:
+        for key, value in row.items():
+            print(f"{key.replace('_', ' ')}: {value}")
+    return 0
+
+
+def _metric_filters(given: list[str] | None) -> dict[str, list[str]] | None:
+    from quotaflow.core.errors import InvalidInput
+
+    if given is None:
+        return None
+    filters: dict[str, list[str]] = {}
+    for item in given:
+        field, equals, value = item.partition("=")
+        if not equals or not field.strip() or not value.strip():
+            raise InvalidInput(
+                f"--filter {item!r}: write FIELD=VALUE, e.g. product_group=Software."
+            )
+        filters.setdefault(field.strip(), []).append(value.strip())
+    return filters
+
+
+METRIC_OPTIONS = {
+    "description": "description",
+    "unit": "unit",
+    "direction": "direction",
+    "source": "source",
+    "aggregation": "aggregation",
+    "value_field": "value_field",
+    "activity_type": "activity_type",
+}
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from quotaflow.core.errors import NotFound
+    from quotaflow.metrics import actions
+    from quotaflow.metrics.models import Metric
+
+    _prepare_database(quiet=True)
+    if args.metrics_command == "list":
+        rows = [
+            {
+                "code": metric.code,
+                "name": metric.name,
+                "unit": metric.unit,
+                "active": metric.is_active,
+                "definition": metric.definition(),
+            }
+            for metric in Metric.objects.order_by("name")
+        ]
+        _print_table(rows, ["code", "name", "unit", "active", "definition"], as_json=args.json)
+        return 0
+    changes = _given(args, METRIC_OPTIONS)
+    filters = _metric_filters(args.filters)
+    if filters is not None:
+        changes["filters"] = filters
+    if args.metrics_command == "create":
+        metric = actions.create_metric(
+            code=args.code, name=args.name, acting_user=_console_user(), **changes
+        )
+        print(f"Created the metric {metric.code}: {metric.definition()}")
+        return 0
+    found = Metric.objects.filter(code=args.code).first()
+    if found is None:
+        raise NotFound(f"There is no metric with the code {args.code!r}.")
+    changes.update(_given(args, {"name": "name", "new_code": "code"}))
+    if args.retire or args.reactivate:
+        changes["is_active"] = bool(args.reactivate)
+    metric = actions.update_metric(
+        found, acting_user=_console_user(), reason=args.reason, **changes
+    )
+    print(f"Metric {metric.code}: {metric.definition()}")
+    return 0
+
+
+def _user_row(user: Any, people: dict[int, str]) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "name": user.get_full_name(),
+        "email": user.email,
+        "active": user.is_active,
+        "person": people.get(user.pk),
+        "last_login": user.last_login,
+    }
+
+
+def _people_by_login(users: list[Any]) -> dict[int, str]:
+    from quotaflow.org.models import Person
+
+    rows = Person.objects.filter(user__in=users).values_list("user_id", "external_id")
+    return {user_id: external_id for user_id, external_id in rows if user_id is not None}
+
+
+def _login(username: str) -> Any:
+    from quotaflow.accounts.models import User
+    from quotaflow.core.errors import NotFound
+
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise NotFound(f"There is no user called {username!r}.")
+    return user
+
+
+def _print_password(username: str, password: str) -> None:
+    print(f"Initial password for {username}: {password}")
+    print("Hand it to them now: it is not shown again (only a hash is stored).")
+
+
+USER_OPTIONS = {"email": "email", "first_name": "first_name", "last_name": "last_name"}
+
+
+def _users(args: argparse.Namespace) -> int:
+    from quotaflow.accounts.models import User
+
+    _prepare_database(quiet=True)
+    command = args.users_command
+    if command == "list":
+        users = list(User.objects.order_by("username"))
+        people = _people_by_login(users)
+        rows = [_user_row(user, people) for user in users]
+        columns = ["username", "role", "name", "email", "active", "person", "last_login"]
+        _print_table(rows, columns, as_json=args.json)
+        return 0
+    if command == "create":
+        return _create_login(args)
+    if command == "import":
+        return _import_users(Path(args.file), as_json=args.json)
+    return _change_login(args)
+
+
+def _create_login(args: argparse.Namespace) -> int:
+    from quotaflow.accounts import actions
+    from quotaflow.org.models import Person
+
+    details = _given(args, USER_OPTIONS)
+    if args.role == "admin" and not actions.active_administrators().exists():
+        user, password = actions.create_first_administrator(args.username, **details)
+        print(f"Created the first administrator, {user.username}.")
+        _print_password(user.username, password)
+        return 0
+    person = None
+    if args.person:
+        person = Person.objects.filter(external_id=args.person).first()
+        if person is None:
+            raise actions.InvalidInput(f"There is no person with the employee id {args.person!r}.")
+    password = actions.generate_password()
+    user = actions.create_user(
+        args.username,
+        role=args.role,
+        password=password,
+        acting_user=_console_user(),
+        person=person,
+        **details,
+    )
+    print(f"Created {user.username} ({user.get_role_display()}).")
+    _print_password(user.username, password)
+    return 0
+
+
+def _change_login(args: argparse.Namespace) -> int:
+    from quotaflow.accounts import actions
+
+    user = _login(args.username)
+    acting = _console_user()
+    if args.users_command == "password":
+        _print_password(user.username, actions.issue_password(user, acting_user=acting))
+        return 0
+    if args.users_command == "deactivate":
+        actions.deactivate_user(user, acting_user=acting, expected_version=None, reason=args.reason)
+        print(f"{user.username} can no longer sign in or use API tokens.")
+        return 0
+    changes = _given(args, {**USER_OPTIONS, "role": "role"})
+    if args.activate or args.deactivate:
+        changes["is_active"] = bool(args.activate)
+    user = actions.update_user(
+        user, acting_user=acting, expected_version=None, reason=args.reason, **changes
+    )
+    print(
+        f"{user.username}: {user.get_role_display()}, {'active' if user.is_active else 'inactive'}."
+    )
+    return 0
+
+
+USER_COLUMNS = ("username", "role", "email", "first_name", "last_name", "person", "active")
+_YES = {"yes", "y", "true", "1", "active"}
+_NO = {"no", "n", "false", "0", "inactive"}
+
+
+def _read_user_rows(path: Path) -> tuple[list[Any], list[Any]]:
+    """The rows of a users file, and the problems found while reading them."""
+    from quotaflow.accounts.actions import RowError, UserRow
+    from quotaflow.imports.reading import FileSource, Table
+
+    table = Table(FileSource(path, path.name))
+    missing = [name for name in ("username", "role") if name not in table.columns]
+    unknown = [name for name in table.columns if name and name not in USER_COLUMNS]
+    if missing or unknown:
+        problems = [f"missing column {', '.join(missing)}" if missing else ""]
+        problems.append(f"unknown column {', '.join(unknown)}" if unknown else "")
+        raise _FileRefused(
+            f"{path.name}: {'; '.join(p for p in problems if p)}. The columns are "
+            f"{', '.join(USER_COLUMNS)}."
+        )
+    rows, errors = [], []
+    for raw in table.rows():
+        errors += [RowError(raw.number, column, reason) for column, reason in raw.problems]
+        values = {name: raw.values.get(name, "").strip() for name in USER_COLUMNS}
+        active = values["active"].lower()
+        if active and active not in _YES | _NO:
+            errors.append(
+                RowError(raw.number, "active", f"write yes or no, not {values['active']!r}")
+            )
+        rows.append(
+            UserRow(
+                line=raw.number,
+                username=values["username"],
+                role=values["role"],
+                email=values["email"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                person=values["person"],
+                is_active=None if not active else active in _YES,
+            )
+        )
+    return rows, errors
+
+
+class _FileRefused(Exception):
+    """A users file that cannot be read at all."""
+
+
+def _import_users(path: Path, *, as_json: bool) -> int:
+    from quotaflow.accounts import actions
+    from quotaflow.imports.reading import FileProblem
+    from quotaflow.org.models import Person
+
+    try:
+        rows, errors = _read_user_rows(path)
+    except (FileProblem, _FileRefused, OSError) as error:
+        _fail(getattr(error, "message", None) or str(error))
+        return 1
+    wanted = {row.person for row in rows if row.person}
+    people = {
+        person.external_id: person for person in Person.objects.filter(external_id__in=wanted)
+    }
+    try:
+        result = actions.import_users(
+            rows, acting_user=_console_user(), people=people, read_errors=errors
+        )
+    except actions.UsersRefused as refused:
+        _fail(f"{path.name}: nothing was imported; {len(refused.errors)} problem(s):")
+        for problem in refused.errors[:50]:
+            column = f" ({problem.field})" if problem.field else ""
+            print(f"  row {problem.line}{column}: {problem.message}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps([vars(row) for row in result.rows], indent=2, default=str))
+        return 0
+    print(
+        f"Users import of {path.name}: {len(result.rows)} rows: {result.count('created')} created, "
+        f"{result.count('updated')} updated, {result.count('unchanged')} unchanged"
+    )
+    new = [row for row in result.rows if row.initial_password]
+    if new:
+        print("Initial passwords (shown once; hand each to its user):")
+        width = max(len(row.username) for row in new)
+        for row in new:
+            print(f"  {row.username.ljust(width)}  {row.initial_password}")
+    return 0
+
+
+def _placement_row(assignment: Any) -> dict[str, Any]:
+    return {
+        "id": assignment.pk,
+        "person": assignment.person.external_id,
+        "name": assignment.person.full_name,
+        "unit": assignment.unit.code,
+        "role": assignment.role,
+        "from": assignment.valid_from,
+        "to": assignment.valid_to,
+    }
+
+
+def _placements(args: argparse.Namespace) -> int:
+    from quotaflow.core.errors import InvalidInput, NotFound
+    from quotaflow.org import actions
+    from quotaflow.org.models import Assignment, Person, Unit
+    from quotaflow.org.queries import active_on
+
+    _prepare_database(quiet=True)
+    if args.placements_command == "list":
+        rows = Assignment.objects.select_related("person", "unit")
+        if args.person:
+            rows = rows.filter(person__external_id=args.person)
+        if args.unit:
+            root = Unit.objects.filter(code=args.unit).first()
+            if root is None:
+                raise NotFound(f"There is no unit with the code {args.unit!r}.")
+            rows = rows.filter(unit__path__startswith=root.path)
+        if args.as_of:
+            rows = rows.filter(active_on(args.as_of))
+        found = [
+            _placement_row(row) for row in rows.order_by("person__external_id", "valid_from", "pk")
+        ]
+        _print_table(
+            found, ["id", "person", "name", "unit", "role", "from", "to"], as_json=args.json
+        )
+        return 0
+    acting = _console_user()
+    if args.placements_command == "create":
+        person = Person.objects.filter(external_id=args.person).first()
+        unit = Unit.objects.filter(code=args.unit).first()
+        if person is None:
+            raise InvalidInput(f"There is no person with the employee id {args.person!r}.")
+        if unit is None:
+            raise InvalidInput(f"There is no unit with the code {args.unit!r}.")
+        assignment = actions.assign_person(
+            person,
+            unit,
+            role=args.role,
+            valid_from=args.valid_from,
+            valid_to=args.valid_to,
+            acting_user=acting,
+            reason=args.reason,
+        )
+        print(f"Placement {assignment.pk}: {assignment}")
+        return 0
+    existing = Assignment.objects.filter(pk=args.id).first()
+    if existing is None:
+        raise NotFound(f"There is no placement {args.id}.")
+    assignment = actions.end_assignment(
+        existing, valid_to=args.on, acting_user=acting, reason=args.reason
+    )
+    print(f"Placement {assignment.pk}: {assignment}")
+    return 0
+
+
+def _cycle_rows(cycle: Any) -> list[dict[str, Any]]:
+    """The cycle's goals in tree order, with their targets for people to read."""
+    from quotaflow.plans import exports
+    from quotaflow.plans.models import Goal
+
+    decimals = exports.display_decimals(cycle.metric)
+    goals = Goal.objects.filter(cycle=cycle).select_related("owner_unit", "owner_person", "parent")
+    ordered = sorted(goals, key=_tree_order)
+    return [
+        {
+            "goal": goal.pk,
+            "owner": _owner_code(goal),
+            "name": str(goal.owner_unit or goal.owner_person or ""),
+            "parent": goal.parent_id,
+            "target": f"{to_display(goal.target, decimals)}",
+            "target_minor": goal.target,
+            "status": goal.status,
+        }
+        for goal in ordered
+    ]
+
+
+def _tree_order(goal: Any) -> tuple[str, str]:
+    """Units by their place in the tree, each unit's people right after it by name."""
+    if goal.owner_unit is not None:
+        return goal.owner_unit.path, ""
+    unit = goal.parent.owner_unit if goal.parent is not None else None
+    person = goal.owner_person.full_name if goal.owner_person is not None else ""
+    return (unit.path if unit is not None else "") + "~", person
+
+
+def _owner_code(goal: Any) -> str:
+    if goal.owner_unit is not None:
+        return str(goal.owner_unit.code)
+    return str(goal.owner_person.external_id) if goal.owner_person is not None else ""
+
+
+def to_display(amount_minor: int, decimals: int) -> str:
+    """Minor units as the metric's display number (``123450`` with 2 decimals → 1234.50)."""
+    from decimal import Decimal
+
+    return f"{Decimal(amount_minor).scaleb(-decimals):.{decimals}f}"
+
+
+def _print_cycle(cycle: Any, *, as_json: bool) -> None:
+    rows = _cycle_rows(cycle)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "id": cycle.pk,
+                    "name": cycle.name,
+                    "status": cycle.status,
+                    "version": cycle.version,
+                    "period": cycle.period_label,
+                    "goals": rows,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    print(
+        f"Cycle {cycle.pk} {cycle.name!r} ({cycle.period_label or cycle.period_start}): "
+        f"{cycle.get_status_display()}, version {cycle.version}, {len(rows)} goals"
+    )
+    _print_table(rows, ["goal", "owner", "name", "parent", "target", "status"], as_json=False)
+
+
+def _cycles(args: argparse.Namespace) -> int:
+    from quotaflow.core.errors import InvalidInput
+    from quotaflow.plans import actions
+
+    _prepare_database(quiet=True)
+    if args.cycles_command == "create":
+        cycle = _create_cycle(args)
+    else:
+        cycle = _find_cycle(args.cycle)
+    if args.cycles_command == "cascade":
+        from quotaflow.plans import exports
+
+        try:
+            target = exports.from_display(args.target, exports.display_decimals(cycle.metric))
+        except ValueError as error:
+            raise InvalidInput(f"--target: the amount {error}.") from None
+        actions.run_cascade(
+            cycle,
+            acting_user=_console_user(),
+            company_target=target,
+            expected_version=cycle.version,
+            reason=args.reason,
+        )
+    if args.cycles_command == "publish":
+        actions.publish_cycle(cycle, acting_user=_console_user(), expected_version=cycle.version)
+    cycle.refresh_from_db()
+    _print_cycle(cycle, as_json=args.json)
+    return 0
+
+
+def _find_cycle(reference: str) -> Any:
+    """The cycle with this id, or the plan (not a scenario) with this name and no later
+    version."""
+    from quotaflow.core.errors import InvalidInput, NotFound
+    from quotaflow.plans.models import PlanningCycle
+
+    cycles = PlanningCycle.objects.select_related("metric")
+    if reference.isdigit():
+        found = list(cycles.filter(pk=int(reference)))
+    else:
+        named = cycles.filter(name=reference, is_scenario=False).order_by("-version_number", "-pk")
+        found = list(named[:1])
+        if len(found) == 1 and named.filter(version_number=found[0].version_number).count() > 1:
+            raise InvalidInput(f"More than one plan is called {reference!r}; give its id.")
+    if not found:
+        raise NotFound(f"There is no planning cycle {reference!r}.")
+    return found[0]
+
+
+def _create_cycle(args: argparse.Namespace) -> Any:
+    from quotaflow.core.errors import InvalidInput, NotFound
+    from quotaflow.core.models import Company
+    from quotaflow.metrics.models import Metric
+    from quotaflow.org.models import Unit
+    from quotaflow.plans import actions
+
+    metric = Metric.objects.filter(code=args.metric).first()
+    if metric is None:
+        raise NotFound(f"There is no metric with the code {args.metric!r}.")
+    root = None
+    if args.root:
+        root = Unit.objects.filter(code=args.root).first()
+        if root is None:
+            raise NotFound(f"There is no unit with the code {args.root!r}.")
+    if args.period:
+        try:
+            period = Company.current().fiscal_calendar.parse(args.period)
+        except ValueError as error:
+            raise InvalidInput(f"--period: {error}") from None
+        start, end, label = period.start, period.end, period.label
+    elif args.start and args.end:
+        start, end, label = args.start, args.end, ""
+    else:
+        raise InvalidInput("Give the period: --period FY2027, or --start and --end.")
+    allocation = [
+        {"method": method, "over_assignment": args.over_assignment}
+        for method in (args.methods or ["equal"])
+    ]
+    return actions.create_cycle(
+        acting_user=_console_user(),
+        name=args.name,
+        metric=metric,
+        period_start=start,
+        period_end=end,
+        period_label=label,
+        root_unit=root,
+        allocation=allocation,
+    )
 
 
 def _backtest(args: argparse.Namespace) -> int:
