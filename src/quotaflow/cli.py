@@ -487,9 +487,10 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _prepare_database(*, quiet: bool = False) -> None:
+def _prepare_database(*, quiet: bool = False, notes: TextIO | None = None) -> None:
     """Apply pending migrations with a progress bar. On the first run with the embedded
-    database, create its directory and say where the file is."""
+    database, create its directory and say where the file is (on ``notes``, standard
+    output unless given: the setup commands keep it off their --json output)."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -513,8 +514,7 @@ def _prepare_database(*, quiet: bool = False) -> None:
         ) as bar:
             call_command("migrate", interactive=False, verbosity=1, stdout=_MigrationProgress(bar))
     if first_run:
-        # Commands whose output is read by programs (--json) say it on standard error.
-        out = sys.stderr if quiet else sys.stdout
+        out = notes if notes is not None else sys.stdout
         print(f"Created the database at {settings.DATABASES['default']['NAME']}", file=out)
         print(
             "  (the embedded SQLite default; set DATABASE_URL=postgresql://… for a team installation)",
@@ -785,7 +785,7 @@ def _company(args: argparse.Namespace) -> int:
     from quotaflow.core.actions import update_company
     from quotaflow.core.models import Company
 
-    _prepare_database(quiet=True)
+    _prepare_database(quiet=True, notes=sys.stderr)
     if args.company_command == "set":
         changes = _given(
             args,
@@ -848,7 +848,7 @@ def _metrics(args: argparse.Namespace) -> int:
     from quotaflow.metrics import actions
     from quotaflow.metrics.models import Metric
 
-    _prepare_database(quiet=True)
+    _prepare_database(quiet=True, notes=sys.stderr)
     if args.metrics_command == "list":
         rows = [
             {
@@ -925,7 +925,7 @@ USER_OPTIONS = {"email": "email", "first_name": "first_name", "last_name": "last
 def _users(args: argparse.Namespace) -> int:
     from quotaflow.accounts.models import User
 
-    _prepare_database(quiet=True)
+    _prepare_database(quiet=True, notes=sys.stderr)
     command = args.users_command
     if command == "list":
         users = list(User.objects.order_by("username"))
@@ -1100,7 +1100,7 @@ def _placements(args: argparse.Namespace) -> int:
     from quotaflow.org.models import Assignment, Person, Unit
     from quotaflow.org.queries import active_on
 
-    _prepare_database(quiet=True)
+    _prepare_database(quiet=True, notes=sys.stderr)
     if args.placements_command == "list":
         rows = Assignment.objects.select_related("person", "unit")
         if args.person:
@@ -1221,7 +1221,7 @@ def _cycles(args: argparse.Namespace) -> int:
     from quotaflow.core.errors import InvalidInput
     from quotaflow.plans import actions
 
-    _prepare_database(quiet=True)
+    _prepare_database(quiet=True, notes=sys.stderr)
     if args.cycles_command == "create":
         cycle = _create_cycle(args)
     else:
