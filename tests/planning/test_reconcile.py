@@ -77,9 +77,17 @@ def test_least_squares_keeps_locks_and_caps() -> None:
     assert why["top_down"] == 300 and why["bottom_up"] == 300 and why["rule"] == "least_squares"
 
 
-def test_kept_submissions_that_exceed_the_total_are_infeasible() -> None:
-    with pytest.raises(InfeasibleConstraints):
-        reconcile(TREE, TOP_DOWN, BOTTOM_UP, method="keep_submitted")
+def test_when_everyone_submitted_the_rest_is_unallocated_on_the_root() -> None:
+    # Everyone submitted 1,100 against a top-down 1,000: every submission is kept, the root
+    # keeps its top-down total and the 100 committed beyond it is reported, not spread.
+    result = reconcile(TREE, TOP_DOWN, BOTTOM_UP, method="keep_submitted")
+    assert result.final.tolist() == [1000, 500, 600, 200, 300, 400, 200]
+    assert result.allocated[0] == 1100 and result.unallocated.tolist() == [-100, 0, 0, 0, 0, 0, 0]
+    assert result.rule_of(1) == "top_down_total"
+    assert {result.rule_of(i) for i in range(2, 8)} == {"submitted"}
+    why = result.explain(1)
+    assert why["unallocated"] == -100 and "100 is committed beyond it" in why["summary"]
+    assert result.explain(4)["allocation"] is None  # set by the submission, not a split
 
 
 def test_unknown_method_is_refused() -> None:
@@ -131,7 +139,11 @@ def test_every_method_is_coherent_and_keeps_locks_and_bounds(
     final = result.final
     sums = children_sums(tree, final)
     inner = ~tree.is_leaf
-    assert (final[inner] == sums[inner]).all()
+    # Coherent, but for what a parent whose children all kept their submissions (only
+    # keep_submitted, e.g. when everyone submitted) reports as unallocated.
+    assert (final[inner] == sums[inner] + result.unallocated[inner]).all()
+    if method != "keep_submitted":
+        assert not result.unallocated.any()
     resolved = resolve_bounds(bounds, tree.node_ids)
     not_root = case.parent_ids >= 0
     assert (final[not_root] >= resolved.lower[not_root]).all()

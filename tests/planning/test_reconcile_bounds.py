@@ -118,7 +118,8 @@ def test_every_method_keeps_locks_and_bounds_on_every_node_at_every_size(
     except InfeasibleConstraints:
         return
     final = result.final
-    assert (final[~tree.is_leaf] == children_sums(tree, final)[~tree.is_leaf]).all()
+    inner = ~tree.is_leaf
+    assert (final[inner] == children_sums(tree, final)[inner] + result.unallocated[inner]).all()
     resolved = resolve_bounds(bounds, tree.node_ids)
     assert (final >= resolved.lower).all() and (final <= resolved.upper).all()
     locked = resolved.locked

@@ -52,6 +52,7 @@ from quotaflow.planning.cascade import (
     implied_bounds,
     over_assigned,
     round_to_tree,
+    under_assigned,
 )
 from quotaflow.planning.constraints import (
     BOUND_SOURCES,
@@ -90,6 +91,7 @@ from quotaflow.planning.reconcile import (
 from quotaflow.planning.reconcile import (
     ReconcileMethod,
     Reconciliation,
+    bottom_up_at_levels,
     least_squares_solution,
     reconcile,
     summing_matrix,
@@ -132,6 +134,7 @@ __all__ = [
     "ResolvedBounds",
     "RollupResult",
     "Tree",
+    "bottom_up_at_levels",
     "build_tree",
     "cascade",
     "custom_phasing",
@@ -157,5 +160,6 @@ __all__ = [
     "seasonality_profile",
     "summing_matrix",
     "tree_from_parent_index",
+    "under_assigned",
     "water_fill",
 ]

@@ -136,6 +136,26 @@ def over_assigned(amounts: IntArray, basis_points: int) -> IntArray:
     )
 
 
+def under_assigned(totals: IntArray, basis_points: int) -> IntArray:
+    """The parent amounts whose over-assignment the children's ``totals`` fill (shape kept).
+
+    ``totals ÷ (1 + bp/10 000)`` rounded half up to the minor unit, exactly: the inverse of
+    ``over_assigned``. Whenever some amount ``A`` has ``over_assigned(A) == total`` this is
+    such an ``A`` (the only one when ``bp >= 0``); otherwise (about one total in
+    ``10 000 / bp`` is skipped by the rounding of ``over_assigned``) it is the nearest amount,
+    whose over-assignment is one minor unit off the total.
+    """
+    if basis_points == 0:
+        return np.asarray(totals, dtype=np.int64).copy()
+    return scale_exact(
+        totals,
+        BASIS_POINTS,
+        BASIS_POINTS + basis_points,
+        rounding="half_up",
+        what="an amount without over-assignment",
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class CascadeColumns:
     """Per-node derivation columns in canonical order (shape ``(n,)`` each)."""
@@ -251,6 +271,7 @@ def round_to_tree(
     *,
     granularity: int = 1,
     bounds: Bounds | None = None,
+    over_assignment: float | Sequence[float] = 0.0,
 ) -> CascadeResult:
     """Exact integer targets from coherent float amounts, keeping every lock and bound.
 
@@ -265,12 +286,20 @@ def round_to_tree(
     every parent's amount lies within what its children's bounds can add up to
     (``implied_bounds``), so no split is ever infeasible once the root is.
 
+    With over-assignment, "coherent" means each parent's children's ideals add up to the
+    parent's ideal × (1 + that level's over-assignment), and each parent's integer amount is
+    over-assigned (exactly, ``over_assigned``) before it is split: the children then sum to
+    it exactly, and a parent's rounding step grows by its over-assignment on the way down
+    (an only child lands within (1 + OA) steps plus half a minor unit of its ideal).
+
     Args:
         tree: the tree (one root).
         ideal: shape ``(n,)`` float amounts in minor units, caller's order.
         root_amount: the root's integer amount (minor units).
         granularity: rounding step below the root (minor units).
         bounds: locks, floors and caps, aligned with ``tree.node_ids``.
+        over_assignment: fraction added on top of each parent before its split, one for every
+            level or ``over_assignment[l]`` for the parents of level ``l``.
 
     Returns:
         A ``CascadeResult`` (method ``potential`` with the ideal amounts as the potential).
@@ -278,7 +307,7 @@ def round_to_tree(
     values = np.asarray(ideal, dtype=np.float64).reshape(-1)
     if values.size != tree.size or not np.isfinite(values).all():
         raise InvalidInput(f"ideal amounts must be {tree.size} finite numbers")
-    level_rules = _rules_per_level(LevelRule(Potential(), granularity=granularity), tree.depth)
+    level_rules = potential_rules(tree.depth, over_assignment, granularity)
     canon_data = NodeData(potential=np.maximum(values, 0.0)).reordered(tree.order)
     resolved = resolve_bounds(bounds, tree.node_ids)
     canon_bounds = implied_bounds(tree, _reorder_bounds(resolved, tree), level_rules)
@@ -308,8 +337,8 @@ def _round_level(
     kids, parents = tree.level_slice(lvl), tree.level_slice(lvl - 1)
     ids = tree.canonical_ids
     n_groups = parents.stop - parents.start
-    totals = amount[parents]
     lower, upper = bounds.lower[kids], bounds.upper[kids]
+    totals = over_assigned(amount[parents], rule.over_assignment_bp)
     check_group_feasibility(
         totals,
         group,
@@ -521,6 +550,23 @@ def _implied_amount(values: Any) -> IntArray:
     edge = MAX_AMOUNT + 1
     clamped = np.minimum(np.maximum(values, -edge), edge)
     return np.array(np.asarray(clamped).tolist(), dtype=np.int64).reshape(np.shape(values))
+
+
+def potential_rules(
+    depth: int, over_assignment: float | Sequence[float], granularity: int = 1
+) -> tuple[LevelRule, ...]:
+    """``Potential()`` rules for every split of a ``depth``-level tree.
+
+    ``over_assignment`` is one fraction for every level or a sequence where
+    ``over_assignment[l]`` splits the parents of level ``l`` (the last repeats downwards).
+    """
+    splits = max(depth - 1, 0)
+    if isinstance(over_assignment, int | float | np.integer | np.floating):
+        per_level = [float(over_assignment)] * splits
+    else:
+        given = [float(v) for v in over_assignment]
+        per_level = [given[min(i, len(given) - 1)] if given else 0.0 for i in range(splits)]
+    return tuple(LevelRule(Potential(), oa, granularity) for oa in per_level)
 
 
 def _rules_per_level(rules: LevelRule | Sequence[LevelRule], depth: int) -> tuple[LevelRule, ...]:

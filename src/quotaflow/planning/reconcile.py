@@ -3,47 +3,69 @@
 Both inputs are per-node int64 amounts (minor units) over the same tree. Every method ends
 in the same exact integer step: a root amount, then a cascade that splits each parent among
 its children in proportion to method-specific weights, inside locks, floors and caps. So the
-final numbers are always coherent (children sum to parents), locks are kept and bounds hold.
+final numbers are always coherent, locks are kept and bounds hold.
+
+**Over-assignment.** A cycle may give every level its own over-assignment (``0.05``: the
+children of that level's parents sum to parent × 1.05, as in the top-down cascade that made
+the guidance). Reconciliation keeps it: every split hands out ``over_assigned(parent)``, so
+reconciled children sum exactly to their parent × (1 + the level's over-assignment), like the
+guidance they are compared with. Each node's amounts are at its own level: a parent's
+bottom-up amount is what its children's bottom-up amounts imply for it, their sum ÷ (1 +
+over-assignment) rounded half up (``bottom_up_at_levels``; with no over-assignment, the sum).
 
 Methods:
 
 * ``"top_down_total"`` — (a) keep the top-down root total, share it by the bottom-up values.
 * ``"keep_submitted"`` — (b) keep every submitted value (a node is kept when all the leaves
-  under it submitted); spread what is left of each parent over the other children in
-  proportion to their top-down values.
+  under it submitted, at the amount they imply for it); spread what is left of each parent
+  over the other children in proportion to their top-down values. The root keeps its
+  top-down total. A parent every child of which is kept — the root when everyone submitted,
+  or an inner node the plan owner locked — has no one to spread the rest to: its children
+  keep their submissions and the rest, ``over_assigned(parent) − Σ children`` (positive:
+  the field committed less than guidance; negative: more), is its ``unallocated`` amount,
+  reported and explained, never pushed onto anybody. A kept inner node with
+  over-assignment can show one minor unit there too: its submissions' sum is not always
+  a whole parent amount × (1 + over-assignment).
 * ``"blend"`` — (c) per node ``α·top-down + (1 − α)·bottom-up`` (α resolved to basis
   points), made coherent top-down: the root takes its blend, children share by theirs.
 * ``"least_squares"`` — (d) minimise ``Σ w_td (x − td)² + w_bu (x − bu)²`` over all nodes
-  subject to coherence, locks and bounds (``quotaflow.planning.least_squares``: closed form
-  when no bound binds, else a sparse QP), then made integer by ``round_to_tree``, which keeps
-  every lock and bound and moves each node by at most one rounding step.
+  subject to coherence (with over-assignment), locks and bounds
+  (``quotaflow.planning.least_squares``: closed form when no bound binds, else a sparse QP,
+  solved on amounts divided by each level's cumulative over-assignment so that coherence is a
+  plain sum), then made integer by ``round_to_tree``, which keeps every lock and bound and
+  moves each node by about one rounding step.
 
 Every method keeps the locks, floors and caps of every node, the root included: a lock on
 the root is its amount, whatever the method proposes, and its floor and cap clip it. A
 ``keep_submitted`` submission that breaks its own bound, or the bound or lock of an inner
 node above it, is not kept. When bounds and the method's own promise (the top-down root
-total, the kept submissions) cannot both hold, ``InfeasibleConstraints`` names the parent.
-Blends are exact in integers at every amount within ``±MAX_AMOUNT``.
+total, the kept submissions beside the others' floors and caps) cannot both hold,
+``InfeasibleConstraints`` names the parent; kept submissions among its conflicts carry the
+source ``"submitted"``. Blends are exact in integers at every amount within ``±MAX_AMOUNT``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from quotaflow.planning._exact import FAST_LIMIT, check_range, magnitude, narrow, wide
-from quotaflow.planning._segments import FloatArray, IntArray
-from quotaflow.planning.allocation import NodeData, Potential
+from quotaflow.planning._segments import FloatArray, IndexArray, IntArray, group_sum_exact
+from quotaflow.planning.allocation import NodeData
 from quotaflow.planning.cascade import (
     BINDINGS,
     CascadeResult,
     LevelRule,
     cascade,
     implied_bounds,
+    over_assigned,
+    potential_rules,
     round_to_tree,
+    under_assigned,
 )
 from quotaflow.planning.constraints import (
     BASIS_POINTS,
@@ -54,11 +76,11 @@ from quotaflow.planning.constraints import (
     check_group_feasibility,
     resolve_bounds,
 )
-from quotaflow.planning.errors import InvalidInput
+from quotaflow.planning.errors import InfeasibleConstraints, InvalidInput
 from quotaflow.planning.least_squares import CanonicalProblem, blended_target, solve
 from quotaflow.planning.rollup import roll_up
 from quotaflow.planning.rounding import MAX_AMOUNT, UNBOUNDED
-from quotaflow.planning.tree import Tree
+from quotaflow.planning.tree import Tree, build_tree
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -79,6 +101,13 @@ RULES: tuple[str, ...] = (
     "cap",
 )
 _RULE = {name: code for code, name in enumerate(RULES)}
+#: How each method's numbers come about, in words (start of a node's summary).
+_SUMMARY = {
+    "top_down_total": "Top-down total shared by the bottom-up numbers",
+    "keep_submitted": "Submissions kept, the rest spread by top-down",
+    "blend": "Weighted blend of top-down and bottom-up",
+    "least_squares": "Closest coherent plan to both (least squares)",
+}
 #: What the final integer cascade used as weights (its derivation calls them "potential").
 _SPLIT_BY = {
     "top_down_total": "bottom_up values",
@@ -95,10 +124,17 @@ class Reconciliation:
     Attributes:
         method: the reconciliation method used.
         top_down, bottom_up: the inputs.
-        final: the reconciled, coherent int64 amounts.
+        final: the reconciled int64 amounts.
         gap: ``bottom_up − top_down`` (positive: the field asks for more than guidance).
         rule: codes into ``RULES`` saying which rule set each final value.
-        allocation: the final integer cascade, with its own derivations.
+        allocation: the final integer cascade, with its own derivations (for
+            ``keep_submitted``, over the nodes it split: the ones not set by submissions).
+        over_assignment_bp: the over-assignment of each level's split, in basis points
+            (``over_assignment_bp[l]`` for the parents of level ``l``).
+        allocated: what each parent's children add up to (0 on leaves).
+        unallocated: ``over_assigned(final) − allocated`` on parents (0 on leaves): what a
+            parent could not hand out because every child kept its submission. Zero for
+            every method but ``keep_submitted``.
     """
 
     tree: Tree
@@ -109,14 +145,29 @@ class Reconciliation:
     gap: IntArray
     rule: np.ndarray[Any, np.dtype[np.int8]]
     allocation: CascadeResult
+    over_assignment_bp: tuple[int, ...]
+    allocated: IntArray
+    unallocated: IntArray
 
     def rule_of(self, node_id: int) -> str:
         """Name of the rule that set one node's final value."""
         return RULES[int(self.rule[self.tree.position_of([node_id])[0]])]
 
-    def explain(self, node_id: int) -> dict[str, Any]:
-        """Plain data: both inputs, final, gap, rule and the split's derivation."""
+    def over_assignment_of(self, node_id: int) -> float:
+        """The over-assignment (fraction) with which this node's children split it."""
         i = int(self.tree.position_of([node_id])[0])
+        return self._bp(i) / BASIS_POINTS
+
+    def _bp(self, i: int) -> int:
+        level = int(self.tree.level[i])
+        return self.over_assignment_bp[level] if level < len(self.over_assignment_bp) else 0
+
+    def explain(self, node_id: int) -> dict[str, Any]:
+        """Plain data: both inputs, final, gap, rule, what the children share and the split's
+        derivation (``None`` for a number set by the submissions beneath it)."""
+        i = int(self.tree.position_of([node_id])[0])
+        split = self.allocation.tree.node_ids
+        in_split = bool(np.isin(node_id, split))
         return {
             "node_id": node_id,
             "method": self.method,
@@ -126,8 +177,36 @@ class Reconciliation:
             "gap": int(self.gap[i]),
             "rule": RULES[int(self.rule[i])],
             "children_split_by": _SPLIT_BY[self.method],
-            "allocation": self.allocation.explain(node_id),
+            "over_assignment": self._bp(i) / BASIS_POINTS,
+            "allocated_to_children": None if self.tree.is_leaf[i] else int(self.allocated[i]),
+            "unallocated": int(self.unallocated[i]),
+            "summary": self._sentence(i),
+            "allocation": self.allocation.explain(node_id) if in_split else None,
         }
+
+    def _sentence(self, i: int) -> str:
+        """One line for people on how this node's final number came about."""
+        final, rule = int(self.final[i]), RULES[int(self.rule[i])]
+        if rule == "submitted" and self.tree.is_leaf[i]:
+            text = f"{final} is the submitted number, kept."
+        elif rule == "submitted":
+            over = self._bp(i) / BASIS_POINTS
+            text = f"The submissions beneath add up to {int(self.allocated[i])}"
+            text += f", which at {over:g} over-assignment is {final} here." if over else "."
+        else:
+            text = (
+                f"{_SUMMARY[self.method]}: top-down {int(self.top_down[i])}, "
+                f"bottom-up {int(self.bottom_up[i])} → {final} ({rule.replace('_', ' ')})."
+            )
+        gap = int(self.unallocated[i])
+        if gap:
+            expected = int(self.allocated[i]) + gap
+            text += (
+                f" Its children keep their submissions ({int(self.allocated[i])}), so of the"
+                f" {expected} it hands out with {self._bp(i) / BASIS_POINTS:g} over-assignment"
+                f" {abs(gap)} is {'not allocated' if gap > 0 else 'committed beyond it'}."
+            )
+        return text
 
 
 def reconcile(
@@ -141,12 +220,14 @@ def reconcile(
     bottom_up_weight: float | ArrayLike | None = None,
     bounds: Bounds | None = None,
     granularity: int = 1,
+    over_assignment: float | Sequence[float] = 0.0,
 ) -> Reconciliation:
     """Reconcile top-down and bottom-up amounts over the whole tree.
 
     Args:
         tree: the tree (one root).
-        top_down, bottom_up: shape ``(n,)`` int64 amounts per node in minor units.
+        top_down, bottom_up: shape ``(n,)`` int64 amounts per node in minor units, each at
+            its own level (see the module docstring; ``bottom_up_at_levels``).
         method: one of ``METHODS`` (see the module docstring).
         submitted: shape ``(n,)`` bool, leaves that submitted (``keep_submitted``); default
             all leaves.
@@ -156,9 +237,12 @@ def reconcile(
             ``1 − top_down_weight``.
         bounds: locks, floors and caps every final value must respect.
         granularity: rounding step of the final amounts below the root (minor units).
+        over_assignment: fraction added on top of each parent before its children share it,
+            one for every level or ``over_assignment[l]`` for the parents of level ``l``
+            (the last repeats downwards); the same as the cascade that made the guidance.
 
     Raises:
-        InvalidInput: unknown method, bad shapes or weights.
+        InvalidInput: unknown method, bad shapes, weights or over-assignment.
         InfeasibleConstraints: the locks, bounds (and kept submissions) cannot add up.
     """
     n = tree.size
@@ -168,6 +252,7 @@ def reconcile(
         raise InvalidInput("reconciliation needs a tree with exactly one root")
     if method not in METHODS:
         raise InvalidInput(f"unknown reconciliation method {method!r}; choose from {METHODS}")
+    rules = potential_rules(tree.depth, over_assignment, granularity)
     inputs = _Inputs(
         tree=tree,
         top_down=td,
@@ -175,6 +260,7 @@ def reconcile(
         root=int(np.flatnonzero(tree.level == 0)[0]),
         bounds=bounds,
         user=resolve_bounds(bounds, tree.node_ids),
+        rules=rules,
     )
     if method == "top_down_total":
         plan = _Plan(bu.astype(np.float64), int(td[inputs.root]), bounds, "bottom_up_share")
@@ -189,23 +275,27 @@ def reconcile(
     root_amount = _root_within_bounds(plan.root_amount, inputs.user, inputs.root)
     if method == "least_squares":
         allocation = round_to_tree(
-            tree, plan.weights, root_amount, granularity=granularity, bounds=plan.bounds
-        )
-    else:
-        allocation = cascade(
             tree,
+            plan.weights,
             root_amount,
-            LevelRule(method=Potential(), granularity=granularity),
-            data=NodeData(potential=np.maximum(plan.weights, 0.0)),
+            granularity=granularity,
             bounds=plan.bounds,
+            over_assignment=[r.over_assignment for r in rules],
         )
-    codes = _rules(allocation, _RULE[plan.rule])
+        final, codes = allocation.targets, _rules(allocation, _RULE[plan.rule])
+    else:
+        final, codes, allocation = _final_cascade(inputs, plan, root_amount)
     if plan.kept is not None:
         codes[plan.kept] = _RULE["submitted"]
     keeps_total = method in ("top_down_total", "keep_submitted")
     codes[inputs.root] = _RULE["top_down_total"] if keeps_total else _RULE[plan.rule]
-    _mark_bound_hits(codes, allocation.targets, inputs.user)
-    return Reconciliation(tree, method, td, bu, allocation.targets, bu - td, codes, allocation)
+    _mark_bound_hits(codes, final, inputs.user)
+    bps = tuple(r.over_assignment_bp for r in rules)
+    allocated = _children_totals(tree, final)
+    unallocated = np.where(tree.is_leaf, 0, _over_assigned_by_level(tree, final, bps) - allocated)
+    return Reconciliation(
+        tree, method, td, bu, final, bu - td, codes, allocation, bps, allocated, unallocated
+    )
 
 
 @dataclass(frozen=True)
@@ -216,17 +306,148 @@ class _Inputs:
     root: int
     bounds: Bounds | None
     user: ResolvedBounds
+    rules: tuple[LevelRule, ...]
+
+    @property
+    def bps(self) -> tuple[int, ...]:
+        return tuple(r.over_assignment_bp for r in self.rules)
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What a method hands to the final integer cascade."""
+    """What a method hands to the final integer cascade.
+
+    ``kept`` marks the nodes whose final number the submissions set (``fixed`` holds it);
+    ``split`` the nodes the cascade splits (``None``: all of them).
+    """
 
     weights: FloatArray
     root_amount: int
     bounds: Bounds | None
     rule: str
     kept: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+    split: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+    fixed: IntArray | None = None
+
+
+def _final_cascade(
+    inputs: _Inputs, plan: _Plan, root_amount: int
+) -> tuple[IntArray, np.ndarray[Any, np.dtype[np.int8]], CascadeResult]:
+    """The integer cascade over the nodes the plan splits; the rest keep ``plan.fixed``."""
+    tree = inputs.tree
+    if plan.split is None or plan.fixed is None:
+        allocation = cascade(
+            tree,
+            root_amount,
+            inputs.rules,
+            data=NodeData(potential=np.maximum(plan.weights, 0.0)),
+            bounds=plan.bounds,
+        )
+        return allocation.targets, _rules(allocation, _RULE[plan.rule]), allocation
+    index = np.flatnonzero(plan.split)
+    parent_ids = np.where(tree.parent >= 0, tree.node_ids[np.maximum(tree.parent, 0)], -1)
+    part = build_tree(tree.node_ids[index], parent_ids[index])
+    try:
+        allocation = cascade(
+            part,
+            root_amount,
+            inputs.rules,
+            data=NodeData(potential=np.maximum(plan.weights[index], 0.0)),
+            bounds=_subset(plan.bounds, index),
+        )
+    except InfeasibleConstraints as error:
+        raise _naming_submissions(error, set(tree.node_ids[plan.kept].tolist())) from None
+    final = plan.fixed.copy()
+    final[index] = allocation.targets
+    codes = np.full(tree.size, _RULE[plan.rule], dtype=np.int8)
+    codes[index] = _rules(allocation, _RULE[plan.rule])
+    return final, codes, allocation
+
+
+def _naming_submissions(error: InfeasibleConstraints, kept: set[int]) -> InfeasibleConstraints:
+    """The same error with the kept submissions among its conflicts marked ``submitted``."""
+    conflicts = [
+        replace(c, lower_source="submitted", upper_source="submitted") if c.node_id in kept else c
+        for c in error.conflicts
+    ]
+    return InfeasibleConstraints(
+        reason=error.reason,
+        conflicts=conflicts,
+        parent_id=error.parent_id,
+        amount=error.amount,
+        other_parents=error.other_parents,
+    )
+
+
+def bottom_up_at_levels(
+    tree: Tree, values: ArrayLike, over_assignment: float | Sequence[float] = 0.0
+) -> IntArray:
+    """Each node's bottom-up amount at its own level (shape ``(n,)``, caller's order).
+
+    Leaves keep their ``values``; a parent takes its children's amounts summed and divided
+    by (1 + its level's over-assignment), rounded half up (``under_assigned``): the parent
+    amount whose over-assignment they fill. Inner nodes' ``values`` are ignored.
+    """
+    n = tree.size
+    leaves = _amounts(values, n, "bottom-up values")
+    bps = [r.over_assignment_bp for r in potential_rules(tree.depth, over_assignment)]
+    amount = leaves[tree.order].copy()
+    for lvl in range(tree.depth - 1, 0, -1):
+        group, _ = tree.children_groups(lvl)
+        parents = tree.level_slice(lvl - 1)
+        n_groups = parents.stop - parents.start
+        sums = group_sum_exact(amount[tree.level_slice(lvl)], group, n_groups)
+        has_kids = np.bincount(group, minlength=n_groups) > 0
+        totals = under_assigned(narrow(sums, "a bottom-up total"), bps[lvl - 1])
+        amount[parents] = np.where(has_kids, totals, amount[parents])
+    out = np.empty(n, dtype=np.int64)
+    out[tree.order] = amount
+    return out
+
+
+def _children_totals(tree: Tree, values: IntArray) -> IntArray:
+    """What each node's children add up to (0 on leaves), exactly (caller's order)."""
+    canon = values[tree.order]
+    totals = np.zeros(tree.size, dtype=np.int64)
+    for lvl in range(1, tree.depth):
+        group, _ = tree.children_groups(lvl)
+        parents = tree.level_slice(lvl - 1)
+        sums = group_sum_exact(canon[tree.level_slice(lvl)], group, parents.stop - parents.start)
+        totals[parents] = narrow(sums, "the children's total")
+    out = np.empty(tree.size, dtype=np.int64)
+    out[tree.order] = totals
+    return out
+
+
+def _over_assigned_by_level(tree: Tree, values: IntArray, bps: tuple[int, ...]) -> IntArray:
+    """``over_assigned`` of every node by its own level's over-assignment (leaves unchanged)."""
+    out = values.copy()
+    for lvl, bp in enumerate(bps):
+        on = tree.level == lvl
+        out[on] = over_assigned(values[on], bp)
+    return out
+
+
+def _subset(bounds: Bounds | None, index: IndexArray) -> Bounds | None:
+    """The same bounds for the nodes at ``index`` only (arrays sliced, flags kept)."""
+    if bounds is None:
+        return None
+
+    def part(values: Any) -> Any:
+        return None if values is None else np.asarray(values)[index]
+
+    return Bounds(
+        locked=part(bounds.locked),
+        is_locked=part(bounds.is_locked),
+        floor=part(bounds.floor),
+        has_floor=part(bounds.has_floor),
+        cap=part(bounds.cap),
+        has_cap=part(bounds.has_cap),
+        min_change=part(bounds.min_change),
+        max_change=part(bounds.max_change),
+        baseline=part(bounds.baseline),
+        non_negative=bounds.non_negative,
+    )
 
 
 def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
@@ -235,10 +456,13 @@ def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
     A submission that breaks its own leaf's floor or cap, or a leaf the plan owner locked,
     is not kept (the owner's rule wins over a proposal), so neither are the nodes above it;
     nor are the submissions under an inner node whose own bounds or lock they would break.
-    A kept node is never one the owner locked.
+    A kept node is never one the owner locked, nor the root (which keeps its top-down total).
+    Nodes below a kept node, and the children of a parent every child of which is kept,
+    take their submissions' amounts directly; the cascade splits the rest.
     """
-    user, tree, bu = inputs.user, inputs.tree, inputs.bottom_up
-    within = (bu >= user.lower) & (bu <= user.upper)
+    user, tree = inputs.user, inputs.tree
+    rolled = bottom_up_at_levels(tree, inputs.bottom_up, [r.over_assignment for r in inputs.rules])
+    within = (rolled >= user.lower) & (rolled <= user.upper)
     keepable = within & ~user.locked
     full = _fully_submitted(tree, submitted, keepable)
     # An inner node whose kept submissions add up outside its own bounds (or off its lock)
@@ -247,9 +471,27 @@ def _plan_keep_submitted(inputs: _Inputs, submitted: ArrayLike | None) -> _Plan:
     if breaks.any():
         full = _fully_submitted(tree, submitted, keepable & ~_in_subtrees(tree, breaks))
     kept = full & ~user.locked
-    bounds = _with_locks(inputs.bounds, inputs.tree.size, kept, inputs.bottom_up)
-    root_amount = int(inputs.top_down[inputs.root])
-    return _Plan(inputs.top_down.astype(np.float64), root_amount, bounds, "spread_remainder", kept)
+    kept[inputs.root] = False
+    in_kept = _in_subtrees(tree, kept)
+    child = tree.parent >= 0
+    parent = tree.parent[child]
+    n_children = np.bincount(parent, minlength=tree.size)
+    n_kept = np.bincount(parent, weights=kept[child], minlength=tree.size)
+    # The root when everyone submitted, or a parent the owner locked: nobody to spread to.
+    closed = ~in_kept & (n_children > 0) & (n_kept == n_children)
+    settled = np.zeros(tree.size, dtype=np.bool_)
+    settled[child] = in_kept[parent] | closed[parent]
+    from_submissions = in_kept | settled
+    bounds = _with_locks(inputs.bounds, tree.size, kept, rolled)
+    return _Plan(
+        inputs.top_down.astype(np.float64),
+        int(inputs.top_down[inputs.root]),
+        bounds,
+        "spread_remainder",
+        kept=from_submissions,
+        split=~settled,
+        fixed=rolled,
+    )
 
 
 def _plan_blend(inputs: _Inputs, top_down_weight: float | ArrayLike) -> _Plan:
@@ -276,7 +518,13 @@ def _plan_least_squares(
         else np.broadcast_to(np.asarray(bottom_up_weight, dtype=np.float64), (n,))
     )
     solution = least_squares_solution(
-        inputs.tree, inputs.top_down, inputs.bottom_up, w_td, w_bu, inputs.user
+        inputs.tree,
+        inputs.top_down,
+        inputs.bottom_up,
+        w_td,
+        w_bu,
+        inputs.user,
+        over_assignment_bp=inputs.bps,
     )
     root_amount = _root_integer(solution[inputs.root], inputs.user, inputs.root)
     return _Plan(solution, root_amount, inputs.bounds, "least_squares")
@@ -396,19 +644,26 @@ def least_squares_solution(
     top_down_weight: FloatArray,
     bottom_up_weight: FloatArray,
     bounds: ResolvedBounds,
+    *,
+    over_assignment_bp: Sequence[int] = (),
 ) -> FloatArray:
     """Coherent float amounts (shape ``(n,)``) closest to both inputs in weighted least squares.
 
-    Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over coherent ``x`` (every parent
-    the sum of its children) within every node's bounds and locks, root and inner nodes
-    included. See ``quotaflow.planning.least_squares`` for the method (closed form, sparse QP
-    with Clarabel, polish).
+    Minimises ``Σᵢ w_tdᵢ (xᵢ − tdᵢ)² + w_buᵢ (xᵢ − buᵢ)²`` over coherent ``x`` (every
+    parent's children summing to it × (1 + its level's over-assignment)) within every node's
+    bounds and locks, root and inner nodes included. See ``quotaflow.planning.least_squares``
+    for the method (closed form, sparse QP with Clarabel, polish). With over-assignment the
+    problem is solved on ``y = x / Fᵥ``, ``Fᵥ`` the product of (1 + over-assignment) of the
+    levels above node ``v``: coherence of ``y`` is a plain sum, the weights become ``w F²``,
+    targets and bounds ``/ F``.
 
     Args:
         tree: the tree.
         top_down, bottom_up: shape ``(n,)`` int64 amounts (minor units), caller's order.
         top_down_weight, bottom_up_weight: shape ``(n,)`` non-negative weights, not both 0.
         bounds: resolved bounds in the caller's order.
+        over_assignment_bp: per level (``[l]`` for the parents of level ``l``), basis
+            points; missing levels have none.
 
     Raises:
         InvalidInput: bad weights.
@@ -416,24 +671,32 @@ def least_squares_solution(
         PlanningError: the solver failed (its status is named).
     """
     target, weight = blended_target(top_down, bottom_up, top_down_weight, bottom_up_weight)
+    bps = [
+        int(over_assignment_bp[lvl]) if lvl < len(over_assignment_bp) else 0
+        for lvl in range(max(tree.depth - 1, 0))
+    ]
+    rules = tuple(LevelRule(over_assignment=bp / BASIS_POINTS) for bp in bps)
     # Decide feasibility exactly, in integers, before any float work (see least_squares).
-    canon = implied_bounds(tree, _reorder(bounds, tree.order), (LevelRule(),) * tree.depth)
-    _check_locked_parents(tree, canon)
+    canon = implied_bounds(tree, _reorder(bounds, tree.order), rules)
+    _check_locked_parents(tree, canon, bps)
+    growth = np.cumprod([1.0, *(1.0 + bp / BASIS_POINTS for bp in bps)])
+    scale = growth[tree.level]
     o = tree.order
     problem = CanonicalProblem(
-        target=target[o],
-        weight=weight[o],
-        lower=_float_bound(bounds.lower, -np.inf)[o],
-        upper=_float_bound(bounds.upper, np.inf)[o],
+        target=(target / scale)[o],
+        weight=(weight * scale**2)[o],
+        lower=(_float_bound(bounds.lower, -np.inf) / scale)[o],
+        upper=(_float_bound(bounds.upper, np.inf) / scale)[o],
     )
     x = solve(tree, problem)
     out = np.empty(tree.size)
     out[o] = x
-    return out
+    return out * scale
 
 
-def _check_locked_parents(tree: Tree, canon: ResolvedBounds) -> None:
-    """Raise if a locked parent's children cannot add up to its lock (canonical bounds).
+def _check_locked_parents(tree: Tree, canon: ResolvedBounds, bps: Sequence[int]) -> None:
+    """Raise if a locked parent's children cannot add up to its lock × (1 + over-assignment)
+    (canonical bounds).
 
     ``implied_bounds`` tightens free parents to what their children can reach; a lock is
     not tightened, so its children are checked against it here.
@@ -448,7 +711,7 @@ def _check_locked_parents(tree: Tree, canon: ResolvedBounds) -> None:
         kids, parent_pos = kids[under_lock], parent_pos[under_lock]
         parents = np.unique(parent_pos)
         check_group_feasibility(
-            canon.lower[parents],
+            over_assigned(canon.lower[parents], bps[lvl - 1]),
             np.searchsorted(parents, parent_pos).astype(np.intp),
             canon.lower[kids],
             canon.upper[kids],
