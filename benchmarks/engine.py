@@ -53,11 +53,11 @@ from quotaflow.planning import (  # noqa: E402 - needs the src path when run fro
     LevelRule,
     NodeData,
     Potential,
+    bottom_up_at_levels,
     build_tree,
     cascade,
     phase,
     reconcile,
-    roll_up,
     seasonality_profile,
 )
 
@@ -129,6 +129,11 @@ def rules() -> list[LevelRule]:
     managers = [LevelRule(method, granularity=100) for _ in range(LEVELS - 3)]
     first_line = LevelRule(method, over_assignment=0.02, granularity=100)
     return [*managers, first_line, LevelRule(method, over_assignment=0.10, granularity=100)]
+
+
+def over_assignment() -> list[float]:
+    """The workload's over-assignment per level, as the cascade's rules have it."""
+    return [rule.over_assignment for rule in rules()]
 
 
 def bounds_for(work: Workload, seed: int = 11) -> Bounds:
@@ -313,7 +318,8 @@ def least_squares_inputs(work: Workload, seed: int = 13) -> dict[str, Any]:
     leaf_values = np.where(
         tree.is_leaf, (top_down * rng.uniform(0.85, 1.15, n)).astype(np.int64), 0
     )
-    bottom_up = roll_up(tree, leaf_values).values
+    # each parent's bottom-up at its own level, like its guidance (children ÷ over-assignment)
+    bottom_up = bottom_up_at_levels(tree, leaf_values, over_assignment())
     low = np.minimum(top_down, bottom_up)
     capped = (work.level == LEVELS - 2) & (rng.random(n) < 0.20)
     locked_reps = tree.is_leaf & (rng.random(n) < 0.01)
@@ -359,11 +365,15 @@ def least_squares_child(leaves: int, repeats: int) -> dict[str, Any]:
         method="least_squares",
         bounds=inputs["bounds"],
         granularity=100,
+        over_assignment=over_assignment(),
     )
     seconds = time.perf_counter() - start
     rss_after = peak_rss_mb()
     tree, final = inputs["tree"], result.final
-    assert np.array_equal(roll_up(tree, final).values, final)  # coherent, exactly
+    # coherent, exactly: every parent's children sum to it × (1 + its level's over-assignment)
+    sums = np.zeros(tree.size, dtype=np.int64)
+    np.add.at(sums, tree.parent[tree.parent >= 0], final[tree.parent >= 0])
+    assert np.array_equal(sums, result.allocated) and not result.unallocated.any()
     bounds = inputs["bounds"]
     locked = np.asarray(bounds.is_locked)
     assert np.array_equal(final[locked], np.asarray(bounds.locked)[locked])

@@ -59,7 +59,7 @@ def test_gap_view_puts_both_numbers_side_by_side(
             0.5,
             {"Ria Rep": 392_727, "Rob Rep": 261_818, "Sue Seller": 545_455},
         ),
-        # keep what was submitted; everything left over goes where guidance put it
+        # everyone submitted: every submission is kept (the company's rest is unallocated)
         ("keep_submitted", 0.5, {"Ria Rep": 360_000, "Rob Rep": 240_000, "Sue Seller": 500_000}),
         # half and half: total 1,150,000
         ("weighted_blend", 0.5, {"Ria Rep": 330_000, "Rob Rep": 270_000, "Sue Seller": 550_000}),
@@ -68,11 +68,6 @@ def test_gap_view_puts_both_numbers_side_by_side(
 def test_reconciliation_methods_add_up_exactly(
     more_reps: SmallOrg, hybrid: PlanningCycle, method: str, weight: float, expected: dict[str, int]
 ) -> None:
-    if method == "keep_submitted":
-        # every leaf is kept, so the top-down total cannot be met: a clear refusal
-        with pytest.raises(InvalidInput, match="cannot add up"):
-            actions.reconcile_cycle(hybrid, acting_user=more_reps.users["ops_olga"], method=method)
-        return
     actions.reconcile_cycle(
         hybrid, acting_user=more_reps.users["ops_olga"], method=method, top_down_weight=weight
     )
@@ -81,6 +76,17 @@ def test_reconciliation_methods_add_up_exactly(
     assert sums_are_exact(goals) == []
     hybrid.refresh_from_db()
     assert hybrid.negotiation_round == 1
+    acme = next(g for g in goals if g.parent_id is None)
+    if method == "keep_submitted":
+        # the company target stays the top-down number; the 100,000 nobody committed to is
+        # recorded, explained and left for the next negotiation round
+        assert acme.target == 1_200_000 and acme.allocated_to_children == 1_100_000
+        why = acme.derivation["reconciled"]
+        assert why["unallocated"] == 100_000
+        assert "1,000.00 of what this level hands out is not allocated" in why["summary"]
+        assert hybrid.reconciliation["unallocated"] == {str(acme.pk): 100_000}
+    else:
+        assert acme.derivation["reconciled"]["unallocated"] == 0
 
 
 def test_keep_submitted_spreads_the_rest_over_those_who_did_not_submit(

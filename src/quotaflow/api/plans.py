@@ -478,7 +478,7 @@ def _goals_out(goals: list[Goal]) -> list[GoalOut]:
 
 def _detail(user: User, cycle: PlanningCycle) -> CycleDetailOut:
     visible = visible_goal_ids(user, cycle)
-    rows = queries.goal_tree(queries.cycle_goals(cycle))
+    rows = queries.cycle_tree(cycle, queries.cycle_goals(cycle))
     goals = [GoalOut.of(row.goal, row) for row in rows if visible is None or row.goal.pk in visible]
     return CycleDetailOut(**CycleOut.of(cycle).dict(), goals=goals)
 

@@ -76,7 +76,7 @@ from quotaflow.planning.constraints import (
     check_group_feasibility,
     resolve_bounds,
 )
-from quotaflow.planning.errors import InfeasibleConstraints, InvalidInput
+from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput
 from quotaflow.planning.least_squares import CanonicalProblem, blended_target, solve
 from quotaflow.planning.rollup import roll_up
 from quotaflow.planning.rounding import MAX_AMOUNT, UNBOUNDED
@@ -344,6 +344,7 @@ def _final_cascade(
             bounds=plan.bounds,
         )
         return allocation.targets, _rules(allocation, _RULE[plan.rule]), allocation
+    kept = np.zeros(tree.size, dtype=np.bool_) if plan.kept is None else plan.kept
     index = np.flatnonzero(plan.split)
     parent_ids = np.where(tree.parent >= 0, tree.node_ids[np.maximum(tree.parent, 0)], -1)
     part = build_tree(tree.node_ids[index], parent_ids[index])
@@ -356,7 +357,7 @@ def _final_cascade(
             bounds=_subset(plan.bounds, index),
         )
     except InfeasibleConstraints as error:
-        raise _naming_submissions(error, set(tree.node_ids[plan.kept].tolist())) from None
+        raise _naming_submissions(tree, error, kept & plan.split, plan.fixed) from None
     final = plan.fixed.copy()
     final[index] = allocation.targets
     codes = np.full(tree.size, _RULE[plan.rule], dtype=np.int8)
@@ -364,11 +365,37 @@ def _final_cascade(
     return final, codes, allocation
 
 
-def _naming_submissions(error: InfeasibleConstraints, kept: set[int]) -> InfeasibleConstraints:
-    """The same error with the kept submissions among its conflicts marked ``submitted``."""
+def _naming_submissions(
+    tree: Tree,
+    error: InfeasibleConstraints,
+    locked: np.ndarray[Any, np.dtype[np.bool_]],
+    values: IntArray,
+) -> InfeasibleConstraints:
+    """The same error naming the kept submissions behind it (source ``submitted``).
+
+    ``locked`` marks the kept nodes the cascade held at their submissions (``values``).
+    Those among the conflicts are marked; those beneath a conflicting node whose bound is
+    implied by its children are added, since they are what implies it.
+    """
+    ids = tree.node_ids
+    kept = set(ids[locked].tolist())
+    implied = np.isin(
+        ids,
+        [
+            c.node_id
+            for c in error.conflicts
+            if "implied_by_children" in (c.lower_source, c.upper_source)
+        ],
+    )
+    beneath = (
+        locked & _in_subtrees(tree, implied) & ~np.isin(ids, [c.node_id for c in error.conflicts])
+    )
     conflicts = [
         replace(c, lower_source="submitted", upper_source="submitted") if c.node_id in kept else c
         for c in error.conflicts
+    ] + [
+        BoundConflict(int(ids[i]), int(values[i]), int(values[i]), True, "submitted", "submitted")
+        for i in np.flatnonzero(beneath)
     ]
     return InfeasibleConstraints(
         reason=error.reason,

@@ -20,7 +20,7 @@ import numpy as np
 from quotaflow.core.errors import InvalidInput
 from quotaflow.core.fiscal import month_spans
 from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method, NodeData, Potential
-from quotaflow.planning.cascade import LevelRule, cascade, over_assigned
+from quotaflow.planning.cascade import LevelRule, cascade, over_assigned, under_assigned
 from quotaflow.planning.constraints import Bounds
 from quotaflow.planning.errors import InfeasibleConstraints, PlanningError
 from quotaflow.planning.phasing import phase as engine_phase
@@ -130,11 +130,23 @@ class LevelSetting:
 
 @dataclass(frozen=True)
 class CascadeOutcome:
-    """Every goal's target and derivation, and what each parent split among its children."""
+    """Every goal's target and derivation, and what each parent split among its children
+    (``unallocated``: what a reconciled parent could not hand out, where not zero)."""
 
     targets: dict[int, int]
     allocated: dict[int, int]
     derivations: dict[int, dict[str, Any]]
+    unallocated: dict[int, int] = field(default_factory=dict)
+
+
+def over_assignment_bp(allocation: Sequence[Mapping[str, Any]]) -> list[int]:
+    """A cycle's stored allocation settings as over-assignment per level, in basis points."""
+    return [LevelSetting.from_dict(level).over_assignment_bp() for level in allocation]
+
+
+def parent_amount(children_total: int, basis_points: int) -> int:
+    """The parent amount whose over-assignment ``children_total`` fills (minor units)."""
+    return int(under_assigned(np.array([int(children_total)], dtype=np.int64), basis_points)[0])
 
 
 def _levels_needed(settings: Sequence[LevelSetting], depth: int) -> list[LevelSetting]:
@@ -147,6 +159,19 @@ def _levels_needed(settings: Sequence[LevelSetting], depth: int) -> list[LevelSe
 
 def _engine_error(error: PlanningError, names: Mapping[int, str]) -> InvalidInput:
     """A domain error naming goals by their owners rather than by ids."""
+    kept = [
+        c
+        for c in getattr(error, "conflicts", [])
+        if c.lower_source == "submitted" and c.node_id in names
+    ]
+    if isinstance(error, InfeasibleConstraints) and kept:
+        parent = names.get(error.parent_id or -1, "a parent")
+        owners = ", ".join(names[c.node_id] for c in kept[:5])
+        return InvalidInput(
+            f"Keeping the submissions of {owners} leaves the others under {parent} less "
+            f"than their floors (or zero) out of its {error.amount}; choose another method "
+            "or negotiate those numbers."
+        )
     if isinstance(error, InfeasibleConstraints):
         owners = ", ".join(names.get(c.node_id, str(c.node_id)) for c in error.conflicts[:5])
         parent = names.get(error.parent_id or -1, "a parent")
@@ -307,19 +332,23 @@ def reconcile(
     granularity: int = 1,
     submitted: Iterable[int] = (),
     locks: Mapping[int, int] | None = None,
+    settings: Sequence[LevelSetting] = (),
     names: Mapping[int, str] | None = None,
 ) -> CascadeOutcome:
-    """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, rolled up)
-    with the engine's methods; ``submitted`` names the leaves that submitted.
+    """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, each at
+    its own level: ``cycle_tree``) with the engine's methods; ``submitted`` names the leaves
+    that submitted, ``settings`` the cycle's levels (over-assignment, floor, cap).
 
     Methods:
         ``top_down_total_bottom_up_shares``: the root keeps its top-down number; every split
         follows the bottom-up numbers' proportions.
         ``keep_submitted``: the root keeps its top-down number; submitted numbers are kept
-        and the rest is spread by the top-down proportions.
+        and the rest is spread by the top-down proportions; where every child kept its
+        submission, what is left over (or missing) is the parent's unallocated amount.
         ``weighted_blend``: the root and every proportion are ``w·top-down + (1−w)·bottom-up``.
         ``least_squares``: the coherent plan closest to both (weighted by ``w`` and ``1−w``).
-    Over-assignment is not applied: reconciled children sum exactly to their parent.
+    Every level keeps its over-assignment: children sum exactly to their parent × (1 +
+    over-assignment), as in the guidance; ``allocated`` is what they sum to.
     """
     if method not in ENGINE_RECONCILE:
         raise InvalidInput(
@@ -332,6 +361,7 @@ def reconcile(
     kept = set(submitted)
     try:
         tree = build_tree(ids, [-1 if n.parent_id is None else n.parent_id for n in nodes])
+        levels = _levels_needed(settings, tree.depth)
         result = engine_reconcile(
             tree,
             np.array([guidance.get(i, 0) for i in ids], dtype=np.int64),
@@ -339,13 +369,15 @@ def reconcile(
             method=ENGINE_RECONCILE[method],
             submitted=np.array([i in kept for i in ids], dtype=np.bool_),
             top_down_weight=top_down_weight,
-            bounds=Bounds.from_mappings(ids, locks=dict(locks or {})) if locks else None,
+            bounds=_bounds(nodes, tree.level, levels, locks or {}, {}),
             granularity=granularity,
+            over_assignment=[s.over_assignment for s in levels] or 0.0,
         )
     except PlanningError as error:
         raise _engine_error(error, names) from error
     targets = {i: int(v) for i, v in zip(ids, result.final, strict=True)}
     parents = {n.parent_id for n in nodes if n.parent_id is not None}
-    allocated = {i: targets[i] for i in ids if i in parents}
+    allocated = {i: int(v) for i, v in zip(ids, result.allocated, strict=True) if i in parents}
+    unallocated = {i: int(v) for i, v in zip(ids, result.unallocated, strict=True) if v}
     derivations = {i: result.explain(i) for i in ids}
-    return CascadeOutcome(targets, allocated, derivations)
+    return CascadeOutcome(targets, allocated, derivations, unallocated)

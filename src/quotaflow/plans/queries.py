@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from quotaflow.accounts.models import User
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.queries import active_on, home_unit, managed_units
+from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
 
@@ -36,12 +37,19 @@ def tree_goals(cycle: PlanningCycle) -> list[Goal]:
 
 @dataclass
 class TreeRow:
-    """One goal placed in its tree: depth, children and the numbers shown side by side."""
+    """One goal placed in its tree: depth, children and the numbers shown side by side.
+
+    ``bottom_up`` is at the goal's own level, like its guidance: a leaf's submission (or its
+    guidance when it has none), a parent's ``children_bottom_up`` ÷ (1 + the over-assignment
+    with which its children share it), rounded half up to the minor unit.
+    """
 
     goal: Goal
     depth: int
     children: list[TreeRow] = field(default_factory=list)
     bottom_up: int | None = None
+    children_bottom_up: int | None = None
+    over_assignment_bp: int = 0
 
     @property
     def gap(self) -> int | None:
@@ -58,9 +66,12 @@ class TreeRow:
         return round(self.gap * 10_000 / self.goal.guidance)
 
 
-def goal_tree(goals: Iterable[Goal]) -> list[TreeRow]:
+def goal_tree(goals: Iterable[Goal], over_assignment_bp: Sequence[int] = ()) -> list[TreeRow]:
     """Goals in depth-first order (siblings: units first, then by name), with depths and
-    bottom-up roll-ups (a leaf's submission, else its guidance; a parent the sum)."""
+    bottom-up roll-ups (a leaf's submission, else its guidance; a parent what its
+    children's imply at its level). ``over_assignment_bp[d]`` is the over-assignment with
+    which goals at depth ``d`` are split (the last repeats; none when empty); the gap view
+    of a cycle uses its own settings (``cycle_tree``)."""
     goals = list(goals)
     by_parent: dict[int | None, list[Goal]] = defaultdict(list)
     ids = {g.pk for g in goals}
@@ -76,7 +87,10 @@ def goal_tree(goals: Iterable[Goal]) -> list[TreeRow]:
         )
         row.children = [visit(kid, depth + 1) for kid in kids]
         if row.children:
-            row.bottom_up = sum(child.bottom_up or 0 for child in row.children)
+            levels = len(over_assignment_bp)
+            row.over_assignment_bp = over_assignment_bp[min(depth, levels - 1)] if levels else 0
+            row.children_bottom_up = sum(child.bottom_up or 0 for child in row.children)
+            row.bottom_up = engine.parent_amount(row.children_bottom_up, row.over_assignment_bp)
         elif goal.submitted_target is not None:
             row.bottom_up = goal.submitted_target
         else:
@@ -86,6 +100,16 @@ def goal_tree(goals: Iterable[Goal]) -> list[TreeRow]:
     for root in sorted(by_parent.get(None, []), key=lambda g: g.owner_name):
         visit(root, 0)
     return ordered
+
+
+def cycle_tree(cycle: PlanningCycle, goals: Iterable[Goal] | None = None) -> list[TreeRow]:
+    """The gap view: ``goal_tree`` of the cycle's goals (or ``goals``) with the cycle's own
+    over-assignment per level, the numbers reconciliation compares and the plan is
+    published against."""
+    return goal_tree(
+        tree_goals(cycle) if goals is None else goals,
+        engine.over_assignment_bp(cycle.allocation or []),
+    )
 
 
 def sums_are_exact(goals: Iterable[Goal]) -> list[str]:
@@ -134,7 +158,7 @@ def drift_since_reconciliation(cycle: PlanningCycle, goals: Iterable[Goal]) -> l
     a re-cascade or a hand edit afterwards shows up here (a submission on the leaf that
     made it, not again on every parent whose roll-up it moves)."""
     drifts: list[Drift] = []
-    for row in goal_tree(goals):
+    for row in cycle_tree(cycle, goals):
         goal = row.goal
         used = (goal.derivation or {}).get("reconciled") or {}
         if used.get("round") != cycle.negotiation_round:

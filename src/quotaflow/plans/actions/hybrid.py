@@ -26,14 +26,13 @@ from quotaflow.plans.actions.writes import (
     _settings,
     _write_goals,
 )
+from quotaflow.plans.exports import display_decimals, to_display
 from quotaflow.plans.models import (
     Approach,
     GoalStatus,
     PlanningCycle,
 )
-from quotaflow.plans.queries import (
-    goal_tree,
-)
+from quotaflow.plans.queries import cycle_tree
 
 
 def reconcile_cycle(
@@ -46,7 +45,13 @@ def reconcile_cycle(
 ) -> PlanningCycle:
     """Hybrid: set every goal's number from the top-down guidance and the bottom-up
     submissions with one of the engine's reconciliation methods; starts a new
-    negotiation round. Missing submissions count as the guidance."""
+    negotiation round. Missing submissions count as the guidance.
+
+    The numbers compared are the gap view's (``cycle_tree``), and every level keeps the
+    cycle's over-assignment, floor and cap: children sum exactly to their parent × (1 +
+    over-assignment), as the guidance did. Under ``keep_submitted`` a parent whose
+    children all kept their submissions (the company when everyone submitted) keeps its
+    own number; what it could not hand out is recorded as unallocated on it."""
     _require_planner(acting_user)
     with transaction.atomic():
         cycle = _locked_cycle(cycle)
@@ -56,11 +61,12 @@ def reconcile_cycle(
         goals = _locked_tree(cycle)
         if cycle.company_target is None:
             raise InvalidInput("Run the top-down cascade first: reconciliation needs guidance.")
-        rows = goal_tree(goals)
+        rows = cycle_tree(cycle, goals)
         guidance = {g.pk: g.guidance or 0 for g in goals}
         bottom_up = {row.goal.pk: row.bottom_up or 0 for row in rows}
         submitted = [g.pk for g in goals if g.owner_person_id and g.submitted_target is not None]
-        granularity = min((s.granularity for s in _settings(cycle)), default=1)
+        settings = _settings(cycle)
+        granularity = min((s.granularity for s in settings), default=1)
         outcome = engine.reconcile(
             _nodes(goals),
             guidance,
@@ -70,23 +76,34 @@ def reconcile_cycle(
             granularity=granularity,
             submitted=submitted,
             locks={g.pk: g.target for g in goals if g.locked and g.parent_id is not None},
+            settings=settings,
             names=_names(goals),
         )
         new_round = cycle.negotiation_round + 1
+        places = display_decimals(cycle.metric)
         changes: dict[int, dict[str, Any]] = {}
         for goal in goals:
             value = outcome.targets[goal.pk]
+            engine_why = outcome.derivations[goal.pk]
             derivation = dict(goal.derivation or {})
             derivation["reconciled"] = {
-                "engine": outcome.derivations[goal.pk],
+                "engine": engine_why,
                 "method": method,
                 "top_down_weight": top_down_weight,
                 "round": new_round,
                 "guidance": guidance[goal.pk],
                 "bottom_up": bottom_up[goal.pk],
                 "target": value,
-                "summary": f"Round {new_round}: {method.replace('_', ' ')} of top-down {guidance[goal.pk]} "
-                f"and bottom-up {bottom_up[goal.pk]} gives {value}.",
+                "over_assignment": engine_why["over_assignment"],
+                "allocated_to_children": outcome.allocated.get(goal.pk),
+                "unallocated": outcome.unallocated.get(goal.pk, 0),
+                "summary": _summary(
+                    new_round,
+                    method,
+                    (guidance[goal.pk], bottom_up[goal.pk], value),
+                    outcome.unallocated.get(goal.pk, 0),
+                    places,
+                ),
             }
             changes[goal.pk] = {
                 "target": value,
@@ -109,6 +126,7 @@ def reconcile_cycle(
                     "round": new_round,
                     "at": timezone.now().isoformat(),
                     "gap_bp": root.gap_bp or 0,
+                    "unallocated": {str(pk): amount for pk, amount in outcome.unallocated.items()},
                 },
             },
             actor=acting_user,
@@ -116,3 +134,26 @@ def reconcile_cycle(
             reason=method,
         )
     return cycle
+
+
+def _summary(
+    round_: int, method: str, numbers: tuple[int, int, int], unallocated: int, places: int
+) -> str:
+    """One line on a reconciled number, in display units; a parent whose children all kept
+    their submissions says what it could not hand out."""
+    top_down, bottom_up, target = (f"{to_display(v, places):,}" for v in numbers)
+    text = (
+        f"Round {round_}: {method.replace('_', ' ')} of top-down {top_down} "
+        f"and bottom-up {bottom_up} gives {target}."
+    )
+    if unallocated > 0:
+        text += (
+            f" Everyone beneath kept their submission: {to_display(unallocated, places):,} "
+            "of what this level hands out is not allocated."
+        )
+    elif unallocated < 0:
+        text += (
+            f" Everyone beneath kept their submission: together they commit "
+            f"{to_display(-unallocated, places):,} more than this level hands out."
+        )
+    return text

@@ -37,9 +37,9 @@ from quotaflow.plans.models import (
 )
 from quotaflow.plans.queries import (
     Drift,
+    cycle_tree,
     drift_since_reconciliation,
     goal_owner_users,
-    goal_tree,
     sums_are_exact,
 )
 
@@ -111,7 +111,7 @@ def _check_ready(cycle: PlanningCycle, goals: list[Goal]) -> None:
         drifts = drift_since_reconciliation(cycle, goals)
         if drifts:
             raise InvalidInput(_stale_reconciliation_message(cycle, drifts))
-        root = next(row for row in goal_tree(goals) if row.depth == 0)
+        root = next(row for row in cycle_tree(cycle, goals) if row.depth == 0)
         if root.gap_bp is not None and abs(root.gap_bp) > cycle.gap_tolerance_bp:
             raise InvalidInput(
                 f"The bottom-up total is {root.gap_bp / 100:+.2f}% off the top-down target; the tolerance "

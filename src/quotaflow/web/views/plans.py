@@ -395,7 +395,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     cycle = _cycle_for(request, pk)
     visible = visible_goal_ids(user, cycle)
-    all_rows = queries.goal_tree(queries.tree_goals(cycle))
+    all_rows = queries.cycle_tree(cycle)
     rows = [row for row in all_rows if visible is None or row.goal.pk in visible]
     extra = [
         g
