@@ -10,41 +10,42 @@ import pytest
 
 from quotaflow.plans.models import Goal
 from quotaflow.plans.queries import cycle_tree, sums_are_exact, tree_goals
-from tests.browser.test_planning_journeys import create_cycle, demo_company, row, sign_in
+from tests.browser.test_planning_journeys import (
+    cascade_from_page,
+    create_cycle,
+    demo_company,
+    row,
+    sign_in,
+    submit_as_rep,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 __all__ = ["demo_company"]  # the demo company fixture, shared with the planning journeys
+
+#: The new-cycle form: a hybrid region plan whose reps get 5 % over-assignment.
+CYCLE_FORM = {
+    "name": "FY2028 Northern Europe hybrid at 105 %",
+    "approach": "Hybrid",
+    "root": "Northern Europe",
+    "over": "5",
+    "tolerance": "10",
+}
 
 
 def test_hybrid_cycle_with_over_assignment_keeps_it_through_reconciliation(
     demo_company: None, live_server: Any, page: Any
 ) -> None:
     sign_in(page, live_server, "ops")
-    cycle = create_cycle(
-        page,
-        live_server,
-        name="FY2028 Northern Europe hybrid at 105 %",
-        approach="Hybrid",
-        root="Northern Europe",
-        over="5",
-        tolerance="10",
-    )
-    page.fill("#id_company_target", "12,000,000")
-    page.click("#cascade-form button[type=submit]")
-    page.wait_for_selector(".messages")
+    cycle = create_cycle(page, live_server, **CYCLE_FORM)
+    cascade_from_page(page, "12,000,000")
     # nobody has submitted: the field's numbers are the guidance, so no gap anywhere
     team = row(page, "Stockholm Enterprise")
     assert team.locator("[data-col=gap]").inner_text() == "+0.00 +0.00%"
     rep_goal = Goal.objects.get(cycle=cycle, owner_person__user__username="rep")
     guidance = rep_goal.guidance or 0
 
-    sign_in(page, live_server, "rep")
-    page.goto(f"{live_server.url}/plans/goals/{rep_goal.pk}/")
-    page.fill("#submit-target", f"{(guidance + 210_000_00) // 100}")
-    page.fill("#submit-rationale", "Two new logos already signed")
-    page.click("#submit-form button[type=submit]")
-    page.wait_for_selector(".messages")
+    submit_as_rep(page, live_server, rep_goal, guidance + 210_000_00)
 
     sign_in(page, live_server, "ops")
     page.goto(f"{live_server.url}/plans/{cycle.pk}/")

@@ -65,6 +65,23 @@ def create_cycle(page: Any, live_server: Any, **fields: str) -> PlanningCycle:
     return PlanningCycle.objects.get(name=fields["name"])
 
 
+def cascade_from_page(page: Any, company_target: str) -> None:
+    """Cascade a company target (as typed) from the cycle's page, as sales ops."""
+    page.fill("#id_company_target", company_target)
+    page.click("#cascade-form button[type=submit]")
+    page.wait_for_selector(".messages")
+
+
+def submit_as_rep(page: Any, live_server: Any, goal: Goal, amount_minor: int) -> None:
+    """Sign in as the demo rep and submit ``amount_minor`` on their goal, with a rationale."""
+    sign_in(page, live_server, "rep")
+    page.goto(f"{live_server.url}/plans/goals/{goal.pk}/")
+    page.fill("#submit-target", f"{amount_minor // 100}")
+    page.fill("#submit-rationale", "Two new logos already signed")
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_selector(".messages")
+
+
 def row(page: Any, owner: str) -> Any:
     return page.locator(f"#plan-tree tr[data-owner='{owner}']")
 
@@ -228,18 +245,10 @@ def test_hybrid_region_cycle_with_gap_view_reconciliation_and_publication(
         root="Northern Europe",
         tolerance="10",
     )
-    page.fill("#id_company_target", "12,000,000")
-    page.click("#cascade-form button[type=submit]")
-    page.wait_for_selector(".messages")
+    cascade_from_page(page, "12,000,000")
     rep_goal = Goal.objects.get(cycle=cycle, owner_person__user__username="rep")
     guidance = rep_goal.guidance or 0
-
-    sign_in(page, live_server, "rep")
-    page.goto(f"{live_server.url}/plans/goals/{rep_goal.pk}/")
-    page.fill("#submit-target", f"{(guidance + 200_000_00) // 100}")
-    page.fill("#submit-rationale", "Two new logos already signed")
-    page.click("#submit-form button[type=submit]")
-    page.wait_for_selector(".messages")
+    submit_as_rep(page, live_server, rep_goal, guidance + 200_000_00)
 
     sign_in(page, live_server, "ops")
     page.goto(f"{live_server.url}/plans/{cycle.pk}/")

@@ -8,20 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quotaflow.planning import (
-    RECONCILE_METHODS,
-    Bounds,
-    InfeasibleConstraints,
-    LevelRule,
-    Potential,
-    ReconcileMethod,
-    bottom_up_at_levels,
-    build_tree,
-    cascade,
-    reconcile,
-    resolve_bounds,
-    under_assigned,
-)
+from quotaflow.planning import Bounds, InfeasibleConstraints, build_tree, resolve_bounds
+from quotaflow.planning.allocation import Potential
+from quotaflow.planning.cascade import LevelRule, cascade, under_assigned
+from quotaflow.planning.reconcile import METHODS, ReconcileMethod, bottom_up_at_levels, reconcile
 
 from .helpers import Case, cases, children_sums, over_assigned_exact
 
@@ -31,7 +21,7 @@ TREE = build_tree(IDS, [-1, 1, 1, 2, 2, 3, 3])
 GUIDANCE = cascade(
     TREE, 1_000_000, [LevelRule(), LevelRule(over_assignment=0.05)], data=None
 ).targets
-ALL_METHODS: list[ReconcileMethod] = list(RECONCILE_METHODS)  # type: ignore[arg-type]
+ALL_METHODS: list[ReconcileMethod] = list(METHODS)  # type: ignore[arg-type]
 OVER = [0.0, 0.05]
 
 
@@ -205,5 +195,8 @@ def test_every_method_is_exact_for_every_submission_pattern_and_over_assignment(
         resolved = resolve_bounds(bounds, tree.node_ids)
         assert (final >= resolved.lower).all() and (final <= resolved.upper).all()
         assert (final[resolved.locked] == resolved.lower[resolved.locked]).all()
-    elif pattern == "nobody" and method != "least_squares":
-        assert np.array_equal(final, guidance)  # nothing submitted: the guidance stands
+    elif pattern == "nobody" and method != "least_squares" and min(over) >= 0:
+        # nothing submitted: the guidance stands (under a negative over-assignment several
+        # parent amounts give the same children's total, so a parent's bottom-up number
+        # can be a minor unit off its guidance)
+        assert np.array_equal(final, guidance)

@@ -41,6 +41,19 @@ def get(client: Client, url: str) -> Any:
     return client.get(f"/api/v1{url}")
 
 
+def submit_and_approve_over_api(rep: Client, manager: Client, goal_id: int, target: int) -> None:
+    """The rep submits ``target`` on their goal and the manager approves it, both over the API."""
+    goal_version = get(rep, f"/goals/{goal_id}").json()["version"]
+    submitted = post(
+        rep, f"/goals/{goal_id}/submit", {"target": target, "expected_version": goal_version}
+    )
+    assert submitted.status_code == 200, submitted.json()
+    approved = post(
+        manager, f"/goals/{goal_id}/approve", {"expected_version": submitted.json()["version"]}
+    )
+    assert approved.status_code == 200, approved.json()
+
+
 CYCLE = {
     "name": "FY2027 revenue",
     "metric": "revenue",
@@ -234,19 +247,7 @@ def test_hybrid_negotiation_after_reconciliation_cannot_be_published_stale(
     ria_goal = goal_of(PlanningCycle.objects.get(pk=cycle_id), small_org.people["ria"])
 
     def submit_and_approve(target: int) -> None:
-        goal_version = get(ria, f"/goals/{ria_goal.pk}").json()["version"]
-        submitted = post(
-            ria,
-            f"/goals/{ria_goal.pk}/submit",
-            {"target": target, "expected_version": goal_version},
-        )
-        assert submitted.status_code == 200, submitted.json()
-        approved = post(
-            max_,
-            f"/goals/{ria_goal.pk}/approve",
-            {"expected_version": submitted.json()["version"]},
-        )
-        assert approved.status_code == 200, approved.json()
+        submit_and_approve_over_api(ria, max_, ria_goal.pk, target)
 
     submit_and_approve(200_000)
     body = {"method": "top_down_total_bottom_up_shares", "expected_version": version()}

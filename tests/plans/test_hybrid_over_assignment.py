@@ -27,7 +27,7 @@ from quotaflow.plans.models import CycleStatus, Goal, PlanningCycle, ReconcileMe
 from quotaflow.plans.queries import cycle_tree, drift_since_reconciliation, sums_are_exact
 from tests.conftest import SmallOrg
 from tests.plans.conftest import goal_of
-from tests.plans.test_api import CYCLE, client_for, get, post
+from tests.plans.test_api import CYCLE, client_for, get, post, submit_and_approve_over_api
 
 LEVELS = [{"method": "equal"}, {"method": "equal"}, {"method": "equal", "over_assignment": 0.05}]
 METHODS = list(ReconcileMethod.values)
@@ -228,17 +228,7 @@ def test_over_assignment_survives_reconciliation_and_negotiation_over_the_api(
     ria_goal = goal_of(PlanningCycle.objects.get(pk=cycle_id), more_reps.people["ria"])
 
     def submit_and_approve(target: int) -> None:
-        goal_version = get(ria, f"/goals/{ria_goal.pk}").json()["version"]
-        submitted = post(
-            ria,
-            f"/goals/{ria_goal.pk}/submit",
-            {"target": target, "expected_version": goal_version},
-        )
-        assert submitted.status_code == 200, submitted.json()
-        approved = post(
-            max_, f"/goals/{ria_goal.pk}/approve", {"expected_version": submitted.json()["version"]}
-        )
-        assert approved.status_code == 200, approved.json()
+        submit_and_approve_over_api(ria, max_, ria_goal.pk, target)
 
     submit_and_approve(346_500)
     team = detail()["North Team A"]

@@ -12,6 +12,8 @@ reconciled children sum exactly to their parent × (1 + the level's over-assignm
 guidance they are compared with. Each node's amounts are at its own level: a parent's
 bottom-up amount is what its children's bottom-up amounts imply for it, their sum ÷ (1 +
 over-assignment) rounded half up (``bottom_up_at_levels``; with no over-assignment, the sum).
+Under a negative over-assignment several parent amounts give the same children's total, so
+that amount can be a minor unit off a parent's guidance even where nobody submitted.
 
 Methods:
 
@@ -285,11 +287,11 @@ def reconcile(
         final, codes = allocation.targets, _rules(allocation, _RULE[plan.rule])
     else:
         final, codes, allocation = _final_cascade(inputs, plan, root_amount)
-    if plan.kept is not None:
-        codes[plan.kept] = _RULE["submitted"]
     keeps_total = method in ("top_down_total", "keep_submitted")
     codes[inputs.root] = _RULE["top_down_total"] if keeps_total else _RULE[plan.rule]
     _mark_bound_hits(codes, final, inputs.user)
+    if plan.kept is not None:  # a kept submission on its floor or cap is still a submission
+        codes[plan.kept & ~inputs.user.locked] = _RULE["submitted"]
     bps = tuple(r.over_assignment_bp for r in rules)
     allocated = _children_totals(tree, final)
     unallocated = np.where(tree.is_leaf, 0, _over_assigned_by_level(tree, final, bps) - allocated)
@@ -395,7 +397,7 @@ def _naming_submissions(
         for c in error.conflicts
     ] + [
         BoundConflict(int(ids[i]), int(values[i]), int(values[i]), True, "submitted", "submitted")
-        for i in np.flatnonzero(beneath)
+        for i in sorted(np.flatnonzero(beneath), key=lambda i: int(ids[i]))
     ]
     return InfeasibleConstraints(
         reason=error.reason,
