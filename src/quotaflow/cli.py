@@ -1257,9 +1257,9 @@ def _find_cycle(reference: str) -> Any:
     if reference.isdigit():
         found = list(cycles.filter(pk=int(reference)))
     else:
-        named = cycles.filter(name=reference, is_scenario=False).order_by("-version_number", "-pk")
+        named = cycles.filter(name=reference, is_scenario=False).order_by("-plan_version", "-pk")
         found = list(named[:1])
-        if len(found) == 1 and named.filter(version_number=found[0].version_number).count() > 1:
+        if len(found) == 1 and named.filter(plan_version=found[0].plan_version).count() > 1:
             raise InvalidInput(f"More than one plan is called {reference!r}; give its id.")
     if not found:
         raise NotFound(f"There is no planning cycle {reference!r}.")
