@@ -410,6 +410,15 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    "POST /api/v1/metrics/{code}/recompute": [
+        Case(
+            "POST",
+            lambda c: f"{A}/metrics/revenue/recompute",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"reason": "Check"},
+            write=True,
+        )
+    ],
     "GET /api/v1/tokens": [Case("GET", lambda c: f"{A}/tokens", api_read(SIGNED_IN, None))],
     "POST /api/v1/tokens": [
         Case(
@@ -975,6 +984,17 @@ PAGES: dict[str, list[Case]] = {
             "GET",
             lambda c: f"/performance/goals/{_scenario_ria(c)}/",
             page(SCENARIO_VIEWERS),
+            roles=WEB,
+        ),
+    ],
+    "metric-recompute": [
+        Case("GET", lambda c: "/metrics/revenue/recompute/", page(SIGNED_IN), roles=WEB),
+        Case(
+            "POST",
+            lambda c: "/metrics/revenue/recompute/",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {},
+            write=True,
             roles=WEB,
         ),
     ],

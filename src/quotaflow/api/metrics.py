@@ -3,6 +3,7 @@ sales operations change it (tokens need the ``manage`` scope)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from django.db.models import Q
@@ -11,12 +12,21 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner_with, require_scope
+from quotaflow.api.auth import request_user, require_planner_with, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search, patch_changes
 from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics import actions
-from quotaflow.metrics.models import Aggregation, Direction, Metric, MetricUnit, Source
+from quotaflow.metrics.models import (
+    Aggregation,
+    Direction,
+    Metric,
+    MetricRecompute,
+    MetricUnit,
+    RecomputeStatus,
+    Source,
+)
+from quotaflow.metrics.queries import latest_recomputes
 
 router = Router(tags=["metrics"])
 
@@ -24,6 +34,47 @@ Filters = dict[str, list[str]]
 FILTERS_DOC = (
     "Transaction fields (product, product_group, account, deal_type, source) mapped to the "
     'values that count, e.g. {"product_group": ["Software", "Services"]}.'
+)
+
+
+class RecomputeOut(Schema):
+    """A background recompute of a metric's credits and aggregates, asked for when the
+    metric was created or its definition changed. While it is queued or running the
+    metric's numbers are not final; ``percent`` is how far it is."""
+
+    status: RecomputeStatus
+    reason: str
+    percent: int = Field(description="0–100; 100 only once it is done.")
+    done: int
+    total: int
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str = Field("", description="Why it failed (shown to planners only).")
+
+    @staticmethod
+    def of(run: MetricRecompute, *, planner: bool) -> RecomputeOut:
+        """The schema for ``run``; its error only for administrators and sales operations."""
+        return RecomputeOut(
+            status=RecomputeStatus(run.status),
+            reason=run.reason,
+            percent=run.percent,
+            done=run.done,
+            total=run.total,
+            requested_at=run.requested_at,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            error=run.error if planner else "",
+        )
+
+    @staticmethod
+    def maybe(run: MetricRecompute | None, *, planner: bool) -> RecomputeOut | None:
+        """:meth:`of`, or None when there is no run."""
+        return RecomputeOut.of(run, planner=planner) if run is not None else None
+
+
+RECOMPUTE_DOC = (
+    "The metric's latest recompute; its numbers are final only when this is null or done."
 )
 
 
@@ -44,10 +95,14 @@ class MetricOut(Schema):
     activity_type: str
     is_active: bool
     definition: str = Field(description="The definition in plain words.")
+    recompute: RecomputeOut | None = Field(None, description=RECOMPUTE_DOC)
 
     @staticmethod
-    def of(metric: Metric) -> MetricOut:
-        """The schema for ``metric``, with its plain-words definition."""
+    def of(
+        metric: Metric, run: MetricRecompute | None = None, *, planner: bool = False
+    ) -> MetricOut:
+        """The schema for ``metric``, with its plain-words definition and ``run``, its
+        latest recompute."""
         return MetricOut(
             code=metric.code,
             name=metric.name,
@@ -61,7 +116,14 @@ class MetricOut(Schema):
             activity_type=metric.activity_type,
             is_active=metric.is_active,
             definition=metric.definition(),
+            recompute=RecomputeOut.maybe(run, planner=planner),
         )
+
+    @staticmethod
+    def with_recompute(request: HttpRequest, metric: Metric) -> MetricOut:
+        """The schema for ``metric`` with its latest recompute, as the caller may see it."""
+        run = latest_recomputes([metric.pk]).get(metric.pk)
+        return MetricOut.of(metric, run, planner=request_user(request).is_planner)
 
 
 class MetricIn(Input):
@@ -122,14 +184,17 @@ def list_metrics(
         metrics = metrics.filter(Q(code__icontains=q) | Q(name__icontains=q))
     if active is not None:
         metrics = metrics.filter(is_active=active)
-    return [MetricOut.of(metric) for metric in metrics]
+    found = list(metrics)
+    runs = latest_recomputes(metric.pk for metric in found)
+    planner = request_user(request).is_planner
+    return [MetricOut.of(metric, runs.get(metric.pk), planner=planner) for metric in found]
 
 
 @router.get("/metrics/{code}", response={200: MetricOut, **READ_ERRORS}, summary="One metric")
 def get_metric(request: HttpRequest, code: Code) -> MetricOut:
     """One metric with its definition in plain words."""
     require_scope(request, TokenScope.READ)
-    return MetricOut.of(_metric(code))
+    return MetricOut.with_recompute(request, _metric(code))
 
 
 @router.post("/metrics", response={201: MetricOut, **WRITE_ERRORS}, summary="Create a metric")
@@ -137,7 +202,7 @@ def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
     """Add a metric (administrators and sales operations)."""
     user = require_planner_with(request, TokenScope.MANAGE)
     metric = actions.create_metric(**payload.model_dump(), acting_user=user)
-    return Status(201, MetricOut.of(metric))
+    return Status(201, MetricOut.with_recompute(request, metric))
 
 
 @router.patch(
@@ -148,4 +213,25 @@ def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> Met
     user = require_planner_with(request, TokenScope.MANAGE)
     metric = _metric(code)
     changes, reason = patch_changes(payload)
-    return MetricOut.of(actions.update_metric(metric, acting_user=user, reason=reason, **changes))
+    metric = actions.update_metric(metric, acting_user=user, reason=reason, **changes)
+    return MetricOut.with_recompute(request, metric)
+
+
+class RecomputeIn(Input):
+    """Why the metric is recomputed again."""
+
+    reason: str = Field("", max_length=200, description="For the audit trail.")
+
+
+@router.post(
+    "/metrics/{code}/recompute",
+    response={202: MetricOut, **WRITE_ERRORS},
+    summary="Recompute a metric again",
+)
+def recompute_metric(request: HttpRequest, code: Code, payload: RecomputeIn) -> Status[MetricOut]:
+    """Queue a fresh recompute of the metric's credits and aggregates (after one failed,
+    say); the answer carries it, queued."""
+    user = require_planner_with(request, TokenScope.MANAGE)
+    metric = _metric(code)
+    actions.recompute_metric(metric, acting_user=user, reason=payload.reason.strip())
+    return Status(202, MetricOut.with_recompute(request, metric))

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_planner, require_scope
+from quotaflow.api.metrics import RecomputeOut
 from quotaflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -36,6 +37,7 @@ from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
 from quotaflow.imports.currencies import minor_unit_decimals
 from quotaflow.metrics.models import Metric
+from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.models import Person, Unit
 from quotaflow.performance import actions
 from quotaflow.performance.attainment import Attainment
@@ -169,6 +171,11 @@ class ProgressOut(Schema):
     days_left: int | None = None
     status: str | None = None
     why: str | None = Field(None, description="The credits behind the actual.")
+    recompute: RecomputeOut | None = Field(
+        None,
+        description="Set while the metric is being recomputed (or its recompute failed): "
+        "the actual is not final until then.",
+    )
 
 
 class GoalProgressOut(ProgressOut):
@@ -305,6 +312,13 @@ def _progress(
     return body
 
 
+def _unsettled(request: HttpRequest, metric_ids: list[int]) -> dict[int, RecomputeOut]:
+    """The recomputes of ``metric_ids`` whose numbers are not final, by metric id."""
+    planner = request_user(request).is_planner
+    runs = latest_recomputes(metric_ids, unsettled_only=True)
+    return {metric_id: RecomputeOut.of(run, planner=planner) for metric_id, run in runs.items()}
+
+
 def _owner_why(owner: str, metric: Metric, period: str) -> str:
     query = urlencode({"owner": owner, "metric": metric.code, "period": period})
     return f"{reverse('api:owner_credits')}?{query}"
@@ -434,6 +448,7 @@ def attainment(
         progress=progress,
     )  # fmt: skip
     body["why"] = _owner_why(owner, chosen, period)
+    body["recompute"] = _unsettled(request, [chosen.pk]).get(chosen.pk)
     return body
 
 
@@ -484,6 +499,9 @@ def goal_attainment(request: HttpRequest, goal_id: ObjectId, as_of: AsOf = None)
         )
         for item, progress in assessed
     ]  # fmt: skip
+    unsettled = _unsettled(request, [item.metric_id for item, _ in assessed])
+    for row, (item, _) in zip(rows, assessed, strict=True):
+        row["recompute"] = unsettled.get(item.metric_id)
     return {**rows[0], "children": rows[1:]}
 
 

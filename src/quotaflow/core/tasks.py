@@ -1,14 +1,20 @@
 """Tasks that deliver side effects once the change that caused them has committed:
 in-app notifications and e-mail. :mod:`quotaflow.core.notify` schedules them; the worker
-(``quotaflow worker``) or, in tests, the immediate backend runs them."""
+(``quotaflow worker``) or, in tests, the immediate backend runs them.
+
+:func:`enqueue_after_commit` is how any action queues background work (a metric's
+recompute, say): nothing is queued until its database transaction commits, and nothing at
+all if it rolls back."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django_tasks import task
+from django_tasks.base import Task
 
 from quotaflow.core.models import Notification
 
@@ -30,3 +36,9 @@ def send_emails(messages: list[dict[str, Any]]) -> int:
         EmailMessage(message["subject"], message["body"], to=message["to"]) for message in messages
     ]
     return get_connection().send_messages(outgoing) or 0
+
+
+def enqueue_after_commit(work: Task[Any, Any], *args: Any) -> None:
+    """Queue ``work(*args)`` for the worker once the current database transaction
+    commits (at once outside one); a rolled-back change queues nothing."""
+    transaction.on_commit(partial(work.enqueue, *args))

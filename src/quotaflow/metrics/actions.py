@@ -2,6 +2,12 @@
 
 :func:`check_definition` holds the rules a metric must keep (which value fields and
 filters make sense for which source); create and update both go through it.
+
+Creating a metric, or changing what it counts (:data:`DEFINITION_FIELDS`), records a
+:class:`~quotaflow.metrics.models.MetricRecompute` and, once the change commits, queues
+it for the worker, which recomputes the metric's credits and aggregates from the sales
+data already stored. The recompute's own steps (start, progress, finish, failure) are
+written here too, so the job's state changes in one place.
 """
 
 from __future__ import annotations
@@ -11,11 +17,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
+from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput
-from quotaflow.metrics.models import Aggregation, Direction, Metric, MetricUnit, Source
+from quotaflow.metrics.models import (
+    Aggregation,
+    Direction,
+    Metric,
+    MetricRecompute,
+    MetricUnit,
+    RecomputeStatus,
+    Source,
+)
+from quotaflow.metrics.signals import recompute_requested
 
 METRIC_FIELDS = (
     "code",
@@ -30,6 +46,18 @@ METRIC_FIELDS = (
     "activity_type",
     "is_active",
 )
+# Fields that decide which rows count for a metric and what they count: changing any of
+# them recomputes the metric's credits and aggregates.
+DEFINITION_FIELDS = (
+    "source",
+    "aggregation",
+    "value_field",
+    "filters",
+    "activity_type",
+    "is_active",
+)
+# How much of a failed recompute's error is kept to show planners.
+ERROR_MAX_LENGTH = 2_000
 # Transaction fields a metric may filter on, and those whose distinct values may be counted.
 TRANSACTION_FILTER_FIELDS = ("product", "product_group", "account", "deal_type", "source")
 TRANSACTION_NUMERIC_FIELDS = ("amount", "quantity")
@@ -214,6 +242,7 @@ def create_metric(
         )
     metric = Metric.objects.create(**values)
     record(actor=acting_user, action="metrics.metric.created", obj=metric, changes=diff({}, values))
+    _queue_recompute(metric, acting_user=acting_user, reason="Metric created")
     return metric
 
 
@@ -247,4 +276,108 @@ def update_metric(
         changes=changed,
         reason=reason,
     )
+    redefined = [name for name in DEFINITION_FIELDS if name in changed]
+    if redefined:
+        what = ", ".join(name.replace("_", " ") for name in redefined)
+        _queue_recompute(metric, acting_user=acting_user, reason=f"Definition changed: {what}")
     return metric
+
+
+def _queue_recompute(metric: Metric, *, acting_user: User | None, reason: str) -> MetricRecompute:
+    """Record a recompute of ``metric`` and have it queued for the worker after commit.
+
+    Every request gets a run of its own: a run still going when a newer one is recorded
+    stops at its next step and leaves the whole job to the newer one."""
+    job = MetricRecompute.objects.create(
+        metric=metric,
+        reason=reason[:200],
+        requested_by=acting_user if acting_user is not None and acting_user.pk else None,
+    )
+    recompute_requested.send(sender=MetricRecompute, recompute_id=job.pk)
+    return job
+
+
+@transaction.atomic
+def recompute_metric(
+    metric: Metric, *, acting_user: User | None, reason: str = ""
+) -> MetricRecompute:
+    """Recompute ``metric``'s credits and aggregates again in the background (after a
+    failure, say); returns the queued run."""
+    job = _queue_recompute(metric, acting_user=acting_user, reason=reason or "Asked for again")
+    record(
+        actor=acting_user,
+        action="metrics.metric.recompute_requested",
+        obj=metric,
+        changes={"recompute": job.pk},
+        reason=reason,
+    )
+    return job
+
+
+def _superseded(job: MetricRecompute) -> bool:
+    return MetricRecompute.objects.filter(metric_id=job.metric_id, pk__gt=job.pk).exists()
+
+
+@transaction.atomic
+def start_recompute(recompute_id: int) -> MetricRecompute | None:
+    """Mark a queued recompute running; None (and nothing to do) when it is not queued any
+    more or a newer one of the same metric was recorded (then it is marked superseded)."""
+    job = (
+        MetricRecompute.objects.select_for_update()
+        .select_related("metric")
+        .filter(pk=recompute_id)
+        .first()
+    )
+    if job is None or job.status != RecomputeStatus.QUEUED:
+        return None
+    if _superseded(job):
+        _close(job, RecomputeStatus.SUPERSEDED)
+        return None
+    job.status, job.started_at = RecomputeStatus.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    return job
+
+
+def record_recompute_progress(job: MetricRecompute, *, done: int, total: int) -> bool:
+    """Store how far a running recompute is; False when a newer recompute of the same
+    metric was recorded meanwhile (this one is then marked superseded and should stop)."""
+    with transaction.atomic():
+        if _superseded(job):
+            _close(job, RecomputeStatus.SUPERSEDED)
+            return False
+        job.done, job.total = done, total
+        MetricRecompute.objects.filter(pk=job.pk).update(done=done, total=total)
+    return True
+
+
+def _close(job: MetricRecompute, status: str, error: str = "") -> None:
+    job.status, job.finished_at, job.error = status, timezone.now(), error
+    job.save(update_fields=["status", "finished_at", "error"])
+
+
+@transaction.atomic
+def finish_recompute(job: MetricRecompute, *, credits: int) -> None:
+    """Mark a recompute done; audited with the number of credits the metric now has."""
+    job.done = job.total
+    job.save(update_fields=["done"])
+    _close(job, RecomputeStatus.DONE)
+    record(
+        actor=None,
+        action="metrics.metric.recomputed",
+        obj=job.metric,
+        changes={"recompute": job.pk, "credits": credits},
+        reason=job.reason,
+    )
+
+
+@transaction.atomic
+def fail_recompute(job: MetricRecompute, *, error: str) -> None:
+    """Mark a recompute failed with the error planners are shown; audited."""
+    _close(job, RecomputeStatus.FAILED, error[:ERROR_MAX_LENGTH] or "Unknown error")
+    record(
+        actor=None,
+        action="metrics.metric.recompute_failed",
+        obj=job.metric,
+        changes={"recompute": job.pk, "error": job.error},
+        reason=job.reason,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 
 
@@ -103,3 +104,64 @@ _FIELD_LABELS = {
     "amount": "amount",
     "quantity": "quantity",
 }
+
+
+class RecomputeStatus(models.TextChoices):
+    """Where a metric's recompute stands."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    # A newer change of the same metric asked for a fresh run, which does the whole job.
+    SUPERSEDED = "superseded", "Superseded"
+
+
+ACTIVE_RECOMPUTE = (RecomputeStatus.QUEUED, RecomputeStatus.RUNNING)
+
+
+class MetricRecompute(models.Model):
+    """One background recompute of a metric's credits and aggregates, asked for when the
+    metric is created or its definition changes (or again by a planner after a failure).
+
+    ``done`` of ``total`` is the progress: the sales and activities looked at so far, and
+    the final step that adds the metric's credits up into its aggregates. Until the
+    metric's latest recompute is done, its numbers are not final and every page and API
+    answer that shows them says so.
+    """
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="recomputes")
+    status = models.CharField(
+        max_length=12, choices=RecomputeStatus.choices, default=RecomputeStatus.QUEUED
+    )
+    reason = models.CharField(max_length=200, help_text="What asked for it.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-pk"]
+        indexes: ClassVar = [models.Index(fields=["metric", "-id"], name="recompute_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} · {self.status} · {self.percent}%"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: the metric's numbers are still being recomputed."""
+        return self.status in ACTIVE_RECOMPUTE
+
+    @property
+    def percent(self) -> int:
+        """Whole per cent done, rounded down (100 only once it is done)."""
+        if self.status == RecomputeStatus.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.done * 100 // self.total)

@@ -27,8 +27,7 @@ from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.paths import path_ids
 from quotaflow.performance import setbased
-from quotaflow.performance.aggregates import apply_cells
-from quotaflow.performance.crediting import Cells
+from quotaflow.performance.aggregates import apply_cells, manual_cells
 from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
@@ -38,7 +37,6 @@ from quotaflow.performance.models import (
     GoalResult,
     ManualValue,
     MonthlyAggregate,
-    OwnerType,
     PerformanceSettings,
     UnplacedCredit,
 )
@@ -248,20 +246,6 @@ def ingest_activities(
     return _ingest_result(result, sum(recredited))
 
 
-def _manual_cells(rows: Iterable[tuple[int | None, int | None, int, dt.date, int, int]]) -> Cells:
-    cells = Cells()
-    for unit_id, person_id, metric_id, day, value, count in rows:
-        owner = (
-            (OwnerType.UNIT.value, unit_id)
-            if unit_id is not None
-            else (OwnerType.PERSON.value, person_id)
-        )
-        cell = cells.values[(metric_id, owner[0], int(owner[1] or 0), day)]
-        cell[0] += value
-        cell[1] += count
-    return cells
-
-
 @transaction.atomic
 def set_manual_value(
     *,
@@ -292,7 +276,7 @@ def set_manual_value(
     unit_id = owner.pk if isinstance(owner, Unit) else None
     person_id = owner.pk if isinstance(owner, Person) else None
     apply_cells(
-        _manual_cells(
+        manual_cells(
             [(unit_id, person_id, metric.pk, day, value - (old or 0), 0 if old is not None else 1)]
         )
     )
@@ -333,7 +317,7 @@ def rebuild_aggregates(
     manual = ManualValue.objects.filter(metric__is_active=True).values_list(
         "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
     )
-    apply_cells(_manual_cells((*row, 1) for row in manual))
+    apply_cells(manual_cells((*row, 1) for row in manual))
     if connection.vendor == "postgresql":
         # Every row was just replaced: fresh statistics keep the dashboards' plans indexed.
         with connection.cursor() as cursor:

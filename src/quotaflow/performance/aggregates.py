@@ -7,6 +7,7 @@ without reading them first, and inside the caller's database transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -20,6 +21,7 @@ from quotaflow.performance.models import (
     DailyAggregate,
     DistinctKeyDay,
     MonthlyAggregate,
+    OwnerType,
 )
 
 BATCH_ROWS = 1_000
@@ -155,3 +157,19 @@ def apply_cells(cells: Cells) -> set[int]:
     metric_ids = {key[0] for key, _, _ in values} | {key[0] for key, _ in keys}
     bump_markers(metric_ids)
     return metric_ids
+
+
+def manual_cells(rows: Iterable[tuple[int | None, int | None, int, dt.date, int, int]]) -> Cells:
+    """Aggregate deltas of manual values: rows of ``(unit_id, person_id, metric_id, day,
+    value, count)``, each counted for its one owner (a unit or a person)."""
+    cells = Cells()
+    for unit_id, person_id, metric_id, day, value, count in rows:
+        owner = (
+            (OwnerType.UNIT.value, unit_id)
+            if unit_id is not None
+            else (OwnerType.PERSON.value, person_id)
+        )
+        cell = cells.values[(metric_id, owner[0], int(owner[1] or 0), day)]
+        cell[0] += value
+        cell[1] += count
+    return cells

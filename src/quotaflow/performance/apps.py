@@ -12,10 +12,12 @@ class PerformanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from quotaflow.metrics.signals import recompute_requested
         from quotaflow.org.signals import assignments_changed, units_moved
 
         assignments_changed.connect(recredit_after_assignment_change, dispatch_uid="perf-assign")
         units_moved.connect(recredit_after_unit_move, dispatch_uid="perf-move")
+        recompute_requested.connect(queue_metric_recompute, dispatch_uid="perf-recompute")
 
 
 def recredit_after_assignment_change(
@@ -33,3 +35,12 @@ def recredit_after_unit_move(sender: Any, *, old_paths: list[str], **kwargs: Any
 
     for old_path in old_paths:
         apply_unit_move(old_path)
+
+
+def queue_metric_recompute(sender: Any, *, recompute_id: int, **kwargs: Any) -> None:
+    """A created or redefined metric's credits and aggregates are recomputed by the
+    worker, once the change commits."""
+    from quotaflow.core.tasks import enqueue_after_commit
+    from quotaflow.performance.tasks import recompute_metric_task
+
+    enqueue_after_commit(recompute_metric_task, recompute_id)

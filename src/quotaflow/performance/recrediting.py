@@ -21,11 +21,18 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from quotaflow.core.audit import record
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, Unit, UnitKind
-from quotaflow.performance.aggregates import apply_cells, insert_rows, lock_markers
+from quotaflow.performance.aggregates import (
+    apply_cells,
+    bump_markers,
+    insert_rows,
+    lock_markers,
+    manual_cells,
+)
 from quotaflow.performance.crediting import (
     Cells,
     CreditFact,
@@ -37,7 +44,14 @@ from quotaflow.performance.crediting import (
     placement_on,
     split_largest_remainder,
 )
-from quotaflow.performance.models import Credit, OverlayRule
+from quotaflow.performance.models import (
+    Credit,
+    DailyAggregate,
+    DistinctKeyDay,
+    ManualValue,
+    MonthlyAggregate,
+    OverlayRule,
+)
 from quotaflow.sales.models import Activity, Transaction, TransactionCredit
 
 CHUNK = 5_000
@@ -77,8 +91,12 @@ def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield chunk
 
 
-def _metric_specs(source: str) -> list[MetricSpec]:
-    rows = Metric.objects.filter(is_active=True, source=source).values_list(
+def _metric_specs(source: str, metric_id: int | None = None) -> list[MetricSpec]:
+    """The active metrics on ``source`` (only ``metric_id``, when given)."""
+    metrics = Metric.objects.filter(is_active=True, source=source)
+    if metric_id is not None:
+        metrics = metrics.filter(pk=metric_id)
+    rows = metrics.values_list(
         "pk", "source", "aggregation", "value_field", "filters", "activity_type"
     )
     return [
@@ -234,10 +252,15 @@ def _activity_facts(ids: list[int]) -> list[SaleFacts]:
     ]
 
 
-def _stored_credits(kind: str, ids: list[int]) -> dict[int, list[CreditFact]]:
+def _stored_credits(
+    kind: str, ids: list[int], metric_id: int | None = None
+) -> dict[int, list[CreditFact]]:
     column = f"{kind}_id"
     stored: dict[int, list[CreditFact]] = defaultdict(list)
-    for row in Credit.objects.filter(**{f"{column}__in": ids}).values_list(column, *_CREDIT_FIELDS):
+    credits = Credit.objects.filter(**{f"{column}__in": ids})
+    if metric_id is not None:
+        credits = credits.filter(metric_id=metric_id)
+    for row in credits.values_list(column, *_CREDIT_FIELDS):
         stored[row[0]].append(CreditFact(*row))
     return stored
 
@@ -374,3 +397,118 @@ def apply_unit_move(old_path: str) -> int:
         activity_ids = credited.filter(activity__isnull=False).values_list("activity_id", flat=True)
         changed = apply_transaction_changes(list(transaction_ids.distinct()))
         return changed + apply_activity_changes(list(activity_ids.distinct()))
+
+
+# Recomputing one metric ------------------------------------------------------------------
+#
+# After a metric is created or its definition changes, its credits are brought in line
+# chunk by chunk (each chunk its own database transaction, so a long recompute neither
+# blocks ingest nor loses its progress), then its aggregates are added up again from its
+# credits and manual values in one transaction. Both steps take the metric's change marker
+# first, which every ingest takes before it writes credits of the metric, so an ingest
+# running meanwhile is applied either before or after a step, never half inside it; and
+# both compare with what is stored, so running them again changes nothing.
+
+
+def _source_of(kind: str) -> str:
+    return Source.TRANSACTIONS if kind == TRANSACTION else Source.ACTIVITIES
+
+
+def _credited_ids(kind: str, metric_id: int) -> tuple[QuerySet[Any], str]:
+    column = f"{kind}_id"
+    credited = Credit.objects.filter(metric_id=metric_id, **{f"{column}__isnull": False})
+    return credited.values_list(column, flat=True).distinct(), column
+
+
+def metric_source_ids(kind: str, metric_id: int) -> tuple[QuerySet[Any], str]:
+    """The transactions or activities (by ``kind``) a recompute of the metric must look
+    at, as a queryset of ids and the field it orders by: every row of the table when the
+    metric counts rows of that kind, else only those that still hold a credit of it (to
+    take the credit away)."""
+    if _metric_specs(_source_of(kind), metric_id):
+        model = Transaction if kind == TRANSACTION else Activity
+        return model.objects.values_list("pk", flat=True), "pk"
+    return _credited_ids(kind, metric_id)
+
+
+def id_chunks(ids: QuerySet[Any], field: str, size: int | None = None) -> Iterator[list[int]]:
+    """The ids of ``ids`` (a flat ``values_list`` of ``field``) in ascending lists of at
+    most ``size`` (default ``CHUNK``), each read with a fresh keyset query: rows added meanwhile with a higher
+    id are met too, and no cursor stays open across transactions."""
+    size = size or CHUNK
+    last = 0
+    while chunk := list(ids.filter(**{f"{field}__gt": last}).order_by(field)[:size]):
+        yield chunk
+        last = chunk[-1]
+
+
+def recredit_metric(kind: str, ids: list[int], metric_id: int) -> int:
+    """Bring the credits of one metric on ``ids`` (transactions or activities, by
+    ``kind``) in line with its definition; returns how many rows changed credits.
+
+    The metric's aggregates are left alone: :func:`rebuild_metric_aggregates` adds them
+    up again once every chunk is done (folding old credits out would need the
+    aggregation they were folded in with, which a change of definition has replaced)."""
+    with transaction.atomic():
+        lock_markers([metric_id])
+        facts = _transaction_facts(ids) if kind == TRANSACTION else _activity_facts(ids)
+        metrics = _metric_specs(_source_of(kind), metric_id)
+        placements = _placements(person_id for item in facts for person_id, _ in item.shares)
+        overlays = _overlays() if kind == TRANSACTION and metrics else []
+        unplaced = _unplaced_for(facts, placements) if metrics else None
+        stored = _stored_credits(kind, ids, metric_id)
+        new_by_source = {
+            item.id: sorted(credits_for(item, metrics, placements, overlays, unplaced))
+            for item in facts
+        }
+        changed = [
+            source_id
+            for source_id in ids
+            if sorted(stored.get(source_id, [])) != new_by_source.get(source_id, [])
+        ]
+        if not changed:
+            return 0
+        Credit.objects.filter(metric_id=metric_id, **{f"{kind}_id__in": changed}).delete()
+        new_credits = [
+            credit for source_id in changed for credit in new_by_source.get(source_id, [])
+        ]
+        insert_rows(
+            Credit._meta.db_table,
+            _CREDIT_COLUMNS,
+            [_credit_row(kind, credit) for credit in new_credits],
+            _CREDIT_TYPES,
+        )
+        return len(changed)
+
+
+def rebuild_metric_aggregates(metric_id: int) -> int:
+    """Replace one metric's aggregates by the sum of its stored credits and (when the
+    metric is active) its manual values, exactly as a full rebuild adds them up; returns
+    how many credits were added up. Open dashboards of the metric refresh."""
+    with transaction.atomic():
+        lock_markers([metric_id])
+        for model in (DailyAggregate, MonthlyAggregate, DistinctKeyDay):
+            model.objects.filter(metric_id=metric_id).delete()
+        metric = Metric.objects.filter(pk=metric_id).values("aggregation", "is_active").first()
+        if metric is None:
+            return 0
+        aggregations = {metric_id: metric["aggregation"]}
+        counted = 0
+        for kind in (TRANSACTION, ACTIVITY):
+            for chunk in id_chunks(*_credited_ids(kind, metric_id)):
+                credits = [
+                    credit
+                    for stored in _stored_credits(kind, chunk, metric_id).values()
+                    for credit in stored
+                ]
+                cells = Cells()
+                cells.fold(credits, aggregations)
+                apply_cells(cells)
+                counted += len(credits)
+        if metric["is_active"]:
+            manual = ManualValue.objects.filter(metric_id=metric_id).values_list(
+                "owner_unit_id", "owner_person_id", "metric_id", "day", "value"
+            )
+            apply_cells(manual_cells((*row, 1) for row in manual))
+        bump_markers([metric_id])
+        return counted

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from quotaflow.web.converters import IdConverter
-from quotaflow.web.views import accounts, home, imports, org, smart
+from quotaflow.web.views import accounts, home, imports, metrics, org, smart
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
 
@@ -50,6 +50,7 @@ urlpatterns = [
     path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),
     path("performance/goals/<id:pk>/", tracking.goal_page, name="performance-goal"),
     path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
+    path("metrics/<slug:code>/recompute/", metrics.recompute, name="metric-recompute"),
     path("imports/<id:pk>/", imports.import_detail, name="import-detail"),
     path("imports/<id:pk>/write/", imports.import_write, name="import-write"),
     path("plans/", planning.cycle_list, name="plans-cycles"),

@@ -27,6 +27,7 @@ from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
+from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
@@ -106,6 +107,12 @@ def _metric(viewing: Viewing, unit: Unit, period: FiscalPeriod) -> Metric | None
     ).select_related("metric")
     first = with_goal.order_by("metric__name").first()
     return first.metric if first else Metric.objects.filter(is_active=True).order_by("name").first()
+
+
+def _recomputes(metric_ids: list[int]) -> list[Any]:
+    """The banners of the page's metrics whose numbers are not final (being recomputed,
+    or a recompute failed)."""
+    return list(latest_recomputes(metric_ids, unsettled_only=True).values())
 
 
 def _shows_leaderboard(user: User) -> bool:
@@ -229,6 +236,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "live_url": _live_url(request, viewing, version), "keep": urlencode(viewing.query), "fmt": fmt,
         "goal_figure": goal_figure(chart, fmt) if chart else None,
         "bands_figure": bands_figure(board.bands) if board and board.reps_with_goals else None,
+        "recomputes": _recomputes([metric.pk] if metric else []),
     }  # fmt: skip
     return _render_live(request, "performance/unit.html", "performance/_unit_live.html", context)
 
@@ -249,7 +257,7 @@ def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
     rows = [(goal, progress, amount_format(goal.metric, company)) for goal, progress in assessed]
     context = {
         "person": person, "rows": rows, "viewing": viewing, "live_url": _live_url(request, viewing, version),
-        "keep": urlencode(viewing.query),
+        "keep": urlencode(viewing.query), "recomputes": _recomputes([goal.metric_id for goal, _ in assessed]),
     }  # fmt: skip
     return _render_live(
         request, "performance/person.html", "performance/_person_live.html", context
@@ -292,6 +300,7 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
         "credits": credits, "credit_total": total, "page": page,
         "has_next": page * CREDITS_PER_PAGE < total, "viewing": viewing,
         "live_url": _live_url(request, viewing, version), "keep": urlencode(viewing.query),
+        "recomputes": _recomputes([goal.metric_id]),
     }  # fmt: skip
     return _render_live(request, "performance/goal.html", "performance/_goal_live.html", context)
 
