@@ -172,6 +172,9 @@ def test_bottom_up_team_cycle_with_a_return_approvals_and_roll_up(
 
     sign_in(page, live_server, "rep")
     page.goto(f"{live_server.url}/plans/my-goals/")
+    waiting = page.locator("[data-testid=waiting-goal]", has_text="FY2028 Stockholm bottom-up")
+    assert "Submit your number" in waiting.inner_text()
+    assert "31 Jan 2099" in waiting.inner_text()  # the plan's deadline
     page.click("text=FY2028 Stockholm bottom-up")
     page.fill("#submit-target", "450,000")
     page.fill("#submit-rationale", "Two renewals and the Gothenburg pipeline")
@@ -190,7 +193,11 @@ def test_bottom_up_team_cycle_with_a_return_approvals_and_roll_up(
     assert page.inner_text("#goal-status") == "Returned"
 
     sign_in(page, live_server, "rep")
-    page.goto(f"{live_server.url}/plans/goals/{rep_goal.pk}/")
+    page.goto(f"{live_server.url}/plans/my-goals/")  # the returned goal waits for her there
+    waiting = page.locator("[data-testid=waiting-goal]", has_text="FY2028 Stockholm bottom-up")
+    assert "Returned to you" in waiting.inner_text()
+    waiting.locator("a", has_text="Resubmit").click()
+    page.wait_for_url(f"**/plans/goals/{rep_goal.pk}/")
     assert "Please include the Nordics renewal" in page.inner_text("#comments-title + p, .comment")
     page.fill("#submit-target", "520,000")
     page.click("#submit-form button[type=submit]")

@@ -717,6 +717,16 @@ OPERATIONS: dict[str, list[Case]] = {
             content=lambda role, r: _check_my_goals(role, r),
         )
     ],
+    "GET /api/v1/goals/mine/waiting": [
+        # The fixture's only plan is published: nothing waits for anyone, and the copy of
+        # each person's goal in the what-if scenario never does.
+        Case(
+            "GET",
+            lambda c: f"{A}/goals/mine/waiting",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_nothing_waits(role, r),
+        )
+    ],
     "GET /api/v1/goals/{goal_id}": [
         Case("GET", lambda c: f"{A}/goals/{_ria(c)}", api_read(RIA_VIEWERS)),
         Case("GET", lambda c: f"{A}/goals/{_scenario_ria(c)}", api_read(SCENARIO_VIEWERS)),
@@ -859,6 +869,11 @@ def _check_my_goals(role: str, response: HttpResponse) -> None:
         "manager_sam": {"South"},
     }.get(_session(role), set())
     assert owners == expected, role
+
+
+def _check_nothing_waits(role: str, response: HttpResponse) -> None:
+    if response.status_code == 200:
+        assert response.json() == [], role
 
 
 def _plan_page_names(role: str, response: HttpResponse) -> None:

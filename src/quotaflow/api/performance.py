@@ -48,10 +48,10 @@ from quotaflow.performance.queries import (
     credits_behind,
     credits_of,
     goals_with_attainment,
-    in_force_goals,
     resolve_owner,
     thresholds_from,
 )
+from quotaflow.plans.in_force import VersionHistory, in_force_goals, version_histories, version_note
 from quotaflow.plans.models import Goal
 from quotaflow.sales.actions import ActivityRow, CreditShare, TransactionRow
 from quotaflow.visibility import can_see_goal, can_see_owner, viewer_scope, visible_goals
@@ -175,6 +175,21 @@ class ProgressOut(Schema):
         None,
         description="Set while the metric is being recomputed (or its recompute failed): "
         "the actual is not final until then.",
+    )
+    goal_version: int | None = Field(
+        None, description="The version of the plan the goal (target and phasing) comes from."
+    )
+    in_force_from: dt.date | None = Field(None, description="First day that version is in force.")
+    in_force_until: dt.date | None = Field(
+        None, description="Last day that version is in force (the period's end for the latest)."
+    )
+    superseded_by: int | None = Field(
+        None, description="The goal of the next version, when a later version replaced this one."
+    )
+    target_basis: str | None = Field(
+        None,
+        description="Which version the target, phasing and expected-to-date come from: the "
+        "goal in force on as_of, with that version's own phasing.",
     )
 
 
@@ -319,6 +334,22 @@ def _unsettled(request: HttpRequest, metric_ids: list[int]) -> dict[int, Recompu
     return {metric_id: RecomputeOut.of(run, planner=planner) for metric_id, run in runs.items()}
 
 
+def _version_facts(goal: Goal, history: VersionHistory | None) -> dict[str, Any]:
+    """Which version of its plan ``goal`` is and when it is in force (nothing for a goal
+    outside any plan)."""
+    version = history.of_goal(goal.pk) if history is not None else None
+    if history is None or version is None:
+        return {}
+    following = history.after(goal.pk)
+    return {
+        "goal_version": version.plan_version,
+        "in_force_from": version.in_force_from,
+        "in_force_until": version.in_force_until,
+        "superseded_by": following.goal_id if following else None,
+        "target_basis": version_note(version, history),
+    }
+
+
 def _owner_why(owner: str, metric: Metric, period: str) -> str:
     query = urlencode({"owner": owner, "metric": metric.code, "period": period})
     return f"{reverse('api:owner_credits')}?{query}"
@@ -429,7 +460,7 @@ def attainment(
         raise InvalidInput(str(error), field="period") from None
     owner_field = "owner_unit" if isinstance(target, Unit) else "owner_person"
     goal = (
-        in_force_goals()
+        in_force_goals(day)
         .filter(
             metric=chosen,
             period_start=fiscal.start,
@@ -447,6 +478,8 @@ def attainment(
         owner=owner, metric=chosen, start=fiscal.start, end=fiscal.end, as_of=day, goal=goal, actual=actual,
         progress=progress,
     )  # fmt: skip
+    if goal is not None:
+        body.update(_version_facts(goal, version_histories([goal]).get(goal.pk)))
     body["why"] = _owner_why(owner, chosen, period)
     body["recompute"] = _unsettled(request, [chosen.pk]).get(chosen.pk)
     return body
@@ -492,11 +525,12 @@ def goal_attainment(request: HttpRequest, goal_id: ObjectId, as_of: AsOf = None)
         .order_by("pk")
     )
     assessed = goals_with_attainment([goal, *children], as_of=day)
+    histories = version_histories([goal, *children])
     rows = [
         _progress(
             owner=_owner_label(item), metric=item.metric, start=item.period_start, end=item.period_end, as_of=day,
             goal=item, actual=progress.actual, progress=progress,
-        )
+        ) | _version_facts(item, histories.get(item.pk))
         for item, progress in assessed
     ]  # fmt: skip
     unsettled = _unsettled(request, [item.metric_id for item, _ in assessed])

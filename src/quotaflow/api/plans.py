@@ -706,13 +706,6 @@ def export(
 # Goals ----------------------------------------------------------------------------------
 
 
-@router.get("/goals/mine", response={200: list[GoalOut], **READ_ERRORS})
-def my_goals(request: HttpRequest) -> list[GoalOut]:
-    """Your published goals (and your units' if you manage some)."""
-    require_scope(request, TokenScope.READ)
-    return [GoalOut.of(g) for g in queries.my_goals(request_user(request))]
-
-
 @router.get("/goals/{goal_id}", response={200: GoalDetailOut, **READ_ERRORS})
 def get_goal(request: HttpRequest, goal_id: ObjectId) -> GoalDetailOut:
     """A goal with its derivation, full change history and comments."""

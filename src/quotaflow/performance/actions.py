@@ -52,6 +52,7 @@ from quotaflow.performance.recrediting import (
     recredit,
     unplaced_shares,
 )
+from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal, GoalStatus
 from quotaflow.sales.actions import (
     DEFAULT_SOURCE,
@@ -420,8 +421,11 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
     """Notify owners and their managers in-app when a running goal turns at risk or off
     track (once per change of status). Returns how many goals were reported."""
     goals = list(
-        Goal.objects.filter(period_start__lte=as_of, period_end__gte=as_of)
-        .exclude(status__in=[GoalStatus.CLOSED, GoalStatus.DRAFT])
+        # The version in force on the day: a goal superseded later in the period is
+        # closed but still the one tracked until the new version takes effect.
+        in_force_goals(as_of)
+        .filter(period_start__lte=as_of, period_end__gte=as_of)
+        .exclude(status=GoalStatus.DRAFT)
         .select_related("metric", "owner_unit", "owner_person__user", "alert")
     )
     assessed = goals_with_attainment(goals, as_of=as_of, thresholds=PerformanceSettings.current())

@@ -38,12 +38,12 @@ from quotaflow.performance.queries import (
     actuals_where,
     daily_values,
     goals_with_attainment,
-    in_force_goals,
     owner_of,
     phasing_from,
     phasing_of,
     thresholds_from,
 )
+from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal
 from quotaflow.visibility import people_condition
 
@@ -213,8 +213,8 @@ def unit_board(
     in_subtree = placements.values("person_id")
     units_below = Unit.objects.filter(path__startswith=unit.path).values("pk")
     # Plain values, not model instances: a company board reads 100,000 goals. Only the
-    # goals in force: a draft plan, a superseded version or a scenario is not tracked.
-    goals = in_force_goals().filter(metric=metric, period_start=start, period_end=end)
+    # goals in force on ``as_of``: one version of each plan, never a draft or a scenario.
+    goals = in_force_goals(as_of).filter(metric=metric, period_start=start, period_end=end)
     goals = goals.filter(
         Q(owner_unit__path__startswith=unit.path) | Q(owner_person_id__in=in_subtree)
     ).order_by("pk")
@@ -449,7 +449,7 @@ def goal_chart(goal: Goal, progress: Attainment, as_of: dt.date) -> GoalChart:
 def person_goals(person: Person, as_of: dt.date) -> list[tuple[Goal, Attainment]]:
     """The person's goals running on ``as_of`` (or ended within the last year), newest first."""
     goals = list(
-        in_force_goals()
+        in_force_goals(as_of)
         .filter(
             owner_person=person,
             period_start__lte=as_of,

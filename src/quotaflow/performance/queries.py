@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 
 from quotaflow.core.fiscal import month_spans, whole_months
 from quotaflow.core.money import format_minor
@@ -33,22 +33,9 @@ from quotaflow.performance.models import (
     OwnerType,
     PerformanceSettings,
 )
-from quotaflow.plans.models import CycleStatus, Goal
+from quotaflow.plans.models import Goal
 
 OwnerKey = tuple[str, int]
-
-
-def in_force_goals() -> QuerySet[Goal]:
-    """The goals progress is tracked against: goals set outside any plan, and the goals
-    of a plan's published (or closed) version. Never a draft plan, a superseded version
-    or a what-if scenario — they would give an owner a second goal for the same period."""
-    return Goal.objects.filter(
-        Q(cycle__isnull=True)
-        | Q(
-            cycle__is_scenario=False,
-            cycle__status__in=[CycleStatus.PUBLISHED, CycleStatus.CLOSED],
-        )
-    )
 
 
 def owner_of(goal: Goal) -> OwnerKey:

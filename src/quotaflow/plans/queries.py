@@ -11,13 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from quotaflow.accounts.models import User
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import active_on, home_unit, managed_units
+from quotaflow.org.queries import active_on, home_unit
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
@@ -345,30 +344,14 @@ def replay_target(goal: Goal) -> int | None:
     return target
 
 
-def my_goals(user: User) -> QuerySet[Goal]:
-    """Published and closed goals the user owns personally or as a unit's manager."""
-    person = person_for(user)
-    if person is None:
-        return Goal.objects.none()
-    today = timezone.localdate()
-    unit_ids = list(managed_units(person, today).values_list("pk", flat=True))
-    return (
-        Goal.objects.filter(Q(owner_person=person) | Q(owner_unit_id__in=unit_ids))
-        .filter(status__in=[GoalStatus.PUBLISHED, GoalStatus.CLOSED])
-        .select_related(
-            "cycle", "metric", "parent", "parent__owner_unit", "owner_unit", "owner_person"
-        )
-        .order_by("-period_start", "cycle__plan_version", "pk")
-    )
-
-
 def open_goals_for(user: User) -> QuerySet[Goal]:
-    """Unpublished goals in cycles where the user owns a goal (to submit or review)."""
+    """Unpublished goals in cycles where the user owns a goal (to submit or review);
+    never a what-if scenario's copy of their goal."""
     person = person_for(user)
     if person is None:
         return Goal.objects.none()
     return Goal.objects.filter(
-        owner_person=person, cycle__status__in=["draft", "open"]
+        owner_person=person, cycle__status__in=["draft", "open"], cycle__is_scenario=False
     ).select_related("cycle", "metric")
 
 

@@ -33,6 +33,7 @@ from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
 from quotaflow.performance.models import PerformanceSettings, Visibility
 from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
+from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.models import Goal
 from quotaflow.visibility import (
     can_see_goal,
@@ -295,7 +296,11 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     fmt = amount_format(goal.metric, Company.current())
     chart = goal_chart(goal, progress, viewing.as_of)
+    versions = version_histories([goal]).get(goal.pk)
+    in_force = versions.on(viewing.as_of) if versions else None
     context = {
+        "versions": versions, "superseded_by": versions.after(goal.pk) if versions else None,
+        "in_force": in_force if in_force and in_force.goal_id != goal.pk else None,
         "goal": goal, "progress": progress, "fmt": fmt, "goal_figure": goal_figure(chart, fmt), "children": assessed[1:],
         "credits": credits, "credit_total": total, "page": page,
         "has_next": page * CREDITS_PER_PAGE < total, "viewing": viewing,

@@ -26,7 +26,8 @@ from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
-from quotaflow.plans import actions, exports, permissions, queries
+from quotaflow.plans import actions, exports, mine, permissions, queries
+from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle, ReconcileMethod
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
@@ -765,10 +766,13 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "expected_version": goal.version,
         "target": _shown(goal.submitted_target or goal.target or None, decimals),
     }
+    versions = version_histories([goal]).get(goal.pk)
     context = {
         "goal": goal,
         "cycle": cycle,
         "decimals": decimals,
+        "versions": versions,
+        "superseded_by": versions.after(goal.pk) if versions else None,
         "history": history_rows(goal, decimals),
         "comments": goal.comments.select_related("author"),
         "children": Goal.objects.filter(parent=goal)
@@ -903,11 +907,11 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_goals(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's published goals: target, phasing, parent and derivation;
-    plus the open goals waiting for their submission."""
+    """The signed-in person's goals in force today (target, phasing, parent, derivation and
+    earlier or later versions), and the goals waiting for their number."""
     user = _user(request)
-    goals = list(queries.my_goals(user))
-    waiting = list(queries.open_goals_for(user))
-    places = {goal.metric_id: exports.display_decimals(goal.metric) for goal in goals}
-    rows = [(goal, places[goal.metric_id]) for goal in goals]
+    goals = mine.my_goals(user)
+    places = {item.goal.metric_id: exports.display_decimals(item.goal.metric) for item in goals}
+    rows = [(item, places[item.goal.metric_id]) for item in goals]
+    waiting = mine.waiting_for(user)
     return render(request, "plans/my_goals.html", {"rows": rows, "waiting": waiting})
