@@ -99,8 +99,21 @@ class TransactionIn(Input):
 class TransactionBatchIn(Input):
     """Up to 10,000 transactions from one source system."""
 
-    source: str = Field("api", min_length=1, max_length=40)
+    source: str = Field(
+        "api",
+        min_length=1,
+        max_length=40,
+        description="The source system, e.g. crm or erp: external ids are unique per source. "
+        "Send the same source every time (a file import stores 'import' unless its file "
+        "says otherwise), or the same sale under two sources counts twice.",
+    )
     transactions: list[TransactionIn] = Field(min_length=1, max_length=MAX_BATCH)
+    refuse_other_sources: bool = Field(
+        False,
+        description="Refuse the whole batch (HTTP 400, nothing written) when an external id "
+        "already exists under another source; otherwise such rows are stored and listed "
+        "in 'warnings'.",
+    )
 
 
 class ActivityIn(Input):
@@ -122,6 +135,14 @@ class ActivityBatchIn(Input):
     activities: list[ActivityIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
+class IngestWarningOut(Schema):
+    """A row to look at: its external id is already stored under another source."""
+
+    external_id: str
+    other_sources: list[str]
+    message: str
+
+
 class IngestOut(Schema):
     """What the batch changed: new, changed and identical rows, and re-credited ones;
     and the credited shares of people with no placement on the sale's date (with their
@@ -133,6 +154,11 @@ class IngestOut(Schema):
     recredited: int
     unplaced_credits: int = 0
     unplaced_amount_minor: int = 0
+    warnings: list[IngestWarningOut] = Field(
+        default_factory=list,
+        description="Rows whose external id already exists under another source system: "
+        "probably the same sale sent twice, now counted twice.",
+    )
 
 
 class ManualValueIn(Input):
@@ -373,6 +399,11 @@ def _visible_goal(request: HttpRequest, goal_id: int) -> Goal:
     return goal
 
 
+def _ingest_out(result: actions.IngestResult, warnings: list[IngestWarningOut]) -> IngestOut:
+    counts = {name: value for name, value in result.__dict__.items() if name != "elsewhere"}
+    return IngestOut(**counts, warnings=warnings)
+
+
 # Operations -------------------------------------------------------------------------------
 
 
@@ -383,9 +414,18 @@ def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> In
     require_scope(request, TokenScope.INGEST)
     user = require_planner(request)
     result = actions.ingest_transactions(
-        _transaction_rows(payload), acting_user=user, source=payload.source
-    )
-    return IngestOut(**result.__dict__)
+        _transaction_rows(payload), acting_user=user, source=payload.source,
+        refuse_elsewhere=payload.refuse_other_sources,
+    )  # fmt: skip
+    warnings = [
+        IngestWarningOut(
+            external_id=external_id, other_sources=list(others),
+            message=f"external id {external_id} already exists under source {', '.join(others)}; "
+            f"stored again under '{payload.source}', so it counts twice unless one is removed",
+        )
+        for external_id, others in result.elsewhere
+    ]  # fmt: skip
+    return _ingest_out(result, warnings)
 
 
 @router.post("/ingest/activities", response={200: IngestOut, **WRITE_ERRORS})
@@ -407,7 +447,7 @@ def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestO
         for index, item in enumerate(payload.activities)
     ]
     result = actions.ingest_activities(rows, acting_user=user, source=payload.source)
-    return IngestOut(**result.__dict__)
+    return _ingest_out(result, [])
 
 
 @router.post("/manual-values", response={200: ManualValueOut, **WRITE_ERRORS})

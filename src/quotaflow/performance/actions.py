@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -68,6 +68,7 @@ from quotaflow.sales.actions import (
     with_company_amounts,
 )
 from quotaflow.sales.models import Activity, Transaction
+from quotaflow.sales.queries import sources_elsewhere
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class IngestResult:
     recredited: int
     unplaced_credits: int = 0
     unplaced_amount_minor: int = 0
+    elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Rows whose external id already exists under another source system (external id,
+    those sources): probably the same sale sent twice under two source names."""
 
 
 def _ingest_result(
@@ -191,13 +195,31 @@ def store_transactions(
 
 @retry_lost_races
 def ingest_transactions(
-    rows: Sequence[TransactionRow], *, acting_user: Any, source: str
+    rows: Sequence[TransactionRow], *, acting_user: Any, source: str, refuse_elsewhere: bool = False
 ) -> IngestResult:
     """Store a batch of transactions (new, changed, cancelled, credit notes) and update
     credits and aggregates in the same database transaction. Replaying a batch is a no-op,
     and so is posting it while another writer stores overlapping rows: the loser of such a
-    race is rolled back and run again, and then finds the winner's rows stored."""
+    race is rolled back and run again, and then finds the winner's rows stored.
+
+    A row whose external id is already stored under another source system is reported in
+    ``elsewhere``; with ``refuse_elsewhere`` the batch is refused instead, naming the rows,
+    and nothing is written."""
+    others = sources_elsewhere(source, {row.external_id for row in rows})
+    if others and refuse_elsewhere:
+        named = [f"{ext} (under {', '.join(found)})" for ext, found in sorted(others.items())]
+        more = f" and {len(named) - 10} more" if len(named) > 10 else ""
+        raise InvalidInput(
+            f"{len(named)} external id{'s' if len(named) > 1 else ''} already exist under another "
+            f"source than '{source}', so these sales would count twice: {'; '.join(named[:10])}"
+            f"{more}. Send them with the source they were stored under.",
+            field="source",
+        )
     result = store_transactions(rows, acting_user=acting_user, source=source)
+    if others:
+        result = replace(
+            result, elsewhere=tuple((ext, tuple(found)) for ext, found in sorted(others.items()))
+        )
     record(
         actor=acting_user,
         action="performance.transactions.ingested",
@@ -208,6 +230,7 @@ def ingest_transactions(
             "recredited": result.recredited,
             "unplaced_credits": result.unplaced_credits,
             "unplaced_amount_minor": result.unplaced_amount_minor,
+            "under_other_sources": len(result.elsewhere),
         },
     )
     return result

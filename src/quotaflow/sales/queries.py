@@ -136,3 +136,19 @@ def latest_rates() -> list[ExchangeRate]:
     for rate in ExchangeRate.objects.order_by("currency", "-valid_from"):
         newest.setdefault(rate.currency, rate)
     return list(newest.values())
+
+
+def sources_elsewhere(source: str, external_ids: Collection[str]) -> dict[str, list[str]]:
+    """For each of ``external_ids`` already stored under another source system than
+    ``source``: those sources, sorted (one query). The same sale sent by two systems
+    under two source names would be counted twice."""
+    found: dict[str, list[str]] = {}
+    rows = (
+        Transaction.objects.filter(external_id__in=list(external_ids))
+        .exclude(source=source)
+        .order_by("external_id", "source")
+        .values_list("external_id", "source")
+    )
+    for external_id, other in rows:
+        found.setdefault(external_id, []).append(other)
+    return found
