@@ -21,27 +21,15 @@ from quotaflow.plans.in_force import GoalVersion
 router = Router(tags=["planning"])
 
 
-class GoalVersionOut(Schema):
-    """One version of a goal and the days it is in force (``in_force_until`` inclusive)."""
-
-    goal_id: int
-    cycle_id: int
-    version_number: int
-    target: int
-    in_force_from: dt.date
-    in_force_until: dt.date
-    change_reason: str
-
-    @staticmethod
-    def of(version: GoalVersion) -> GoalVersionOut:
-        return GoalVersionOut(**version.__dict__)
-
-
 class MyGoalOut(GoalOut):
     """A goal in force today, with every version of it, oldest first (one entry for a
     plan never changed mid-period; none for a goal outside any plan)."""
 
-    versions: list[GoalVersionOut] = Field(default_factory=list)
+    versions: list[GoalVersion] = Field(
+        default_factory=list,
+        description="Each version: the goal, its plan version, target and the days it is in "
+        "force (in_force_until inclusive).",
+    )
 
 
 class WaitingGoalOut(Schema):
@@ -64,7 +52,7 @@ def my_goals(request: HttpRequest) -> list[MyGoalOut]:
     return [
         MyGoalOut(
             **GoalOut.of(item.goal).model_dump(),
-            versions=[GoalVersionOut.of(v) for v in item.history.versions] if item.history else [],
+            versions=list(item.history.versions) if item.history else [],
         )
         for item in mine.my_goals(request_user(request))
     ]
