@@ -154,6 +154,11 @@ class IngestOut(Schema):
     recredited: int
     unplaced_credits: int = 0
     unplaced_amount_minor: int = 0
+
+
+class TransactionIngestOut(IngestOut):
+    """What a batch of transactions changed, and the rows to look at."""
+
     warnings: list[IngestWarningOut] = Field(
         default_factory=list,
         description="Rows whose external id already exists under another source system: "
@@ -399,16 +404,15 @@ def _visible_goal(request: HttpRequest, goal_id: int) -> Goal:
     return goal
 
 
-def _ingest_out(result: actions.IngestResult, warnings: list[IngestWarningOut]) -> IngestOut:
-    counts = {name: value for name, value in result.__dict__.items() if name != "elsewhere"}
-    return IngestOut(**counts, warnings=warnings)
+def _counts(result: actions.IngestResult) -> dict[str, int]:
+    return {name: value for name, value in result.__dict__.items() if name != "elsewhere"}
 
 
 # Operations -------------------------------------------------------------------------------
 
 
-@router.post("/ingest/transactions", response={200: IngestOut, **WRITE_ERRORS})
-def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> IngestOut:
+@router.post("/ingest/transactions", response={200: TransactionIngestOut, **WRITE_ERRORS})
+def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> TransactionIngestOut:
     """Create, update or cancel up to 10,000 transactions; credits and every dashboard
     number are updated in the same database transaction. Safe to retry."""
     require_scope(request, TokenScope.INGEST)
@@ -425,7 +429,7 @@ def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> In
         )
         for external_id, others in result.elsewhere
     ]  # fmt: skip
-    return _ingest_out(result, warnings)
+    return TransactionIngestOut(**_counts(result), warnings=warnings)
 
 
 @router.post("/ingest/activities", response={200: IngestOut, **WRITE_ERRORS})
@@ -447,7 +451,7 @@ def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestO
         for index, item in enumerate(payload.activities)
     ]
     result = actions.ingest_activities(rows, acting_user=user, source=payload.source)
-    return _ingest_out(result, [])
+    return IngestOut(**_counts(result))
 
 
 @router.post("/manual-values", response={200: ManualValueOut, **WRITE_ERRORS})
