@@ -229,7 +229,7 @@ def test_api_my_goals_lists_one_goal_per_metric_and_period_with_its_versions(
     mine = _client(versions.org, "rep_ria").get(f"{API}/goals/mine").json()
 
     assert [goal["id"] for goal in mine] == [versions.ria(versions.v2).pk]
-    assert [v["version_number"] for v in mine[0]["versions"]] == [1, 2]
+    assert [v["plan_version"] for v in mine[0]["versions"]] == [1, 2]
     assert mine[0]["versions"][0]["in_force_until"] == "2027-06-30"
     today["today"] = dt.date(2027, 2, 1)  # before the change: version 1 is current
     earlier = _client(versions.org, "rep_ria").get(f"{API}/goals/mine").json()

@@ -57,7 +57,7 @@ class GoalVersion:
 
     goal_id: int
     cycle_id: int
-    version_number: int
+    plan_version: int
     target: int
     in_force_from: dt.date
     in_force_until: dt.date
@@ -89,7 +89,7 @@ class VersionHistory:
         if not self.versions:
             return None
         first, last = self.versions[0], self.versions[-1]
-        if day < first.in_force_from and first.version_number == 1:
+        if day < first.in_force_from and first.plan_version == 1:
             return first
         if day > last.in_force_until:
             return last
@@ -162,7 +162,7 @@ def version_histories(goals: Iterable[Goal]) -> dict[int, VersionHistory]:
         if goal.cycle_id not in windows:
             continue
         key = (windows[goal.cycle_id][0], goal.owner_unit_id, goal.owner_person_id, goal.metric_id)
-        versions = sorted(found[key], key=lambda v: v.version_number)
+        versions = sorted(found[key], key=lambda v: v.plan_version)
         histories[goal.pk] = VersionHistory(tuple(versions))
     return histories
 
@@ -170,11 +170,11 @@ def version_histories(goals: Iterable[Goal]) -> dict[int, VersionHistory]:
 def version_note(version: GoalVersion, history: VersionHistory) -> str:
     """``Version 2, in force from 1 Jul 2027 (Parental leave); replaced version 1.``:
     which version a number comes from, in words for pages and the API."""
-    text = f"Version {version.version_number}, in force from {version.in_force_from:%d %b %Y}"
+    text = f"Version {version.plan_version}, in force from {version.in_force_from:%d %b %Y}"
     following = history.after(version.goal_id)
     if following is not None:
         text += f" to {version.in_force_until:%d %b %Y}; superseded on "
-        text += f"{following.in_force_from:%d %b %Y} by version {following.version_number}"
+        text += f"{following.in_force_from:%d %b %Y} by version {following.plan_version}"
     if version.change_reason:
         text += f" ({version.change_reason})"
     return text + "."
