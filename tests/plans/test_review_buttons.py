@@ -15,15 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from quotaflow.accounts.models import Role, User
-from quotaflow.core.errors import DomainError
 from quotaflow.org.models import Assignment, AssignmentRole, Person
 from quotaflow.plans import actions
 from quotaflow.plans.models import CycleStatus, Goal, GoalStatus, PlanningCycle
+from tests.attempts import succeeds as _succeeds
 from tests.conftest import PASSWORD, START, SmallOrg
 from tests.plans.conftest import goal_of
 
@@ -41,21 +40,6 @@ VIEWERS = [
     "admin_ada",
 ]
 STATES = ["submitted", "draft", "approved", "returned", "submitted_in_published_plan"]
-
-
-class _RolledBack(Exception):
-    """Raised to undo a successful attempt."""
-
-
-def _succeeds(attempt: Callable[[], Any]) -> bool:
-    try:
-        with transaction.atomic():
-            attempt()
-            raise _RolledBack
-    except _RolledBack:
-        return True
-    except DomainError:
-        return False
 
 
 def _manager(org: SmallOrg, key: str, name: str, places: list[tuple[Any, dt.date | None]]) -> User:

@@ -35,7 +35,7 @@ def visible_cycle_goals(user: User, cycle_id: int) -> tuple[PlanningCycle, list[
         )
     visible = visible_goal_ids(user, cycle)
     goals = Goal.objects.filter(cycle=cycle).select_related(
-        "owner_unit", "owner_person", "metric", "parent"
+        "cycle", "owner_unit", "owner_person", "metric", "parent__owner_unit"
     )
     if visible is not None:
         goals = goals.filter(pk__in=visible)

@@ -17,8 +17,9 @@ from quotaflow.accounts.models import User
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.core.models import Company
 from quotaflow.plans import actions as plan_actions
+from quotaflow.plans import permissions as plan_permissions
 from quotaflow.plans import queries as plan_queries
-from quotaflow.plans.models import Approach, Goal, GoalStatus
+from quotaflow.plans.models import Goal
 from quotaflow.smart import actions
 from quotaflow.smart.evaluator import format_amount
 from quotaflow.smart.facts import check_goals
@@ -29,8 +30,6 @@ from quotaflow.smart.review import review
 from quotaflow.visibility import visible_cycles
 from quotaflow.web.smart_badges import badge_context
 from quotaflow.web.smart_forms import TargetForm, display_value
-
-SUBMITTABLE = {GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.SUBMITTED, GoalStatus.RETURNED}
 
 
 def _user(request: HttpRequest) -> User:
@@ -44,17 +43,6 @@ def _goal_or_404(request: HttpRequest, goal_id: int) -> Goal:
         return visible_goal(_user(request), goal_id)
     except NotFound as error:
         raise Http404(error.message) from None
-
-
-def _can_submit(user: User, goal: Goal) -> bool:
-    cycle = goal.cycle
-    return (
-        cycle is not None
-        and cycle.approach in {Approach.BOTTOM_UP, Approach.HYBRID}
-        and goal.status in SUBMITTABLE
-        and goal.owner_person is not None
-        and goal.owner_person.user_id == user.pk
-    )
 
 
 def _checked_target(goal: Goal) -> int:
@@ -80,7 +68,7 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
     """A goal's SMART verdicts; its owner submits a target here, checked as they type."""
     goal = _goal_or_404(request, goal_id)
     user = _user(request)
-    can_submit = _can_submit(user, goal)
+    can_submit = plan_permissions.can_submit(user, goal)
     form = TargetForm(request.POST or None, metric_unit=goal.metric.unit)
     if request.method == "POST":
         if not can_submit:
@@ -150,6 +138,7 @@ def cycle_review(request: HttpRequest, cycle_id: int) -> HttpResponse:
     result = review(goals)
     currency = Company.current().currency
     unit = cycle.metric.unit
+    actor = plan_permissions.Actor(_user(request))
     rows = [
         {
             "goal": row.checked.goal,
@@ -167,7 +156,7 @@ def cycle_review(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 for key, label, verdict in row.checked.report.verdicts()
                 if verdict.status == "fail"
             ],
-            "can_approve": row.checked.goal.status == GoalStatus.SUBMITTED,
+            "can_approve": plan_permissions.can_decide(actor, row.checked.goal),
         }
         for row in result.rows
     ]
