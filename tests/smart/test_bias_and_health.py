@@ -58,7 +58,12 @@ def test_plan_health_summarises_probabilities_totals_and_failing_letters() -> No
     items = []
     for name, target in (("Ria", 100_000_000), ("Rob", 200_000_000)):
         facts = GoalFacts(
-            name, "person", metric, target, history=HistoryFacts(TYPICAL, "the last 8 quarters")
+            name,
+            "person",
+            metric,
+            target,
+            history=HistoryFacts(TYPICAL, "the last 8 quarters"),
+            currency="EUR",
         )
         items.append(HealthItem(name, target, evaluate(facts), TYPICAL))
     health = plan_health(items)

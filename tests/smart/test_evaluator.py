@@ -251,7 +251,7 @@ def test_report_as_dict_is_json_ready() -> None:
 def test_suggested_targets_are_rounded_to_three_figures(
     value: int, unit: str, expected: int
 ) -> None:
-    assert round_target(value, unit) == expected
+    assert round_target(value, unit, "EUR") == expected
 
 
 def test_for_a_lower_is_better_metric_attaining_means_staying_under() -> None:

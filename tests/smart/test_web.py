@@ -4,14 +4,13 @@ manager's review with bias flags and both roll-ups, and plan health."""
 from __future__ import annotations
 
 import pytest
-from django import forms
 from django.test import Client
 
 from quotaflow.accounts.models import Role, User
+from quotaflow.core.money import AmountError, metric_amounts
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import GoalStatus
 from quotaflow.smart import actions
-from quotaflow.web.smart_forms import display_value, parse_target
 from tests.conftest import PASSWORD
 from tests.smart.conftest import SmartWorld
 
@@ -55,7 +54,9 @@ def test_live_check_shows_badges_and_writes_nothing(smart_world: SmartWorld) -> 
     assert "Unrealistic: EUR 2M has less than a 1% chance" in html
     assert "Use EUR 1.03M" in html
     bad = _client(smart_world, "rep_ria").post(f"/smart/goals/{goal.pk}/check/", {"target": "lots"})
-    assert "Write the target as a number" in bad.content.decode()
+    assert (
+        "&#x27;lots&#x27; is not an amount: write a number such as 950000" in bad.content.decode()
+    )
     goal.refresh_from_db()
     assert goal.submitted_target is None
 
@@ -154,15 +155,15 @@ def test_index_lists_open_goals_and_cycles(smart_world: SmartWorld) -> None:
      ("12", "count", 12), ("87.5", "percent", 8_750)],
 )  # fmt: skip
 def test_targets_are_read_as_people_write_them(text: str, unit: str, expected: int) -> None:
-    assert parse_target(text, unit) == expected
+    assert metric_amounts(unit, "EUR").parse(text) == expected
 
 
 def test_bad_targets_are_refused_with_a_reason() -> None:
-    with pytest.raises(forms.ValidationError):
-        parse_target("-5", "currency")
-    with pytest.raises(forms.ValidationError, match="decimals"):
-        parse_target("1.5", "count")
-    assert display_value(103_000_000, "currency") == "1030000"
+    with pytest.raises(AmountError):
+        metric_amounts("currency", "EUR").parse("-5")
+    with pytest.raises(AmountError, match="whole number"):
+        metric_amounts("count", "EUR").parse("1.5")
+    assert metric_amounts("currency", "EUR").plain(103_000_000) == "1030000"
 
 
 def test_the_badges_tag_shows_a_goal_verdicts_on_any_page(smart_world: SmartWorld) -> None:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from quotaflow.core.money import metric_amounts
 from quotaflow.smart.attainability import Prediction
 
 Status = Literal["pass", "warn", "fail"]
@@ -103,7 +104,7 @@ class GoalFacts:
     owner_kind: str  # person | unit | "" (no owner)
     metric: MetricFacts | None
     target: int | None
-    currency: str = ""
+    currency: str = ""  # the company currency; needed for a money metric (its decimals)
     description: str = ""
     qualitative: bool = False
     rubric: str = ""
@@ -160,18 +161,11 @@ class SmartReport:
 
 
 def format_amount(value: float, unit: str, currency: str = "") -> str:
-    """A base-unit amount as a sales-ops person reads it: ``1.2M``, ``950k``, ``42``, ``87.5%``."""
-    if unit == "currency":
-        major = value / 100
-        prefix = f"{currency} " if currency else ""
-        for divisor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(major) >= divisor:
-                return f"{prefix}{major / divisor:.3g}{suffix}"
-        return f"{prefix}{major:.0f}"
-    if unit in {"percent", "score"}:
-        text = f"{value / 100:.2f}".rstrip("0").rstrip(".")
-        return f"{text}%" if unit == "percent" else text
-    return f"{value:,.0f}"
+    """A base-unit amount as a sales-ops person reads it in a sentence: ``EUR 1.2M``,
+    ``JPY 950k``, ``42``, ``87.5%`` (by :mod:`quotaflow.core.money`, so by the currency's
+    own decimals)."""
+    text = metric_amounts(unit, currency).compact(value)
+    return f"{text}%" if unit == "percent" else text
 
 
 def format_chance(probability: float) -> str:
@@ -183,11 +177,12 @@ def format_chance(probability: float) -> str:
     return f"a {probability:.0%} chance"
 
 
-def round_target(value: float, unit: str) -> int:
-    """A suggested target rounded to three significant figures of its display unit."""
+def round_target(value: float, unit: str, currency: str = "") -> int:
+    """A suggested target rounded to three significant figures of its display unit
+    (``currency`` gives money's decimals)."""
     if not math.isfinite(value) or value <= 0:
         return 0
-    scale = 100 if unit in {"currency", "percent", "score"} else 1
+    scale = metric_amounts(unit, currency).scale
     major = value / scale
     step = max(10.0 ** (math.floor(math.log10(major)) - 2), 1 / scale)
     return int(round(round(major / step) * step * scale))
@@ -323,10 +318,12 @@ def check_attainable(
     if facts.metric.direction == "lower":
         # Attaining a lower-is-better target means staying at or under it.
         probability = 1.0 - prediction.probability(facts.target)
-        suggested = round_target(prediction.target_for_probability(1.0 - aim_for), unit)
+        suggested = round_target(
+            prediction.target_for_probability(1.0 - aim_for), unit, facts.currency
+        )
     else:
         probability = prediction.probability(facts.target)
-        suggested = round_target(prediction.target_for_probability(aim_for), unit)
+        suggested = round_target(prediction.target_for_probability(aim_for), unit, facts.currency)
     shown = format_amount(facts.target, unit, facts.currency)
     basis = (
         f"on {history.periods_label}"

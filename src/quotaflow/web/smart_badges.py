@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from quotaflow.core.money import metric_amounts
 from quotaflow.plans.models import Goal
 from quotaflow.smart.evaluator import SmartReport, format_amount
-from quotaflow.web.smart_forms import display_value
 
 
 def badge_context(report: SmartReport, goal: Goal, currency: str) -> dict[str, Any]:
@@ -19,5 +19,5 @@ def badge_context(report: SmartReport, goal: Goal, currency: str) -> dict[str, A
         "smart_letters": report.verdicts(),
         "smart_probability": None if report.probability is None else f"{report.probability:.0%}",
         "suggested_display": format_amount(suggested, unit, currency) if suggested else "",
-        "suggested_input": display_value(suggested, unit) if suggested else "",
+        "suggested_input": metric_amounts(unit, currency).plain(suggested) if suggested else "",
     }

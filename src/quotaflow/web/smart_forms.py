@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 
 from quotaflow.core import limits
-
-_SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
-_NUMBER = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<suffix>[kmb]?)$")
-
-
-def base_units_per_display_unit(metric_unit: str) -> int:
-    """Cents per currency unit, hundredths per percent or score point, 1 for a count."""
-    return 100 if metric_unit in {"currency", "percent", "score"} else 1
-
-
-def parse_target(text: str, metric_unit: str) -> int:
-    """``"1,500,000"``, ``"1.5M"`` or ``"950k"`` → an integer in the metric's base unit."""
-    cleaned = text.strip().lower().replace(",", "").replace(" ", "").replace("_", "")
-    match = _NUMBER.match(cleaned)
-    if not match:
-        raise forms.ValidationError("Write the target as a number, e.g. 950000, 950k or 1.2M.")
-    try:
-        value = Decimal(match["number"]) * _SUFFIX.get(match["suffix"], Decimal(1))
-    except InvalidOperation:  # pragma: no cover - the pattern only lets decimals through
-        raise forms.ValidationError("That is not a number.") from None
-    base = value * base_units_per_display_unit(metric_unit)
-    if base != base.to_integral_value():
-        raise forms.ValidationError("The target has more decimals than the metric allows.")
-    limits.validate_bigint(int(base))
-    return int(base)
-
-
-def display_value(base: int, metric_unit: str) -> str:
-    """A base-unit integer as the plain number a person would type back (no separators)."""
-    value = Decimal(base) / base_units_per_display_unit(metric_unit)
-    return f"{value.normalize():f}"
+from quotaflow.core.money import AmountError, Amounts
 
 
 class TargetForm(forms.Form):
-    """A submitted target with its rationale, parsed for the goal's metric."""
+    """A submitted target with its rationale, read by the goal's :class:`Amounts` (the
+    currency's own decimals for money), exactly as the planning pages and the API read it."""
 
     target = forms.CharField(max_length=40, label="Your target")
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -51,10 +20,13 @@ class TargetForm(forms.Form):
         required=False, widget=forms.HiddenInput, min_value=0, max_value=limits.BIGINT_MAX
     )
 
-    def __init__(self, *args: Any, metric_unit: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, amounts: Amounts, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.metric_unit = metric_unit
+        self.amounts = amounts
 
     def clean_target(self) -> int:
-        """The target in base units."""
-        return parse_target(self.cleaned_data["target"], self.metric_unit)
+        """The target in stored units (minor units for money)."""
+        try:
+            return self.amounts.parse(self.cleaned_data["target"])
+        except AmountError as error:
+            raise forms.ValidationError(error.message) from None

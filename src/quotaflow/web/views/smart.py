@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.core.models import Company
+from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans import permissions as plan_permissions
 from quotaflow.plans import queries as plan_queries
@@ -29,7 +30,7 @@ from quotaflow.smart.queries import visible_cycle_goals, visible_goal
 from quotaflow.smart.review import review
 from quotaflow.visibility import visible_cycles
 from quotaflow.web.smart_badges import badge_context
-from quotaflow.web.smart_forms import TargetForm, display_value
+from quotaflow.web.smart_forms import TargetForm
 
 
 def _user(request: HttpRequest) -> User:
@@ -43,6 +44,10 @@ def _goal_or_404(request: HttpRequest, goal_id: int) -> Goal:
         return visible_goal(_user(request), goal_id)
     except NotFound as error:
         raise Http404(error.message) from None
+
+
+def _amounts(goal: Goal, currency: str) -> Amounts:
+    return metric_amounts(goal.metric.unit, currency)
 
 
 def _checked_target(goal: Goal) -> int:
@@ -69,7 +74,9 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = _goal_or_404(request, goal_id)
     user = _user(request)
     can_submit = plan_permissions.can_submit(user, goal)
-    form = TargetForm(request.POST or None, metric_unit=goal.metric.unit)
+    currency = Company.current().currency
+    amounts = _amounts(goal, currency)
+    form = TargetForm(request.POST or None, amounts=amounts)
     if request.method == "POST":
         if not can_submit:
             raise Http404("This goal cannot be submitted by you.")
@@ -90,12 +97,10 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
     # A bottom-up goal nobody has put a number on yet: invite one rather than judge zero.
     awaiting_number = can_submit and goal.submitted_target is None and goal.target == 0
     if not form.is_bound:
-        initial = "" if awaiting_number else display_value(_checked_target(goal), goal.metric.unit)
+        initial = "" if awaiting_number else amounts.plain(_checked_target(goal))
         form = TargetForm(
-            initial={"target": initial, "expected_version": goal.version},
-            metric_unit=goal.metric.unit,
+            initial={"target": initial, "expected_version": goal.version}, amounts=amounts
         )
-    currency = Company.current().currency
     checked = check_goals([goal])[0]
     shown = format_amount(checked.target, goal.metric.unit, currency)
     context = {
@@ -114,7 +119,8 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
     """The badges for a target typed but not saved (htmx, as the owner types)."""
     goal = _goal_or_404(request, goal_id)
-    form = TargetForm(request.POST, metric_unit=goal.metric.unit)
+    currency = Company.current().currency
+    form = TargetForm(request.POST, amounts=_amounts(goal, currency))
     if not form.is_valid() or "target" not in form.cleaned_data:
         return render(
             request,
@@ -123,9 +129,7 @@ def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
         )
     target = form.cleaned_data["target"]
     report = check_goals([goal], targets={goal.pk: target})[0].report
-    return render(
-        request, "smart/badges.html", badge_context(report, goal, Company.current().currency)
-    )
+    return render(request, "smart/badges.html", badge_context(report, goal, currency))
 
 
 @login_required
