@@ -16,7 +16,8 @@ import pytest
 from django.test import Client
 
 from quotaflow.core.models import Company
-from quotaflow.plans.models import PlanningCycle
+from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.plans.conftest import goal_of
 
@@ -35,14 +36,20 @@ def _client(small_org: SmallOrg, username: str) -> Client:
     return client
 
 
+def _ria_in_a_bottom_up_cycle(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
+) -> tuple[Goal, Client]:
+    """Ria's goal in an open bottom-up cycle of a company in ``currency``, and her client."""
+    _set_currency(currency)
+    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 1))
+    return goal_of(cycle, small_org.people["ria"]), _client(small_org, "rep_ria")
+
+
 @pytest.mark.parametrize("currency", CURRENCIES)
 def test_a_target_typed_on_the_smart_page_is_stored_like_on_the_planning_page(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
-    _set_currency(currency)
-    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 1))
-    ria = goal_of(cycle, small_org.people["ria"])
-    rep = _client(small_org, "rep_ria")
+    ria, rep = _ria_in_a_bottom_up_cycle(small_org, make_cycle, currency)
 
     smart = rep.post(
         f"/smart/goals/{ria.pk}/",
@@ -69,10 +76,7 @@ def test_a_target_typed_on_the_smart_page_is_stored_like_on_the_planning_page(
 def test_the_smart_page_shows_the_target_back_as_typed(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
-    _set_currency(currency)
-    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 1))
-    ria = goal_of(cycle, small_org.people["ria"])
-    rep = _client(small_org, "rep_ria")
+    ria, rep = _ria_in_a_bottom_up_cycle(small_org, make_cycle, currency)
     rep.post(
         f"/smart/goals/{ria.pk}/",
         {"target": "950k", "rationale": "", "expected_version": ria.version},
@@ -80,3 +84,92 @@ def test_the_smart_page_shows_the_target_back_as_typed(
     page = rep.get(f"/smart/goals/{ria.pk}/").content.decode()
     assert 'value="950000"' in page  # the number to type back, in the currency's units
     assert f"{currency} 950k" in page  # the SMART reading of it
+
+
+# Every other form that takes an amount: what "950000" (or "1.5M") typed there stores.
+
+
+def _post(client: Client, url: str, data: dict[str, object]) -> None:
+    response = client.post(url, data)
+    assert response.status_code in {200, 302}, response.content.decode()[:500]
+
+
+def _cascaded(small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]) -> PlanningCycle:
+    """A top-down cycle cascaded so that each rep of North Team A has 950,000."""
+    cycle = make_cycle()
+    ops = _client(small_org, "ops_olga")
+    _post(
+        ops,
+        f"/plans/{cycle.pk}/step/cascade/",
+        {"company_target": "3.8M", "expected_version": cycle.version},
+    )
+    cycle.refresh_from_db()
+    return cycle
+
+
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_cycle_creation_and_cascade_store_the_currency_units(
+    small_org: SmallOrg, revenue: Metric, make_cycle: Callable[..., PlanningCycle], currency: str
+) -> None:
+    _set_currency(currency)
+    ops = _client(small_org, "ops_olga")
+    _post(ops, "/plans/", {"name": "FY2027", "metric": revenue.pk, "fiscal_period": "FY2027",
+                           "approach": "top_down", "method": "equal", "granularity": "950000",
+                           "gap_tolerance": "5"})  # fmt: skip
+    created = PlanningCycle.objects.get(name="FY2027")
+    assert created.allocation[-1]["granularity"] == MINOR_OF_950000[currency]
+    cycle = make_cycle()
+    _post(
+        ops,
+        f"/plans/{cycle.pk}/step/cascade/",
+        {"company_target": "950000", "expected_version": cycle.version},
+    )
+    cycle.refresh_from_db()
+    assert cycle.company_target == MINOR_OF_950000[currency]
+    # 950000 split equally between North and South
+    assert goal_of(cycle, small_org.north).target == MINOR_OF_950000[currency] // 2
+
+
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_resplit_and_template_targets_store_the_currency_units(
+    small_org: SmallOrg, revenue: Metric, make_cycle: Callable[..., PlanningCycle], currency: str
+) -> None:
+    _set_currency(currency)
+    scale = MINOR_OF_950000[currency] // 950_000
+    cycle = _cascaded(small_org, make_cycle)
+    ria, rob = goal_of(cycle, small_org.people["ria"]), goal_of(cycle, small_org.people["rob"])
+    assert ria.target == MINOR_OF_950000[currency]
+    team = goal_of(cycle, small_org.north_team)
+    _post(_client(small_org, "manager_max"), f"/plans/goals/{team.pk}/resplit/",
+          {f"child-{ria.pk}": "1.5M", f"child-{rob.pk}": "400k", "reason": "accounts",
+           f"version-{ria.pk}": ria.version, f"version-{rob.pk}": rob.version})  # fmt: skip
+    ria.refresh_from_db()
+    rob.refresh_from_db()
+    assert ria.target == 1_500_000 * scale
+    ops = _client(small_org, "ops_olga")
+    pipeline = Metric.objects.create(code="pipeline", name="Pipeline", unit=MetricUnit.CURRENCY)
+    _post(ops, f"/plans/{cycle.pk}/step/template/",
+          {"metric": pipeline.pk, "owners": "role:rep", "target": "950000", "description": ""})  # fmt: skip
+    made = list(Goal.objects.filter(cycle=cycle, metric=pipeline))
+    assert made and {goal.target for goal in made} == {MINOR_OF_950000[currency]}
+
+
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_breakdown_and_adjusted_submissions_store_the_currency_units(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
+) -> None:
+    _set_currency(currency)
+    cycle = make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 1))
+    ria = goal_of(cycle, small_org.people["ria"])
+    _post(_client(small_org, "rep_ria"), f"/plans/goals/{ria.pk}/step/submit/",
+          {"target": "1.5M", "breakdown": "Software: 550000\nServices: 950000",
+           "expected_version": ria.version})  # fmt: skip
+    ria.refresh_from_db()
+    assert [line["target"] for line in ria.breakdown] == [
+        MINOR_OF_950000[currency] * 55 // 95,
+        MINOR_OF_950000[currency],
+    ]
+    _post(_client(small_org, "manager_max"), f"/plans/goals/{ria.pk}/step/adjust/",
+          {"target": "950000", "text": "one renewal less", "expected_version": ria.version})  # fmt: skip
+    ria.refresh_from_db()
+    assert ria.target == MINOR_OF_950000[currency]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -219,7 +220,9 @@ def test_hybrid_versions_and_exports_through_the_api(small_org: SmallOrg, ops: C
     csv_response = ops.get(f"/api/v1/cycles/{cycle['id']}/export?format=csv")
     rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
     assert rows[0]["owner"] == "Acme" and len(rows) == 8
-    assert sum(int(rows[0][m]) for m in rows[0] if m[:4] == "2027") == int(rows[0]["target_minor"])
+    assert sum(Decimal(rows[0][m]) for m in rows[0] if m[:4] == "2027") == Decimal(
+        rows[0]["target"]
+    )
     xlsx = ops.get(f"/api/v1/cycles/{cycle['id']}/export?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None and sheet["C2"].value == "Acme"
@@ -257,7 +260,7 @@ def test_hybrid_negotiation_after_reconciliation_cannot_be_published_stale(
     submit_and_approve(260_000)  # negotiation: Ria comes back with more, Max approves
     refused = post(ops, f"/cycles/{cycle_id}/publish", {"expected_version": version()})
     assert refused.status_code == 400
-    assert "Ria Rep (bottom-up 2,000.00 → 2,600.00)" in refused.json()["detail"]
+    assert "Ria Rep (bottom-up 2,000.00 EUR → 2,600.00 EUR)" in refused.json()["detail"]
     assert get(ops, f"/cycles/{cycle_id}").json()["status"] != "published"
 
     body = {"method": "top_down_total_bottom_up_shares", "expected_version": version()}

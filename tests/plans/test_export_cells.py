@@ -62,5 +62,5 @@ def test_csv_plan_export_keeps_numbers_numbers(
 ) -> None:
     rows = list(csv.DictReader(io.StringIO(export_csv(make_cycle()))))
 
-    assert rows and all(not row["target_minor"].startswith("'") for row in rows)
+    assert rows and all(not row["target (minor units, exact)"].startswith("'") for row in rows)
     assert all(not row["target"].startswith("'") for row in rows)

@@ -342,7 +342,7 @@ def test_hybrid_publish_refuses_numbers_negotiated_after_the_reconciliation(
     actions.submit_goal(ria, acting_user=users["rep_ria"], target=400_000)
     actions.approve_goal(goal_of(hybrid, people["ria"]), acting_user=users["manager_max"])
     # every status is "approved" or "proposed", which used to be enough to publish
-    with pytest.raises(InvalidInput, match=r"Ria Rep \(bottom-up 3,600.00 → 4,000.00\)") as refused:
+    with pytest.raises(InvalidInput, match=r"Ria Rep \(bottom-up 3,600.00 EUR → 4,000.00 EUR\)") as refused:
         actions.publish_cycle(hybrid, acting_user=olga)
     assert "round 1" in str(refused.value) and "North" not in str(refused.value)
     hybrid.refresh_from_db()
@@ -367,5 +367,5 @@ def test_hybrid_publish_refuses_guidance_changed_after_the_reconciliation(
     actions.run_cascade(
         hybrid, acting_user=olga, company_target=1_500_000, expected_version=hybrid.version
     )
-    with pytest.raises(InvalidInput, match=r"Acme \(guidance 12,000.00 → 15,000.00\)"):
+    with pytest.raises(InvalidInput, match=r"Acme \(guidance 12,000.00 EUR → 15,000.00 EUR\)"):
         actions.publish_cycle(hybrid, acting_user=olga)

@@ -62,7 +62,7 @@ def test_ops_creates_cascades_and_publishes_through_the_pages(
     detail = ops.get(f"/plans/{cycle.pk}/")
     content = detail.content.decode()
     assert "1,000,000.00" in content and 'data-chart="cascade-figure"' in content
-    assert "Equal: 50.00% of the 1,000,000.00 that Acme split." in content
+    assert "Equal: 50.00% of the 1,000,000.00 EUR that Acme split." in content
     # North Team A's 500,000 is over-assigned by 10 % to its two reps in steps of 1,000
     ria_goal = goal_of(cycle, small_org.people["ria"])
     assert ria_goal.target == 275_000_00
@@ -132,7 +132,7 @@ def test_bottom_up_submit_return_approve_through_the_pages(
         f"/plans/goals/{ria.pk}/step/submit/",
         {"target": "450,000", "breakdown": "Software: 400,000", "expected_version": ria.version},
     )
-    assert any("The breakdown adds up to 400,000.00, not" in m for m in said(wrong))
+    assert any("The breakdown adds up to 400,000.00 EUR, not" in m for m in said(wrong))
     response = rep.post(
         f"/plans/goals/{ria.pk}/step/submit/",
         {

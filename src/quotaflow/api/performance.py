@@ -35,7 +35,7 @@ from quotaflow.api.schemas import (
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
-from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.core.money import minor_unit_decimals
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.models import Person, Unit

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from quotaflow.core.limits import business_date_problem
-from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.core.money import minor_unit_decimals
 
 # Plain decimal notation only: an optional sign, digits, an optional point and digits.
 # Thousands separators, decimal commas and scientific notation ("1.2E+5") are refused

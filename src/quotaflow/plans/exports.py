@@ -1,14 +1,15 @@
 """The plan as a spreadsheet: one row per goal with its monthly phasing, as CSV or XLSX.
 
-Amounts are written twice: exactly in minor units (for re-import and reconciliation) and
-as a decimal in the metric's display unit (for people), never as a float.
+Amounts are written for people in the metric's display unit (``3000000.00`` under a
+heading that names the currency, with the explanation in words: "… 3,000,000.00 EUR"),
+never as a float; the target is also written exactly in minor units, in a column labelled
+as such, for reconciliation with the API. The company currency is read once per export.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -16,44 +17,11 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from quotaflow.core.models import Company
+from quotaflow.core.money import Amounts
 from quotaflow.core.spreadsheet import neutralise_row
-from quotaflow.imports.currencies import minor_unit_decimals
-from quotaflow.metrics.models import Metric, MetricUnit
-from quotaflow.plans.models import PlanningCycle
+from quotaflow.plans.explanations import amounts_for, explain
+from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.plans.queries import cycle_goals, goal_tree
-
-
-def display_decimals(metric: Metric) -> int:
-    """How many decimals the metric's base unit hides: the currency's minor unit for money,
-    2 for percentages and scores (stored in hundredths), 0 for counts."""
-    if metric.unit == MetricUnit.CURRENCY:
-        decimals = minor_unit_decimals(Company.current().currency)
-        return 2 if decimals is None else decimals
-    if metric.unit in {MetricUnit.PERCENT, MetricUnit.SCORE}:
-        return 2
-    return 0
-
-
-def to_display(value: int | None, decimals: int) -> Decimal | None:
-    """Minor units → an exact Decimal in display units (12345, 2 → 123.45)."""
-    if value is None:
-        return None
-    return Decimal(value).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
-
-
-def from_display(text: str, decimals: int) -> int:
-    """An amount typed by a person (``1,250,000.50``) → integer minor units, exactly."""
-    cleaned = text.replace(",", "").replace(" ", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
-        raise ValueError(f"'{text}' is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"'{text}' is not a number")
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"'{text}' has more than {decimals} decimals")
-    return int(scaled)
 
 
 def plan_rows(
@@ -69,47 +37,50 @@ def plan_rows(
     ordered = [row.goal for row in goal_tree([g for g in goals if g.metric_id == cycle.metric_id])]
     ordered += [g for g in goals if g.metric_id != cycle.metric_id]
     months = [m["start"][:7] for m in (ordered[0].phasing if ordered else [])]
+    currency = Company.current().currency
     header = [
-        "owner_type", "owner_code", "owner", "parent", "metric", "period", "status",
-        "target_minor", "target", "guidance_minor", "submitted_minor", "locked", "derivation",
-        *months,
+        "owner_type", "owner_code", "owner", "parent", "metric", "period", "status", "unit",
+        "target", "target (minor units, exact)", "top-down", "bottom-up", "locked",
+        "derivation", *months,
     ]  # fmt: skip
-    rows = []
-    places = {goal.metric_id: display_decimals(goal.metric) for goal in ordered}
-    for goal in ordered:
-        decimals = places[goal.metric_id]
-        owner_code = (
-            goal.owner_unit.code
-            if goal.owner_unit
-            else (goal.owner_person.external_id if goal.owner_person else "")
-        )
-        phasing = {m["start"][:7]: m["target"] for m in goal.phasing}
-        rows.append(
-            [
-                "unit" if goal.owner_unit_id else "person",
-                owner_code,
-                goal.owner_name,
-                goal.parent.owner_name if goal.parent else "",
-                goal.metric.code,
-                goal.period_label or f"{goal.period_start}–{goal.period_end}",
-                goal.status,
-                goal.target,
-                str(to_display(goal.target, decimals)),
-                goal.guidance,
-                goal.submitted_target,
-                goal.locked,
-                _derivation_summary(goal.derivation),
-                *[phasing.get(month) for month in months],
-            ]
-        )
+    amounts = {goal.metric_id: amounts_for(goal.metric, currency) for goal in ordered}
+    rows = [_row(goal, amounts[goal.metric_id], months) for goal in ordered]
     return header, rows
 
 
-def _derivation_summary(derivation: dict[str, Any]) -> str:
-    for key in ("reconciled", "top_down"):
-        if derivation.get(key, {}).get("summary"):
-            return str(derivation[key]["summary"])
-    return str(derivation.get("summary", ""))
+def _row(goal: Goal, amounts: Amounts, months: list[str]) -> list[Any]:
+    owner_code = (
+        goal.owner_unit.code
+        if goal.owner_unit
+        else (goal.owner_person.external_id if goal.owner_person else "")
+    )
+    phasing = {m["start"][:7]: m["target"] for m in goal.phasing}
+
+    def shown(value: int | None) -> str | None:
+        return None if value is None else f"{amounts.to_major(value):f}"
+
+    return [
+        "unit" if goal.owner_unit_id else "person",
+        owner_code,
+        goal.owner_name,
+        goal.parent.owner_name if goal.parent else "",
+        goal.metric.code,
+        goal.period_label or f"{goal.period_start}–{goal.period_end}",
+        goal.status,
+        amounts.currency or goal.metric.unit,
+        shown(goal.target),
+        goal.target,
+        shown(goal.guidance),
+        shown(goal.submitted_target),
+        goal.locked,
+        explain(
+            goal.derivation,
+            amounts,
+            parent=goal.parent.owner_name if goal.parent else "the parent",
+            submitted="Submitted." if goal.submitted_target is not None else "",
+        ),
+        *[shown(phasing.get(month)) for month in months],
+    ]
 
 
 def export_csv(cycle: PlanningCycle, visible: set[int] | None = None) -> str:

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from quotaflow import visibility
 from quotaflow.core.fiscal import FiscalPeriod
-from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.core.money import minor_unit_decimals
 from quotaflow.imports.models import ImportRun
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit

@@ -10,6 +10,7 @@ from django.db import transaction
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import record
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
+from quotaflow.core.money import Amounts
 from quotaflow.core.notify import notify
 from quotaflow.org.queries import (
     ancestor_units,
@@ -27,7 +28,7 @@ from quotaflow.plans.actions.guards import (
     _require_reviewer,
 )
 from quotaflow.plans.actions.writes import _locked_tree, _phasing, _write_goal, _write_goals
-from quotaflow.plans.exports import display_decimals, to_display
+from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
     Approach,
     CommentKind,
@@ -73,7 +74,7 @@ def _roll_up(cycle: PlanningCycle, goal: Goal, delta: int, *, actor: User, reaso
 
 
 def _breakdown(
-    target: int, breakdown: Sequence[Mapping[str, Any]], places: int
+    target: int, breakdown: Sequence[Mapping[str, Any]], money: Amounts
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {"label": str(row.get("label", "")).strip(), "target": int(row.get("target", 0))}
@@ -81,8 +82,8 @@ def _breakdown(
     ]
     if rows and sum(r["target"] for r in rows) != target:
         raise InvalidInput(
-            f"The breakdown adds up to {to_display(sum(r['target'] for r in rows), places):,}, "
-            f"not the target {to_display(target, places):,}.",
+            f"The breakdown adds up to {money.format(sum(r['target'] for r in rows))}, "
+            f"not the target {money.format(target)}.",
             field="breakdown",
         )
     if any(not r["label"] for r in rows):
@@ -118,7 +119,7 @@ def submit_goal(
             raise Conflict(
                 f"This goal is already {goal.get_status_display().lower()}; it cannot be resubmitted."
             )
-        rows = _breakdown(target, breakdown, display_decimals(goal.metric))
+        rows = _breakdown(target, breakdown, amounts_for(goal.metric)) if breakdown else []
         delta = target - goal.target
         changes: dict[str, Any] = {
             "submitted_target": target,

@@ -30,7 +30,7 @@ from quotaflow.plans.actions.writes import (
     _write_goal,
     _write_goals,
 )
-from quotaflow.plans.exports import display_decimals, to_display
+from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
     Approach,
     Goal,
@@ -276,11 +276,11 @@ def resplit_children(
         )
         _check_split_rules(cycle, goals, parent, children, new)
         if sum(new.values()) != expected:
-            places = display_decimals(parent.metric)
+            money = amounts_for(parent.metric)
             raise InvalidInput(
-                f"The children of {parent.owner_name} must add up to {to_display(expected, places):,}; "
-                f"they add up to {to_display(sum(new.values()), places):,} "
-                f"(difference {to_display(sum(new.values()) - expected, places):+,})."
+                f"The children of {parent.owner_name} must add up to {money.format(expected)}; "
+                f"they add up to {money.format(sum(new.values()))} "
+                f"(difference {money.format(sum(new.values()) - expected, signed=True)})."
             )
         changes: dict[int, dict[str, Any]] = {}
         for child in children:
@@ -322,15 +322,15 @@ def _check_split_rules(
         return
     depth = next(row.depth for row in goal_tree(goals) if row.goal.pk == parent.pk)
     rule = settings[min(depth, len(settings) - 1)]
-    places = display_decimals(parent.metric)
+    money = amounts_for(parent.metric)
     for child in children:
         if rule.floor is not None and new[child.pk] < rule.floor:
             raise InvalidInput(
-                f"{child.owner_name} would be below this level's floor of {to_display(rule.floor, places):,}."
+                f"{child.owner_name} would be below this level's floor of {money.format(rule.floor)}."
             )
         if rule.cap is not None and new[child.pk] > rule.cap:
             raise InvalidInput(
-                f"{child.owner_name} would be above this level's cap of {to_display(rule.cap, places):,}."
+                f"{child.owner_name} would be above this level's cap of {money.format(rule.cap)}."
             )
 
 

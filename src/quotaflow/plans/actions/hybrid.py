@@ -26,7 +26,7 @@ from quotaflow.plans.actions.writes import (
     _settings,
     _write_goals,
 )
-from quotaflow.plans.exports import display_decimals, to_display
+from quotaflow.plans.explanations import amounts_for, reconciled_sentence
 from quotaflow.plans.models import (
     Approach,
     GoalStatus,
@@ -80,7 +80,7 @@ def reconcile_cycle(
             names=_names(goals),
         )
         new_round = cycle.negotiation_round + 1
-        places = display_decimals(cycle.metric)
+        money = amounts_for(cycle.metric)
         changes: dict[int, dict[str, Any]] = {}
         for goal in goals:
             value = outcome.targets[goal.pk]
@@ -97,14 +97,10 @@ def reconcile_cycle(
                 "over_assignment": engine_why["over_assignment"],
                 "allocated_to_children": outcome.allocated.get(goal.pk),
                 "unallocated": outcome.unallocated.get(goal.pk, 0),
-                "summary": _summary(
-                    new_round,
-                    method,
-                    (guidance[goal.pk], bottom_up[goal.pk], value),
-                    outcome.unallocated.get(goal.pk, 0),
-                    places,
-                ),
             }
+            derivation["reconciled"]["summary"] = reconciled_sentence(
+                derivation["reconciled"], money
+            )
             changes[goal.pk] = {
                 "target": value,
                 "phasing": _phasing(cycle, value),
@@ -136,24 +132,3 @@ def reconcile_cycle(
     return cycle
 
 
-def _summary(
-    round_: int, method: str, numbers: tuple[int, int, int], unallocated: int, places: int
-) -> str:
-    """One line on a reconciled number, in display units; a parent whose children all kept
-    their submissions says what it could not hand out."""
-    top_down, bottom_up, target = (f"{to_display(v, places):,}" for v in numbers)
-    text = (
-        f"Round {round_}: {method.replace('_', ' ')} of top-down {top_down} "
-        f"and bottom-up {bottom_up} gives {target}."
-    )
-    if unallocated > 0:
-        text += (
-            f" Everyone beneath kept their submission: {to_display(unallocated, places):,} "
-            "of what this level hands out is not allocated."
-        )
-    elif unallocated < 0:
-        text += (
-            f" Everyone beneath kept their submission: together they commit "
-            f"{to_display(-unallocated, places):,} more than this level hands out."
-        )
-    return text

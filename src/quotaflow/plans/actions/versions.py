@@ -27,7 +27,7 @@ from quotaflow.plans.actions.writes import (
     _with_names,
     _write_goals,
 )
-from quotaflow.plans.exports import display_decimals, to_display
+from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
     Approach,
     CycleStatus,
@@ -121,10 +121,7 @@ def _check_ready(cycle: PlanningCycle, goals: list[Goal]) -> None:
 
 def _stale_reconciliation_message(cycle: PlanningCycle, drifts: Sequence[Drift]) -> str:
     """Why a hybrid plan cannot be published as it stands, naming what moved."""
-    places = display_decimals(cycle.metric)
-
-    def shown(value: int | None) -> str:
-        return "—" if value is None else f"{to_display(value, places):,}"
+    shown = amounts_for(cycle.metric).format
 
     shown_drifts = [
         f"{d.goal.owner_name} ({d.figure} {shown(d.was)} → {shown(d.now)})"

@@ -1,30 +1,38 @@
-"""Template filters that show planning numbers exactly, in the metric's display units."""
+"""Template filters that show planning numbers exactly, by :mod:`quotaflow.core.money`.
+
+The argument is the metric's :class:`~quotaflow.core.money.Amounts` (views put it in the
+context as ``money``): ``{{ goal.target|amount:money }}`` → ``3,000,000.00`` for a table
+whose heading names the currency, ``{{ goal.target|money:money }}`` → ``3,000,000.00 EUR``
+in sentences.
+"""
 
 from __future__ import annotations
 
 from django import template
 
-from quotaflow.plans.exports import to_display
+from quotaflow.core.money import Amounts
+from quotaflow.plans.explanations import reconciled_sentence
+from quotaflow.plans.models import Goal
 
 register = template.Library()
 
 
 @register.filter
-def amount(value: int | None, decimals: int = 2) -> str:
-    """Minor units as a grouped decimal: ``123456789|amount:2`` → ``1,234,567.89``."""
-    shown = to_display(value, int(decimals))
-    if shown is None:
-        return "—"
-    return f"{shown:,}"
+def amount(value: int | None, money: Amounts) -> str:
+    """Minor units as a grouped decimal: ``300000000|amount:money`` → ``3,000,000.00``."""
+    return money.number(value)
 
 
 @register.filter
-def signed_amount(value: int | None, decimals: int = 2) -> str:
+def signed_amount(value: int | None, money: Amounts) -> str:
     """Like ``amount`` with an explicit sign for gaps and deltas."""
-    shown = to_display(value, int(decimals))
-    if shown is None:
-        return "—"
-    return f"{shown:+,}"
+    return money.number(value, signed=True)
+
+
+@register.filter(name="money")
+def with_currency(value: int | None, money: Amounts) -> str:
+    """Minor units for a sentence, with the currency: ``3,000,000.00 EUR``."""
+    return money.format(value)
 
 
 @register.filter
@@ -33,3 +41,9 @@ def basis_points(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value / 100:+.2f}%"
+
+
+@register.filter
+def reconciled(goal: Goal, money: Amounts) -> str:
+    """The reconciliation that set ``goal``'s number, in words with the currency."""
+    return reconciled_sentence((goal.derivation or {}).get("reconciled") or {}, money)

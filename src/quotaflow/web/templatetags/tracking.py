@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from quotaflow.core.models import Company
-from quotaflow.imports.currencies import minor_unit_decimals
+from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.metrics.models import Metric, MetricUnit
 
 register = template.Library()
@@ -23,34 +23,19 @@ STATUS_LABELS = {
 }
 
 
-def _grouped(value: Decimal, places: int) -> str:
-    return f"{value:,.{places}f}"
-
-
-def amount_format(metric: Metric | None, company: Company) -> str:
-    """The argument for the ``amount`` filter: ``"currency:EUR:2"``, ``"count"`` …"""
-    unit = metric.unit if metric is not None else MetricUnit.COUNT
-    if unit == MetricUnit.CURRENCY:
-        return f"currency:{company.currency}:{minor_unit_decimals(company.currency) or 0}"
-    return str(unit)
+def amount_format(metric: Metric | None, company: Company) -> Amounts:
+    """The argument for the ``amount`` filter: how the metric's amounts are shown."""
+    return metric_amounts(metric.unit if metric is not None else MetricUnit.COUNT, company.currency)
 
 
 @register.filter
-def amount(value: Any, fmt: str) -> str:
+def amount(value: Any, fmt: Amounts) -> str:
     """``value`` (in a metric's base unit) as a person reads it, by ``fmt`` from
     :func:`amount_format`: 1,234.50 EUR for money, 1,234 for a count, 87.50 for a
     percent or score."""
     if value is None or value == "":
         return "—"
-    number = Decimal(int(value))
-    kind, _, rest = (fmt or "count").partition(":")
-    if kind == MetricUnit.CURRENCY:
-        currency, _, places = rest.partition(":")
-        digits = int(places or 0)
-        return f"{_grouped(number.scaleb(-digits), digits)} {currency}"
-    if kind in {MetricUnit.PERCENT, MetricUnit.SCORE}:
-        return _grouped(number.scaleb(-2), 2)
-    return _grouped(number, 0)
+    return fmt.format(int(value))
 
 
 @register.filter

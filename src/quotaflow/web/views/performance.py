@@ -26,6 +26,7 @@ from quotaflow.accounts.models import Role, User
 from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
+from quotaflow.core.money import Amounts
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.models import Person, Unit
@@ -125,18 +126,10 @@ def _shows_leaderboard(user: User) -> bool:
     return user.is_planner
 
 
-def _scale(fmt: str) -> int:
-    """Divisor from base units to what a chart axis shows (cents → currency units)."""
-    kind, _, rest = fmt.partition(":")
-    if kind == "currency":
-        return 10 ** int(rest.partition(":")[2] or 0)
-    return 100 if kind in {"percent", "score"} else 1
-
-
-def goal_figure(chart: GoalChart, fmt: str) -> dict[str, Any]:
+def goal_figure(chart: GoalChart, fmt: Amounts) -> dict[str, Any]:
     """A plotly figure: cumulative actual, phased target and run-rate projection.
     Chart values are for drawing only; every published number is rendered exactly."""
-    scale = _scale(fmt)
+    scale = fmt.scale
 
     def values(numbers: list[int]) -> list[float]:
         return [number / scale for number in numbers]

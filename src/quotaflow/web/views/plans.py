@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -24,14 +23,15 @@ from quotaflow.accounts.models import User
 from quotaflow.core import limits
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
+from quotaflow.core.money import AmountError, Amounts
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.plans import actions, exports, mine, permissions, queries
+from quotaflow.plans.explanations import amounts_for, explain, reconciled_sentence
 from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle, ReconcileMethod
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
-from quotaflow.web.templatetags.plan_amounts import amount
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -44,28 +44,17 @@ METHOD_CHOICES = [
 
 
 class AmountField(forms.CharField):
-    """An amount typed in display units (``1,250,000.50``), cleaned to a Decimal."""
+    """An amount typed in display units (``1,250,000.50``, ``950k``, ``1.2M``); read into
+    minor units by :func:`~quotaflow.plans.explanations.amounts_for` and :meth:`Amounts.parse` once the metric is known."""
 
-    def clean(self, value: Any) -> Decimal | None:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            amount = Decimal(str(text).replace(",", "").replace(" ", ""))
-        except InvalidOperation:
-            raise forms.ValidationError("Enter a number such as 1250000 or 1,250,000.50.") from None
-        limits.validate_decimal(amount)
-        return amount
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 60)
+        super().__init__(**kwargs)
 
 
-def to_minor(value: Decimal | None, metric: Metric) -> int | None:
-    """A display amount → minor units of the metric, refusing extra decimals."""
-    if value is None:
-        return None
-    try:
-        return exports.from_display(str(value), exports.display_decimals(metric))
-    except ValueError as error:
-        raise DomainError(f"The amount {error}.") from None
+def to_minor(text: str | None, amounts: Amounts) -> int | None:
+    """A typed amount → minor units (None when empty); a refusal says why, in words."""
+    return amounts.parse_optional(text, allow_negative=True)
 
 
 class CycleForm(forms.Form):
@@ -159,7 +148,7 @@ class TargetForm(VersionedForm):
     )
 
 
-def parse_breakdown(text: str, metric: Metric) -> list[dict[str, Any]]:
+def parse_breakdown(text: str, amounts: Amounts) -> list[dict[str, Any]]:
     """Lines like ``Software: 300,000`` → ``[{"label": "Software", "target": 30000000}]``."""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -169,9 +158,9 @@ def parse_breakdown(text: str, metric: Metric) -> list[dict[str, Any]]:
         if not label.strip():
             raise DomainError(f"Breakdown line {number}: write 'product group or account: amount'.")
         try:
-            amount_minor = exports.from_display(value, exports.display_decimals(metric))
-        except ValueError as error:
-            raise DomainError(f"Breakdown line {number}: {error}.") from None
+            amount_minor = amounts.parse(value)
+        except AmountError as error:
+            raise DomainError(f"Breakdown line {number}: {error.message}") from None
         rows.append({"label": label.strip(), "target": amount_minor})
     return rows
 
@@ -273,15 +262,15 @@ def _form_errors(request: HttpRequest, form: forms.Form) -> None:
         messages.error(request, f"{label}: {text}" if field != "__all__" else text)
 
 
-def _decimals(cycle: PlanningCycle) -> int:
-    return exports.display_decimals(cycle.metric)
+def _amounts(cycle: PlanningCycle) -> Amounts:
+    return amounts_for(cycle.metric)
 
 
-def cascade_figure(rows: list[queries.TreeRow], decimals: int) -> dict[str, Any]:
+def cascade_figure(rows: list[queries.TreeRow], money: Amounts) -> dict[str, Any]:
     """Bars per goal of the first two levels: top-down, bottom-up and the plan (drawing
     only: exact numbers are in the table)."""
     shown = [row for row in rows if row.depth <= 2]
-    scale = 10**decimals
+    scale = money.scale
     labels = [("  " * row.depth) + row.goal.owner_name for row in shown]
 
     def series(name: str, values: list[int | None], color: str) -> dict[str, Any]:
@@ -303,9 +292,9 @@ def cascade_figure(rows: list[queries.TreeRow], decimals: int) -> dict[str, Any]
     return {"data": data, "layout": layout}
 
 
-def compare_figure(deltas: list[queries.VersionDelta], decimals: int) -> dict[str, Any]:
+def compare_figure(deltas: list[queries.VersionDelta], money: Amounts) -> dict[str, Any]:
     """Per-owner delta bars between two versions (drawing only)."""
-    scale = 10**decimals
+    scale = money.scale
     changed = [d for d in deltas if d.delta]
     data = [
         {
@@ -352,7 +341,7 @@ def _create_from_form(request: HttpRequest, user: User, form: CycleForm) -> Plan
     created: list[PlanningCycle] = []
     try:
         if data.get("granularity"):
-            rep_level["granularity"] = to_minor(data["granularity"], metric)
+            rep_level["granularity"] = to_minor(data["granularity"], amounts_for(metric))
         root: Unit | None = data.get("root_unit")
         depth = _depth_below(root)
         allocation = [*levels * max(depth - 1, 0), rep_level]
@@ -403,7 +392,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for g in queries.cycle_goals(cycle).exclude(metric_id=cycle.metric_id)
         if visible is None or g.pk in visible
     ]
-    decimals = _decimals(cycle)
+    money = _amounts(cycle)
     open_cycles = set(visible_cycles(user).values_list("pk", flat=True))
     family = [c for c in queries.plan_family(cycle) if c.pk != cycle.pk and c.pk in open_cycles]
     submissions = (
@@ -420,8 +409,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "drifts": drifts[:10],
         "drift_more": max(len(drifts) - 10, 0),
         "extra_goals": extra,
-        "decimals": decimals,
-        "figure": cascade_figure(rows, decimals),
+        "money": money,
+        "figure": cascade_figure(rows, money),
         "submissions": submissions,
         "submitted_count": sum(1 for s in submissions if s.submitted),
         "family": family,
@@ -430,7 +419,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cascade_form": CascadeForm(
             initial={
                 "expected_version": cycle.version,
-                "company_target": _shown(cycle.company_target, decimals),
+                "company_target": money.plain(cycle.company_target),
             }
         ),
         "reconcile_form": ReconcileForm(initial={"expected_version": cycle.version}),
@@ -439,37 +428,29 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": queries.sums_are_exact([row.goal for row in all_rows])
         if visible is None
         else [],
-        "lines": _lines(user, cycle, rows, decimals),
+        "lines": _lines(user, cycle, rows, money),
     }
     return render(request, "plans/cycle_detail.html", context)
 
 
-def why(goal: Goal, names: dict[int, str], decimals: int) -> str:
-    """One sentence on how the goal's current number was reached."""
-    derivation = goal.derivation or {}
-    if derivation.get("reconciled"):
-        return str(derivation["reconciled"]["summary"])
-    adjustments = derivation.get("adjustments") or []
-    if adjustments:
-        last = adjustments[-1]
-        return f"Set by {last['by']} ({last.get('rule', 'adjustment')}): {last['reason']}"
-    top_down = derivation.get("top_down") or {}
-    if top_down.get("rule") == "given":
-        return "The company target given by sales operations."
-    if top_down:
-        parent = names.get(top_down.get("parent_id") or 0, "the parent")
-        split = amount(top_down.get("amount_split"), decimals)
-        rule = str(top_down.get("rule", "")).replace("_", " ")
-        return f"{rule.capitalize()}: {float(top_down.get('share') or 0):.2%} of the {split} that {parent} split."
+def why(goal: Goal, names: dict[int, str], money: Amounts) -> str:
+    """One sentence on how the goal's current number was reached, amounts with currency."""
+    top_down = (goal.derivation or {}).get("top_down") or {}
+    submitted = ""
     if goal.submitted_target is not None:
-        return (
+        submitted = (
             "Submitted by its owner." if goal.owner_person_id else "Roll-up of the numbers below."
         )
-    return str(derivation.get("summary", ""))
+    return explain(
+        goal.derivation,
+        money,
+        parent=names.get(top_down.get("parent_id") or 0, "the parent"),
+        submitted=submitted,
+    )
 
 
 def _lines(
-    user: User, cycle: PlanningCycle, rows: list[queries.TreeRow], decimals: int
+    user: User, cycle: PlanningCycle, rows: list[queries.TreeRow], money: Amounts
 ) -> list[dict[str, Any]]:
     """Each visible row with its explanation and the steps the user may take on it."""
     names = {row.goal.pk: row.goal.owner_name for row in rows}
@@ -482,7 +463,7 @@ def _lines(
     return [
         {
             "row": row,
-            "why": why(row.goal, names, decimals),
+            "why": why(row.goal, names, money),
             "can_review": permissions.can_decide(actor, row.goal),
             "can_resplit": bool(row.children) and permissions.can_resplit(actor, row.goal),
         }
@@ -493,14 +474,14 @@ def _lines(
 AMOUNT_FIELDS = {"target", "guidance", "submitted_target", "allocated_to_children"}
 
 
-def history_rows(goal: Goal, decimals: int) -> list[dict[str, Any]]:
+def history_rows(goal: Goal, money: Amounts) -> list[dict[str, Any]]:
     """The goal's audit trail for people: a plain verb, and amounts in display units."""
 
     def shown(field: str, value: Any) -> str:
         if value is None or value == "":
             return "—"
         if field in AMOUNT_FIELDS and isinstance(value, int):
-            return amount(value, decimals)
+            return money.number(value)
         return str(value)
 
     return [
@@ -516,11 +497,6 @@ def history_rows(goal: Goal, decimals: int) -> list[dict[str, Any]]:
         }
         for event in queries.goal_history(goal)
     ]
-
-
-def _shown(value: int | None, decimals: int) -> str:
-    shown = exports.to_display(value, decimals)
-    return "" if shown is None else str(shown)
 
 
 @dataclass(frozen=True)
@@ -546,7 +522,7 @@ def _cascade_step(step: CycleStepRequest) -> HttpResponse | None:
         lambda: actions.run_cascade(
             step.cycle,
             acting_user=step.user,
-            company_target=to_minor(total, step.cycle.metric),
+            company_target=to_minor(total, _amounts(step.cycle)),
             expected_version=step.expected,
         ),
     )
@@ -586,7 +562,7 @@ def _template_step(step: CycleStepRequest) -> HttpResponse | None:
             step.cycle,
             acting_user=step.user,
             metric=chosen["metric"],
-            target=_need(to_minor(chosen["target"], chosen["metric"])),
+            target=_need(to_minor(chosen["target"], amounts_for(chosen["metric"]))),
             unit_kind=value if kind == "kind" else None,
             role=value if kind == "role" else None,
             description=chosen["description"],
@@ -687,13 +663,14 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
         made: list[PlanningCycle] = []
 
         def change() -> None:
-            target = to_minor(data.get("new_target"), cycle.metric)
+            money = _amounts(cycle)
+            target = to_minor(data.get("new_target"), money)
             goal_id, hire = data.get("goal"), data.get("new_person")
             hires = None
             if hire is not None:
                 if data.get("joins") is None:
                     raise DomainError("Choose the unit the new hire joins.", field="joins")
-                hire_target = _need(to_minor(data.get("hire_target"), cycle.metric))
+                hire_target = _need(to_minor(data.get("hire_target"), money))
                 hires = {hire.pk: (data["joins"], hire_target)}
             made.append(
                 actions.create_mid_period_version(
@@ -732,13 +709,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         visible_a=visible_goal_ids(user, cycle),
         visible_b=visible_goal_ids(user, other),
     )
-    decimals = _decimals(cycle)
+    money = _amounts(cycle)
     context = {
         "cycle": cycle,
         "other": other,
         "deltas": deltas,
-        "decimals": decimals,
-        "figure": compare_figure(deltas, decimals),
+        "money": money,
+        "figure": compare_figure(deltas, money),
     }
     return render(request, "plans/compare.html", context)
 
@@ -761,19 +738,22 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = goal.cycle
     assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
     actor = permissions.Actor(user)
-    decimals = exports.display_decimals(goal.metric)
+    money = amounts_for(goal.metric)
     initial = {
         "expected_version": goal.version,
-        "target": _shown(goal.submitted_target or goal.target or None, decimals),
+        "target": money.plain(goal.submitted_target or goal.target or None),
     }
     versions = version_histories([goal]).get(goal.pk)
     context = {
         "goal": goal,
         "cycle": cycle,
-        "decimals": decimals,
+        "money": money,
         "versions": versions,
         "superseded_by": versions.after(goal.pk) if versions else None,
-        "history": history_rows(goal, decimals),
+        "history": history_rows(goal, money),
+        "why_reconciled": reconciled_sentence(goal.derivation["reconciled"], money)
+        if (goal.derivation or {}).get("reconciled")
+        else "",
         "comments": goal.comments.select_related("author"),
         "children": Goal.objects.filter(parent=goal)
         .select_related("owner_unit", "owner_person")
@@ -824,11 +804,13 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     expected = form.cleaned_data["expected_version"]
     text = form.cleaned_data.get("text", "") or ""
 
+    money = amounts_for(goal.metric)
+
     def target() -> int:
-        return _need(to_minor(form.cleaned_data.get("target"), goal.metric))
+        return _need(to_minor(form.cleaned_data.get("target"), money))
 
     steps: dict[str, tuple[str, Callable[[], Any]]] = {
-        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=target(), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), goal.metric), expected_version=expected)),
+        "submit": ("Target submitted.", lambda: actions.submit_goal(goal, acting_user=user, target=target(), rationale=text, breakdown=parse_breakdown(request.POST.get("breakdown", ""), money), expected_version=expected)),
         "approve": ("Approved.", lambda: approve_goal_checked(goal, acting_user=user, comment=text, expected_version=expected)),
         "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
         "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
@@ -865,20 +847,18 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(
         Goal.objects.filter(parent=goal).select_related("owner_unit", "owner_person").order_by("pk")
     )
-    decimals = exports.display_decimals(goal.metric)
+    money = amounts_for(goal.metric)
     if request.method == "POST":
         try:
             targets = {
-                child.pk: exports.from_display(
-                    request.POST.get(f"child-{child.pk}", "").strip() or "0", decimals
-                )
+                child.pk: money.parse(request.POST.get(f"child-{child.pk}", "").strip() or "0")
                 for child in children
             }
             versions = {child.pk: int(request.POST[f"version-{child.pk}"]) for child in children}
         except KeyError:
             messages.error(request, STALE_FORM)
-        except ValueError as error:
-            messages.error(request, f"Every number must be an amount: {error}.")
+        except AmountError as error:
+            messages.error(request, f"Every number must be an amount: {error.message}")
         else:
             reason = request.POST.get("reason", "")
             if _run(
@@ -897,8 +877,8 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "goal": goal,
         "cycle": cycle,
-        "children": [(child, _shown(child.target, decimals)) for child in children],
-        "decimals": decimals,
+        "children": [(child, money.plain(child.target)) for child in children],
+        "money": money,
         "total": total,
     }
     return render(request, "plans/resplit.html", context)
@@ -911,7 +891,7 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     earlier or later versions), and the goals waiting for their number."""
     user = _user(request)
     goals = mine.my_goals(user)
-    places = {item.goal.metric_id: exports.display_decimals(item.goal.metric) for item in goals}
-    rows = [(item, places[item.goal.metric_id]) for item in goals]
+    currency = Company.current().currency
+    rows = [(item, amounts_for(item.goal.metric, currency)) for item in goals]
     waiting = mine.waiting_for(user)
     return render(request, "plans/my_goals.html", {"rows": rows, "waiting": waiting})
