@@ -342,7 +342,9 @@ def test_hybrid_publish_refuses_numbers_negotiated_after_the_reconciliation(
     actions.submit_goal(ria, acting_user=users["rep_ria"], target=400_000)
     actions.approve_goal(goal_of(hybrid, people["ria"]), acting_user=users["manager_max"])
     # every status is "approved" or "proposed", which used to be enough to publish
-    with pytest.raises(InvalidInput, match=r"Ria Rep \(bottom-up 3,600.00 EUR → 4,000.00 EUR\)") as refused:
+    with pytest.raises(
+        InvalidInput, match=r"Ria Rep \(bottom-up 3,600.00 EUR → 4,000.00 EUR\)"
+    ) as refused:
         actions.publish_cycle(hybrid, acting_user=olga)
     assert "round 1" in str(refused.value) and "North" not in str(refused.value)
     hybrid.refresh_from_db()
