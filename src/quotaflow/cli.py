@@ -1150,10 +1150,10 @@ def _placements(args: argparse.Namespace) -> int:
 
 def _cycle_rows(cycle: Any) -> list[dict[str, Any]]:
     """The cycle's goals in tree order, with their targets for people to read."""
-    from quotaflow.plans import exports
+    from quotaflow.plans.explanations import amounts_for
     from quotaflow.plans.models import Goal
 
-    decimals = exports.display_decimals(cycle.metric)
+    money = amounts_for(cycle.metric)
     goals = Goal.objects.filter(cycle=cycle).select_related("owner_unit", "owner_person", "parent")
     ordered = sorted(goals, key=_tree_order)
     return [
@@ -1162,7 +1162,7 @@ def _cycle_rows(cycle: Any) -> list[dict[str, Any]]:
             "owner": _owner_code(goal),
             "name": str(goal.owner_unit or goal.owner_person or ""),
             "parent": goal.parent_id,
-            "target": f"{to_display(goal.target, decimals)}",
+            "target": f"{money.to_major(goal.target):f}",
             "target_minor": goal.target,
             "status": goal.status,
         }
@@ -1183,13 +1183,6 @@ def _owner_code(goal: Any) -> str:
     if goal.owner_unit is not None:
         return str(goal.owner_unit.code)
     return str(goal.owner_person.external_id) if goal.owner_person is not None else ""
-
-
-def to_display(amount_minor: int, decimals: int) -> str:
-    """Minor units as the metric's display number (``123450`` with 2 decimals → 1234.50)."""
-    from decimal import Decimal
-
-    return f"{Decimal(amount_minor).scaleb(-decimals):.{decimals}f}"
 
 
 def _print_cycle(cycle: Any, *, as_json: bool) -> None:
@@ -1227,12 +1220,13 @@ def _cycles(args: argparse.Namespace) -> int:
     else:
         cycle = _find_cycle(args.cycle)
     if args.cycles_command == "cascade":
-        from quotaflow.plans import exports
+        from quotaflow.core.money import AmountError
+        from quotaflow.plans.explanations import amounts_for
 
         try:
-            target = exports.from_display(args.target, exports.display_decimals(cycle.metric))
-        except ValueError as error:
-            raise InvalidInput(f"--target: the amount {error}.") from None
+            target = amounts_for(cycle.metric).parse(args.target)
+        except AmountError as error:
+            raise InvalidInput(f"--target: {error.message}") from None
         actions.run_cascade(
             cycle,
             acting_user=_console_user(),

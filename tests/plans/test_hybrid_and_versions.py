@@ -83,7 +83,7 @@ def test_reconciliation_methods_add_up_exactly(
         assert acme.target == 1_200_000 and acme.allocated_to_children == 1_100_000
         why = acme.derivation["reconciled"]
         assert why["unallocated"] == 100_000
-        assert "1,000.00 of what this level hands out is not allocated" in why["summary"]
+        assert "1,000.00 EUR of what this level hands out is not allocated" in why["summary"]
         assert hybrid.reconciliation["unallocated"] == {str(acme.pk): 100_000}
     else:
         assert acme.derivation["reconciled"]["unallocated"] == 0

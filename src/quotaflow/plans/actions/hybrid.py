@@ -130,5 +130,3 @@ def reconcile_cycle(
             reason=method,
         )
     return cycle
-
-
