@@ -8,10 +8,10 @@ from django import forms
 from django.contrib import admin
 
 from quotaflow.accounts.admin_mixins import SavedThroughActionsMixin
-from quotaflow.core.admin_mixins import NoDeleteMixin
+from quotaflow.core.admin_mixins import NoDeleteMixin, ReadOnlyMixin
 from quotaflow.core.errors import InvalidInput
 from quotaflow.metrics import actions
-from quotaflow.metrics.models import Metric
+from quotaflow.metrics.models import Metric, MetricRecompute
 
 
 class MetricAdminForm(forms.ModelForm):
@@ -54,3 +54,13 @@ class MetricAdmin(SavedThroughActionsMixin, NoDeleteMixin, admin.ModelAdmin):
     def creation_values(self, values: dict[str, Any], form: forms.ModelForm) -> dict[str, Any]:
         # A new metric is active; retiring one is a change.
         return {name: value for name, value in values.items() if name != "is_active"}
+
+
+@admin.register(MetricRecompute)
+class MetricRecomputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The background recomputes of metrics, read only: the worker writes them, and a
+    planner asks for another from the metric's page or the API."""
+
+    list_display = ("metric", "status", "percent", "requested_by", "requested_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("metric__code", "metric__name", "reason")
