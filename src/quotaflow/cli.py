@@ -30,7 +30,7 @@ DEMO_SIZES = ("tiny", "small", "large")
 IMPORT_KINDS = ("org", "transactions", "activities", "rates")
 # accounts.models.TokenScope, spelled out because the parser is built before Django starts
 # (a test keeps the two equal). Which roles may hold which scope is create_token's rule.
-TOKEN_SCOPES = ("read", "ingest", "import", "manage")
+TOKEN_SCOPES = ("read", "ingest", "import", "manage", "workflow")
 PASS_THROUGH = ("manage", "worker")
 BACKTEST_MODELS = {"attainability": "backtest_attainability"}
 
@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=TOKEN_SCOPES,
         dest="scopes",
         help="repeat for several scopes (default: read); 'manage' only for administrators "
-        "and sales operations",
+        "and sales operations; 'workflow' (submit, approve, return, adjust, roll up, comment "
+        "within the user's part of the tree) for any role, with 'read' to find the goals",
     )
 
     _add_company_commands(commands)

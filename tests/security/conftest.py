@@ -11,7 +11,7 @@ On top of the small organisation (tests/conftest.py):
 * a published FY2027 revenue plan (top-down, 1,000,000.00 cascaded to every goal),
 * a what-if scenario of it made by ops_olga,
 * an import run with rejected rows, a token of manager_sam,
-* one API token of ops_olga per scope (read, ingest, import, manage).
+* one API token of ops_olga per scope (read, ingest, import, manage, workflow).
 
 The company is built inside a transaction that is rolled back when the module ends;
 each test runs in a savepoint inside it, and the matrix rolls back every request too,
@@ -143,7 +143,13 @@ def build_company() -> Company:
     company = Company(
         org, revenue, PlanningCycle.objects.get(pk=plan.pk), scenario, run, sam_token.pk
     )
-    for scope in (TokenScope.READ, TokenScope.INGEST, TokenScope.IMPORT, TokenScope.MANAGE):
+    for scope in (
+        TokenScope.READ,
+        TokenScope.INGEST,
+        TokenScope.IMPORT,
+        TokenScope.MANAGE,
+        TokenScope.WORKFLOW,
+    ):
         _, secret = create_token(olga, name=f"ops {scope}", scopes=[scope], acting_user=olga)
         company.tokens[f"token_{scope}"] = secret
     return company

@@ -52,7 +52,13 @@ SESSION_ROLES = [
     "finance_fay",
     "admin_ada",
 ]
-TOKEN_ROLES = ["token_read", "token_ingest", "token_import", "token_manage"]  # ops_olga's
+TOKEN_ROLES = [  # ops_olga's, one scope each
+    "token_read",
+    "token_ingest",
+    "token_import",
+    "token_manage",
+    "token_workflow",
+]
 API_ROLES = SESSION_ROLES + TOKEN_ROLES
 
 SEES_ALL = {"ops_olga", "finance_fay", "admin_ada"}
@@ -756,6 +762,23 @@ OPERATIONS: dict[str, list[Case]] = {
             ),
             ("comments", {"rep_ria", "manager_max"} | PLANNERS, {"body": "hello"}),
         )
+    },
+    # Bulk review: a visible cycle's goals; the matrix's plan is published, so whoever passes
+    # authorisation is answered 409, and the scope needs read with workflow or manage.
+    **{
+        f"POST /api/v1/cycles/{{cycle_id}}/{step}": [
+            Case(
+                "POST",
+                lambda c, step=step: f"{A}/cycles/{_plan(c)}/{step}",
+                api_write({"manager_max"} | PLANNERS, visible=PLAN_VIEWERS, refused=FROZEN),
+                body=lambda c, body=body: {
+                    **body,
+                    "goals": [{"goal": _ria(c), "expected_version": c.goal("Ria Rep").version}],
+                },
+                write=True,
+            )
+        ]
+        for step, body in (("approvals", {"comment": "ok"}), ("returns", {"reason": "no"}))
     },
     "GET /api/v1/smart/policy": [Case("GET", lambda c: f"{A}/smart/policy", api_read(SIGNED_IN))],
     "PUT /api/v1/smart/policy": [

@@ -40,7 +40,11 @@ class TokenScope(models.TextChoices):
     READ = "read", "Read organisation, metrics and results"
     INGEST = "ingest", "Push transactions and activities"
     IMPORT = "import", "Import organisation files"
-    MANAGE = "manage", "Change the organisation and metrics (planners only)"
+    MANAGE = "manage", "Change the organisation, metrics and plans (planners only)"
+    WORKFLOW = "workflow", (
+        "Take your planning steps: submit, approve, return, adjust, roll up, comment "
+        "(any role; only where your place in the tree allows)"
+    )
 
 
 class ApiToken(models.Model):

@@ -71,6 +71,15 @@ def require_scope(request: HttpRequest, scope: str) -> None:
         )
 
 
+def require_any_scope(request: HttpRequest, *scopes: str) -> None:
+    """Refuse a token that holds none of ``scopes``; session users are governed by their
+    role alone. The scope only opens the door: what the user may do stays their role's."""
+    token = request_token(request)
+    if token is not None and not set(scopes) & set(token.scopes):
+        names = " or ".join(f"'{scope}'" for scope in scopes)
+        raise NotAllowed(f"This API token has no {names} scope; create a token that has one.")
+
+
 def require_session(request: HttpRequest, what: str) -> None:
     """Refuse a token-authenticated request for things only a signed-in person may do."""
     if request_token(request) is not None:

@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope, User
-from quotaflow.api.auth import request_user, require_scope
+from quotaflow.api.auth import request_user, require_any_scope, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, BigInt, BusinessDate, Input, ObjectId
 from quotaflow.api.smart import SmartReportOut
 from quotaflow.core import limits
@@ -439,6 +439,27 @@ def _writer(request: HttpRequest) -> None:
     require_scope(request, TokenScope.MANAGE)
 
 
+def _stepper(request: HttpRequest) -> None:
+    """A workflow step (submit, approve, return, adjust, roll up, re-split, comment): a token
+    needs the ``workflow`` scope (any role) or ``manage`` (planners); what the step may do is
+    its user's, by the tree rules the action checks."""
+    require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
+
+
+#: The goal actions that are workflow steps (any role's token with the workflow scope).
+WORKFLOW_STEPS: frozenset[Callable[..., Any]] = frozenset(
+    {
+        actions.submit_goal,
+        approve_goal_checked,
+        actions.return_goal,
+        actions.adjust_submission,
+        actions.submit_rollup,
+        actions.resplit_children,
+        actions.comment_on_goal,
+    }
+)
+
+
 def _on_cycle(
     request: HttpRequest, cycle_id: int, action: Callable[..., Any], **values: Any
 ) -> tuple[User, Any]:
@@ -464,7 +485,10 @@ def _act_on_goal(
 ) -> tuple[Goal, Any]:
     """Run one goal action as the caller and give back the goal and what it returned."""
     user, goal = _goal(request, goal_id)
-    _writer(request)
+    if action in WORKFLOW_STEPS:
+        _stepper(request)
+    else:
+        _writer(request)
     return goal, action(goal, acting_user=user, **values)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import Goal, PlanningCycle
-from quotaflow.smart.facts import smart_report
+from quotaflow.smart.facts import check_goals, smart_report
 from quotaflow.smart.models import SmartPolicy
 
 POLICY_FIELDS = (
@@ -86,3 +87,39 @@ def approve_goal_checked(
         return plan_actions.approve_goal(
             goal, acting_user=acting_user, comment=comment, expected_version=expected_version
         )
+
+
+def _failing_letters(goals: Sequence[Goal]) -> dict[int, str]:
+    """Goal id → the SMART letters it fails, with their reasons (goals that fail none are
+    left out), checked together."""
+    refused = {}
+    for checked in check_goals(goals):
+        failing = [
+            f"{label}: {verdict.reason}"
+            for _, label, verdict in checked.report.verdicts()
+            if verdict.status == "fail"
+        ]
+        if failing:
+            refused[checked.goal.pk] = "it fails the SMART check. " + " ".join(failing)
+    return refused
+
+
+def approve_goals_checked(
+    cycle: PlanningCycle,
+    *,
+    acting_user: User,
+    versions: Mapping[int, int],
+    comment: str = "",
+    within: Collection[int] | None = None,
+) -> list[Goal]:
+    """Approve many submitted goals at once (``plans.actions.approve_goals``), refusing —
+    all or nothing — those that fail a SMART letter when the cycle's policy blocks it."""
+    policy = SmartPolicy.for_cycle(cycle)
+    return plan_actions.approve_goals(
+        cycle,
+        acting_user=acting_user,
+        versions=versions,
+        comment=comment,
+        within=within,
+        extra_check=_failing_letters if policy.block_approval_on_fail else None,
+    )

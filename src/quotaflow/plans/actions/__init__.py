@@ -19,6 +19,7 @@ from quotaflow.plans.actions.bottom_up import (
     submit_goal,
     submit_rollup,
 )
+from quotaflow.plans.actions.bulk import approve_goals, return_goals
 from quotaflow.plans.actions.cascade import (
     adjust_goal,
     lock_goal,
@@ -39,6 +40,7 @@ __all__ = [
     "adjust_goal",
     "adjust_submission",
     "approve_goal",
+    "approve_goals",
     "close_cycle",
     "comment_on_goal",
     "copy_as_scenario",
@@ -50,6 +52,7 @@ __all__ = [
     "reconcile_cycle",
     "resplit_children",
     "return_goal",
+    "return_goals",
     "run_cascade",
     "send_submission_reminders",
     "set_weights",
