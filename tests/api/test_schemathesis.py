@@ -47,8 +47,8 @@ STATEFUL_STEPS = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_STEPS", "6"))
 REPORT = os.environ.get("QUOTAFLOW_SCHEMATHESIS_REPORT")
 ROLES = {
     "ops_olga": [TokenScope.READ, TokenScope.INGEST, TokenScope.IMPORT, TokenScope.MANAGE],
-    "rep_ria": [TokenScope.READ, TokenScope.INGEST],
-    "manager_max": [TokenScope.READ, TokenScope.INGEST],
+    "rep_ria": [TokenScope.READ, TokenScope.INGEST, TokenScope.WORKFLOW],
+    "manager_max": [TokenScope.READ, TokenScope.INGEST, TokenScope.WORKFLOW],
 }
 
 CONFIG = schemathesis.Config.from_dict(

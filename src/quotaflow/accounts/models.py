@@ -41,10 +41,8 @@ class TokenScope(models.TextChoices):
     INGEST = "ingest", "Push transactions and activities"
     IMPORT = "import", "Import organisation files"
     MANAGE = "manage", "Change the organisation, metrics and plans (planners only)"
-    WORKFLOW = "workflow", (
-        "Take your planning steps: submit, approve, return, adjust, roll up, comment "
-        "(any role; only where your place in the tree allows)"
-    )
+    # Any role: submit, approve, return, adjust, roll up, re-split, comment, bulk review.
+    WORKFLOW = "workflow", "Take your own planning steps, where your place in the tree allows"
 
 
 class ApiToken(models.Model):
