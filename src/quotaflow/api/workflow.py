@@ -15,6 +15,8 @@ organisation today counts as not found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -139,24 +141,38 @@ def _refused(error: BulkRefused) -> Status[BulkErrorOut]:
     )
 
 
+def _bulk(
+    request: HttpRequest,
+    cycle_id: int,
+    step: Callable[..., list[Goal]],
+    versions: dict[int, int],
+    **values: str,
+) -> BulkOut | Status[BulkErrorOut]:
+    """Authorise, then run one bulk action on the goals the caller sees today."""
+    require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
+    user, cycle = _cycle(request, cycle_id)
+    try:
+        goals = step(
+            cycle,
+            acting_user=user,
+            versions=versions,
+            within=visible_goal_ids(user, cycle),
+            **values,
+        )
+    except BulkRefused as error:
+        return _refused(error)
+    return _answer(goals)
+
+
 @router.post("/cycles/{cycle_id}/approvals", response={200: BulkOut, **BULK_ERRORS})
 def approve_many(
     request: HttpRequest, cycle_id: ObjectId, payload: BulkApproveIn
 ) -> BulkOut | Status[BulkErrorOut]:
     """Approve many submitted goals of the cycle at once: all of them, or none and why."""
-    require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
-    user, cycle = _cycle(request, cycle_id)
-    try:
-        goals = approve_goals_checked(
-            cycle,
-            acting_user=user,
-            versions=_versions(payload.goals),
-            comment=payload.comment,
-            within=visible_goal_ids(user, cycle),
-        )
-    except BulkRefused as error:
-        return _refused(error)
-    return _answer(goals)
+    versions = _versions(payload.goals)
+    return _bulk(
+        request, cycle_id, approve_goals_checked, versions=versions, comment=payload.comment
+    )
 
 
 @router.post("/cycles/{cycle_id}/returns", response={200: BulkOut, **BULK_ERRORS})
@@ -165,16 +181,5 @@ def return_many(
 ) -> BulkOut | Status[BulkErrorOut]:
     """Return many submitted goals of the cycle to their owners with one reason: all of
     them, or none and why."""
-    require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
-    user, cycle = _cycle(request, cycle_id)
-    try:
-        goals = actions.return_goals(
-            cycle,
-            acting_user=user,
-            versions=_versions(payload.goals),
-            reason=payload.reason,
-            within=visible_goal_ids(user, cycle),
-        )
-    except BulkRefused as error:
-        return _refused(error)
-    return _answer(goals)
+    versions = _versions(payload.goals)
+    return _bulk(request, cycle_id, actions.return_goals, versions=versions, reason=payload.reason)

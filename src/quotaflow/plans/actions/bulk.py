@@ -86,13 +86,7 @@ def approve_goals(
         goals = _checked(
             cycle, acting_user, versions, within, verb="approved", extra_check=extra_check
         )
-        _write_goals(
-            goals,
-            {goal.pk: {"status": GoalStatus.APPROVED} for goal in goals},
-            actor=acting_user,
-            action="plans.goal.approved",
-            reason=comment.strip(),
-        )
+        _set_status(goals, GoalStatus.APPROVED, acting_user, comment)
         if comment.strip():
             _comment_all(goals, acting_user, comment, CommentKind.COMMENT)
     return goals
@@ -112,13 +106,7 @@ def return_goals(
         raise InvalidInput("Say what should change when returning submissions.", field="reason")
     with transaction.atomic():
         goals = _checked(cycle, acting_user, versions, within, verb="returned")
-        _write_goals(
-            goals,
-            {goal.pk: {"status": GoalStatus.RETURNED} for goal in goals},
-            actor=acting_user,
-            action="plans.goal.returned",
-            reason=reason.strip(),
-        )
+        _set_status(goals, GoalStatus.RETURNED, acting_user, reason)
         _comment_all(goals, acting_user, reason, CommentKind.RETURN)
         owners = goal_owner_users(goals, cycle.period_start)
         notify_each(
@@ -201,6 +189,17 @@ def _refusal(
         )
         return GoalRefusal(goal.pk, goal.owner_name, reason, Conflict.status_code)
     return None
+
+
+def _set_status(goals: Sequence[Goal], status: str, actor: User, reason: str) -> None:
+    """Every goal to ``status`` (audited as plans.goal.<status>, with ``reason``)."""
+    _write_goals(
+        goals,
+        {goal.pk: {"status": status} for goal in goals},
+        actor=actor,
+        action=f"plans.goal.{status}",
+        reason=reason.strip(),
+    )
 
 
 def _comment_all(goals: Sequence[Goal], author: User, body: str, kind: str) -> None:
