@@ -111,7 +111,7 @@ def test_every_method_keeps_the_over_assignment(
         acme = goals["Acme"]
         assert acme.target == 1_200_000 and acme.allocated_to_children == 1_245_714
         assert acme.derivation["reconciled"]["unallocated"] == -45_714
-        assert "commit 457.14 more" in acme.derivation["reconciled"]["summary"]
+        assert "commit 457.14 EUR more" in acme.derivation["reconciled"]["summary"]
         # the 646,500 the reps kept is 615,714 × 1.05 rounded to the cent: all allocated
         team = goals["North Team A"]
         assert team.allocated_to_children == 646_500 == over_assigned(615_714)
@@ -243,7 +243,7 @@ def test_over_assignment_survives_reconciliation_and_negotiation_over_the_api(
     submit_and_approve(378_000)  # negotiation: 20 % above guidance
     refused = post(ops, f"/cycles/{cycle_id}/publish", {"expected_version": version()})
     assert refused.status_code == 400
-    assert "Ria Rep (bottom-up 3,465.00 → 3,780.00)" in refused.json()["detail"]
+    assert "Ria Rep (bottom-up 3,465.00 EUR → 3,780.00 EUR)" in refused.json()["detail"]
 
     reconcile()
     published = post(ops, f"/cycles/{cycle_id}/publish", {"expected_version": version()})
