@@ -27,7 +27,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_THREADS = 8
 DEMO_SIZES = ("tiny", "small", "large")
-IMPORT_KINDS = ("org", "transactions", "activities", "rates")
+IMPORT_KINDS = ("org", "units", "people", "placements", "transactions", "activities", "rates")
 # accounts.models.TokenScope, spelled out because the parser is built before Django starts
 # (a test keeps the two equal). Which roles may hold which scope is create_token's rule.
 TOKEN_SCOPES = ("read", "ingest", "import", "manage", "workflow")
@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     importer = commands.add_parser(
-        "import", help="import an organisation, transactions, activities or exchange rates file"
+        "import",
+        help="import an organisation (or its units, people or placements), transactions, "
+        "activities or exchange rates file",
     )
     importer.add_argument("kind", choices=IMPORT_KINDS, help="what the file holds")
     importer.add_argument("file", help="CSV or Excel file")
@@ -101,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--dry-run",
         action="store_true",
-        help="organisation files: list every change the file makes and write nothing",
+        help="organisation, units, people and placements files: list every change the file "
+        "makes and write nothing",
     )
 
     token = commands.add_parser("token", help="manage API tokens")

@@ -1,12 +1,13 @@
-"""``/imports``: upload an organisation, transactions or activities file, and read past runs.
+"""``/imports``: upload an organisation (or units, people, placements), transactions,
+activities or exchange-rates file, and read past runs.
 
 Only administrators and sales operations may import. A token needs the ``import`` scope
-for organisation files and the ``ingest`` scope for transactions and activities; reading
-runs needs either. A file with bad rows answers 422 with every problem (row, column,
+for organisation, units, people and placements files and the ``ingest`` scope for
+transactions, activities and rates; reading runs needs either. A file with bad rows answers 422 with every problem (row, column,
 value, reason) and writes nothing, unless ``skip_bad_rows`` is set; the rejected rows are
 then downloadable as CSV with a ``reason`` column. An organisation file sent with
-``dry_run=true`` is checked and its changes listed (200, status ``previewed``), and
-nothing is written.
+``dry_run=true`` (also units, people and placements files) is checked and its changes
+listed (200, status ``previewed``), and nothing is written.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ router = Router(tags=["imports"])
 
 SCOPE_FOR_KIND = {
     ImportKind.ORG: TokenScope.IMPORT,
+    ImportKind.UNITS: TokenScope.IMPORT,
+    ImportKind.PEOPLE: TokenScope.IMPORT,
+    ImportKind.PLACEMENTS: TokenScope.IMPORT,
     ImportKind.TRANSACTIONS: TokenScope.INGEST,
     ImportKind.ACTIVITIES: TokenScope.INGEST,
     ImportKind.RATES: TokenScope.INGEST,
@@ -217,7 +221,8 @@ def upload(
     dry_run: Annotated[
         bool,
         Query(
-            description="Organisation files: check the file and list every change it makes, "
+            description="Organisation, units, people and placements files: check the file "
+            "and list every change it makes, "
             "writing nothing."
         ),
     ] = False,

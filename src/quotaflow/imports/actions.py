@@ -35,6 +35,7 @@ from quotaflow.core.models import Company
 from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.imports import org, runs
 from quotaflow.imports.checking import CHECKERS, RateChecker, RowError
+from quotaflow.imports.formats import ORG_KINDS
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.reading import MAX_FILE_BYTES, FileProblem, FileSource, RawRow, Table
 from quotaflow.org.actions import UnitRefused
@@ -222,7 +223,7 @@ class _Request:
 
 
 def _check_org_rows(
-    table: Table, request: _Request, outcome: _Outcome
+    kind: str, table: Table, request: _Request, outcome: _Outcome
 ) -> tuple[Any, Any, list[RawRow]]:
     rows = list(table.rows())
     outcome.total_rows = len(rows)
@@ -234,7 +235,7 @@ def _check_org_rows(
     # Dropping a bad row can orphan rows that relied on it (a unit defined there), so
     # checking repeats on what is left until no new problem appears.
     while True:
-        plan, stored = org.check_org(remaining)
+        plan, stored = org.check_org(remaining, kind)
         if not plan.errors:
             break
         errors_by_row: dict[int, list[RowError]] = {}
@@ -258,10 +259,10 @@ def _changed_since_preview() -> RowError:
 
 
 def _import_org(
-    table: Table, *, request: _Request, reason: str, progress: Progress | None
+    kind: str, table: Table, *, request: _Request, reason: str, progress: Progress | None
 ) -> _Outcome:
-    outcome = _Outcome(warnings=org.warnings_for_columns(table.columns))
-    plan, stored, remaining = _check_org_rows(table, request, outcome)
+    outcome = _Outcome(warnings=org.warnings_for_columns(table.columns, kind))
+    plan, stored, remaining = _check_org_rows(kind, table, request, outcome)
     if (outcome.rejected and not request.skip_bad_rows) or outcome.rejected == outcome.total_rows:
         return outcome
     outcome.changes = org.plan_changes(plan, stored)
@@ -297,8 +298,8 @@ def _import_org(
 def _import_table(
     kind: str, table: Table, *, request: _Request, reason: str, progress: Progress | None
 ) -> _Outcome:
-    if kind == ImportKind.ORG:
-        return _import_org(table, request=request, reason=reason, progress=progress)
+    if kind in ORG_KINDS:
+        return _import_org(kind, table, request=request, reason=reason, progress=progress)
     if kind == ImportKind.RATES:
         return _import_rates(
             table, acting_user=request.acting_user, skip_bad_rows=request.skip_bad_rows
@@ -331,9 +332,10 @@ def import_file(
     progress: Progress | None = None,
     dry_run: bool = False,
 ) -> ImportRun:
-    """Import an organisation, transactions or activities file (CSV or XLSX) and return its run.
+    """Import an organisation, units, people, placements, transactions, activities or
+    exchange-rates file (CSV or XLSX) and return its run.
 
-    ``kind`` is 'org', 'transactions' or 'activities'; ``path_or_file`` a path or a
+    ``kind`` is one of :class:`ImportKind`'s values; ``path_or_file`` a path or a
     seekable binary file; ``via`` says where it came from (web, cli or api). Every row
     is checked first. If any row is bad, nothing is written unless ``skip_bad_rows``,
     in which case the good rows are written and the bad ones listed in the run's
@@ -342,7 +344,7 @@ def import_file(
     checking (total None) and while writing (total known). The run is saved and audited
     as one event in every case; a rejected file is not an exception.
 
-    With ``dry_run`` (organisation files only) nothing is kept: the run ends
+    With ``dry_run`` (organisation, units, people and placements files only) nothing is kept: the run ends
     ``previewed`` with the changes the file would make and the file itself, for
     :func:`write_preview`.
 
@@ -353,13 +355,14 @@ def import_file(
     """
     if kind not in ImportKind.values:
         raise InvalidInput(
-            f"'{kind}' is not an import kind — use org, transactions, activities or rates.",
+            f"'{kind}' is not an import kind — use {', '.join(ImportKind.values[:-1])} "
+            f"or {ImportKind.values[-1]}.",
             field="kind",
         )
-    if dry_run and kind != ImportKind.ORG:
+    if dry_run and kind not in ORG_KINDS:
         raise InvalidInput(
-            "A dry run is for organisation files; transactions and activities are checked "
-            "in full before anything is written anyway.",
+            f"A dry run is for organisation files ({', '.join(ORG_KINDS)}); transactions "
+            "and activities are checked in full before anything is written anyway.",
             field="dry_run",
         )
     _require_importer(acting_user)

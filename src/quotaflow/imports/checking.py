@@ -9,6 +9,7 @@ checked in constant memory apart from that set.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,9 @@ from typing import Any, TypeVar
 
 from quotaflow.core.money import MissingRate, RateBook, rate_problem
 from quotaflow.imports.fields import (
+    MAX_SPLIT_PEOPLE,
+    SPLIT_PERSON,
+    SPLIT_SHARE,
     CellError,
     parse_amount_minor,
     parse_bool,
@@ -23,7 +27,10 @@ from quotaflow.imports.fields import (
     parse_date,
     parse_decimal,
     parse_quantity,
+    parse_share,
     parse_split,
+    repeated_people,
+    shares_total_problem,
 )
 from quotaflow.imports.formats import ACTIVITIES, RATES, TRANSACTIONS, FileFormat
 from quotaflow.imports.reading import MAX_CELL_CHARS, FileProblem, RawRow
@@ -69,7 +76,12 @@ def check_columns(fmt: FileFormat, columns: list[str]) -> list[str]:
     """Raise :class:`FileProblem` listing missing required columns (and the columns found);
     return the names of columns the format does not know."""
     present = [name for name in columns if name]
-    missing = [name for name in fmt.required if name not in present]
+    stand_ins = dict(fmt.stand_ins)
+    missing = [
+        name
+        for name in fmt.required
+        if name not in present and stand_ins.get(name, name) not in present
+    ]
     if missing:
         found = ", ".join(present) if present else "none"
         raise FileProblem(
@@ -180,11 +192,131 @@ class _SalesChecker:
         )
 
 
+_SPLIT_COLUMN = re.compile(rf"^({SPLIT_PERSON}|{SPLIT_SHARE})([1-9][0-9]*)$")
+
+
+class SplitColumns:
+    """Who is credited with a sale: the packed ``credited_to`` cell (E001:60;E002:40) or
+    the numbered columns (credited_to_1 with credit_share_1, …), one form per row.
+
+    Built from the header, which it checks: a share column needs its person column, and at
+    most :data:`MAX_SPLIT_PEOPLE` numbers are allowed."""
+
+    def __init__(self, columns: list[str]) -> None:
+        numbered: dict[int, set[str]] = {}
+        for name in columns:
+            match = _SPLIT_COLUMN.match(name)
+            if match:
+                numbered.setdefault(int(match.group(2)), set()).add(match.group(1))
+        too_high = sorted(number for number in numbered if number > MAX_SPLIT_PEOPLE)
+        if too_high:
+            raise FileProblem(
+                f"The header has split columns numbered up to {too_high[-1]}; at most "
+                f"{MAX_SPLIT_PEOPLE} people share a sale ({SPLIT_PERSON}1 … "
+                f"{SPLIT_PERSON}{MAX_SPLIT_PEOPLE})."
+            )
+        lonely = sorted(number for number, kinds in numbered.items() if SPLIT_PERSON not in kinds)
+        if lonely:
+            raise FileProblem(
+                f"The header has {SPLIT_SHARE}{lonely[0]} but no {SPLIT_PERSON}{lonely[0]}: "
+                "each share column needs the person column of the same number."
+            )
+        self.numbers = sorted(numbered)
+        self.packed = "credited_to" in columns
+        self.columns = {
+            f"{prefix}{number}" for number in self.numbers for prefix in numbered[number]
+        }
+
+    def read(self, check: _RowCheck) -> list[tuple[str, Decimal, str]] | None:
+        """The row's (person id, percent, column naming the person), or None with its
+        errors reported on ``check``."""
+        values = check.raw.values
+        filled = [name for name in sorted(self.columns) if values.get(name)]
+        if not filled and not self.packed:
+            first = f"{SPLIT_PERSON}{self.numbers[0]}"
+            check.fail(first, f"no one is credited — write a person id in {first}, e.g. E001")
+            return None
+        if not filled:
+            split = check.parsed("credited_to", parse_split)
+            return None if split is None else [(pid, pct, "credited_to") for pid, pct in split]
+        if values.get("credited_to"):
+            check.fail(
+                "credited_to",
+                f"the row fills in both credited_to and {', '.join(filled)} — write the split "
+                f"in one form only: credited_to (E001:60;E002:40) or the numbered columns",
+            )
+            return None
+        if self.columns & check.refused:
+            return None
+        return self._numbered(check)
+
+    def _numbered(self, check: _RowCheck) -> list[tuple[str, Decimal, str]] | None:
+        values = check.raw.values
+        pairs = [
+            (values.get(f"{SPLIT_PERSON}{n}", ""), values.get(f"{SPLIT_SHARE}{n}", ""), n)
+            for n in self.numbers
+        ]
+        pairs = [(person, share, n) for person, share, n in pairs if person or share]
+        errors_before = len(check.errors)
+        shares: list[tuple[str, Decimal, str]] = []
+        for person_id, share, number in pairs:
+            person_column, share_column = f"{SPLIT_PERSON}{number}", f"{SPLIT_SHARE}{number}"
+            if not person_id:
+                check.fail(
+                    share_column,
+                    f"{share_column} is {share} but {person_column} is empty — name the person",
+                )
+            elif not share and len(pairs) > 1:
+                check.fail(
+                    share_column,
+                    f"{person_column} names {person_id} but {share_column} is empty — give each "
+                    "person's percentage, e.g. 60",
+                )
+            elif not share:
+                shares.append((person_id, Decimal(100), person_column))
+            else:
+                percent = check.parsed(
+                    share_column, lambda text: parse_share(text, where="", example="60")
+                )
+                if percent is not None:
+                    shares.append((person_id, percent, person_column))
+        if len(check.errors) > errors_before:
+            return None
+        return self._checked(check, shares)
+
+    def _checked(
+        self, check: _RowCheck, shares: list[tuple[str, Decimal, str]]
+    ) -> list[tuple[str, Decimal, str]] | None:
+        repeated = repeated_people([person_id for person_id, _, _ in shares])
+        if repeated:
+            columns = [column for person_id, _, column in shares if person_id == repeated[0]]
+            check.fail(
+                columns[-1],
+                f"{repeated[0]} is credited in {' and '.join(columns)} — give each person one share",
+            )
+            return None
+        share_columns = [column.replace(SPLIT_PERSON, SPLIT_SHARE) for _, _, column in shares]
+        problem = shares_total_problem(
+            [percent for _, percent, _ in shares], f" in {', '.join(share_columns)}"
+        )
+        if problem is not None:
+            check.fail(share_columns[0], problem)
+            return None
+        return shares
+
+
 class TransactionChecker(_SalesChecker):
     """Checks transaction rows; unknown columns become the transaction's attributes."""
 
     fmt = TRANSACTIONS
     noun = "transaction"
+
+    def __init__(self, columns: list[str], people: dict[str, int], **options: Any) -> None:
+        super().__init__(columns, people, **options)
+        self.split = SplitColumns(columns)
+        self.attribute_columns = [
+            name for name in self.attribute_columns if name not in self.split.columns
+        ]
 
     def check(self, raw: RawRow) -> tuple[TransactionRow | None, list[RowError]]:
         """The row as a :class:`TransactionRow`, or None and every problem found in it."""
@@ -199,13 +331,12 @@ class TransactionChecker(_SalesChecker):
             check.parsed("amount", parse_decimal)  # still report a malformed number
         quantity = check.parsed("quantity", parse_quantity)
         cancelled = check.parsed("cancelled", parse_bool)
-        split = check.parsed("credited_to", parse_split)
         credits: list[CreditShare] = []
-        for person_id, percent in split or []:
+        for person_id, percent, column in self.split.read(check) or []:
             if person_id in self.people:
                 credits.append(CreditShare(self.people[person_id], percent))
             else:
-                check.fail("credited_to", self.unknown_person(person_id))
+                check.fail(column, self.unknown_person(person_id))
         texts = {
             name: check.text(name) for name in ("product", "product_group", "account", "deal_type")
         }

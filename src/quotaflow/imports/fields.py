@@ -139,6 +139,37 @@ def parse_bool(text: str) -> bool:
     raise CellError(f"'{text}' is not true or false — write true or false")
 
 
+# Split credit in numbered columns: credited_to_1 with credit_share_1, credited_to_2 with
+# credit_share_2 … (at most MAX_SPLIT_PEOPLE people share one sale).
+SPLIT_PERSON = "credited_to_"
+SPLIT_SHARE = "credit_share_"
+MAX_SPLIT_PEOPLE = 20
+
+
+def parse_share(text: str, *, where: str, example: str) -> Decimal:
+    """One person's percentage of a split: above 0, at most 4 decimals, "%" allowed."""
+    percent_text = text.removesuffix("%").strip()
+    if not _DECIMAL.match(percent_text):
+        raise CellError(f"'{percent_text}'{where} is not a percentage — write e.g. {example}")
+    percent = Decimal(percent_text)
+    if percent <= 0 or decimal_places(percent) > 4:
+        raise CellError(f"'{percent_text}'{where} must be above 0 with at most 4 decimals")
+    return percent
+
+
+def repeated_people(people: list[str]) -> list[str]:
+    """The person ids given more than once, sorted."""
+    return sorted({person_id for person_id in people if people.count(person_id) > 1})
+
+
+def shares_total_problem(shares: list[Decimal], where: str) -> str | None:
+    """Why a split's percentages do not add up to exactly 100, or None."""
+    total = sum(shares, Decimal(0))
+    if total == 100:
+        return None
+    return f"the shares{where} add up to {total.normalize():f}%, not 100%"
+
+
 def parse_split(text: str) -> list[tuple[str, Decimal]]:
     """Credit split "E001" or "E001:60;E002:40" as (person id, percent) pairs summing to 100."""
     if not text:
@@ -155,22 +186,14 @@ def parse_split(text: str) -> list[tuple[str, Decimal]]:
             raise CellError(
                 f"'{part}' in '{text}' needs a person id and a percentage, e.g. E001:60;E002:40"
             )
-        percent_text = percent_text.removesuffix("%").strip()
-        if not _DECIMAL.match(percent_text):
-            raise CellError(
-                f"'{percent_text}' in '{text}' is not a percentage — write e.g. E001:60;E002:40"
-            )
-        percent = Decimal(percent_text)
-        if percent <= 0 or decimal_places(percent) > 4:
-            raise CellError(f"'{percent_text}' in '{text}' must be above 0 with at most 4 decimals")
+        percent = parse_share(percent_text, where=f" in '{text}'", example="E001:60;E002:40")
         shares.append((person_id, percent))
-    people = [person_id for person_id, _ in shares]
-    repeated = sorted({person_id for person_id in people if people.count(person_id) > 1})
+    repeated = repeated_people([person_id for person_id, _ in shares])
     if repeated:
         raise CellError(
             f"{', '.join(repeated)} appears more than once in '{text}' — give each person one share"
         )
-    total = sum((percent for _, percent in shares), Decimal(0))
-    if total != 100:
-        raise CellError(f"the shares in '{text}' add up to {total.normalize():f}%, not 100%")
+    problem = shares_total_problem([percent for _, percent in shares], f" in '{text}'")
+    if problem is not None:
+        raise CellError(problem)
     return shares

@@ -12,7 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quotaflow.core.limits import MAX_BUSINESS_DATE, MIN_BUSINESS_DATE
-from quotaflow.imports.fields import MAX_AMOUNT_MINOR
+from quotaflow.imports.fields import (
+    MAX_AMOUNT_MINOR,
+    MAX_SPLIT_PEOPLE,
+    SPLIT_PERSON,
+    SPLIT_SHARE,
+)
 from quotaflow.imports.reading import MAX_CELL_CHARS, MAX_DATA_ROWS, MAX_FILE_BYTES
 
 #: What ``parent_unit_code`` says for a unit at the top of the tree (empty is refused, so
@@ -39,6 +44,9 @@ class FileFormat:
     columns: tuple[Column, ...]
     other_columns: str
     example: str
+    # A required column that another column may stand in for (credited_to by the numbered
+    # split columns, starting with credited_to_1).
+    stand_ins: tuple[tuple[str, str], ...] = ()
 
     @property
     def required(self) -> list[str]:
@@ -48,6 +56,21 @@ class FileFormat:
     def known(self) -> set[str]:
         return {column.name for column in self.columns}
 
+
+_UNIT_CODE = Column("unit_code", True, "Stable code of the unit, e.g. EMEA-DACH.")
+_UNIT_KIND = Column("unit_kind", False, "company, region, area, team or other (default team).")
+_TERRITORY = Column("territory", False, "Free text, e.g. Germany, Austria, Switzerland.")
+_PERSON_NAME = Column("person_name", False, "Full name; needed the first time a person appears.")
+_EMAIL = Column("email", False, "Work e-mail address, e.g. ria@acme.example.")
+_TITLE = Column("title", False, "Job title.")
+_ROLE = Column("role", False, "manager or member (default member).")
+_VALID_TO = Column(
+    "valid_to", False, "Last day of the placement, YYYY-MM-DD; empty while it lasts."
+)
+_SEPARATE_FILES = (
+    "Units, people and placements may also come as three files of their own (units, people, "
+    "placements), imported in that order."
+)
 
 ORG = FileFormat(
     kind="org",
@@ -59,34 +82,34 @@ ORG = FileFormat(
         "order, and a parent may be a unit that already exists in Quotaflow. Placements are "
         "effective-dated: to move a person, end the old placement with valid_to and add the "
         "new one. Importing the same rows again changes nothing. Preview a file first to "
-        "see every unit and person it creates, moves, renames or ends."
+        f"see every unit and person it creates, moves, renames or ends. {_SEPARATE_FILES}"
     ),
     columns=(
-        Column("unit_code", True, "Stable code of the unit, e.g. EMEA-DACH."),
+        _UNIT_CODE,
         Column(
             "unit_name", False, "Name of the unit; fill it in on the row that defines the unit."
         ),
-        Column("unit_kind", False, "company, region, area, team or other (default team)."),
+        _UNIT_KIND,
         Column(
             "parent_unit_code",
             False,
             f"Code of the unit above, or {ROOT_PARENT} for a unit at the top of the tree; "
             "needed on the row that defines the unit.",
         ),
-        Column("territory", False, "Free text, e.g. Germany, Austria, Switzerland."),
+        _TERRITORY,
         Column(
             "person_id",
             False,
             "Employee id from HR or the CRM; empty on a row that only defines a unit.",
         ),
-        Column("person_name", False, "Full name; needed the first time a person appears."),
-        Column("email", False, "Work e-mail address."),
-        Column("title", False, "Job title."),
-        Column("role", False, "manager or member (default member)."),
+        _PERSON_NAME,
+        _EMAIL,
+        _TITLE,
+        _ROLE,
         Column(
             "valid_from", False, "First day of the placement, YYYY-MM-DD; needed with person_id."
         ),
-        Column("valid_to", False, "Last day of the placement, YYYY-MM-DD; empty while it lasts."),
+        _VALID_TO,
     ),
     other_columns="Other columns are ignored, with a warning.",
     example=(
@@ -97,6 +120,97 @@ ORG = FileFormat(
         "EMEA-A,,,,,E005,Rob Rep,rob@acme.example,Account Executive,member,2026-01-01,"
     ),
 )
+
+UNITS = FileFormat(
+    kind="units",
+    title="Units",
+    summary=(
+        "One row per unit of the organisation tree: the units columns of the organisation "
+        "format, every row defining its unit. Units may be listed in any order, and a parent "
+        "may be a unit that already exists in Quotaflow. A stored unit listed under another "
+        "parent moves there with everything below it, and one listed with another name is "
+        "renamed; units not listed are left alone. Preview a file first to see every unit it "
+        "creates, moves and renames."
+    ),
+    columns=(
+        _UNIT_CODE,
+        Column("unit_name", True, "Name of the unit, at most 200 characters."),
+        _UNIT_KIND,
+        Column(
+            "parent_unit_code",
+            True,
+            f"Code of the unit above, or {ROOT_PARENT} for a unit at the top of the tree; "
+            "never empty.",
+        ),
+        _TERRITORY,
+    ),
+    other_columns="Other columns are ignored, with a warning.",
+    example=(
+        "unit_code,unit_name,unit_kind,parent_unit_code,territory\n"
+        f"ACME,Acme,company,{ROOT_PARENT},\n"
+        "EMEA,EMEA,region,ACME,Europe\n"
+        "EMEA-A,EMEA Team A,team,EMEA,"
+    ),
+)
+
+PEOPLE = FileFormat(
+    kind="people",
+    title="People",
+    summary=(
+        "One row per person who holds quota or manages people, identified by person_id. A "
+        "new person needs a person_name; for a stored person, the details given replace the "
+        "stored ones and empty cells keep them. Place people in units with a placements file."
+    ),
+    columns=(
+        Column("person_id", True, "Employee id from HR or the CRM, e.g. E004."),
+        _PERSON_NAME,
+        _EMAIL,
+        _TITLE,
+        Column(
+            "username",
+            False,
+            "The person's existing Quotaflow login, to link it to them (logins and their roles "
+            "come from the users import); empty leaves the link as it is.",
+        ),
+    ),
+    other_columns="Other columns are ignored, with a warning.",
+    example=(
+        "person_id,person_name,email,title,username\n"
+        "E001,Carla Chief,carla@acme.example,CEO,\n"
+        "E004,Ria Rep,ria@acme.example,Account Executive,ria"
+    ),
+)
+
+PLACEMENTS = FileFormat(
+    kind="placements",
+    title="Placements",
+    summary=(
+        "One row per person's effective-dated placement in a unit, as manager or member; the "
+        "person and the unit must be in Quotaflow already (import units and people first). "
+        "A person is a member of at most one unit on any day. To move a person, end the old "
+        "placement with valid_to and add the new one; a placement listed again with another "
+        "valid_to is ended or extended. Preview a file first to see every placement it "
+        "creates and ends."
+    ),
+    columns=(
+        Column("person_id", True, "Employee id of a person in Quotaflow."),
+        Column("unit_code", True, "Code of a unit in Quotaflow."),
+        _ROLE,
+        Column("valid_from", True, "First day of the placement, YYYY-MM-DD."),
+        _VALID_TO,
+    ),
+    other_columns="Other columns are ignored, with a warning.",
+    example=(
+        "person_id,unit_code,role,valid_from,valid_to\n"
+        "E001,ACME,manager,2026-01-01,\n"
+        "E004,EMEA-A,member,2026-01-01,2026-06-30\n"
+        "E004,EMEA-B,member,2026-07-01,"
+    ),
+)
+
+#: The organisation's import kinds: checked and written through the same organisation
+#: checks, and each may be previewed (a dry run) before it is written.
+ORG_KINDS = ("org", "units", "people", "placements")
 
 TRANSACTIONS = FileFormat(
     kind="transactions",
@@ -116,7 +230,24 @@ TRANSACTIONS = FileFormat(
         ),
         Column("currency", True, "Three-letter ISO 4217 code, e.g. EUR."),
         Column(
-            "credited_to", True, "Person id (E001), or a split adding up to 100: E001:60;E002:40."
+            "credited_to",
+            True,
+            "Person id (E001), or a split adding up to 100: E001:60;E002:40. Instead, a split "
+            f"may be written in numbered columns {SPLIT_PERSON}1, {SPLIT_SHARE}1, {SPLIT_PERSON}2, "
+            f"{SPLIT_SHARE}2 … (see below); a row fills in one form or the other.",
+        ),
+        Column(
+            f"{SPLIT_PERSON}1 … {SPLIT_PERSON}{MAX_SPLIT_PEOPLE}",
+            False,
+            "Person id of each person sharing the sale (instead of credited_to); numbers may "
+            "skip, each person once.",
+        ),
+        Column(
+            f"{SPLIT_SHARE}1 … {SPLIT_SHARE}{MAX_SPLIT_PEOPLE}",
+            False,
+            f"The percentage of the person in the {SPLIT_PERSON} column of the same number, "
+            "e.g. 60; a row's shares add up to exactly 100 (at most 4 decimals each). May be "
+            "empty when one person has the whole sale.",
         ),
         Column("quantity", False, "Units sold (default 1)."),
         Column("product", False, "Product name or SKU."),
@@ -132,6 +263,7 @@ TRANSACTIONS = FileFormat(
         "INV-1001,2026-03-14,1250.00,EUR,E004,1,Widget Pro,Software,Globex,new_business,false\n"
         "INV-1002,2026-03-15,980.50,EUR,E004:60;E005:40,2,Widget Lite,Software,Initech,renewal,false"
     ),
+    stand_ins=(("credited_to", f"{SPLIT_PERSON}1"),),
 )
 
 ACTIVITIES = FileFormat(
@@ -183,7 +315,9 @@ RATES = FileFormat(
     ),
 )
 
-FORMATS: dict[str, FileFormat] = {fmt.kind: fmt for fmt in (ORG, TRANSACTIONS, ACTIVITIES, RATES)}
+FORMATS: dict[str, FileFormat] = {
+    fmt.kind: fmt for fmt in (ORG, UNITS, PEOPLE, PLACEMENTS, TRANSACTIONS, ACTIVITIES, RATES)
+}
 
 
 def limit_rules() -> list[str]:

@@ -10,6 +10,9 @@ from django.db import models
 
 class ImportKind(models.TextChoices):
     ORG = "org", "Organisation"
+    UNITS = "units", "Units"
+    PEOPLE = "people", "People"
+    PLACEMENTS = "placements", "Placements"
     TRANSACTIONS = "transactions"
     ACTIVITIES = "activities"
     RATES = "rates", "Exchange rates"

@@ -20,6 +20,11 @@ neither in the file nor in Quotaflow, units whose parents form a cycle, a person
 different names, the same placement twice, and a member placement overlapping another
 member placement of the same person (in the file or already stored).
 
+The same rows may come as three files of their own, each checked and written by the same
+code (:data:`quotaflow.imports.formats.ORG_KINDS`): a *units* file (every row defines a
+unit), a *people* file (every row is a person, and may link their login) and a
+*placements* file (every row places a stored person in a stored unit).
+
 The whole file is read into memory: organisation files have thousands of rows, not
 millions, and the checks (cycles, overlaps) need all of it at once.
 """
@@ -28,7 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,18 +42,24 @@ from django.core.validators import validate_email
 
 from quotaflow.imports.checking import VALUE_SHOWN, RowError, check_columns
 from quotaflow.imports.fields import CellError, parse_date
-from quotaflow.imports.formats import ORG, ROOT_PARENT
+from quotaflow.imports.formats import FORMATS, ROOT_PARENT
 from quotaflow.imports.reading import RawRow
 from quotaflow.org.actions import (
     PersonDefinition,
     PlacementDefinition,
     UnitDefinition,
+    link_logins,
     write_people,
     write_placements,
     write_units,
 )
 from quotaflow.org.models import ASSIGNABLE_KINDS, AssignmentRole, UnitKind
-from quotaflow.org.queries import stored_assignments, stored_people, stored_units
+from quotaflow.org.queries import (
+    stored_assignments,
+    stored_logins,
+    stored_people,
+    stored_units,
+)
 
 _UNIT_COLUMNS = ("unit_name", "unit_kind", "parent_unit_code", "territory")
 _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid_to")
@@ -55,8 +67,10 @@ _PERSON_COLUMNS = ("person_name", "email", "title", "role", "valid_from", "valid
 # Longest text each column can store; longer values are refused rather than cut short.
 _MAX_LENGTH = {
     "unit_code": 64, "unit_name": 200, "territory": 200, "person_id": 64,
-    "person_name": 200, "email": 254, "title": 120,
+    "person_name": 200, "email": 254, "title": 120, "username": 150,
 }  # fmt: skip
+
+ORG, UNITS, PEOPLE, PLACEMENTS = "org", "units", "people", "placements"
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _RANK = {UNCHANGED: 0, UPDATED: 1, CREATED: 2}
@@ -88,6 +102,7 @@ class PersonSpec:
     email: str
     title: str
     row: int
+    username: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,7 @@ class PlacementSpec:
 class OrgPlan:
     """Everything the file asks for, checked against itself and the stored organisation."""
 
+    kind: str = ORG  # org, units, people or placements: which rows the file holds
     units: dict[str, UnitSpec] = field(default_factory=dict)
     people: dict[str, PersonSpec] = field(default_factory=dict)
     placements: dict[tuple[str, str, str, dt.date], PlacementSpec] = field(default_factory=dict)
@@ -129,32 +145,54 @@ class StoredOrg:
     units: dict[str, Any]
     people: dict[str, Any]
     assignments: list[Any]
+    logins: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, person_ids: list[str]) -> StoredOrg:
-        return cls(stored_units(), stored_people(person_ids), stored_assignments(person_ids))
+    def load(cls, person_ids: list[str], usernames: list[str]) -> StoredOrg:
+        return cls(
+            stored_units(),
+            stored_people(person_ids),
+            stored_assignments(person_ids),
+            stored_logins(usernames),
+        )
 
 
-def warnings_for_columns(columns: list[str]) -> list[str]:
-    """Check the header; warn about columns the organisation format ignores."""
-    unknown = check_columns(ORG, columns)
+def warnings_for_columns(columns: list[str], kind: str = ORG) -> list[str]:
+    """Check the header; warn about columns the kind's format ignores."""
+    fmt = FORMATS[kind]
+    unknown = check_columns(fmt, columns)
     if not unknown:
         return []
+    what = "the organisation format" if kind == ORG else f"a {fmt.title.lower()} file"
     return [f"Column{'s' if len(unknown) > 1 else ''} {', '.join(repr(c) for c in unknown)} "
-            f"{'are' if len(unknown) > 1 else 'is'} not part of the organisation format and {'were' if len(unknown) > 1 else 'was'} ignored."]  # fmt: skip
+            f"{'are' if len(unknown) > 1 else 'is'} not part of {what} and {'were' if len(unknown) > 1 else 'was'} ignored."]  # fmt: skip
 
 
-def _read_row(raw: RawRow, plan: OrgPlan) -> None:
-    """Add one row's unit definition and placement to ``plan``, or its errors."""
-    values = raw.values
-    code = values.get("unit_code", "")
+def _readable(raw: RawRow, plan: OrgPlan) -> bool:
+    """Report the cells the reader refused, those too long to store and cells under no
+    column name; False if the row cannot be read further."""
     if raw.problems or _too_long(raw, plan):
         for column, reason in raw.problems:
-            plan.fail(raw, column, values.get(column, "")[:VALUE_SHOWN], reason)
-        if code:
-            # Rows relying on a unit this row defines are told to fix this row first.
+            plan.fail(raw, column, raw.values.get(column, "")[:VALUE_SHOWN], reason)
+        return False
+    if raw.values.get(""):
+        plan.fail(
+            raw,
+            "",
+            raw.values[""],
+            "the row has cells under no column name — add a header for them or remove them",
+        )
+    return True
+
+
+def _unit_code(raw: RawRow, plan: OrgPlan, *, defines: bool) -> str | None:
+    """The row's unit code, or None (and the row's errors) when the row cannot be read; a
+    row that ``defines`` its unit marks it broken, so rows relying on it are told why."""
+    code = raw.values.get("unit_code", "")
+    if not _readable(raw, plan):
+        if code and defines:
             plan.broken_units.setdefault(code, raw.number)
-        return
+        return None
     if not code:
         plan.fail(
             raw,
@@ -162,16 +200,18 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
             "",
             "the unit_code is empty — every row names the unit it is about, e.g. EMEA-DACH",
         )
+        return None
+    return code
+
+
+def _read_row(raw: RawRow, plan: OrgPlan) -> None:
+    """Add one row's unit definition and placement to ``plan``, or its errors."""
+    values = raw.values
+    code = _unit_code(raw, plan, defines=True)
+    if code is None:
         return
     defines_unit = any(values.get(name) for name in _UNIT_COLUMNS)
     places_person = any(values.get(name) for name in ("person_id", *_PERSON_COLUMNS))
-    if values.get(""):
-        plan.fail(
-            raw,
-            "",
-            values[""],
-            "the row has cells under no column name — add a header for them or remove them",
-        )
     if not defines_unit and not places_person:
         plan.fail(
             raw,
@@ -183,6 +223,54 @@ def _read_row(raw: RawRow, plan: OrgPlan) -> None:
         _read_unit(raw, code, plan)
     if places_person:
         _read_placement(raw, code, plan)
+
+
+def _read_unit_row(raw: RawRow, plan: OrgPlan) -> None:
+    """A row of a units file: it defines its unit, name and parent included."""
+    code = _unit_code(raw, plan, defines=True)
+    if code is None:
+        return
+    if not raw.values.get("unit_name"):
+        plan.fail(
+            raw,
+            "unit_name",
+            "",
+            f"unit '{code}' has no unit_name — every row of a units file defines a unit, name included",
+        )
+        plan.broken_units.setdefault(code, raw.number)
+        return
+    _read_unit(raw, code, plan)
+
+
+def _read_person_row(raw: RawRow, plan: OrgPlan) -> None:
+    """A row of a people file: one person's details (and login)."""
+    if not _readable(raw, plan):
+        return
+    person_id = raw.values.get("person_id", "")
+    if not person_id:
+        plan.fail(
+            raw,
+            "person_id",
+            "",
+            "the person_id is empty — every row of a people file is one person, e.g. E004",
+        )
+        return
+    _read_person(raw, person_id, plan)
+
+
+def _read_placement_row(raw: RawRow, plan: OrgPlan) -> None:
+    """A row of a placements file: a stored person placed in a stored unit."""
+    code = _unit_code(raw, plan, defines=False)
+    if code is not None:
+        _read_placement(raw, code, plan)
+
+
+_READERS: dict[str, Callable[[RawRow, OrgPlan], None]] = {
+    ORG: _read_row,
+    UNITS: _read_unit_row,
+    PEOPLE: _read_person_row,
+    PLACEMENTS: _read_placement_row,
+}
 
 
 def _too_long(raw: RawRow, plan: OrgPlan) -> bool:
@@ -261,7 +349,9 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
             raw,
             "person_id",
             "",
-            "the person_id is empty but the row has person details — fill in the employee id",
+            "the person_id is empty — write the employee id of the person placed, e.g. E004"
+            if plan.kind == PLACEMENTS
+            else "the person_id is empty but the row has person details — fill in the employee id",
         )
         return
     errors_before = len(plan.errors)
@@ -270,9 +360,6 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
         plan.fail(
             raw, "role", values["role"], f"'{values['role']}' is not a role — use manager or member"
         )
-    email = values.get("email", "")
-    if email and ("@" not in email or " " in email):
-        plan.fail(raw, "email", email, f"'{email}' is not an e-mail address")
     valid_from = valid_to = None
     try:
         valid_from = parse_date(values.get("valid_from", ""))
@@ -290,7 +377,11 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
             values["valid_to"],
             f"the placement ends ({valid_to}) before it starts ({valid_from})",
         )
-    _read_person(raw, person_id, plan)
+    if plan.kind == PLACEMENTS:
+        # A placements file names stored people only; it changes none of their details.
+        plan.people.setdefault(person_id, PersonSpec(person_id, "", "", "", raw.number))
+    else:
+        _read_person(raw, person_id, plan)
     if len(plan.errors) > errors_before or valid_from is None:
         return
     placement = PlacementSpec(person_id, code, role, valid_from, valid_to, raw.number)
@@ -300,6 +391,11 @@ def _read_placement(raw: RawRow, code: str, plan: OrgPlan) -> None:
             raw, "person_id", person_id,
             f"{person_id} is placed in '{code}' as {role} from {valid_from} on row {earlier.row} too — list each placement once",
         )  # fmt: skip
+
+
+_PERSON_DETAILS = (
+    ("person_name", "full_name"), ("email", "email"), ("title", "title"), ("username", "username"),
+)  # fmt: skip
 
 
 def _read_person(raw: RawRow, person_id: str, plan: OrgPlan) -> None:
@@ -316,19 +412,18 @@ def _read_person(raw: RawRow, person_id: str, plan: OrgPlan) -> None:
     spec = PersonSpec(
         person_id,
         values.get("person_name", ""),
-        values.get("email", ""),
+        email,
         values.get("title", ""),
         raw.number,
+        # Logins are linked by a people file only; elsewhere the column is not read.
+        values.get("username", "") if plan.kind == PEOPLE else "",
     )
     earlier = plan.people.get(person_id)
     if earlier is None:
         plan.people[person_id] = spec
         return
-    for column, mine, theirs in (
-        ("person_name", spec.full_name, earlier.full_name),
-        ("email", spec.email, earlier.email),
-        ("title", spec.title, earlier.title),
-    ):
+    for column, name in _PERSON_DETAILS:
+        mine, theirs = getattr(spec, name), getattr(earlier, name)
         if mine and theirs and mine != theirs:
             plan.fail(
                 raw,
@@ -337,27 +432,26 @@ def _read_person(raw: RawRow, person_id: str, plan: OrgPlan) -> None:
                 f"{person_id} has {column} '{theirs}' on row {earlier.row} — give each person one {column}",
             )
         elif mine and not theirs:
-            plan.people[person_id] = earlier = PersonSpec(
-                person_id,
-                spec.full_name or earlier.full_name,
-                spec.email or earlier.email,
-                spec.title or earlier.title,
-                earlier.row,
-            )
+            plan.people[person_id] = earlier = replace(earlier, **{name: mine})
 
 
 def _check_references(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> None:
     """Units and people named in the file exist in it or in Quotaflow."""
     known_units = set(plan.units) | set(stored.units)
-    for raw in rows:
+    for raw in rows if plan.kind != PEOPLE else []:
         code = raw.values.get("unit_code", "")
         if not code or code in known_units or plan.broken_units.get(code) == raw.number:
             continue
         if code in plan.broken_units:
             reason = f"unit '{code}' is defined on row {plan.broken_units[code]}, which has errors — fix that row first"
+        elif plan.kind == PLACEMENTS:
+            reason = f"unit '{code}' is not in Quotaflow — check the code, or import the unit with a units file first"
         else:
             reason = f"unit '{code}' is not in Quotaflow and no row defines it — add a row with its unit_name"
         plan.fail(raw, "unit_code", code, reason)
+    if plan.kind == PLACEMENTS:
+        _check_people_stored(plan, stored)
+        return
     for unit in plan.units.values():
         if unit.parent_code and unit.parent_code not in known_units:
             broken_row = plan.broken_units.get(unit.parent_code)
@@ -377,6 +471,47 @@ def _check_references(rows: list[RawRow], plan: OrgPlan, stored: StoredOrg) -> N
                 "",
                 f"{person.external_id} is a new person — fill in person_name",
             )
+
+
+def _check_people_stored(plan: OrgPlan, stored: StoredOrg) -> None:
+    """A placements file places people Quotaflow already has, on every row naming one."""
+    for spec in sorted(plan.placements.values(), key=lambda placement: placement.row):
+        if spec.person_id not in stored.people:
+            plan.fail(
+                spec.row,
+                "person_id",
+                spec.person_id,
+                f"person '{spec.person_id}' is not in Quotaflow — check the id, or import the "
+                "person with a people file first",
+            )
+
+
+def _check_logins(plan: OrgPlan, stored: StoredOrg) -> None:
+    """Each login named exists and belongs to no one else, in Quotaflow or in the file."""
+    claimed: dict[str, PersonSpec] = {}
+    for spec in sorted(plan.people.values(), key=lambda person: person.row):
+        if not spec.username:
+            continue
+        login = stored.logins.get(spec.username)
+        first = claimed.setdefault(spec.username, spec)
+        if login is None:
+            reason = (
+                f"there is no login '{spec.username}' — create it first (quotaflow users "
+                "create, or the users import), or leave username empty"
+            )
+        elif login["person__external_id"] not in (None, spec.external_id):
+            reason = (
+                f"the login '{spec.username}' belongs to {login['person__external_id']} — "
+                "each login belongs to one person"
+            )
+        elif first is not spec:
+            reason = (
+                f"the login '{spec.username}' is given to {first.external_id} on row "
+                f"{first.row} too — each login belongs to one person"
+            )
+        else:
+            continue
+        plan.fail(spec.row, "username", spec.username, reason)
 
 
 def _check_cycles(plan: OrgPlan, stored: StoredOrg) -> None:
@@ -435,13 +570,17 @@ def _check_overlaps(plan: OrgPlan, stored: StoredOrg) -> None:
         )
 
 
-def check_org(rows: list[RawRow]) -> tuple[OrgPlan, StoredOrg]:
-    """Read and check every row against the file itself and the stored organisation."""
-    plan = OrgPlan()
+def check_org(rows: list[RawRow], kind: str = ORG) -> tuple[OrgPlan, StoredOrg]:
+    """Read and check every row of a ``kind`` file (org, units, people or placements)
+    against the file itself and the stored organisation."""
+    plan = OrgPlan(kind=kind)
+    read = _READERS[kind]
     for raw in rows:
-        _read_row(raw, plan)
-    stored = StoredOrg.load(sorted(plan.people))
+        read(raw, plan)
+    usernames = sorted({spec.username for spec in plan.people.values() if spec.username})
+    stored = StoredOrg.load(sorted(plan.people), usernames)
     _check_references(rows, plan, stored)
+    _check_logins(plan, stored)
     _check_cycles(plan, stored)
     _check_overlaps(plan, stored)
     return plan, stored
@@ -503,7 +642,8 @@ def _person_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
         subject = f"person {spec.external_id}"
         existing = stored.people.get(spec.external_id)
         if existing is None:
-            changes.append(Change(CREATED, subject, "", spec.full_name, spec.row))
+            login = f" (login {spec.username})" if spec.username else ""
+            changes.append(Change(CREATED, subject, "", f"{spec.full_name}{login}", spec.row))
             continue
         for name, value in (
             ("full_name", spec.full_name), ("email", spec.email), ("title", spec.title),
@@ -511,6 +651,9 @@ def _person_changes(plan: OrgPlan, stored: StoredOrg) -> list[Change]:
             if value and existing[name] != value:
                 old = existing[name] or "(empty)"
                 changes.append(Change(CHANGED, f"{subject} {name}", old, value, spec.row))
+        if spec.username and existing["user__username"] != spec.username:
+            old = existing["user__username"] or "(none)"
+            changes.append(Change(CHANGED, f"{subject} login", old, spec.username, spec.row))
     return changes
 
 
@@ -584,7 +727,14 @@ def write_org(
         [
             PersonDefinition(spec.external_id, spec.full_name, spec.email, spec.title)
             for spec in plan.people.values()
-        ]
+        ],
+        acting_user=acting_user,
+        reason=reason,
+    )
+    link_logins(
+        {spec.external_id: spec.username for spec in plan.people.values() if spec.username},
+        acting_user=acting_user,
+        reason=reason,
     )
     write_placements(
         [
@@ -595,5 +745,7 @@ def write_org(
         ],
         unit_ids=unit_ids,
         person_ids=person_ids,
+        acting_user=acting_user,
+        reason=reason,
     )
     return outcomes.by_row

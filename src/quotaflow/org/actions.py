@@ -18,7 +18,7 @@ from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from quotaflow.accounts.models import User
-from quotaflow.core.audit import diff, record
+from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.errors import InvalidInput
 from quotaflow.org.models import (
     ASSIGNABLE_KINDS,
@@ -626,10 +626,13 @@ class PersonDefinition:
 
 
 @transaction.atomic
-def write_people(definitions: list[PersonDefinition]) -> dict[str, int]:
+def write_people(
+    definitions: list[PersonDefinition], *, acting_user: User | None = None, reason: str = ""
+) -> dict[str, int]:
     """Create the people not yet stored and fill in the details given for the others, in
-    three queries whatever their number. The caller has checked the values (as
-    :func:`create_person` would). Returns the ids of every person named, by external id."""
+    a fixed number of queries whatever their number, with one audit event per person
+    created or changed (as :func:`create_person` and :func:`update_person` record). The
+    caller has checked the values. Returns the ids of every person named, by external id."""
     stored = {
         person.external_id: person
         for person in Person.objects.filter(
@@ -647,20 +650,47 @@ def write_people(definitions: list[PersonDefinition]) -> dict[str, int]:
         if definition.external_id not in stored
     ]
     Person.objects.bulk_create(new)
-    changed: list[Person] = []
+    details = ("full_name", "email", "title")
+    changed: list[tuple[Person, dict[str, Any], str]] = []
     for definition in definitions:
         person = stored.get(definition.external_id)
         if person is None:
             continue
-        old = _snapshot(person, ("full_name", "email", "title"))
-        for name in ("full_name", "email", "title"):
+        old = _snapshot(person, details)
+        for name in details:
             setattr(person, name, getattr(definition, name) or getattr(person, name))
-        if _snapshot(person, ("full_name", "email", "title")) != old:
-            changed.append(person)
-    Person.objects.bulk_update(changed, ["full_name", "email", "title"])
+        if changes := diff(old, _snapshot(person, details)):
+            changed.append((person, changes, reason))
+    Person.objects.bulk_update([person for person, _, _ in changed], list(details))
+    record_many(
+        actor=acting_user,
+        action="org.person.created",
+        entries=[(person, diff({}, _snapshot(person, PERSON_FIELDS)), reason) for person in new],
+    )
+    record_many(actor=acting_user, action="org.person.updated", entries=changed)
     return {external_id: person.pk for external_id, person in stored.items()} | {
         person.external_id: person.pk for person in new
     }
+
+
+@transaction.atomic
+def link_logins(
+    logins: dict[str, str], *, acting_user: User | None = None, reason: str = ""
+) -> None:
+    """Give each person (by external id) the login named (by username), in a fixed number
+    of queries, with one audit event per link as :func:`link_user` records. The caller has
+    checked that the people and logins exist and that no login belongs to someone else."""
+    people = Person.objects.filter(external_id__in=list(logins)).select_related("user")
+    users = {user.username: user for user in User.objects.filter(username__in=logins.values())}
+    linked: list[tuple[Person, dict[str, Any], str]] = []
+    for person in people:
+        user = users[logins[person.external_id]]
+        if person.user_id != user.pk:
+            old = person.user.username if person.user else None
+            person.user = user
+            linked.append((person, {"user": [old, user.username]}, reason))
+    Person.objects.bulk_update([person for person, _, _ in linked], ["user"])
+    record_many(actor=acting_user, action="org.person.user_linked", entries=linked)
 
 
 @dataclass(frozen=True)
@@ -685,10 +715,14 @@ def write_placements(
     *,
     unit_ids: dict[str, int],
     person_ids: dict[str, int],
+    acting_user: User | None = None,
+    reason: str = "",
 ) -> None:
     """Create the placements not yet stored and change the end dates of the others, in a
-    fixed number of queries; credits follow from the first day that changed for each
-    person. The caller has checked overlaps (as :func:`assign_person` would)."""
+    fixed number of queries, with one audit event per placement created or ended (as
+    :func:`assign_person` and :func:`end_assignment` record); credits follow from the
+    first day that changed for each person. The caller has checked overlaps (as
+    :func:`assign_person` would)."""
     stored = {
         (row.person.external_id, row.unit.code, row.role, row.valid_from): row
         for row in Assignment.objects.filter(
@@ -697,6 +731,7 @@ def write_placements(
     }
     new: list[Assignment] = []
     changed: list[Assignment] = []
+    ended: list[tuple[Assignment, dict[str, Any]]] = []
     since: dict[int, dt.date] = {}
     for definition in definitions:
         key = (definition.person_id, definition.unit_code, definition.role, definition.valid_from)
@@ -715,10 +750,57 @@ def write_placements(
         elif assignment.valid_to != definition.valid_to:
             ends = [day for day in (assignment.valid_to, definition.valid_to) if day is not None]
             _earliest(since, assignment.person_id, min(ends) + ONE_DAY)
+            ended.append((assignment, {"valid_to": [assignment.valid_to, definition.valid_to]}))
             assignment.valid_to = definition.valid_to
             changed.append(assignment)
     Assignment.objects.bulk_create(new)
     Assignment.objects.bulk_update(changed, ["valid_to"])
+    _record_placements(new, ended, acting_user=acting_user, reason=reason)
     for day in sorted(set(since.values())):
         people = [person for person, first in since.items() if first == day]
         assignments_changed.send(sender=Assignment, person_ids=people, since=day)
+
+
+def _record_placements(
+    new: list[Assignment],
+    ended: list[tuple[Assignment, dict[str, Any]]],
+    *,
+    acting_user: User | None,
+    reason: str,
+) -> None:
+    """One audit event per placement created or ended, worded as the one-by-one actions
+    word them; the people and units the new ones name are loaded in two queries."""
+    people = Person.objects.in_bulk({assignment.person_id for assignment in new})
+    units = Unit.objects.in_bulk({assignment.unit_id for assignment in new})
+    created = []
+    for assignment in new:
+        assignment.person, assignment.unit = people[assignment.person_id], units[assignment.unit_id]
+        created.append(
+            (
+                assignment,
+                {
+                    "person": [None, assignment.person.external_id],
+                    "unit": [None, assignment.unit.code],
+                    "role": [None, assignment.role],
+                    "valid_from": [None, assignment.valid_from],
+                    "valid_to": [None, assignment.valid_to],
+                },
+                reason,
+            )
+        )
+    record_many(actor=acting_user, action="org.assignment.created", entries=created)
+    for action, shortened in (("org.assignment.ended", True), ("org.assignment.extended", False)):
+        record_many(
+            actor=acting_user,
+            action=action,
+            entries=[
+                (assignment, changes, reason)
+                for assignment, changes in ended
+                if _ends_earlier(*changes["valid_to"]) == shortened
+            ],
+        )
+
+
+def _ends_earlier(old: dt.date | None, new: dt.date | None) -> bool:
+    """Whether a placement's new last day ``new`` comes before ``old`` (None: open-ended)."""
+    return new is not None and (old is None or new < old)

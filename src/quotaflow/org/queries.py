@@ -281,9 +281,16 @@ def stored_units() -> dict[str, Any]:
 def stored_people(external_ids: list[str]) -> dict[str, Any]:
     """The people with these external ids as plain values, by external id (one query)."""
     rows = Person.objects.filter(external_id__in=external_ids).values(
-        "pk", "external_id", "full_name", "email", "title"
+        "pk", "external_id", "full_name", "email", "title", "user__username"
     )
     return {row["external_id"]: row for row in rows}
+
+
+def stored_logins(usernames: list[str]) -> dict[str, Any]:
+    """The logins with these usernames as plain values (their pk and the external id of the
+    person they belong to, if any), by username (one query)."""
+    rows = User.objects.filter(username__in=usernames).values("pk", "username", "person__external_id")
+    return {row["username"]: row for row in rows}
 
 
 def stored_assignments(external_ids: list[str]) -> list[Any]:
