@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,17 +40,49 @@ def readme_steps() -> list[list[str]]:
     return steps
 
 
+SEPARATE_ORG_FILES = ("units", "people", "placements")
+
+
+def with_the_combined_org_file(steps: list[list[str]]) -> list[list[str]]:
+    """The README's steps with its units, people and placements imports replaced by the one
+    combined file the README names as the alternative."""
+    org_steps = [
+        i
+        for i, argv in enumerate(steps)
+        if argv[:2] in (["import", kind] for kind in SEPARATE_ORG_FILES)
+    ]
+    assert org_steps, "the README no longer imports the organisation as three files"
+    kept = [argv for i, argv in enumerate(steps) if i not in org_steps]
+    return [
+        *kept[: org_steps[0]],
+        ["import", "org", "docs/examples/org.csv"],
+        *kept[org_steps[0] :],
+    ]
+
+
+@pytest.mark.parametrize("organisation", ["three files", "one combined file"])
 def test_the_readme_steps_load_a_company_and_publish_its_first_plan(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], organisation: str
 ) -> None:
     monkeypatch.chdir(ROOT)  # the steps name docs/examples/… from the repository's root
     steps = readme_steps()
+    if organisation == "one combined file":
+        steps = with_the_combined_org_file(steps)
     assert len(steps) >= 9
+    outputs = {}
     for argv in steps:
         code = cli.main(argv)
         captured = capsys.readouterr()
         assert code == 0, f"quotaflow {shlex.join(argv)} failed:\n{captured.err}"
         assert "rejected" not in captured.out or ", 0 rejected" in captured.out, captured.out
+        outputs[shlex.join(argv)] = captured.out
+    if organisation == "three files":
+        # The dry run lists what the units file will do before the real import does it.
+        dry_run = outputs["import units docs/examples/units.csv --dry-run"]
+        assert "Units import of units.csv: Previewed, nothing written" in dry_run
+        assert "row 3: created unit NORTH: North (region) under NW" in dry_run
+        assert "3 rows: 3 created" in outputs["import units docs/examples/units.csv"]
+        assert "6 rows: 6 created" in outputs["import placements docs/examples/placements.csv"]
 
     company = Company.current()
     assert (company.name, company.currency, company.fiscal_year_start_month) == (
@@ -65,6 +98,12 @@ def test_the_readme_steps_load_a_company_and_publish_its_first_plan(
         "USD",
         2_300_000,
     )
+
+    split = Transaction.objects.get(external_id="INV-2025-003")
+    assert dict(split.credits.values_list("person__external_id", "percent")) == {
+        "E03": Decimal(50),
+        "E04": Decimal(50),
+    }
 
     cycle = PlanningCycle.objects.get(name="FY2027 revenue")
     assert cycle.status == CycleStatus.PUBLISHED

@@ -232,9 +232,10 @@ TRANSACTIONS = FileFormat(
         Column(
             "credited_to",
             True,
-            "Person id (E001), or a split adding up to 100: E001:60;E002:40. Instead, a split "
-            f"may be written in numbered columns {SPLIT_PERSON}1, {SPLIT_SHARE}1, {SPLIT_PERSON}2, "
-            f"{SPLIT_SHARE}2 … (see below); a row fills in one form or the other.",
+            "Person id (E001), or a split adding up to 100: E001:60;E002:40. A file may give "
+            f"the split in numbered columns instead ({SPLIT_PERSON}1, {SPLIT_SHARE}1, "
+            f"{SPLIT_PERSON}2, {SPLIT_SHARE}2 …, below); then credited_to is not needed, and a "
+            "row that fills in both forms is refused.",
         ),
         Column(
             f"{SPLIT_PERSON}1 … {SPLIT_PERSON}{MAX_SPLIT_PEOPLE}",
@@ -245,8 +246,8 @@ TRANSACTIONS = FileFormat(
         Column(
             f"{SPLIT_SHARE}1 … {SPLIT_SHARE}{MAX_SPLIT_PEOPLE}",
             False,
-            f"The percentage of the person in the {SPLIT_PERSON} column of the same number, "
-            "e.g. 60; a row's shares add up to exactly 100 (at most 4 decimals each). May be "
+            f"The percentage of the person in {SPLIT_PERSON}N of the same number N, e.g. 60; "
+            "a row's shares add up to exactly 100 (each above 0, at most 4 decimals). May be "
             "empty when one person has the whole sale.",
         ),
         Column("quantity", False, "Units sold (default 1)."),
