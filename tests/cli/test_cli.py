@@ -230,7 +230,7 @@ def test_import_of_a_missing_file_fails_cleanly(
         [],
         ["demo", "--port", "0"],
         ["demo", "--size", "huge"],
-        ["import", "people", "x.csv"],
+        ["import", "customers", "x.csv"],
         ["token", "create"],
     ],
 )
