@@ -104,3 +104,11 @@ def login_as(live_server: Any) -> Callable[[Any, str], None]:
         page.wait_for_url(lambda url: "/login/" not in url)
 
     return login
+
+
+def change_rows(page: Any, action: str) -> list[list[str]]:
+    """The cells of an import preview's table of one kind of change (created, moved …)."""
+    rows = page.locator(f"table[data-action={action}] tbody tr")
+    return [
+        [cell.inner_text() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())
+    ]

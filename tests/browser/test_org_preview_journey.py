@@ -12,6 +12,7 @@ import pytest
 from quotaflow.core.models import AuditEvent
 from quotaflow.imports.models import ImportRun, ImportStatus
 from quotaflow.org.models import Assignment, Unit
+from tests.browser.conftest import change_rows
 from tests.conftest import SmallOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,13 +24,6 @@ CHANGES = (
     "NORTH,North Region,region,SOUTH,,,,\n"
     "NORTH-A,,,,E004,member,2025-01-01,2026-03-31\n"
 )
-
-
-def _table(page: Any, action: str) -> list[list[str]]:
-    rows = page.locator(f"table[data-action={action}] tbody tr")
-    return [
-        [cell.inner_text() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())
-    ]
 
 
 def test_ops_previews_an_org_file_then_writes_the_changes_shown(
@@ -50,10 +44,10 @@ def test_ops_previews_an_org_file_then_writes_the_changes_shown(
     page.wait_for_selector("#import-changes")
     assert "nothing was written yet" in page.inner_text(".messages")
     assert page.get_by_role("heading", name="What importing this file will change").is_visible()
-    assert _table(page, "created") == [["2", "unit WEST", "—", "West (region) under ACME"]]
-    assert _table(page, "moved") == [["3", "unit NORTH", "under ACME", "under SOUTH"]]
-    assert _table(page, "renamed") == [["3", "unit NORTH", "North", "North Region"]]
-    assert _table(page, "ended") == [
+    assert change_rows(page, "created") == [["2", "unit WEST", "—", "West (region) under ACME"]]
+    assert change_rows(page, "moved") == [["3", "unit NORTH", "under ACME", "under SOUTH"]]
+    assert change_rows(page, "renamed") == [["3", "unit NORTH", "North", "North Region"]]
+    assert change_rows(page, "ended") == [
         ["4", "placement of E004 in NORTH-A as member", "ends open-ended", "ends 2026-03-31"]
     ]
     # Nothing is written by the preview.

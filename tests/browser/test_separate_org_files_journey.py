@@ -13,6 +13,7 @@ import pytest
 from quotaflow.core.models import AuditEvent
 from quotaflow.imports.models import ImportRun, ImportStatus
 from quotaflow.org.models import Assignment, Person, Unit
+from tests.browser.conftest import change_rows
 from tests.conftest import SmallOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,13 +38,6 @@ PREVIEWS = {
 }
 
 
-def _table(page: Any, action: str) -> list[list[str]]:
-    rows = page.locator(f"table[data-action={action}] tbody tr")
-    return [
-        [cell.inner_text() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())
-    ]
-
-
 def _preview_then_write(page: Any, live_server: Any, kind: str, path: Path) -> None:
     page.goto(f"{live_server.url}/imports/")
     page.select_option("select[name=kind]", kind)
@@ -52,7 +46,7 @@ def _preview_then_write(page: Any, live_server: Any, kind: str, path: Path) -> N
     page.wait_for_selector("#import-changes")
     assert "nothing was written yet" in page.inner_text(".messages")
     for action, rows in PREVIEWS[kind].items():
-        assert _table(page, action) == rows, kind
+        assert change_rows(page, action) == rows, kind
     assert not ImportRun.objects.filter(kind=kind).exclude(status=ImportStatus.PREVIEWED).exists()
 
     page.get_by_role("button", name="Write these changes").click()

@@ -33,6 +33,11 @@ def stored_counts() -> dict[str, int]:
     return {name: model.objects.count() for name, model in models.items()}
 
 
+def errors_by_cell(run: ImportRun) -> dict[tuple[int, str], str]:
+    """A run's reasons by (row, column), to compare with what a test expects."""
+    return {(error["row"], error["column"]): error["reason"] for error in run.errors}
+
+
 @pytest.fixture
 def write_file(tmp_path: Path) -> Callable[..., Path]:
     """Write ``text`` to a file in a temporary folder (in ``encoding``) and return its path."""

@@ -18,15 +18,11 @@ from quotaflow.core.models import AuditEvent
 from quotaflow.imports.actions import import_file, write_preview
 from quotaflow.imports.models import ImportRun, ImportStatus
 from quotaflow.org.models import Assignment, Person, Unit
-from tests.imports.conftest import stored_counts
+from tests.imports.conftest import errors_by_cell, stored_counts
 
 UNITS = "unit_code,unit_name,unit_kind,parent_unit_code,territory\n"
 PEOPLE = "person_id,person_name,email,title,username\n"
 PLACEMENTS = "person_id,unit_code,role,valid_from,valid_to\n"
-
-
-def _errors(run: ImportRun) -> dict[tuple[int, str], str]:
-    return {(error["row"], error["column"]): error["reason"] for error in run.errors}
 
 
 def _changes(run: ImportRun) -> list[tuple[str, str, str, str, int]]:
@@ -118,7 +114,7 @@ def test_units_file_names_every_bad_row_and_writes_nothing(import_as_olga, write
         "has no parent_unit_code — write the code of the unit above it, "
         "or (top) if it is at the top of the tree"
     )
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (2, "parent_unit_code"): f"unit 'OTHER' {no_parent}",
         (3, "parent_unit_code"): f"unit 'NORTH' {no_parent}",
         (4, "unit_name"): f"'{'W' * 40}…' is longer than 200 characters",
@@ -233,7 +229,7 @@ def test_people_file_names_every_bad_row_and_writes_nothing(import_as_olga, writ
     run = import_as_olga("people", write_file(text))
 
     assert (run.status, run.rejected) == (ImportStatus.REJECTED, 8)
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (2, "email"): "'a@' is not an e-mail address, e.g. ria@acme.example",
         (3, "person_name"): "E101 is a new person — fill in person_name",
         (4, "person_name"): f"'{'N' * 40}…' is longer than 200 characters",
@@ -315,7 +311,7 @@ def test_placements_file_names_every_bad_row_and_writes_nothing(import_as_olga, 
     run = import_as_olga("placements", write_file(text))
 
     assert (run.status, run.rejected) == (ImportStatus.REJECTED, 8)
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (2, "valid_from"): "E004 would be a member of two units at once: this placement in "
         "'SOUTH-A' overlaps the stored placement in 'NORTH-A' from 2025-01-01 with no end date "
         "— end the other placement first (valid_to)",
@@ -342,7 +338,7 @@ def test_placements_overlapping_within_the_file_name_the_other_row(import_as_olg
     run = import_as_olga("placements", write_file(text))
 
     assert run.status == ImportStatus.REJECTED
-    assert "overlaps row 2 ('NORTH-A')" in _errors(run)[(3, "valid_from")]
+    assert "overlaps row 2 ('NORTH-A')" in errors_by_cell(run)[(3, "valid_from")]
     assert Assignment.objects.get(person__external_id="E004").valid_to is None
 
 

@@ -15,7 +15,7 @@ from quotaflow.core.errors import InvalidInput
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportStatus
 from quotaflow.sales.models import Transaction, TransactionCredit
-from tests.imports.conftest import stored_counts
+from tests.imports.conftest import errors_by_cell, stored_counts
 
 NUMBERED = (
     "external_id,date,amount,currency,credited_to_1,credit_share_1,credited_to_2,credit_share_2,"
@@ -33,10 +33,6 @@ def _shares(external_id: str) -> dict[str, Decimal]:
             "person__external_id", "percent"
         )
     )
-
-
-def _errors(run) -> dict[tuple[int, str], str]:
-    return {(error["row"], error["column"]): error["reason"] for error in run.errors}
 
 
 def test_numbered_columns_credit_each_person_their_exact_share(import_as_olga, write_file):
@@ -105,7 +101,7 @@ def test_every_bad_split_row_is_named_and_nothing_is_written(import_as_olga, wri
     run = import_as_olga("transactions", write_file(text))
 
     assert (run.status, run.rejected, run.created) == (ImportStatus.REJECTED, 9, 0)
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (
             2,
             "credit_share_1",
@@ -131,7 +127,7 @@ def test_a_row_using_both_forms_is_refused(import_as_olga, write_file):
     run = import_as_olga("transactions", write_file(text))
 
     assert run.status == ImportStatus.REJECTED
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (2, "credited_to"): "the row fills in both credited_to and credit_share_1, "
         "credit_share_2, credited_to_1, credited_to_2 — write the split in one form only: "
         "credited_to (E001:60;E002:40) or the numbered columns"
@@ -143,7 +139,7 @@ def test_packed_form_keeps_its_rules_beside_numbered_columns(import_as_olga, wri
     text = BOTH + "S-1,2026-03-01,100.00,EUR,E004:60;E005:30,,,,\nS-2,2026-03-01,1.00,EUR,,,,,\n"
     run = import_as_olga("transactions", write_file(text))
 
-    assert _errors(run) == {
+    assert errors_by_cell(run) == {
         (2, "credited_to"): "the shares in 'E004:60;E005:30' add up to 90%, not 100%",
         (3, "credited_to"): "no one is credited — write a person id such as E001, or a split "
         "such as E001:60;E002:40",

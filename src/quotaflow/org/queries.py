@@ -289,7 +289,9 @@ def stored_people(external_ids: list[str]) -> dict[str, Any]:
 def stored_logins(usernames: list[str]) -> dict[str, Any]:
     """The logins with these usernames as plain values (their pk and the external id of the
     person they belong to, if any), by username (one query)."""
-    rows = User.objects.filter(username__in=usernames).values("pk", "username", "person__external_id")
+    rows = User.objects.filter(username__in=usernames).values(
+        "pk", "username", "person__external_id"
+    )
     return {row["username"]: row for row in rows}
 
 
