@@ -128,8 +128,8 @@ def test_a_row_using_both_forms_is_refused(import_as_olga, write_file):
 
     assert run.status == ImportStatus.REJECTED
     assert errors_by_cell(run) == {
-        (2, "credited_to"): "the row fills in both credited_to and credit_share_1, "
-        "credit_share_2, credited_to_1, credited_to_2 — write the split in one form only: "
+        (2, "credited_to"): "the row fills in both credited_to and credited_to_1, "
+        "credit_share_1, credited_to_2, credit_share_2 — write the split in one form only: "
         "credited_to (E001:60;E002:40) or the numbered columns"
     }
     assert stored_counts() == before

@@ -223,15 +223,19 @@ class SplitColumns:
             )
         self.numbers = sorted(numbered)
         self.packed = "credited_to" in columns
-        self.columns = {
-            f"{prefix}{number}" for number in self.numbers for prefix in numbered[number]
-        }
+        # In the order a person reads them: credited_to_1, credit_share_1, credited_to_2 …
+        self.columns = [
+            f"{prefix}{number}"
+            for number in self.numbers
+            for prefix in (SPLIT_PERSON, SPLIT_SHARE)
+            if prefix in numbered[number]
+        ]
 
     def read(self, check: _RowCheck) -> list[tuple[str, Decimal, str]] | None:
         """The row's (person id, percent, column naming the person), or None with its
         errors reported on ``check``."""
         values = check.raw.values
-        filled = [name for name in sorted(self.columns) if values.get(name)]
+        filled = [name for name in self.columns if values.get(name)]
         if not filled and not self.packed:
             first = f"{SPLIT_PERSON}{self.numbers[0]}"
             check.fail(first, f"no one is credited — write a person id in {first}, e.g. E001")
@@ -246,7 +250,7 @@ class SplitColumns:
                 f"in one form only: credited_to (E001:60;E002:40) or the numbered columns",
             )
             return None
-        if self.columns & check.refused:
+        if check.refused.intersection(self.columns):
             return None
         return self._numbered(check)
 
