@@ -703,7 +703,19 @@ def _companion_worker() -> Iterator[None]:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    return _manage_command(["db_worker", *args.passed_args])
+    """The database task worker, with the daily schedule (``core.schedule``) ticking in a
+    thread beside it unless QUOTAFLOW_SCHEDULER=0."""
+    _setup_django()
+    from django.conf import settings
+
+    from quotaflow.core.schedule import start_scheduler
+
+    stop = start_scheduler(settings.QUOTAFLOW_SCHEDULER_INTERVAL) if settings.QUOTAFLOW_SCHEDULER else None
+    try:
+        return _manage_command(["db_worker", *args.passed_args])
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 def _import(args: argparse.Namespace) -> int:

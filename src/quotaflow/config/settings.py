@@ -6,7 +6,7 @@ on start-up: a bad value stops the process with a message naming the variable.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from csp.constants import NONE, SELF
@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "quotaflow.plans",
     "quotaflow.performance",
     "quotaflow.smart",
+    "quotaflow.feedback",
     "quotaflow.web",
 ]
 
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "quotaflow.web.context.navigation",
+                "quotaflow.web.context.inbox",
             ],
         },
     },
@@ -201,9 +203,32 @@ EMAIL_HOST_PASSWORD = env_str("QUOTAFLOW_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("QUOTAFLOW_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("QUOTAFLOW_EMAIL_FROM", "quotaflow@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people open Quotaflow (e.g. https://quotaflow.example.com): e-mailed notifications
+# link to their page there; without it they name the page's path.
+QUOTAFLOW_BASE_URL = env_str("QUOTAFLOW_BASE_URL")
 
 # Background tasks: the database backend needs no extra server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Jobs `quotaflow worker` queues once a day after the given local time (quotaflow.core.schedule);
+# each is a management command too, for cron. QUOTAFLOW_SCHEDULER=0 turns the schedule off in a
+# worker; QUOTAFLOW_SCHEDULER_INTERVAL is how often (seconds) it looks.
+QUOTAFLOW_SCHEDULE = [
+    {
+        "job": "checkin-reminders",
+        "task": "quotaflow.feedback.tasks.send_checkin_reminders_task",
+        "at": env_str("QUOTAFLOW_CHECKIN_REMINDERS_AT", "08:00"),
+    },
+]
+for _job in QUOTAFLOW_SCHEDULE:
+    try:
+        time.fromisoformat(_job["at"])
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"The time {_job['at']!r} of the scheduled job {_job['job']} is not HH:MM."
+        ) from None
+QUOTAFLOW_SCHEDULER = env_bool("QUOTAFLOW_SCHEDULER", True)
+QUOTAFLOW_SCHEDULER_INTERVAL = env_int("QUOTAFLOW_SCHEDULER_INTERVAL", 300)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,13 @@ from django.http import HttpRequest
 
 from quotaflow.core.admin_mixins import NoAddMixin, NoChangeMixin, NoDeleteMixin, ReadOnlyMixin
 from quotaflow.core.audit import diff, record
-from quotaflow.core.models import AuditEvent, Company, Notification
+from quotaflow.core.models import (
+    AuditEvent,
+    Company,
+    Notification,
+    NotificationPreference,
+    ScheduledRun,
+)
 
 COMPANY_FIELDS = ("name", "currency", "fiscal_year_start_month")
 
@@ -67,3 +73,24 @@ class NotificationAdmin(NoAddMixin, NoChangeMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """How each person chose to receive each kind; they change it on their inbox page."""
+
+    list_display = ("user", "kind", "email", "updated_at")
+    list_filter = ("kind", "email")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "kind", "email", "updated_at")
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Which scheduled job was queued for which day (by ``quotaflow worker``)."""
+
+    list_display = ("day", "job", "queued_at")
+    list_filter = ("job",)
+    date_hierarchy = "day"
+    readonly_fields = ("job", "day", "queued_at")

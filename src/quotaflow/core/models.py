@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
@@ -93,3 +94,64 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of notification as people choose how to receive it."""
+
+    label: str
+    email_by_default: bool = False
+
+
+#: Every kind of notification, with whether it is e-mailed by default. A reminder goes by
+#: e-mail too unless its recipient says otherwise, so that it reaches people who have not
+#: opened Quotaflow lately.
+KINDS: dict[str, Kind] = {
+    "checkin.created": Kind("A check-in on a goal you manage"),
+    "checkin.replied": Kind("A reply in a check-in's thread"),
+    "checkin.reminder": Kind("A check-in of yours is overdue", email_by_default=True),
+    "goal.at_risk": Kind("A goal turned at risk or off track (also in the digest)"),
+    "plan.published": Kind("A plan with your goals was published"),
+    "plan.submission": Kind("A target was submitted for your review"),
+    "plan.returned": Kind("Your target was returned"),
+    "plan.reminder": Kind("A target of yours is waiting to be submitted"),
+}
+
+class NotificationPreference(models.Model):
+    """Whether ``user`` also gets notifications of ``kind`` by e-mail (``email``) or in the
+    app only. Without a row the kind's default applies (:data:`KINDS`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=60)
+    email = models.BooleanField(default=False, help_text="Send an e-mail too.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["user_id", "kind"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {'by e-mail too' if self.email else 'in the app only'}"
+
+
+class ScheduledRun(models.Model):
+    """That the scheduled job ``job`` was queued for ``day``: the unique pair lets any
+    number of ``quotaflow worker`` processes share a schedule, each job once a day."""
+
+    job = models.CharField(max_length=80)
+    day = models.DateField()
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-day", "job"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["job", "day"], name="one_scheduled_run_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.day:%Y-%m-%d}"

@@ -45,6 +45,17 @@ class CycleStatus(models.TextChoices):
     CLOSED = "closed"
 
 
+class CheckinCadence(models.TextChoices):
+    """How often owners check in on a cycle's goals ("" = no cadence set). A check-in is
+    due at the end of every whole cadence step counted from the goal's period start
+    (``quotaflow.feedback.cadence``)."""
+
+    NONE = "", "No cadence"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly", "Every two weeks"
+    MONTHLY = "monthly"
+
+
 class PlanningCycle(models.Model):
     """One plan: a metric over a fiscal period for the organisation under ``root_unit``.
 
@@ -58,6 +69,10 @@ class PlanningCycle(models.Model):
     published. A mid-period change makes a new published version of the plan
     (``plan_version`` + 1: v1, v2, v3…, ``based_on`` = the version it replaces,
     ``effective_from`` and ``change_reason``).
+
+    ``checkin_cadence`` says how often the owners of its goals check in on them (weekly,
+    every two weeks, monthly, or not set); unlike the numbers it may be set on a
+    published plan, because check-ins happen while the plan runs.
 
     ``version`` is not the plan's version: it is the row's optimistic-lock counter, raised on
     every change and checked against a write's ``expected_version``.
@@ -96,6 +111,13 @@ class PlanningCycle(models.Model):
     effective_from = models.DateField(null=True, blank=True)
     change_reason = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    checkin_cadence = models.CharField(
+        max_length=20,
+        choices=CheckinCadence.choices,
+        default=CheckinCadence.NONE,
+        blank=True,
+        help_text="How often goal owners check in on their progress.",
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Optimistic-lock counter; writes send it as expected_version."
     )

@@ -205,3 +205,9 @@ def can_resplit(user: User | Actor, goal: Goal) -> bool:
         and cycle.approach == Approach.TOP_DOWN
         and manages_unit(user, goal.owner_unit, cycle.period_start)
     )
+
+
+def can_set_checkin_cadence(user: User | Actor, cycle: PlanningCycle) -> bool:
+    """Set how often owners check in: a planner, on a cycle that is not a closed or
+    superseded record (a published plan runs, and its check-ins with it)."""
+    return can_plan(user) and cycle.status not in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}

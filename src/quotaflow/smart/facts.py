@@ -22,7 +22,7 @@ from django.utils import timezone
 from quotaflow.core.models import Company
 from quotaflow.org.models import Assignment
 from quotaflow.org.queries import active_on
-from quotaflow.plans.models import Goal
+from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.smart.attainability import (
     LONG_TENURED,
     NO_PREDICTION,
@@ -271,11 +271,19 @@ def _goal_facts(
         cycle_start=cycle.period_start if cycle else None,
         cycle_end=cycle.period_end if cycle else None,
         deadline=(cycle.submissions_due or cycle.approvals_due) if cycle else None,
-        checkin_cadence=policy.checkin_cadence,
+        checkin_cadence=_checkin_cadence(cycle, policy),
         history=None if qualitative else history,
         children_total=children[0] if children else None,
         children_count=children[1] if children else 0,
     )
+
+
+def _checkin_cadence(cycle: PlanningCycle | None, policy: SmartPolicy) -> str:
+    """How often the goal is checked in on, in words: the cycle's cadence when it has one
+    (the one check-ins and their reminders follow), else the policy's description."""
+    if cycle is not None and cycle.checkin_cadence:
+        return cycle.get_checkin_cadence_display().lower()
+    return policy.checkin_cadence
 
 
 def smart_report(goal: Goal, *, target: int | None = None) -> SmartReport:

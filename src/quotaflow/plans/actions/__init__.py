@@ -27,7 +27,11 @@ from quotaflow.plans.actions.cascade import (
     run_cascade,
     set_weights,
 )
-from quotaflow.plans.actions.cycles import create_cycle, create_goals_from_template
+from quotaflow.plans.actions.cycles import (
+    create_cycle,
+    create_goals_from_template,
+    set_checkin_cadence,
+)
 from quotaflow.plans.actions.hybrid import reconcile_cycle
 from quotaflow.plans.actions.versions import (
     close_cycle,
@@ -55,6 +59,7 @@ __all__ = [
     "return_goals",
     "run_cascade",
     "send_submission_reminders",
+    "set_checkin_cadence",
     "set_weights",
     "submit_goal",
     "submit_rollup",

@@ -10,17 +10,24 @@ from django.db import transaction
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import record, record_many
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import Conflict, InvalidInput
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Unit, UnitKind
 from quotaflow.org.queries import (
     active_on,
 )
 from quotaflow.plans import engine_adapter as engine
-from quotaflow.plans.actions.guards import _locked_cycle, _require_editable, _require_planner
-from quotaflow.plans.actions.writes import _phasing, _with_names
+from quotaflow.plans import permissions
+from quotaflow.plans.actions.guards import (
+    _check_version,
+    _locked_cycle,
+    _require_editable,
+    _require_planner,
+)
+from quotaflow.plans.actions.writes import _bump_cycle, _phasing, _with_names
 from quotaflow.plans.models import (
     Approach,
+    CheckinCadence,
     CycleStatus,
     Goal,
     GoalStatus,
@@ -231,3 +238,27 @@ def create_goals_from_template(
             ),
         )
     return created
+
+
+def set_checkin_cadence(
+    cycle: PlanningCycle, *, acting_user: User, cadence: str, expected_version: int | None = None
+) -> PlanningCycle:
+    """Set how often the owners of ``cycle``'s goals check in (``CheckinCadence``; "" for
+    none). Allowed on a published plan, not on a closed or superseded one."""
+    _require_planner(acting_user)
+    if cadence not in CheckinCadence.values:
+        choices = ", ".join(value or '"" (none)' for value in CheckinCadence.values)
+        raise InvalidInput(f"Unknown check-in cadence '{cadence}'; use {choices}.", field="cadence")
+    with transaction.atomic():
+        cycle = _locked_cycle(cycle)
+        if not permissions.can_set_checkin_cadence(acting_user, cycle):
+            raise Conflict(
+                f"'{cycle}' is {cycle.get_status_display().lower()}: it is a record and "
+                "takes no new check-in cadence."
+            )
+        _check_version(cycle, expected_version)
+        if cycle.checkin_cadence != cadence:
+            _bump_cycle(
+                cycle, {"checkin_cadence": cadence}, actor=acting_user, action="plans.cycle.cadence"
+            )
+    return cycle

@@ -1,0 +1,96 @@
+"""Check-ins on goals, the thread of replies under each, and the reminders sent when a
+check-in is overdue."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from quotaflow.plans.models import Goal
+
+#: Confidence is a whole number from 1 (will miss) to 5 (certain).
+CONFIDENCE_MIN = 1
+CONFIDENCE_MAX = 5
+#: The longest progress note, blocker or next step, in characters.
+NOTE_MAX_LENGTH = 4_000
+
+
+class CheckIn(models.Model):
+    """An owner's report on a goal: how it goes (``note``), how confident they are of
+    reaching it (1–5), what blocks them and what they do next. On a manual metric the
+    owner also reports its ``value`` (in the metric's stored units), which is entered as
+    the metric's value for the day (``performance.actions.set_manual_value``).
+
+    ``day`` is the business date the check-in counts for: the cadence's due dates are
+    measured against it (``quotaflow.feedback.cadence``)."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    day = models.DateField()
+    note = models.TextField(max_length=NOTE_MAX_LENGTH)
+    confidence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(CONFIDENCE_MIN), MaxValueValidator(CONFIDENCE_MAX)]
+    )
+    blockers = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    next_step = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    value = models.BigIntegerField(
+        null=True, blank=True, help_text="A manual metric's value, in its stored units."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        indexes: ClassVar = [models.Index(fields=["goal", "day"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=CONFIDENCE_MIN, confidence__lte=CONFIDENCE_MAX),
+                name="check_in_confidence_is_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in on {self.goal} ({self.day:%d %b %Y}, confidence {self.confidence}/5)"
+
+
+class CheckInReply(models.Model):
+    """A message in a check-in's thread: the manager's answer, or the owner's follow-up."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Reply on {self.check_in}"
+
+
+class CheckInReminder(models.Model):
+    """That ``user`` was reminded of the check-ins due on ``due_on``: at most one reminder
+    per owner per due date, however often the reminders run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_in_reminders"
+    )
+    due_on = models.DateField()
+    goals = models.PositiveIntegerField(help_text="How many overdue goals the reminder named.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-due_on", "user_id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "due_on"], name="one_reminder_per_due_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reminded of check-ins due {self.due_on:%d %b %Y}"

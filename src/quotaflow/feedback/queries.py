@@ -1,0 +1,114 @@
+"""Reading check-ins: a goal's thread, its confidence over time, who hears of a check-in,
+and which goals' check-ins are overdue on a day. Each is a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Max, QuerySet
+
+from quotaflow.accounts.models import User
+from quotaflow.feedback import cadence
+from quotaflow.feedback.models import CheckIn
+from quotaflow.org.models import Unit
+from quotaflow.org.paths import path_ids
+from quotaflow.org.queries import home_unit, managers_of
+from quotaflow.plans.in_force import in_force_goals
+from quotaflow.plans.models import Goal, GoalStatus
+from quotaflow.plans.queries import goal_owner_users
+
+
+def thread(goal: Goal) -> QuerySet[CheckIn]:
+    """The goal's check-ins, newest first, with their authors and replies (two queries)."""
+    return (
+        CheckIn.objects.filter(goal=goal)
+        .select_related("author")
+        .prefetch_related("replies__author")
+        .order_by("-day", "-created_at", "-pk")
+    )
+
+
+def confidence_series(goal: Goal) -> list[tuple[dt.date, int]]:
+    """(day, confidence) of every check-in on the goal, oldest first."""
+    return list(
+        CheckIn.objects.filter(goal=goal).order_by("day", "created_at", "pk").values_list(
+            "day", "confidence"
+        )
+    )
+
+
+def _nearest_managers(path: str, managers: dict[int, list[User]], skip: int | None) -> list[User]:
+    for unit_id in reversed(path_ids(path)):
+        if unit_id != skip and managers.get(unit_id):
+            return managers[unit_id]
+    return []
+
+
+def goal_managers(goal: Goal, day: dt.date) -> list[User]:
+    """The logins of the owner's manager(s) on ``day``: for a person's goal the nearest
+    managers above the unit they belong to; for a unit's goal the nearest above the unit."""
+    if goal.owner_person is not None:
+        unit = home_unit(goal.owner_person, day)
+        skip = None
+    else:
+        unit, skip = goal.owner_unit, goal.owner_unit_id
+    if unit is None:
+        return []
+    units = Unit.objects.filter(pk__in=path_ids(unit.path))
+    users: dict[int, list[User]] = {
+        unit_id: [person.user for person in people if person.user is not None]
+        for unit_id, people in managers_of(units, day).items()
+    }
+    found = _nearest_managers(unit.path, users, skip)
+    owner = goal.owner_person.user_id if goal.owner_person is not None else None
+    return [user for user in found if user.pk != owner]
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A goal whose check-in is overdue, with the due date missed and its owners' logins."""
+
+    goal: Goal
+    due_on: dt.date
+    owners: list[User]
+
+
+def overdue_goals(day: dt.date) -> list[Overdue]:
+    """Every goal in force on ``day`` whose cycle has a cadence and whose check-in is
+    overdue (``quotaflow.feedback.cadence``), with everyone who owns it — whether or not
+    they have signed in lately. Four queries, whatever the number of goals."""
+    goals = list(
+        in_force_goals(day)
+        .filter(period_start__lte=day, period_end__gte=day, status=GoalStatus.PUBLISHED)
+        .exclude(cycle__checkin_cadence="")
+        .select_related("cycle", "metric", "owner_unit", "owner_person__user")
+    )
+    last = dict(
+        CheckIn.objects.filter(goal__in=goals)
+        .values("goal_id")
+        .annotate(last=Max("day"))
+        .order_by()
+        .values_list("goal_id", "last")
+    )
+    missed: list[tuple[Goal, dt.date]] = []
+    for goal in goals:
+        assert goal.cycle is not None  # noqa: S101 - filtered on the cycle's cadence
+        due = cadence.overdue_since(
+            goal.period_start, goal.period_end, goal.cycle.checkin_cadence, last.get(goal.pk), day
+        )
+        if due is not None:
+            missed.append((goal, due))
+    owners = goal_owner_users([goal for goal, _ in missed], day)
+    return [Overdue(goal, due, owners.get(goal.pk, [])) for goal, due in missed]
+
+
+def overdue_by_owner(rows: Iterable[Overdue]) -> dict[tuple[int, dt.date], list[Overdue]]:
+    """Overdue goals grouped by (owner's user id, due date): one reminder each."""
+    grouped: dict[tuple[int, dt.date], list[Overdue]] = defaultdict(list)
+    for row in rows:
+        for user in row.owners:
+            grouped[(user.pk, row.due_on)].append(row)
+    return grouped
