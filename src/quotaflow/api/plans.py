@@ -104,6 +104,9 @@ class CycleOut(Schema):
     )
     effective_from: dt.date | None
     change_reason: str
+    checkin_cadence: str = Field(
+        description="How often owners check in: weekly, biweekly, monthly, or empty (none)."
+    )
     version: int = Field(
         description="Optimistic-lock counter (not the plan's version): send it as "
         "expected_version on the next write."
@@ -137,6 +140,7 @@ class CycleOut(Schema):
             version_number=cycle.plan_version,
             effective_from=cycle.effective_from,
             change_reason=cycle.change_reason,
+            checkin_cadence=cycle.checkin_cadence,
             version=cycle.version,
         )
 

@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from quotaflow.core.models import Notification
+
 
 def _current(path: str, items: list[tuple[str, str]]) -> str:
     """The menu URL that ``path`` lies under (the longest matching prefix), or ""."""
@@ -30,3 +32,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     return {"nav_items": items, "nav_current": _current(request.path, items)}
+
+
+def inbox(request: HttpRequest) -> dict[str, Any]:
+    """``unread_count``: the signed-in user's unread notifications, for the header (one
+    count query per page; none for anonymous visitors)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_count": 0}
+    return {"unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count()}

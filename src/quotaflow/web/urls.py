@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from quotaflow.web.converters import IdConverter
-from quotaflow.web.views import accounts, home, imports, metrics, org, smart
+from quotaflow.web.views import accounts, feedback, home, imports, metrics, org, smart
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
 
@@ -49,6 +49,12 @@ urlpatterns = [
     path("performance/units/<path:code>/", tracking.unit_page, name="performance-unit"),
     path("performance/people/<path:external_id>/", tracking.person_page, name="performance-person"),
     path("performance/goals/<id:pk>/", tracking.goal_page, name="performance-goal"),
+    path("performance/goals/<id:pk>/check-ins/", feedback.check_in, name="feedback-check-in"),
+    path("check-ins/<id:pk>/replies/", feedback.reply, name="feedback-reply"),
+    path("inbox/", feedback.inbox, name="inbox"),
+    path("inbox/<id:pk>/read/", feedback.inbox_read, name="inbox-read"),
+    path("inbox/read-all/", feedback.inbox_read_all, name="inbox-read-all"),
+    path("inbox/settings/", feedback.inbox_preferences, name="inbox-preferences"),
     path("performance/plotly.js", tracking.plotly_js, name="performance-plotly"),
     path("metrics/<slug:code>/recompute/", metrics.recompute, name="metric-recompute"),
     path("imports/<id:pk>/", imports.import_detail, name="import-detail"),

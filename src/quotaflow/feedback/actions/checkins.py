@@ -10,7 +10,7 @@ from quotaflow.core import limits
 from quotaflow.core.audit import record
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.models import Company
-from quotaflow.core.money import metric_amounts
+from quotaflow.core.money import AmountError, metric_amounts
 from quotaflow.core.notify import notify
 from quotaflow.feedback import permissions
 from quotaflow.feedback.models import (
@@ -65,7 +65,10 @@ def _manual_value(goal: Goal, text: str) -> int | None:
             "reports a value only for a manual metric.",
             field="value",
         )
-    return metric_amounts(metric.unit, Company.current().currency).parse(text)
+    try:
+        return metric_amounts(metric.unit, Company.current().currency).parse(text)
+    except AmountError as error:
+        raise InvalidInput(error.message, field="value") from None
 
 
 def _fresh(goal: Goal | int) -> Goal:

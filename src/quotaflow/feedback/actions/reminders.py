@@ -24,7 +24,7 @@ def _reminder(user_id: int, due_on: dt.date, rows: list[Overdue]) -> dict[str, A
         "title": f"Check-in overdue on {len(rows)} goal{plural} (due {due_on:%d %b %Y})",
         "body": f"Please check in on {names}{more}: how it goes, how confident you are, "
         "what blocks you and what you do next.",
-        "url": f"/performance/goals/{rows[0].goal.pk}/#check-in",
+        "url": f"/performance/goals/{rows[0].goal.pk}/#check-ins",
     }
 
 

@@ -44,6 +44,7 @@ from quotaflow.visibility import (
     visible_goals,
 )
 from quotaflow.web.templatetags.tracking import amount_format
+from quotaflow.web.views.feedback import goal_check_ins
 
 CREDITS_PER_PAGE = 50
 
@@ -265,7 +266,8 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     projection, the goals that serve it, and the credits behind the actual."""
     viewing = _viewing(request)
     goal = get_object_or_404(
-        Goal.objects.select_related("metric", "owner_unit", "owner_person"), pk=pk
+        Goal.objects.select_related("metric", "owner_unit", "owner_person", "cycle", "parent"),
+        pk=pk,
     )
     if not can_see_goal(viewing.user, goal):
         raise Http404("No such goal.")
@@ -300,6 +302,8 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
         "live_url": _live_url(request, viewing, version), "keep": urlencode(viewing.query),
         "recomputes": _recomputes([goal.metric_id]),
     }  # fmt: skip
+    if request.GET.get("live") != "1":
+        context |= goal_check_ins(viewing.user, goal, chart)
     return _render_live(request, "performance/goal.html", "performance/_goal_live.html", context)
 
 

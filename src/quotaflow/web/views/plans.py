@@ -29,7 +29,14 @@ from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.plans import actions, exports, mine, permissions, queries
 from quotaflow.plans.explanations import amounts_for, explain, reconciled_sentence
 from quotaflow.plans.in_force import version_histories
-from quotaflow.plans.models import Approach, Goal, GoalStatus, PlanningCycle, ReconcileMethod
+from quotaflow.plans.models import (
+    Approach,
+    CheckinCadence,
+    Goal,
+    GoalStatus,
+    PlanningCycle,
+    ReconcileMethod,
+)
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
 
@@ -115,7 +122,7 @@ class CycleForm(forms.Form):
 
 
 # Steps that change a cycle; their forms carry the version the page showed.
-VERSIONED_CYCLE_STEPS = frozenset({"cascade", "reconcile", "publish", "close"})
+VERSIONED_CYCLE_STEPS = frozenset({"cascade", "reconcile", "publish", "close", "cadence"})
 STALE_FORM = (
     "This form did not say which version of the plan it showed, so nothing was changed; "
     "reload the page and try again."
@@ -416,6 +423,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "family": family,
         "can_plan": user.is_planner,
         "editable": not cycle.is_frozen,
+        "can_set_cadence": permissions.can_set_checkin_cadence(user, cycle),
+        "cadences": CheckinCadence.choices,
         "cascade_form": CascadeForm(
             initial={
                 "expected_version": cycle.version,
@@ -618,6 +627,15 @@ CYCLE_STEPS: dict[str, Callable[[CycleStepRequest], HttpResponse | None]] = {
         ),
     ),
     "scenario": _scenario_step,
+    "cadence": _action_step(
+        "Check-in cadence saved.",
+        lambda step: actions.set_checkin_cadence(
+            step.cycle,
+            acting_user=step.user,
+            cadence=step.request.POST.get("cadence", "")[:20],
+            expected_version=step.expected,
+        ),
+    ),
 }
 
 

@@ -1,0 +1,181 @@
+"""Check-ins on the goal page, and the inbox: the unread notifications, mark read, and how
+each kind arrives. Thin views: authorise, validate, call one feedback action, redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from quotaflow.accounts.models import User
+from quotaflow.core.errors import DomainError
+from quotaflow.core.models import KINDS, Notification
+from quotaflow.feedback import actions, permissions, queries
+from quotaflow.feedback.actions.inbox import preferences
+from quotaflow.feedback.models import CheckIn
+from quotaflow.metrics.models import Source
+from quotaflow.performance.boards import GoalChart
+from quotaflow.plans.models import Goal
+from quotaflow.web.confidence_chart import confidence_chart
+from quotaflow.web.feedback_forms import CheckInForm, PreferencesForm, ReplyForm
+
+INBOX_PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    return user
+
+
+def _visible_goal(user: User, pk: int) -> Goal:
+    goal = (
+        Goal.objects.select_related("cycle", "metric", "owner_unit", "owner_person", "parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if goal is None or not permissions.can_read_check_ins(user, goal):
+        raise Http404("No such goal.")
+    return goal
+
+
+def _refused(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        text = " ".join(str(error) for error in errors)
+        messages.error(request, f"{label}: {text}" if label else text)
+
+
+def _back_to(goal: Goal) -> HttpResponse:
+    return redirect(reverse("performance-goal", args=[goal.pk]) + "#check-ins")
+
+
+def goal_check_ins(user: User, goal: Goal, chart: GoalChart) -> dict[str, Any]:
+    """What the goal page shows of check-ins: the thread, the forms the user may use, and
+    the confidence chart beside attainment."""
+    series = queries.confidence_series(goal)
+    manual = goal.metric.source == Source.MANUAL
+    return {
+        "check_ins": list(queries.thread(goal)),
+        "can_check_in": permissions.can_check_in(user, goal),
+        "can_reply": permissions.can_reply(user, goal),
+        "check_in_form": CheckInForm(manual=manual),
+        "reply_form": ReplyForm(),
+        "confidence_chart": confidence_chart(
+            chart, goal.target, goal.period_start, goal.period_end, series
+        )
+        if series
+        else None,
+        "cadence": goal.cycle.get_checkin_cadence_display()
+        if goal.cycle and goal.cycle.checkin_cadence
+        else "",
+    }
+
+
+@login_required
+@require_POST
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner's check-in form on the goal page."""
+    user = _user(request)
+    goal = _visible_goal(user, pk)
+    form = CheckInForm(request.POST, manual=goal.metric.source == Source.MANUAL)
+    if not permissions.owns_goal(user, goal):
+        return render(request, "403.html", status=403)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back_to(goal)
+    data = form.cleaned_data
+    try:
+        actions.check_in(
+            goal,
+            acting_user=user,
+            note=data["note"],
+            confidence=data["confidence"],
+            blockers=data["blockers"],
+            next_step=data["next_step"],
+            value=data.get("value", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Checked in; your manager has been told.")
+    return _back_to(goal)
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply under one check-in, from its goal page."""
+    user = _user(request)
+    found = CheckIn.objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such check-in.")
+    goal = _visible_goal(user, found.goal_id)
+    if not permissions.may_reply(user, goal):
+        return render(request, "403.html", status=403)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back_to(goal)
+    try:
+        actions.reply_to_check_in(found, acting_user=user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Reply added.")
+    return _back_to(goal)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications, newest first, unread ones marked."""
+    user = _user(request)
+    pages = Paginator(Notification.objects.filter(user=user), INBOX_PAGE_SIZE)
+    page = pages.get_page(request.GET.get("page"))
+    kinds = {kind: spec.label for kind, spec in KINDS.items()}
+    return render(request, "web/inbox.html", {"page": page, "kinds": kinds})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read, then open its page (``open=1``) or go back to the inbox."""
+    user = _user(request)
+    try:
+        notification = actions.mark_read(pk, acting_user=user)
+    except DomainError as error:
+        raise Http404(error.message) from None
+    if request.POST.get("open") == "1" and notification.url.startswith("/"):
+        return redirect(notification.url)
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    """Mark every notification read."""
+    count = actions.mark_all_read(acting_user=_user(request))
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return redirect("inbox")
+
+
+@login_required
+def inbox_preferences(request: HttpRequest) -> HttpResponse:
+    """Per kind of notification: in the app only, or by e-mail too."""
+    user = _user(request)
+    form = PreferencesForm(request.POST or None, initial=preferences(user))
+    if request.method == "POST":
+        if form.is_valid():
+            actions.set_preferences(acting_user=user, email=form.cleaned_data)
+            messages.success(request, "Notification settings saved.")
+            return redirect("inbox-preferences")
+        _refused(request, form)
+    return render(request, "web/inbox_preferences.html", {"form": form, "email": user.email})

@@ -1,0 +1,59 @@
+"""Fixtures for check-ins: a published FY2027 revenue plan over the small organisation,
+frozen in time inside its period.
+
+    Acme (ceo_cora) → North (manager_max) → North Team A → Ria Rep (rep_ria), Rob Rep
+                    → South (manager_sam) → South Team A → Sue Seller
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.plans import actions
+from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
+from tests.conftest import SmallOrg
+from tests.plans.conftest import FY_END, FY_START, goal_of
+
+#: Wednesday 20 January 2027, 10:00 in the installation's time zone.
+NOW = dt.datetime(2027, 1, 20, 10, 0)
+
+
+@pytest.fixture
+def frozen() -> Iterator[Any]:
+    """Time stands at :data:`NOW` (local time); ``frozen.move_to(...)`` moves it."""
+    with time_machine.travel(timezone.make_aware(NOW), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def plan(small_org: SmallOrg, frozen: Any) -> PlanningCycle:
+    """The FY2027 revenue plan, published (its goals running), with no cadence yet."""
+    cycle = actions.create_cycle(
+        acting_user=small_org.users["ops_olga"],
+        metric=Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY),
+        period_start=FY_START,
+        period_end=FY_END,
+        period_label="FY2027",
+        approach="top_down",
+        name="FY2027 revenue",
+    )
+    PlanningCycle.objects.filter(pk=cycle.pk).update(status="published")
+    Goal.objects.filter(cycle=cycle).update(status=GoalStatus.PUBLISHED)
+    cycle.refresh_from_db()
+    return cycle
+
+
+@pytest.fixture
+def ria_goal(plan: PlanningCycle, small_org: SmallOrg) -> Goal:
+    return goal_of(plan, small_org.people["ria"])
+
+
+def set_cadence(cycle: PlanningCycle, cadence: str, org: SmallOrg) -> None:
+    actions.set_checkin_cadence(cycle, acting_user=org.users["ops_olga"], cadence=cadence)
