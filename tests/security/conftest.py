@@ -11,6 +11,7 @@ On top of the small organisation (tests/conftest.py):
 * a published FY2027 revenue plan (top-down, 1,000,000.00 cascaded to every goal),
 * a what-if scenario of it made by ops_olga,
 * an import run with rejected rows, a token of manager_sam,
+* a check-in by rep_ria on her goal, and a notification in her inbox,
 * one API token of ops_olga per scope (read, ingest, import, manage, workflow).
 
 The company is built inside a transaction that is rolled back when the module ends;
@@ -30,6 +31,8 @@ from django.db import transaction
 
 from quotaflow.accounts.actions import create_token
 from quotaflow.accounts.models import Role, TokenScope, User
+from quotaflow.core.models import Notification
+from quotaflow.feedback.models import CheckIn
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.org.models import Assignment, AssignmentRole, Person
@@ -80,6 +83,8 @@ class Company:
     import_run: ImportRun
     sam_token_id: int
     tokens: dict[str, str] = field(default_factory=dict)
+    check_in_id: int = 0  # rep_ria's check-in on her goal
+    notification_id: int = 0  # a notification in rep_ria's inbox
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name)."""
@@ -152,6 +157,13 @@ def build_company() -> Company:
     ):
         _, secret = create_token(olga, name=f"ops {scope}", scopes=[scope], acting_user=olga)
         company.tokens[f"token_{scope}"] = secret
+    ria = org.users["rep_ria"]
+    company.check_in_id = CheckIn.objects.create(
+        goal=company.goal("Ria Rep"), author=ria, day=FY_START, note="On track", confidence=4
+    ).pk
+    company.notification_id = Notification.objects.create(
+        user=ria, kind="checkin.replied", title="Max replied"
+    ).pk
     return company
 
 

@@ -32,7 +32,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from quotaflow.api.root import api
-from quotaflow.core.models import AuditEvent
+from quotaflow.core.models import AuditEvent, NotificationPreference
+from quotaflow.feedback.models import CheckIn, CheckInReply
 from quotaflow.org.models import Assignment, Person, Unit
 from quotaflow.plans.models import Goal, PlanningCycle
 from tests.security.conftest import MATRIX_COUNTS, PAST, PLAN_OWNERS, Company
@@ -258,6 +259,16 @@ def _planners_read(role: str) -> Expect:
     if role in TOKEN_ROLES:
         return 200 if role == "token_read" else 403
     return 200 if role in PLANNERS else 403
+
+
+def _own_notification(role: str) -> Expect:
+    """Ria's notification: hers to mark read; nobody else's (404, as if it did not exist).
+    The tokens are ops_olga's: those with a writing scope find no such notification."""
+    if role == ANONYMOUS:
+        return 401
+    if role in TOKEN_ROLES:
+        return 404 if role in {"token_workflow", "token_manage"} else 403
+    return ALLOWED if role == "rep_ria" else 404
 
 
 A = "/api/v1"
@@ -780,6 +791,68 @@ OPERATIONS: dict[str, list[Case]] = {
         ]
         for step, body in (("approvals", {"comment": "ok"}), ("returns", {"reason": "no"}))
     },
+    "GET /api/v1/goals/{goal_id}/check-ins": [
+        Case("GET", lambda c: f"{A}/goals/{_ria(c)}/check-ins", api_read(RIA_VIEWERS)),
+        Case("GET", lambda c: f"{A}/goals/{_scenario_ria(c)}/check-ins", api_read(SCENARIO_VIEWERS)),
+    ],
+    "POST /api/v1/goals/{goal_id}/check-ins": [
+        # Only the owner checks in; her manager and planners see the goal and are refused.
+        Case(
+            "POST",
+            lambda c: f"{A}/goals/{_ria(c)}/check-ins",
+            api_write({"rep_ria"}, visible=RIA_VIEWERS),
+            body=lambda c: {"note": "Slipping", "confidence": 2},
+            write=True,
+        )
+    ],
+    "POST /api/v1/check-ins/{check_in_id}/replies": [
+        # The owner, the managers above her goal and planners; finance reads, never replies.
+        Case(
+            "POST",
+            lambda c: f"{A}/check-ins/{c.check_in_id}/replies",
+            api_write({"rep_ria", "manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"body": "Let us talk"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/inbox": [Case("GET", lambda c: f"{A}/inbox", api_read(SIGNED_IN))],
+    "POST /api/v1/inbox/{notification_id}/read": [
+        Case(
+            "POST",
+            lambda c: f"{A}/inbox/{c.notification_id}/read",
+            _own_notification,
+            write=True,
+        )
+    ],
+    "POST /api/v1/inbox/read": [
+        Case(
+            "POST",
+            lambda c: f"{A}/inbox/read",
+            api_write(SIGNED_IN | {"token_workflow", "token_manage"}),
+            write=True,
+        )
+    ],
+    "GET /api/v1/inbox/preferences": [
+        Case("GET", lambda c: f"{A}/inbox/preferences", api_read(SIGNED_IN))
+    ],
+    "PUT /api/v1/inbox/preferences": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/inbox/preferences",
+            api_write(SIGNED_IN | {"token_workflow", "token_manage"}),
+            body=lambda c: {"email": {"checkin.replied": True}},
+            write=True,
+        )
+    ],
+    "PUT /api/v1/cycles/{cycle_id}/check-in-cadence": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/cycles/{_plan(c)}/check-in-cadence",
+            PLAN_WRITE,  # a published plan takes a cadence: it is what its check-ins follow
+            body=lambda c: {"cadence": "weekly"},
+            write=True,
+        )
+    ],
     "GET /api/v1/smart/policy": [Case("GET", lambda c: f"{A}/smart/policy", api_read(SIGNED_IN))],
     "PUT /api/v1/smart/policy": [
         Case(
@@ -1115,6 +1188,50 @@ PAGES: dict[str, list[Case]] = {
         ),
     ],
     "plans-goal": [Case("GET", lambda c: f"/plans/goals/{_ria(c)}/", page(RIA_VIEWERS), roles=WEB)],
+    "feedback-check-in": [
+        Case(
+            "POST",
+            lambda c: f"/performance/goals/{_ria(c)}/check-ins/",
+            page_step({"rep_ria"}, visible=RIA_VIEWERS),
+            body=lambda c: {"note": "Slipping", "confidence": "2"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "feedback-reply": [
+        Case(
+            "POST",
+            lambda c: f"/check-ins/{c.check_in_id}/replies/",
+            page_step({"rep_ria", "manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"body": "Let us talk"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "inbox": [Case("GET", lambda c: "/inbox/", page(SIGNED_IN), roles=WEB)],
+    "inbox-read": [
+        Case(
+            "POST",
+            lambda c: f"/inbox/{c.notification_id}/read/",
+            page_step({"rep_ria"}, visible={"rep_ria"}),  # nobody else's: 404
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "inbox-read-all": [
+        Case("POST", lambda c: "/inbox/read-all/", page_step(SIGNED_IN, visible=SIGNED_IN), write=True, roles=WEB)
+    ],
+    "inbox-preferences": [
+        Case("GET", lambda c: "/inbox/settings/", page(SIGNED_IN), roles=WEB),
+        Case(
+            "POST",
+            lambda c: "/inbox/settings/",
+            page_step(SIGNED_IN, visible=SIGNED_IN),
+            body=lambda c: {"checkin.replied": "on"},
+            write=True,
+            roles=WEB,
+        ),
+    ],
     "plans-goal-step": [
         Case(
             "POST",
@@ -1318,6 +1435,9 @@ def _client_for(company: Company, role: str) -> Client:
 def _written() -> tuple[int, ...]:
     return (
         AuditEvent.objects.count(),
+        CheckIn.objects.count(),
+        CheckInReply.objects.count(),
+        NotificationPreference.objects.count(),
         Goal.objects.count(),
         PlanningCycle.objects.count(),
         Unit.objects.count(),
