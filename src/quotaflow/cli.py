@@ -710,7 +710,11 @@ def _worker(args: argparse.Namespace) -> int:
 
     from quotaflow.core.schedule import start_scheduler
 
-    stop = start_scheduler(settings.QUOTAFLOW_SCHEDULER_INTERVAL) if settings.QUOTAFLOW_SCHEDULER else None
+    stop = (
+        start_scheduler(settings.QUOTAFLOW_SCHEDULER_INTERVAL)
+        if settings.QUOTAFLOW_SCHEDULER
+        else None
+    )
     try:
         return _manage_command(["db_worker", *args.passed_args])
     finally:

@@ -21,14 +21,17 @@ from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.plans.conftest import FY_END, FY_START, goal_of
 
-#: Wednesday 20 January 2027, 10:00 in the installation's time zone.
-NOW = dt.datetime(2027, 1, 20, 10, 0)
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A moment in the installation's time zone."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture
 def frozen() -> Iterator[Any]:
-    """Time stands at :data:`NOW` (local time); ``frozen.move_to(...)`` moves it."""
-    with time_machine.travel(timezone.make_aware(NOW), tick=False) as traveller:
+    """Time stands at Wednesday 20 January 2027, 10:00 local time; ``frozen.move_to(...)``
+    moves it."""
+    with time_machine.travel(local(2027, 1, 20, 10), tick=False) as traveller:
         yield traveller
 
 

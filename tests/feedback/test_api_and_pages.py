@@ -41,7 +41,9 @@ def test_the_api_lists_creates_and_replies(
     assert (body["confidence"], body["next_step"], body["replies"]) == (2, "Call CFO", [])
     with django_capture_on_commit_callbacks(execute=True):
         answer = max_.post(
-            f"{A}/check-ins/{body['id']}/replies", {"body": "Thursday"}, content_type="application/json"
+            f"{A}/check-ins/{body['id']}/replies",
+            {"body": "Thursday"},
+            content_type="application/json",
         )
     assert answer.status_code == 201
     listed = ria.get(f"{A}/goals/{ria_goal.pk}/check-ins").json()
@@ -81,7 +83,9 @@ def test_preferences_through_the_api_send_email_copies(
     small_org.users["manager_max"].email = "max@example.com"
     small_org.users["manager_max"].save()
     chosen = max_.put(
-        f"{A}/inbox/preferences", {"email": {"checkin.created": True}}, content_type="application/json"
+        f"{A}/inbox/preferences",
+        {"email": {"checkin.created": True}},
+        content_type="application/json",
     ).json()
     assert {row["kind"]: row["email"] for row in chosen}["checkin.created"] is True
     refused = max_.put(
@@ -110,9 +114,14 @@ def test_the_cadence_is_set_through_the_api(small_org: SmallOrg, plan: PlanningC
         content_type="application/json",
     )
     assert stale.status_code == 409
-    assert ops.put(
-        f"{A}/cycles/{plan.pk}/check-in-cadence", {"cadence": "hourly"}, content_type="application/json"
-    ).status_code == 422
+    assert (
+        ops.put(
+            f"{A}/cycles/{plan.pk}/check-in-cadence",
+            {"cadence": "hourly"},
+            content_type="application/json",
+        ).status_code
+        == 422
+    )
 
 
 def test_the_goal_page_offers_the_form_to_the_owner_and_replies_to_the_manager(
@@ -121,7 +130,9 @@ def test_the_goal_page_offers_the_form_to_the_owner_and_replies_to_the_manager(
     url = f"/performance/goals/{ria_goal.pk}/"
     ria_page = _client(small_org, "rep_ria").get(url).content.decode()
     assert 'id="check-in-form"' in ria_page and "No check-ins yet." in ria_page
-    made = actions.check_in(ria_goal, acting_user=small_org.users["rep_ria"], note="Hi", confidence=1)
+    made = actions.check_in(
+        ria_goal, acting_user=small_org.users["rep_ria"], note="Hi", confidence=1
+    )
     max_page = _client(small_org, "manager_max").get(url).content.decode()
     assert 'id="check-in-form"' not in max_page
     assert f'action="/check-ins/{made.pk}/replies/"' in max_page

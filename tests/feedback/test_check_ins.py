@@ -39,7 +39,9 @@ def test_the_owner_checks_in_and_the_manager_is_notified_after_commit(
     small_org: SmallOrg, ria_goal: Goal, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        made = _check_in(ria_goal, small_org.users["rep_ria"], blockers="Legal review", next_step="Call CFO")
+        made = _check_in(
+            ria_goal, small_org.users["rep_ria"], blockers="Legal review", next_step="Call CFO"
+        )
     assert len(callbacks) == 1  # one delivery, queued for after the commit
     made.refresh_from_db()
     assert (made.confidence, made.blockers, made.next_step) == (2, "Legal review", "Call CFO")
@@ -131,7 +133,9 @@ def test_bad_input_is_refused_with_nothing_written(
 def test_a_manual_metrics_value_is_entered_with_the_check_in(
     small_org: SmallOrg, ria_goal: Goal
 ) -> None:
-    csat = Metric.objects.create(code="csat", name="Customer satisfaction", unit="score", source="manual")
+    csat = Metric.objects.create(
+        code="csat", name="Customer satisfaction", unit="score", source="manual"
+    )
     Goal.objects.filter(pk=ria_goal.pk).update(metric=csat)
     made = _check_in(ria_goal, small_org.users["rep_ria"], value="87.5")
     assert made.value == 8750  # hundredths
@@ -163,7 +167,12 @@ def test_the_manager_replies_and_the_owner_is_notified(
     # The owner answers back: the manager in the thread hears of it.
     with django_capture_on_commit_callbacks(execute=True):
         actions.reply_to_check_in(made, acting_user=small_org.users["rep_ria"], body="Thursday?")
-    assert Notification.objects.filter(kind="checkin.replied", user=small_org.users["manager_max"]).count() == 1
+    assert (
+        Notification.objects.filter(
+            kind="checkin.replied", user=small_org.users["manager_max"]
+        ).count()
+        == 1
+    )
     assert list(made.replies.values_list("body", flat=True)) == [
         "Let us call the CFO together.",
         "Thursday?",
@@ -172,7 +181,12 @@ def test_the_manager_replies_and_the_owner_is_notified(
 
 @pytest.mark.parametrize(
     ("username", "error"),
-    [("manager_sam", NotFound), ("outsider_otto", NotFound), ("ceo_cora", None), ("ops_olga", None)],
+    [
+        ("manager_sam", NotFound),
+        ("outsider_otto", NotFound),
+        ("ceo_cora", None),
+        ("ops_olga", None),
+    ],
 )
 def test_who_may_reply(
     small_org: SmallOrg, ria_goal: Goal, username: str, error: type[Exception] | None

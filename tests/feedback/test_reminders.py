@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
 
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
 from quotaflow.core.models import Notification, NotificationPreference, ScheduledRun
@@ -22,7 +21,7 @@ from quotaflow.plans.actions import set_checkin_cadence
 from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.smart.facts import smart_report
 from tests.conftest import SmallOrg
-from tests.feedback.conftest import set_cadence
+from tests.feedback.conftest import local, set_cadence
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +31,6 @@ pytestmark = pytest.mark.django_db
 
 def _remind(day: str) -> int:
     return actions.send_checkin_reminders(as_of=dt.date.fromisoformat(day))
-
-
 
 
 def test_no_cadence_no_reminder(small_org: SmallOrg, plan: PlanningCycle) -> None:
@@ -53,10 +50,9 @@ def test_every_owner_is_reminded_once_per_due_date(
         reminded = _remind("2027-01-20")
     # Ria (her goal), Max (North), Sam (South), Cora (Acme): every owner with a login.
     assert reminded == 4
-    assert sorted(
-        CheckInReminder.objects.values_list("user__username", "due_on")
-    ) == sorted(
-        (name, dt.date(2027, 1, 14)) for name in ("rep_ria", "manager_max", "manager_sam", "ceo_cora")
+    assert sorted(CheckInReminder.objects.values_list("user__username", "due_on")) == sorted(
+        (name, dt.date(2027, 1, 14))
+        for name in ("rep_ria", "manager_max", "manager_sam", "ceo_cora")
     )
     note = Notification.objects.get(user=ria)
     assert note.kind == "checkin.reminder"
@@ -83,10 +79,12 @@ def test_a_check_in_stops_the_reminders(
     assert _remind("2027-01-20") == 3
     assert not CheckInReminder.objects.filter(user=small_org.users["rep_ria"]).exists()
     # Two weeks later without a check-in, Ria is reminded of the window she missed.
-    frozen.move_to(timezone.make_aware(dt.datetime(2027, 2, 1, 9, 0)))
+    frozen.move_to(local(2027, 2, 1, 9, 0))
     _remind("2027-02-01")
     assert list(
-        CheckInReminder.objects.filter(user=small_org.users["rep_ria"]).values_list("due_on", flat=True)
+        CheckInReminder.objects.filter(user=small_org.users["rep_ria"]).values_list(
+            "due_on", flat=True
+        )
     ) == [dt.date(2027, 1, 28)]
 
 
@@ -130,16 +128,16 @@ def test_the_worker_schedule_queues_the_reminders_once_a_day(
             "at": "08:00",
         }
     ]
-    early = timezone.make_aware(dt.datetime(2027, 1, 20, 7, 59))
+    early = local(2027, 1, 20, 7, 59)
     assert enqueue_due(early) == []  # before its time
-    later = timezone.make_aware(dt.datetime(2027, 1, 20, 8, 5))
+    later = local(2027, 1, 20, 8, 5)
     assert enqueue_due(later) == ["checkin-reminders"]  # the immediate backend runs it
     assert enqueue_due(later + dt.timedelta(hours=3)) == []  # once a day, whoever ticks
     assert list(ScheduledRun.objects.values_list("job", "day")) == [
         ("checkin-reminders", dt.date(2027, 1, 20))
     ]
     assert CheckInReminder.objects.count() == 4
-    assert enqueue_due(timezone.make_aware(dt.datetime(2027, 1, 21, 9, 0))) == ["checkin-reminders"]
+    assert enqueue_due(local(2027, 1, 21, 9, 0)) == ["checkin-reminders"]
     assert CheckInReminder.objects.count() == 4  # same due date: nobody twice
 
 

@@ -793,7 +793,9 @@ OPERATIONS: dict[str, list[Case]] = {
     },
     "GET /api/v1/goals/{goal_id}/check-ins": [
         Case("GET", lambda c: f"{A}/goals/{_ria(c)}/check-ins", api_read(RIA_VIEWERS)),
-        Case("GET", lambda c: f"{A}/goals/{_scenario_ria(c)}/check-ins", api_read(SCENARIO_VIEWERS)),
+        Case(
+            "GET", lambda c: f"{A}/goals/{_scenario_ria(c)}/check-ins", api_read(SCENARIO_VIEWERS)
+        ),
     ],
     "POST /api/v1/goals/{goal_id}/check-ins": [
         # Only the owner checks in; her manager and planners see the goal and are refused.
@@ -1219,7 +1221,13 @@ PAGES: dict[str, list[Case]] = {
         )
     ],
     "inbox-read-all": [
-        Case("POST", lambda c: "/inbox/read-all/", page_step(SIGNED_IN, visible=SIGNED_IN), write=True, roles=WEB)
+        Case(
+            "POST",
+            lambda c: "/inbox/read-all/",
+            page_step(SIGNED_IN, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
     ],
     "inbox-preferences": [
         Case("GET", lambda c: "/inbox/settings/", page(SIGNED_IN), roles=WEB),

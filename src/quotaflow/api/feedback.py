@@ -21,7 +21,7 @@ from quotaflow.api.plans import CycleOut, _cycle
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, ObjectId, Offset
 from quotaflow.core.errors import NotFound
 from quotaflow.core.models import KINDS, Notification
-from quotaflow.feedback import actions, permissions, queries
+from quotaflow.feedback import actions, queries
 from quotaflow.feedback.actions.inbox import preferences
 from quotaflow.feedback.models import (
     CONFIDENCE_MAX,
@@ -166,12 +166,8 @@ class CadenceIn(Input):
 def _visible_goal(request: HttpRequest, goal_id: int) -> tuple[User, Goal]:
     require_scope(request, TokenScope.READ)
     user = request_user(request)
-    goal = (
-        Goal.objects.select_related("cycle", "metric", "owner_unit", "owner_person", "parent")
-        .filter(pk=goal_id)
-        .first()
-    )
-    if goal is None or not permissions.can_read_check_ins(user, goal):
+    goal = queries.visible_goal(user, goal_id)
+    if goal is None:
         raise NotFound("There is no such goal, or it is outside your part of the organisation.")
     return user, goal
 
@@ -212,7 +208,9 @@ def create_reply(request: HttpRequest, check_in_id: ObjectId, payload: ReplyIn) 
         raise NotFound("There is no such check-in, or it is outside your part of the organisation.")
     user, _ = _visible_goal(request, found.goal_id)
     _writer(request)
-    return Status(201, ReplyOut.of(actions.reply_to_check_in(found, acting_user=user, **payload.dict())))
+    return Status(
+        201, ReplyOut.of(actions.reply_to_check_in(found, acting_user=user, **payload.dict()))
+    )
 
 
 @router.get("/inbox", response={200: list[NotificationOut], **READ_ERRORS})

@@ -118,6 +118,7 @@ KINDS: dict[str, Kind] = {
     "plan.reminder": Kind("A target of yours is waiting to be submitted"),
 }
 
+
 class NotificationPreference(models.Model):
     """Whether ``user`` also gets notifications of ``kind`` by e-mail (``email``) or in the
     app only. Without a row the kind's default applies (:data:`KINDS`)."""

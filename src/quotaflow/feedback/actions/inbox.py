@@ -50,9 +50,7 @@ def mark_all_read(*, acting_user: User) -> int:
 
 def preferences(user: User) -> dict[str, bool]:
     """Whether each kind reaches ``user`` by e-mail too (their choice, else the default)."""
-    chosen = dict(
-        NotificationPreference.objects.filter(user=user).values_list("kind", "email")
-    )
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
     return {kind: chosen.get(kind, spec.email_by_default) for kind, spec in KINDS.items()}
 
 
@@ -73,7 +71,9 @@ def set_preferences(*, acting_user: User, email: Mapping[str, bool]) -> dict[str
                 user=acting_user, kind=kind, defaults={"email": bool(wanted)}
             )
         after = preferences(acting_user)
-        changes = {kind: [before[kind], after[kind]] for kind in KINDS if before[kind] != after[kind]}
+        changes = {
+            kind: [before[kind], after[kind]] for kind in KINDS if before[kind] != after[kind]
+        }
         if changes:
             record(
                 actor=acting_user,

@@ -57,6 +57,9 @@ def send_checkin_reminders(*, as_of: dt.date, acting_user: Any = None) -> int:
         action="feedback.reminders.sent",
         object_type="feedback.checkinreminder",
         object_id=as_of.isoformat(),
-        changes={"owners": len(new), "goals": len({row.goal.pk for rows in new.values() for row in rows})},
+        changes={
+            "owners": len(new),
+            "goals": len({row.goal.pk for rows in new.values() for row in rows}),
+        },
     )
     return len(new)

@@ -3,6 +3,7 @@ each kind arrives. Thin views: authorise, validate, call one feedback action, re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,14 +37,21 @@ def _user(request: HttpRequest) -> User:
 
 
 def _visible_goal(user: User, pk: int) -> Goal:
-    goal = (
-        Goal.objects.select_related("cycle", "metric", "owner_unit", "owner_person", "parent")
-        .filter(pk=pk)
-        .first()
-    )
-    if goal is None or not permissions.can_read_check_ins(user, goal):
+    goal = queries.visible_goal(user, pk)
+    if goal is None:
         raise Http404("No such goal.")
     return goal
+
+
+def _act(request: HttpRequest, goal: Goal, success: str, action: Callable[[], Any]) -> HttpResponse:
+    """Run one feedback action; its refusal becomes a message. Back to the goal's thread."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return _back_to(goal)
 
 
 def _refused(request: HttpRequest, form: Any) -> None:
@@ -92,8 +100,11 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, form)
         return _back_to(goal)
     data = form.cleaned_data
-    try:
-        actions.check_in(
+    return _act(
+        request,
+        goal,
+        "Checked in; your manager has been told.",
+        lambda: actions.check_in(
             goal,
             acting_user=user,
             note=data["note"],
@@ -101,12 +112,8 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             blockers=data["blockers"],
             next_step=data["next_step"],
             value=data.get("value", ""),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Checked in; your manager has been told.")
-    return _back_to(goal)
+        ),
+    )
 
 
 @login_required
@@ -124,13 +131,13 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _refused(request, form)
         return _back_to(goal)
-    try:
-        actions.reply_to_check_in(found, acting_user=user, body=form.cleaned_data["body"])
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Reply added.")
-    return _back_to(goal)
+    body = form.cleaned_data["body"]
+    return _act(
+        request,
+        goal,
+        "Reply added.",
+        lambda: actions.reply_to_check_in(found, acting_user=user, body=body),
+    )
 
 
 @login_required

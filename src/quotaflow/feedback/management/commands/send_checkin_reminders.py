@@ -27,7 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         day = as_of(options["as_of"])
         if options["enqueue"]:
-            enqueue(self.stdout, send_checkin_reminders_task, "the check-in reminders", day.isoformat())
+            enqueue(
+                self.stdout, send_checkin_reminders_task, "the check-in reminders", day.isoformat()
+            )
             return
         with deliver_in_process():
             reminded = send_checkin_reminders(as_of=day)
