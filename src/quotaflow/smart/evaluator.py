@@ -462,7 +462,8 @@ def check_time_bound(facts: GoalFacts) -> Verdict:
             f"Runs {facts.period_start:%d %b %Y}–{facts.period_end:%d %b %Y}, but has no "
             + " or ".join(missing)
             + ".",
-            "Set the submission deadline and how often progress is checked (e.g. every two weeks).",
+            "Set the submission deadline, and how often owners check in (e.g. every two weeks) "
+            "on the plan's page.",
         )
     return Verdict(
         "pass",

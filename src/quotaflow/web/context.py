@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from quotaflow.core.models import Notification
 
@@ -35,9 +36,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
-    """``unread_count``: the signed-in user's unread notifications, for the header (one
-    count query per page; none for anonymous visitors)."""
+    """``unread_count``: the signed-in user's unread notifications, for the header. Counted
+    (one query) only when a template shows it: a page, not the live parts pages poll."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_count": 0}
-    return {"unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return {"unread_count": SimpleLazyObject(unread.count)}
