@@ -91,3 +91,17 @@ def test_a_rep_checks_in_low_and_her_manager_replies(
     assert "Let us call their legal team together on Thursday." in page.inner_text(
         "[data-testid=check-in-thread]"
     )
+
+
+def test_a_rep_chooses_to_get_replies_by_email_too(
+    small_org: SmallOrg, live_server: Any, page: Any, login_as: Any
+) -> None:
+    login_as(page, "rep_ria")
+    page.click("[data-testid=inbox-link]")
+    assert page.is_visible("[data-testid=inbox-empty]")
+    page.click("text=Choose what also comes by e-mail")
+    page.check("#id_checkin\\.replied")
+    page.click("#preferences-form button[type=submit]")
+    assert "Notification settings saved." in page.inner_text(".messages")
+    assert page.is_checked("#id_checkin\\.replied")
+    assert not page.is_checked("#id_checkin\\.created")
