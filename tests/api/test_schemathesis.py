@@ -41,6 +41,10 @@ from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions as plan_actions
 from tests.conftest import SmallOrg
 
+# The traffic report is one module fixture in one process: under pytest-xdist the whole
+# module runs on one worker (the README's test command runs the suite in parallel).
+pytestmark = pytest.mark.xdist_group("schemathesis")
+
 EXAMPLES = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_EXAMPLES", "8"))
 STATEFUL_SCENARIOS = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_SCENARIOS", "15"))
 STATEFUL_STEPS = int(os.environ.get("QUOTAFLOW_SCHEMATHESIS_STEPS", "6"))
