@@ -774,7 +774,9 @@ def rollup(request: HttpRequest, goal_id: ObjectId, payload: CommentIn) -> GoalD
 
 @router.post("/goals/{goal_id}/target", response={200: GoalDetailOut, **WRITE_ERRORS})
 def adjust_target(request: HttpRequest, goal_id: ObjectId, payload: AdjustIn) -> GoalDetailOut:
-    """Top-down: set a goal's number by hand, lock it, and re-cascade around it."""
+    """Top-down: set a goal's number by hand, lock it, and re-cascade around it. In a
+    hybrid cycle the number is the goal's top-down guidance (``guidance``); the next
+    reconciliation holds the goal there and ``target`` follows."""
     return _on_goal(request, goal_id, actions.adjust_goal, payload)
 
 

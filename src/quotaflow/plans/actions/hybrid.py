@@ -29,6 +29,7 @@ from quotaflow.plans.actions.writes import (
 from quotaflow.plans.explanations import amounts_for, reconciled_sentence
 from quotaflow.plans.models import (
     Approach,
+    Goal,
     GoalStatus,
     PlanningCycle,
 )
@@ -75,7 +76,7 @@ def reconcile_cycle(
             top_down_weight=top_down_weight,
             granularity=granularity,
             submitted=submitted,
-            locks={g.pk: g.target for g in goals if g.locked and g.parent_id is not None},
+            locks=_locks(goals),
             settings=settings,
             names=_names(goals),
         )
@@ -130,3 +131,15 @@ def reconcile_cycle(
             reason=method,
         )
     return cycle
+
+
+def _locks(goals: list[Goal]) -> dict[int, int]:
+    """What each locked goal below the root holds in a reconciliation: its top-down
+    guidance, the number the planner set by hand (``adjust_goal`` writes it there) and the
+    one the cascade holds it at. Its target is the previous round's number, which is what
+    a hand-set number must replace, not keep."""
+    return {
+        g.pk: g.target if g.guidance is None else g.guidance
+        for g in goals
+        if g.locked and g.parent_id is not None
+    }

@@ -833,7 +833,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         "return": ("Returned to its owner with your comment.", lambda: actions.return_goal(goal, acting_user=user, comment=text, expected_version=expected)),
         "adjust": ("Number adjusted and approved.", lambda: actions.adjust_submission(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
         "rollup": ("Roll-up submitted upward.", lambda: actions.submit_rollup(goal, acting_user=user, comment=text, expected_version=expected)),
-        "target": ("Number set and locked; the cascade was re-run around it.", lambda: actions.adjust_goal(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
+        "target": (_set_message(goal), lambda: actions.adjust_goal(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
         "lock": ("Locked for the next cascade.", lambda: actions.lock_goal(goal, acting_user=user, locked=True, expected_version=expected)),
         "unlock": ("Unlocked.", lambda: actions.lock_goal(goal, acting_user=user, locked=False, expected_version=expected)),
         "comment": ("Comment added.", lambda: actions.comment_on_goal(goal, acting_user=user, body=text)),
@@ -843,6 +843,17 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step == "approve" and request.POST.get("next") == "cycle" and goal.cycle_id:
         return redirect("plans-cycle", pk=goal.cycle_id)
     return back
+
+
+def _set_message(goal: Goal) -> str:
+    """What setting a goal's number by hand did: in a hybrid cycle it sets the top-down
+    guidance, which reaches the plan's number at the next reconciliation."""
+    if goal.cycle is not None and goal.cycle.approach == Approach.HYBRID:
+        return (
+            "Top-down guidance set and locked; the guidance was re-cascaded around it. "
+            "Reconcile again to bring it into the plan's numbers."
+        )
+    return "Number set and locked; the cascade was re-run around it."
 
 
 def _need(target: int | None) -> int:
