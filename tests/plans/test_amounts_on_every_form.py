@@ -17,6 +17,7 @@ from django.test import Client
 
 from quotaflow.core.models import Company
 from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.plans.conftest import goal_of
@@ -173,3 +174,54 @@ def test_breakdown_and_adjusted_submissions_store_the_currency_units(
           {"target": "950000", "text": "one renewal less", "expected_version": ria.version})  # fmt: skip
     ria.refresh_from_db()
     assert ria.target == MINOR_OF_950000[currency]
+
+
+def _published(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], name: str, scale: int
+) -> PlanningCycle:
+    """A published top-down cycle in which each rep of North Team A has 950,000."""
+    olga = small_org.users["ops_olga"]
+    cycle = make_cycle(name=name)
+    actions.run_cascade(cycle, acting_user=olga, company_target=3_800_000 * scale)
+    actions.publish_cycle(cycle, acting_user=olga)
+    cycle.refresh_from_db()
+    return cycle
+
+
+def _latest_version(cycle: PlanningCycle) -> PlanningCycle:
+    return PlanningCycle.objects.filter(name=cycle.name).order_by("-plan_version").first()
+
+
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_mid_period_version_and_new_hire_targets_store_the_currency_units(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
+) -> None:
+    """From 1 Oct 2027 (92 of the year's 365 days) Ria's full-period target rises from
+    950,000 to 1,315,000 and Cora joins South Team A with 365,000: each change counts for
+    92,000. Typed on the version page or sent to the API in minor units, the same numbers
+    are stored."""
+    _set_currency(currency)
+    scale = MINOR_OF_950000[currency] // 950_000
+    ria, cora = small_org.people["ria"], small_org.people["cora"]
+    on_page = _published(small_org, make_cycle, "typed", scale)
+    _post(_client(small_org, "ops_olga"), f"/plans/{on_page.pk}/version/",
+          {"effective_from": "2027-10-01", "reason": "more accounts; Cora joins",
+           "goal": goal_of(on_page, ria).pk, "new_target": "1,315,000", "new_parent": "",
+           "new_person": cora.pk, "joins": goal_of(on_page, small_org.south_team).pk,
+           "hire_target": "365k", "expected_version": on_page.version})  # fmt: skip
+    over_api = _published(small_org, make_cycle, "sent", scale)
+    response = _client(small_org, "ops_olga").post(
+        f"/api/v1/cycles/{over_api.pk}/versions",
+        {"effective_from": "2027-10-01", "reason": "more accounts; Cora joins",
+         "targets": {str(goal_of(over_api, ria).pk): 1_315_000 * scale},
+         "hires": [{"person": cora.external_id, "joins": goal_of(over_api, small_org.south_team).pk,
+                    "target": 365_000 * scale}],
+         "expected_version": over_api.version},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content.decode()
+    for cycle in (on_page, over_api):
+        version = _latest_version(cycle)
+        assert version.plan_version == 2
+        assert goal_of(version, ria).target == (950_000 + 92_000) * scale
+        assert goal_of(version, cora).target == 92_000 * scale
