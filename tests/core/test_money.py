@@ -18,7 +18,6 @@ from quotaflow.core.money import (
     RateBook,
     convert_minor,
     currency_amounts,
-    format_minor,
     metric_amounts,
     rate_problem,
     to_major,
@@ -88,9 +87,9 @@ def test_rates_must_be_positive_finite_and_at_most_ten_decimals() -> None:
 
 
 def test_amounts_are_shown_with_their_currencys_decimals() -> None:
-    assert format_minor(4_713_310, "KWD") == "KWD 4,713.310"
-    assert format_minor(-4_713, "JPY") == "JPY -4,713"
-    assert format_minor(123_456, "EUR") == "EUR 1,234.56"
+    assert currency_amounts("KWD").format(4_713_310) == "4,713.310 KWD"
+    assert currency_amounts("JPY").format(-4_713) == "-4,713 JPY"
+    assert currency_amounts("EUR").format(123_456) == "1,234.56 EUR"
     assert to_major(123_456, "EUR") == Decimal("1234.56")
 
 
@@ -127,8 +126,8 @@ def test_amounts_are_read_as_people_write_them_by_their_own_decimals(
 @pytest.mark.parametrize(
     ("currency", "text", "reason"),
     [
-        ("EUR", "0.001", "The amount '0.001' has more than 2 decimals."),
-        ("KWD", "1.0001", "The amount '1.0001' has more than 3 decimals."),
+        ("EUR", "0.001", "The amount '0.001' has more than 2 decimals, the most EUR has."),
+        ("KWD", "1.0001", "The amount '1.0001' has more than 3 decimals, the most KWD has."),
         ("JPY", "1.5", "The amount '1.5' must be a whole number (JPY has no decimals)."),
         ("JPY", "1.2345k", "The amount '1.2345k' must be a whole number (JPY has no decimals)."),
         ("EUR", "-5", "Enter an amount of zero or more."),
@@ -182,10 +181,10 @@ def test_signed_compact_and_missing_amounts() -> None:
     assert eur.format(150_000, signed=True) == "+1,500.00 EUR"
     assert eur.number(-150_000, signed=True) == "-1,500.00"
     assert eur.format(None) == "—" and eur.plain(None) == ""
-    assert eur.compact(103_000_000) == "EUR 1.03M"
-    assert currency_amounts("JPY").compact(950_000) == "JPY 950k"
-    assert currency_amounts("KWD").compact(950_000_000) == "KWD 950k"
-    assert eur.compact(42_000) == "EUR 420"
+    assert eur.compact(103_000_000) == "1.03M EUR"
+    assert currency_amounts("JPY").compact(950_000) == "950k JPY"
+    assert currency_amounts("KWD").compact(950_000_000) == "950k KWD"
+    assert eur.compact(42_000) == "420 EUR"
 
 
 def test_metrics_that_are_not_money_have_their_own_decimals() -> None:

@@ -115,13 +115,13 @@ BAD_ROWS = [
     pytest.param(
         "T-1,2026-03-14,12.345,EUR,E004",
         "amount",
-        "'12.345' has too many decimals — EUR amounts have at most 2 decimals",
+        "The amount '12.345' has more than 2 decimals, the most EUR has.",
         id="too-many-decimals",
     ),
     pytest.param(
         "T-1,2026-03-14,1000.5,JPY,E004",
         "amount",
-        "'1000.5' has too many decimals — JPY amounts have no decimals",
+        "The amount '1000.5' must be a whole number (JPY has no decimals).",
         id="yen-decimals",
     ),
     pytest.param(

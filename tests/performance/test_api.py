@@ -134,7 +134,7 @@ def test_bad_rows_are_refused_with_a_clear_reason_and_nothing_is_written(
         "Transaction 2 (BAD): credit percentages add up to 60, not 100" in answer.json()["detail"]
     )
     unknown = post_batch(client, headers, [sale("X", "2025-02-01", "10.001", ("E004", "100"))])
-    assert "more decimals than EUR" in unknown.json()["detail"]
+    assert "10.001' has more than 2 decimals, the most EUR has" in unknown.json()["detail"]
     body = client.get(
         "/api/v1/attainment",
         {"owner": "unit:ACME", "metric": "revenue", "period": "FY2025"},

@@ -353,7 +353,7 @@ def test_a_target_with_too_many_decimals_is_refused_for_its_decimals_and_nothing
     )
     # The refusal names the real fault (the currency has 2 decimals), not a made-up
     # negative number standing in for it.
-    assert said(refused) == ["The amount '450000.005' has more than 2 decimals."]
+    assert said(refused) == ["The amount '450000.005' has more than 2 decimals, the most EUR has."]
     negative = rep.post(
         f"/plans/goals/{ria.pk}/step/submit/", {"target": "-5", "expected_version": ria.version}
     )

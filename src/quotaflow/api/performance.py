@@ -35,7 +35,7 @@ from quotaflow.api.schemas import (
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
-from quotaflow.core.money import minor_unit_decimals
+from quotaflow.core.money import AmountError, currency_amounts, minor_unit_decimals
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.models import Person, Unit
@@ -259,19 +259,16 @@ class CreditPageOut(Schema):
 
 
 def _minor(amount: Decimal, currency: str, index: int) -> int:
-    decimals = minor_unit_decimals(currency)
-    if decimals is None:
+    """A transaction's amount in minor units of its currency, through core.money."""
+    if minor_unit_decimals(currency) is None:
         raise InvalidInput(
             f"Transaction {index + 1}: '{currency}' is not an ISO 4217 currency code.",
             field="currency",
         )
-    scaled = amount.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise InvalidInput(
-            f"Transaction {index + 1}: {amount} has more decimals than {currency} uses ({decimals}).",
-            field="amount",
-        )
-    return int(scaled)
+    try:
+        return currency_amounts(currency).from_major(amount)
+    except AmountError as error:
+        raise InvalidInput(f"Transaction {index + 1}: {error.message}", field="amount") from None
 
 
 def _person_id(people: dict[str, int], external_id: str, what: str) -> int:

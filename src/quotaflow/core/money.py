@@ -17,7 +17,9 @@ Amounts people type and read go through :class:`Amounts`, the one parser and for
 decimals, percentages and scores in hundredths, counts in whole units), and every form,
 page, export, explanation and API message uses it. ``parse`` reads what a sales person
 writes ("1,500,000", "1.5M", "950k", "1 234.50 EUR") exactly; ``format`` writes
-"3,000,000.00 EUR"; ``plain`` writes the number to type back ("3000000").
+"3,000,000.00 EUR"; ``plain`` writes the number to type
+back ("3000000"). Every amount people read has the number first and the currency code
+after it, in sentences, tables, exports and e-mails.
 
 Why a kept table and not Babel: stored amounts are ISO 4217 minor units, and Babel's
 ``get_currency_precision`` gives CLDR's digits, which differ from ISO 4217 for 15 of the
@@ -169,12 +171,6 @@ class RateBook:
         )
 
 
-def format_minor(amount_minor: int, currency: str) -> str:
-    """``amount_minor`` for people: the code and the amount with its own decimals and
-    thousands separators (``EUR 1,234.56``, ``JPY 4,713``, ``KWD 4,713.310``)."""
-    return f"{currency} {currency_amounts(currency).number(amount_minor)}"
-
-
 # Stored amounts are signed 64-bit integers (the database's bigint).
 MINOR_MIN = -(2**63)
 MINOR_MAX = 2**63 - 1
@@ -215,14 +211,19 @@ class Amounts:
         )
 
     def from_major(self, value: Decimal, *, text: str | None = None) -> int:
-        """An exact Decimal in shown units as the stored integer; refuses extra decimals
-        and amounts beyond the bigint range."""
+        """An exact Decimal in shown units as the stored integer (``Decimal("1250.50")`` →
+        125050 for EUR); refuses, never rounds, more decimals than the currency has
+        (trailing zeros are fine: "1250.500" EUR is exactly 125050 cents), and amounts
+        beyond the bigint range. ``text`` is how the amount is named in the refusal."""
         shown = text if text is not None else f"{value:f}"
+        if not value.is_finite():
+            raise AmountError(f"'{shown}' is not an amount.")
         scaled = value.scaleb(self.decimals)
         if scaled != scaled.to_integral_value():
             if self.decimals == 0:
                 raise AmountError(f"The amount '{shown}' must be a whole number{self._of()}.")
-            raise AmountError(f"The amount '{shown}' has more than {self.decimals} decimals.")
+            most = f", the most {self.currency} has" if self.currency else ""
+            raise AmountError(f"The amount '{shown}' has more than {self.decimals} decimals{most}.")
         minor = int(scaled)
         if not MINOR_MIN <= minor <= MINOR_MAX:
             raise AmountError(f"The amount '{shown}' is too large.")
@@ -282,15 +283,15 @@ class Amounts:
         return f"{shown} {self.currency}" if self.currency and amount_minor is not None else shown
 
     def compact(self, amount_minor: float) -> str:
-        """A rounded amount for a sentence, code first: ``EUR 1.03M``, ``JPY 950k``,
-        ``EUR 420``, ``42``, ``87.5``."""
+        """A rounded amount for a sentence, the code after the number as in :meth:`format`:
+        ``1.03M EUR``, ``950k JPY``, ``420 EUR``, ``42``, ``87.5``."""
         major = amount_minor / self.scale
-        code = f"{self.currency} " if self.currency else ""
+        code = f" {self.currency}" if self.currency else ""
         for power, suffix in _COMPACT:
             if abs(major) >= 10**power:
-                return f"{code}{major / 10**power:.3g}{suffix}"
+                return f"{major / 10**power:.3g}{suffix}{code}"
         if self.currency:
-            return f"{code}{major:.0f}"
+            return f"{major:.0f}{code}"
         return (
             f"{major:.{self.decimals}f}".rstrip("0").rstrip(".")
             if self.decimals

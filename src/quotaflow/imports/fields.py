@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from quotaflow.core.limits import business_date_problem
-from quotaflow.core.money import minor_unit_decimals
+from quotaflow.core.money import AmountError, currency_amounts, minor_unit_decimals
 
 # Plain decimal notation only: an optional sign, digits, an optional point and digits.
 # Thousands separators, decimal commas and scientific notation ("1.2E+5") are refused
@@ -69,30 +69,24 @@ def parse_currency(text: str) -> str:
 
 
 def parse_amount_minor(text: str, currency: str) -> int:
-    """An amount in major units ("1250.50") as exact minor units of ``currency`` (125050)."""
+    """An amount in major units ("1250.50") as exact minor units of ``currency`` (125050),
+    converted by :mod:`quotaflow.core.money`: more decimals than the currency has are
+    refused, never rounded."""
     if not text:
         raise CellError(
             "the amount is empty — write the amount in the currency's units, e.g. 1250.00"
         )
-    amount = parse_decimal(text)
-    decimals = minor_unit_decimals(currency) or 0
-    scaled = amount.scaleb(decimals)
-    # Trailing zeros are harmless ("1250.500" EUR is exactly 125050 cents); real fractions
-    # of a cent are not, because they cannot be stored without rounding.
-    if scaled != scaled.to_integral_value():
-        allowed = (
-            "no decimals"
-            if decimals == 0
-            else f"at most {decimals} decimal{'s' if decimals > 1 else ''}"
-        )
-        raise CellError(f"'{text}' has too many decimals — {currency} amounts have {allowed}")
-    if abs(scaled) > MAX_AMOUNT_MINOR:
-        largest = Decimal(MAX_AMOUNT_MINOR).scaleb(-decimals)
+    amounts = currency_amounts(currency)
+    try:
+        minor = amounts.from_major(parse_decimal(text), text=text)
+    except AmountError as error:
+        raise CellError(error.message) from None
+    if abs(minor) > MAX_AMOUNT_MINOR:
         raise CellError(
             f"'{text}' is too large to be an amount — one row may carry at most "
-            f"{largest:,f} {currency} (either sign)"
+            f"{amounts.format(MAX_AMOUNT_MINOR)} (either sign)"
         )
-    return int(scaled)
+    return minor
 
 
 def parse_quantity(text: str, *, places: int = 4, whole: bool = False) -> Decimal:

@@ -565,8 +565,8 @@ GOOD_AMOUNTS = {
     "credit-note": ("-1250.00", "EUR", -125000),
 }
 BAD_AMOUNTS = {
-    "fraction-of-a-cent": ("10.005", "EUR", "too many decimals"),
-    "fraction-of-a-yen": ("100.5", "JPY", "too many decimals"),
+    "fraction-of-a-cent": ("10.005", "EUR", "more than 2 decimals, the most EUR has"),
+    "fraction-of-a-yen": ("100.5", "JPY", "must be a whole number (JPY has no decimals)"),
     "thousands-separator": ("1,250.00", "EUR", "not a number"),
     "decimal-comma": ("12,50", "EUR", "not a number"),
     "european-grouping": ("1.250,00", "EUR", "not a number"),
