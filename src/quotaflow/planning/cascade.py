@@ -62,7 +62,7 @@ from quotaflow.planning.constraints import (
     water_fill_detailed,
 )
 from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput, listing
-from quotaflow.planning.explain import BoundInfo, Derivation
+from quotaflow.planning.explain import AmountText, BoundInfo, Derivation, minor_units
 from quotaflow.planning.rounding import UNBOUNDED, round_within_groups
 from quotaflow.planning.tree import Tree
 
@@ -206,13 +206,14 @@ class CascadeResult:
                 return False
         return True
 
-    def derivation(self, node_id: int) -> Derivation:
-        """The ``Derivation`` of one node."""
-        return _derive(self, node_id)
+    def derivation(self, node_id: int, amount_text: AmountText = minor_units) -> Derivation:
+        """The ``Derivation`` of one node; its summary writes amounts with ``amount_text``."""
+        return _derive(self, node_id, amount_text)
 
-    def explain(self, node_id: int) -> dict[str, Any]:
-        """Plain-data answer to "why is my number X?" for one node."""
-        return self.derivation(node_id).to_dict()
+    def explain(self, node_id: int, amount_text: AmountText = minor_units) -> dict[str, Any]:
+        """Plain-data answer to "why is my number X?" for one node (amounts in minor
+        units; the summary writes them with ``amount_text``)."""
+        return self.derivation(node_id, amount_text).to_dict()
 
 
 def cascade(
@@ -606,7 +607,7 @@ def _reorder_bounds(resolved: ResolvedBounds, tree: Tree) -> ResolvedBounds:
     )
 
 
-def _derive(result: CascadeResult, node_id: int) -> Derivation:
+def _derive(result: CascadeResult, node_id: int, amount_text: AmountText) -> Derivation:
     """Build one node's derivation from the result's columns (canonical position lookup)."""
     tree = result.tree
     index = int(tree.position_of([node_id])[0])
@@ -620,7 +621,7 @@ def _derive(result: CascadeResult, node_id: int) -> Derivation:
             parent_id=None,
             target=target,
             rule="given",
-            summary=f"{target} is the target given for the root.",
+            summary=f"{amount_text(target)} is the target given for the root.",
         )
     cols = result.columns
     rule = result.rules[lvl - 1]
@@ -647,23 +648,27 @@ def _derive(result: CascadeResult, node_id: int) -> Derivation:
         granularity=int(rule.granularity),
         rounding_adjustment=target - after,
     )
-    return replace(derivation, summary=_sentence(derivation))
+    return replace(derivation, summary=_sentence(derivation, amount_text))
 
 
-def _sentence(d: Derivation) -> str:
-    """One line for people: parent, over-assignment, share, fallback, bound, rounding."""
+def _sentence(d: Derivation, amount_text: AmountText) -> str:
+    """One line for people: parent, over-assignment, share, fallback, bound, rounding
+    (the unrounded amounts to the nearest minor unit)."""
     method = d.method["name"] if d.method else "?"
     over = (d.over_assignment or 0.0) * 100
     text = (
-        f"Parent {d.parent_id} has {d.parent_target}; with {over:g}% over-assignment its"
-        f" children share {d.amount_split}. {method} gives this node {d.share or 0.0:.4%}"
-        f" = {d.unconstrained or 0.0:.2f}"
+        f"Parent {d.parent_id} has {amount_text(d.parent_target or 0)}; with {over:g}%"
+        f" over-assignment its children share {amount_text(d.amount_split or 0)}. {method}"
+        f" gives this node {d.share or 0.0:.4%} = {amount_text(round(d.unconstrained or 0.0))}"
     )
     if d.fallback != "none":
         text += f" (fallback: {d.fallback.replace('_', ' ')})"
     if d.bound is not None and d.bound.binding != "none":
-        text += f"; its {d.bound.binding} holds it at {d.after_bounds or 0.0:.2f}"
-    return text + f"; rounded in steps of {d.granularity} to {d.target}."
+        text += f"; its {d.bound.binding} holds it at {amount_text(round(d.after_bounds or 0.0))}"
+    return (
+        text
+        + f"; rounded in steps of {amount_text(d.granularity or 1)} to {amount_text(d.target)}."
+    )
 
 
 def _bound_info(bounds: ResolvedBounds, pos: int, binding: str) -> BoundInfo:

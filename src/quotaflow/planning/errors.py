@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from quotaflow.planning.explain import AmountText, minor_units
+
 #: How many ids or conflicts an error message shows before saying how many more there are.
 SHOWN = 10
 
@@ -88,10 +90,12 @@ class InfeasibleConstraints(PlanningError):
         self.parent_id = parent_id
         self.amount = amount
         self.other_parents = other_parents
-        super().__init__(self._message())
+        super().__init__(self.describe())
 
-    def _message(self) -> str:
-        shown = ", ".join(_describe(c) for c in self.conflicts[:SHOWN])
+    def describe(self, amount_text: AmountText = minor_units) -> str:
+        """The message, with amounts written by ``amount_text`` (minor units by default;
+        the app passes its money formatter)."""
+        shown = ", ".join(_describe(c, amount_text) for c in self.conflicts[:SHOWN])
         extra = len(self.conflicts) - SHOWN
         more = f" and {extra} more" if extra > 0 else ""
         if self.other_parents:
@@ -107,7 +111,7 @@ class InfeasibleConstraints(PlanningError):
         )
         return (
             f"Infeasible constraints under parent {self.parent_id}: the children's {what} "
-            f"the amount {self.amount}: {shown}{more}."
+            f"the amount {amount_text(self.amount or 0)}: {shown}{more}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,10 +126,10 @@ class InfeasibleConstraints(PlanningError):
         }
 
 
-def _describe(conflict: BoundConflict) -> str:
-    text = (
-        f"node {conflict.node_id} [{_fmt(conflict.lower, '-inf')}, {_fmt(conflict.upper, 'inf')}]"
-    )
+def _describe(conflict: BoundConflict, amount_text: AmountText) -> str:
+    lower = "-inf" if conflict.lower is None else amount_text(conflict.lower)
+    upper = "inf" if conflict.upper is None else amount_text(conflict.upper)
+    text = f"node {conflict.node_id} [{lower}, {upper}]"
     if conflict.locked:
         return text + " locked"
     implied = [
@@ -136,7 +140,3 @@ def _describe(conflict: BoundConflict) -> str:
     if implied:
         text += f" ({' and '.join(implied)} implied by its children's bounds)"
     return text
-
-
-def _fmt(value: int | None, unbounded: str) -> str:
-    return unbounded if value is None else str(value)

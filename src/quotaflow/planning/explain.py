@@ -2,12 +2,27 @@
 
 Results keep their derivations as columnar arrays (cheap at 100k nodes) and build one
 ``Derivation`` per node on demand; ``to_dict()`` gives JSON-ready plain data.
+
+The numbers are the data; the one-line ``summary`` is words for people. The engine knows
+no currency, so whoever asks for a derivation passes ``amount_text``, a function that
+writes an amount of minor units as people read it (the app passes its money formatter,
+which writes 300000000 cents as "3,000,000.00 EUR"); without one, the summary shows the
+minor units as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Writes an amount in minor units for people (``300000000`` → ``"3,000,000.00 EUR"``).
+AmountText = Callable[[int], str]
+
+
+def minor_units(amount: int) -> str:
+    """The default :data:`AmountText`: the minor units as digits."""
+    return str(amount)
 
 
 @dataclass(frozen=True)

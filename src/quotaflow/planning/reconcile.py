@@ -79,6 +79,7 @@ from quotaflow.planning.constraints import (
     resolve_bounds,
 )
 from quotaflow.planning.errors import BoundConflict, InfeasibleConstraints, InvalidInput
+from quotaflow.planning.explain import AmountText, minor_units
 from quotaflow.planning.least_squares import CanonicalProblem, blended_target, solve
 from quotaflow.planning.rollup import roll_up
 from quotaflow.planning.rounding import MAX_AMOUNT, UNBOUNDED
@@ -164,9 +165,10 @@ class Reconciliation:
         level = int(self.tree.level[i])
         return self.over_assignment_bp[level] if level < len(self.over_assignment_bp) else 0
 
-    def explain(self, node_id: int) -> dict[str, Any]:
+    def explain(self, node_id: int, amount_text: AmountText = minor_units) -> dict[str, Any]:
         """Plain data: both inputs, final, gap, rule, what the children share and the split's
-        derivation (``None`` for a number set by the submissions beneath it)."""
+        derivation (``None`` for a number set by the submissions beneath it), amounts in
+        minor units; the summaries write them with ``amount_text``."""
         i = int(self.tree.position_of([node_id])[0])
         split = self.allocation.tree.node_ids
         in_split = bool(np.isin(node_id, split))
@@ -182,31 +184,32 @@ class Reconciliation:
             "over_assignment": self._bp(i) / BASIS_POINTS,
             "allocated_to_children": None if self.tree.is_leaf[i] else int(self.allocated[i]),
             "unallocated": int(self.unallocated[i]),
-            "summary": self._sentence(i),
-            "allocation": self.allocation.explain(node_id) if in_split else None,
+            "summary": self._sentence(i, amount_text),
+            "allocation": self.allocation.explain(node_id, amount_text) if in_split else None,
         }
 
-    def _sentence(self, i: int) -> str:
+    def _sentence(self, i: int, money: AmountText) -> str:
         """One line for people on how this node's final number came about."""
-        final, rule = int(self.final[i]), RULES[int(self.rule[i])]
+        final, rule = money(int(self.final[i])), RULES[int(self.rule[i])]
+        allocated = money(int(self.allocated[i]))
         if rule == "submitted" and self.tree.is_leaf[i]:
             text = f"{final} is the submitted number, kept."
         elif rule == "submitted":
             over = self._bp(i) / BASIS_POINTS
-            text = f"The submissions beneath add up to {int(self.allocated[i])}"
+            text = f"The submissions beneath add up to {allocated}"
             text += f", which at {over:g} over-assignment is {final} here." if over else "."
         else:
             text = (
-                f"{_SUMMARY[self.method]}: top-down {int(self.top_down[i])}, "
-                f"bottom-up {int(self.bottom_up[i])} → {final} ({rule.replace('_', ' ')})."
+                f"{_SUMMARY[self.method]}: top-down {money(int(self.top_down[i]))}, "
+                f"bottom-up {money(int(self.bottom_up[i]))} → {final} ({rule.replace('_', ' ')})."
             )
         gap = int(self.unallocated[i])
         if gap:
-            expected = int(self.allocated[i]) + gap
+            expected = money(int(self.allocated[i]) + gap)
             text += (
-                f" Its children keep their submissions ({int(self.allocated[i])}), so of the"
+                f" Its children keep their submissions ({allocated}), so of the"
                 f" {expected} it hands out with {self._bp(i) / BASIS_POINTS:g} over-assignment"
-                f" {abs(gap)} is {'not allocated' if gap > 0 else 'committed beyond it'}."
+                f" {money(abs(gap))} is {'not allocated' if gap > 0 else 'committed beyond it'}."
             )
         return text
 

@@ -22,7 +22,7 @@ from quotaflow.planning._exact import FAST_LIMIT, check_range, magnitude, narrow
 from quotaflow.planning._segments import IntArray, group_sum_exact
 from quotaflow.planning.constraints import BASIS_POINTS
 from quotaflow.planning.errors import InvalidInput
-from quotaflow.planning.explain import Derivation
+from quotaflow.planning.explain import AmountText, Derivation, minor_units
 from quotaflow.planning.tree import Tree
 
 
@@ -45,8 +45,9 @@ class RollupResult:
         """The rolled-up value of one node, in minor units."""
         return int(self.values[self.tree.position_of([node_id])[0]])
 
-    def derivation(self, node_id: int) -> Derivation:
-        """How one node's rolled-up value was formed."""
+    def derivation(self, node_id: int, amount_text: AmountText = minor_units) -> Derivation:
+        """How one node's rolled-up value was formed; the summary writes amounts with
+        ``amount_text``."""
         i = int(self.tree.position_of([node_id])[0])
         parent = int(self.tree.parent[i])
         value = int(self.values[i])
@@ -59,7 +60,7 @@ class RollupResult:
                 parent_id=parent_id,
                 target=value,
                 rule="submitted",
-                summary=f"{value} was submitted.",
+                summary=f"{amount_text(value)} was submitted.",
             )
         adjustments: list[dict[str, Any]] = []
         if self.uplift[i]:
@@ -82,14 +83,19 @@ class RollupResult:
             rule="roll_up",
             inputs={"children_sum": int(self.children_sum[i])},
             adjustments=tuple(adjustments),
-            summary=f"{value} = {int(self.children_sum[i])} from the children"
-            + "".join(f" {a['amount']:+d} ({a['kind'].replace('_', ' ')})" for a in adjustments)
+            summary=f"{amount_text(value)} = {amount_text(int(self.children_sum[i]))} from the"
+            " children"
+            + "".join(
+                f" {'+' if a['amount'] >= 0 else '-'}{amount_text(abs(a['amount']))}"
+                f" ({a['kind'].replace('_', ' ')})"
+                for a in adjustments
+            )
             + ".",
         )
 
-    def explain(self, node_id: int) -> dict[str, Any]:
+    def explain(self, node_id: int, amount_text: AmountText = minor_units) -> dict[str, Any]:
         """Plain-data derivation of one node."""
-        return self.derivation(node_id).to_dict()
+        return self.derivation(node_id, amount_text).to_dict()
 
 
 def roll_up(

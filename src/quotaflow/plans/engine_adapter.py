@@ -5,7 +5,10 @@ module turns goal trees and a cycle's allocation settings into engine inputs, ru
 engine, and turns its results and errors back into plain Python values and domain errors.
 If the engine's API moves, only this module changes.
 
-Node ids are goal primary keys, so the engine's derivations name goals directly.
+Node ids are goal primary keys, so the engine's derivations name goals directly. The
+engine knows no currency: every sentence it writes (derivation summaries, infeasibility
+reasons) gets the metric's :class:`~quotaflow.core.money.Amounts` formatter from here, so
+people read "3,000,000.00 EUR", never raw minor units.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from quotaflow.core.errors import InvalidInput
 from quotaflow.core.fiscal import month_spans
+from quotaflow.core.money import Amounts
 from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method, NodeData, Potential
 from quotaflow.planning.cascade import LevelRule, cascade, over_assigned, under_assigned
 from quotaflow.planning.constraints import Bounds
@@ -157,8 +161,9 @@ def _levels_needed(settings: Sequence[LevelSetting], depth: int) -> list[LevelSe
     return levels[: max(depth - 1, 0)]
 
 
-def _engine_error(error: PlanningError, names: Mapping[int, str]) -> InvalidInput:
-    """A domain error naming goals by their owners rather than by ids."""
+def _engine_error(error: PlanningError, names: Mapping[int, str], amounts: Amounts) -> InvalidInput:
+    """A domain error naming goals by their owners rather than by ids, and amounts in
+    display units with the currency."""
     kept = [
         c
         for c in getattr(error, "conflicts", [])
@@ -169,7 +174,8 @@ def _engine_error(error: PlanningError, names: Mapping[int, str]) -> InvalidInpu
         owners = ", ".join(names[c.node_id] for c in kept[:5])
         return InvalidInput(
             f"Keeping the submissions of {owners} leaves the others under {parent} less "
-            f"than their floors (or zero) out of its {error.amount}; choose another method "
+            f"than their floors (or zero) out of its {amounts.format(error.amount)}; choose "
+            "another method "
             "or negotiate those numbers."
         )
     if isinstance(error, InfeasibleConstraints):
@@ -177,7 +183,7 @@ def _engine_error(error: PlanningError, names: Mapping[int, str]) -> InvalidInpu
         parent = names.get(error.parent_id or -1, "a parent")
         return InvalidInput(
             f"The locks, floors and caps under {parent} cannot add up to its amount "
-            f"({error.amount}); check {owners}."
+            f"({amounts.format(error.amount)}); check {owners}."
         )
     return InvalidInput(f"The allocation could not be computed: {error}")
 
@@ -190,8 +196,10 @@ def run_cascade(
     locks: Mapping[int, int] | None = None,
     floors: Mapping[int, int] | None = None,
     names: Mapping[int, str] | None = None,
+    amounts: Amounts,
 ) -> CascadeOutcome:
-    """Cascade ``root_target`` (minor units) from the root goal down every level.
+    """Cascade ``root_target`` (minor units) from the root goal down every level; the
+    derivations' sentences and any refusal write amounts with ``amounts``.
 
     Locked goals keep their amounts; the rest of each split works around them. Children of
     every parent sum exactly to the parent's target × (1 + that level's over-assignment).
@@ -207,14 +215,14 @@ def run_cascade(
         bounds = _bounds(nodes, tree.level, levels, locks or {}, floors or {})
         result = cascade(tree, int(root_target), rules, data=data, bounds=bounds)
     except PlanningError as error:
-        raise _engine_error(error, names) from error
+        raise _engine_error(error, names, amounts) from error
     targets = {int(i): int(t) for i, t in zip(ids, result.targets, strict=True)}
     allocated: dict[int, int] = {}
     for node, level, is_leaf in zip(nodes, tree.level, tree.is_leaf, strict=True):
         if not is_leaf:
             bp = levels[int(level)].over_assignment_bp()
             allocated[node.goal_id] = int(over_assigned(np.array([targets[node.goal_id]]), bp)[0])
-    derivations = {node.goal_id: result.explain(node.goal_id) for node in nodes}
+    derivations = {node.goal_id: result.explain(node.goal_id, amounts.format) for node in nodes}
     return CascadeOutcome(targets, allocated, derivations)
 
 
@@ -260,14 +268,15 @@ def split_exactly(
     tie_keys: Sequence[int],
     granularity: int = 1,
     fixed: Mapping[int, int] | None = None,
+    amounts: Amounts,
 ) -> list[int]:
     """Split ``total`` in proportion to ``weights``, summing exactly, keeping ``fixed``
-    positions (index → amount) at their amounts."""
+    positions (index → amount) at their amounts; a refusal writes amounts with ``amounts``."""
     fixed = fixed or {}
     lower = [fixed.get(i, 0) for i in range(len(weights))]
     upper: list[int | None] = [fixed.get(i) for i in range(len(weights))]
     try:
-        amounts = largest_remainder_round(
+        parts = largest_remainder_round(
             [float(w) for w in weights],
             int(total),
             granularity=granularity,
@@ -277,9 +286,10 @@ def split_exactly(
         )
     except PlanningError as error:
         raise InvalidInput(
-            f"{total} cannot be split this way: the fixed amounts do not fit ({error})."
+            f"{amounts.format(int(total))} cannot be split this way: the fixed amounts do not "
+            f"fit ({error})."
         ) from error
-    return [int(a) for a in amounts]
+    return [int(part) for part in parts]
 
 
 def phase(
@@ -334,6 +344,7 @@ def reconcile(
     locks: Mapping[int, int] | None = None,
     settings: Sequence[LevelSetting] = (),
     names: Mapping[int, str] | None = None,
+    amounts: Amounts,
 ) -> CascadeOutcome:
     """Reconcile top-down ``guidance`` with ``bottom_up`` numbers (both per goal, each at
     its own level: ``cycle_tree``) with the engine's methods; ``submitted`` names the leaves
@@ -374,10 +385,10 @@ def reconcile(
             over_assignment=[s.over_assignment for s in levels] or 0.0,
         )
     except PlanningError as error:
-        raise _engine_error(error, names) from error
+        raise _engine_error(error, names, amounts) from error
     targets = {i: int(v) for i, v in zip(ids, result.final, strict=True)}
     parents = {n.parent_id for n in nodes if n.parent_id is not None}
     allocated = {i: int(v) for i, v in zip(ids, result.allocated, strict=True) if i in parents}
     unallocated = {i: int(v) for i, v in zip(ids, result.unallocated, strict=True) if v}
-    derivations = {i: result.explain(i) for i in ids}
+    derivations = {i: result.explain(i, amounts.format) for i in ids}
     return CascadeOutcome(targets, allocated, derivations, unallocated)

@@ -18,6 +18,7 @@ from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.queries import active_on, home_unit
 from quotaflow.plans import engine_adapter as engine
+from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
 
@@ -113,8 +114,12 @@ def cycle_tree(cycle: PlanningCycle, goals: Iterable[Goal] | None = None) -> lis
 
 def sums_are_exact(goals: Iterable[Goal]) -> list[str]:
     """Parents whose children do not add up exactly to what they were given (empty = all
-    exact): ``allocated_to_children`` when set, else the parent's own target."""
+    exact): ``allocated_to_children`` when set, else the parent's own target. The goals
+    are one metric's (one tree), whose amounts the sentences show with the currency."""
     goals = list(goals)
+    if not goals:
+        return []
+    shown = amounts_for(goals[0].metric).format
     totals: dict[int, int] = defaultdict(int)
     has_children: set[int] = set()
     for goal in goals:
@@ -131,10 +136,11 @@ def sums_are_exact(goals: Iterable[Goal]) -> list[str]:
             )
             if totals[goal.pk] != expected:
                 problems.append(
-                    f"{goal.owner_name}: children sum to {totals[goal.pk]}, not {expected}"
+                    f"{goal.owner_name}: children sum to {shown(totals[goal.pk])}, "
+                    f"not {shown(expected)}"
                 )
         if goal.phasing and sum(int(m["target"]) for m in goal.phasing) != goal.target:
-            problems.append(f"{goal.owner_name}: months do not add up to {goal.target}")
+            problems.append(f"{goal.owner_name}: months do not add up to {shown(goal.target)}")
     return problems
 
 

@@ -96,7 +96,12 @@ def _cascade_into(
     field = "target" if top_down else "guidance"
     locks = {g.pk: getattr(g, field) or 0 for g in goals if g.locked and g.parent_id is not None}
     outcome = engine.run_cascade(
-        _nodes(goals, history), total, settings, locks=locks, names=_names(goals)
+        _nodes(goals, history),
+        total,
+        settings,
+        locks=locks,
+        names=_names(goals),
+        amounts=amounts_for(cycle.metric),
     )
     changes: dict[int, dict[str, Any]] = {}
     for goal in goals:
@@ -364,7 +369,9 @@ def _recascade_below(
         engine.Node(g.pk, None if g.pk == top.pk else g.parent_id, weight=max(g.target, 0))
         for g in members
     ]
-    outcome = engine.run_cascade(nodes, total, levels, names=_names(members))
+    outcome = engine.run_cascade(
+        nodes, total, levels, names=_names(members), amounts=amounts_for(cycle.metric)
+    )
     changes: dict[int, dict[str, Any]] = {}
     for goal in members:
         value = outcome.targets[goal.pk]

@@ -68,6 +68,7 @@ def reconcile_cycle(
         submitted = [g.pk for g in goals if g.owner_person_id and g.submitted_target is not None]
         settings = _settings(cycle)
         granularity = min((s.granularity for s in settings), default=1)
+        money = amounts_for(cycle.metric)
         outcome = engine.reconcile(
             _nodes(goals),
             guidance,
@@ -79,9 +80,9 @@ def reconcile_cycle(
             locks=_locks(goals),
             settings=settings,
             names=_names(goals),
+            amounts=money,
         )
         new_round = cycle.negotiation_round + 1
-        money = amounts_for(cycle.metric)
         changes: dict[int, dict[str, Any]] = {}
         for goal in goals:
             value = outcome.targets[goal.pk]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.errors import Conflict, InvalidInput
+from quotaflow.core.money import Amounts
 from quotaflow.core.notify import notify
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import (
@@ -237,7 +238,9 @@ def copy_as_scenario(cycle: PlanningCycle, *, acting_user: User, name: str = "")
         )
 
 
-def _prorated(delta: int, cycle: PlanningCycle, effective_from: dt.date) -> tuple[int, list[int]]:
+def _prorated(
+    delta: int, cycle: PlanningCycle, effective_from: dt.date, money: Amounts
+) -> tuple[int, list[int]]:
     """``delta`` scaled by the share of the period's days from ``effective_from`` on (half up,
     exact integers), and its split over the months, nothing before ``effective_from``."""
     total_days = (cycle.period_end - cycle.period_start).days + 1
@@ -246,7 +249,7 @@ def _prorated(delta: int, cycle: PlanningCycle, effective_from: dt.date) -> tupl
     sign = -1 if amount < 0 else 1
     spans = engine.month_spans(cycle.period_start, cycle.period_end)
     weights = [max(0, (end - max(start, effective_from)).days + 1) for start, end in spans]
-    split = engine.split_exactly(abs(amount), weights, tie_keys=range(len(spans)))
+    split = engine.split_exactly(abs(amount), weights, tie_keys=range(len(spans)), amounts=money)
     return amount, [sign * part for part in split]
 
 
@@ -413,6 +416,7 @@ def _apply_version_changes(
             goal.allocated_to_children += amount
 
     before = {g.pk: (g.target, g.parent_id) for g in goals}
+    money = amounts_for(source.metric)
     changed = [(mapped[old_id], new_target) for old_id, new_target in targets.items()]
     changed += [(by_id[goal_id], new_target) for goal_id, new_target in hired.items()]
     for goal, new_target in changed:
@@ -420,7 +424,7 @@ def _apply_version_changes(
             raise InvalidInput("A target cannot be negative.")
         if any(g.parent_id == goal.pk for g in goals):
             raise InvalidInput(f"{goal.owner_name} has goals beneath it; change those instead.")
-        amount, months = _prorated(int(new_target) - goal.target, source, effective_from)
+        amount, months = _prorated(int(new_target) - goal.target, source, effective_from, money)
         add(goal, amount, months, with_allocation=False)
         goal.effective_from = effective_from
         for above in ancestors(goal):
