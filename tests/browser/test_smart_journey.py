@@ -29,7 +29,7 @@ def test_rep_corrects_an_unrealistic_target_with_the_suggested_figure(
     page.fill("#id_target", "2.5M")
     attainable = page.locator("[data-letter=attainable]")
     page.wait_for_selector("[data-letter=attainable][data-status=fail]")
-    assert "Unrealistic: EUR 2.5M has less than a 1% chance" in attainable.inner_text()
+    assert "Unrealistic: 2.5M EUR has less than a 1% chance" in attainable.inner_text()
 
     # She submits it anyway; the saved goal carries the same verdict and a suggested figure.
     page.fill("#id_rationale", "One very large renewal")

@@ -128,7 +128,7 @@ def test_the_api_and_an_import_report_unplaced_shares(
     assert run.status == "succeeded"
     assert (run.unplaced_credits, run.unplaced_amount_minor) == (1, 10_00)
     page = client.get(f"/imports/{run.pk}/").content.decode()
-    assert "1 credited share (EUR 10.00) went to people with no placement" in page
+    assert "1 credited share (10.00 EUR) went to people with no placement" in page
     assert client.get(f"/api/v1/imports/{run.pk}").json()["unplaced_credits"] == 1
     rep = Client()
     rep.force_login(small_org.users["rep_ria"])
@@ -149,7 +149,7 @@ def test_ops_home_shows_what_is_left_to_place_with_a_link(
     page = client.get("/").content.decode()
     assert "Sales to place" in page
     assert '<a href="/performance/units/UNPLACED/">Unplaced</a>' in page
-    assert '<td>Revenue</td><td class="num">EUR 400.00</td><td class="num">1</td>' in page
+    assert '<td>Revenue</td><td class="num">400.00 EUR</td><td class="num">1</td>' in page
 
 
 def test_under_the_refuse_setting_an_unplaced_share_writes_nothing(

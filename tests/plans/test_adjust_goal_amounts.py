@@ -82,7 +82,6 @@ def test_a_target_set_over_the_api_is_stored_as_sent(
     assert ria.target == MINOR_OF_95M[currency]
 
 
-
 def _reconciled_hybrid(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> tuple[PlanningCycle, Goal]:

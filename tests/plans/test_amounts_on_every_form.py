@@ -84,7 +84,7 @@ def test_the_smart_page_shows_the_target_back_as_typed(
     )
     page = rep.get(f"/smart/goals/{ria.pk}/").content.decode()
     assert 'value="950000"' in page  # the number to type back, in the currency's units
-    assert f"{currency} 950k" in page  # the SMART reading of it
+    assert f"950k {currency}" in page  # the SMART reading of it
 
 
 # Every other form that takes an amount: what "950000" (or "1.5M") typed there stores.

@@ -30,7 +30,7 @@ def test_rep_checks_an_unsaved_target_and_nothing_is_written(smart_world: SmartW
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["letters"]["attainable"]["status"] == "fail"
-    assert body["letters"]["attainable"]["reason"].startswith("Unrealistic: EUR 2M")
+    assert body["letters"]["attainable"]["reason"].startswith("Unrealistic: 2M EUR")
     assert 80_000_000 < body["suggested_target"] < 110_000_000
     assert body["approval_blocked"] is False
     goal.refresh_from_db()

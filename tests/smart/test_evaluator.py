@@ -85,7 +85,7 @@ def test_measurable_needs_a_target_an_active_metric_and_a_computed_source() -> N
     assert evaluate(_facts(metric=replace(REVENUE, is_active=False))).measurable.status == "fail"
     manual = evaluate(_facts(metric=replace(REVENUE, source="manual"))).measurable
     assert manual.status == "warn" and "by hand" in manual.reason
-    assert "EUR 950k" in evaluate(_facts()).measurable.reason
+    assert "950k EUR" in evaluate(_facts()).measurable.reason
 
 
 def test_a_qualitative_goal_needs_a_description_and_a_rubric() -> None:
@@ -108,8 +108,8 @@ def test_an_unrealistic_target_fails_with_the_figure_that_would_be_attainable() 
     verdict = report.attainable
     assert verdict.status == "fail"
     assert verdict.reason.startswith(
-        "Unrealistic: EUR 1.5M has a under 1% chance on the last 8 quarters"
-    ) or ("EUR 1.5M has a" in verdict.reason)
+        "Unrealistic: 1.5M EUR has a under 1% chance on the last 8 quarters"
+    ) or ("1.5M EUR has a" in verdict.reason)
     suggested = report.suggested_target
     assert suggested is not None and STEADY.probability(suggested) == pytest.approx(0.6, abs=0.01)
     assert format_amount(suggested, "currency", "EUR") in verdict.reason
@@ -188,7 +188,7 @@ def test_a_new_hire_is_judged_against_ramped_peer_capacity() -> None:
     )
     verdict = evaluate(facts).attainable
     assert "peers' results" in verdict.reason
-    assert "ramped capacity of EUR 250k (25% of a fully ramped peer)" in verdict.reason
+    assert "ramped capacity of 250k EUR (25% of a fully ramped peer)" in verdict.reason
     assert verdict.status == "fail"
 
 
@@ -210,7 +210,7 @@ def test_relevant_checks_metric_and_period_compatibility_with_the_parent() -> No
 
 def test_children_must_cover_the_target_without_too_much_over_assignment() -> None:
     short = evaluate(_facts(children_count=3, children_total=80_000_000)).relevant
-    assert short.status == "warn" and "EUR 150k short" in short.reason
+    assert short.status == "warn" and "150k EUR short" in short.reason
     over = evaluate(_facts(children_count=3, children_total=130_000_000)).relevant
     assert over.status == "warn" and "over-assigned by 37%" in over.reason
     assert evaluate(_facts(children_count=3, children_total=100_000_000)).relevant.status == "pass"

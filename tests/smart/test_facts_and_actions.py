@@ -25,7 +25,7 @@ def test_ria_realistic_and_unrealistic_targets(smart_world: SmartWorld) -> None:
     assert 0.3 < (fair.probability or 0) < 0.8
     wild = smart_report(goal, target=200_000_000)  # 2.0M
     assert wild.attainable.status == "fail"
-    assert "EUR 2M has less than a 1% chance on the last 11 quarters" in wild.attainable.reason
+    assert "2M EUR has less than a 1% chance on the last 11 quarters" in wild.attainable.reason
     assert wild.suggested_target is not None and 80_000_000 < wild.suggested_target < 110_000_000
 
 

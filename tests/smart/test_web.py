@@ -51,8 +51,8 @@ def test_live_check_shows_badges_and_writes_nothing(smart_world: SmartWorld) -> 
     )
     html = response.content.decode()
     assert 'data-letter="attainable" data-status="fail"' in html
-    assert "Unrealistic: EUR 2M has less than a 1% chance" in html
-    assert "Use EUR 1.03M" in html
+    assert "Unrealistic: 2M EUR has less than a 1% chance" in html
+    assert "Use 1.03M EUR" in html
     bad = _client(smart_world, "rep_ria").post(f"/smart/goals/{goal.pk}/check/", {"target": "lots"})
     assert (
         "&#x27;lots&#x27; is not an amount: write a number such as 950000" in bad.content.decode()
@@ -111,7 +111,7 @@ def test_review_flags_sandbagging_and_shows_both_rollups(smart_world: SmartWorld
         .content.decode()
     )
     assert 'data-bias="sandbagging"' in html and "Likely sandbagging" in html
-    assert 'id="raw-rollup"' in html and "EUR 1.3M" in html
+    assert 'id="raw-rollup"' in html and "1.3M EUR" in html
     assert 'id="corrected-rollup"' in html
     assert "Sue Seller" not in html  # South is not Max's
 
@@ -174,4 +174,4 @@ def test_the_badges_tag_shows_a_goal_verdicts_on_any_page(smart_world: SmartWorl
         Context({"goal": goal, "target": 200_000_000})
     )
     assert 'data-letter="attainable" data-status="fail"' in html
-    assert "Use EUR 1.03M" in html
+    assert "Use 1.03M EUR" in html

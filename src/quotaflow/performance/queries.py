@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from quotaflow.core.fiscal import month_spans, whole_months
-from quotaflow.core.money import format_minor
+from quotaflow.core.money import currency_amounts
 from quotaflow.metrics.models import Aggregation, Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.performance.attainment import Attainment, PhaseSlice, Thresholds, compute_attainment
@@ -223,12 +223,12 @@ class CreditLine:
 def conversion_text(
     amount_minor: int | None, currency: str | None, rate: Decimal | None, rate_date: dt.date | None
 ) -> str:
-    """``USD 1,000.00 at 0.9215 (rate from 2026-03-01)``: how a foreign sale's amount
+    """``1,000.00 USD at 0.9215 (rate from 2026-03-01)``: how a foreign sale's amount
     became the company-currency amount its credits split; empty when none was needed."""
     if amount_minor is None or not currency or rate is None or rate_date is None:
         return ""
     return (
-        f"{format_minor(amount_minor, currency)} at {rate.normalize():f} "
+        f"{currency_amounts(currency).format(amount_minor)} at {rate.normalize():f} "
         f"(rate from {rate_date.isoformat()})"
     )
 

@@ -161,8 +161,8 @@ class SmartReport:
 
 
 def format_amount(value: float, unit: str, currency: str = "") -> str:
-    """A base-unit amount as a sales-ops person reads it in a sentence: ``EUR 1.2M``,
-    ``JPY 950k``, ``42``, ``87.5%`` (by :mod:`quotaflow.core.money`, so by the currency's
+    """A base-unit amount as a sales-ops person reads it in a sentence: ``1.2M EUR``,
+    ``950k JPY``, ``42``, ``87.5%`` (by :mod:`quotaflow.core.money`, so by the currency's
     own decimals)."""
     text = metric_amounts(unit, currency).compact(value)
     return f"{text}%" if unit == "percent" else text

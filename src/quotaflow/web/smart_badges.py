@@ -11,7 +11,7 @@ from quotaflow.smart.evaluator import SmartReport, format_amount
 
 def badge_context(report: SmartReport, goal: Goal, currency: str) -> dict[str, Any]:
     """Context for ``smart/badges.html``: the letters, the chance, and the suggested figure
-    both for reading (``EUR 1.03M``) and for a "use it" button (``1030000``)."""
+    both for reading (``1.03M EUR``) and for a "use it" button (``1030000``)."""
     unit = goal.metric.unit
     suggested = report.suggested_target
     return {

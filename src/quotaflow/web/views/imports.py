@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.core.models import Company
-from quotaflow.core.money import format_minor
+from quotaflow.core.money import currency_amounts
 from quotaflow.imports.actions import import_file, write_preview
 from quotaflow.imports.formats import FORMATS, limit_rules
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -165,7 +165,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "file_problem": bool(run.errors) and run.errors[0]["row"] is None,
         "change_groups": [(label, changes) for label, changes in groups if changes],
         "can_write": run.status == ImportStatus.PREVIEWED and run.previewed_file is not None,
-        "unplaced_amount": format_minor(run.unplaced_amount_minor, Company.current().currency),
+        "unplaced_amount": currency_amounts(Company.current().currency).format(
+            run.unplaced_amount_minor
+        ),
     }
     return render(request, "imports/detail.html", context)
 
