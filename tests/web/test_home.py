@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.db import connection
 from django.test import Client
@@ -86,14 +87,42 @@ def test_finance_home_shows_net_bookings_this_fiscal_year(
     Transaction.objects.create(
         external_id="C", date=today, amount_minor=999999, currency="EUR", is_cancelled=True
     )
-    Transaction.objects.create(external_id="D", date=today, amount_minor=5000, currency="JPY")
 
     page = client_for("finance_fay").get("/").content.decode()
 
     assert "Company overview" in page
     assert f"Booked in FY{today.year}" in page
-    assert '<td>EUR</td><td class="num">1,214.56</td><td class="num">2</td>' in page
-    assert '<td>JPY</td><td class="num">5,000</td>' in page
+    assert '<strong class="value" data-booked-total>1,214.56 EUR</strong>' in page
+    assert '<td>EUR</td><td class="num">1,214.56 EUR</td><td class="num">1,214.56 EUR</td>' in page
+
+
+def test_finance_home_totals_are_in_the_company_currency_with_the_booking_currencies_as_detail(
+    client_for: Callable[[str | None], Client],
+) -> None:
+    """Before: JPY 5,000 and KWD 4,713.310 stood beside the euros, unconverted, and a reader
+    adding the column got nonsense. Now each sale counts at the converted amount it keeps
+    (as its credits do), and a sale without a rate is named, not summed."""
+    today = timezone.localdate()
+    Transaction.objects.create(external_id="A", date=today, amount_minor=123456, currency="EUR")
+    Transaction.objects.create(external_id="Y", date=today, amount_minor=5000, currency="JPY",
+                               company_amount_minor=3050, exchange_rate=Decimal("0.0061"),
+                               rate_date=today)  # fmt: skip
+    Transaction.objects.create(external_id="K", date=today, amount_minor=4713310, currency="KWD",
+                               company_amount_minor=1404566, exchange_rate=Decimal("2.98"),
+                               rate_date=today)  # fmt: skip
+    Transaction.objects.create(external_id="N", date=today, amount_minor=700, currency="USD")
+
+    page = client_for("finance_fay").get("/").content.decode()
+
+    # 1,234.56 + 30.50 + 14,045.66 EUR; the dollar sale has no rate yet
+    assert '<strong class="value" data-booked-total>15,310.72 EUR</strong>' in page
+    assert "from 4 transactions" in page
+    assert '<td>JPY</td><td class="num">5,000 JPY</td><td class="num">30.50 EUR</td>' in page
+    assert (
+        '<td>KWD</td><td class="num">4,713.310 KWD</td><td class="num">14,045.66 EUR</td>' in page
+    )
+    assert '<td>USD</td><td class="num">7.00 USD</td><td class="num">0.00 EUR' in page
+    assert "1 sale in another currency has no exchange rate for its date yet" in page
 
 
 def test_manager_home_lists_units_with_headcount_and_direct_reports(

@@ -12,13 +12,11 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from quotaflow import visibility
 from quotaflow.core.fiscal import FiscalPeriod
-from quotaflow.core.money import minor_unit_decimals
 from quotaflow.imports.models import ImportRun
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
@@ -84,30 +82,63 @@ def recent_imports(limit: int = 5) -> list[ImportRun]:
 
 
 @dataclass(frozen=True)
-class BookedAmount:
-    """Net booked sales in one currency over a period; ``amount`` is a Decimal in major units."""
+class BookedInCurrency:
+    """Net booked sales in one currency over a period, in minor units of that currency
+    (``amount_minor``) and of the company currency (``company_amount_minor``, the sum of
+    the converted amounts the sales store); ``unconverted`` sales have no rate yet and
+    are in no company total."""
 
     currency: str
-    amount: Decimal
+    amount_minor: int
+    company_amount_minor: int
     transactions: int
+    unconverted: int
 
 
-def booked_in_period(period: FiscalPeriod) -> list[BookedAmount]:
-    """Net amount of non-cancelled transactions dated within ``period``, per currency (1 query)."""
+@dataclass(frozen=True)
+class Booked:
+    """Net booked sales over a period: the company-currency total and its currencies."""
+
+    company_amount_minor: int
+    transactions: int
+    currencies: list[BookedInCurrency]
+
+    @property
+    def unconverted(self) -> int:
+        """Sales left out of the total because no exchange rate converts them yet."""
+        return sum(row.unconverted for row in self.currencies)
+
+
+def booked_in_period(period: FiscalPeriod) -> Booked:
+    """Net amount of non-cancelled transactions dated within ``period`` in the company
+    currency, from the converted amounts every sale keeps, with each currency's own net
+    amount as detail (1 query)."""
     rows = (
         Transaction.objects.filter(date__range=(period.start, period.end), is_cancelled=False)
         .values("currency")
-        .annotate(total=Sum("amount_minor"), count=Count("pk"))
+        .annotate(
+            total=Sum("amount_minor"),
+            company=Sum("company_amount_minor"),
+            count=Count("pk"),
+            unconverted=Count("pk", filter=Q(company_amount_minor__isnull=True)),
+        )
         .order_by("currency")
     )
-    return [
-        BookedAmount(
+    currencies = [
+        BookedInCurrency(
             currency=row["currency"],
-            amount=Decimal(row["total"] or 0).scaleb(-(minor_unit_decimals(row["currency"]) or 0)),
+            amount_minor=row["total"] or 0,
+            company_amount_minor=row["company"] or 0,
             transactions=row["count"],
+            unconverted=row["unconverted"],
         )
         for row in rows
     ]
+    return Booked(
+        company_amount_minor=sum(row.company_amount_minor for row in currencies),
+        transactions=sum(row.transactions for row in currencies),
+        currencies=currencies,
+    )
 
 
 def _covering_condition(paths: Sequence[str], field: str) -> Q:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import Role, User
 from quotaflow.core.models import Company
-from quotaflow.core.money import format_minor
+from quotaflow.core.money import currency_amounts
 from quotaflow.org.models import Person
 from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.unplaced import unplaced_summary
@@ -51,7 +51,9 @@ def _unplaced_context() -> dict[str, Any] | None:
         "metrics": [
             {
                 "name": row.name,
-                "value": format_minor(row.value, currency) if row.unit == "currency" else row.value,
+                "value": currency_amounts(currency).format(row.value)
+                if row.unit == "currency"
+                else row.value,
                 "count": row.count,
             }
             for row in summary.metrics
@@ -60,16 +62,41 @@ def _unplaced_context() -> dict[str, Any] | None:
     }
 
 
+def _booked_context(booked: queries.Booked, company_currency: str) -> dict[str, Any] | None:
+    """A period's bookings for people: the company-currency total, then each currency's
+    own net amount and what it came to in the company currency; None when nothing."""
+    if not booked.transactions:
+        return None
+    company = currency_amounts(company_currency)
+    return {
+        "total": company.format(booked.company_amount_minor),
+        "transactions": booked.transactions,
+        "unconverted": booked.unconverted,
+        "currencies": [
+            {
+                "currency": row.currency,
+                "amount": currency_amounts(row.currency).format(row.amount_minor),
+                "company_amount": company.format(row.company_amount_minor),
+                "transactions": row.transactions,
+                "unconverted": row.unconverted,
+            }
+            for row in booked.currencies
+        ],
+    }
+
+
 def _finance_context(today: dt.date) -> dict[str, Any]:
-    calendar = Company.current().fiscal_calendar
+    company = Company.current()
+    calendar = company.fiscal_calendar
     year = calendar.year(calendar.fiscal_year_of(today))
     quarter = calendar.period_containing(today, "quarter")
     return {
         "stats": queries.org_stats(today),
+        "company_currency": company.currency,
         "fiscal_year": year,
-        "booked_year": queries.booked_in_period(year),
+        "booked_year": _booked_context(queries.booked_in_period(year), company.currency),
         "fiscal_quarter": quarter,
-        "booked_quarter": queries.booked_in_period(quarter),
+        "booked_quarter": _booked_context(queries.booked_in_period(quarter), company.currency),
     }
 
 
