@@ -20,7 +20,7 @@ world = smart_fixtures.smart_world
 def test_rep_corrects_an_unrealistic_target_with_the_suggested_figure(
     world, live_server, page, login_as
 ):
-    goal = world.goal_of("ria")  # Ria sells about EUR 1M a quarter
+    goal = world.goal_of("ria")  # Ria sells about 1M EUR a quarter
     login_as(page, "rep_ria")
     page.goto(f"{live_server.url}/smart/goals/{goal.pk}/")
 
@@ -36,10 +36,10 @@ def test_rep_corrects_an_unrealistic_target_with_the_suggested_figure(
     page.click("#submit-form button[type=submit]")
     page.wait_for_selector(".messages")
     assert "Target submitted." in page.inner_text(".messages")
-    assert page.inner_text("#goal-target") == "EUR 2.5M"
+    assert page.inner_text("#goal-target") == "2.5M EUR"
     suggestion = page.locator("[data-letter=attainable] [data-fill-target]")
     label = suggestion.inner_text()
-    assert re.fullmatch(r"Use EUR (0\.9\d|1\.\d\d?)M", label), label
+    assert re.fullmatch(r"Use (0\.9\d|1\.\d\d?)M EUR", label), label
     suggested_text = label.removeprefix("Use ")
     assert f"{suggested_text} would be 60%" in attainable.inner_text()
 

@@ -165,6 +165,6 @@ def test_an_annual_goal_is_judged_on_years(smart_world: SmartWorld) -> None:
         owner_person=smart_world.org.people["ria"], metric=smart_world.revenue, period_start=start,
         period_end=start.replace(year=start.year + 1) - dt.timedelta(days=1), target=1_000_000_000,
     )  # fmt: skip
-    report = smart_report(goal)  # EUR 10M a year for someone who sells about 4M
+    report = smart_report(goal)  # 10M EUR a year for someone who sells about 4M
     assert report.attainable.status == "fail", report.attainable.reason
     assert "year" in report.attainable.reason

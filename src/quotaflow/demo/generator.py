@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quotaflow.core.fiscal import FiscalCalendar
+from quotaflow.core.money import currency_amounts
 from quotaflow.demo import names
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 COMPANY_NAME = "Northwind Analytics"
 CURRENCY = "EUR"
+# Minor units per whole unit of the demo currency (cents), by its ISO 4217 decimals.
+MINOR_PER_UNIT = currency_amounts(CURRENCY).scale
 # February start: the fiscal year visibly differs from the calendar year (FY2027 = Feb 2026 – Jan 2027).
 FISCAL_YEAR_START_MONTH = 2
 COMPLETE_FISCAL_YEARS = 3
@@ -579,7 +582,7 @@ def _month(
             PRODUCT_MEDIAN[product] * type_factor * price_growth * rng.lognormal(0.0, 0.7, size=n)
         ),
     )
-    amount = whole_units.astype(np.int64) * 100
+    amount = whole_units.astype(np.int64) * MINOR_PER_UNIT
     unit_price = UNIT_PRICE_BY_GROUP[group]
     quantity = np.where(
         unit_price > 0,
@@ -602,7 +605,7 @@ def _month(
     noted = np.flatnonzero(~cancelled & (rng.random(n) < CREDIT_NOTE_SHARE))
     note_amount = (
         -np.round(whole_units[noted] * rng.uniform(0.1, 0.6, size=len(noted))).astype(np.int64)
-        * 100
+        * MINOR_PER_UNIT
     )
     note_day = np.minimum(deal_day[noted] + rng.integers(5, 45, size=len(noted)), plan.last_day)
 
