@@ -138,6 +138,8 @@ def test_at_risk_goals_notify_owner_and_manager_once(
         Notification.objects.filter(kind="goal.at_risk").values_list("user__username", flat=True)
     )
     assert recipients == {"rep_sue", "manager_sam"}
+    body = Notification.objects.filter(kind="goal.at_risk").values_list("body", flat=True)[0]
+    assert body.startswith("Actual 300.00 EUR against 511.11 EUR expected by 15 Feb 2025")
     assert send_at_risk_alerts(as_of=dt.date(2025, 2, 16)) == 0  # already told
 
     settings = PerformanceSettings.current()
@@ -151,6 +153,7 @@ def test_at_risk_goals_notify_owner_and_manager_once(
         "sue@example.com",
     ]
     assert "South Team A" not in mail.outbox[0].body and "off track" in mail.outbox[0].body
+    assert "Actual 300.00 EUR against 511.11 EUR expected" in mail.outbox[0].body
     assert send_digests(as_of=dt.date(2025, 2, 24)) == 0  # nothing new
 
 

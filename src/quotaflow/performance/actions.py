@@ -21,13 +21,15 @@ from django.utils import timezone
 from quotaflow.core.audit import record
 from quotaflow.core.concurrency import retry_lost_races
 from quotaflow.core.errors import InvalidInput
-from quotaflow.core.models import Notification
+from quotaflow.core.models import Company, Notification
+from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.core.notify import email, notify_each
 from quotaflow.metrics.models import Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.paths import path_ids
 from quotaflow.performance import setbased
 from quotaflow.performance.aggregates import apply_cells, manual_cells
+from quotaflow.performance.attainment import Attainment
 from quotaflow.performance.models import (
     Credit,
     DailyAggregate,
@@ -439,6 +441,17 @@ def _alert_recipients(
     return [person.user for person in people if person.user is not None]
 
 
+def _at_risk_body(progress: Attainment, amounts: Amounts, as_of: dt.date) -> str:
+    """Where an at-risk goal stands, in the metric's units with the currency for money
+    ("Actual 300.00 EUR against 511.11 EUR expected …"), for the alert and the digest."""
+    return (
+        f"Actual {amounts.format(progress.actual)} against "
+        f"{amounts.format(progress.expected_to_date)} expected by {as_of:%d %b %Y} "
+        f"(pacing {progress.pacing_pct}%); {amounts.format(progress.required_per_day)} a day "
+        "is needed from here."
+    )
+
+
 @transaction.atomic
 def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
     """Notify owners and their managers in-app when a running goal turns at risk or off
@@ -474,13 +487,13 @@ def send_at_risk_alerts(*, as_of: dt.date, acting_user: Any = None) -> int:
         if goal.owner_unit is not None:
             unit_ids |= set(path_ids(goal.owner_unit.path))
     managers = _managers_by_unit(unit_ids, as_of)
+    currency = Company.current().currency
     notify_each(
         {
             "user_id": user_id,
             "kind": "goal.at_risk",
             "title": f"{goal} is {progress.status.replace('_', ' ')}"[:200],
-            "body": f"Actual {progress.actual} against {progress.expected_to_date} expected by {as_of:%d %b %Y} "
-            f"(pacing {progress.pacing_pct}%); {progress.required_per_day} a day is needed from here.",
+            "body": _at_risk_body(progress, metric_amounts(goal.metric.unit, currency), as_of),
             "url": f"/performance/goals/{goal.pk}/",
         }
         for goal, progress in worrying
