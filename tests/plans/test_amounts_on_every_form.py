@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from quotaflow.core.models import Company
+from quotaflow.core.money import currency_amounts
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, PlanningCycle
@@ -153,6 +154,9 @@ def test_resplit_and_template_targets_store_the_currency_units(
           {"metric": pipeline.pk, "owners": "role:rep", "target": "950000", "description": ""})  # fmt: skip
     made = list(Goal.objects.filter(cycle=cycle, metric=pipeline))
     assert made and {goal.target for goal in made} == {MINOR_OF_950000[currency]}
+    shown = currency_amounts(currency).format(MINOR_OF_950000[currency])  # "950,000 JPY"
+    page = ops.get(f"/plans/{cycle.pk}/").content.decode()
+    assert f'<td>Pipeline</td><td class="num">{shown}</td>' in page  # was the raw 950000
 
 
 @pytest.mark.parametrize("currency", CURRENCIES)

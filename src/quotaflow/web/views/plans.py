@@ -400,6 +400,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if visible is None or g.pk in visible
     ]
     money = _amounts(cycle)
+    # Other metrics' goals (a template's pipeline or calls), each in its own metric's units.
+    currency = Company.current().currency if extra else ""
+    extra_shown = [(g, amounts_for(g.metric, currency).format(g.target)) for g in extra]
     open_cycles = set(visible_cycles(user).values_list("pk", flat=True))
     family = [c for c in queries.plan_family(cycle) if c.pk != cycle.pk and c.pk in open_cycles]
     submissions = (
@@ -415,7 +418,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "drifts": drifts[:10],
         "drift_more": max(len(drifts) - 10, 0),
-        "extra_goals": extra,
+        "extra_goals": extra_shown,
         "money": money,
         "figure": cascade_figure(rows, money),
         "submissions": submissions,
