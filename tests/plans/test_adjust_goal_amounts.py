@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from quotaflow.core.models import Company
@@ -47,17 +48,32 @@ def _cascaded(
     return cycle, goal_of(cycle, small_org.people["ria"])
 
 
+def _set_on_page(small_org: SmallOrg, ria: Goal) -> HttpResponse:
+    """Ops type 95,000,000 as Ria's number on her goal page."""
+    return _ops(small_org).post(
+        f"/plans/goals/{ria.pk}/step/target/",
+        {"target": "95,000,000", "text": "two big renewals", "expected_version": ria.version},
+        follow=True,
+    )
+
+
+def _set_over_api(small_org: SmallOrg, ria: Goal, currency: str) -> HttpResponse:
+    """An integration sends 95,000,000 in minor units as Ria's number."""
+    return _ops(small_org).post(
+        f"/api/v1/goals/{ria.pk}/target",
+        {"target": MINOR_OF_95M[currency], "reason": "two big renewals",
+         "expected_version": ria.version},
+        content_type="application/json",
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("currency", sorted(MINOR_OF_95M))
 def test_a_target_set_on_the_goal_page_is_stored_and_shown_as_typed(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
     cycle, ria = _cascaded(small_org, make_cycle, currency)
     ops = _ops(small_org)
-    response = ops.post(
-        f"/plans/goals/{ria.pk}/step/target/",
-        {"target": "95,000,000", "text": "two big renewals", "expected_version": ria.version},
-        follow=True,
-    )
+    response = _set_on_page(small_org, ria)
     page = response.content.decode()
     ria.refresh_from_db()
     assert ria.target == MINOR_OF_95M[currency], page[:2000]
@@ -70,12 +86,7 @@ def test_a_target_set_over_the_api_is_stored_as_sent(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
     cycle, ria = _cascaded(small_org, make_cycle, currency)
-    response = _ops(small_org).post(
-        f"/api/v1/goals/{ria.pk}/target",
-        {"target": MINOR_OF_95M[currency], "reason": "two big renewals",
-         "expected_version": ria.version},
-        content_type="application/json",
-    )  # fmt: skip
+    response = _set_over_api(small_org, ria, currency)
     assert response.status_code == 200, response.content.decode()
     assert response.json()["target"] == MINOR_OF_95M[currency]
     ria.refresh_from_db()
@@ -108,11 +119,7 @@ def test_a_hybrid_number_set_on_the_goal_page_reaches_the_plan_at_the_next_recon
 ) -> None:
     cycle, ria = _reconciled_hybrid(small_org, make_cycle, currency)
     ops = _ops(small_org)
-    response = ops.post(
-        f"/plans/goals/{ria.pk}/step/target/",
-        {"target": "95,000,000", "text": "two big renewals", "expected_version": ria.version},
-        follow=True,
-    )
+    response = _set_on_page(small_org, ria)
     said = re.findall(r'class="msg-[a-z]+">([^<]*)', response.content.decode())
     assert said == [
         "Top-down guidance set and locked; the guidance was re-cascaded around it. "
@@ -132,12 +139,7 @@ def test_a_hybrid_number_set_over_the_api_reaches_the_plan_at_the_next_reconcili
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
     cycle, ria = _reconciled_hybrid(small_org, make_cycle, currency)
-    response = _ops(small_org).post(
-        f"/api/v1/goals/{ria.pk}/target",
-        {"target": MINOR_OF_95M[currency], "reason": "two big renewals",
-         "expected_version": ria.version},
-        content_type="application/json",
-    )  # fmt: skip
+    response = _set_over_api(small_org, ria, currency)
     assert response.status_code == 200, response.content.decode()
     assert response.json()["guidance"] == MINOR_OF_95M[currency]
     _reconcile_again(cycle, small_org.users["ops_olga"])

@@ -45,15 +45,23 @@ def _messages(response: object) -> list[str]:
     return re.findall(r'class="msg-[a-z]+">([^<]*)', response.content.decode())  # type: ignore[attr-defined]
 
 
+def _cascaded(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str, whole: int
+) -> PlanningCycle:
+    """A top-down cycle of a ``currency`` company cascaded from ``whole`` currency units."""
+    Company.objects.update(currency=currency)
+    cycle = make_cycle()
+    actions.run_cascade(cycle, acting_user=small_org.users["ops_olga"],
+                        company_target=whole * SHOWN[currency][2])  # fmt: skip
+    return cycle
+
+
 @pytest.mark.parametrize("currency", CURRENCIES)
 def test_a_cascaded_goal_explains_itself_in_the_currency(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
-    Company.objects.update(currency=currency)
     company_target, _, scale = SHOWN[currency]
-    cycle = make_cycle()
-    actions.run_cascade(cycle, acting_user=small_org.users["ops_olga"],
-                        company_target=3_800_000 * scale)  # fmt: skip
+    cycle = _cascaded(small_org, make_cycle, currency, 3_800_000)
     root = goal_of(cycle, small_org.company).derivation["top_down"]["summary"]
     assert root == f"{company_target} is the target given for the root."
     ria = goal_of(cycle, small_org.people["ria"]).derivation["top_down"]["summary"]
@@ -68,11 +76,8 @@ def test_a_cascaded_goal_explains_itself_in_the_currency(
 def test_locks_that_cannot_add_up_are_refused_in_the_currency(
     small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], currency: str
 ) -> None:
-    Company.objects.update(currency=currency)
     _, forty_million, scale = SHOWN[currency]
-    cycle = make_cycle()
-    actions.run_cascade(cycle, acting_user=small_org.users["ops_olga"],
-                        company_target=40_000_000 * scale)  # fmt: skip
+    cycle = _cascaded(small_org, make_cycle, currency, 40_000_000)
     ria = goal_of(cycle, small_org.people["ria"])
     response = _ops(small_org).post(
         f"/plans/goals/{ria.pk}/step/target/",
