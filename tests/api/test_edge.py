@@ -162,6 +162,59 @@ def test_a_template_target_past_bigint_is_a_422_and_no_goal_is_created(ops, smal
     assert Goal.objects.count() == goals_before
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"targets": {"1": -5}}, "targets"),
+        ({"targets": {"1": BIGINT_MAX + 1}}, "targets"),
+        ({"targets": {"0": 100}}, "targets"),
+        ({"targets": {str(goal): 100 for goal in range(1, 5_002)}}, "targets"),
+        ({"moves": {str(goal): 1 for goal in range(1, 5_002)}}, "moves"),
+    ],
+    ids=["negative", "past-bigint", "goal-zero", "too-many-targets", "too-many-moves"],
+)
+def test_a_version_with_unbounded_changes_is_a_422_and_nothing_is_written(
+    ops, small_org, body, field
+):
+    cycle = call(ops, "POST", "/cycles", CYCLE).json()
+    goals_before = list(Goal.objects.order_by("pk").values_list("pk", "target"))
+    response = call(
+        ops,
+        "POST",
+        f"/cycles/{cycle['id']}/versions",
+        {"effective_from": "2027-07-01", "reason": "Territory change", "expected_version": 1}
+        | body,
+    )
+    refused = assert_refused(response, "POST /cycles/{cycle_id}/versions")
+    assert refused["field"].startswith(field), refused
+    assert list(Goal.objects.order_by("pk").values_list("pk", "target")) == goals_before
+
+
+@pytest.mark.parametrize(
+    "rubric",
+    [
+        [{"score": level, "meaning": f"Level {level}"} for level in range(21)],
+        [{"score": 101, "meaning": "Off the scale"}],
+        [{"score": 1, "meaning": ""}],
+    ],
+    ids=["21-levels", "score-past-100", "empty-meaning"],
+)
+def test_a_template_rubric_outside_its_shape_is_a_422_and_no_goal_is_created(
+    ops, small_org, rubric
+):
+    cycle = call(ops, "POST", "/cycles", CYCLE).json()
+    goals_before = Goal.objects.count()
+    response = call(
+        ops,
+        "POST",
+        f"/cycles/{cycle['id']}/template-goals",
+        {"metric": "revenue", "target": 5, "role": "rep", "rubric": rubric},
+    )
+    refused = assert_refused(response, "POST /cycles/{cycle_id}/template-goals")
+    assert refused["field"].startswith("rubric"), refused
+    assert Goal.objects.count() == goals_before
+
+
 def test_a_number_sent_as_text_or_a_flag_sent_as_a_number_is_a_422(ops, small_org):
     cycle = call(ops, "POST", "/cycles", CYCLE).json()
     goal = Goal.objects.filter(cycle_id=cycle["id"]).order_by("pk").first()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
@@ -301,6 +301,13 @@ class ScenarioIn(Input):
     name: str = Field("", max_length=200)
 
 
+# One version call changes at most this many goals, moves or hires; a larger reorganisation
+# is several versions or an import.
+MAX_VERSION_CHANGES = 5_000
+GoalId = Annotated[int, Field(ge=1, le=limits.BIGINT_MAX)]
+Target = Annotated[int, Field(ge=0, le=limits.BIGINT_MAX)]
+
+
 class HireIn(Input):
     """Someone who joins mid-period: their employee id, the unit goal they join, and their
     full-period target (prorated from the effective date)."""
@@ -315,13 +322,28 @@ class VersionIn(Versioned):
 
     effective_from: BusinessDate
     reason: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
-    targets: dict[int, int] = Field(
-        default_factory=dict, description="Goal id → new full-period target."
+    targets: dict[GoalId, Target] = Field(
+        default_factory=dict,
+        max_length=MAX_VERSION_CHANGES,
+        description=f"Goal id → new full-period target (at most {MAX_VERSION_CHANGES:,}).",
     )
-    moves: dict[int, int] = Field(
-        default_factory=dict, description="Person goal id → new parent goal id."
+    moves: dict[GoalId, GoalId] = Field(
+        default_factory=dict,
+        max_length=MAX_VERSION_CHANGES,
+        description=f"Person goal id → new parent goal id (at most {MAX_VERSION_CHANGES:,}).",
     )
-    hires: list[HireIn] = Field(default_factory=list, description="New people joining mid-period.")
+    hires: list[HireIn] = Field(
+        default_factory=list,
+        max_length=MAX_VERSION_CHANGES,
+        description=f"New people joining mid-period (at most {MAX_VERSION_CHANGES:,}).",
+    )
+
+
+class RubricLevelIn(Input):
+    """One level of a scored goal's rubric: the score and what earns it."""
+
+    score: int = Field(ge=0, le=100)
+    meaning: str = Field(min_length=1, max_length=limits.NAME_MAX_LENGTH)
 
 
 class TemplateIn(Input):
@@ -332,7 +354,9 @@ class TemplateIn(Input):
     unit_kind: str | None = Field(None, max_length=20)
     role: Literal["rep", "manager"] | None = None
     description: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
-    rubric: list[dict[str, Any]] = Field(default_factory=list)
+    rubric: list[RubricLevelIn] = Field(
+        default_factory=list, max_length=20, description="At most 20 levels, e.g. 0–4."
+    )
 
 
 class SubmitIn(Versioned):
