@@ -326,16 +326,41 @@ def upsert_transactions(
     of the rows each chunk created or changed (to re-credit them in the same database
     transaction). One audit event records the counts of the whole call.
     """
+    return _upsert_in_chunks(
+        "transaction",
+        _upsert_transaction_chunk,
+        rows,
+        acting_user=acting_user,
+        source=source,
+        progress=progress,
+        on_written=on_written,
+        chunk_size=chunk_size,
+    )
+
+
+def _upsert_in_chunks(
+    kind: str,
+    upsert_chunk: Callable[[str, list[_Row]], tuple[UpsertResult, list[int]]],
+    rows: Iterable[_Row],
+    *,
+    acting_user: Any,
+    source: str,
+    progress: Progress | None,
+    on_written: WrittenHook | None,
+    chunk_size: int,
+) -> UpsertResult:
+    """The loop both upserts share: ``chunk_size`` rows at a time, each chunk split by its
+    rows' source, the written ids handed to ``on_written``, one audit event at the end."""
     result = UpsertResult()
     for chunk in _chunks(rows, chunk_size):
         for group_source, group in by_source(chunk, source).items():
-            counts, written_ids = _upsert_transaction_chunk(group_source, group)
+            counts, written_ids = upsert_chunk(group_source, group)
             result.add(counts)
             if on_written is not None and written_ids:
                 on_written(written_ids)
         if progress is not None:
             progress(result.total)
-    record_upsert("transaction", result, acting_user=acting_user, source=source)
+    record_upsert(kind, result, acting_user=acting_user, source=source)
     return result
 
 
@@ -424,17 +449,16 @@ def upsert_activities(
     Same contract as :func:`upsert_transactions`: streamed in chunks, a fixed number of
     queries per chunk, one audit event with the counts.
     """
-    result = UpsertResult()
-    for chunk in _chunks(rows, chunk_size):
-        for group_source, group in by_source(chunk, source).items():
-            counts, written_ids = _upsert_activity_chunk(group_source, group)
-            result.add(counts)
-            if on_written is not None and written_ids:
-                on_written(written_ids)
-        if progress is not None:
-            progress(result.total)
-    record_upsert("activity", result, acting_user=acting_user, source=source)
-    return result
+    return _upsert_in_chunks(
+        "activity",
+        _upsert_activity_chunk,
+        rows,
+        acting_user=acting_user,
+        source=source,
+        progress=progress,
+        on_written=on_written,
+        chunk_size=chunk_size,
+    )
 
 
 @dataclass(frozen=True)
