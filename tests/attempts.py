@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from quotaflow.core.errors import DomainError
+from quotaflow.core.errors import DomainError, NotAllowed
 
 
 class _RolledBack(Exception):
@@ -25,3 +26,30 @@ def succeeds(attempt: Callable[[], Any]) -> bool:
         return True
     except DomainError:
         return False
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def allowed(attempt: Callable[[], Any]) -> bool:
+    """Whether ``attempt`` goes through (then rolled back) or is refused as not allowed.
+
+    A refusal must come before any write: the statements it sent are checked to hold no
+    INSERT, UPDATE or DELETE, so "refused" also means "wrote nothing". Any other domain
+    error fails the test — a predicate test's attempt is valid in every other way, so that
+    only who asks decides the outcome."""
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                attempt()
+                raise _RolledBack
+        except _RolledBack:
+            return True
+        except NotAllowed:
+            written = [
+                query["sql"]
+                for query in queries.captured_queries
+                if query["sql"].lstrip().upper().startswith(_WRITES)
+            ]
+            assert not written, f"refused after writing: {written}"  # noqa: S101
+            return False

@@ -24,6 +24,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from quotaflow.accounts import permissions
 from quotaflow.accounts.models import ApiToken, Role, TokenScope, User
 from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.concurrency import require_version
@@ -49,11 +50,6 @@ class LoginHolder(Protocol):
     def save(self, *, update_fields: list[str]) -> None: ...
 
 
-def is_admin(user: User) -> bool:
-    """Administrators (and Django superusers) manage users and everybody's tokens."""
-    return bool(user.is_superuser or user.role == Role.ADMIN)
-
-
 def token_digest(raw: str) -> str:
     """The SHA-256 hex digest under which a token is stored."""
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -73,7 +69,7 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 def _require_self_or_admin(user: User, acting_user: User, what: str) -> None:
-    if acting_user.pk != user.pk and not is_admin(acting_user):
+    if not permissions.can_manage_tokens_of(acting_user, user):
         raise NotAllowed(f"Only an administrator can {what} for another user.")
 
 
@@ -92,7 +88,7 @@ def create_token(
     if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
         raise InvalidInput("The token name is too long (at most 100 characters).", field="name")
     chosen = _clean_scopes(scopes)
-    if TokenScope.MANAGE in chosen and not user.is_planner:
+    if not all(permissions.may_hold_scope(user, scope) for scope in chosen):
         raise InvalidInput(
             "Only administrators and sales operations can have a token with the 'manage' scope.",
             field="scopes",
@@ -152,7 +148,7 @@ def authenticate_token(raw: str) -> ApiToken | None:
 
 
 def _require_admin(acting_user: User, what: str) -> None:
-    if not is_admin(acting_user):
+    if not permissions.can_manage_users(acting_user):
         raise NotAllowed(f"Only an administrator can {what}.")
 
 
@@ -352,7 +348,7 @@ USER_FIELDS = ("first_name", "last_name", "email", "role", "is_active")
 
 def _require_keeps_an_administrator(user: User, new_role: str, active: bool) -> None:
     """Refuse a change that would leave no active administrator."""
-    if not is_admin(user) or (active and (user.is_superuser or new_role == Role.ADMIN)):
+    if not permissions.is_admin(user) or (active and (user.is_superuser or new_role == Role.ADMIN)):
         return
     if not active_administrators().exclude(pk=user.pk).exists():
         raise NotAllowed(

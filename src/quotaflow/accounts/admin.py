@@ -10,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from quotaflow.accounts import actions
+from quotaflow.accounts import actions, permissions
 from quotaflow.accounts.admin_mixins import staff_user
 from quotaflow.accounts.models import ApiToken, User
 from quotaflow.core.admin_mixins import NoAddMixin, NoDeleteMixin
@@ -30,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
         # Only administrators set roles, and nobody their own (see accounts.actions.set_role).
         readonly = tuple(super().get_readonly_fields(request, obj))
         editing_self = obj is not None and obj.pk == request.user.pk
-        if editing_self or not actions.is_admin(staff_user(request)):
+        if editing_self or not permissions.can_manage_users(staff_user(request)):
             return (*readonly, "role")
         return readonly
 

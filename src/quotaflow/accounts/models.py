@@ -30,8 +30,11 @@ class User(AbstractUser):
 
     @property
     def is_planner(self) -> bool:
-        """Admins and sales ops own the organisation, metrics, imports and plans."""
-        return self.is_superuser or self.role in {Role.ADMIN, Role.SALES_OPS}
+        """Admins and sales ops own the organisation, metrics, imports and plans (the rule
+        is :func:`quotaflow.accounts.permissions.is_planner`; templates read it here)."""
+        from quotaflow.accounts.permissions import is_planner
+
+        return is_planner(self)
 
 
 class TokenScope(models.TextChoices):

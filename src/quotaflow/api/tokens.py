@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from quotaflow.accounts import actions
+from quotaflow.accounts import actions, permissions
 from quotaflow.accounts.models import ApiToken, TokenScope
 from quotaflow.api.auth import request_user, require_session
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input
@@ -75,7 +75,7 @@ def revoke_token(request: HttpRequest, prefix: Code) -> TokenOut:
     require_session(request, "revoke tokens")
     user = request_user(request)
     tokens = ApiToken.objects.select_related("user").filter(prefix=prefix)
-    if not actions.is_admin(user):
+    if not permissions.can_manage_users(user):
         tokens = tokens.filter(user=user)
     token = tokens.first()
     if token is None:

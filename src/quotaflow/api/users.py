@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from quotaflow.accounts import actions
+from quotaflow.accounts import actions, permissions
 from quotaflow.accounts.models import Role, TokenScope, User
 from quotaflow.api.auth import request_token, request_user, require_scope, require_session
 from quotaflow.api.schemas import (
@@ -169,14 +169,14 @@ class BatchOut(Schema):
 
 def _require_admin(request: HttpRequest, scope: str) -> User:
     user = request_user(request)
-    if not actions.is_admin(user):
+    if not permissions.can_manage_users(user):
         raise NotAllowed("Only administrators can manage users and roles.")
     require_scope(request, scope)
     return user
 
 
 def _no_admins_by_token(request: HttpRequest, roles: list[str]) -> None:
-    if Role.ADMIN in roles and request_token(request) is not None:
+    if request_token(request) is not None and not all(map(permissions.may_grant_by_token, roles)):
         raise NotAllowed(
             "An API token cannot make anyone an administrator; sign in as an administrator, "
             "or use 'quotaflow users' on the server.",

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from quotaflow.accounts.models import TokenScope, User
+from quotaflow.accounts.permissions import may_hold_scope
 from quotaflow.core import limits
 
 
@@ -41,9 +42,7 @@ class TokenForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [
-            (scope.value, scope.label)
-            for scope in TokenScope
-            if scope != TokenScope.MANAGE or user.is_planner
+            (scope.value, scope.label) for scope in TokenScope if may_hold_scope(user, scope)
         ]
         self.fields["scopes"].choices = choices  # type: ignore[attr-defined]
         self.fields["scopes"].initial = [TokenScope.READ.value]
