@@ -16,7 +16,8 @@ from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.org.models import Person, Unit
-from quotaflow.visibility import viewer_scope
+from quotaflow.org.queries import viewer_scope
+from quotaflow.plans.permissions import can_plan
 
 router = Router(tags=["account"])
 
@@ -65,7 +66,7 @@ def me(request: HttpRequest) -> MeOut:
         full_name=user.get_full_name(),
         role=Role(user.role),
         role_label=user.get_role_display(),
-        is_planner=user.is_planner,
+        is_planner=can_plan(user),
         person=PersonRef(external_id=person.external_id, full_name=person.full_name)
         if person
         else None,

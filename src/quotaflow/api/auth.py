@@ -7,6 +7,7 @@ limited only by their role and place in the tree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
+from quotaflow.accounts import permissions as roles
 from quotaflow.accounts.actions import authenticate_token
 from quotaflow.accounts.models import ApiToken, User
 from quotaflow.accounts.throttling import count_wrong_token, token_guessing_locked
@@ -86,17 +88,28 @@ def require_session(request: HttpRequest, what: str) -> None:
         raise NotAllowed(f"An API token cannot {what}; sign in to do it.")
 
 
+#: The API's refusal of a write the caller's role does not allow.
+PLANNERS_ONLY = "Only administrators and sales operations can make this change."
+
+
+def require_allowed(
+    request: HttpRequest,
+    allowed: Callable[[User], bool],
+    *,
+    scope: str | None = None,
+    refusal: str = PLANNERS_ONLY,
+) -> User:
+    """The acting user, whom the app's predicate ``allowed`` (from its ``permissions``
+    module, the rule its action also keeps) lets through, calling with ``scope`` if given
+    (a token holds it, or a signed-in session)."""
+    user = request_user(request)
+    if not allowed(user):
+        raise NotAllowed(refusal)
+    if scope is not None:
+        require_scope(request, scope)
+    return user
+
+
 def require_planner(request: HttpRequest) -> User:
     """The acting user, who must be an administrator or in sales operations."""
-    user = request_user(request)
-    if not user.is_planner:
-        raise NotAllowed("Only administrators and sales operations can make this change.")
-    return user
-
-
-def require_planner_with(request: HttpRequest, scope: str) -> User:
-    """The acting user, who must be an administrator or in sales operations, calling with
-    ``scope`` (a token holds it, or a signed-in session)."""
-    user = require_planner(request)
-    require_scope(request, scope)
-    return user
+    return require_allowed(request, roles.is_planner)

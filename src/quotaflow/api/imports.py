@@ -13,6 +13,7 @@ listed (200, status ``previewed``), and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
@@ -22,11 +23,12 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_token, require_planner, require_planner_with
+from quotaflow.api.auth import request_token, require_allowed
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ObjectId, ValidationErrorOut
 from quotaflow.core.errors import NotAllowed, NotFound
 from quotaflow.imports.actions import import_file
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.imports.permissions import can_import
 from quotaflow.imports.queries import get_run, recent_runs, rejected_file_name
 
 router = Router(tags=["imports"])
@@ -163,7 +165,7 @@ def list_runs(
     request: HttpRequest,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many runs.")] = 50,
 ) -> list[ImportRunOut]:
-    require_planner(request)
+    require_allowed(request, can_import)
     _require_any_import_scope(request)
     return [ImportRunOut.of(run) for run in recent_runs(limit)]
 
@@ -172,7 +174,7 @@ def list_runs(
     "/imports/{int:run_id}", response={200: ImportRunDetailOut, **READ_ERRORS}, summary="One import"
 )
 def run_detail(request: HttpRequest, run_id: ObjectId) -> ImportRunDetailOut:
-    require_planner(request)
+    require_allowed(request, can_import)
     _require_any_import_scope(request)
     return ImportRunDetailOut.of(get_run(run_id))
 
@@ -185,7 +187,7 @@ def run_detail(request: HttpRequest, run_id: ObjectId) -> ImportRunDetailOut:
     description="The rejected rows with their original columns plus a 'reason' column.",
 )
 def rejected_csv(request: HttpRequest, run_id: ObjectId) -> HttpResponse:
-    require_planner(request)
+    require_allowed(request, can_import)
     _require_any_import_scope(request)
     run = get_run(run_id)
     if not run.rejected_csv:
@@ -227,7 +229,7 @@ def upload(
         ),
     ] = False,
 ) -> Status[ImportRunDetailOut]:
-    user = require_planner_with(request, SCOPE_FOR_KIND[kind])
+    user = require_allowed(request, partial(can_import, kind=kind), scope=SCOPE_FOR_KIND[kind])
     run = import_file(
         kind,
         file,

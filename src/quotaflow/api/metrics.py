@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_user, require_planner_with, require_scope
+from quotaflow.api.auth import request_user, require_allowed, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search, patch_changes
 from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
@@ -25,6 +25,11 @@ from quotaflow.metrics.models import (
     MetricUnit,
     RecomputeStatus,
     Source,
+)
+from quotaflow.metrics.permissions import (
+    can_define_metrics,
+    can_recompute,
+    sees_recompute_errors,
 )
 from quotaflow.metrics.queries import latest_recomputes
 
@@ -123,7 +128,7 @@ class MetricOut(Schema):
     def with_recompute(request: HttpRequest, metric: Metric) -> MetricOut:
         """The schema for ``metric`` with its latest recompute, as the caller may see it."""
         run = latest_recomputes([metric.pk]).get(metric.pk)
-        return MetricOut.of(metric, run, planner=request_user(request).is_planner)
+        return MetricOut.of(metric, run, planner=sees_recompute_errors(request_user(request)))
 
 
 class MetricIn(Input):
@@ -186,7 +191,7 @@ def list_metrics(
         metrics = metrics.filter(is_active=active)
     found = list(metrics)
     runs = latest_recomputes(metric.pk for metric in found)
-    planner = request_user(request).is_planner
+    planner = sees_recompute_errors(request_user(request))
     return [MetricOut.of(metric, runs.get(metric.pk), planner=planner) for metric in found]
 
 
@@ -200,7 +205,7 @@ def get_metric(request: HttpRequest, code: Code) -> MetricOut:
 @router.post("/metrics", response={201: MetricOut, **WRITE_ERRORS}, summary="Create a metric")
 def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
     """Add a metric (administrators and sales operations)."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_define_metrics, scope=TokenScope.MANAGE)
     metric = actions.create_metric(**payload.model_dump(), acting_user=user)
     return Status(201, MetricOut.with_recompute(request, metric))
 
@@ -210,7 +215,7 @@ def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
 )
 def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> MetricOut:
     """Change a metric; the result must still be a valid definition."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_define_metrics, scope=TokenScope.MANAGE)
     metric = _metric(code)
     changes, reason = patch_changes(payload)
     metric = actions.update_metric(metric, acting_user=user, reason=reason, **changes)
@@ -231,7 +236,7 @@ class RecomputeIn(Input):
 def recompute_metric(request: HttpRequest, code: Code, payload: RecomputeIn) -> Status[MetricOut]:
     """Queue a fresh recompute of the metric's credits and aggregates (after one failed,
     say); the answer carries it, queued."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_recompute, scope=TokenScope.MANAGE)
     metric = _metric(code)
     actions.recompute_metric(metric, acting_user=user, reason=payload.reason.strip())
     return Status(202, MetricOut.with_recompute(request, metric))

@@ -1,6 +1,6 @@
 """``/org``: units, people and assignments.
 
-Reads show only what the caller's place in the tree allows today (:mod:`quotaflow.visibility`;
+Reads show only what the caller's place in the tree allows today (:mod:`quotaflow.plans.visibility` and :mod:`quotaflow.org.permissions`;
 ``as_of`` changes what is shown, never who may see it); anything outside it answers 404, exactly like something that does not exist. Writes are
 for administrators and sales operations (tokens need the ``manage`` scope).
 """
@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_user, require_planner_with, require_scope
+from quotaflow.api.auth import request_user, require_allowed, require_scope
 from quotaflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -34,9 +34,16 @@ from quotaflow.api.schemas import (
 )
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
+from quotaflow.org.loaders import person_for, unit_for
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
-from quotaflow.org.queries import Scope, active_on, ancestor_units, descendant_counts
-from quotaflow.visibility import people_condition, viewer_scope
+from quotaflow.org.permissions import can_change_org
+from quotaflow.org.queries import (
+    active_on,
+    ancestor_units,
+    descendant_counts,
+    people_condition,
+    viewer_scope,
+)
 
 router = Router(tags=["organisation"])
 
@@ -243,13 +250,6 @@ def _person_by_external_id(external_id: str, *, field: str | None = None) -> Per
     return person
 
 
-def _visible_unit(scope: Scope, code: str) -> Unit:
-    unit = Unit.objects.select_related("parent").filter(code=code).first()
-    if unit is None or not scope.can_see_unit(unit):
-        raise NotFound(f"There is no unit with the code {code!r}.")
-    return unit
-
-
 # Units ----------------------------------------------------------------------------------
 
 
@@ -284,7 +284,7 @@ def get_unit(request: HttpRequest, code: Code, as_of: AsOf = None) -> UnitDetail
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
     scope = viewer_scope(request_user(request))
-    unit = _visible_unit(scope, code)
+    unit = unit_for(scope, code)
     placements = (
         Assignment.objects.filter(active_on(day), unit=unit)
         .select_related("person")
@@ -319,7 +319,7 @@ def get_unit(request: HttpRequest, code: Code, as_of: AsOf = None) -> UnitDetail
 @router.post("/units", response={201: UnitOut, **WRITE_ERRORS}, summary="Create a unit")
 def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
     """Add a unit under ``parent`` (administrators and sales operations)."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     parent = _unit_by_code(payload.parent, field="parent") if payload.parent else None
     unit = actions.create_unit(
         code=payload.code,
@@ -337,7 +337,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Status[UnitOut]:
 )
 def update_unit(request: HttpRequest, code: Code, payload: UnitPatch) -> UnitOut:
     """Rename, re-code, re-kind or move a unit (administrators and sales operations)."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     unit = _unit_by_code(code)
     changes, reason = patch_changes(payload)
     if "parent" in changes:
@@ -378,7 +378,7 @@ def list_people(
             Q(full_name__icontains=q) | Q(external_id__icontains=q) | Q(email__icontains=q)
         )
     if unit:
-        root = _visible_unit(scope, unit)
+        root = unit_for(scope, unit)
         people = people.filter(
             pk__in=Assignment.objects.filter(
                 active_on(day), unit__path__startswith=root.path
@@ -407,14 +407,6 @@ def list_people(
     ]
 
 
-def _visible_person(request: HttpRequest, external_id: str) -> Person:
-    scope = viewer_scope(request_user(request))
-    person = Person.objects.filter(people_condition(scope), external_id=external_id).first()
-    if person is None:
-        raise NotFound(f"There is no person with the employee id {external_id!r}.")
-    return person
-
-
 def _person_detail(person: Person) -> PersonDetailOut:
     history = person.assignments.select_related("unit", "person").order_by("valid_from", "pk")
     return PersonDetailOut(
@@ -431,13 +423,13 @@ def get_person(request: HttpRequest, external_id: Code, as_of: AsOf = None) -> P
     """A person you may see, with every assignment they have held. Who you may see is
     decided by your place in the tree today; ``as_of`` never widens it."""
     require_scope(request, TokenScope.READ)
-    return _person_detail(_visible_person(request, external_id))
+    return _person_detail(person_for(viewer_scope(request_user(request)), external_id))
 
 
 @router.post("/people", response={201: PersonDetailOut, **WRITE_ERRORS}, summary="Create a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
     """Add a person (administrators and sales operations)."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     person = actions.create_person(**payload.model_dump(), acting_user=user)
     return Status(201, _person_detail(person))
 
@@ -449,7 +441,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonDetai
 )
 def update_person(request: HttpRequest, external_id: Code, payload: PersonPatch) -> PersonDetailOut:
     """Change a person's name, e-mail, title or employment dates."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     person = _person_by_external_id(external_id)
     changes, reason = patch_changes(payload)
     return _person_detail(actions.update_person(person, acting_user=user, reason=reason, **changes))
@@ -464,7 +456,7 @@ def transfer_person(
     request: HttpRequest, external_id: Code, payload: TransferIn
 ) -> Status[AssignmentOut]:
     """Move a member to another unit from ``on``; history before that date is kept."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     person = _person_by_external_id(external_id)
     to_unit = _unit_by_code(payload.to_unit, field="to_unit")
     assignment = actions.transfer_person(
@@ -506,7 +498,7 @@ def list_assignments(
     if person:
         rows = rows.filter(person__external_id=person)
     if unit:
-        rows = rows.filter(unit__path__startswith=_visible_unit(scope, unit).path)
+        rows = rows.filter(unit__path__startswith=unit_for(scope, unit).path)
     if role is not None:
         rows = rows.filter(role=role)
     page = rows.select_related("person", "unit").order_by("person__external_id", "valid_from", "pk")
@@ -518,7 +510,7 @@ def list_assignments(
 )
 def create_assignment(request: HttpRequest, payload: AssignmentIn) -> Status[AssignmentOut]:
     """Place a person in a unit as member or manager for a date range."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     person = _person_by_external_id(payload.person, field="person")
     unit = _unit_by_code(payload.unit, field="unit")
     assignment = actions.assign_person(
@@ -542,7 +534,7 @@ def end_assignment(
     request: HttpRequest, assignment_id: ObjectId, payload: AssignmentEndIn
 ) -> AssignmentOut:
     """Set the last day of an assignment (it can be shortened, not lengthened)."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_org, scope=TokenScope.MANAGE)
     assignment = Assignment.objects.filter(pk=assignment_id).first()
     if assignment is None:
         raise NotFound(f"There is no assignment {assignment_id}.")

@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import request_user, require_planner, require_scope
+from quotaflow.api.auth import request_user, require_allowed, require_scope
 from quotaflow.api.metrics import RecomputeOut
 from quotaflow.api.schemas import (
     READ_ERRORS,
@@ -37,11 +37,15 @@ from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, currency_amounts, minor_unit_decimals
 from quotaflow.metrics.models import Metric
+from quotaflow.metrics.permissions import sees_recompute_errors
 from quotaflow.metrics.queries import latest_recomputes
+from quotaflow.org.loaders import owner_for
 from quotaflow.org.models import Person, Unit
+from quotaflow.org.queries import viewer_scope
 from quotaflow.performance import actions
 from quotaflow.performance.attainment import Attainment
 from quotaflow.performance.models import PerformanceSettings
+from quotaflow.performance.permissions import can_feed_numbers
 from quotaflow.performance.queries import (
     actuals,
     attainment_of,
@@ -52,9 +56,10 @@ from quotaflow.performance.queries import (
     thresholds_from,
 )
 from quotaflow.plans.in_force import VersionHistory, in_force_goals, version_histories, version_note
+from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
+from quotaflow.plans.visibility import visible_goals
 from quotaflow.sales.actions import ActivityRow, CreditShare, TransactionRow
-from quotaflow.visibility import can_see_goal, can_see_owner, viewer_scope, visible_goals
 
 router = Router(tags=["tracking"])
 
@@ -357,7 +362,7 @@ def _progress(
 
 def _unsettled(request: HttpRequest, metric_ids: list[int]) -> dict[int, RecomputeOut]:
     """The recomputes of ``metric_ids`` whose numbers are not final, by metric id."""
-    planner = request_user(request).is_planner
+    planner = sees_recompute_errors(request_user(request))
     runs = latest_recomputes(metric_ids, unsettled_only=True)
     return {metric_id: RecomputeOut.of(run, planner=planner) for metric_id, run in runs.items()}
 
@@ -391,14 +396,7 @@ def _owner_label(goal: Goal) -> str:
 
 def _visible_goal(request: HttpRequest, goal_id: int) -> Goal:
     """The goal, if the caller may see it today (whatever date its progress is asked at)."""
-    goal = (
-        Goal.objects.select_related("metric", "owner_unit", "owner_person")
-        .filter(pk=goal_id)
-        .first()
-    )
-    if goal is None or not can_see_goal(request_user(request), goal):
-        raise NotFound(f"There is no goal {goal_id} you can see.")
-    return goal
+    return goal_for(request_user(request), goal_id)
 
 
 def _counts(result: actions.IngestResult) -> dict[str, int]:
@@ -413,7 +411,7 @@ def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> Tr
     """Create, update or cancel up to 10,000 transactions; credits and every dashboard
     number are updated in the same database transaction. Safe to retry."""
     require_scope(request, TokenScope.INGEST)
-    user = require_planner(request)
+    user = require_allowed(request, can_feed_numbers)
     result = actions.ingest_transactions(
         _transaction_rows(payload), acting_user=user, source=payload.source,
         refuse_elsewhere=payload.refuse_other_sources,
@@ -433,7 +431,7 @@ def ingest_transactions(request: HttpRequest, payload: TransactionBatchIn) -> Tr
 def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestOut:
     """Create or update up to 10,000 activities. Safe to retry."""
     require_scope(request, TokenScope.INGEST)
-    user = require_planner(request)
+    user = require_allowed(request, can_feed_numbers)
     people = _people({item.person for item in payload.activities})
     rows = [
         ActivityRow(
@@ -455,7 +453,7 @@ def ingest_activities(request: HttpRequest, payload: ActivityBatchIn) -> IngestO
 def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> ManualValueOut:
     """Enter or correct the value of a manual metric for one owner on one day."""
     require_scope(request, TokenScope.INGEST)
-    user = require_planner(request)
+    user = require_allowed(request, can_feed_numbers)
     owner = resolve_owner(payload.owner)
     if owner is None:
         raise NotFound(
@@ -491,9 +489,7 @@ def attainment(
     status against the owner's goal for exactly that period (when there is one)."""
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
-    target = resolve_owner(owner)
-    if target is None or not can_see_owner(viewer_scope(request_user(request)), target):
-        raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
+    target = owner_for(viewer_scope(request_user(request)), owner)
     chosen = _metric(metric)
     try:
         fiscal = Company.current().fiscal_calendar.parse(period)
@@ -541,9 +537,7 @@ def owner_credits(
 ) -> dict[str, Any]:
     """Why an owner's actual is what it is: the credits behind it, newest first."""
     require_scope(request, TokenScope.READ)
-    target = resolve_owner(owner)
-    if target is None or not can_see_owner(viewer_scope(request_user(request)), target):
-        raise NotFound(f"There is no unit or person '{owner}' you can see.", field="owner")
+    target = owner_for(viewer_scope(request_user(request)), owner)
     try:
         fiscal = Company.current().fiscal_calendar.parse(period)
     except ValueError as error:

@@ -23,12 +23,12 @@ from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
-from quotaflow.plans import actions, exports, queries
+from quotaflow.plans import actions, exports, loaders, queries
 from quotaflow.plans.models import Goal, GoalComment, PlanningCycle, ReconcileMethod
+from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.models import SmartPolicy
-from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
 
 router = Router(tags=["planning"])
 
@@ -437,30 +437,13 @@ class CountOut(Schema):
 def _cycle(request: HttpRequest, cycle_id: int) -> tuple[User, PlanningCycle]:
     require_scope(request, TokenScope.READ)
     user = request_user(request)
-    cycle = (
-        PlanningCycle.objects.select_related("metric", "root_unit", "owner")
-        .filter(pk=cycle_id)
-        .first()
-    )
-    if cycle is None or not can_view_cycle(user, cycle):
-        raise NotFound(
-            "There is no such planning cycle, or it is outside your part of the organisation."
-        )
-    return user, cycle
+    return user, loaders.cycle_for(user, cycle_id)
 
 
 def _goal(request: HttpRequest, goal_id: int) -> tuple[User, Goal]:
     require_scope(request, TokenScope.READ)
     user = request_user(request)
-    goal = (
-        Goal.objects.select_related("cycle", "owner_unit", "owner_person", "metric", "parent")
-        .filter(pk=goal_id)
-        .first()
-    )
-    visible = None if goal is None or goal.cycle is None else visible_goal_ids(user, goal.cycle)
-    if goal is None or goal.cycle is None or (visible is not None and goal.pk not in visible):
-        raise NotFound("There is no such goal, or it is outside your part of the organisation.")
-    return user, goal
+    return user, loaders.goal_for(user, goal_id, in_plan=True)
 
 
 def _writer(request: HttpRequest) -> None:

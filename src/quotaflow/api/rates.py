@@ -21,10 +21,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner, require_scope
+from quotaflow.api.auth import require_allowed, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS
 from quotaflow.core.models import Company
 from quotaflow.performance.actions import store_exchange_rates
+from quotaflow.performance.permissions import can_feed_numbers
 from quotaflow.performance.unplaced import unplaced_summary
 from quotaflow.sales.actions import RateRow
 from quotaflow.sales.models import ExchangeRate
@@ -112,7 +113,7 @@ def store_rates(request: HttpRequest, payload: RateBatchIn) -> RatesStoredOut:
     """Store new or corrected rates; sales they apply to are converted and re-credited
     in the same database transaction. Safe to retry."""
     require_scope(request, TokenScope.INGEST)
-    user = require_planner(request)
+    user = require_allowed(request, can_feed_numbers)
     result = store_exchange_rates(
         [RateRow(item.currency.upper(), item.valid_from, item.rate) for item in payload.rates],
         acting_user=user,
@@ -124,7 +125,7 @@ def store_rates(request: HttpRequest, payload: RateBatchIn) -> RatesStoredOut:
 def unplaced(request: HttpRequest) -> UnplacedOut:
     """What the company total holds for people placed nowhere on their sale's date."""
     require_scope(request, TokenScope.READ)
-    require_planner(request)
+    require_allowed(request, can_feed_numbers)
     summary = unplaced_summary()
     return UnplacedOut(
         unit=summary.unit.code if summary.unit else None,

@@ -13,15 +13,14 @@ from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_scope
 from quotaflow.api.schemas import WRITE_ERRORS, BigInt, Input, ObjectId
 from quotaflow.core import limits
-from quotaflow.core.errors import NotFound
+from quotaflow.plans.loaders import cycle_for, goal_for
 from quotaflow.plans.models import PlanningCycle
 from quotaflow.smart.actions import POLICY_FIELDS, update_policy
 from quotaflow.smart.evaluator import SmartReport
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
-from quotaflow.smart.queries import visible_cycle_goals, visible_goal
-from quotaflow.visibility import can_view_cycle
+from quotaflow.smart.queries import visible_cycle_goals
 
 router = Router(tags=["SMART checks"])
 
@@ -134,12 +133,7 @@ class PolicyOut(Schema):
 def _policy_cycle(request: HttpRequest, cycle_id: int | None) -> PlanningCycle | None:
     if cycle_id is None:
         return None
-    cycle = PlanningCycle.objects.filter(pk=cycle_id).first()
-    if cycle is None or not can_view_cycle(request_user(request), cycle):
-        raise NotFound(
-            "There is no such planning cycle, or it is outside your part of the organisation."
-        )
-    return cycle
+    return cycle_for(request_user(request), cycle_id)
 
 
 @router.get("/smart/policy", response={200: PolicyOut, **ERRORS})
@@ -164,7 +158,7 @@ def put_policy(request: HttpRequest, payload: PolicyIn, cycle_id: CycleQuery = N
 def goal_smart(request: HttpRequest, goal_id: ObjectId) -> SmartReportOut:
     """The SMART verdicts of a goal as saved: per letter pass/warn/fail, reason and fix."""
     require_scope(request, TokenScope.READ)
-    goal = visible_goal(request_user(request), goal_id)
+    goal = goal_for(request_user(request), goal_id, in_plan=True)
     checked = check_goals([goal])[0]
     return SmartReportOut.of(
         goal.pk, checked.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
@@ -176,7 +170,7 @@ def check_target(request: HttpRequest, payload: CheckIn) -> SmartReportOut:
     """Check a target for a goal before saving it (what the goal forms show live).
     The target is in the metric's base unit (cents for money). Nothing is written."""
     require_scope(request, TokenScope.READ)
-    goal = visible_goal(request_user(request), payload.goal_id)
+    goal = goal_for(request_user(request), payload.goal_id, in_plan=True)
     checked = check_goals([goal], targets={goal.pk: payload.target})[0]
     return SmartReportOut.of(
         goal.pk, payload.target, checked.report, SmartPolicy.for_cycle(goal.cycle)

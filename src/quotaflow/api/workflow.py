@@ -30,8 +30,8 @@ from quotaflow.core.errors import InvalidInput
 from quotaflow.plans import actions
 from quotaflow.plans.actions.bulk import MAX_BULK_GOALS, BulkRefused
 from quotaflow.plans.models import Goal
+from quotaflow.plans.visibility import visible_goal_ids
 from quotaflow.smart.actions import approve_goals_checked
-from quotaflow.visibility import visible_goal_ids
 
 router = Router(tags=["planning"])
 

@@ -1,7 +1,7 @@
 """Who may read and write check-ins: boolean predicates that the actions, the web pages
 and the API all ask.
 
-Anyone who may see a goal (``quotaflow.visibility``) reads its check-ins and their
+Anyone who may see a goal (``plans.visibility``) reads its check-ins and their
 threads. The goal's owner checks in: the person's own login, or for a unit's goal a
 manager of that unit today. The thread takes replies from the owner, the managers above
 the goal and planners — those who may comment on the goal (``plans.permissions``) — while
@@ -11,9 +11,10 @@ the goal still takes messages (not a closed goal, nor a closed or superseded pla
 from __future__ import annotations
 
 from quotaflow.accounts.models import User
+from quotaflow.org.queries import scope_day
 from quotaflow.plans.models import Goal
 from quotaflow.plans.permissions import Actor, comments_open, may_comment, owns
-from quotaflow.visibility import can_see_goal, scope_day
+from quotaflow.plans.visibility import can_see_goal
 
 __all__ = [
     "can_check_in",

@@ -33,7 +33,7 @@ from quotaflow.core.audit import record
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company
 from quotaflow.core.spreadsheet import neutralise_row
-from quotaflow.imports import org, runs
+from quotaflow.imports import org, permissions, runs
 from quotaflow.imports.checking import CHECKERS, RateChecker, RowError
 from quotaflow.imports.formats import ORG_KINDS
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
@@ -365,7 +365,7 @@ def import_file(
             "and activities are checked in full before anything is written anyway.",
             field="dry_run",
         )
-    _require_importer(acting_user)
+    _require_importer(acting_user, kind)
     run = ImportRun(kind=kind, file_name=file_name[:255], started_by=acting_user, via=via)
     run.skip_bad_rows = skip_bad_rows
     if dry_run:
@@ -381,7 +381,7 @@ def write_preview(preview: ImportRun, *, acting_user: Any, via: str) -> ImportRu
     The file is checked again against the organisation as it is now; if the changes
     differ from those the preview listed, nothing is written and the new run says so.
     """
-    _require_importer(acting_user)
+    _require_importer(acting_user, preview.kind)
     preview.refresh_from_db()
     if preview.written_as_id is not None:
         raise InvalidInput(
@@ -406,9 +406,9 @@ def write_preview(preview: ImportRun, *, acting_user: Any, via: str) -> ImportRu
     return run
 
 
-def _require_importer(acting_user: Any) -> None:
-    if not getattr(acting_user, "is_planner", False):
-        raise NotAllowed("Only administrators and sales operations may import data.")
+def _require_importer(acting_user: Any, kind: str | None = None) -> None:
+    if not permissions.can_import(acting_user, kind):
+        raise NotAllowed(permissions.REFUSED)
 
 
 def _file_bytes(path_or_file: str | Path | IO[bytes]) -> bytes:

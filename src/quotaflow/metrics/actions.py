@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.metrics.models import (
     Aggregation,
     Direction,
@@ -30,6 +30,12 @@ from quotaflow.metrics.models import (
     MetricUnit,
     RecomputeStatus,
     Source,
+)
+from quotaflow.metrics.permissions import (
+    CHANGE_REFUSED,
+    RECOMPUTE_REFUSED,
+    can_define_metrics,
+    can_recompute,
 )
 from quotaflow.metrics.signals import recompute_requested
 
@@ -66,6 +72,18 @@ ACTIVITY_NUMERIC_FIELDS = ("quantity",)
 ACTIVITY_DISTINCT_FIELDS = ("account",)
 # Column sizes of the Metric text fields, checked so that a long value is refused, not cut.
 TEXT_LIMITS = {"code": 64, "name": 200, "value_field": 40, "activity_type": 60}
+
+
+def require_metric_writer(acting_user: User | None) -> None:
+    """Refuse a writer who may not define metrics (``metrics.permissions``)."""
+    if not can_define_metrics(acting_user):
+        raise NotAllowed(CHANGE_REFUSED)
+
+
+def require_recomputer(acting_user: User | None) -> None:
+    """Refuse a user who may not ask for a recompute (``metrics.permissions``)."""
+    if not can_recompute(acting_user):
+        raise NotAllowed(RECOMPUTE_REFUSED)
 
 
 def _choice(values: dict[str, Any], name: str, choices: type[Any], label: str) -> None:
@@ -221,6 +239,7 @@ def create_metric(
     acting_user: User | None,
 ) -> Metric:
     """Add a metric to the catalogue after :func:`check_definition`."""
+    require_metric_writer(acting_user)
     values = check_definition(
         {
             "code": code,
@@ -251,6 +270,7 @@ def update_metric(
     metric: Metric, *, acting_user: User | None, reason: str = "", **changes: Any
 ) -> Metric:
     """Change any fields in ``METRIC_FIELDS``; the result must still be a valid definition."""
+    require_metric_writer(acting_user)
     unknown = sorted(set(changes) - set(METRIC_FIELDS))
     if unknown:
         raise InvalidInput(f"A metric has no field {', '.join(unknown)}.", field=unknown[0])
@@ -303,6 +323,7 @@ def recompute_metric(
 ) -> MetricRecompute:
     """Recompute ``metric``'s credits and aggregates again in the background (after a
     failure, say); returns the queued run."""
+    require_recomputer(acting_user)
     job = _queue_recompute(metric, acting_user=acting_user, reason=reason or "Asked for again")
     record(
         actor=acting_user,

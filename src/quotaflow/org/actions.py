@@ -19,7 +19,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record, record_many
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.org.models import (
     ASSIGNABLE_KINDS,
     Assignment,
@@ -28,6 +28,7 @@ from quotaflow.org.models import (
     Unit,
 )
 from quotaflow.org.paths import child_path
+from quotaflow.org.permissions import CHANGE_REFUSED, can_change_org
 from quotaflow.org.queries import active_on, overlapping_assignment
 from quotaflow.org.signals import assignments_changed, units_moved
 
@@ -35,6 +36,13 @@ UNIT_FIELDS = ("code", "name", "kind", "territory")
 PERSON_FIELDS = ("external_id", "full_name", "email", "title", "hire_date", "termination_date")
 ONE_DAY = dt.timedelta(days=1)
 PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length or 1000
+
+
+def require_org_writer(acting_user: User | None) -> None:
+    """Refuse, before anything is read or written, a writer who may not change the
+    organisation (``org.permissions.can_change_org``)."""
+    if not can_change_org(acting_user):
+        raise NotAllowed(CHANGE_REFUSED)
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -148,6 +156,7 @@ def create_unit(
     reason: str = "",
 ) -> Unit:
     """Add a unit under ``parent`` (None for a root) with its path and depth set."""
+    require_org_writer(acting_user)
     values = _clean_unit_fields({"code": code, "name": name, "kind": kind, "territory": territory})
     if parent is not None:
         parent = Unit.objects.select_for_update().get(pk=parent.pk)
@@ -173,6 +182,7 @@ def update_unit(unit: Unit, *, acting_user: User | None, reason: str = "", **cha
     Only the fields passed are changed; a ``parent`` different from the current one moves
     the unit with its whole subtree (see :func:`move_unit`).
     """
+    require_org_writer(acting_user)
     unknown = sorted(set(changes) - {*UNIT_FIELDS, "parent"})
     if unknown:
         raise InvalidInput(f"A unit has no field {', '.join(unknown)}.", field=unknown[0])
@@ -203,6 +213,7 @@ def move_unit(
     Refuses a move into the unit's own subtree. Every path and depth in the subtree is
     rewritten by a single UPDATE that swaps the old path prefix for the new one.
     """
+    require_org_writer(acting_user)
     unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     old_parent = unit.parent
     if new_parent is not None:
@@ -299,6 +310,7 @@ def create_person(
     acting_user: User | None,
 ) -> Person:
     """Add a person (not yet placed in any unit; see :func:`assign_person`)."""
+    require_org_writer(acting_user)
     values = _clean_person_fields(
         {"external_id": external_id, "full_name": full_name, "email": email, "title": title}
     )
@@ -319,6 +331,7 @@ def update_person(
     person: Person, *, acting_user: User | None, reason: str = "", **changes: Any
 ) -> Person:
     """Change any of the person's fields in ``PERSON_FIELDS``; only those passed change."""
+    require_org_writer(acting_user)
     unknown = sorted(set(changes) - set(PERSON_FIELDS))
     if unknown:
         raise InvalidInput(f"A person has no field {', '.join(unknown)}.", field=unknown[0])
@@ -346,6 +359,7 @@ def link_user(
     person: Person, user: User | None, *, acting_user: User | None, reason: str = ""
 ) -> Person:
     """Give ``person`` the login ``user`` (None removes the link)."""
+    require_org_writer(acting_user)
     person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if user is not None:
         holder = Person.objects.filter(user=user).exclude(pk=person.pk).first()
@@ -394,6 +408,7 @@ def assign_person(
     A person is a member of one unit at a time, so an overlapping member assignment is
     refused; so is managing the same unit twice over the same days.
     """
+    require_org_writer(acting_user)
     if role not in AssignmentRole.values:
         raise InvalidInput(
             f"Unknown role {role!r}; choose from {', '.join(AssignmentRole.values)}.", field="role"
@@ -441,6 +456,7 @@ def end_assignment(
     assignment: Assignment, *, valid_to: dt.date, acting_user: User | None, reason: str = ""
 ) -> Assignment:
     """End ``assignment`` on ``valid_to`` (inclusive); it can be shortened, never lengthened."""
+    require_org_writer(acting_user)
     assignment = (
         Assignment.objects.select_for_update()
         .select_related("person", "unit")
@@ -479,6 +495,7 @@ def transfer_person(
     ``on`` (keeping the old end date, if there was one). History before ``on`` is untouched,
     so credits and goals before the transfer still roll up to the old unit.
     """
+    require_org_writer(acting_user)
     person = Person.objects.select_for_update().get(pk=person.pk)
     current = (
         Assignment.objects.filter(active_on(on), person=person, role=AssignmentRole.MEMBER)
@@ -577,6 +594,7 @@ def write_units(
     so a parent is in its final place before anything is put under it. Returns the unit
     ids by code.
     """
+    require_org_writer(acting_user)
     wanted = {definition.code: definition for definition in definitions}
     units = {unit.code: unit for unit in Unit.objects.all()}
     depths = _final_depths(wanted, units)
@@ -633,6 +651,7 @@ def write_people(
     a fixed number of queries whatever their number, with one audit event per person
     created or changed (as :func:`create_person` and :func:`update_person` record). The
     caller has checked the values. Returns the ids of every person named, by external id."""
+    require_org_writer(acting_user)
     stored = {
         person.external_id: person
         for person in Person.objects.filter(
@@ -680,6 +699,7 @@ def link_logins(
     """Give each person (by external id) the login named (by username), in a fixed number
     of queries, with one audit event per link as :func:`link_user` records. The caller has
     checked that the people and logins exist and that no login belongs to someone else."""
+    require_org_writer(acting_user)
     people = Person.objects.filter(external_id__in=list(logins)).select_related("user")
     users = {user.username: user for user in User.objects.filter(username__in=logins.values())}
     linked: list[tuple[Person, dict[str, Any], str]] = []
@@ -723,6 +743,7 @@ def write_placements(
     :func:`assign_person` and :func:`end_assignment` record); credits follow from the
     first day that changed for each person. The caller has checked overlaps (as
     :func:`assign_person` would)."""
+    require_org_writer(acting_user)
     stored = {
         (row.person.external_id, row.unit.code, row.role, row.valid_from): row
         for row in Assignment.objects.filter(

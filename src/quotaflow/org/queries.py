@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts import permissions
+from quotaflow.accounts.models import User
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.paths import path_ids
 
@@ -135,17 +137,47 @@ def scope_for(user: User, day: dt.date) -> Scope:
     Admins, sales ops and finance see everything; a manager sees the subtrees of the
     units they manage on that date; a rep (or anyone else) sees only their own record.
     """
-    if user.is_superuser or user.role in {Role.ADMIN, Role.SALES_OPS, Role.FINANCE}:
+    if permissions.sees_whole_organisation(user):
         return Scope(everything=True)
     person = Person.objects.filter(user=user).first()
     if person is None:
         return Scope(everything=False)
     paths = (
         tuple(managed_units(person, day).values_list("path", flat=True))
-        if user.role == Role.MANAGER
+        if permissions.is_manager(user)
         else ()
     )
     return Scope(everything=False, unit_paths=paths, person_ids=frozenset({person.pk}))
+
+
+def scope_day() -> dt.date:
+    """The date every viewer's scope is computed on: today, in the installation's time zone.
+
+    A request about the past (``as_of``) changes the figures it is answered with, never who
+    may read them: a manager who led a unit in 2020 and leads another today sees today's
+    unit, also for 2020."""
+    return timezone.localdate()
+
+
+def viewer_scope(user: User) -> Scope:
+    """The part of the organisation ``user`` may see: their place in the tree today."""
+    return scope_for(user, scope_day())
+
+
+def people_condition(scope: Scope) -> Q:
+    """A filter on Person for the people ``scope`` includes: placed in a visible unit
+    today, or the viewer's own record."""
+    return scope.people(scope_day())
+
+
+def visible_person_ids(scope: Scope, person_ids: Iterable[int]) -> set[int]:
+    """The ids among ``person_ids`` whose records the viewer may open (at most 1 query)."""
+    ids = set(person_ids)
+    if scope.everything or not ids:
+        return ids
+    return set(
+        Person.objects.filter(people_condition(scope), pk__in=ids).values_list("pk", flat=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from quotaflow.core.audit import record
 from quotaflow.core.concurrency import retry_lost_races
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company, Notification
 from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.core.notify import email, notify_each
@@ -42,6 +42,7 @@ from quotaflow.performance.models import (
     PerformanceSettings,
     UnplacedCredit,
 )
+from quotaflow.performance.permissions import FEED_REFUSED, can_feed_numbers
 from quotaflow.performance.queries import goals_with_attainment
 from quotaflow.performance.recrediting import (
     ACTIVITY,
@@ -88,6 +89,12 @@ class IngestResult:
     elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Rows whose external id already exists under another source system (external id,
     those sources): probably the same sale sent twice under two source names."""
+
+
+def require_feeder(acting_user: Any) -> None:
+    """Refuse a caller who may not feed numbers in (``performance.permissions``)."""
+    if not can_feed_numbers(acting_user):
+        raise NotAllowed(FEED_REFUSED)
 
 
 def _ingest_result(
@@ -207,6 +214,7 @@ def ingest_transactions(
     A row whose external id is already stored under another source system is reported in
     ``elsewhere``; with ``refuse_elsewhere`` the batch is refused instead, naming the rows,
     and nothing is written."""
+    require_feeder(acting_user)
     others = sources_elsewhere(source, {row.external_id for row in rows})
     if others and refuse_elsewhere:
         named = [f"{ext} (under {', '.join(found)})" for ext, found in sorted(others.items())]
@@ -255,6 +263,7 @@ def ingest_activities(
     """Store a batch of activities and update credits and aggregates in the same
     database transaction. Replaying a batch is a no-op, also while another writer stores
     overlapping rows (see :func:`ingest_transactions`)."""
+    require_feeder(acting_user)
     recredited: list[int] = []
     result = upsert_activities(
         rows,
@@ -283,6 +292,7 @@ def set_manual_value(
     note: str = "",
 ) -> ManualValue:
     """Enter (or correct) the value of a manual metric for one owner on one day."""
+    require_feeder(acting_user)
     if metric.source != Source.MANUAL:
         raise InvalidInput(
             f"{metric.name} is computed from {metric.get_source_display().lower()}; it cannot be entered by hand.",

@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Assignment, Person, Unit
-from quotaflow.org.queries import Scope, active_on
+from quotaflow.org.queries import Scope, active_on, people_condition
 from quotaflow.performance.attainment import (
     NO_RATIO,
     Attainment,
@@ -45,7 +45,6 @@ from quotaflow.performance.queries import (
 )
 from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal
-from quotaflow.visibility import people_condition
 
 SPARK_POINTS = 12
 LEADERBOARD_SIZE = 10

@@ -122,7 +122,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def download(cycle: PlanningCycle, file_format: str, *, visible: set[int] | None) -> HttpResponse:
     """The plan as a file download, ``csv`` or ``xlsx``, holding the goals in ``visible``
-    (``None``: every goal — pass :func:`quotaflow.visibility.visible_goal_ids`)."""
+    (``None``: every goal — pass :func:`quotaflow.plans.visibility.visible_goal_ids`)."""
     name = slugify(f"{cycle.name}-v{cycle.plan_version}") or "plan"
     if file_format == "xlsx":
         response = HttpResponse(export_xlsx(cycle, visible), content_type=XLSX_TYPE)

@@ -26,7 +26,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from quotaflow.plans.models import CycleStatus, Goal, PlanningCycle
 
 #: Plans whose goals are (or were) tracked: the published version, the versions it
-#: superseded and closed plans.
+#: superseded and closed plans. A later version outside these is its planner's work in
+#: progress, seen only by them like a scenario (``plans.visibility``).
 RELEASED = (CycleStatus.PUBLISHED, CycleStatus.SUPERSEDED, CycleStatus.CLOSED)
 
 

@@ -17,7 +17,8 @@ from functools import cached_property
 
 from django.utils import timezone
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts import permissions as roles
+from quotaflow.accounts.models import User
 from quotaflow.org.models import Unit
 from quotaflow.org.queries import Scope, managed_units, scope_for
 from quotaflow.plans.models import Approach, CycleStatus, Goal, GoalStatus, PlanningCycle
@@ -73,15 +74,26 @@ def _actor(user: User | Actor) -> Actor:
 
 def can_plan(user: User | Actor) -> bool:
     """Administrators and sales operations own every planning cycle."""
-    return _actor(user).user.is_planner
+    return roles.is_planner(_actor(user).user)
+
+
+def reads_every_plan(user: User) -> bool:
+    """Administrators, sales operations and finance read every plan (scenarios and
+    unpublished versions aside: :func:`sees_every_private_cycle`)."""
+    return roles.sees_whole_organisation(user)
+
+
+def sees_every_private_cycle(user: User) -> bool:
+    """Administrators open every scenario and unpublished version; others only their own."""
+    return roles.is_admin(user)
 
 
 def manages_unit(user: User | Actor, unit: Unit | None, day: dt.date) -> bool:
     """Planners act anywhere; a manager within the subtrees they manage on ``day``."""
     actor = _actor(user)
-    if actor.user.is_planner:
+    if can_plan(actor):
         return True
-    if unit is None or actor.user.role != Role.MANAGER:
+    if unit is None or not roles.is_manager(actor.user):
         return False
     return actor.scope(day).can_see_unit(unit)
 
@@ -96,7 +108,7 @@ def review_refusal(user: User | Actor, goal: Goal) -> str:
     """Why the user may not review ``goal`` (approve, return or adjust it), or ``""`` if they
     may: a manager above the goal, never its owner nor the manager of the unit it rolls up."""
     actor = _actor(user)
-    if actor.user.is_planner:
+    if can_plan(actor):
         return ""
     day = goal.period_start
     if not manages_unit(actor, reviewing_unit(goal), day):

@@ -12,6 +12,7 @@ from quotaflow.core.audit import diff, record
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.smart import permissions
 from quotaflow.smart.facts import check_goals, smart_report
 from quotaflow.smart.models import SmartPolicy
 
@@ -25,8 +26,8 @@ def update_policy(
     *, acting_user: User, cycle: PlanningCycle | None = None, **values: Any
 ) -> SmartPolicy:
     """Create or change the default policy (``cycle=None``) or a cycle's own policy."""
-    if not acting_user.is_planner:
-        raise NotAllowed("Only administrators and sales operations can change the SMART policy.")
+    if not permissions.can_change_policy(acting_user):
+        raise NotAllowed(permissions.POLICY_REFUSED)
     unknown = sorted(set(values) - set(POLICY_FIELDS))
     if unknown:
         raise InvalidInput(f"Unknown policy setting: {', '.join(unknown)}.", field=unknown[0])

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from quotaflow.core.models import Notification
+from quotaflow.imports.permissions import can_import
 
 
 def _current(path: str, items: list[tuple[str, str]]) -> str:
@@ -27,7 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("Tracking", reverse("performance")))
     items.append(("Planning", reverse("plans-cycles")))
     items.append(("SMART checks", reverse("smart-index")))
-    if getattr(user, "is_planner", False):
+    if can_import(user):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))
     if user.is_staff:

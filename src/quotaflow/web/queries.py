@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
-from quotaflow import visibility
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.imports.models import ImportRun
 from quotaflow.metrics.models import Metric
@@ -27,9 +26,10 @@ from quotaflow.org.queries import (
     ancestor_units,
     descendant_counts,
     managed_units,
+    people_condition,
 )
+from quotaflow.org.queries import visible_person_ids as visible_person_ids_of
 from quotaflow.sales.models import Transaction
-from quotaflow.visibility import people_condition
 
 # Above this many units, one prefix scan over their common ancestor is cheaper than
 # OR-ing one prefix condition per unit.
@@ -401,7 +401,7 @@ def search_people(scope: Scope, text: str, limit: int = 20) -> list[Person]:
 
 def visible_person_ids(scope: Scope, people: Sequence[Person]) -> set[int]:
     """The ids among ``people`` whose pages the viewer may open (at most 1 query)."""
-    return visibility.visible_person_ids(scope, [person.pk for person in people])
+    return visible_person_ids_of(scope, [person.pk for person in people])
 
 
 @dataclass(frozen=True)

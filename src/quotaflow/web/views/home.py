@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts import permissions as roles
+from quotaflow.accounts.models import User
 from quotaflow.core.models import Company
 from quotaflow.core.money import currency_amounts
 from quotaflow.org.models import Person
@@ -131,13 +132,13 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     person = Person.objects.filter(user=user).first()
     context: dict[str, Any] = {"today": today}
-    if user.is_planner:
+    if roles.is_planner(user):
         template = "web/home/planner.html"
         context.update(_planner_context(today))
-    elif user.role == Role.FINANCE:
+    elif roles.is_finance(user):
         template = "web/home/finance.html"
         context.update(_finance_context(today))
-    elif user.role == Role.MANAGER:
+    elif roles.is_manager(user):
         template = "web/home/manager.html"
         context.update(_manager_context(person, today))
     else:

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quotaflow.accounts.models import User
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.core.models import Company
 from quotaflow.core.money import currency_amounts
@@ -25,6 +26,7 @@ from quotaflow.imports.actions import import_file, write_preview
 from quotaflow.imports.formats import FORMATS, limit_rules
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.imports.org import CHANGED, CREATED, ENDED, MOVED, RENAMED
+from quotaflow.imports.permissions import can_import
 from quotaflow.imports.queries import get_run, recent_runs, rejected_file_name
 
 View = Callable[..., HttpResponse]
@@ -61,7 +63,8 @@ def planner_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_planner", False):
+        user = request.user
+        if not (isinstance(user, User) and can_import(user)):
             return render(request, "imports/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 

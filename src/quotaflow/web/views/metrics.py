@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from quotaflow.accounts.models import User
 from quotaflow.metrics import actions
 from quotaflow.metrics.models import Metric
+from quotaflow.metrics.permissions import RECOMPUTE_REFUSED, can_recompute
 from quotaflow.metrics.queries import latest_recomputes
 
 
@@ -28,8 +29,12 @@ def recompute(request: HttpRequest, code: str) -> HttpResponse:
     assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
     metric = get_object_or_404(Metric, code=code)
     if request.method == "POST":
-        if not user.is_planner:
-            raise PermissionDenied("Only administrators and sales operations recompute metrics.")
+        if not can_recompute(user):
+            raise PermissionDenied(RECOMPUTE_REFUSED)
         actions.recompute_metric(metric, acting_user=user, reason="Asked for again on a page")
     run = latest_recomputes([metric.pk]).get(metric.pk)
-    return render(request, "performance/_recompute.html", {"run": run, "polled": True})
+    return render(
+        request,
+        "performance/_recompute.html",
+        {"run": run, "polled": True, "can_recompute": can_recompute(user)},
+    )

@@ -1,6 +1,6 @@
 """The organisation browser: the tree as of a date, search, unit and person pages.
 
-What a user sees follows :mod:`quotaflow.visibility`, their place in the tree today
+What a user sees follows :mod:`quotaflow.plans.visibility` and :mod:`quotaflow.org.permissions`, their place in the tree today
 (the chosen date changes what is shown, never who may see it): planners and finance see everything; managers see the subtrees they manage (anything
 else is a 404, so the existence of other units is not revealed); reps see only their own
 person page — their units' and line managers' names appear there as plain text, but
@@ -16,17 +16,18 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from quotaflow.accounts.models import User
+from quotaflow.org.loaders import person_for, unit_for
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import Scope
-from quotaflow.visibility import can_see_person, viewer_scope
+from quotaflow.org.queries import Scope, viewer_scope
 from quotaflow.web import queries
 from quotaflow.web.forms import OrgFilterForm
+from quotaflow.web.loading import found
 
 MEMBERS_PER_PAGE = 50
 SEARCH_LIMIT = 20
@@ -117,9 +118,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A unit as of the date: ancestors, managers, child units and paginated members."""
     org = _org_request(request)
-    unit = get_object_or_404(Unit, code=code)
-    if not org.scope.can_see_unit(unit):
-        raise Http404("No such unit")
+    unit = found(unit_for, org.scope, code)
     members = Paginator(queries.unit_members(unit, org.day), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -141,9 +140,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 def person_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     """A person as of the date: where they sit, who they report to, their full history."""
     org = _org_request(request)
-    person = get_object_or_404(Person.objects.select_related("user"), external_id=external_id)
-    if not can_see_person(org.scope, person):
-        raise Http404("No such person")
+    person = found(person_for, org.scope, external_id)
     placements = queries.current_placements(person, org.day)
     line_managers = queries.line_managers(placements[0], org.day) if placements else []
     crumbs = (

@@ -3,7 +3,7 @@
 Pages read maintained aggregates only. Each page's live part polls itself every few
 seconds with htmx, sending the change marker it was rendered with; the server answers
 204 (nothing to do) until an aggregate of the page's metric changes, then sends the
-re-rendered part. Visibility follows :mod:`quotaflow.visibility` (the viewer's place in
+re-rendered part. Visibility follows :mod:`quotaflow.plans.visibility` and :mod:`quotaflow.org.permissions` (the viewer's place in
 the tree today, whatever ``as_of`` the page shows): what a user may not see answers 404.
 """
 
@@ -16,33 +16,32 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from plotly.offline import get_plotlyjs
 
-from quotaflow.accounts.models import Role, User
+from quotaflow.accounts.models import User
 from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.core.money import Amounts
 from quotaflow.metrics.models import Metric
+from quotaflow.metrics.permissions import can_recompute
 from quotaflow.metrics.queries import latest_recomputes
+from quotaflow.org.loaders import person_for, unit_for
 from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import Scope, managed_units
+from quotaflow.org.queries import Scope, managed_units, scope_day, viewer_scope
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
-from quotaflow.performance.models import PerformanceSettings, Visibility
+from quotaflow.performance.models import PerformanceSettings
+from quotaflow.performance.permissions import sees_leaderboard
 from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
 from quotaflow.plans.in_force import version_histories
+from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
-from quotaflow.visibility import (
-    can_see_goal,
-    can_see_person,
-    scope_day,
-    viewer_scope,
-    visible_goals,
-)
+from quotaflow.plans.visibility import visible_goals
+from quotaflow.web.loading import found
 from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.web.views.feedback import goal_check_ins
 
@@ -85,6 +84,9 @@ def _render_live(
     request: HttpRequest, page: str, fragment: str, context: dict[str, Any]
 ) -> HttpResponse:
     template = fragment if request.GET.get("live") == "1" else page
+    user = request.user
+    # The recompute banners offer "Recompute again" exactly when the action would take it.
+    context["can_recompute"] = isinstance(user, User) and can_recompute(user)
     return render(request, template, context)
 
 
@@ -119,12 +121,7 @@ def _recomputes(metric_ids: list[int]) -> list[Any]:
 
 
 def _shows_leaderboard(user: User) -> bool:
-    visibility = PerformanceSettings.current().leaderboard_visibility
-    if visibility == Visibility.EVERYONE:
-        return True
-    if visibility == Visibility.MANAGERS:
-        return user.is_planner or user.role in {Role.MANAGER, Role.FINANCE}
-    return user.is_planner
+    return sees_leaderboard(user, PerformanceSettings.current().leaderboard_visibility)
 
 
 def goal_figure(chart: GoalChart, fmt: Amounts) -> dict[str, Any]:
@@ -189,9 +186,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     """A unit's board: its goal and chart, children with attainment bars and sparklines,
     distribution of rep attainment, leaderboard and the goals at risk."""
     viewing = _viewing(request)
-    unit = get_object_or_404(Unit, code=code)
-    if not viewing.scope.can_see_unit(unit):
-        raise Http404("No such unit.")
+    unit = found(unit_for, viewing.scope, code)
     period = _period(viewing)
     metric = _metric(viewing, unit, period)
     version = change_version([metric.pk] if metric else [])
@@ -241,9 +236,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
 def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
     """A person's running goals with their progress."""
     viewing = _viewing(request)
-    person = get_object_or_404(Person, external_id=external_id)
-    if not can_see_person(viewing.scope, person):
-        raise Http404("No such person.")
+    person = found(person_for, viewing.scope, external_id)
     assessed = person_goals(person, viewing.as_of)
     version = change_version({goal.metric_id for goal, _ in assessed})
     if _unchanged(request, version):
@@ -265,12 +258,7 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One goal: progress, cumulative actual against the phased target with the run-rate
     projection, the goals that serve it, and the credits behind the actual."""
     viewing = _viewing(request)
-    goal = get_object_or_404(
-        Goal.objects.select_related("metric", "owner_unit", "owner_person", "cycle", "parent"),
-        pk=pk,
-    )
-    if not can_see_goal(viewing.user, goal):
-        raise Http404("No such goal.")
+    goal = found(goal_for, viewing.user, pk)
     version = change_version([goal.metric_id])
     if _unchanged(request, version):
         return HttpResponse(status=204)

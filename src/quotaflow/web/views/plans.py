@@ -26,7 +26,7 @@ from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, Amounts
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
-from quotaflow.plans import actions, exports, mine, permissions, queries
+from quotaflow.plans import actions, exports, loaders, mine, permissions, queries
 from quotaflow.plans.explanations import amounts_for, explain, reconciled_sentence
 from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.models import (
@@ -37,8 +37,9 @@ from quotaflow.plans.models import (
     PlanningCycle,
     ReconcileMethod,
 )
+from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
 from quotaflow.smart.actions import approve_goal_checked
-from quotaflow.visibility import can_view_cycle, visible_cycles, visible_goal_ids
+from quotaflow.web.loading import found
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -215,31 +216,11 @@ class VersionForm(VersionedForm):
 
 
 def _cycle_for(request: HttpRequest, pk: int) -> PlanningCycle:
-    user = _user(request)
-    cycle = (
-        PlanningCycle.objects.select_related("metric", "root_unit", "owner", "based_on")
-        .filter(pk=pk)
-        .first()
-    )
-    if cycle is None or not can_view_cycle(user, cycle):
-        raise Http404("No such planning cycle in your part of the organisation.")
-    return cycle
+    return found(loaders.cycle_for, _user(request), pk)
 
 
 def _goal_for(request: HttpRequest, pk: int) -> Goal:
-    goal = (
-        Goal.objects.select_related(
-            "cycle", "metric", "owner_unit", "owner_person", "parent", "parent__owner_unit"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if goal is None or goal.cycle is None:
-        raise Http404("No such goal.")
-    visible = visible_goal_ids(_user(request), goal.cycle)
-    if visible is not None and goal.pk not in visible:
-        raise Http404("No such goal in your part of the organisation.")
-    return goal
+    return found(loaders.goal_for, _user(request), pk, in_plan=True)
 
 
 def _user(request: HttpRequest) -> User:
@@ -323,7 +304,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = CycleForm(request.POST or None)
     if request.method == "POST":
-        if not user.is_planner:
+        if not permissions.can_plan(user):
             return render(request, "plans/forbidden.html", status=403)
         if form.is_valid():
             created = _create_from_form(request, user, form)
@@ -333,7 +314,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/cycle_list.html",
-        {"cycles": cycles, "form": form, "can_plan": user.is_planner},
+        {"cycles": cycles, "form": form, "can_plan": permissions.can_plan(user)},
     )
 
 
@@ -410,7 +391,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     drifts = (
         queries.drift_since_reconciliation(cycle, [row.goal for row in all_rows])
-        if user.is_planner and cycle.reconciliation and not cycle.is_frozen
+        if permissions.can_plan(user) and cycle.reconciliation and not cycle.is_frozen
         else []
     )
     context = {
@@ -424,7 +405,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "submissions": submissions,
         "submitted_count": sum(1 for s in submissions if s.submitted),
         "family": family,
-        "can_plan": user.is_planner,
+        "can_plan": permissions.can_plan(user),
         "editable": not cycle.is_frozen,
         "can_set_cadence": permissions.can_set_checkin_cadence(user, cycle),
         "cadences": CheckinCadence.choices,
@@ -665,7 +646,7 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
     """Sales ops: a mid-period change (relief, raise, team move, new hire) as a new version."""
     user = _user(request)
     cycle = _cycle_for(request, pk)
-    if not user.is_planner:
+    if not permissions.can_plan(user):
         return render(request, "plans/forbidden.html", status=403)
     goals = queries.tree_goals(cycle)
     form = VersionForm(request.POST or None, initial={"expected_version": cycle.version})

@@ -1,7 +1,7 @@
 """SMART pages: a goal's verdicts with a live-checked submission form, the manager's
 review of submissions (raw and bias-corrected roll-ups), and a cycle's plan health.
 
-What a user may not see answers 404 (see :mod:`quotaflow.smart.queries`).
+What a user may not see answers 404 (see :mod:`quotaflow.plans.loaders`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,17 @@ from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans import permissions as plan_permissions
 from quotaflow.plans import queries as plan_queries
+from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
+from quotaflow.plans.visibility import visible_cycles
 from quotaflow.smart import actions
 from quotaflow.smart.evaluator import format_amount
 from quotaflow.smart.facts import check_goals
 from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
-from quotaflow.smart.queries import visible_cycle_goals, visible_goal
+from quotaflow.smart.queries import visible_cycle_goals
 from quotaflow.smart.review import review
-from quotaflow.visibility import visible_cycles
+from quotaflow.web.loading import found
 from quotaflow.web.smart_badges import badge_context
 from quotaflow.web.smart_forms import TargetForm
 
@@ -40,10 +42,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _goal_or_404(request: HttpRequest, goal_id: int) -> Goal:
-    try:
-        return visible_goal(_user(request), goal_id)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return found(goal_for, _user(request), goal_id, in_plan=True)
 
 
 def _amounts(goal: Goal, currency: str) -> Amounts:

@@ -1,0 +1,30 @@
+"""Who may see whose numbers and feed them: boolean predicates, the one statement of each
+rule, which the performance actions, the web pages and the API all ask.
+
+A person's numbers are seen by whoever may see the person (``org.permissions.can_see_person``,
+the one home of that rule); a goal's by whoever may see the goal (``plans.visibility``).
+"""
+
+from __future__ import annotations
+
+from quotaflow.accounts import permissions as roles
+from quotaflow.accounts.models import User
+from quotaflow.performance.models import Visibility
+
+FEED_REFUSED = "Only administrators and sales operations can make this change."
+
+
+def can_feed_numbers(user: User | None) -> bool:
+    """Push transactions, activities, manual values and exchange rates, and read the unplaced
+    credits: administrators and sales operations — or the system itself (``None``: the demo,
+    a rebuild), which acts for nobody."""
+    return user is None or roles.is_planner(user)
+
+
+def sees_leaderboard(user: User, visibility: str) -> bool:
+    """Whether boards show ``user`` the leaderboard, under the company's setting."""
+    if visibility == Visibility.EVERYONE:
+        return True
+    if visibility == Visibility.MANAGERS:
+        return roles.sees_whole_organisation(user) or roles.is_manager(user)
+    return roles.is_planner(user)
