@@ -16,16 +16,21 @@ class _RolledBack(Exception):
     """Raised to undo a successful attempt."""
 
 
-def succeeds(attempt: Callable[[], Any]) -> bool:
-    """Whether ``attempt`` goes through without a domain error (rolled back either way)."""
+def _goes_through(attempt: Callable[[], Any], refusal: type[DomainError]) -> bool:
+    """Whether ``attempt`` goes through (then rolled back) or raises ``refusal``."""
     try:
         with transaction.atomic():
             attempt()
             raise _RolledBack
     except _RolledBack:
         return True
-    except DomainError:
+    except refusal:
         return False
+
+
+def succeeds(attempt: Callable[[], Any]) -> bool:
+    """Whether ``attempt`` goes through without a domain error (rolled back either way)."""
+    return _goes_through(attempt, DomainError)
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -39,17 +44,12 @@ def allowed(attempt: Callable[[], Any]) -> bool:
     error fails the test — a predicate test's attempt is valid in every other way, so that
     only who asks decides the outcome."""
     with CaptureQueriesContext(connection) as queries:
-        try:
-            with transaction.atomic():
-                attempt()
-                raise _RolledBack
-        except _RolledBack:
-            return True
-        except NotAllowed:
-            written = [
-                query["sql"]
-                for query in queries.captured_queries
-                if query["sql"].lstrip().upper().startswith(_WRITES)
-            ]
-            assert not written, f"refused after writing: {written}"  # noqa: S101
-            return False
+        went_through = _goes_through(attempt, NotAllowed)
+    if not went_through:
+        written = [
+            query["sql"]
+            for query in queries.captured_queries
+            if query["sql"].lstrip().upper().startswith(_WRITES)
+        ]
+        assert not written, f"refused after writing: {written}"  # noqa: S101
+    return went_through
