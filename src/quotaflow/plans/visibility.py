@@ -12,6 +12,8 @@ may read them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from quotaflow.accounts.models import User
@@ -84,3 +86,18 @@ def visible_goals(user: User, goals: QuerySet[Goal]) -> QuerySet[Goal]:
 def can_see_goal(user: User, goal: Goal) -> bool:
     """Whether ``user`` may see ``goal`` (and its progress, credits and history)."""
     return visible_goals(user, Goal.objects.filter(pk=goal.pk)).exists()
+
+
+def is_private(cycle: PlanningCycle) -> bool:
+    """A scenario, or a later version not yet published: its planner's alone
+    (the rule :func:`visible_cycles` filters by, for one cycle in memory)."""
+    return cycle.is_scenario or (cycle.based_on_id is not None and cycle.status not in RELEASED)
+
+
+def may_hear_about(cycle: PlanningCycle, users: Iterable[User]) -> list[User]:
+    """The users among ``users`` whom a notification about ``cycle`` may reach: everyone
+    for a plan, only its owner and administrators for a private one (a rep is never told
+    about a what-if scenario they could not open)."""
+    if not is_private(cycle):
+        return list(users)
+    return [user for user in users if user.pk == cycle.owner_id or sees_every_private_cycle(user)]

@@ -42,6 +42,7 @@ from quotaflow.plans.queries import (
     goal_owner_users,
     tree_goals,
 )
+from quotaflow.plans.visibility import may_hear_about
 
 
 def _require_open_for_submission(cycle: PlanningCycle) -> None:
@@ -155,7 +156,7 @@ def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
         user_ids = [p.user_id for p in people if p.user_id is not None]
         if user_ids:
             notify(
-                User.objects.filter(pk__in=user_ids),
+                may_hear_about(cycle, User.objects.filter(pk__in=user_ids)),
                 kind="plan.submission",
                 title=title,
                 url=f"/plans/{cycle.pk}/",
@@ -202,8 +203,9 @@ def return_goal(
         )
         _comment(goal, acting_user, comment, CommentKind.RETURN)
         owners = goal_owner_users([goal], goal.period_start).get(goal.pk, [])
+        assert goal.cycle is not None  # noqa: S101 - a returned goal belongs to a cycle
         notify(
-            owners,
+            may_hear_about(goal.cycle, owners),
             kind="plan.returned",
             title=f"Your target was returned: {comment[:120]}",
             url=f"/plans/goals/{goal.pk}/",
@@ -302,7 +304,7 @@ def send_submission_reminders(cycle: PlanningCycle, *, acting_user: User) -> int
     due = f" by {cycle.submissions_due:%d %b %Y}" if cycle.submissions_due else ""
     with transaction.atomic():
         count = notify(
-            users,
+            may_hear_about(cycle, users),
             kind="plan.reminder",
             title=f"Please submit your target for {cycle}{due}",
             url=f"/plans/{cycle.pk}/",
