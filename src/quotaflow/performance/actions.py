@@ -291,8 +291,10 @@ def set_manual_value(
     acting_user: Any,
     note: str = "",
 ) -> ManualValue:
-    """Enter (or correct) the value of a manual metric for one owner on one day."""
-    require_feeder(acting_user)
+    """Enter (or correct) the value of a manual metric for one owner on one day.
+
+    Unguarded here: its callers say who may (the API, ``performance.permissions.
+    can_feed_numbers``; a check-in, its goal's owner by ``feedback.permissions``)."""
     if metric.source != Source.MANUAL:
         raise InvalidInput(
             f"{metric.name} is computed from {metric.get_source_display().lower()}; it cannot be entered by hand.",

@@ -15,8 +15,9 @@ FEED_REFUSED = "Only administrators and sales operations can make this change."
 
 
 def can_feed_numbers(user: User | None) -> bool:
-    """Push transactions, activities, manual values and exchange rates, and read the unplaced
-    credits: administrators and sales operations — or the system itself (``None``: the demo,
+    """Push transactions and activities (the ingest actions refuse anyone else), and
+    through the API manual values and exchange rates, and read the unplaced credits:
+    administrators and sales operations — or the system itself (``None``: the demo,
     a rebuild), which acts for nobody."""
     return user is None or roles.is_planner(user)
 
