@@ -164,21 +164,28 @@ def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
             return
 
 
+def _decide(
+    goal: Goal, acting_user: User, expected_version: int | None, status: str, *, comment: str
+) -> Goal:
+    """Inside the caller's transaction: lock the submitted goal, check its version and the
+    reviewer's right to decide it, and set its new status, audited with the comment as the
+    reason (``plans.goal.approved`` or ``plans.goal.returned``)."""
+    verb = {GoalStatus.APPROVED: "approved", GoalStatus.RETURNED: "returned"}[status]
+    goal = _locked_goal(goal)
+    _check_version(goal, expected_version)
+    _require_decision(acting_user, goal, verb=verb)
+    _write_goal(
+        goal, {"status": status}, actor=acting_user, action=f"plans.goal.{verb}", reason=comment
+    )
+    return goal
+
+
 def approve_goal(
     goal: Goal, *, acting_user: User, comment: str = "", expected_version: int | None = None
 ) -> Goal:
     """A manager above the goal (or sales ops) approves a submitted number."""
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
-        _require_decision(acting_user, goal, verb="approved")
-        _write_goal(
-            goal,
-            {"status": GoalStatus.APPROVED},
-            actor=acting_user,
-            action="plans.goal.approved",
-            reason=comment,
-        )
+        goal = _decide(goal, acting_user, expected_version, GoalStatus.APPROVED, comment=comment)
         if comment.strip():
             _comment(goal, acting_user, comment, CommentKind.COMMENT)
     return goal
@@ -191,16 +198,7 @@ def return_goal(
     if not comment.strip():
         raise InvalidInput("Say what should change when returning a submission.", field="comment")
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
-        _require_decision(acting_user, goal, verb="returned")
-        _write_goal(
-            goal,
-            {"status": GoalStatus.RETURNED},
-            actor=acting_user,
-            action="plans.goal.returned",
-            reason=comment,
-        )
+        goal = _decide(goal, acting_user, expected_version, GoalStatus.RETURNED, comment=comment)
         _comment(goal, acting_user, comment, CommentKind.RETURN)
         owners = goal_owner_users([goal], goal.period_start).get(goal.pk, [])
         assert goal.cycle is not None  # noqa: S101 - a returned goal belongs to a cycle

@@ -22,11 +22,10 @@ from quotaflow.plans.actions.guards import (
     _require_planner,
 )
 from quotaflow.plans.actions.writes import (
-    _bump_cycle,
     _locked_tree,
     _phasing,
+    _set_cycle_status,
     _with_names,
-    _write_goals,
 )
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
@@ -66,18 +65,12 @@ def publish_cycle(
         problems = sums_are_exact(goals)
         if problems:
             raise Conflict("The plan does not add up: " + "; ".join(problems[:5]))
-        everything = list(Goal.objects.select_for_update().filter(cycle=cycle))
-        _write_goals(
-            everything,
-            {g.pk: {"status": GoalStatus.PUBLISHED} for g in everything},
-            actor=acting_user,
-            action="plans.goal.published",
-        )
-        _bump_cycle(
+        _set_cycle_status(
             cycle,
             {"status": CycleStatus.PUBLISHED, "published_at": timezone.now()},
+            goal_status=GoalStatus.PUBLISHED,
             actor=acting_user,
-            action="plans.cycle.published",
+            verb="published",
         )
         owners = goal_owner_users(
             Goal.objects.filter(cycle=cycle).select_related("owner_person__user"),
@@ -148,15 +141,12 @@ def close_cycle(
         _check_version(cycle, expected_version)
         if cycle.status != CycleStatus.PUBLISHED:
             raise Conflict("Only a published plan can be closed.")
-        goals = list(Goal.objects.select_for_update().filter(cycle=cycle))
-        _write_goals(
-            goals,
-            {g.pk: {"status": GoalStatus.CLOSED} for g in goals},
+        _set_cycle_status(
+            cycle,
+            {"status": CycleStatus.CLOSED},
+            goal_status=GoalStatus.CLOSED,
             actor=acting_user,
-            action="plans.goal.closed",
-        )
-        _bump_cycle(
-            cycle, {"status": CycleStatus.CLOSED}, actor=acting_user, action="plans.cycle.closed"
+            verb="closed",
         )
     return cycle
 
@@ -312,19 +302,12 @@ def create_mid_period_version(
         _apply_version_changes(
             source, new_cycle, old_goals, targets, moves, effective_from, acting_user, reason, hired
         )
-        old = list(Goal.objects.select_for_update().filter(cycle=source))
-        _write_goals(
-            old,
-            {g.pk: {"status": GoalStatus.CLOSED} for g in old},
-            actor=acting_user,
-            action="plans.goal.superseded",
-            reason=reason,
-        )
-        _bump_cycle(
+        _set_cycle_status(
             source,
             {"status": CycleStatus.SUPERSEDED},
+            goal_status=GoalStatus.CLOSED,
             actor=acting_user,
-            action="plans.cycle.superseded",
+            verb="superseded",
             reason=reason,
         )
     return new_cycle

@@ -36,19 +36,30 @@ def _snapshot(goal: Goal) -> dict[str, Any]:
     return {name: getattr(goal, name) for name in AUDITED_FIELDS}
 
 
+def _update_versioned(
+    obj: Goal | PlanningCycle, changes: Mapping[str, Any], *, shown: str, **columns: Any
+) -> None:
+    """``UPDATE … SET changes, version = version + 1 WHERE version = obj.version`` (with
+    ``columns`` written too), then the same changes on ``obj``; Conflict naming ``shown``
+    if someone else changed the row meanwhile."""
+    updated = (
+        type(obj)
+        .objects.filter(pk=obj.pk, version=obj.version)
+        .update(**changes, **columns, version=F("version") + 1)
+    )
+    if updated == 0:
+        raise Conflict(f"{shown} was changed by someone else meanwhile; reload it and try again.")
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.version += 1
+
+
 def _write_goal(
     goal: Goal, changes: Mapping[str, Any], *, actor: User, action: str, reason: str = ""
 ) -> Goal:
     """Apply ``changes`` with ``UPDATE … WHERE version = goal.version``; Conflict if stale."""
     before = _snapshot(goal)
-    updated = Goal.objects.filter(pk=goal.pk, version=goal.version).update(
-        **changes, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise Conflict(f"{goal} was changed by someone else meanwhile; reload it and try again.")
-    for name, value in changes.items():
-        setattr(goal, name, value)
-    goal.version += 1
+    _update_versioned(goal, changes, shown=str(goal), updated_at=timezone.now())
     record(
         actor=actor, action=action, obj=goal, changes=diff(before, _snapshot(goal)), reason=reason
     )
@@ -97,17 +108,32 @@ def _bump_cycle(
     cycle: PlanningCycle, changes: Mapping[str, Any], *, actor: User, action: str, reason: str = ""
 ) -> None:
     before = {name: getattr(cycle, name) for name in changes}
-    updated = PlanningCycle.objects.filter(pk=cycle.pk, version=cycle.version).update(
-        **changes, version=F("version") + 1
-    )
-    if updated == 0:
-        raise Conflict(f"'{cycle}' was changed by someone else meanwhile; reload it and try again.")
-    for name, value in changes.items():
-        setattr(cycle, name, value)
-    cycle.version += 1
+    _update_versioned(cycle, changes, shown=f"'{cycle}'")
     record(
         actor=actor, action=action, obj=cycle, changes=diff(before, dict(changes)), reason=reason
     )
+
+
+def _set_cycle_status(
+    cycle: PlanningCycle,
+    cycle_changes: Mapping[str, Any],
+    *,
+    goal_status: str,
+    actor: User,
+    verb: str,
+    reason: str = "",
+) -> None:
+    """Every goal of ``cycle`` (read under a row lock) to ``goal_status`` and the cycle to
+    ``cycle_changes``, audited as ``plans.goal.<verb>`` and ``plans.cycle.<verb>``."""
+    goals = list(Goal.objects.select_for_update().filter(cycle=cycle))
+    _write_goals(
+        goals,
+        {g.pk: {"status": goal_status} for g in goals},
+        actor=actor,
+        action=f"plans.goal.{verb}",
+        reason=reason,
+    )
+    _bump_cycle(cycle, cycle_changes, actor=actor, action=f"plans.cycle.{verb}", reason=reason)
 
 
 def _phasing(cycle: PlanningCycle, target: int) -> list[dict[str, Any]]:
