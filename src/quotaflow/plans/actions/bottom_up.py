@@ -165,7 +165,7 @@ def _notify_reviewers(goal: Goal, title: str, cycle: PlanningCycle) -> None:
 
 
 def _decide(
-    goal: Goal, acting_user: User, expected_version: int | None, status: str, *, comment: str
+    goal: Goal, acting_user: User, expected_version: int | None, status: GoalStatus, *, comment: str
 ) -> Goal:
     """Inside the caller's transaction: lock the submitted goal, check its version and the
     reviewer's right to decide it, and set its new status, audited with the comment as the

@@ -1,4 +1,5 @@
-"""The ``--as-of`` and ``--enqueue`` options shared by the tracking commands."""
+"""The ``--as-of`` and ``--enqueue`` options shared by the tracking commands, and the base
+of the commands that run one dated job now or hand it to the worker."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import datetime as dt
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils import timezone
 from django_tasks.base import Task
+
+from quotaflow.core.notify import deliver_in_process
 
 
 def add_as_of(parser: ArgumentParser) -> None:
@@ -39,3 +42,35 @@ def enqueue(stdout: OutputWrapper, task: Task[Any, Any], what: str, *args: Any) 
     """Queue ``task`` for the worker and say so, naming the task's id."""
     queued = task.enqueue(*args)
     stdout.write(f"Queued {what} as task {queued.id}.")
+
+
+class DatedJobCommand(BaseCommand):
+    """A job for one business date (``--as-of``, default today): with ``--enqueue`` it is
+    queued as ``task`` for ``quotaflow worker``, otherwise ``run`` does it now, delivering
+    its notifications in this process, and what it returns is printed."""
+
+    #: The background task that does the same job; called with ``task_args``.
+    task: Task[Any, Any]
+    #: What the job is, for "Queued … as task …", e.g. "the period close".
+    what: str
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        add_as_of(parser)
+        add_enqueue(parser)
+
+    def task_args(self, day: dt.date, options: dict[str, Any]) -> tuple[Any, ...]:
+        """The task's arguments for ``day`` (the ISO date unless a command says more)."""
+        return (day.isoformat(),)
+
+    def run(self, day: dt.date, options: dict[str, Any]) -> str:
+        """Do the job for ``day`` and say what was done."""
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        day = as_of(options["as_of"])
+        if options["enqueue"]:
+            enqueue(self.stdout, self.task, self.what, *self.task_args(day, options))
+            return
+        with deliver_in_process():
+            done = self.run(day, options)
+        self.stdout.write(done)
