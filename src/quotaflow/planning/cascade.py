@@ -15,7 +15,7 @@ the same guarantees.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -250,18 +250,12 @@ def cascade(
     resolved = resolve_bounds(bounds, tree.node_ids)
     canon_bounds = implied_bounds(tree, _reorder_bounds(resolved, tree), level_rules)
     ids = tree.canonical_ids
-    n = tree.size
 
-    amount = np.zeros(n, dtype=np.int64)
-    amount[tree.level_slice(0)] = _root_amounts(tree, root_targets)
-    columns = _empty_columns(n)
-    for lvl in range(1, tree.depth):
-        _allocate_level(
-            tree, lvl, level_rules[lvl - 1], canon_data, canon_bounds, ids, amount, columns
-        )
+    def allocate(lvl: int, amount: IntArray, columns: CascadeColumns) -> None:
+        rule = level_rules[lvl - 1]
+        _allocate_level(tree, lvl, rule, canon_data, canon_bounds, ids, amount, columns)
 
-    targets = np.empty(n, dtype=np.int64)
-    targets[tree.order] = amount
+    targets, columns = _split_level_by_level(tree, root_targets, allocate)
     return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
 
 
@@ -312,16 +306,36 @@ def round_to_tree(
     canon_data = NodeData(potential=np.maximum(values, 0.0)).reordered(tree.order)
     resolved = resolve_bounds(bounds, tree.node_ids)
     canon_bounds = implied_bounds(tree, _reorder_bounds(resolved, tree), level_rules)
+    canon_ideal = values[tree.order]
+
+    def round_level(lvl: int, amount: IntArray, columns: CascadeColumns) -> None:
+        _round_level(tree, lvl, level_rules[lvl - 1], canon_ideal, canon_bounds, amount, columns)
+
+    targets, columns = _split_level_by_level(tree, root_amount, round_level)
+    return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
+
+
+def _split_level_by_level(
+    tree: Tree,
+    root_targets: int | Mapping[int, int],
+    split_level: Callable[[int, IntArray, CascadeColumns], None],
+) -> tuple[IntArray, CascadeColumns]:
+    """Integer amounts from the roots down: the roots get ``root_targets``, then
+    ``split_level(lvl, amount, columns)`` fills level ``lvl`` (1, 2, …) of the canonical
+    ``amount`` (shape ``(n,)`` int64 minor units) and ``columns`` from the level above.
+
+    Returns:
+        The amounts in the caller's order (shape ``(n,)`` int64) and the filled columns.
+    """
     n = tree.size
     amount = np.zeros(n, dtype=np.int64)
-    amount[tree.level_slice(0)] = _root_amounts(tree, root_amount)
+    amount[tree.level_slice(0)] = _root_amounts(tree, root_targets)
     columns = _empty_columns(n)
-    canon_ideal = values[tree.order]
     for lvl in range(1, tree.depth):
-        _round_level(tree, lvl, level_rules[lvl - 1], canon_ideal, canon_bounds, amount, columns)
+        split_level(lvl, amount, columns)
     targets = np.empty(n, dtype=np.int64)
     targets[tree.order] = amount
-    return CascadeResult(tree, targets, level_rules, canon_data, canon_bounds, columns)
+    return targets, columns
 
 
 def _round_level(
