@@ -67,6 +67,9 @@ _ROLE = Column("role", False, "manager or member (default member).")
 _VALID_TO = Column(
     "valid_to", False, "Last day of the placement, YYYY-MM-DD; empty while it lasts."
 )
+_ACCOUNT = Column("account", False, "Customer account.")
+_SOURCE = Column("source", False, "System the row comes from (default import).")
+_OTHERS_IGNORED = "Other columns are ignored, with a warning."
 _SEPARATE_FILES = (
     "Units, people and placements may also come as three files of their own (units, people, "
     "placements), imported in that order."
@@ -111,7 +114,7 @@ ORG = FileFormat(
         ),
         _VALID_TO,
     ),
-    other_columns="Other columns are ignored, with a warning.",
+    other_columns=_OTHERS_IGNORED,
     example=(
         "unit_code,unit_name,unit_kind,parent_unit_code,territory,person_id,person_name,email,title,role,valid_from,valid_to\n"
         f"ACME,Acme,company,{ROOT_PARENT},,E001,Carla Chief,carla@acme.example,CEO,manager,2026-01-01,\n"
@@ -144,7 +147,7 @@ UNITS = FileFormat(
         ),
         _TERRITORY,
     ),
-    other_columns="Other columns are ignored, with a warning.",
+    other_columns=_OTHERS_IGNORED,
     example=(
         "unit_code,unit_name,unit_kind,parent_unit_code,territory\n"
         f"ACME,Acme,company,{ROOT_PARENT},\n"
@@ -173,7 +176,7 @@ PEOPLE = FileFormat(
             "come from the users import); empty leaves the link as it is.",
         ),
     ),
-    other_columns="Other columns are ignored, with a warning.",
+    other_columns=_OTHERS_IGNORED,
     example=(
         "person_id,person_name,email,title,username\n"
         "E001,Carla Chief,carla@acme.example,CEO,\n"
@@ -199,7 +202,7 @@ PLACEMENTS = FileFormat(
         Column("valid_from", True, "First day of the placement, YYYY-MM-DD."),
         _VALID_TO,
     ),
-    other_columns="Other columns are ignored, with a warning.",
+    other_columns=_OTHERS_IGNORED,
     example=(
         "person_id,unit_code,role,valid_from,valid_to\n"
         "E001,ACME,manager,2026-01-01,\n"
@@ -253,9 +256,9 @@ TRANSACTIONS = FileFormat(
         Column("quantity", False, "Units sold (default 1)."),
         Column("product", False, "Product name or SKU."),
         Column("product_group", False, "Product group, e.g. Software."),
-        Column("account", False, "Customer account."),
+        _ACCOUNT,
         Column("deal_type", False, "e.g. new_business, renewal, upsell."),
-        Column("source", False, "System the row comes from (default import)."),
+        _SOURCE,
         Column("cancelled", False, "true or false (default false)."),
     ),
     other_columns="Any other column is kept with the transaction as a free attribute.",
@@ -280,8 +283,8 @@ ACTIVITIES = FileFormat(
         Column("person_id", True, "Employee id of the person who did it."),
         Column("activity_type", True, "e.g. call, meeting, demo."),
         Column("quantity", False, "Whole number (default 1)."),
-        Column("account", False, "Customer account."),
-        Column("source", False, "System the row comes from (default import)."),
+        _ACCOUNT,
+        _SOURCE,
     ),
     other_columns="Any other column is kept with the activity as a free attribute.",
     example=(
@@ -310,7 +313,7 @@ RATES = FileFormat(
             "Company-currency units for one unit of the currency, e.g. 0.9215 (at most 10 decimals).",
         ),
     ),
-    other_columns="Other columns are ignored, with a warning.",
+    other_columns=_OTHERS_IGNORED,
     example=(
         "currency,valid_from,rate\nUSD,2026-03,0.9215\nJPY,2026-03,0.0061\nUSD,2026-03-16,0.9302"
     ),
