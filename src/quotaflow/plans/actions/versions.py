@@ -151,29 +151,35 @@ def close_cycle(
     return cycle
 
 
+#: The settings a copied cycle (a new version or a scenario) takes over from its source.
+_COPIED_SETTINGS = (
+    "metric_id",
+    "root_unit_id",
+    "period_start",
+    "period_end",
+    "period_label",
+    "approach",
+    "submissions_due",
+    "approvals_due",
+    "publish_on",
+    "allocation",
+    "phasing_profile",
+    "gap_tolerance_bp",
+    "company_target",
+    "negotiation_round",
+    "reconciliation",
+)
+
+
 def _copy_cycle(
     source: PlanningCycle, *, actor: User, name: str, goal_status: str, **fields: Any
 ) -> PlanningCycle:
     """A new cycle with the settings of ``source`` and a copy of all its goals."""
     copy = PlanningCycle.objects.create(
         name=name,
-        metric_id=source.metric_id,
-        root_unit_id=source.root_unit_id,
-        period_start=source.period_start,
-        period_end=source.period_end,
-        period_label=source.period_label,
-        approach=source.approach,
         owner=actor,
-        submissions_due=source.submissions_due,
-        approvals_due=source.approvals_due,
-        publish_on=source.publish_on,
-        allocation=source.allocation,
-        phasing_profile=source.phasing_profile,
-        gap_tolerance_bp=source.gap_tolerance_bp,
-        company_target=source.company_target,
-        negotiation_round=source.negotiation_round,
-        reconciliation=source.reconciliation,
         based_on=source,
+        **{setting: getattr(source, setting) for setting in _COPIED_SETTINGS},
         **fields,
     )
     originals = list(Goal.objects.filter(cycle=source).order_by("pk"))
