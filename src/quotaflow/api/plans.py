@@ -21,6 +21,9 @@ from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, BigInt, BusinessDat
 from quotaflow.api.smart import SmartReportOut
 from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
+from quotaflow.feedback.actions import post_comment
+from quotaflow.feedback.models import MENTIONS_MAX
+from quotaflow.feedback.queries import comments_with_mentions
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.plans import actions, exports, loaders, queries
@@ -239,15 +242,21 @@ class CommentOut(Schema):
     kind: str
     negotiation_round: int
     body: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
+    mentions: list[str] = Field(
+        description="The usernames the comment mentions with @username, in the order written.",
+        max_length=MENTIONS_MAX,
+    )
 
     @staticmethod
     def of(note: GoalComment) -> CommentOut:
+        """The comment, its mentions prefetched (``comments_with_mentions``) or read here."""
         return CommentOut(
             at=note.created_at,
             author=note.author.username if note.author else None,
             kind=note.kind,
             negotiation_round=note.negotiation_round,
             body=note.body,
+            mentions=[m.user.username for m in note.mentions.all()],
         )
 
 
@@ -399,9 +408,9 @@ class ResplitIn(Input):
 
 
 class NoteIn(Input):
-    """A negotiation comment."""
+    """A negotiation comment; ``@username`` mentions someone who may see the goal."""
 
-    body: str
+    body: str = Field(max_length=limits.COMMENT_MAX_LENGTH)
 
 
 class SubmissionOut(Schema):
@@ -466,7 +475,7 @@ WORKFLOW_STEPS: frozenset[Callable[..., Any]] = frozenset(
         actions.adjust_submission,
         actions.submit_rollup,
         actions.resplit_children,
-        actions.comment_on_goal,
+        post_comment,
     }
 )
 
@@ -532,7 +541,7 @@ def _goal_detail(goal: Goal) -> GoalDetailOut:
         )
         for e in queries.goal_history(goal)
     ]
-    comments = [CommentOut.of(c) for c in goal.comments.select_related("author")]
+    comments = [CommentOut.of(c) for c in comments_with_mentions(goal)]
     checked = check_goals([goal])[0]
     smart = SmartReportOut.of(
         goal.pk, checked.target, checked.report, SmartPolicy.for_cycle(goal.cycle)
@@ -802,6 +811,9 @@ def resplit(request: HttpRequest, goal_id: ObjectId, payload: ResplitIn) -> list
 
 @router.post("/goals/{goal_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
 def comment(request: HttpRequest, goal_id: ObjectId, payload: NoteIn) -> Status:
-    """Add a negotiation comment."""
-    _, note = _act_on_goal(request, goal_id, actions.comment_on_goal, **payload.dict())
+    """Add a negotiation comment. ``@username`` mentions a person who may see the goal (at
+    most 20); a name that is nobody's, or whose person may not see the goal, is refused
+    (400) and nothing is written. The mentioned, the goal's owner and its reviewer are
+    notified after the commit."""
+    _, note = _act_on_goal(request, goal_id, post_comment, **payload.dict())
     return Status(201, CommentOut.of(note))

@@ -111,6 +111,8 @@ KINDS: dict[str, Kind] = {
     "checkin.created": Kind("A check-in on a goal you manage"),
     "checkin.replied": Kind("A reply in a check-in's thread"),
     "checkin.reminder": Kind("A check-in of yours is overdue", email_by_default=True),
+    "comment.mentioned": Kind("Someone mentioned you in a comment"),
+    "goal.commented": Kind("A comment on a goal you own or review"),
     "goal.at_risk": Kind("A goal turned at risk or off track (also in the digest)"),
     "plan.published": Kind("A plan with your goals was published"),
     "plan.submission": Kind("A target was submitted for your review"),

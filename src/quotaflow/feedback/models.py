@@ -94,3 +94,36 @@ class CheckInReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} reminded of check-ins due {self.due_on:%d %b %Y}"
+
+
+#: The most people one message may mention.
+MENTIONS_MAX = 20
+
+
+class Mention(models.Model):
+    """That a goal's comment (``comment``) or a check-in's reply (``reply``) names
+    ``user`` with ``@username``: resolved when the message is saved, only to someone who
+    may see the goal, and notified after the commit."""
+
+    comment = models.ForeignKey(
+        "plans.GoalComment", null=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    reply = models.ForeignKey(
+        CheckInReply, null=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(comment__isnull=False, reply__isnull=True)
+                | Q(comment__isnull=True, reply__isnull=False),
+                name="mention_in_one_message",
+            ),
+            models.UniqueConstraint(fields=["comment", "user"], name="one_mention_per_comment"),
+            models.UniqueConstraint(fields=["reply", "user"], name="one_mention_per_reply"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in {self.comment or self.reply}"

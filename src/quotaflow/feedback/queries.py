@@ -18,7 +18,7 @@ from quotaflow.org.models import Unit
 from quotaflow.org.paths import path_ids
 from quotaflow.org.queries import home_unit, managers_of
 from quotaflow.plans.in_force import in_force_goals
-from quotaflow.plans.models import Goal, GoalStatus
+from quotaflow.plans.models import Goal, GoalComment, GoalStatus
 from quotaflow.plans.queries import goal_owner_users
 
 
@@ -38,9 +38,15 @@ def thread(goal: Goal) -> QuerySet[CheckIn]:
     return (
         CheckIn.objects.filter(goal=goal)
         .select_related("author")
-        .prefetch_related("replies__author")
+        .prefetch_related("replies__author", "replies__mentions__user")
         .order_by("-day", "-created_at", "-pk")
     )
+
+
+def comments_with_mentions(goal: Goal) -> QuerySet[GoalComment]:
+    """The goal's comments, oldest first, with their authors and the people they mention
+    (two queries)."""
+    return goal.comments.select_related("author").prefetch_related("mentions__user")
 
 
 def confidence_series(goal: Goal) -> list[tuple[dt.date, int]]:

@@ -1,4 +1,4 @@
-"""Every write of the feedback app: check-ins and their replies, reminders of overdue
+"""Every write of the feedback app: comments with mentions, check-ins and their replies, reminders of overdue
 check-ins, and the inbox (marking notifications read, choosing how they arrive).
 
 Each action is atomic, checks the acting user with ``feedback.permissions``, records an
@@ -8,6 +8,7 @@ audit event through ``core.audit``, and leaves notifications and e-mail to
 
 from __future__ import annotations
 
+from quotaflow.feedback.actions.comments import post_comment
 from quotaflow.feedback.actions.checkins import check_in, reply_to_check_in
 from quotaflow.feedback.actions.inbox import mark_all_read, mark_read, set_preferences
 from quotaflow.feedback.actions.reminders import send_checkin_reminders
@@ -16,6 +17,7 @@ __all__ = [
     "check_in",
     "mark_all_read",
     "mark_read",
+    "post_comment",
     "reply_to_check_in",
     "send_checkin_reminders",
     "set_preferences",

@@ -13,12 +13,14 @@ from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, metric_amounts
 from quotaflow.core.notify import notify
 from quotaflow.feedback import permissions
+from quotaflow.feedback.mentions import resolve_mentions
 from quotaflow.feedback.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
     NOTE_MAX_LENGTH,
     CheckIn,
     CheckInReply,
+    Mention,
 )
 from quotaflow.feedback.queries import goal_managers
 from quotaflow.metrics.models import Source
@@ -147,7 +149,8 @@ def check_in(
 def reply_to_check_in(check_in: CheckIn, *, acting_user: User, body: str) -> CheckInReply:
     """Answer in a check-in's thread (a manager above the goal, a planner, or the owner).
     Notifies the goal's owner(s) and those in the thread, after the commit; when the owner
-    answers, their manager(s) too."""
+    answers, their manager(s) too. People named with ``@username`` (each must be able to
+    see the goal, or nothing is written) hear that they were mentioned instead."""
     goal = _fresh(check_in.goal_id)
     if not permissions.can_see_goal(acting_user, goal):
         raise NotFound("There is no such check-in, or it is outside your part of the organisation.")
@@ -158,9 +161,12 @@ def reply_to_check_in(check_in: CheckIn, *, acting_user: User, body: str) -> Che
     if not comments_open(goal):
         raise Conflict(NOT_OPEN.format(goal=goal))
     text = _text(body, "body", "reply", required=True)
+    mentioned = {user.pk: user for user in resolve_mentions(text, goal)}
+    mentioned.pop(acting_user.pk, None)
     today = timezone.localdate()
     with transaction.atomic():
         reply = CheckInReply.objects.create(check_in=check_in, author=acting_user, body=text)
+        Mention.objects.bulk_create(Mention(reply=reply, user=user) for user in mentioned.values())
         record(actor=acting_user, action="feedback.check_in.replied", obj=check_in, reason=text)
         owners = goal_owner_users([goal], today).get(goal.pk, [])
         in_thread = {
@@ -173,12 +179,22 @@ def reply_to_check_in(check_in: CheckIn, *, acting_user: User, body: str) -> Che
         if any(user.pk == acting_user.pk for user in owners):
             recipients |= {user.pk: user for user in goal_managers(goal, today)}
         recipients.pop(acting_user.pk, None)
+        for user_id in mentioned:
+            recipients.pop(user_id, None)
         who = acting_user.get_full_name() or acting_user.username
+        url = f"/performance/goals/{goal.pk}/#check-in-{check_in.pk}"
+        notify(
+            mentioned.values(),
+            kind="comment.mentioned",
+            title=f"{who} mentioned you in a check-in's thread on {goal}"[:200],
+            body=text[:500],
+            url=url,
+        )
         notify(
             recipients.values(),
             kind="checkin.replied",
             title=f"{who} replied to the check-in on {goal}"[:200],
             body=text[:500],
-            url=f"/performance/goals/{goal.pk}/#check-in-{check_in.pk}",
+            url=url,
         )
     return reply

@@ -24,6 +24,8 @@ from quotaflow.core import limits
 from quotaflow.core.errors import DomainError
 from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, Amounts
+from quotaflow.feedback.actions import post_comment
+from quotaflow.feedback.queries import comments_with_mentions
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
 from quotaflow.plans import actions, exports, loaders, mine, permissions, queries
@@ -175,7 +177,10 @@ def parse_breakdown(text: str, amounts: Amounts) -> list[dict[str, Any]]:
 
 class CommentForm(VersionedForm):
     text = forms.CharField(
-        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Comment",
+        required=False,
+        max_length=limits.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -756,7 +761,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "why_reconciled": reconciled_sentence(goal.derivation["reconciled"], money)
         if (goal.derivation or {}).get("reconciled")
         else "",
-        "comments": goal.comments.select_related("author"),
+        "comments": comments_with_mentions(goal),
         "children": Goal.objects.filter(parent=goal)
         .select_related("owner_unit", "owner_person")
         .order_by("pk"),
@@ -820,7 +825,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         "target": (_set_message(goal), lambda: actions.adjust_goal(goal, acting_user=user, target=target(), reason=text, expected_version=expected)),
         "lock": ("Locked for the next cascade.", lambda: actions.lock_goal(goal, acting_user=user, locked=True, expected_version=expected)),
         "unlock": ("Unlocked.", lambda: actions.lock_goal(goal, acting_user=user, locked=False, expected_version=expected)),
-        "comment": ("Comment added.", lambda: actions.comment_on_goal(goal, acting_user=user, body=text)),
+        "comment": ("Comment added.", lambda: post_comment(goal, acting_user=user, body=text)),
     }  # fmt: skip
     success, action = steps[step]
     _run(request, success, action)
