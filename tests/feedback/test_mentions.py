@@ -233,3 +233,39 @@ def test_the_goal_page_highlights_the_mentioned_name(
     )
     assert "@manager_sam cannot be mentioned here" in refused.content.decode()
     assert GoalComment.objects.count() == 1
+
+
+def test_the_gap_view_counts_comments_and_takes_them_from_those_negotiating(
+    small_org: SmallOrg, django_capture_on_commit_callbacks: Any
+) -> None:
+    from quotaflow.metrics.models import Metric, MetricUnit
+
+    users = small_org.users
+    cycle = plan_actions.create_cycle(
+        acting_user=users["ops_olga"],
+        metric=Metric.objects.create(code="rev", name="Revenue", unit=MetricUnit.CURRENCY),
+        period_start=FY_START,
+        period_end=FY_END,
+        period_label="FY2027",
+        approach="hybrid",
+        name="FY2027 hybrid",
+    )
+    plan_actions.run_cascade(cycle, acting_user=users["ops_olga"], company_target=1_200_000)
+    goal = goal_of(cycle, small_org.people["ria"])
+    plan_actions.submit_goal(goal, acting_user=users["rep_ria"], target=300_000)
+    page_url = f"/plans/{cycle.pk}/"
+    form = f'id="comment-on-{goal.pk}"'
+    assert form in _client(small_org, "rep_ria").get(page_url).content.decode()
+    assert form not in _client(small_org, "finance_fay").get(page_url).content.decode()
+    max_ = _client(small_org, "manager_max")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = max_.post(
+            f"/plans/goals/{goal.pk}/step/comment/",
+            {"text": "The gap is 100k: @rep_ria what about Contoso?", "next": "cycle",
+             "expected_version": goal.version},
+        )  # fmt: skip
+    assert answer.status_code == 302 and answer["Location"] == page_url
+    row = max_.get(page_url).content.decode().split(f'data-goal="{goal.pk}"')[1].split("</tr>")[0]
+    assert ">1 comment</a>" in row
+    assert goal.comments.get().negotiation_round == cycle.negotiation_round
+    assert _inbox() == [("rep_ria", "comment.mentioned")]

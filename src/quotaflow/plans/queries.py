@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from quotaflow.accounts.models import User
 from quotaflow.core.models import AuditEvent
@@ -19,7 +19,7 @@ from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
 from quotaflow.org.queries import active_on, home_unit
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.explanations import amounts_for
-from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.models import Goal, GoalComment, GoalStatus, PlanningCycle
 from quotaflow.sales.models import TransactionCredit
 
 
@@ -329,6 +329,17 @@ def compare_versions(
     for other in goals_b.values():
         deltas.append(VersionDelta(other.owner_name, other.metric.name, None, other.target))
     return deltas
+
+
+def comment_counts(cycle: PlanningCycle) -> dict[int, int]:
+    """Goal id → how many comments its thread holds, for the cycle's goals (one query)."""
+    rows = (
+        GoalComment.objects.filter(goal__cycle=cycle)
+        .values("goal_id")
+        .annotate(count=Count("pk"))
+        .values_list("goal_id", "count")
+    )
+    return dict(rows)
 
 
 def goal_history(goal: Goal) -> QuerySet[AuditEvent]:

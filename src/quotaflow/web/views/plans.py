@@ -450,8 +450,11 @@ def why(goal: Goal, names: dict[int, str], money: Amounts) -> str:
 def _lines(
     user: User, cycle: PlanningCycle, rows: list[queries.TreeRow], money: Amounts
 ) -> list[dict[str, Any]]:
-    """Each visible row with its explanation and the steps the user may take on it."""
+    """Each visible row with its explanation and the steps the user may take on it; in a
+    negotiated cycle, its comment count and whether the user may comment on it here."""
     names = {row.goal.pk: row.goal.owner_name for row in rows}
+    negotiated = cycle.approach in permissions.NEGOTIATED
+    comments = queries.comment_counts(cycle) if negotiated else {}
     by_pk = {row.goal.pk: row.goal for row in rows}
     for row in rows:  # the predicates read the cycle and the parent: hand them what is loaded
         row.goal.cycle = cycle
@@ -464,6 +467,9 @@ def _lines(
             "why": why(row.goal, names, money),
             "can_review": permissions.can_decide(actor, row.goal),
             "can_resplit": bool(row.children) and permissions.can_resplit(actor, row.goal),
+            "negotiated": negotiated,
+            "comments": comments.get(row.goal.pk, 0),
+            "can_comment": negotiated and permissions.can_comment(actor, row.goal),
         }
         for row in rows
     ]
@@ -829,7 +835,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     }  # fmt: skip
     success, action = steps[step]
     _run(request, success, action)
-    if step == "approve" and request.POST.get("next") == "cycle" and goal.cycle_id:
+    if step in {"approve", "comment"} and request.POST.get("next") == "cycle" and goal.cycle_id:
         return redirect("plans-cycle", pk=goal.cycle_id)
     return back
 
