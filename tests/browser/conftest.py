@@ -13,8 +13,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from quotaflow.core.models import Company
+from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.plans import actions as plan_actions
+from quotaflow.plans.models import PlanningCycle
+from tests.conftest import PASSWORD, SmallOrg
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -112,3 +117,17 @@ def change_rows(page: Any, action: str) -> list[list[str]]:
     return [
         [cell.inner_text() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())
     ]
+
+
+def this_years_cycle(org: SmallOrg, *, name: str, approach: str) -> PlanningCycle:
+    """A revenue cycle of ``approach`` for the fiscal year running today, made by ops_olga."""
+    year = Company.current().fiscal_calendar.period_containing(timezone.localdate(), "year")
+    return plan_actions.create_cycle(
+        acting_user=org.users["ops_olga"],
+        name=name,
+        metric=Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY),
+        period_start=year.start,
+        period_end=year.end,
+        period_label=year.label,
+        approach=approach,
+    )

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from quotaflow.core.models import Company, Notification
-from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.core.models import Notification
 from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
+from tests.browser.conftest import this_years_cycle
 from tests.conftest import SmallOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,16 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _running_plan(org: SmallOrg) -> tuple[PlanningCycle, Goal]:
     """A published revenue plan for the fiscal year running today, and Ria's goal in it."""
-    year = Company.current().fiscal_calendar.period_containing(timezone.localdate(), "year")
-    cycle = actions.create_cycle(
-        acting_user=org.users["ops_olga"],
-        name="This year's revenue",
-        metric=Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY),
-        period_start=year.start,
-        period_end=year.end,
-        period_label=year.label,
-        approach="top_down",
-    )
+    cycle = this_years_cycle(org, name="This year's revenue", approach="top_down")
     actions.run_cascade(cycle, acting_user=org.users["ops_olga"], company_target=1_000_000_00)
     actions.publish_cycle(cycle, acting_user=org.users["ops_olga"])
     goal = Goal.objects.get(cycle=cycle, owner_person=org.people["ria"])

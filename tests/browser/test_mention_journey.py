@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from quotaflow.core.models import Company, Notification
-from quotaflow.metrics.models import Metric, MetricUnit
+from quotaflow.core.models import Notification
 from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, GoalComment, GoalStatus
+from tests.browser.conftest import this_years_cycle
 from tests.conftest import SmallOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,16 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _submitted_goal(org: SmallOrg) -> Goal:
     """Ria's goal in a bottom-up plan for the year running today, submitted for review."""
-    year = Company.current().fiscal_calendar.period_containing(timezone.localdate(), "year")
-    cycle = actions.create_cycle(
-        acting_user=org.users["ops_olga"],
-        name="This year's revenue, bottom-up",
-        metric=Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY),
-        period_start=year.start,
-        period_end=year.end,
-        period_label=year.label,
-        approach="bottom_up",
-    )
+    cycle = this_years_cycle(org, name="This year's revenue, bottom-up", approach="bottom_up")
     goal = Goal.objects.get(cycle=cycle, owner_person=org.people["ria"])
     goal = actions.submit_goal(goal, acting_user=org.users["rep_ria"], target=500_000_00)
     assert goal.status == GoalStatus.SUBMITTED

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from quotaflow.metrics.models import Metric, MetricUnit
@@ -60,3 +61,10 @@ def ria_goal(plan: PlanningCycle, small_org: SmallOrg) -> Goal:
 
 def set_cadence(cycle: PlanningCycle, cadence: str, org: SmallOrg) -> None:
     actions.set_checkin_cadence(cycle, acting_user=org.users["ops_olga"], cadence=cadence)
+
+
+def client_for(org: SmallOrg, username: str) -> Client:
+    """A test client signed in as ``username``."""
+    client = Client()
+    client.force_login(org.users[username])
+    return client

@@ -7,23 +7,18 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from quotaflow.core.models import Notification, NotificationPreference
 from quotaflow.feedback import actions
 from quotaflow.feedback.models import CheckIn
 from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
+from tests.feedback.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
 A = "/api/v1"
-
-
-def _client(org: SmallOrg, username: str) -> Client:
-    client = Client()
-    client.force_login(org.users[username])
-    return client
+_client = client_for
 
 
 def test_the_api_lists_creates_and_replies(

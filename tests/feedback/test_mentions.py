@@ -10,16 +10,17 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from quotaflow.core.errors import InvalidInput
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.feedback import actions
 from quotaflow.feedback.mentions import highlighted, mentioned_names, named
 from quotaflow.feedback.models import MENTIONS_MAX, Mention
+from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions as plan_actions
-from quotaflow.plans.models import Goal, GoalComment
+from quotaflow.plans.models import Goal, GoalComment, PlanningCycle
 from tests.conftest import SmallOrg
+from tests.feedback.conftest import client_for
 from tests.plans.conftest import FY_END, FY_START, goal_of
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,19 @@ def _written() -> tuple[int, int, int, int]:
         Mention.objects.count(),
         AuditEvent.objects.filter(action="plans.goal.commented").count(),
         Notification.objects.count(),
+    )
+
+
+def _negotiated_cycle(org: SmallOrg, approach: str) -> PlanningCycle:
+    """A FY2027 revenue cycle of ``approach`` (bottom-up or hybrid), made by ops_olga."""
+    return plan_actions.create_cycle(
+        acting_user=org.users["ops_olga"],
+        metric=Metric.objects.create(code="rev", name="Revenue", unit=MetricUnit.CURRENCY),
+        period_start=FY_START,
+        period_end=FY_END,
+        period_label="FY2027",
+        approach=approach,
+        name=f"FY2027 {approach}",
     )
 
 
@@ -157,18 +171,8 @@ def test_a_reply_in_a_check_in_thread_mentions_too(
 def test_reps_and_their_manager_negotiate_a_bottom_up_number_in_comments(
     small_org: SmallOrg, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from quotaflow.metrics.models import Metric, MetricUnit
-
     users = small_org.users
-    cycle = plan_actions.create_cycle(
-        acting_user=users["ops_olga"],
-        metric=Metric.objects.create(code="rev", name="Revenue", unit=MetricUnit.CURRENCY),
-        period_start=FY_START,
-        period_end=FY_END,
-        period_label="FY2027",
-        approach="bottom_up",
-        name="FY2027 bottom-up",
-    )
+    cycle = _negotiated_cycle(small_org, "bottom_up")
     goal = goal_of(cycle, small_org.people["ria"])
     plan_actions.submit_goal(goal, acting_user=users["rep_ria"], target=500_000)
     with django_capture_on_commit_callbacks(execute=True):
@@ -183,10 +187,7 @@ def test_reps_and_their_manager_negotiate_a_bottom_up_number_in_comments(
     ]
 
 
-def _client(org: SmallOrg, username: str) -> Client:
-    client = Client()
-    client.force_login(org.users[username])
-    return client
+_client = client_for
 
 
 def test_the_api_takes_mentions_and_shows_them(
@@ -224,7 +225,9 @@ def test_the_goal_page_highlights_the_mentioned_name(
     comment = GoalComment.objects.get()
     page = _client(small_org, "ops_olga").get(f"/plans/goals/{ria_goal.pk}/").content.decode()
     assert f'id="comment-{comment.pk}"' in page
-    assert '<mark class="mention" data-username="ops_olga" title="@ops_olga">@Olga Ops</mark>' in page
+    assert (
+        '<mark class="mention" data-username="ops_olga" title="@ops_olga">@Olga Ops</mark>' in page
+    )
     assert "&lt;i&gt;" in page and "<i>@" not in page
     refused = max_.post(
         f"/plans/goals/{ria_goal.pk}/step/comment/",
@@ -238,18 +241,8 @@ def test_the_goal_page_highlights_the_mentioned_name(
 def test_the_gap_view_counts_comments_and_takes_them_from_those_negotiating(
     small_org: SmallOrg, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from quotaflow.metrics.models import Metric, MetricUnit
-
     users = small_org.users
-    cycle = plan_actions.create_cycle(
-        acting_user=users["ops_olga"],
-        metric=Metric.objects.create(code="rev", name="Revenue", unit=MetricUnit.CURRENCY),
-        period_start=FY_START,
-        period_end=FY_END,
-        period_label="FY2027",
-        approach="hybrid",
-        name="FY2027 hybrid",
-    )
+    cycle = _negotiated_cycle(small_org, "hybrid")
     plan_actions.run_cascade(cycle, acting_user=users["ops_olga"], company_target=1_200_000)
     goal = goal_of(cycle, small_org.people["ria"])
     plan_actions.submit_goal(goal, acting_user=users["rep_ria"], target=300_000)

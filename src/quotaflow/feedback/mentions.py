@@ -17,9 +17,10 @@ from django.utils.html import escape
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import InvalidInput
+from quotaflow.core.notify import notify
 from quotaflow.feedback.models import MENTIONS_MAX
 from quotaflow.plans.models import Goal
-from quotaflow.visibility import can_see_goal
+from quotaflow.plans.visibility import can_see_goal
 
 # A name starts after a space, a line start or an opening bracket (not inside an e-mail
 # address) and holds what Django allows in a username; a full stop ending a sentence is
@@ -55,6 +56,24 @@ def resolve_mentions(text: str, goal: Goal, *, field: str = "body") -> list[User
     return [found[name] for name in names]
 
 
+def notify_message(
+    mentioned: Iterable[User],
+    others: Iterable[User],
+    *,
+    text: str,
+    url: str,
+    mentioned_title: str,
+    kind: str,
+    title: str,
+) -> None:
+    """After the commit: tell the ``mentioned`` (``comment.mentioned``) and the ``others``
+    (``kind``) of a new message ``text``, both pointing at ``url``. The caller leaves the
+    author out of both and the mentioned out of ``others``."""
+    body = text[:500]
+    notify(mentioned, kind="comment.mentioned", title=mentioned_title[:200], body=body, url=url)
+    notify(others, kind=kind, title=title[:200], body=body, url=url)
+
+
 @dataclass(frozen=True)
 class Named:
     """How a mentioned person is shown: their username and the name people read."""
@@ -66,8 +85,7 @@ class Named:
 def named(users: Iterable[User]) -> dict[str, Named]:
     """Username → how the mentioned person is shown."""
     return {
-        user.username: Named(user.username, user.get_full_name() or user.username)
-        for user in users
+        user.username: Named(user.username, user.get_full_name() or user.username) for user in users
     }
 
 

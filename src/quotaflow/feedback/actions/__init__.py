@@ -8,8 +8,8 @@ audit event through ``core.audit``, and leaves notifications and e-mail to
 
 from __future__ import annotations
 
-from quotaflow.feedback.actions.comments import post_comment
 from quotaflow.feedback.actions.checkins import check_in, reply_to_check_in
+from quotaflow.feedback.actions.comments import post_comment
 from quotaflow.feedback.actions.inbox import mark_all_read, mark_read, set_preferences
 from quotaflow.feedback.actions.reminders import send_checkin_reminders
 

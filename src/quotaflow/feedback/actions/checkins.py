@@ -13,7 +13,7 @@ from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, metric_amounts
 from quotaflow.core.notify import notify
 from quotaflow.feedback import permissions
-from quotaflow.feedback.mentions import resolve_mentions
+from quotaflow.feedback.mentions import notify_message, resolve_mentions
 from quotaflow.feedback.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
@@ -182,19 +182,13 @@ def reply_to_check_in(check_in: CheckIn, *, acting_user: User, body: str) -> Che
         for user_id in mentioned:
             recipients.pop(user_id, None)
         who = acting_user.get_full_name() or acting_user.username
-        url = f"/performance/goals/{goal.pk}/#check-in-{check_in.pk}"
-        notify(
+        notify_message(
             mentioned.values(),
-            kind="comment.mentioned",
-            title=f"{who} mentioned you in a check-in's thread on {goal}"[:200],
-            body=text[:500],
-            url=url,
-        )
-        notify(
             recipients.values(),
+            text=text,
+            url=f"/performance/goals/{goal.pk}/#check-in-{check_in.pk}",
+            mentioned_title=f"{who} mentioned you in a check-in's thread on {goal}",
             kind="checkin.replied",
-            title=f"{who} replied to the check-in on {goal}"[:200],
-            body=text[:500],
-            url=url,
+            title=f"{who} replied to the check-in on {goal}",
         )
     return reply

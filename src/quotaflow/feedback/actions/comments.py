@@ -11,8 +11,7 @@ from django.utils import timezone
 from quotaflow.accounts.models import User
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput
-from quotaflow.core.notify import notify
-from quotaflow.feedback.mentions import resolve_mentions
+from quotaflow.feedback.mentions import notify_message, resolve_mentions
 from quotaflow.feedback.models import Mention
 from quotaflow.feedback.queries import goal_managers
 from quotaflow.plans.actions import comment_on_goal
@@ -46,18 +45,12 @@ def _notify(comment: GoalComment, goal: Goal, author: User, mentioned: Iterable[
         if user.pk != author.pk and user.pk not in named
     }
     who = author.get_full_name() or author.username
-    url = f"/plans/goals/{goal.pk}/#comment-{comment.pk}"
-    notify(
+    notify_message(
         named.values(),
-        kind="comment.mentioned",
-        title=f"{who} mentioned you on {goal}"[:200],
-        body=comment.body[:500],
-        url=url,
-    )
-    notify(
         involved.values(),
+        text=comment.body,
+        url=f"/plans/goals/{goal.pk}/#comment-{comment.pk}",
+        mentioned_title=f"{who} mentioned you on {goal}",
         kind="goal.commented",
-        title=f"{who} commented on {goal}"[:200],
-        body=comment.body[:500],
-        url=url,
+        title=f"{who} commented on {goal}",
     )
