@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.feedback import actions
 from quotaflow.feedback.mentions import highlighted, mentioned_names, named
@@ -262,3 +262,13 @@ def test_the_gap_view_counts_comments_and_takes_them_from_those_negotiating(
     assert ">1 comment</a>" in row
     assert goal.comments.get().negotiation_round == cycle.negotiation_round
     assert _inbox() == [("rep_ria", "comment.mentioned")]
+
+
+def test_who_may_not_comment_learns_nothing_of_the_names(
+    small_org: SmallOrg, ria_goal: Goal
+) -> None:
+    with pytest.raises(NotAllowed):
+        actions.post_comment(
+            ria_goal, acting_user=small_org.users["manager_sam"], body="@nobody_here @ops_olga"
+        )
+    assert _written() == (0, 0, 0, 0)

@@ -28,9 +28,11 @@ def post_comment(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
     problem = limits.text_problem(body, max_length=limits.COMMENT_MAX_LENGTH, multiline=True)
     if problem is not None:
         raise InvalidInput(f"The comment {problem}.", field="body")
-    mentioned = resolve_mentions(body, goal)
     with transaction.atomic():
         comment = comment_on_goal(goal, acting_user=acting_user, body=body)
+        # After the comment's own checks (who may comment, whether the goal takes
+        # comments); a refused mention rolls the comment back with it.
+        mentioned = resolve_mentions(body, goal)
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
         _notify(comment, goal, acting_user, mentioned)
     return comment
