@@ -899,7 +899,7 @@ def _metrics(args: argparse.Namespace) -> int:
     if args.retire or args.reactivate:
         changes["is_active"] = bool(args.reactivate)
     metric = actions.update_metric(
-        found, acting_user=_console_user(), reason=args.reason, **changes
+        found, acting_user=_console_user(), expected_version=None, reason=args.reason, **changes
     )
     print(f"Metric {metric.code}: {metric.definition()}")
     return 0

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from quotaflow.accounts.actions import create_token, revoke_token
-from quotaflow.core.models import Company
+from quotaflow.core.models import AuditEvent, Company
+from quotaflow.metrics.models import Metric, MetricRecompute
 from quotaflow.org.models import Unit
 from tests.api.conftest import API, fingerprint
 
@@ -312,9 +313,41 @@ def test_metric_round_trip(api_as):
     assert created.json()["definition"] == (
         "Sum of amount of transactions where product group is Software or Services"
     )
-    patched = olga.call("PATCH", "/metrics/sw", {"is_active": False, "reason": "Retired"}).json()
+    version = created.json()["version"]
+    patched = olga.call(
+        "PATCH",
+        "/metrics/sw",
+        {"expected_version": version, "is_active": False, "reason": "Retired"},
+    ).json()
     assert patched["is_active"] is False
+    assert patched["version"] == version + 1
     assert api_as("rep_ria").call("GET", "/metrics?active=true").json() == []
+
+
+def test_a_metric_change_on_a_stale_version_is_refused_and_writes_nothing(api_as):
+    olga = api_as("ops_olga")
+    read = olga.call("POST", "/metrics", {"code": "sw", "name": "Software revenue"}).json()
+    # Someone else renames it after we read it.
+    renamed = olga.call(
+        "PATCH", "/metrics/sw", {"expected_version": read["version"], "name": "Software"}
+    )
+    assert renamed.status_code == 200
+    events, runs = AuditEvent.objects.count(), MetricRecompute.objects.count()
+
+    stale = olga.call(
+        "PATCH",
+        "/metrics/sw",
+        {"expected_version": read["version"], "filters": {"product_group": ["Software"]}},
+    )
+
+    assert stale.status_code == 409
+    assert "changed meanwhile (now version 1, you had 0)" in stale.json()["detail"]
+    metric = Metric.objects.get(code="sw")
+    assert (metric.name, metric.filters, metric.version) == ("Software", {}, 1)
+    assert (AuditEvent.objects.count(), MetricRecompute.objects.count()) == (events, runs)
+    missing = olga.call("PATCH", "/metrics/sw", {"name": "No version"})
+    assert missing.status_code == 422
+    assert Metric.objects.get(code="sw").name == "Software"
 
 
 def test_fiscal_calendar_follows_the_company_start_month(api_as, small_org):

@@ -126,7 +126,12 @@ def _writes(small_org):
             {"code": "units", "name": "Units", "unit": "count", "value_field": "quantity"},
             201,
         ),
-        "change metric": ("PATCH", "/metrics/revenue", {"name": "Net revenue"}, 200),
+        "change metric": (
+            "PATCH",
+            "/metrics/revenue",
+            {"expected_version": 0, "name": "Net revenue"},
+            200,
+        ),
     }
 
 

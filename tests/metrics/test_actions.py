@@ -127,14 +127,15 @@ def test_duplicate_code_is_refused(olga):
 def test_update_validates_the_whole_definition_and_audits_changes(olga):
     metric = create_metric(code="revenue", name="Revenue", acting_user=olga)
     with pytest.raises(InvalidInput, match="A currency metric must add up"):
-        update_metric(metric, aggregation="count", acting_user=olga)
+        update_metric(metric, aggregation="count", acting_user=olga, expected_version=None)
     with pytest.raises(InvalidInput, match="no field colour"):
-        update_metric(metric, colour="green", acting_user=olga)
+        update_metric(metric, colour="green", acting_user=olga, expected_version=None)
     metric = update_metric(
         metric,
         filters={"deal_type": ["renewal"]},
         name="Renewal revenue",
         acting_user=olga,
+        expected_version=metric.version,
         reason="Split",
     )
     assert metric.definition() == "Sum of amount of transactions where deal type is renewal"
@@ -144,5 +145,5 @@ def test_update_validates_the_whole_definition_and_audits_changes(olga):
         "name": ["Revenue", "Renewal revenue"],
     }
     assert event.reason == "Split"
-    assert update_metric(metric, name="Renewal revenue", acting_user=olga) == metric
+    assert update_metric(metric, name="Renewal revenue", acting_user=olga, expected_version=None) == metric
     assert AuditEvent.objects.filter(action="metrics.metric.updated").count() == 1

@@ -153,7 +153,7 @@ def test_a_changed_definition_recomputes_to_what_a_rebuild_gives(
 ) -> None:
     software = metric_actions.Metric.objects.get(code="software")
     with django_capture_on_commit_callbacks(execute=True):
-        update_metric(software, acting_user=olga, reason="Redefined", **change)
+        update_metric(software, acting_user=olga, expected_version=None, reason="Redefined", **change)
     run = MetricRecompute.objects.get(metric=software)
     assert run.status == RecomputeStatus.DONE
     assert run.reason.startswith("Definition changed: ")
@@ -162,7 +162,7 @@ def test_a_changed_definition_recomputes_to_what_a_rebuild_gives(
 
 def test_renaming_a_metric_recomputes_nothing(history: SmallOrg, olga: Any) -> None:
     software = metric_actions.Metric.objects.get(code="software")
-    update_metric(software, name="Software bookings", description="All of it", acting_user=olga)
+    update_metric(software, name="Software bookings", description="All of it", acting_user=olga, expected_version=None)
     assert not MetricRecompute.objects.exists()
 
 
@@ -176,10 +176,10 @@ def test_a_manual_metric_reactivated_gets_its_manual_values_back(
         metric=csat, owner=small_org.north, day=dt.date(2025, 3, 1), value=87, acting_user=olga
     )
     with django_capture_on_commit_callbacks(execute=True):
-        update_metric(csat, is_active=False, acting_user=olga)
+        update_metric(csat, is_active=False, acting_user=olga, expected_version=None)
     assert aggregate_snapshot() == {}
     with django_capture_on_commit_callbacks(execute=True):
-        update_metric(csat, is_active=True, acting_user=olga)
+        update_metric(csat, is_active=True, acting_user=olga, expected_version=None)
     assert (csat.pk, "unit", small_org.north.pk, dt.date(2025, 3, 1)) in aggregate_snapshot()
     _assert_equals_rebuild()
 
@@ -249,13 +249,13 @@ def test_a_second_change_while_running_supersedes_the_first_run(
         result = original(kind, ids, metric_id)
         if not changed_meanwhile:
             # A planner changes the metric again while the first run is in its first chunk.
-            update_metric(software, filters={"product_group": ["Hardware"]}, acting_user=olga)
+            update_metric(software, filters={"product_group": ["Hardware"]}, acting_user=olga, expected_version=None)
             changed_meanwhile.append(MetricRecompute.objects.latest("pk"))
         return result
 
     monkeypatch.setattr(performance_tasks, "recredit_metric", change_after_first_chunk)
     with django_capture_on_commit_callbacks() as callbacks:
-        update_metric(software, aggregation=Aggregation.COUNT, unit="count", acting_user=olga)
+        update_metric(software, aggregation=Aggregation.COUNT, unit="count", acting_user=olga, expected_version=None)
     first = MetricRecompute.objects.get()
     callbacks[0]()
     first.refresh_from_db()

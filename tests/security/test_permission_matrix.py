@@ -423,7 +423,7 @@ OPERATIONS: dict[str, list[Case]] = {
             "PATCH",
             lambda c: f"{A}/metrics/revenue",
             api_write(PLANNERS | {"token_manage"}),
-            body=lambda c: {"name": "Net revenue"},
+            body=lambda c: {"expected_version": 0, "name": "Net revenue"},
             write=True,
         )
     ],

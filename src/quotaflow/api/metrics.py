@@ -101,6 +101,7 @@ class MetricOut(Schema):
     is_active: bool
     definition: str = Field(description="The definition in plain words.")
     recompute: RecomputeOut | None = Field(None, description=RECOMPUTE_DOC)
+    version: int = Field(description="Send it back as expected_version when changing the metric.")
 
     @staticmethod
     def of(
@@ -122,6 +123,7 @@ class MetricOut(Schema):
             is_active=metric.is_active,
             definition=metric.definition(),
             recompute=RecomputeOut.maybe(run, planner=planner),
+            version=metric.version,
         )
 
     @staticmethod
@@ -153,6 +155,11 @@ class MetricIn(Input):
 class MetricPatch(Input):
     """Changes to a metric; only the fields sent are changed."""
 
+    expected_version: int = Field(
+        ge=0,
+        le=limits.BIGINT_MAX,
+        description="The version you read (required); 409 if the metric changed since.",
+    )
     code: str | None = Field(None, max_length=64)
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=limits.COMMENT_MAX_LENGTH)
@@ -164,7 +171,9 @@ class MetricPatch(Input):
     filters: Filters | None = Field(None, description=FILTERS_DOC)
     activity_type: str | None = Field(None, max_length=60)
     is_active: bool | None = None
-    reason: str = Field("", description="Why, for the audit trail.")
+    reason: str = Field(
+        "", max_length=limits.COMMENT_MAX_LENGTH, description="Why, for the audit trail."
+    )
 
 
 def _metric(code: str) -> Metric:
@@ -214,11 +223,19 @@ def create_metric(request: HttpRequest, payload: MetricIn) -> Status[MetricOut]:
     "/metrics/{code}", response={200: MetricOut, **WRITE_ERRORS}, summary="Change a metric"
 )
 def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> MetricOut:
-    """Change a metric; the result must still be a valid definition."""
+    """Change a metric; the result must still be a valid definition. Name the
+    ``version`` you read as ``expected_version``: a metric changed since is refused (409)
+    and nothing is written."""
     user = require_allowed(request, can_define_metrics, scope=TokenScope.MANAGE)
     metric = _metric(code)
     changes, reason = patch_changes(payload)
-    metric = actions.update_metric(metric, acting_user=user, reason=reason, **changes)
+    metric = actions.update_metric(
+        metric,
+        acting_user=user,
+        expected_version=changes.pop("expected_version"),
+        reason=reason,
+        **changes,
+    )
     return MetricOut.with_recompute(request, metric)
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record
+from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.metrics.models import (
     Aggregation,
@@ -267,14 +268,24 @@ def create_metric(
 
 @transaction.atomic
 def update_metric(
-    metric: Metric, *, acting_user: User | None, reason: str = "", **changes: Any
+    metric: Metric,
+    *,
+    acting_user: User | None,
+    expected_version: int | None,
+    reason: str = "",
+    **changes: Any,
 ) -> Metric:
-    """Change any fields in ``METRIC_FIELDS``; the result must still be a valid definition."""
+    """Change any fields in ``METRIC_FIELDS``; the result must still be a valid definition.
+
+    ``expected_version`` is the version the caller read: a metric changed meanwhile is
+    refused (409) with nothing written. ``None`` skips the check (the command line, which
+    reads and writes in one step)."""
     require_metric_writer(acting_user)
     unknown = sorted(set(changes) - set(METRIC_FIELDS))
     if unknown:
         raise InvalidInput(f"A metric has no field {', '.join(unknown)}.", field=unknown[0])
     metric = Metric.objects.select_for_update().get(pk=metric.pk)
+    require_version(metric, expected_version, what=f"The metric {metric.code!r}")
     old = {name: getattr(metric, name) for name in METRIC_FIELDS}
     values = check_definition({**old, **changes})
     values["description"] = str(values["description"] or "").strip()
@@ -288,7 +299,8 @@ def update_metric(
         return metric
     for name in changed:
         setattr(metric, name, values[name])
-    metric.save(update_fields=list(changed))
+    metric.version += 1
+    metric.save(update_fields=[*changed, "version"])
     record(
         actor=acting_user,
         action="metrics.metric.updated",

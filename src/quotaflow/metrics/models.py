@@ -67,6 +67,9 @@ class Metric(models.Model):
         max_length=60, blank=True, help_text="For activity metrics, e.g. 'call'."
     )
     is_active = models.BooleanField(default=True)
+    version = models.BigIntegerField(
+        default=0, help_text="Raised on every change; a write naming an older one is refused."
+    )
 
     class Meta:
         ordering: ClassVar = ["name"]

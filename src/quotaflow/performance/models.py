@@ -319,6 +319,9 @@ class PerformanceSettings(models.Model):
         default=UnplacedCredit.BUCKET,
         help_text="A sale credited to someone with no placement on its date.",
     )
+    version = models.BigIntegerField(
+        default=0, help_text="Raised on every change; a write naming an older one is refused."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
