@@ -1,4 +1,4 @@
-"""The ``quotaflow`` command line: demo, serve, worker, import, token, company, metrics,
+"""The ``quotaflow`` command line: demo, serve, worker, import, token, company, tracking, metrics,
 users, placements, backtest and manage.
 
 Django is configured only after the arguments are read, so that ``quotaflow demo`` can
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_company_commands(commands)
+    _add_tracking_commands(commands)
     _add_metric_commands(commands)
     _add_user_commands(commands)
     _add_placement_commands(commands)
@@ -160,6 +161,10 @@ METRIC_UNITS = ("currency", "count", "score", "percent")
 METRIC_DIRECTIONS = ("higher", "lower")
 METRIC_SOURCES = ("transactions", "activities", "manual")
 METRIC_AGGREGATIONS = ("sum", "count", "distinct_count", "average")
+STATUS_BASES = ("pacing", "projection")
+LEADERBOARD_VISIBILITIES = ("everyone", "managers", "planners")
+DIGEST_CADENCES = ("off", "daily", "weekly")
+UNPLACED_CREDIT = ("bucket", "refuse")
 
 
 def _subcommands(commands: Any, name: str, help_text: str) -> Any:
@@ -188,6 +193,35 @@ def _add_company_commands(commands: Any) -> None:
         "--fiscal-year-start-month",
         type=_month,
         help="1 = January … 12 = December",
+    )
+    change.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+def _add_tracking_commands(commands: Any) -> None:
+    tracking = _subcommands(commands, "tracking", "show or change the tracking settings")
+    _add_json_option(tracking.add_parser("show", help="print the tracking settings"))
+    change = tracking.add_parser(
+        "set",
+        help="change status thresholds, leaderboard visibility, digests or unplaced credit",
+        description="Change tracking settings. Thresholds are percentages from 0 to 200 with "
+        "at most two decimals; off track below may not be above at risk below.",
+    )
+    change.add_argument(
+        "--status-basis",
+        choices=STATUS_BASES,
+        help="what the status compares: pacing, or projected attainment at period end",
+    )
+    change.add_argument("--at-risk-below", help="percent: below it a goal is at risk, e.g. 95")
+    change.add_argument("--off-track-below", help="percent: below it a goal is off track, e.g. 80")
+    change.add_argument(
+        "--leaderboard-visibility", choices=LEADERBOARD_VISIBILITIES, help="who sees leaderboards"
+    )
+    change.add_argument("--digest-cadence", choices=DIGEST_CADENCES, help="e-mail digests")
+    change.add_argument(
+        "--unplaced-credit",
+        choices=UNPLACED_CREDIT,
+        help="a sale credited to someone with no placement on its date: count it under the "
+        "Unplaced unit (bucket) or refuse it",
     )
     change.add_argument("--reason", default="", help="why, for the audit trail")
 
@@ -448,6 +482,7 @@ def _run(args: argparse.Namespace) -> int:
         "import": _import,
         "token": _token,
         "company": _company,
+        "tracking": _tracking,
         "metrics": _metrics,
         "users": _users,
         "placements": _placements,
@@ -828,6 +863,44 @@ def _company(args: argparse.Namespace) -> int:
         "fiscal_year_start_month": company.fiscal_year_start_month,
         "version": company.version,
     }
+    if getattr(args, "json", False):
+        print(json.dumps(row, indent=2, ensure_ascii=False))
+    else:
+        for key, value in row.items():
+            print(f"{key.replace('_', ' ')}: {value}")
+    return 0
+
+
+TRACKING_OPTIONS = {
+    name: name
+    for name in (
+        "status_basis",
+        "at_risk_below",
+        "off_track_below",
+        "leaderboard_visibility",
+        "digest_cadence",
+        "unplaced_credit",
+    )
+}
+
+
+def _tracking(args: argparse.Namespace) -> int:
+    from quotaflow.performance.actions import TRACKING_SETTINGS, update_tracking_settings
+    from quotaflow.performance.models import PerformanceSettings
+
+    _prepare_database(quiet=True, notes=sys.stderr)
+    if args.tracking_command == "set":
+        changes = _given(args, TRACKING_OPTIONS)
+        if not changes:
+            options = ", ".join("--" + name.replace("_", "-") for name in TRACKING_OPTIONS)
+            _fail(f"nothing to change: give one of {options}")
+            return 2
+        update_tracking_settings(
+            acting_user=_console_user(), expected_version=None, reason=args.reason, **changes
+        )
+    settings = PerformanceSettings.current()
+    row = {name: str(getattr(settings, name)) for name in TRACKING_SETTINGS}
+    row["version"] = str(settings.version)
     if getattr(args, "json", False):
         print(json.dumps(row, indent=2, ensure_ascii=False))
     else:

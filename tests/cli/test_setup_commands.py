@@ -17,6 +17,13 @@ from quotaflow.accounts.models import Role, User
 from quotaflow.core.models import AuditEvent, Company
 from quotaflow.metrics.models import Aggregation, Direction, Metric, MetricUnit, Source
 from quotaflow.org.models import Assignment, AssignmentRole, Person
+from quotaflow.performance.models import (
+    DigestCadence,
+    PerformanceSettings,
+    StatusBasis,
+    UnplacedCredit,
+    Visibility,
+)
 from quotaflow.plans.models import CycleStatus, Goal
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +50,10 @@ def test_the_choices_follow_the_enumerations() -> None:
     assert set(cli.METRIC_DIRECTIONS) == set(Direction.values)
     assert set(cli.METRIC_SOURCES) == set(Source.values)
     assert set(cli.METRIC_AGGREGATIONS) == set(Aggregation.values)
+    assert set(cli.STATUS_BASES) == set(StatusBasis.values)
+    assert set(cli.LEADERBOARD_VISIBILITIES) == set(Visibility.values)
+    assert set(cli.DIGEST_CADENCES) == set(DigestCadence.values)
+    assert set(cli.UNPLACED_CREDIT) == set(UnplacedCredit.values)
 
 
 def test_a_fresh_installation_starts_with_its_first_administrator(capsys) -> None:
@@ -91,6 +102,44 @@ def test_bad_company_settings_write_nothing(small_org, capsys, argv, message) ->
 def test_company_set_refuses_a_month_out_of_range_before_starting(capsys) -> None:
     code, _, err = run(capsys, "company set --fiscal-year-start-month 13")
     assert code == 2 and "13 is not a month" in err
+
+
+def test_tracking_show_and_set(small_org, capsys) -> None:
+    code, out, _ = run(
+        capsys,
+        "tracking set --status-basis projection --at-risk-below 90 --off-track-below 75.5 "
+        "--leaderboard-visibility everyone --unplaced-credit refuse --reason 'New policy'",
+    )
+    assert code == 0, out
+    assert "at risk below: 90.00" in out and "off track below: 75.50" in out
+    settings = PerformanceSettings.current()
+    assert (settings.status_basis, settings.unplaced_credit, settings.version) == (
+        "projection",
+        "refuse",
+        1,
+    )
+    event = AuditEvent.objects.get(action="performance.performancesettings.changed")
+    assert event.actor == small_org.users["admin_ada"] and event.reason == "New policy"
+    code, out, _ = run(capsys, "tracking show --json")
+    shown = json.loads(out)
+    assert (shown["leaderboard_visibility"], shown["version"]) == ("everyone", "1")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["--at-risk-below", "250"], 1, "a percentage from 0 to 200"),
+        (["--at-risk-below", "many"], 1, "a percentage from 0 to 200"),
+        (["--off-track-below", "99"], 1, "cannot be above at risk below"),
+        (["--digest-cadence", "hourly"], 2, "invalid choice: 'hourly'"),
+        ([], 2, "nothing to change: give one of --status-basis"),
+    ],
+)
+def test_bad_tracking_settings_write_nothing(small_org, capsys, argv, code, message) -> None:
+    answer, _, err = run(capsys, "tracking", "set", *argv)
+    assert answer == code and message in err
+    assert PerformanceSettings.current().version == 0
+    assert not AuditEvent.objects.filter(action="performance.performancesettings.changed")
 
 
 def test_metrics_create_update_and_list(small_org, capsys) -> None:

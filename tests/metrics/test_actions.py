@@ -145,5 +145,8 @@ def test_update_validates_the_whole_definition_and_audits_changes(olga):
         "name": ["Revenue", "Renewal revenue"],
     }
     assert event.reason == "Split"
-    assert update_metric(metric, name="Renewal revenue", acting_user=olga, expected_version=None) == metric
+    assert (
+        update_metric(metric, name="Renewal revenue", acting_user=olga, expected_version=None)
+        == metric
+    )
     assert AuditEvent.objects.filter(action="metrics.metric.updated").count() == 1

@@ -153,7 +153,9 @@ def test_a_changed_definition_recomputes_to_what_a_rebuild_gives(
 ) -> None:
     software = metric_actions.Metric.objects.get(code="software")
     with django_capture_on_commit_callbacks(execute=True):
-        update_metric(software, acting_user=olga, expected_version=None, reason="Redefined", **change)
+        update_metric(
+            software, acting_user=olga, expected_version=None, reason="Redefined", **change
+        )
     run = MetricRecompute.objects.get(metric=software)
     assert run.status == RecomputeStatus.DONE
     assert run.reason.startswith("Definition changed: ")
@@ -162,7 +164,13 @@ def test_a_changed_definition_recomputes_to_what_a_rebuild_gives(
 
 def test_renaming_a_metric_recomputes_nothing(history: SmallOrg, olga: Any) -> None:
     software = metric_actions.Metric.objects.get(code="software")
-    update_metric(software, name="Software bookings", description="All of it", acting_user=olga, expected_version=None)
+    update_metric(
+        software,
+        name="Software bookings",
+        description="All of it",
+        acting_user=olga,
+        expected_version=None,
+    )
     assert not MetricRecompute.objects.exists()
 
 
@@ -249,13 +257,24 @@ def test_a_second_change_while_running_supersedes_the_first_run(
         result = original(kind, ids, metric_id)
         if not changed_meanwhile:
             # A planner changes the metric again while the first run is in its first chunk.
-            update_metric(software, filters={"product_group": ["Hardware"]}, acting_user=olga, expected_version=None)
+            update_metric(
+                software,
+                filters={"product_group": ["Hardware"]},
+                acting_user=olga,
+                expected_version=None,
+            )
             changed_meanwhile.append(MetricRecompute.objects.latest("pk"))
         return result
 
     monkeypatch.setattr(performance_tasks, "recredit_metric", change_after_first_chunk)
     with django_capture_on_commit_callbacks() as callbacks:
-        update_metric(software, aggregation=Aggregation.COUNT, unit="count", acting_user=olga, expected_version=None)
+        update_metric(
+            software,
+            aggregation=Aggregation.COUNT,
+            unit="count",
+            acting_user=olga,
+            expected_version=None,
+        )
     first = MetricRecompute.objects.get()
     callbacks[0]()
     first.refresh_from_db()

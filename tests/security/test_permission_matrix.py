@@ -392,6 +392,18 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    "GET /api/v1/tracking-settings": [
+        Case("GET", lambda c: f"{A}/tracking-settings", api_read(SIGNED_IN))
+    ],
+    "PATCH /api/v1/tracking-settings": [
+        Case(
+            "PATCH",
+            lambda c: f"{A}/tracking-settings",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"expected_version": 0, "digest_cadence": "weekly"},
+            write=True,
+        )
+    ],
     "GET /api/v1/users": [Case("GET", lambda c: f"{A}/users", _admins_only)],
     "GET /api/v1/users/{username}": [Case("GET", lambda c: f"{A}/users/rep_ria", _admins_only)],
     "POST /api/v1/users": _admin_write("POST", "/users", {"username": "new_nina", "role": "rep"}),

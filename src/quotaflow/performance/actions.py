@@ -1,5 +1,5 @@
 """Every write of the tracking side: ingest, manual values, rebuilding aggregates,
-period close and at-risk alerts.
+period close, at-risk alerts and the tracking settings.
 
 Crediting itself lives in :mod:`quotaflow.performance.recrediting` (re-exported here as
 ``apply_transaction_changes`` / ``apply_activity_changes``) so that the sales write path
@@ -12,14 +12,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from quotaflow.core.audit import record
-from quotaflow.core.concurrency import retry_lost_races
+from quotaflow.core.actions import require_settings_writer
+from quotaflow.core.audit import diff, record
+from quotaflow.core.concurrency import require_version, retry_lost_races
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company, Notification
 from quotaflow.core.money import Amounts, metric_amounts
@@ -40,7 +42,9 @@ from quotaflow.performance.models import (
     ManualValue,
     MonthlyAggregate,
     PerformanceSettings,
+    StatusBasis,
     UnplacedCredit,
+    Visibility,
 )
 from quotaflow.performance.permissions import FEED_REFUSED, can_feed_numbers
 from quotaflow.performance.queries import goals_with_attainment
@@ -573,3 +577,112 @@ def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False
         changes={"emails": len(messages), "notifications": len(emailed)},
     )
     return len(messages)
+
+
+# The tracking settings -----------------------------------------------------------------
+
+TRACKING_SETTINGS = (
+    "status_basis",
+    "at_risk_below",
+    "off_track_below",
+    "leaderboard_visibility",
+    "digest_cadence",
+    "unplaced_credit",
+)
+# Status thresholds are percentages of pacing or projected attainment, with two decimals.
+THRESHOLD_MAX = Decimal("200")
+_CHOICES: dict[str, type[models.TextChoices]] = {
+    "status_basis": StatusBasis,
+    "leaderboard_visibility": Visibility,
+    "digest_cadence": DigestCadence,
+    "unplaced_credit": UnplacedCredit,
+}
+
+
+def _clean_choice(field: str, value: Any) -> str:
+    choices = _CHOICES[field]
+    if value not in choices.values:
+        raise InvalidInput(
+            f"{field.replace('_', ' ').capitalize()} is one of {', '.join(choices.values)}, "
+            f"not {value!r}.",
+            field=field,
+        )
+    return str(value)
+
+
+def _clean_threshold(field: str, value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except ArithmeticError:
+        number = None
+    label = "At risk below" if field == "at_risk_below" else "Off track below"
+    if number is None or not number.is_finite() or not 0 <= number <= THRESHOLD_MAX:
+        raise InvalidInput(
+            f"{label} is a percentage from 0 to {THRESHOLD_MAX}, e.g. 95 or 87.5; not {value!r}.",
+            field=field,
+        )
+    if number != number.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{label} has at most two decimals, not {value!r}.", field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def _stored(value: Any) -> Any:
+    """A stored setting as the cleaners give it (thresholds with two decimals)."""
+    return Decimal(value).quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+
+
+def _clean_tracking_setting(field: str, value: Any) -> Any:
+    if field in _CHOICES:
+        return _clean_choice(field, value)
+    return _clean_threshold(field, value)
+
+
+@transaction.atomic
+def update_tracking_settings(
+    *, acting_user: Any, expected_version: int | None, reason: str = "", **changes: Any
+) -> PerformanceSettings:
+    """Change the tracking settings named in ``changes`` (any of :data:`TRACKING_SETTINGS`).
+
+    Administrators and sales operations only. Refused with nothing written: a stale
+    ``expected_version`` (409), an unknown setting or choice, a threshold outside 0–200%
+    or with more than two decimals, and an off-track threshold above the at-risk one (a
+    goal would be off track before it is at risk). A change is one audit event
+    ``performance.performancesettings.changed`` with every field's old and new value, and raises
+    the version; sending the current values changes nothing.
+    """
+    require_settings_writer(acting_user)
+    unknown = sorted(set(changes) - set(TRACKING_SETTINGS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown tracking setting {', '.join(unknown)}; the settings are "
+            f"{', '.join(TRACKING_SETTINGS)}.",
+            field=unknown[0],
+        )
+    PerformanceSettings.current()  # the row exists before it is locked
+    settings = PerformanceSettings.objects.select_for_update().order_by("pk").first()
+    assert settings is not None  # noqa: S101 - created just above
+    require_version(settings, expected_version, what="The tracking settings")
+    wanted = {field: _clean_tracking_setting(field, value) for field, value in changes.items()}
+    old = {field: _stored(getattr(settings, field)) for field in TRACKING_SETTINGS}
+    new = {**old, **wanted}
+    if new["off_track_below"] > new["at_risk_below"]:
+        raise InvalidInput(
+            f"Off track below ({new['off_track_below']}%) cannot be above at risk below "
+            f"({new['at_risk_below']}%): a goal would be off track before it is at risk.",
+            field="off_track_below" if "off_track_below" in wanted else "at_risk_below",
+        )
+    changed = diff(old, new)
+    if not changed:
+        return settings
+    for field, value in wanted.items():
+        setattr(settings, field, value)
+    settings.version += 1
+    settings.save(update_fields=[*wanted, "version", "updated_at"])
+    record(
+        actor=acting_user,
+        action="performance.performancesettings.changed",
+        obj=settings,
+        changes=changed,
+        reason=reason,
+    )
+    return settings

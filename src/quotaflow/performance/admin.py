@@ -12,8 +12,10 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from quotaflow.accounts.admin_mixins import staff_user
 from quotaflow.core.admin_mixins import NoAddMixin, NoChangeMixin, NoDeleteMixin
 from quotaflow.core.audit import diff, record
+from quotaflow.performance.actions import update_tracking_settings
 from quotaflow.performance.models import GoalResult, OverlayRule, PerformanceSettings
 
 SETTINGS_FIELDS = (
@@ -50,15 +52,30 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(PerformanceSettings)
-class PerformanceSettingsAdmin(NoDeleteMixin, AuditedAdmin):
-    """Status thresholds, leaderboard visibility and digest cadence (one row)."""
+class PerformanceSettingsAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Status thresholds, leaderboard visibility and digest cadence (one row). Saves go
+    through :func:`~quotaflow.performance.actions.update_tracking_settings` (validated,
+    audited, the version raised), as the API's and the command line's do."""
 
-    audited_fields = SETTINGS_FIELDS
     list_display = SETTINGS_FIELDS
     fields = SETTINGS_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PerformanceSettings.objects.exists()
+
+    def save_model(
+        self, request: HttpRequest, obj: PerformanceSettings, form: forms.ModelForm, change: bool
+    ) -> None:
+        changes = {name: form.cleaned_data[name] for name in SETTINGS_FIELDS}
+        if change:
+            changes = {name: value for name, value in changes.items() if name in form.changed_data}
+        saved = update_tracking_settings(
+            acting_user=staff_user(request),
+            expected_version=None,  # what the form shows is what is saved, as for the company
+            reason="Changed in the admin",
+            **changes,
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(OverlayRule)
