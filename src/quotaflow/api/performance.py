@@ -51,6 +51,7 @@ from quotaflow.performance.queries import (
     attainment_of,
     credits_behind,
     credits_of,
+    counted_until,
     goals_with_attainment,
     resolve_owner,
     thresholds_from,
@@ -508,7 +509,7 @@ def attainment(
         .first()
     )
     key = ("unit" if isinstance(target, Unit) else "person", target.pk)
-    actual = actuals(chosen, [key], fiscal.start, fiscal.end)[key]
+    actual = actuals(chosen, [key], fiscal.start, fiscal.end, as_of=day)[key]
     thresholds = thresholds_from(PerformanceSettings.current())
     progress = attainment_of(goal, actual, as_of=day, thresholds=thresholds) if goal else None
     body = _progress(
@@ -532,18 +533,26 @@ def owner_credits(
     period: Annotated[
         QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
     ],
+    as_of: AsOf = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Why an owner's actual is what it is: the credits behind it, newest first."""
+    """Why an owner's actual is what it is: the credits behind it up to ``as_of`` (today
+    when not given), as ``/attainment`` counts them, newest first."""
     require_scope(request, TokenScope.READ)
+    day = day_or_today(as_of)
     target = owner_for(viewer_scope(request_user(request)), owner)
     try:
         fiscal = Company.current().fiscal_calendar.parse(period)
     except ValueError as error:
         raise InvalidInput(str(error), field="period") from None
     total, lines = credits_of(
-        _metric(metric).pk, target, fiscal.start, fiscal.end, offset=offset, limit=limit
+        _metric(metric).pk,
+        target,
+        fiscal.start,
+        counted_until(fiscal.end, day),
+        offset=offset,
+        limit=limit,
     )
     return {"total": total, "offset": offset, "items": [line.__dict__ for line in lines]}
 
@@ -582,11 +591,13 @@ def goal_attainment(request: HttpRequest, goal_id: ObjectId, as_of: AsOf = None)
 def goal_credits(
     request: HttpRequest,
     goal_id: ObjectId,
+    as_of: AsOf = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Why the actual is what it is: the credits behind it, newest first."""
+    """Why the actual is what it is: the credits behind it up to ``as_of`` (today when
+    not given), as the goal's attainment counts them, newest first."""
     require_scope(request, TokenScope.READ)
     goal = _visible_goal(request, goal_id)
-    total, lines = credits_behind(goal, offset=offset, limit=limit)
+    total, lines = credits_behind(goal, as_of=day_or_today(as_of), offset=offset, limit=limit)
     return {"total": total, "offset": offset, "items": [line.__dict__ for line in lines]}

@@ -222,10 +222,12 @@ def unit_board(
     if len(subtree_people) <= SCAN_ABOVE_PEOPLE:
         # One indexed query per owner type: an OR of the two subqueries would make
         # PostgreSQL scan every cell of the metric, seconds at 10 million sales.
-        found = actuals_where(metric, units, start, end) | actuals_where(metric, people, start, end)
+        found = actuals_where(metric, units, start, end, as_of=as_of) | actuals_where(
+            metric, people, start, end, as_of=as_of
+        )
     else:
         # For a large subtree reading most cells anyway, one scan beats per-owner lookups.
-        found = actuals_where(metric, units | people, start, end)
+        found = actuals_where(metric, units | people, start, end, as_of=as_of)
     thresholds = thresholds_from(PerformanceSettings.current())
     progress = _Progress(
         list(goals.values_list("pk", "owner_unit_id", "owner_person_id", "target", "phasing")),

@@ -85,15 +85,27 @@ def _summed_cells(
     return found
 
 
-def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> dict[OwnerKey, int]:
+def counted_until(end: dt.date, as_of: dt.date | None) -> dt.date:
+    """The last day whose credits count in an actual "as of" ``as_of``: the period's
+    end, or ``as_of`` when that comes first (a sale dated after it has not happened yet on
+    that day, so it counts in neither the actual nor the pacing against expected to date)."""
+    return end if as_of is None else min(end, as_of)
+
+
+def actuals_where(
+    metric: Metric, owners: Q, start: dt.date, end: dt.date, *, as_of: dt.date | None = None
+) -> dict[OwnerKey, int]:
     """The actual of every owner matching the filter ``owners`` (on owner_type and
-    owner_id; it may hold a subquery) on ``metric`` over [start, end], in one query per
-    span of :func:`_summed_cells` (one for a month-aligned period).
-    Owners without data are absent.
+    owner_id; it may hold a subquery) on ``metric`` over [start, end] — up to ``as_of``
+    when given (:func:`counted_until`) — in one query per span of :func:`_summed_cells`
+    (one for a month-aligned period). Owners without data are absent.
 
     Sums add up; averages divide the summed value by the summed count; distinct counts
     count the distinct keys seen on any day of the period.
     """
+    end = counted_until(end, as_of)
+    if end < start:  # asked about a day before the period began: nothing counted yet
+        return {}
     if metric.aggregation == Aggregation.DISTINCT_COUNT:
         rows = (
             DistinctKeyDay.objects.filter(
@@ -115,12 +127,17 @@ def actuals_where(metric: Metric, owners: Q, start: dt.date, end: dt.date) -> di
 
 
 def actuals(
-    metric: Metric, owners: Iterable[OwnerKey], start: dt.date, end: dt.date
+    metric: Metric,
+    owners: Iterable[OwnerKey],
+    start: dt.date,
+    end: dt.date,
+    *,
+    as_of: dt.date | None = None,
 ) -> dict[OwnerKey, int]:
-    """The actual of each of ``owners`` on ``metric`` over [start, end] (one query);
-    zero for owners without data."""
+    """The actual of each of ``owners`` on ``metric`` over [start, end], up to ``as_of``
+    when given (one query); zero for owners without data."""
     owners = list(owners)
-    found = actuals_where(metric, _owner_filter(owners), start, end)
+    found = actuals_where(metric, _owner_filter(owners), start, end, as_of=as_of)
     return {owner: found.get(owner, 0) for owner in owners}
 
 
@@ -187,7 +204,9 @@ def goals_with_attainment(
     as_of: dt.date,
     thresholds: Thresholds | PerformanceSettings | None = None,
 ) -> list[tuple[Goal, Attainment]]:
-    """Each goal with its attainment; one aggregate query per (metric, period) group."""
+    """Each goal with its attainment on ``as_of``: the actual counts the credits from the
+    period's start up to ``as_of`` (the whole period once it has ended), as expected to
+    date and pacing do; one aggregate query per (metric, period) group."""
     if thresholds is None:
         thresholds = PerformanceSettings.current()
     if isinstance(thresholds, PerformanceSettings):
@@ -197,7 +216,8 @@ def goals_with_attainment(
         groups[(goal.metric_id, goal.period_start, goal.period_end)].append(goal)
     actual_by_goal: dict[int, int] = {}
     for (_, start, end), members in groups.items():
-        found = actuals(members[0].metric, [owner_of(goal) for goal in members], start, end)
+        owners = [owner_of(goal) for goal in members]
+        found = actuals(members[0].metric, owners, start, end, as_of=as_of)
         actual_by_goal.update({goal.pk: found[owner_of(goal)] for goal in members})
     return [
         (goal, attainment_of(goal, actual_by_goal[goal.pk], as_of=as_of, thresholds=thresholds))
@@ -233,11 +253,19 @@ def conversion_text(
     )
 
 
-def credits_behind(goal: Goal, *, offset: int = 0, limit: int = 50) -> tuple[int, list[CreditLine]]:
-    """The credits making up ``goal``'s actual, newest first: (total count, one page)."""
+def credits_behind(
+    goal: Goal, *, as_of: dt.date | None = None, offset: int = 0, limit: int = 50
+) -> tuple[int, list[CreditLine]]:
+    """The credits making up ``goal``'s actual (up to ``as_of`` when given), newest first:
+    (total count, one page)."""
     owner: Any = goal.owner_unit or goal.owner_person
     return credits_of(
-        goal.metric_id, owner, goal.period_start, goal.period_end, offset=offset, limit=limit
+        goal.metric_id,
+        owner,
+        goal.period_start,
+        counted_until(goal.period_end, as_of),
+        offset=offset,
+        limit=limit,
     )
 
 

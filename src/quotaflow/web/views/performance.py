@@ -275,7 +275,10 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
         page = 1
     page = min(page, limits.BIGINT_MAX // CREDITS_PER_PAGE)
     total, credits = credits_behind(
-        goal, offset=(page - 1) * CREDITS_PER_PAGE, limit=CREDITS_PER_PAGE
+        goal,
+        as_of=viewing.as_of,
+        offset=(page - 1) * CREDITS_PER_PAGE,
+        limit=CREDITS_PER_PAGE,
     )
     fmt = amount_format(goal.metric, Company.current())
     chart = goal_chart(goal, progress, viewing.as_of)
