@@ -49,9 +49,9 @@ from quotaflow.performance.permissions import can_feed_numbers
 from quotaflow.performance.queries import (
     actuals,
     attainment_of,
+    counted_until,
     credits_behind,
     credits_of,
-    counted_until,
     goals_with_attainment,
     resolve_owner,
     thresholds_from,
