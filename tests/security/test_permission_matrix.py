@@ -1179,6 +1179,22 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         ),
     ],
+    "plans-review": [
+        Case("GET", lambda c: f"/plans/{_plan(c)}/review/", page(PLAN_VIEWERS), roles=WEB),
+        Case(
+            "POST",
+            lambda c: f"/plans/{_plan(c)}/review/",
+            # The plan is published, so even a reviewer is refused; the page answers every
+            # refusal in its list (200), with nothing written.
+            page_step({"manager_max"} | PLANNERS, visible=PLAN_VIEWERS, refused=200),
+            body=lambda c: {
+                "decision": "approve",
+                "goal": [f"{_ria(c)}:{c.goal('Ria Rep').version}"],
+            },
+            write=True,
+            roles=WEB,
+        ),
+    ],
     "plans-export": [
         Case(
             "GET",

@@ -223,3 +223,21 @@ def can_set_checkin_cadence(user: User | Actor, cycle: PlanningCycle) -> bool:
     """Set how often owners check in: a planner, on a cycle that is not a closed or
     superseded record (a published plan runs, and its check-ins with it)."""
     return can_plan(user) and cycle.status not in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}
+
+
+def reviewable_goals(
+    user: User | Actor, cycle: PlanningCycle, within: set[int] | None = None
+) -> list[Goal]:
+    """The cycle's submitted goals ``user`` may approve or return now (:func:`can_decide`),
+    among the goal ids ``within`` (None: all), in tree order; one query."""
+    actor = _actor(user)
+    goals = (
+        Goal.objects.filter(cycle=cycle, status=GoalStatus.SUBMITTED)
+        .select_related(
+            "cycle", "metric", "parent", "parent__owner_unit", "owner_unit", "owner_person__user"
+        )
+        .order_by("owner_unit__path", "owner_person__full_name", "pk")
+    )
+    return [
+        goal for goal in goals if (within is None or goal.pk in within) and can_decide(actor, goal)
+    ]

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from quotaflow.web.converters import IdConverter
-from quotaflow.web.views import accounts, feedback, home, imports, metrics, org, smart
+from quotaflow.web.views import accounts, feedback, home, imports, metrics, org, review, smart
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
 
@@ -65,6 +65,7 @@ urlpatterns = [
     path("plans/<id:pk>/step/<slug:step>/", planning.cycle_step, name="plans-cycle-step"),
     path("plans/<id:pk>/version/", planning.cycle_version, name="plans-cycle-version"),
     path("plans/<id:pk>/compare/", planning.compare, name="plans-compare"),
+    path("plans/<id:pk>/review/", review.review, name="plans-review"),
     path("plans/<id:pk>/export.<str:file_format>", planning.export, name="plans-export"),
     path("plans/goals/<id:pk>/", planning.goal_detail, name="plans-goal"),
     path("plans/goals/<id:pk>/step/<slug:step>/", planning.goal_step, name="plans-goal-step"),

@@ -409,6 +409,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figure": cascade_figure(rows, money),
         "submissions": submissions,
         "submitted_count": sum(1 for s in submissions if s.submitted),
+        "reviewable": len(permissions.reviewable_goals(user, cycle, visible))
+        if cycle.approach != Approach.TOP_DOWN and not cycle.is_frozen
+        else 0,
         "family": family,
         "can_plan": permissions.can_plan(user),
         "editable": not cycle.is_frozen,

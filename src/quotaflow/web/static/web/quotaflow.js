@@ -8,3 +8,22 @@ document.addEventListener("click", function (event) {
     button.textContent = "Copied";
   });
 });
+
+// A "select all" checkbox (data-select-all="NAME") ticks or clears every checkbox named
+// NAME in its form, and shows "some" when only part of them are ticked.
+document.addEventListener("change", function (event) {
+  const box = event.target;
+  const form = box.form;
+  if (!form) return;
+  if (box.dataset.selectAll) {
+    form.querySelectorAll("input[type=checkbox][name='" + box.dataset.selectAll + "']")
+      .forEach(function (item) { item.checked = box.checked; });
+    return;
+  }
+  const all = form.querySelector("[data-select-all='" + box.name + "']");
+  if (!all) return;
+  const items = Array.from(form.querySelectorAll("input[type=checkbox][name='" + box.name + "']"));
+  const ticked = items.filter(function (item) { return item.checked; }).length;
+  all.checked = ticked === items.length;
+  all.indeterminate = ticked > 0 && ticked < items.length;
+});
