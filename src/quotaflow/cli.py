@@ -289,6 +289,21 @@ def _add_user_commands(commands: Any) -> None:
     deactivate.add_argument("--reason", default="", help="why, for the audit trail")
     password = users.add_parser("password", help="issue a new generated password, printed once")
     password.add_argument("username")
+    invite = users.add_parser(
+        "invite",
+        help="e-mail a one-time link to set one's own password (or print it)",
+        description="Send the login a one-time link to choose its own password, by e-mail "
+        "once the worker runs ('quotaflow worker'). The link works once and for "
+        "QUOTAFLOW_INVITE_HOURS (72 by default); links start with QUOTAFLOW_PUBLIC_URL "
+        f"(default http://127.0.0.1:{DEFAULT_PORT}).",
+    )
+    invite.add_argument("username")
+    invite.add_argument(
+        "--print-link",
+        action="store_true",
+        help="print the link instead of e-mailing it (a trial without e-mail)",
+    )
+    invite.add_argument("--reason", default="", help="why, for the audit trail")
     importer = users.add_parser(
         "import",
         help="create or update logins from a CSV or XLSX file, all or nothing",
@@ -909,6 +924,30 @@ def _tracking(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite(user: Any, acting: Any, args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from quotaflow.accounts import actions
+
+    invitation = actions.invite_user(
+        user,
+        acting_user=acting,
+        base_url=settings.PUBLIC_URL or f"http://127.0.0.1:{DEFAULT_PORT}",
+        send_email=not args.print_link,
+        reason=args.reason,
+    )
+    until = invitation.expires_at.strftime("%Y-%m-%d %H:%M %Z")
+    if args.print_link:
+        print(f"Set-password link for {invitation.username} (works once, until {until}):")
+        print(invitation.link)
+    else:
+        print(
+            f"A set-password link for {invitation.username} goes to {invitation.emailed_to} "
+            f"(works once, until {until}); 'quotaflow worker' sends queued e-mail."
+        )
+    return 0
+
+
 def _metric_filters(given: list[str] | None) -> dict[str, list[str]] | None:
     from quotaflow.core.errors import InvalidInput
 
@@ -1071,6 +1110,8 @@ def _change_login(args: argparse.Namespace) -> int:
     if args.users_command == "password":
         _print_password(user.username, actions.issue_password(user, acting_user=acting))
         return 0
+    if args.users_command == "invite":
+        return _invite(user, acting, args)
     if args.users_command == "deactivate":
         actions.deactivate_user(user, acting_user=acting, expected_version=None, reason=args.reason)
         print(f"{user.username} can no longer sign in or use API tokens.")

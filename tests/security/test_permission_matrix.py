@@ -414,6 +414,7 @@ OPERATIONS: dict[str, list[Case]] = {
         "POST", "/users/rep_rob/deactivate", {"expected_version": 0}
     ),
     "POST /api/v1/users/{username}/password": _admin_write("POST", "/users/rep_rob/password", {}),
+    "POST /api/v1/users/{username}/invite": _admin_write("POST", "/users/rep_rob/invite", {}),
     "POST /api/v1/users/batch": _admin_write(
         "POST", "/users/batch", {"users": [{"username": "new_nina", "role": "rep"}]}
     ),
@@ -998,6 +999,12 @@ PAGES: dict[str, list[Case]] = {
     "logout": [Case("POST", lambda c: "/logout/", everyone(302), roles=WEB)],
     "password_change": [Case("GET", lambda c: "/password/", page(SIGNED_IN), roles=WEB)],
     "password_change_done": [Case("GET", lambda c: "/password/done/", page(SIGNED_IN), roles=WEB)],
+    # The page an invitation links to: open to anyone, since the link itself is the
+    # credential; a link that does not check out says so and offers nothing else.
+    "password_set": [
+        Case("GET", lambda c: "/password/set/MQ/not-a-token/", everyone(200), roles=WEB)
+    ],
+    "password_set_done": [Case("GET", lambda c: "/password/set/done/", everyone(200), roles=WEB)],
     "token-list": [Case("GET", lambda c: "/tokens/", page(SIGNED_IN), roles=WEB)],
     "token-revoke": [
         Case(

@@ -17,15 +17,20 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from quotaflow.accounts import permissions
 from quotaflow.accounts.models import ApiToken, Role, TokenScope, User
+from quotaflow.core import notify
 from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import InvalidInput, NotAllowed
@@ -713,3 +718,112 @@ def _record_imported(
         action="accounts.user.changed",
         entries=[entry for entry in audits if str(entry[0]) not in created],
     )
+
+
+# Invitations: a one-time link to set one's own password ----------------------------------
+
+#: The longest password the set-password page accepts (hashing is slow by design, so an
+#: unbounded one would be a way to keep the server busy).
+PASSWORD_MAX_LENGTH = 128
+INVITATION_PATH = "/password/set/{uid}/{token}/"  # noqa: S105 - a URL pattern, not a password
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A set-password link for one login: ``link`` works once (setting a password, or
+    signing in, makes it stale) and until ``expires_at``; ``emailed_to`` is the address it
+    was sent to after commit, or empty when it was only handed back (the command line's
+    trial without e-mail)."""
+
+    username: str
+    link: str
+    expires_at: dt.datetime
+    emailed_to: str
+
+
+def set_password_link(user: User, *, base_url: str) -> str:
+    """A one-time link to set ``user``'s password, by Django's password-reset tokens: the
+    token is signed with the secret key over the user's password hash and last login, so
+    it stops working once either changes, and after ``PASSWORD_RESET_TIMEOUT``."""
+    path = INVITATION_PATH.format(
+        uid=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
+    return base_url.rstrip("/") + path
+
+
+def _invitation_email(user: User, link: str, expires_at: dt.datetime) -> dict[str, Any]:
+    name = user.get_full_name() or user.username
+    until = timezone.localtime(expires_at).strftime("%d %b %Y %H:%M %Z")
+    body = (
+        f"Hello {name},\n\n"
+        f"A Quotaflow login '{user.username}' is waiting for you. Choose your password here:\n\n"
+        f"{link}\n\n"
+        f"The link works once, until {until}. If you did not expect this, ignore it: "
+        "nothing changes until the link is used.\n"
+    )
+    return {"subject": "Set your Quotaflow password", "body": body, "to": [user.email]}
+
+
+@transaction.atomic
+def invite_user(
+    user: User, *, acting_user: User, base_url: str, send_email: bool = True, reason: str = ""
+) -> Invitation:
+    """Make a one-time set-password link for ``user`` and, with ``send_email``, e-mail it
+    to the login's address after commit. Administrators only; refused for a deactivated
+    login and, when e-mailing, for a login with no e-mail address. Audited as
+    ``accounts.user.invited`` (never with the link)."""
+    _require_admin(acting_user, "invite users")
+    user = _locked_user(user)
+    if not user.is_active:
+        raise InvalidInput(
+            f"The login {user.username!r} is deactivated; activate it before inviting it.",
+            field="username",
+        )
+    if send_email and not user.email:
+        raise InvalidInput(
+            f"The login {user.username!r} has no e-mail address to send the link to; set one "
+            "first (or, for a trial without e-mail, print the link with "
+            f"'quotaflow users invite {user.username} --print-link').",
+            field="email",
+        )
+    link = set_password_link(user, base_url=base_url)
+    expires_at = timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    sent_to = user.email if send_email else ""
+    record(
+        actor=acting_user,
+        action="accounts.user.invited",
+        obj=user,
+        changes={"invitation": ["", f"e-mailed to {sent_to}" if sent_to else "link handed out"]},
+        reason=reason,
+    )
+    if send_email:
+        notify.email([_invitation_email(user, link, expires_at)])
+    return Invitation(user.username, link, expires_at, sent_to)
+
+
+@transaction.atomic
+def set_password_from_link(user: User, *, password: str) -> User:
+    """Set the password ``user`` chose on the set-password page (the page checked the
+    link's token and Django's password rules). The change makes the link stale; audited as
+    ``accounts.user.password_set`` by the user themselves."""
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput(
+            f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field="new_password1"
+        )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="new_password1") from None
+    user = _locked_user(user)
+    user.set_password(password)
+    user.version += 1
+    user.save(update_fields=["password", "version"])
+    record(
+        actor=user,
+        action="accounts.user.password_set",
+        obj=user,
+        changes={"password": ["(hidden)", "(chosen by the user)"]},
+        reason="Set from a one-time link",
+    )
+    return user

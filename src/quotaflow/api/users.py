@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -378,3 +379,40 @@ def issue_password(request: HttpRequest, username: Code, payload: ReasonIn) -> P
     user = _user(username)
     password = actions.issue_password(user, acting_user=acting, reason=payload.reason)
     return PasswordOut(username=user.username, initial_password=password)
+
+
+class InvitationOut(Schema):
+    """An invitation sent: the link went to the login's e-mail address (never in this
+    answer), works once, and until ``expires_at``."""
+
+    username: str
+    emailed_to: str
+    expires_at: dt.datetime
+
+
+def _public_url(request: HttpRequest) -> str:
+    """Where links in e-mails point: ``QUOTAFLOW_PUBLIC_URL``, else this request's site."""
+    return settings.PUBLIC_URL or request.build_absolute_uri("/")
+
+
+@router.post(
+    "/users/{username}/invite",
+    response={200: InvitationOut, **WRITE_ERRORS},
+    summary="E-mail a set-password link",
+)
+def invite_user(request: HttpRequest, username: Code, payload: ReasonIn) -> InvitationOut:
+    """E-mail the login a one-time link to set its own password (sent after commit; the
+    link expires after ``QUOTAFLOW_INVITE_HOURS``, 72 by default). Inviting an
+    administrator's login needs a signed-in administrator, not a token."""
+    acting = _require_admin(request, TokenScope.MANAGE)
+    user = _user(username)
+    if actions.is_admin(user):
+        require_session(request, "invite an administrator")
+    invitation = actions.invite_user(
+        user, acting_user=acting, base_url=_public_url(request), reason=payload.reason
+    )
+    return InvitationOut(
+        username=invitation.username,
+        emailed_to=invitation.emailed_to,
+        expires_at=invitation.expires_at,
+    )

@@ -207,6 +207,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # link to their page there; without it they name the page's path.
 QUOTAFLOW_BASE_URL = env_str("QUOTAFLOW_BASE_URL")
 
+# Links in e-mails and printed by the command line (set-password invitations) start with
+# the address people open Quotaflow at; the API uses the request's own address when unset.
+PUBLIC_URL = env_str("QUOTAFLOW_PUBLIC_URL").rstrip("/")
+# How long a set-password link works (it works once in any case).
+PASSWORD_RESET_TIMEOUT = env_int("QUOTAFLOW_INVITE_HOURS", 72) * 3600
+
 # Background tasks: the database backend needs no extra server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.validators import MaxLengthValidator
 
+from quotaflow.accounts.actions import PASSWORD_MAX_LENGTH
 from quotaflow.accounts.models import TokenScope, User
 from quotaflow.accounts.permissions import may_hold_scope
 from quotaflow.core import limits
@@ -46,3 +49,15 @@ class TokenForm(forms.Form):
         ]
         self.fields["scopes"].choices = choices  # type: ignore[attr-defined]
         self.fields["scopes"].initial = [TokenScope.READ.value]
+
+
+class InvitedPasswordForm(SetPasswordForm):
+    """The set-password page's form: Django's rules, and at most
+    ``accounts.actions.PASSWORD_MAX_LENGTH`` characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("new_password1", "new_password2"):
+            field = self.fields[name]
+            field.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+            field.widget.attrs["maxlength"] = str(PASSWORD_MAX_LENGTH)

@@ -6,6 +6,7 @@ an id past that range is a page that does not exist (404), not a database error.
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
+from django.views.generic import TemplateView
 
 from quotaflow.web.converters import IdConverter
 from quotaflow.web.views import accounts, feedback, home, imports, metrics, org, review, smart
@@ -31,6 +32,16 @@ urlpatterns = [
             template_name="registration/change_password_done.html"
         ),
         name="password_change_done",
+    ),
+    path(
+        "password/set/<uidb64>/<token>/",
+        accounts.SetPasswordFromLink.as_view(),
+        name="password_set",
+    ),
+    path(
+        "password/set/done/",
+        TemplateView.as_view(template_name="registration/set_password_done.html"),
+        name="password_set_done",
     ),
     path("tokens/", accounts.token_list, name="token-list"),
     path("tokens/<id:pk>/revoke/", accounts.token_revoke, name="token-revoke"),

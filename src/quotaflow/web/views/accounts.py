@@ -1,5 +1,6 @@
 """The API tokens page (list, create — the full token is shown once — and revoke own
-tokens) and the answer to a login that is locked out."""
+tokens), the set-password page an invitation links to, and the answer to a login that
+is locked out."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from quotaflow.accounts.actions import create_token, revoke_token
+from quotaflow.accounts.actions import create_token, revoke_token, set_password_from_link
 from quotaflow.accounts.models import ApiToken, User
 from quotaflow.core.errors import DomainError
-from quotaflow.web.forms import TokenForm
+from quotaflow.web.forms import InvitedPasswordForm, TokenForm
 
 
 def _user(request: HttpRequest) -> User:
@@ -100,3 +104,26 @@ def locked_out(
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "locked_out": lockout_message(), "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=429)
+
+
+class SetPasswordFromLink(auth_views.PasswordResetConfirmView):
+    """The page a set-password invitation links to (``accounts.actions.invite_user``).
+
+    Django checks the link's token (one-time: stale once the password changes or the user
+    signs in; expiring after ``PASSWORD_RESET_TIMEOUT``) and the password rules; the new
+    password is written by ``accounts.actions.set_password_from_link`` (audited). The user
+    then logs in with it."""
+
+    form_class = InvitedPasswordForm
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("password_set_done")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            set_password_from_link(form.user, password=form.cleaned_data["new_password1"])
+        except DomainError as error:
+            form.add_error("new_password1", error.message)
+            return self.form_invalid(form)
+        self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
+        return HttpResponseRedirect(self.get_success_url())

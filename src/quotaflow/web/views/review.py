@@ -10,12 +10,12 @@ is written and the page names every refused goal with its reason.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -52,7 +52,7 @@ class BulkReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        chosen = self.data.getlist("goal")[: MAX_BULK_GOALS + 1]
+        chosen = cast(QueryDict, self.data).getlist("goal")[: MAX_BULK_GOALS + 1]
         if not chosen:
             raise forms.ValidationError("Choose at least one submitted goal.")
         for value in chosen:
