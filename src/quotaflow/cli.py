@@ -886,28 +886,15 @@ def _company(args: argparse.Namespace) -> int:
     return 0
 
 
-TRACKING_OPTIONS = {
-    name: name
-    for name in (
-        "status_basis",
-        "at_risk_below",
-        "off_track_below",
-        "leaderboard_visibility",
-        "digest_cadence",
-        "unplaced_credit",
-    )
-}
-
-
 def _tracking(args: argparse.Namespace) -> int:
     from quotaflow.performance.actions import TRACKING_SETTINGS, update_tracking_settings
     from quotaflow.performance.models import PerformanceSettings
 
     _prepare_database(quiet=True, notes=sys.stderr)
     if args.tracking_command == "set":
-        changes = _given(args, TRACKING_OPTIONS)
+        changes = _given(args, {name: name for name in TRACKING_SETTINGS})
         if not changes:
-            options = ", ".join("--" + name.replace("_", "-") for name in TRACKING_OPTIONS)
+            options = ", ".join("--" + name.replace("_", "-") for name in TRACKING_SETTINGS)
             _fail(f"nothing to change: give one of {options}")
             return 2
         update_tracking_settings(

@@ -71,3 +71,23 @@ def goal_of(cycle: PlanningCycle, owner: Any) -> Goal:
     """The cycle's tree goal owned by a unit or a person."""
     field = "owner_unit" if owner.__class__.__name__ == "Unit" else "owner_person"
     return Goal.objects.get(cycle=cycle, metric_id=cycle.metric_id, **{field: owner})
+
+
+# Bulk review: a bottom-up cycle open until 2099, and three submissions in it.
+
+
+@pytest.fixture
+def cycle(make_cycle: Callable[..., PlanningCycle], more_reps: SmallOrg) -> PlanningCycle:
+    """A bottom-up FY2027 cycle open for submissions until 2099 (modules may define their own)."""
+    return make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 31))
+
+
+@pytest.fixture
+def submissions(cycle: PlanningCycle, more_reps: SmallOrg) -> dict[str, Goal]:
+    """In ``cycle``, Ria, Rob (North) and Sue (South) have each submitted 100,000.00."""
+    goals = {}
+    for key, username in (("ria", "rep_ria"), ("rob", "rep_rob"), ("sue", "rep_sue")):
+        goal = goal_of(cycle, more_reps.people[key])
+        actions.submit_goal(goal, acting_user=more_reps.users[username], target=10_000_000)
+        goals[key] = Goal.objects.get(pk=goal.pk)
+    return goals

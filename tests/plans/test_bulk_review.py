@@ -28,22 +28,6 @@ from tests.conftest import SmallOrg
 from tests.plans.conftest import goal_of
 
 
-@pytest.fixture
-def cycle(make_cycle: Callable[..., PlanningCycle], more_reps: SmallOrg) -> PlanningCycle:
-    return make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 31))
-
-
-@pytest.fixture
-def submissions(cycle: PlanningCycle, more_reps: SmallOrg) -> dict[str, Goal]:
-    """Ria, Rob (North) and Sue (South) have each submitted 100,000.00."""
-    goals = {}
-    for key, username in (("ria", "rep_ria"), ("rob", "rep_rob"), ("sue", "rep_sue")):
-        goal = goal_of(cycle, more_reps.people[key])
-        actions.submit_goal(goal, acting_user=more_reps.users[username], target=10_000_000)
-        goals[key] = Goal.objects.get(pk=goal.pk)
-    return goals
-
-
 def versions(*goals: Goal) -> dict[int, int]:
     return {goal.pk: goal.version for goal in goals}
 

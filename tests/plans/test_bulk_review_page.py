@@ -3,36 +3,15 @@ owner may review, approved or returned many at once, all or nothing, every refus
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 
 from quotaflow.core.models import AuditEvent
-from quotaflow.plans import actions
 from quotaflow.plans.actions.bulk import MAX_BULK_GOALS
 from quotaflow.plans.models import CommentKind, Goal, GoalComment, GoalStatus, PlanningCycle
 from tests.conftest import PASSWORD, SmallOrg
-from tests.plans.conftest import goal_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cycle(make_cycle: Callable[..., PlanningCycle], more_reps: SmallOrg) -> PlanningCycle:
-    return make_cycle("bottom_up", submissions_due=dt.date(2099, 1, 31))
-
-
-@pytest.fixture
-def submissions(cycle: PlanningCycle, more_reps: SmallOrg) -> dict[str, Goal]:
-    """Ria, Rob (North) and Sue (South) have each submitted 100,000.00."""
-    goals = {}
-    for key, username in (("ria", "rep_ria"), ("rob", "rep_rob"), ("sue", "rep_sue")):
-        goal = goal_of(cycle, more_reps.people[key])
-        actions.submit_goal(goal, acting_user=more_reps.users[username], target=10_000_000)
-        goals[key] = Goal.objects.get(pk=goal.pk)
-    return goals
 
 
 def _as(username: str) -> Client:

@@ -457,19 +457,31 @@ def issue_password(user: User, *, acting_user: User, reason: str = "") -> str:
     """Give ``user`` a new generated password and return it (shown once, never stored in
     clear or audited). Administrators only; the old password stops working."""
     _require_admin(acting_user, "issue passwords")
-    user = _locked_user(user)
     password = generate_password()
+    _store_password(
+        user,
+        password,
+        actor=acting_user,
+        action="accounts.user.password_issued",
+        how="(a new generated password)",
+        reason=reason,
+    )
+    return password
+
+
+def _store_password(
+    user: User, password: str, *, actor: User, action: str, how: str, reason: str
+) -> User:
+    """Set ``user``'s password under a row lock, raise the version, and audit ``action``
+    (the password itself never: ``how`` says where it came from)."""
+    user = _locked_user(user)
     user.set_password(password)
     user.version += 1
     user.save(update_fields=["password", "version"])
     record(
-        actor=acting_user,
-        action="accounts.user.password_issued",
-        obj=user,
-        changes={"password": ["(hidden)", "(a new generated password)"]},
-        reason=reason,
+        actor=actor, action=action, obj=user, changes={"password": ["(hidden)", how]}, reason=reason
     )
-    return password
+    return user
 
 
 # Many users at once ----------------------------------------------------------------------
@@ -815,15 +827,11 @@ def set_password_from_link(user: User, *, password: str) -> User:
         validate_password(password, user)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field="new_password1") from None
-    user = _locked_user(user)
-    user.set_password(password)
-    user.version += 1
-    user.save(update_fields=["password", "version"])
-    record(
+    return _store_password(
+        user,
+        password,
         actor=user,
         action="accounts.user.password_set",
-        obj=user,
-        changes={"password": ["(hidden)", "(chosen by the user)"]},
+        how="(chosen by the user)",
         reason="Set from a one-time link",
     )
-    return user

@@ -14,11 +14,11 @@ so ``core`` must not depend on them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from quotaflow.core.audit import diff, record
 from quotaflow.core.concurrency import require_version
@@ -118,6 +118,29 @@ def require_settings_writer(acting_user: Any) -> None:
         )
 
 
+def refuse_unknown_settings(changes: dict[str, Any], known: tuple[str, ...], what: str) -> None:
+    """Refuse ``changes`` naming anything but ``known`` (``what``: e.g. "company setting")."""
+    unknown = sorted(set(changes) - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown {what} {', '.join(unknown)}; the settings are {', '.join(known)}.",
+            field=unknown[0],
+        )
+
+
+S = TypeVar("S", bound=models.Model)
+
+
+def locked_settings(model: type[S], expected_version: int | None, *, what: str) -> S:
+    """The one settings row of ``model`` (created with defaults first if missing), locked
+    for update and at ``expected_version`` (else 409, see :func:`require_version`)."""
+    model.current()  # type: ignore[attr-defined]  # the row exists before it is locked
+    row = model.objects.select_for_update().order_by("pk").first()  # type: ignore[attr-defined]
+    assert row is not None  # noqa: S101 - created just above
+    require_version(row, expected_version, what=what)
+    return row
+
+
 @transaction.atomic
 def update_company(
     *,
@@ -134,17 +157,8 @@ def update_company(
     with every field's old and new value; sending the current values changes nothing.
     """
     require_settings_writer(acting_user)
-    unknown = sorted(set(changes) - set(COMPANY_SETTINGS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown company setting {', '.join(unknown)}; the settings are "
-            f"{', '.join(COMPANY_SETTINGS)}.",
-            field=unknown[0],
-        )
-    Company.current()  # the row exists before it is locked
-    company = Company.objects.select_for_update().order_by("pk").first()
-    assert company is not None  # noqa: S101 - created just above
-    require_version(company, expected_version, what="The company settings")
+    refuse_unknown_settings(changes, COMPANY_SETTINGS, "company setting")
+    company = locked_settings(Company, expected_version, what="The company settings")
     cleaners = {
         "name": _clean_name,
         "currency": _clean_currency,

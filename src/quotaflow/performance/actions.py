@@ -19,9 +19,9 @@ from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from quotaflow.core.actions import require_settings_writer
+from quotaflow.core.actions import locked_settings, refuse_unknown_settings, require_settings_writer
 from quotaflow.core.audit import diff, record
-from quotaflow.core.concurrency import require_version, retry_lost_races
+from quotaflow.core.concurrency import retry_lost_races
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company, Notification
 from quotaflow.core.money import Amounts, metric_amounts
@@ -651,17 +651,8 @@ def update_tracking_settings(
     the version; sending the current values changes nothing.
     """
     require_settings_writer(acting_user)
-    unknown = sorted(set(changes) - set(TRACKING_SETTINGS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown tracking setting {', '.join(unknown)}; the settings are "
-            f"{', '.join(TRACKING_SETTINGS)}.",
-            field=unknown[0],
-        )
-    PerformanceSettings.current()  # the row exists before it is locked
-    settings = PerformanceSettings.objects.select_for_update().order_by("pk").first()
-    assert settings is not None  # noqa: S101 - created just above
-    require_version(settings, expected_version, what="The tracking settings")
+    refuse_unknown_settings(changes, TRACKING_SETTINGS, "tracking setting")
+    settings = locked_settings(PerformanceSettings, expected_version, what="The tracking settings")
     wanted = {field: _clean_tracking_setting(field, value) for field, value in changes.items()}
     old = {field: _stored(getattr(settings, field)) for field in TRACKING_SETTINGS}
     new = {**old, **wanted}
