@@ -178,12 +178,25 @@ def _add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _settings_commands(
+    commands: Any, name: str, what: str, *, help_text: str, description: str
+) -> argparse.ArgumentParser:
+    """``quotaflow NAME show [--json]`` and ``quotaflow NAME set``; returns the latter's
+    parser for its options."""
+    settings = _subcommands(commands, name, f"show or change the {what}")
+    _add_json_option(settings.add_parser("show", help=f"print the {what}"))
+    change: argparse.ArgumentParser = settings.add_parser(
+        "set", help=help_text, description=description
+    )
+    return change
+
+
 def _add_company_commands(commands: Any) -> None:
-    company = _subcommands(commands, "company", "show or change the company settings")
-    _add_json_option(company.add_parser("show", help="print the company settings"))
-    change = company.add_parser(
-        "set",
-        help="change the name, currency or fiscal-year start month",
+    change = _settings_commands(
+        commands,
+        "company",
+        "company settings",
+        help_text="change the name, currency or fiscal-year start month",
         description="Change company settings. The currency cannot change once sales, exchange "
         "rates or planning cycles exist; the fiscal-year start not once a planning cycle exists.",
     )
@@ -198,11 +211,11 @@ def _add_company_commands(commands: Any) -> None:
 
 
 def _add_tracking_commands(commands: Any) -> None:
-    tracking = _subcommands(commands, "tracking", "show or change the tracking settings")
-    _add_json_option(tracking.add_parser("show", help="print the tracking settings"))
-    change = tracking.add_parser(
-        "set",
-        help="change status thresholds, leaderboard visibility, digests or unplaced credit",
+    change = _settings_commands(
+        commands,
+        "tracking",
+        "tracking settings",
+        help_text="change status thresholds, leaderboard visibility, digests or unplaced credit",
         description="Change tracking settings. Thresholds are percentages from 0 to 200 with "
         "at most two decimals; off track below may not be above at risk below.",
     )
