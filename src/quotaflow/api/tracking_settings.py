@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner_with, require_scope
+from quotaflow.api.auth import require_planner, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Input
 from quotaflow.core import limits
 from quotaflow.performance import actions
@@ -118,7 +118,8 @@ def update_tracking_settings(
 ) -> TrackingSettingsOut:
     """Change any of the settings (administrators and sales operations); a bad value or
     an off-track threshold above the at-risk one is refused with nothing written."""
-    user = require_planner_with(request, TokenScope.MANAGE)
+    user = require_planner(request)
+    require_scope(request, TokenScope.MANAGE)
     changes = payload.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
     changes = {field: value for field, value in changes.items() if value is not None}
     settings = actions.update_tracking_settings(

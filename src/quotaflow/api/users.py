@@ -406,7 +406,7 @@ def invite_user(request: HttpRequest, username: Code, payload: ReasonIn) -> Invi
     administrator's login needs a signed-in administrator, not a token."""
     acting = _require_admin(request, TokenScope.MANAGE)
     user = _user(username)
-    if actions.is_admin(user):
+    if permissions.is_admin(user):
         require_session(request, "invite an administrator")
     invitation = actions.invite_user(
         user, acting_user=acting, base_url=_public_url(request), reason=payload.reason
