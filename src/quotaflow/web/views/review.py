@@ -26,8 +26,8 @@ from quotaflow.plans import actions, permissions
 from quotaflow.plans.actions.bulk import MAX_BULK_GOALS, BulkRefused, GoalRefusal
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.visibility import visible_goal_ids
 from quotaflow.smart.actions import approve_goals_checked
-from quotaflow.visibility import visible_goal_ids
 from quotaflow.web.views.plans import _cycle_for, _form_errors, _user
 
 APPROVE, RETURN = "approve", "return"
