@@ -7,7 +7,7 @@ it into a message a sales-ops person understands without re-deriving anything.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from quotaflow.planning.explain import AmountText, minor_units
@@ -49,15 +49,8 @@ class BoundConflict:
     upper_source: str = "absolute"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, ready for JSON."""
-        return {
-            "node_id": self.node_id,
-            "lower": self.lower,
-            "upper": self.upper,
-            "locked": self.locked,
-            "lower_source": self.lower_source,
-            "upper_source": self.upper_source,
-        }
+        """Plain-data form, ready for JSON: every field under its own name."""
+        return asdict(self)
 
 
 class InfeasibleConstraints(PlanningError):
