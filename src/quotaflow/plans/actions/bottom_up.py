@@ -18,7 +18,6 @@ from quotaflow.org.queries import (
 )
 from quotaflow.plans import permissions
 from quotaflow.plans.actions.guards import (
-    _check_version,
     _locked_goal,
     _manages_unit,
     _require_approach,
@@ -108,8 +107,7 @@ def submit_goal(
     if target < 0:
         raise InvalidInput("A target cannot be negative.", field="target")
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
+        goal = _locked_goal(goal, expected_version)
         cycle = goal.cycle
         if cycle is None:
             raise InvalidInput("This goal is not part of a planning cycle.")
@@ -171,8 +169,7 @@ def _decide(
     reviewer's right to decide it, and set its new status, audited with the comment as the
     reason (``plans.goal.approved`` or ``plans.goal.returned``)."""
     verb = {GoalStatus.APPROVED: "approved", GoalStatus.RETURNED: "returned"}[status]
-    goal = _locked_goal(goal)
-    _check_version(goal, expected_version)
+    goal = _locked_goal(goal, expected_version)
     _require_decision(acting_user, goal, verb=verb)
     _write_goal(
         goal, {"status": status}, actor=acting_user, action=f"plans.goal.{verb}", reason=comment
@@ -222,8 +219,7 @@ def adjust_submission(
     if target < 0:
         raise InvalidInput("A target cannot be negative.", field="target")
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
+        goal = _locked_goal(goal, expected_version)
         _require_reviewer(acting_user, goal)
         cycle = goal.cycle
         assert cycle is not None  # noqa: S101 - submitted goals belong to a cycle
@@ -254,8 +250,7 @@ def submit_rollup(
 ) -> Goal:
     """A manager sends their unit's roll-up upward once every child is approved."""
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
+        goal = _locked_goal(goal, expected_version)
         cycle = goal.cycle
         assert cycle is not None  # noqa: S101 - tree goals belong to a cycle
         if not _manages_unit(acting_user, goal.owner_unit, cycle.period_start):

@@ -59,8 +59,7 @@ def run_cascade(
     top-down guidance, shown next to the bottom-up submissions."""
     _require_planner(acting_user)
     with transaction.atomic():
-        cycle = _locked_cycle(cycle)
-        _check_version(cycle, expected_version)
+        cycle = _locked_cycle(cycle, expected_version)
         _require_editable(cycle)
         _require_approach(cycle, Approach.TOP_DOWN, Approach.HYBRID)
         if allocation is not None:
@@ -142,8 +141,7 @@ def set_weights(
     if any(int(value) < 0 for value in weights.values()):
         raise InvalidInput("Weights cannot be negative.", field="weights")
     with transaction.atomic():
-        cycle = _locked_cycle(cycle)
-        _check_version(cycle, expected_version)
+        cycle = _locked_cycle(cycle, expected_version)
         _require_editable(cycle)
         goals = [g for g in _locked_tree(cycle) if g.pk in weights]
         unknown = set(weights) - {g.pk for g in goals}
@@ -169,8 +167,7 @@ def lock_goal(
     """Lock (or unlock) a goal so that re-running the cascade keeps its number."""
     _require_planner(acting_user)
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
+        goal = _locked_goal(goal, expected_version)
         assert goal.cycle is not None  # noqa: S101 - every tree goal belongs to a cycle
         _require_editable(goal.cycle)
         return _write_goal(
@@ -189,8 +186,7 @@ def adjust_goal(
     if target < 0:
         raise InvalidInput("A target cannot be negative.", field="target")
     with transaction.atomic():
-        goal = _locked_goal(goal)
-        _check_version(goal, expected_version)
+        goal = _locked_goal(goal, expected_version)
         cycle = _locked_cycle(goal.cycle_id or 0)
         _require_editable(cycle)
         _require_approach(cycle, Approach.TOP_DOWN, Approach.HYBRID)

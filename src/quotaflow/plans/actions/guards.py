@@ -60,8 +60,9 @@ def _check_version(obj: Goal | PlanningCycle, expected_version: int | None) -> N
         )
 
 
-def _locked_goal(goal: Goal | int) -> Goal:
-    """Re-read a goal under a row lock, so the checks below see the committed state."""
+def _locked_goal(goal: Goal | int, expected_version: int | None = None) -> Goal:
+    """Re-read a goal under a row lock, so the checks below see the committed state; with
+    ``expected_version``, Conflict unless that is still the goal's version."""
     pk = goal.pk if isinstance(goal, Goal) else goal
     # Lock the cycle first: every writer takes cycle → goals in that order, so two writers
     # touching goals and their shared ancestors queue up instead of deadlocking.
@@ -78,12 +79,16 @@ def _locked_goal(goal: Goal | int) -> Goal:
     )
     if found is None:
         raise NotFound("That goal does not exist.")
+    _check_version(found, expected_version)
     return found
 
 
-def _locked_cycle(cycle: PlanningCycle | int) -> PlanningCycle:
+def _locked_cycle(cycle: PlanningCycle | int, expected_version: int | None = None) -> PlanningCycle:
+    """Re-read a cycle under a row lock; with ``expected_version``, Conflict unless that is
+    still the cycle's version."""
     pk = cycle.pk if isinstance(cycle, PlanningCycle) else cycle
     found = PlanningCycle.objects.select_for_update().filter(pk=pk).first()
     if found is None:
         raise NotFound("That planning cycle does not exist.")
+    _check_version(found, expected_version)
     return found

@@ -11,7 +11,6 @@ from quotaflow.accounts.models import User
 from quotaflow.core.errors import InvalidInput
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import (
-    _check_version,
     _locked_cycle,
     _require_approach,
     _require_editable,
@@ -55,8 +54,7 @@ def reconcile_cycle(
     own number; what it could not hand out is recorded as unallocated on it."""
     _require_planner(acting_user)
     with transaction.atomic():
-        cycle = _locked_cycle(cycle)
-        _check_version(cycle, expected_version)
+        cycle = _locked_cycle(cycle, expected_version)
         _require_editable(cycle)
         _require_approach(cycle, Approach.HYBRID)
         goals = _locked_tree(cycle)

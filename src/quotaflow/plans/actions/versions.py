@@ -16,7 +16,6 @@ from quotaflow.core.money import Amounts
 from quotaflow.core.notify import notify
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import (
-    _check_version,
     _locked_cycle,
     _require_editable,
     _require_planner,
@@ -53,8 +52,7 @@ def publish_cycle(
     reconciliation and a bottom-up / top-down gap within tolerance at the top."""
     _require_planner(acting_user)
     with transaction.atomic():
-        cycle = _locked_cycle(cycle)
-        _check_version(cycle, expected_version)
+        cycle = _locked_cycle(cycle, expected_version)
         _require_editable(cycle)
         if cycle.is_scenario:
             raise InvalidInput(
@@ -137,8 +135,7 @@ def close_cycle(
     """Close a published plan at the end of its period; its goals become closed."""
     _require_planner(acting_user)
     with transaction.atomic():
-        cycle = _locked_cycle(cycle)
-        _check_version(cycle, expected_version)
+        cycle = _locked_cycle(cycle, expected_version)
         if cycle.status != CycleStatus.PUBLISHED:
             raise Conflict("Only a published plan can be closed.")
         _set_cycle_status(
@@ -275,8 +272,7 @@ def create_mid_period_version(
     if not targets and not moves and not hires:
         raise InvalidInput("Give at least one changed target, move or new hire.")
     with transaction.atomic():
-        source = _locked_cycle(cycle)
-        _check_version(source, expected_version)
+        source = _locked_cycle(cycle, expected_version)
         if source.status != CycleStatus.PUBLISHED or source.is_scenario:
             raise Conflict("Only the published plan can get a mid-period version.")
         if not source.period_start < effective_from <= source.period_end:
