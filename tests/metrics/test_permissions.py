@@ -36,12 +36,17 @@ ACTIONS: dict[str, tuple[Callable[[User | None], bool], Callable[[Metric, User],
     "change": (
         can_define_metrics,
         lambda metric, user: actions.update_metric(
-            metric, filters={"product_group": ["Software"]}, acting_user=user
+            metric,
+            filters={"product_group": ["Software"]},
+            acting_user=user,
+            expected_version=metric.version,
         ),
     ),
     "rename": (
         can_define_metrics,
-        lambda metric, user: actions.update_metric(metric, name="Bookings", acting_user=user),
+        lambda metric, user: actions.update_metric(
+            metric, name="Bookings", acting_user=user, expected_version=metric.version
+        ),
     ),
     "recompute": (
         can_recompute,
