@@ -34,5 +34,8 @@ def test_the_scheduler_ticks_until_stopped_and_survives_a_failing_tick(
 
 def test_the_schedule_reads_the_settings() -> None:
     jobs = schedule.scheduled_jobs()
-    assert [(job.name, job.at.isoformat()) for job in jobs] == [("checkin-reminders", "08:00:00")]
-    assert jobs[0].task == "quotaflow.feedback.tasks.send_checkin_reminders_task"
+    assert [(job.name, job.at.isoformat(), job.task) for job in jobs] == [
+        ("period-close", "01:00:00", "quotaflow.performance.tasks.close_periods_task"),
+        ("alerts-and-digests", "07:00:00", "quotaflow.performance.tasks.alerts_and_digests_task"),
+        ("checkin-reminders", "08:00:00", "quotaflow.feedback.tasks.send_checkin_reminders_task"),
+    ]

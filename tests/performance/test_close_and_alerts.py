@@ -13,9 +13,11 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from quotaflow.core.models import AuditEvent, Notification
+from quotaflow.core.models import AuditEvent, Notification, ScheduledRun
+from quotaflow.core.schedule import enqueue_due
 from quotaflow.metrics.models import Metric
 from quotaflow.performance.actions import close_periods, send_at_risk_alerts, send_digests
 from quotaflow.performance.models import GoalResult, PerformanceSettings
@@ -249,3 +251,28 @@ def test_enqueued_commands_run_their_tasks(
     assert set(Goal.objects.values_list("status", flat=True)) == {"closed"}
     call_command("rebuild_aggregates", "--enqueue", stdout=out)
     assert "Queued the rebuild as task" in out.getvalue()
+
+
+def test_the_worker_schedule_runs_the_alerts_and_the_period_close_each_day(
+    small_org: SmallOrg, q1_goals: dict[str, Goal]
+) -> None:
+    """The default schedule, ticked at frozen times: each job once a day after its time,
+    and (on the tests' immediate task backend) run at once with its real effect."""
+
+    def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+    mid_quarter = dt.date(2025, 2, 15)
+    assert enqueue_due(at(mid_quarter, 0, 30)) == []
+    assert enqueue_due(at(mid_quarter, 7, 5)) == ["period-close", "alerts-and-digests"]
+    # Sue is off track on 15 February: her goal has its alert; Q1 is not over.
+    alerted = Goal.objects.filter(alert__isnull=False).values_list("pk", flat=True)
+    assert list(alerted) == [q1_goals["sue"].pk]
+    assert set(Goal.objects.values_list("status", flat=True)) == {"published"}
+    assert enqueue_due(at(mid_quarter, 8, 5)) == ["checkin-reminders"]
+    assert enqueue_due(at(mid_quarter, 23, 0)) == []  # once a day, however often it ticks
+
+    after_quarter = dt.date(2025, 4, 1)
+    assert enqueue_due(at(after_quarter, 1, 30)) == ["period-close"]
+    assert set(Goal.objects.values_list("status", flat=True)) == {"closed"}
+    assert ScheduledRun.objects.filter(day=after_quarter).count() == 1

@@ -221,6 +221,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # worker; QUOTAFLOW_SCHEDULER_INTERVAL is how often (seconds) it looks.
 QUOTAFLOW_SCHEDULE = [
     {
+        "job": "period-close",
+        "task": "quotaflow.performance.tasks.close_periods_task",
+        "at": env_str("QUOTAFLOW_PERIOD_CLOSE_AT", "01:00"),
+    },
+    {
+        "job": "alerts-and-digests",
+        "task": "quotaflow.performance.tasks.alerts_and_digests_task",
+        "at": env_str("QUOTAFLOW_ALERTS_AT", "07:00"),
+    },
+    {
         "job": "checkin-reminders",
         "task": "quotaflow.feedback.tasks.send_checkin_reminders_task",
         "at": env_str("QUOTAFLOW_CHECKIN_REMINDERS_AT", "08:00"),
