@@ -14,7 +14,7 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Input
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ExpectedVersion, Input
 from quotaflow.core import actions, limits
 from quotaflow.core.models import Company
 from quotaflow.core.money import minor_unit_decimals
@@ -48,11 +48,7 @@ class CompanyOut(Schema):
 class CompanyPatch(Input):
     """Changes to the settings; only the fields sent change."""
 
-    expected_version: int = Field(
-        ge=0,
-        le=limits.BIGINT_MAX,
-        description="The version you read (required); 409 if it changed.",
-    )
+    expected_version: ExpectedVersion
     name: str | None = Field(None, min_length=1, max_length=200)
     currency: str | None = Field(
         None,

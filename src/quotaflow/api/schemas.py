@@ -189,6 +189,15 @@ BusinessDate = Annotated[
     Field(description="A business date, YYYY-MM-DD, between 1900-01-01 and 2200-12-31."),
 ]
 BigInt = Annotated[int, Field(ge=limits.BIGINT_MIN, le=limits.BIGINT_MAX)]
+# The optimistic-lock counter a settings or user write names (required): 409 if it changed.
+ExpectedVersion = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=limits.BIGINT_MAX,
+        description="The version you read (required); 409 if it changed.",
+    ),
+]
 
 
 def _plain_text(value: str) -> str:

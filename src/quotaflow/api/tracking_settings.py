@@ -17,7 +17,7 @@ from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Input
+from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ExpectedVersion, Input
 from quotaflow.core import limits
 from quotaflow.performance import actions
 from quotaflow.performance.models import (
@@ -71,11 +71,7 @@ class TrackingSettingsOut(Schema):
 class TrackingSettingsPatch(Input):
     """Changes to the tracking settings; only the fields sent change."""
 
-    expected_version: int = Field(
-        ge=0,
-        le=limits.BIGINT_MAX,
-        description="The version you read (required); 409 if it changed.",
-    )
+    expected_version: ExpectedVersion
     status_basis: StatusBasis | None = None
     at_risk_below: Decimal | None = Field(
         None, ge=0, le=actions.THRESHOLD_MAX, max_digits=5, decimal_places=2

@@ -26,6 +26,7 @@ from quotaflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     Code,
+    ExpectedVersion,
     FieldErrorOut,
     Input,
     Offset,
@@ -109,11 +110,7 @@ class UserIn(LoginIn):
 class DeactivateIn(Input):
     """Stop a login from signing in or using its tokens."""
 
-    expected_version: int = Field(
-        ge=0,
-        le=limits.BIGINT_MAX,
-        description="The version you read (required); 409 if it changed.",
-    )
+    expected_version: ExpectedVersion
     reason: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
 
 
