@@ -1,4 +1,4 @@
-"""URL converters of the pages."""
+"""URL converters of the pages, and the same reading of an id or version posted in a form."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def whole_number(text: object) -> int | None:
+    """``text`` as a non-negative whole number that fits the database (an id or a version
+    posted in a form or query string), or None."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > 19 or int(text) > limits.BIGINT_MAX:
+        return None
+    return int(text)

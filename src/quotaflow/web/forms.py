@@ -1,12 +1,15 @@
-"""Forms of the web pages: the organisation browser's filters and API-token creation."""
+"""Forms of the web pages: the organisation browser's filters and API-token creation, and
+how any page shows a form's errors as messages."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import MaxLengthValidator
+from django.http import HttpRequest
 
 from quotaflow.accounts.actions import PASSWORD_MAX_LENGTH
 from quotaflow.accounts.models import TokenScope, User
@@ -61,3 +64,13 @@ class InvitedPasswordForm(SetPasswordForm):
             field = self.fields[name]
             field.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
             field.widget.attrs["maxlength"] = str(PASSWORD_MAX_LENGTH)
+
+
+def show_form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """Each of ``form``'s errors as a message, named by its field's label."""
+    for field, errors in form.errors.items():
+        label = (
+            form.fields[field].label if field in form.fields and form.fields[field].label else field
+        )
+        text = " ".join(str(error) for error in errors)
+        messages.error(request, f"{label}: {text}" if field != "__all__" else text)

@@ -19,21 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from quotaflow.accounts.actions import create_token, revoke_token, set_password_from_link
-from quotaflow.accounts.models import ApiToken, User
+from quotaflow.accounts.models import ApiToken
 from quotaflow.core.errors import DomainError
 from quotaflow.web.forms import InvitedPasswordForm, TokenForm
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
-    return user
+from quotaflow.web.loading import signed_in_user
 
 
 def _page(
     request: HttpRequest, form: TokenForm, new_token: tuple[ApiToken, str] | None = None
 ) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user=_user(request)).order_by("-created_at", "-pk")
+    tokens = ApiToken.objects.filter(user=signed_in_user(request)).order_by("-created_at", "-pk")
     context = {"form": form, "tokens": tokens, "new_token": new_token}
     return render(request, "web/tokens/list.html", context, status=400 if form.errors else 200)
 
@@ -43,7 +38,7 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     """List the user's tokens; on POST create one and show its plaintext this once."""
-    user = _user(request)
+    user = signed_in_user(request)
     if request.method != "POST":
         return _page(request, TokenForm(user))
     form = TokenForm(user, request.POST)
@@ -68,7 +63,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for confirmation (GET), then revoke one of the user's own tokens (POST)."""
-    user = _user(request)
+    user = signed_in_user(request)
     token = get_object_or_404(ApiToken, pk=pk, user=user)
     if request.method != "POST":
         return render(request, "web/tokens/revoke.html", {"token": token})

@@ -25,15 +25,9 @@ from quotaflow.performance.boards import GoalChart
 from quotaflow.plans.models import Goal
 from quotaflow.web.confidence_chart import confidence_chart
 from quotaflow.web.feedback_forms import CheckInForm, PreferencesForm, ReplyForm
+from quotaflow.web.loading import signed_in_user
 
 INBOX_PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404
-    return user
 
 
 def _visible_goal(user: User, pk: int) -> Goal:
@@ -91,7 +85,7 @@ def goal_check_ins(user: User, goal: Goal, chart: GoalChart) -> dict[str, Any]:
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner's check-in form on the goal page."""
-    user = _user(request)
+    user = signed_in_user(request)
     goal = _visible_goal(user, pk)
     form = CheckInForm(request.POST, manual=goal.metric.source == Source.MANUAL)
     if not permissions.owns_goal(user, goal):
@@ -120,7 +114,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     """A reply under one check-in, from its goal page."""
-    user = _user(request)
+    user = signed_in_user(request)
     found = CheckIn.objects.filter(pk=pk).first()
     if found is None:
         raise Http404("No such check-in.")
@@ -144,7 +138,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in person's notifications, newest first, unread ones marked."""
-    user = _user(request)
+    user = signed_in_user(request)
     pages = Paginator(Notification.objects.filter(user=user), INBOX_PAGE_SIZE)
     page = pages.get_page(request.GET.get("page"))
     kinds = {kind: spec.label for kind, spec in KINDS.items()}
@@ -155,7 +149,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read, then open its page (``open=1``) or go back to the inbox."""
-    user = _user(request)
+    user = signed_in_user(request)
     try:
         notification = actions.mark_read(pk, acting_user=user)
     except DomainError as error:
@@ -169,7 +163,7 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     """Mark every notification read."""
-    count = actions.mark_all_read(acting_user=_user(request))
+    count = actions.mark_all_read(acting_user=signed_in_user(request))
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return redirect("inbox")
 
@@ -177,7 +171,7 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox_preferences(request: HttpRequest) -> HttpResponse:
     """Per kind of notification: in the app only, or by e-mail too."""
-    user = _user(request)
+    user = signed_in_user(request)
     form = PreferencesForm(request.POST or None, initial=preferences(user))
     if request.method == "POST":
         if form.is_valid():

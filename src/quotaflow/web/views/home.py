@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from quotaflow.accounts import permissions as roles
-from quotaflow.accounts.models import User
 from quotaflow.core.models import Company
 from quotaflow.core.money import currency_amounts
 from quotaflow.org.models import Person
@@ -21,6 +20,7 @@ from quotaflow.org.queries import Scope, managed_units
 from quotaflow.performance.unplaced import unplaced_summary
 from quotaflow.sales.queries import latest_rates
 from quotaflow.web import queries
+from quotaflow.web.loading import signed_in_user
 
 
 def _planner_context(today: dt.date) -> dict[str, Any]:
@@ -127,8 +127,7 @@ def _rep_context(person: Person | None, today: dt.date) -> dict[str, Any]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Show the home page that fits the user's role."""
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    user = signed_in_user(request)
     today = timezone.localdate()
     person = Person.objects.filter(user=user).first()
     context: dict[str, Any] = {"today": today}

@@ -14,19 +14,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
-from quotaflow.accounts.models import User
 from quotaflow.metrics import actions
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.permissions import RECOMPUTE_REFUSED, can_recompute
 from quotaflow.metrics.queries import latest_recomputes
+from quotaflow.web.loading import signed_in_user
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def recompute(request: HttpRequest, code: str) -> HttpResponse:
     """The banner of ``code``'s latest recompute (or, on POST, of a new one)."""
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    user = signed_in_user(request)
     metric = get_object_or_404(Metric, code=code)
     if request.method == "POST":
         if not can_recompute(user):

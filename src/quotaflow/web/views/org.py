@@ -27,7 +27,7 @@ from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import Scope, viewer_scope
 from quotaflow.web import queries
 from quotaflow.web.forms import OrgFilterForm
-from quotaflow.web.loading import found
+from quotaflow.web.loading import found, signed_in_user
 
 MEMBERS_PER_PAGE = 50
 SEARCH_LIMIT = 20
@@ -51,8 +51,7 @@ class OrgRequest:
 
 
 def _org_request(request: HttpRequest) -> OrgRequest:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    user = signed_in_user(request)
     today = timezone.localdate()
     form = OrgFilterForm(request.GET)
     form.is_valid()

@@ -41,7 +41,7 @@ from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
 from quotaflow.plans.visibility import visible_goals
-from quotaflow.web.loading import found
+from quotaflow.web.loading import found, signed_in_user
 from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.web.views.feedback import goal_check_ins
 
@@ -59,8 +59,7 @@ class Viewing:
 
 
 def _viewing(request: HttpRequest) -> Viewing:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    user = signed_in_user(request)
     try:
         as_of = limits.check_business_date(dt.date.fromisoformat(request.GET.get("as_of", "")))
     except ValueError:

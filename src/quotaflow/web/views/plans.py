@@ -28,7 +28,7 @@ from quotaflow.feedback.actions import post_comment
 from quotaflow.feedback.queries import comments_with_mentions
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit, UnitKind
-from quotaflow.plans import actions, exports, loaders, mine, permissions, queries
+from quotaflow.plans import actions, exports, mine, permissions, queries
 from quotaflow.plans.explanations import amounts_for, explain, reconciled_sentence
 from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.models import (
@@ -41,7 +41,9 @@ from quotaflow.plans.models import (
 )
 from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
 from quotaflow.smart.actions import approve_goal_checked
-from quotaflow.web.loading import found
+from quotaflow.web.converters import whole_number
+from quotaflow.web.forms import show_form_errors
+from quotaflow.web.loading import cycle_or_404, goal_or_404, signed_in_user
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -220,21 +222,6 @@ class VersionForm(VersionedForm):
 # Helpers --------------------------------------------------------------------------------
 
 
-def _cycle_for(request: HttpRequest, pk: int) -> PlanningCycle:
-    return found(loaders.cycle_for, _user(request), pk)
-
-
-def _goal_for(request: HttpRequest, pk: int) -> Goal:
-    return found(loaders.goal_for, _user(request), pk, in_plan=True)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404
-    return user
-
-
 def _run(request: HttpRequest, success: str, step: Callable[[], Any]) -> bool:
     """Run one action; show its refusal as a message instead of an error page."""
     try:
@@ -244,15 +231,6 @@ def _run(request: HttpRequest, success: str, step: Callable[[], Any]) -> bool:
         return False
     messages.success(request, success)
     return True
-
-
-def _form_errors(request: HttpRequest, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = (
-            form.fields[field].label if field in form.fields and form.fields[field].label else field
-        )
-        text = " ".join(str(error) for error in errors)
-        messages.error(request, f"{label}: {text}" if field != "__all__" else text)
 
 
 def _amounts(cycle: PlanningCycle) -> Amounts:
@@ -306,7 +284,7 @@ def compare_figure(deltas: list[queries.VersionDelta], money: Amounts) -> dict[s
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
     """Cycles the user may open; planners also create new ones here."""
-    user = _user(request)
+    user = signed_in_user(request)
     form = CycleForm(request.POST or None)
     if request.method == "POST":
         if not permissions.can_plan(user):
@@ -375,8 +353,8 @@ def _depth_below(root: Unit | None) -> int:
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle: the tree with top-down, bottom-up, gap and plan per goal, the chart,
     who has submitted, and the steps the user may take."""
-    user = _user(request)
-    cycle = _cycle_for(request, pk)
+    user = signed_in_user(request)
+    cycle = cycle_or_404(request, pk)
     visible = visible_goal_ids(user, cycle)
     all_rows = queries.cycle_tree(cycle)
     rows = [row for row in all_rows if visible is None or row.goal.pk in visible]
@@ -516,13 +494,20 @@ class CycleStepRequest:
     cycle: PlanningCycle
     expected: int | None
 
+    def posted(self, form_class: type[forms.Form]) -> dict[str, Any] | None:
+        """What the step's ``form_class`` form holds, or None once its errors are shown."""
+        form = form_class(self.request.POST)
+        if not form.is_valid():
+            show_form_errors(self.request, form)
+            return None
+        return form.cleaned_data
+
 
 def _cascade_step(step: CycleStepRequest) -> HttpResponse | None:
-    form = CascadeForm(step.request.POST)
-    if not form.is_valid():
-        _form_errors(step.request, form)
+    data = step.posted(CascadeForm)
+    if data is None:
         return None
-    total = form.cleaned_data["company_target"]
+    total = data["company_target"]
     _run(
         step.request,
         "Cascade computed: every level adds up exactly.",
@@ -537,11 +522,9 @@ def _cascade_step(step: CycleStepRequest) -> HttpResponse | None:
 
 
 def _reconcile_step(step: CycleStepRequest) -> HttpResponse | None:
-    form = ReconcileForm(step.request.POST)
-    if not form.is_valid():
-        _form_errors(step.request, form)
+    data = step.posted(ReconcileForm)
+    if data is None:
         return None
-    data = form.cleaned_data
     _run(
         step.request,
         "Reconciled: a new negotiation round has started.",
@@ -557,11 +540,9 @@ def _reconcile_step(step: CycleStepRequest) -> HttpResponse | None:
 
 
 def _template_step(step: CycleStepRequest) -> HttpResponse | None:
-    form = TemplateForm(step.request.POST)
-    if not form.is_valid():
-        _form_errors(step.request, form)
+    chosen = step.posted(TemplateForm)
+    if chosen is None:
         return None
-    chosen = form.cleaned_data
     kind, _, value = chosen["owners"].partition(":")
 
     def bulk() -> None:
@@ -641,14 +622,13 @@ CYCLE_STEPS: dict[str, Callable[[CycleStepRequest], HttpResponse | None]] = {
 @require_POST
 def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One planner step on a cycle: cascade, reconcile, publish, remind, scenario, close."""
-    user = _user(request)
-    cycle = _cycle_for(request, pk)
+    user = signed_in_user(request)
+    cycle = cycle_or_404(request, pk)
     handler = CYCLE_STEPS.get(step)
     if handler is None:
         raise Http404("Unknown step.")
     back = redirect("plans-cycle", pk=cycle.pk)
-    version = request.POST.get("expected_version")
-    expected = int(version) if version and version.isdigit() and len(version) <= 18 else None
+    expected = whole_number(request.POST.get("expected_version", ""))
     if step in VERSIONED_CYCLE_STEPS and expected is None:
         messages.error(request, STALE_FORM)
         return back
@@ -658,8 +638,8 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 @login_required
 def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
     """Sales ops: a mid-period change (relief, raise, team move, new hire) as a new version."""
-    user = _user(request)
-    cycle = _cycle_for(request, pk)
+    user = signed_in_user(request)
+    cycle = cycle_or_404(request, pk)
     if not permissions.can_plan(user):
         return render(request, "plans/forbidden.html", status=403)
     goals = queries.tree_goals(cycle)
@@ -713,12 +693,12 @@ def cycle_version(request: HttpRequest, pk: int) -> HttpResponse:
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two versions or scenarios side by side, with per-owner deltas and a chart, for
     the owners the user may see in each."""
-    user = _user(request)
-    cycle = _cycle_for(request, pk)
-    other_id = request.GET.get("other", "")
-    if not other_id.isdigit() or len(other_id) > 19 or int(other_id) > limits.BIGINT_MAX:
+    user = signed_in_user(request)
+    cycle = cycle_or_404(request, pk)
+    other_id = whole_number(request.GET.get("other", ""))
+    if other_id is None:
         raise Http404("Choose a version to compare with.")
-    other = _cycle_for(request, int(other_id))
+    other = cycle_or_404(request, other_id)
     deltas = queries.compare_versions(
         cycle,
         other,
@@ -740,8 +720,10 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
     """The plan as CSV or XLSX: the goals the user may see."""
-    cycle = _cycle_for(request, pk)
-    return exports.download(cycle, file_format, visible=visible_goal_ids(_user(request), cycle))
+    cycle = cycle_or_404(request, pk)
+    return exports.download(
+        cycle, file_format, visible=visible_goal_ids(signed_in_user(request), cycle)
+    )
 
 
 @login_required
@@ -749,8 +731,8 @@ def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A goal: target, phasing, parent, derivation, full history, comments, and the steps
     the user may take on it."""
-    user = _user(request)
-    goal = _goal_for(request, pk)
+    user = signed_in_user(request)
+    goal = goal_or_404(request, pk)
     cycle = goal.cycle
     assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
     actor = permissions.Actor(user)
@@ -806,8 +788,8 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One step on a goal: submit, approve, return, adjust, roll up, set, lock, comment."""
     if step not in GOAL_STEPS:
         raise Http404("Unknown step.")
-    user = _user(request)
-    goal = _goal_for(request, pk)
+    user = signed_in_user(request)
+    goal = goal_or_404(request, pk)
     back = redirect("plans-goal", pk=goal.pk)
     form = (
         TargetForm(request.POST)
@@ -815,7 +797,7 @@ def goal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else CommentForm(request.POST)
     )
     if not form.is_valid():
-        _form_errors(request, form)
+        show_form_errors(request, form)
         return back
     expected = form.cleaned_data["expected_version"]
     text = form.cleaned_data.get("text", "") or ""
@@ -865,8 +847,8 @@ def _need(target: int | None) -> int:
 @login_required
 def resplit(request: HttpRequest, pk: int) -> HttpResponse:
     """Waterfall: a manager re-splits their own goal among its children."""
-    user = _user(request)
-    goal = _goal_for(request, pk)
+    user = signed_in_user(request)
+    goal = goal_or_404(request, pk)
     cycle = goal.cycle
     assert cycle is not None  # noqa: S101 - _goal_for only returns cycle goals
     if not permissions.manages_unit(user, goal.owner_unit, cycle.period_start):
@@ -916,7 +898,7 @@ def resplit(request: HttpRequest, pk: int) -> HttpResponse:
 def my_goals(request: HttpRequest) -> HttpResponse:
     """The signed-in person's goals in force today (target, phasing, parent, derivation and
     earlier or later versions), and the goals waiting for their number."""
-    user = _user(request)
+    user = signed_in_user(request)
     goals = mine.my_goals(user)
     currency = Company.current().currency
     rows = [(item, amounts_for(item.goal.metric, currency)) for item in goals]

@@ -9,7 +9,7 @@ is written and the page names every refused goal with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, cast
 
 from django import forms
@@ -28,7 +28,9 @@ from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.plans.visibility import visible_goal_ids
 from quotaflow.smart.actions import approve_goals_checked
-from quotaflow.web.views.plans import _cycle_for, _form_errors, _user
+from quotaflow.web.converters import whole_number
+from quotaflow.web.forms import show_form_errors
+from quotaflow.web.loading import cycle_or_404, signed_in_user
 
 APPROVE, RETURN = "approve", "return"
 
@@ -57,7 +59,7 @@ class BulkReviewForm(forms.Form):
             raise forms.ValidationError("Choose at least one submitted goal.")
         for value in chosen:
             goal_text, _, version_text = str(value).partition(":")
-            goal_id, version = _whole(goal_text), _whole(version_text)
+            goal_id, version = whole_number(goal_text), whole_number(version_text)
             if goal_id is None or version is None:
                 raise forms.ValidationError("The page was out of date; reload it and try again.")
             self.versions[goal_id] = version
@@ -66,21 +68,17 @@ class BulkReviewForm(forms.Form):
         return cleaned
 
 
-def _whole(text: str) -> int | None:
-    """A non-negative whole number that fits the database, or None."""
-    text = str(text).strip()
-    if not text.isdigit() or len(text) > 19 or int(text) > limits.BIGINT_MAX:
-        return None
-    return int(text)
-
-
 def _decide(
-    request: HttpRequest, user: User, cycle: PlanningCycle, form: BulkReviewForm
+    request: HttpRequest,
+    user: User,
+    cycle: PlanningCycle,
+    form: BulkReviewForm,
+    within: Collection[int] | None,
 ) -> list[GoalRefusal] | None:
-    """Run the chosen decision; the refusals when some goals were refused (nothing
-    written), else None (a refusal of the whole step is shown as a message)."""
+    """Run the chosen decision on goals ``within`` the user's sight; the refusals when some
+    goals were refused (nothing written), else None (a refusal of the whole step is shown
+    as a message)."""
     text = str(form.cleaned_data.get("text") or "").strip()
-    within = visible_goal_ids(user, cycle)
     steps: dict[str, tuple[str, Callable[[], list[Goal]]]] = {
         APPROVE: ("approved", lambda: approve_goals_checked(cycle, acting_user=user, versions=form.versions, comment=text, within=within)),
         RETURN: ("returned to their owners", lambda: actions.return_goals(cycle, acting_user=user, versions=form.versions, reason=text, within=within)),
@@ -102,19 +100,20 @@ def _decide(
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """List the submitted goals the user may review; approve or return the chosen ones."""
-    user = _user(request)
-    cycle = _cycle_for(request, pk)
+    user = signed_in_user(request)
+    cycle = cycle_or_404(request, pk)
     refusals: list[GoalRefusal] = []
+    visible = visible_goal_ids(user, cycle)
     form = BulkReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
-            _form_errors(request, form)
+            show_form_errors(request, form)
         else:
-            refused = _decide(request, user, cycle, form)
+            refused = _decide(request, user, cycle, form, visible)
             if refused is None:
                 return redirect("plans-review", pk=cycle.pk)
             refusals = refused
-    goals = permissions.reviewable_goals(user, cycle, visible_goal_ids(user, cycle))
+    goals = permissions.reviewable_goals(user, cycle, visible)
     context = {
         "cycle": cycle,
         "goals": goals,

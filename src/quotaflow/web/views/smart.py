@@ -13,14 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from quotaflow.accounts.models import User
 from quotaflow.core.errors import DomainError, NotFound
 from quotaflow.core.models import Company
 from quotaflow.core.money import Amounts, metric_amounts
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans import permissions as plan_permissions
 from quotaflow.plans import queries as plan_queries
-from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
 from quotaflow.plans.visibility import visible_cycles
 from quotaflow.smart import actions
@@ -30,19 +28,9 @@ from quotaflow.smart.health import HealthItem, plan_health
 from quotaflow.smart.models import SmartPolicy
 from quotaflow.smart.queries import visible_cycle_goals
 from quotaflow.smart.review import review
-from quotaflow.web.loading import found
+from quotaflow.web.loading import goal_or_404, signed_in_user
 from quotaflow.web.smart_badges import badge_context
 from quotaflow.web.smart_forms import TargetForm
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
-    return user
-
-
-def _goal_or_404(request: HttpRequest, goal_id: int) -> Goal:
-    return found(goal_for, _user(request), goal_id, in_plan=True)
 
 
 def _amounts(goal: Goal, currency: str) -> Amounts:
@@ -56,7 +44,7 @@ def _checked_target(goal: Goal) -> int:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The user's goals open for submission and the cycles they may review."""
-    user = _user(request)
+    user = signed_in_user(request)
     return render(
         request,
         "smart/index.html",
@@ -70,8 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
     """A goal's SMART verdicts; its owner submits a target here, checked as they type."""
-    goal = _goal_or_404(request, goal_id)
-    user = _user(request)
+    goal = goal_or_404(request, goal_id)
+    user = signed_in_user(request)
     can_submit = plan_permissions.can_submit(user, goal)
     currency = Company.current().currency
     amounts = _amounts(goal, currency)
@@ -117,7 +105,7 @@ def goal_page(request: HttpRequest, goal_id: int) -> HttpResponse:
 @require_POST
 def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
     """The badges for a target typed but not saved (htmx, as the owner types)."""
-    goal = _goal_or_404(request, goal_id)
+    goal = goal_or_404(request, goal_id)
     currency = Company.current().currency
     form = TargetForm(request.POST, amounts=_amounts(goal, currency))
     if not form.is_valid() or "target" not in form.cleaned_data:
@@ -135,13 +123,13 @@ def goal_check(request: HttpRequest, goal_id: int) -> HttpResponse:
 def cycle_review(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Submissions the manager may see, with bias flags and both roll-ups."""
     try:
-        cycle, goals = visible_cycle_goals(_user(request), cycle_id)
+        cycle, goals = visible_cycle_goals(signed_in_user(request), cycle_id)
     except NotFound as error:
         raise Http404(error.message) from None
     result = review(goals)
     currency = Company.current().currency
     unit = cycle.metric.unit
-    actor = plan_permissions.Actor(_user(request))
+    actor = plan_permissions.Actor(signed_in_user(request))
     rows = [
         {
             "goal": row.checked.goal,
@@ -181,10 +169,10 @@ def cycle_review(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @require_POST
 def goal_approve(request: HttpRequest, goal_id: int) -> HttpResponse:
     """Approve a submission, subject to the cycle's SMART policy."""
-    goal = _goal_or_404(request, goal_id)
+    goal = goal_or_404(request, goal_id)
     try:
         actions.approve_goal_checked(
-            goal, acting_user=_user(request), comment=request.POST.get("comment", "")
+            goal, acting_user=signed_in_user(request), comment=request.POST.get("comment", "")
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -199,7 +187,7 @@ def cycle_health(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Plan health: probability distribution, expected share at quota, expected total
     against the target, and the goals failing each letter."""
     try:
-        cycle, goals = visible_cycle_goals(_user(request), cycle_id)
+        cycle, goals = visible_cycle_goals(signed_in_user(request), cycle_id)
     except NotFound as error:
         raise Http404(error.message) from None
     person_goals = [goal for goal in goals if goal.owner_person_id is not None]
