@@ -1,12 +1,16 @@
-"""The engine must stay pure: importing it pulls in no Django (and no pandas)."""
+"""The engines must stay pure: importing the planning engine or the incentive engine pulls
+in no Django (and no pandas)."""
 
 import subprocess
 import sys
 
+import pytest
 
-def test_importing_the_engine_does_not_import_django() -> None:
+
+@pytest.mark.parametrize("engine", ["quotaflow.planning", "quotaflow.incentives.engine"])
+def test_importing_the_engine_does_not_import_django(engine: str) -> None:
     code = (
-        "import sys, quotaflow.planning; "
+        f"import sys, {engine}; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'pandas'}); "
         "print(','.join(bad))"
     )

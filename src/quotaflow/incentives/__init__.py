@@ -1,0 +1,1 @@
+"""Incentive compensation: plans, payout runs and statements."""

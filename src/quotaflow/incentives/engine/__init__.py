@@ -1,0 +1,61 @@
+"""The incentive calculation: plan definitions, a rep's run inputs, and the statement they
+give. Pure Python: no Django, no I/O, no other part of Quotaflow (an import-linter
+contract keeps it so), integer minor units in and out, exact decimals for rates.
+
+``plan_from_document`` reads and validates a plan version's JSON; ``compute_statement``
+turns a plan and one rep's :class:`RunInputs` into a :class:`Statement` whose lines each
+carry what explains them; ``describe`` says a line in words.
+"""
+
+from __future__ import annotations
+
+from quotaflow.incentives.engine.definition import (
+    ATTRIBUTES,
+    AttributeTable,
+    Bonus,
+    Commission,
+    Component,
+    Draw,
+    Filter,
+    Milestone,
+    Plan,
+    Tier,
+    TierMode,
+    plan_from_document,
+)
+from quotaflow.incentives.engine.errors import PlanError
+from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs
+from quotaflow.incentives.engine.lines import CreditUse, Excluded, Line, LineKind, Statement
+from quotaflow.incentives.engine.rounding import ROUNDING_RULE, round_line
+from quotaflow.incentives.engine.statement import compute_statement
+from quotaflow.incentives.engine.words import describe, percent
+
+__all__ = [
+    "ATTRIBUTES",
+    "ROUNDING_RULE",
+    "AttributeTable",
+    "Bonus",
+    "Commission",
+    "Component",
+    "Credit",
+    "CreditUse",
+    "Draw",
+    "Excluded",
+    "Filter",
+    "Line",
+    "LineKind",
+    "MetricInputs",
+    "Milestone",
+    "Plan",
+    "PlanError",
+    "Prior",
+    "RunInputs",
+    "Statement",
+    "Tier",
+    "TierMode",
+    "compute_statement",
+    "describe",
+    "percent",
+    "plan_from_document",
+    "round_line",
+]

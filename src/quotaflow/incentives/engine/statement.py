@@ -1,0 +1,181 @@
+"""A rep's statement for one payout run: earnings to date, this run's clawbacks, the
+true-up against what earlier runs settled, and the draw.
+
+Runs within a plan period are cumulative. Each run computes the earnings *to date* from
+every credit counted so far (so tiers see the whole period's attainment), then pays the
+true-up: earnings to date − earnings already settled by earlier runs. In order:
+
+1. **Earnings to date** of each component (:mod:`.components`), on the counted credits
+   except the reversals new to this run.
+2. **Clawbacks**: each reversal new to this run (one the previous run did not count),
+   earliest first, added to the credits; its line per component is how much that lowers
+   the component's earnings. A reversal outside the clawback window is not counted at all
+   (the commission stands) and is listed as excluded. Since every earnings figure is a
+   sum of rounded lines, the clawback lines are exact differences and need no rounding.
+3. **Paid before**: minus the earnings to date the previous run counted.
+4. **Draw**: when what is due falls short of a draw's guarantee, a top-up line brings the
+   payout to it; a recoverable draw adds the top-up to the rep's balance, a non-recoverable
+   one forgives it (but never turns a negative result, a clawback larger than the run's
+   earnings, into a payment). When the rep owes a balance and what is due is above the
+   guarantee (or above zero, without a draw), the excess recovers it.
+5. **Carried**: a negative total is not paid back by the rep here; it is carried to the
+   next run as balance, and this run pays zero.
+
+The total is the sum of the lines, exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from quotaflow.incentives.engine.components import component_lines
+from quotaflow.incentives.engine.definition import Plan
+from quotaflow.incentives.engine.errors import PlanError
+from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs
+from quotaflow.incentives.engine.lines import Excluded, Line, LineKind, Statement
+
+Counted = Mapping[str, tuple[Credit, ...]]
+
+
+def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
+    """The statement ``plan`` gives for ``inputs`` (see the module docstring)."""
+    missing = [code for code in plan.metrics if code not in inputs.metrics]
+    if missing:
+        raise PlanError(
+            f"No credits or target were given for metric {missing[0]}.", field="metrics"
+        )
+    counted, excluded = _within_window(plan, inputs)
+    new_reversals = sorted(
+        {
+            credit.ref: credit
+            for credits in counted.values()
+            for credit in credits
+            if credit.is_reversal and credit.ref not in inputs.prior.counted_refs
+        }.values(),
+        key=lambda credit: (credit.day, credit.ref),
+    )
+    pending = {credit.ref for credit in new_reversals}
+    base = {
+        code: tuple(c for c in credits if c.ref not in pending) for code, credits in counted.items()
+    }
+    lines = _earnings(plan, inputs.metrics, base)
+    earned = _by_component(lines)
+    for reversal in new_reversals:
+        pending.discard(reversal.ref)
+        step = {
+            code: tuple(c for c in credits if c.ref not in pending)
+            for code, credits in counted.items()
+        }
+        after = _by_component(_earnings(plan, inputs.metrics, step))
+        lines.extend(_clawbacks(reversal, earned, after))
+        earned = after
+    earned_to_date = sum(earned.values())
+    settlement, balance = _settlement(plan, inputs.prior, earned_to_date)
+    lines.extend(settlement)
+    return Statement(
+        lines=tuple(lines),
+        total_minor=sum(line.amount_minor for line in lines),
+        earned_minor=earned_to_date,
+        balance_minor=balance,
+        counted_refs=frozenset(c.ref for credits in counted.values() for c in credits),
+        excluded=tuple(excluded),
+    )
+
+
+def _within_window(
+    plan: Plan, inputs: RunInputs
+) -> tuple[dict[str, tuple[Credit, ...]], list[Excluded]]:
+    """Each metric's credits in (day, ref) order without the reversals that came after the
+    clawback window, and those reversals."""
+    counted: dict[str, tuple[Credit, ...]] = {}
+    excluded: list[Excluded] = []
+    window = plan.clawback_window_days
+    for code in plan.metrics:
+        kept = []
+        for credit in sorted(inputs.metrics[code].credits, key=lambda c: (c.day, c.ref)):
+            late = credit.days_after_sale()
+            if late is not None and late > window:
+                excluded.append(
+                    Excluded(
+                        credit,
+                        code,
+                        f"reversed {late} days after the sale, outside the {window}-day clawback window",
+                    )
+                )
+            else:
+                kept.append(credit)
+        counted[code] = tuple(kept)
+    return counted, excluded
+
+
+def _earnings(plan: Plan, metrics: Mapping[str, MetricInputs], counted: Counted) -> list[Line]:
+    lines: list[Line] = []
+    for component in plan.components:
+        lines.extend(
+            component_lines(component, metrics[component.metric], counted[component.metric])
+        )
+    return lines
+
+
+def _by_component(lines: list[Line]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.component] = totals.get(line.component, 0) + line.amount_minor
+    return totals
+
+
+def _clawbacks(reversal: Credit, before: dict[str, int], after: dict[str, int]) -> list[Line]:
+    lines = []
+    for component in dict.fromkeys([*before, *after]):
+        change = after.get(component, 0) - before.get(component, 0)
+        if change:
+            lines.append(
+                Line(
+                    kind=LineKind.CLAWBACK,
+                    component=component,
+                    amount_minor=change,
+                    exact=Decimal(change),
+                    reversal=reversal,
+                )
+            )
+    return lines
+
+
+def _settlement(plan: Plan, prior: Prior, earned_to_date: int) -> tuple[list[Line], int]:
+    """The true-up against earlier runs, then the draw, recovery and carry lines, and the
+    balance the rep owes afterwards."""
+    lines = []
+    if prior.earned_minor:
+        lines.append(_plain(LineKind.PAID_BEFORE, -prior.earned_minor))
+    due = earned_to_date - prior.earned_minor
+    balance = prior.balance_minor
+    draw = plan.draw
+    floor = 0 if draw is None else draw.amount_minor
+    if draw is not None and due < draw.amount_minor:
+        top_up = draw.amount_minor - (due if draw.recoverable else max(due, 0))
+        if draw.recoverable:
+            balance += top_up
+        lines.append(_plain(LineKind.DRAW, top_up, balance, draw.amount_minor))
+    elif balance > 0 and due > floor:
+        recovered = min(balance, due - floor)
+        balance -= recovered
+        lines.append(_plain(LineKind.RECOVERY, -recovered, balance, floor or None))
+    total = earned_to_date + sum(line.amount_minor for line in lines)
+    if total < 0:
+        balance -= total
+        lines.append(_plain(LineKind.CARRIED, -total, balance))
+    return lines, balance
+
+
+def _plain(
+    kind: LineKind, amount: int, balance_after: int | None = None, draw: int | None = None
+) -> Line:
+    return Line(
+        kind=kind,
+        component="",
+        amount_minor=amount,
+        exact=Decimal(amount),
+        balance_after_minor=balance_after,
+        draw_minor=draw,
+    )

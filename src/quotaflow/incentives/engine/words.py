@@ -1,0 +1,166 @@
+"""Statement lines in words a rep understands ("Tier 3 (100% and above): 20,000.00 EUR of
+your credited sales at 8% = 1,600.00 EUR").
+
+Amounts are written by a ``money`` function the caller gives (the incentives app passes
+the currency's own formatter from ``core.money``); it receives minor units as a Decimal,
+which after weights may hold a fraction of a minor unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from quotaflow.incentives.engine.definition import Tier
+from quotaflow.incentives.engine.lines import Line, LineKind
+
+Money = Callable[[Decimal], str]
+HUNDRED = Decimal(100)
+ATTRIBUTE_NAMES = {
+    "product_group": "product group",
+    "product": "product",
+    "deal_type": "deal type",
+    "account": "account",
+}
+
+
+def minor_units(value: Decimal) -> str:
+    """The default writer: the amount in minor units, grouped."""
+    return f"{_plain(value):,}" if value == value.to_integral_value() else f"{_plain(value)}"
+
+
+def percent(fraction: Decimal) -> str:
+    """0.075 → "7.5%", 1 → "100%"."""
+    return f"{_plain(fraction * HUNDRED)}%"
+
+
+def _plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent notation."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def band(tier: Tier) -> str:
+    """A tier's band of attainment: "50% to 100%", "100% and above"."""
+    if tier.upper is None:
+        return f"{percent(tier.lower)} and above"
+    return f"{percent(tier.lower)} to {percent(tier.upper)}"
+
+
+def rate_words(line: Line) -> str:
+    """The rate, and how an accelerator or decelerator made it."""
+    rate = percent(line.rate if line.rate is not None else Decimal(0))
+    tier = line.tier
+    if tier is None or not tier.adjustment:
+        return rate
+    return f"{percent(tier.base_rate)} × {tier.adjustment} {_plain(tier.multiplier)} = {rate}"
+
+
+def _attainment(line: Line) -> str:
+    return percent((line.attainment or Decimal(0)).quantize(Decimal("0.0001")))
+
+
+def _owed(line: Line, money: Money) -> str:
+    return f"you owe {money(Decimal(line.balance_after_minor or 0))} after this run"
+
+
+def _commission(line: Line, money: Money) -> str:
+    where = ""
+    if line.attribute is not None:
+        name = ATTRIBUTE_NAMES.get(line.attribute[0], line.attribute[0])
+        where = f" in {name} {line.attribute[1]}" if line.attribute[1] else f" in other {name}s"
+    return (
+        f"{line.component}: {money(line.basis)} of credited sales{where} "
+        f"({len(line.credits)} sales) at {rate_words(line)} = {money(Decimal(line.amount_minor))}."
+    )
+
+
+def _tier(line: Line, money: Money) -> str:
+    amount = money(Decimal(line.amount_minor))
+    where = "" if line.tier is None else f" ({band(line.tier)})"
+    if line.retroactive:
+        return (
+            f"{line.component}: attainment {_attainment(line)} reached tier {line.tier_number}"
+            f"{where}, whose rate pays all {money(line.basis)} of credited sales: "
+            f"at {rate_words(line)} = {amount}."
+        )
+    target = money(Decimal(line.target_minor or 0))
+    of = "" if line.tier is None else f" ({band(line.tier)} of the {target} target)"
+    return (
+        f"{line.component}: tier {line.tier_number}{of}: "
+        f"{money(line.basis)} of credited sales at {rate_words(line)} = {amount}."
+    )
+
+
+def _cap(line: Line, money: Money) -> str:
+    return (
+        f"{line.component}: capped at {money(Decimal(line.cap_minor or 0))}, "
+        f"so {money(-Decimal(line.amount_minor))} is not paid."
+    )
+
+
+def _bonus(line: Line, money: Money) -> str:
+    reached = "" if line.milestone is None else percent(line.milestone.attainment)
+    return (
+        f"{line.component}: attainment reached {reached} (now {_attainment(line)}), "
+        f"which pays {money(Decimal(line.amount_minor))} once."
+    )
+
+
+def _clawback(line: Line, money: Money) -> str:
+    reversal = line.reversal
+    what = (
+        "a sale"
+        if reversal is None
+        else f"{reversal.reverses or reversal.ref} was reversed on {reversal.day.isoformat()}"
+        + (
+            f" ({reversal.days_after_sale()} days after the sale, within the clawback window)"
+            if reversal.days_after_sale() is not None
+            else ""
+        )
+    )
+    return (
+        f"{line.component}: {what}; what it earned is taken back: "
+        f"{money(Decimal(line.amount_minor))}."
+    )
+
+
+def _paid_before(line: Line, money: Money) -> str:
+    return f"Earnings to date already paid in earlier runs: {money(Decimal(line.amount_minor))}."
+
+
+def _draw(line: Line, money: Money) -> str:
+    kept = "recoverable from later earnings" if line.balance_after_minor else "not recovered"
+    return (
+        f"Draw: topped up to the guaranteed {money(Decimal(line.draw_minor or 0))}: "
+        f"{money(Decimal(line.amount_minor))} ({kept}; {_owed(line, money)})."
+    )
+
+
+SETTLEMENT_LEADS = {
+    LineKind.RECOVERY: "Recovered from earnings above the guarantee",
+    LineKind.CARRIED: "Carried to the next run instead of paid",
+}
+
+
+def _settled(line: Line, money: Money) -> str:
+    lead = SETTLEMENT_LEADS[line.kind]
+    return f"{lead}: {money(Decimal(line.amount_minor))} ({_owed(line, money)})."
+
+
+SENTENCES: dict[LineKind, Callable[[Line, Money], str]] = {
+    LineKind.COMMISSION: _commission,
+    LineKind.TIER: _tier,
+    LineKind.CAP: _cap,
+    LineKind.BONUS: _bonus,
+    LineKind.CLAWBACK: _clawback,
+    LineKind.PAID_BEFORE: _paid_before,
+    LineKind.DRAW: _draw,
+    LineKind.RECOVERY: _settled,
+    LineKind.CARRIED: _settled,
+}
+
+
+def describe(line: Line, money: Money = minor_units) -> str:
+    """One sentence saying what the line pays and why."""
+    return SENTENCES[line.kind](line, money)

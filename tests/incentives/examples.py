@@ -1,0 +1,238 @@
+"""The worked examples of docs/incentives.md as data: each is a plan document and one or
+more runs (the credits to date and the payout each run must give). Amounts are cents of
+EUR; every target is 100,000.00 EUR. The doc's table shows the arithmetic of each row and
+``test_worked_examples`` checks both the figures and that the doc states them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from quotaflow.incentives.engine import (
+    Credit,
+    MetricInputs,
+    Prior,
+    RunInputs,
+    Statement,
+    compute_statement,
+    plan_from_document,
+)
+
+TARGET = 100_000_00
+TIERS = [
+    {"from": "0", "rate": "0.02"},
+    {"from": "0.5", "rate": "0.05"},
+    {"from": "1", "rate": "0.08"},
+]
+
+
+def compute(
+    document: dict[str, Any], credits: Sequence[Credit], prior: Prior | None = None
+) -> Statement:
+    """The statement of a plan document for revenue credits against ``TARGET``."""
+    inputs = RunInputs({"revenue": MetricInputs(TARGET, tuple(credits))}, prior or Prior())
+    return compute_statement(plan_from_document(document), inputs)
+
+
+def next_prior(done: Statement) -> Prior:
+    """What the run after ``done`` reads as its prior."""
+    return Prior(done.earned_minor, done.balance_minor, done.counted_refs)
+
+
+def sale(ref: str, day: int, euros: int | str, group: str = "") -> Credit:
+    """A sale on day ``day`` of 2027 (1 = 1 January) credited ``euros`` (may hold cents)."""
+    cents = round(float(euros) * 100) if isinstance(euros, str) else euros * 100
+    return Credit(
+        ref=ref,
+        day=dt.date(2027, 1, 1) + dt.timedelta(days=day - 1),
+        amount_minor=cents,
+        attributes={"product_group": group} if group else {},
+    )
+
+
+def reversal(ref: str, day: int, of: Credit) -> Credit:
+    """The cancellation of sale ``of`` on day ``day``."""
+    return Credit(
+        ref=ref,
+        day=dt.date(2027, 1, 1) + dt.timedelta(days=day - 1),
+        amount_minor=-of.amount_minor,
+        attributes=dict(of.attributes),
+        reverses=of.ref,
+        reversed_sale_day=of.day,
+    )
+
+
+def commission(**fields: Any) -> dict[str, Any]:
+    return {"kind": "commission", "name": "Revenue commission", "metric": "revenue", **fields}
+
+
+@dataclass(frozen=True)
+class Run:
+    """The credits to date when the run is made, and what it must pay (cents)."""
+
+    credits: tuple[Credit, ...]
+    payable: int
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    plan: dict[str, Any]
+    runs: tuple[Run, ...]
+
+
+D1, D2, D3 = sale("D-1", 10, 40_000), sale("D-2", 20, 60_000), sale("D-3", 50, 50_000)
+T1, T2 = sale("T-1", 10, 40_000), sale("T-2", 20, 70_000)
+M1, M2, M3 = sale("M-1", 15, 40_000), sale("M-2", 45, 50_000), sale("M-3", 75, 40_000)
+
+EXAMPLES = (
+    Example(
+        "E1", {"components": [commission(tiers=TIERS)]}, (Run((sale("S", 5, 120_000),), 5_100_00),)
+    ),
+    Example(
+        "E2",
+        {"components": [commission(tiers=TIERS, tier_mode="retroactive")]},
+        (Run((sale("S", 5, 120_000),), 9_600_00),),
+    ),
+    Example(
+        "E3",
+        {"components": [commission(tiers=TIERS, tier_mode="retroactive")]},
+        (Run((sale("S", 5, 90_000),), 4_500_00),),
+    ),
+    Example(
+        "E4",
+        {"components": [commission(rate="0.05", accelerator={"above": "1", "multiplier": "1.5"})]},
+        (Run((sale("S", 5, 130_000),), 7_250_00),),
+    ),
+    Example(
+        "E5",
+        {
+            "components": [
+                commission(rate="0.05", decelerator={"below": "0.5", "multiplier": "0.5"})
+            ]
+        },
+        (Run((sale("S", 5, 80_000),), 2_750_00),),
+    ),
+    Example(
+        "E6",
+        {"components": [commission(tiers=TIERS, cap_minor=4_000_00)]},
+        (Run((sale("S", 5, 120_000),), 4_000_00),),
+    ),
+    Example(
+        "E7",
+        {
+            "components": [
+                commission(
+                    rate="0.04",
+                    rates_by={
+                        "attribute": "product_group",
+                        "rates": {"software": "0.06", "hardware": "0.03"},
+                        "default": "0.04",
+                    },
+                )
+            ]
+        },
+        (
+            Run(
+                (
+                    sale("S", 5, 50_000, "software"),
+                    sale("H", 6, 30_000, "hardware"),
+                    sale("V", 7, 20_000, "services"),
+                ),
+                4_700_00,
+            ),
+        ),
+    ),
+    Example(
+        "E8",
+        {
+            "components": [
+                commission(
+                    rate="0.05",
+                    weights={"attribute": "product_group", "weights": {"services": "0.5"}},
+                )
+            ]
+        },
+        (Run((sale("S", 5, 80_000, "software"), sale("V", 6, 40_000, "services")), 5_000_00),),
+    ),
+    Example(
+        "E9",
+        {
+            "components": [
+                {
+                    "kind": "bonus",
+                    "name": "Quarter bonus",
+                    "metric": "revenue",
+                    "milestones": [{"at": "1", "amount_minor": 2_000_00}],
+                }
+            ]
+        },
+        (
+            Run((M1, sale("M-2", 45, 20_000)), 0),
+            Run((M1, sale("M-2", 45, 20_000), sale("M-4", 60, 50_000)), 2_000_00),
+            Run((M1, sale("M-2", 45, 20_000), sale("M-4", 60, 50_000), M3), 0),
+        ),
+    ),
+    Example(
+        "E10",
+        {
+            "components": [commission(rate="0.05")],
+            "draw": {"amount_minor": 3_000_00, "recoverable": True},
+        },
+        (
+            Run((sale("R-1", 10, 20_000),), 3_000_00),
+            Run((sale("R-1", 10, 20_000), sale("R-2", 40, 100_000)), 3_000_00),
+            Run(
+                (sale("R-1", 10, 20_000), sale("R-2", 40, 100_000), sale("R-3", 70, 80_000)),
+                4_000_00,
+            ),
+        ),
+    ),
+    Example(
+        "E11",
+        {
+            "components": [commission(rate="0.05")],
+            "draw": {"amount_minor": 3_000_00, "recoverable": False},
+        },
+        (
+            Run((sale("R-1", 10, 20_000),), 3_000_00),
+            Run((sale("R-1", 10, 20_000), sale("R-2", 40, 100_000)), 5_000_00),
+        ),
+    ),
+    Example(
+        "E12",
+        {"components": [commission(rate="0.05")], "clawback_window_days": 90},
+        (Run((D1, D2), 5_000_00), Run((D1, D2, reversal("D-1/C", 40, D1), D3), 500_00)),
+    ),
+    Example(
+        "E13",
+        {"components": [commission(rate="0.05")], "clawback_window_days": 90},
+        (Run((D1, D2), 5_000_00), Run((D1, D2, reversal("D-1/C", 130, D1), D3), 2_500_00)),
+    ),
+    Example(
+        "E14",
+        {"components": [commission(tiers=TIERS)]},
+        (Run((T1, T2), 4_300_00), Run((T1, T2, reversal("T-2/C", 60, T2)), 0)),
+    ),
+    Example(
+        "E15",
+        {"components": [commission(tiers=TIERS)]},
+        (
+            Run((M1,), 800_00),
+            Run((M1, M2), 2_200_00),
+            Run((M1, M2, M3), 2_900_00),
+        ),
+    ),
+    Example(
+        "E16",
+        {"components": [commission(rate="0.05")]},
+        (Run((sale("H-1", 5, "100.10"),), 5_00),),
+    ),
+    Example(
+        "E17",
+        {"components": [commission(rate="0.05")]},
+        (Run((sale("H-2", 5, "100.30"),), 5_02),),
+    ),
+)
