@@ -13,7 +13,8 @@ minor units as they are.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any
 
 #: Writes an amount in minor units for people (``300000000`` → ``"3,000,000.00 EUR"``).
@@ -23,6 +24,17 @@ AmountText = Callable[[int], str]
 def minor_units(amount: int) -> str:
     """The default :data:`AmountText`: the minor units as digits."""
     return str(amount)
+
+
+def field_values(record: Any) -> dict[str, Any]:
+    """A dataclass instance's fields under their own names, the values as they are (a
+    shallow :func:`dataclasses.asdict`, many times faster, for records built per node)."""
+    return {name: getattr(record, name) for name in _field_names(type(record))}
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(each.name for each in fields(kind))
 
 
 @dataclass(frozen=True)
@@ -41,14 +53,8 @@ class BoundInfo:
     binding: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        return {
-            "lower": self.lower,
-            "upper": self.upper,
-            "lower_source": self.lower_source,
-            "upper_source": self.upper_source,
-            "binding": self.binding,
-        }
+        """Plain data: every field under its own name."""
+        return field_values(self)
 
 
 @dataclass(frozen=True)
@@ -99,26 +105,12 @@ class Derivation:
     summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, ready for JSON."""
+        """Plain data, ready for JSON: every field under its own name, the mappings and
+        the bound copied, the adjustments as a list."""
         return {
-            "node_id": self.node_id,
-            "level": self.level,
-            "parent_id": self.parent_id,
-            "target": self.target,
-            "rule": self.rule,
-            "method": self.method,
-            "parent_target": self.parent_target,
-            "over_assignment": self.over_assignment,
-            "amount_split": self.amount_split,
-            "share": self.share,
+            **field_values(self),
             "component_shares": dict(self.component_shares),
             "inputs": dict(self.inputs),
-            "fallback": self.fallback,
-            "unconstrained": self.unconstrained,
-            "after_bounds": self.after_bounds,
             "bound": self.bound.to_dict() if self.bound else None,
-            "granularity": self.granularity,
-            "rounding_adjustment": self.rounding_adjustment,
             "adjustments": [dict(a) for a in self.adjustments],
-            "summary": self.summary,
         }

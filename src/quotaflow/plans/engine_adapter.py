@@ -27,6 +27,7 @@ from quotaflow.planning.allocation import Blend, Equal, HistoricalShare, Method,
 from quotaflow.planning.cascade import LevelRule, cascade, over_assigned, under_assigned
 from quotaflow.planning.constraints import Bounds
 from quotaflow.planning.errors import InfeasibleConstraints, PlanningError
+from quotaflow.planning.explain import field_values
 from quotaflow.planning.phasing import phase as engine_phase
 from quotaflow.planning.phasing import prorate as engine_prorate
 from quotaflow.planning.reconcile import ReconcileMethod as EngineReconcileMethod
@@ -104,15 +105,8 @@ class LevelSetting:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, as stored on the cycle."""
-        return {
-            "method": self.method,
-            "over_assignment": self.over_assignment,
-            "granularity": self.granularity,
-            "floor": self.floor,
-            "cap": self.cap,
-            "blend_weights": dict(self.blend_weights),
-        }
+        """Plain data, as stored on the cycle: every field under its own name."""
+        return {**field_values(self), "blend_weights": dict(self.blend_weights)}
 
     def engine_method(self) -> Method:
         """The engine's method object for this level."""
