@@ -8,16 +8,27 @@ once data depends on them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import require_planner, require_scope
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ExpectedVersion, Input
+from quotaflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ExpectedVersion,
+    Input,
+    versioned_changes,
+)
 from quotaflow.core import actions, limits
 from quotaflow.core.models import Company
 from quotaflow.core.money import minor_unit_decimals
+
+T = TypeVar("T")
 
 router = Router(tags=["company"])
 
@@ -75,14 +86,17 @@ def get_company(request: HttpRequest) -> CompanyOut:
 )
 def update_company(request: HttpRequest, payload: CompanyPatch) -> CompanyOut:
     """Change the name, currency or fiscal-year start (administrators and sales operations)."""
+    return CompanyOut.of(patch_settings(request, payload, actions.update_company))
+
+
+def patch_settings(request: HttpRequest, payload: Any, update: Callable[..., T]) -> T:
+    """A planner's PATCH of a settings row (a token needs the manage scope): ``update``,
+    a settings action, given the fields sent, the version read and the reason."""
     user = require_planner(request)
     require_scope(request, TokenScope.MANAGE)
-    changes = payload.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
-    changes = {field: value for field, value in changes.items() if value is not None}
-    company = actions.update_company(
+    return update(
         acting_user=user,
         expected_version=payload.expected_version,
         reason=payload.reason,
-        **changes,
+        **versioned_changes(payload),
     )
-    return CompanyOut.of(company)

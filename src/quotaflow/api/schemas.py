@@ -247,3 +247,10 @@ def patch_changes(payload: Schema) -> tuple[dict[str, Any], str]:
     audit trail (empty when it gives none)."""
     changes = payload.model_dump(exclude_unset=True)
     return changes, changes.pop("reason", "")
+
+
+def versioned_changes(payload: Schema) -> dict[str, Any]:
+    """The fields a versioned PATCH body sets to a value (sent and not null), without the
+    ``expected_version`` and ``reason`` it also carries."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
+    return {field: value for field, value in changes.items() if value is not None}

@@ -16,7 +16,8 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner, require_scope
+from quotaflow.api.auth import require_scope
+from quotaflow.api.company import patch_settings
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, ExpectedVersion, Input
 from quotaflow.core import limits
 from quotaflow.performance import actions
@@ -114,14 +115,6 @@ def update_tracking_settings(
 ) -> TrackingSettingsOut:
     """Change any of the settings (administrators and sales operations); a bad value or
     an off-track threshold above the at-risk one is refused with nothing written."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
-    changes = payload.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
-    changes = {field: value for field, value in changes.items() if value is not None}
-    settings = actions.update_tracking_settings(
-        acting_user=user,
-        expected_version=payload.expected_version,
-        reason=payload.reason,
-        **changes,
+    return TrackingSettingsOut.of(
+        patch_settings(request, payload, actions.update_tracking_settings)
     )
-    return TrackingSettingsOut.of(settings)

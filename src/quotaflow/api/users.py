@@ -32,6 +32,7 @@ from quotaflow.api.schemas import (
     Offset,
     Search,
     ValidationErrorOut,
+    versioned_changes,
 )
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput, NotAllowed, NotFound
@@ -334,8 +335,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status[NewUserOut]:
 @router.patch("/users/{username}", response={200: UserOut, **WRITE_ERRORS}, summary="Change a user")
 def update_user(request: HttpRequest, username: Code, payload: UserPatch) -> UserOut:
     """Change a login's names, e-mail, role or whether it is active (administrators)."""
-    changes = payload.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
-    return _changed(request, username, payload, **changes)
+    return _changed(request, username, payload, **versioned_changes(payload))
 
 
 def _changed(request: HttpRequest, username: str, payload: DeactivateIn, **changes: Any) -> UserOut:

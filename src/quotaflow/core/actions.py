@@ -141,6 +141,36 @@ def locked_settings(model: type[S], expected_version: int | None, *, what: str) 
     return row
 
 
+def save_settings(
+    row: S, old: dict[str, Any], wanted: dict[str, Any], *, acting_user: Any, reason: str
+) -> S:
+    """Write the ``wanted`` values onto the locked settings ``row`` whose values were
+    ``old``: nothing when they change nothing; else the version raised, the model's own
+    validators as a last check (refused with nothing written), and one audit event
+    ``<app>.<model>.changed`` with every changed field's old and new value."""
+    changed = diff(old, {**old, **wanted})
+    if not changed:
+        return row
+    for field, value in wanted.items():
+        setattr(row, field, value)
+    row.version += 1  # type: ignore[attr-defined]
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=field) from None
+    row.save(update_fields=[*wanted, "version", "updated_at"])
+    meta = row._meta
+    record(
+        actor=acting_user,
+        action=f"{meta.app_label}.{meta.model_name}.changed",
+        obj=row,
+        changes=changed,
+        reason=reason,
+    )
+    return row
+
+
 @transaction.atomic
 def update_company(
     *,
@@ -171,23 +201,4 @@ def update_company(
         _refuse_currency_change(old["currency"], new["currency"])
     if new["fiscal_year_start_month"] != old["fiscal_year_start_month"]:
         _refuse_calendar_change(old["fiscal_year_start_month"], new["fiscal_year_start_month"])
-    changed = diff(old, new)
-    if not changed:
-        return company
-    for field, value in wanted.items():
-        setattr(company, field, value)
-    company.version += 1
-    try:
-        company.full_clean()
-    except ValidationError as error:  # the model's own validators, as a last check
-        field, messages = next(iter(error.message_dict.items()))
-        raise InvalidInput(" ".join(messages), field=field) from None
-    company.save(update_fields=[*wanted, "version", "updated_at"])
-    record(
-        actor=acting_user,
-        action="core.company.changed",
-        obj=company,
-        changes=changed,
-        reason=reason,
-    )
-    return company
+    return save_settings(company, old, wanted, acting_user=acting_user, reason=reason)

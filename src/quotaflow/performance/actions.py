@@ -19,8 +19,13 @@ from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from quotaflow.core.actions import locked_settings, refuse_unknown_settings, require_settings_writer
-from quotaflow.core.audit import diff, record
+from quotaflow.core.actions import (
+    locked_settings,
+    refuse_unknown_settings,
+    require_settings_writer,
+    save_settings,
+)
+from quotaflow.core.audit import record
 from quotaflow.core.concurrency import retry_lost_races
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company, Notification
@@ -662,18 +667,4 @@ def update_tracking_settings(
             f"({new['at_risk_below']}%): a goal would be off track before it is at risk.",
             field="off_track_below" if "off_track_below" in wanted else "at_risk_below",
         )
-    changed = diff(old, new)
-    if not changed:
-        return settings
-    for field, value in wanted.items():
-        setattr(settings, field, value)
-    settings.version += 1
-    settings.save(update_fields=[*wanted, "version", "updated_at"])
-    record(
-        actor=acting_user,
-        action="performance.performancesettings.changed",
-        obj=settings,
-        changes=changed,
-        reason=reason,
-    )
-    return settings
+    return save_settings(settings, old, wanted, acting_user=acting_user, reason=reason)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import Any
 
 #: Writes an amount in minor units for people (``300000000`` → ``"3,000,000.00 EUR"``).
@@ -29,12 +28,7 @@ def minor_units(amount: int) -> str:
 def field_values(record: Any) -> dict[str, Any]:
     """A dataclass instance's fields under their own names, the values as they are (a
     shallow :func:`dataclasses.asdict`, many times faster, for records built per node)."""
-    return {name: getattr(record, name) for name in _field_names(type(record))}
-
-
-@cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(each.name for each in fields(kind))
+    return {each.name: getattr(record, each.name) for each in fields(record)}
 
 
 @dataclass(frozen=True)
