@@ -34,6 +34,7 @@ from quotaflow.api.schemas import (
 )
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput, NotFound
+from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, currency_amounts, minor_unit_decimals
 from quotaflow.metrics.models import Metric
@@ -73,6 +74,22 @@ AsOf = Annotated[
         "at; today if omitted.",
     ),
 ]
+# Which progress the read endpoints answer about: an owner, a metric and a fiscal period.
+OwnerParam = Annotated[
+    QueryText, Query(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
+]
+MetricParam = Annotated[QueryText, Query(max_length=80, description="Metric code")]
+PeriodParam = Annotated[
+    QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
+]
+
+
+def _fiscal_period(label: str) -> FiscalPeriod:
+    """The fiscal period ``label`` names in the company's calendar (400 when it names none)."""
+    try:
+        return Company.current().fiscal_calendar.parse(label)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="period") from None
 
 
 # Schemas --------------------------------------------------------------------------------
@@ -477,13 +494,9 @@ def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> ManualValu
 @router.get("/attainment", response={200: ProgressOut, **READ_ERRORS})
 def attainment(
     request: HttpRequest,
-    owner: Annotated[
-        QueryText, Query(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
-    ],
-    metric: Annotated[QueryText, Query(max_length=80, description="Metric code")],
-    period: Annotated[
-        QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
-    ],
+    owner: OwnerParam,
+    metric: MetricParam,
+    period: PeriodParam,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Actual of an owner on a metric in a fiscal period, with attainment, pacing and
@@ -492,10 +505,7 @@ def attainment(
     day = day_or_today(as_of)
     target = owner_for(viewer_scope(request_user(request)), owner)
     chosen = _metric(metric)
-    try:
-        fiscal = Company.current().fiscal_calendar.parse(period)
-    except ValueError as error:
-        raise InvalidInput(str(error), field="period") from None
+    fiscal = _fiscal_period(period)
     owner_field = "owner_unit" if isinstance(target, Unit) else "owner_person"
     goal = (
         in_force_goals(day)
@@ -526,13 +536,9 @@ def attainment(
 @router.get("/credits", response={200: CreditPageOut, **READ_ERRORS}, url_name="owner_credits")
 def owner_credits(
     request: HttpRequest,
-    owner: Annotated[
-        QueryText, Query(max_length=80, description="unit:CODE or person:EXTERNAL_ID")
-    ],
-    metric: Annotated[QueryText, Query(max_length=80, description="Metric code")],
-    period: Annotated[
-        QueryText, Query(max_length=80, description="Fiscal period, e.g. FY2027 or FY2027-Q1")
-    ],
+    owner: OwnerParam,
+    metric: MetricParam,
+    period: PeriodParam,
     as_of: AsOf = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -542,10 +548,7 @@ def owner_credits(
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
     target = owner_for(viewer_scope(request_user(request)), owner)
-    try:
-        fiscal = Company.current().fiscal_calendar.parse(period)
-    except ValueError as error:
-        raise InvalidInput(str(error), field="period") from None
+    fiscal = _fiscal_period(period)
     total, lines = credits_of(
         _metric(metric).pk,
         target,
