@@ -976,8 +976,8 @@ METRIC_OPTIONS = {
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from quotaflow.core.errors import NotFound
     from quotaflow.metrics import actions
+    from quotaflow.metrics.loaders import metric_by_code
     from quotaflow.metrics.models import Metric
 
     _prepare_database(quiet=True, notes=sys.stderr)
@@ -1004,9 +1004,7 @@ def _metrics(args: argparse.Namespace) -> int:
         )
         print(f"Created the metric {metric.code}: {metric.definition()}")
         return 0
-    found = Metric.objects.filter(code=args.code).first()
-    if found is None:
-        raise NotFound(f"There is no metric with the code {args.code!r}.")
+    found = metric_by_code(args.code)
     changes.update(_given(args, {"name": "name", "new_code": "code"}))
     if args.retire or args.reactivate:
         changes["is_active"] = bool(args.reactivate)
@@ -1231,6 +1229,7 @@ def _placement_row(assignment: Any) -> dict[str, Any]:
 def _placements(args: argparse.Namespace) -> int:
     from quotaflow.core.errors import InvalidInput, NotFound
     from quotaflow.org import actions
+    from quotaflow.org.loaders import unit_by_code
     from quotaflow.org.models import Assignment, Person, Unit
     from quotaflow.org.queries import active_on
 
@@ -1240,9 +1239,7 @@ def _placements(args: argparse.Namespace) -> int:
         if args.person:
             rows = rows.filter(person__external_id=args.person)
         if args.unit:
-            root = Unit.objects.filter(code=args.unit).first()
-            if root is None:
-                raise NotFound(f"There is no unit with the code {args.unit!r}.")
+            root = unit_by_code(args.unit)
             rows = rows.filter(unit__path__startswith=root.path)
         if args.as_of:
             rows = rows.filter(active_on(args.as_of))
@@ -1395,20 +1392,14 @@ def _find_cycle(reference: str) -> Any:
 
 
 def _create_cycle(args: argparse.Namespace) -> Any:
-    from quotaflow.core.errors import InvalidInput, NotFound
+    from quotaflow.core.errors import InvalidInput
     from quotaflow.core.models import Company
-    from quotaflow.metrics.models import Metric
-    from quotaflow.org.models import Unit
+    from quotaflow.metrics.loaders import metric_by_code
+    from quotaflow.org.loaders import unit_by_code
     from quotaflow.plans import actions
 
-    metric = Metric.objects.filter(code=args.metric).first()
-    if metric is None:
-        raise NotFound(f"There is no metric with the code {args.metric!r}.")
-    root = None
-    if args.root:
-        root = Unit.objects.filter(code=args.root).first()
-        if root is None:
-            raise NotFound(f"There is no unit with the code {args.root!r}.")
+    metric = metric_by_code(args.metric)
+    root = unit_by_code(args.root) if args.root else None
     if args.period:
         try:
             period = Company.current().fiscal_calendar.parse(args.period)

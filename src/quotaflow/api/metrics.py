@@ -15,8 +15,8 @@ from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_allowed, require_scope
 from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Code, Input, Search, patch_changes
 from quotaflow.core import limits
-from quotaflow.core.errors import NotFound
 from quotaflow.metrics import actions
+from quotaflow.metrics.loaders import metric_by_code
 from quotaflow.metrics.models import (
     Aggregation,
     Direction,
@@ -176,13 +176,6 @@ class MetricPatch(Input):
     )
 
 
-def _metric(code: str) -> Metric:
-    metric = Metric.objects.filter(code=code).first()
-    if metric is None:
-        raise NotFound(f"There is no metric with the code {code!r}.")
-    return metric
-
-
 @router.get("/metrics", response={200: list[MetricOut], **READ_ERRORS}, summary="List metrics")
 def list_metrics(
     request: HttpRequest,
@@ -208,7 +201,7 @@ def list_metrics(
 def get_metric(request: HttpRequest, code: Code) -> MetricOut:
     """One metric with its definition in plain words."""
     require_scope(request, TokenScope.READ)
-    return MetricOut.with_recompute(request, _metric(code))
+    return MetricOut.with_recompute(request, metric_by_code(code))
 
 
 @router.post("/metrics", response={201: MetricOut, **WRITE_ERRORS}, summary="Create a metric")
@@ -227,7 +220,7 @@ def update_metric(request: HttpRequest, code: Code, payload: MetricPatch) -> Met
     ``version`` you read as ``expected_version``: a metric changed since is refused (409)
     and nothing is written."""
     user = require_allowed(request, can_define_metrics, scope=TokenScope.MANAGE)
-    metric = _metric(code)
+    metric = metric_by_code(code)
     changes, reason = patch_changes(payload)
     metric = actions.update_metric(
         metric,
@@ -254,6 +247,6 @@ def recompute_metric(request: HttpRequest, code: Code, payload: RecomputeIn) -> 
     """Queue a fresh recompute of the metric's credits and aggregates (after one failed,
     say); the answer carries it, queued."""
     user = require_allowed(request, can_recompute, scope=TokenScope.MANAGE)
-    metric = _metric(code)
+    metric = metric_by_code(code)
     actions.recompute_metric(metric, acting_user=user, reason=payload.reason.strip())
     return Status(202, MetricOut.with_recompute(request, metric))

@@ -34,7 +34,7 @@ from quotaflow.api.schemas import (
 )
 from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.org import actions
-from quotaflow.org.loaders import person_for, unit_for
+from quotaflow.org.loaders import person_for, unit_by_code, unit_for
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit, UnitKind
 from quotaflow.org.permissions import can_change_org
 from quotaflow.org.queries import (
@@ -235,11 +235,13 @@ class TransferIn(Input):
 
 
 def _unit_by_code(code: str, *, field: str | None = None) -> Unit:
-    unit = Unit.objects.select_related("parent").filter(code=code).first()
-    if unit is None:
-        error = f"There is no unit with the code {code!r}."
-        raise InvalidInput(error, field=field) if field else NotFound(error)
-    return unit
+    """Unit ``code``; a 404, or a 400 on ``field`` when the unit is named in the body."""
+    try:
+        return unit_by_code(code)
+    except NotFound as error:
+        if field is None:
+            raise
+        raise InvalidInput(error.message, field=field) from None
 
 
 def _person_by_external_id(external_id: str, *, field: str | None = None) -> Person:

@@ -37,6 +37,7 @@ from quotaflow.core.errors import InvalidInput, NotFound
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.core.money import AmountError, currency_amounts, minor_unit_decimals
+from quotaflow.metrics.loaders import metric_by_code
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.permissions import sees_recompute_errors
 from quotaflow.metrics.queries import latest_recomputes
@@ -342,13 +343,6 @@ def _transaction_rows(payload: TransactionBatchIn) -> list[TransactionRow]:
     return rows
 
 
-def _metric(code: str) -> Metric:
-    metric = Metric.objects.filter(code=code).first()
-    if metric is None:
-        raise NotFound(f"There is no metric with the code '{code}'.", field="metric")
-    return metric
-
-
 def _progress(
     *, owner: str, metric: Metric, start: dt.date, end: dt.date, as_of: dt.date, goal: Goal | None, actual: int,
     progress: Attainment | None,
@@ -479,7 +473,7 @@ def set_manual_value(request: HttpRequest, payload: ManualValueIn) -> ManualValu
             field="owner",
         )
     stored = actions.set_manual_value(
-        metric=_metric(payload.metric), owner=owner, day=payload.date, value=payload.value, acting_user=user,
+        metric=metric_by_code(payload.metric), owner=owner, day=payload.date, value=payload.value, acting_user=user,
         note=payload.note,
     )  # fmt: skip
     return ManualValueOut(
@@ -504,7 +498,7 @@ def attainment(
     require_scope(request, TokenScope.READ)
     day = day_or_today(as_of)
     target = owner_for(viewer_scope(request_user(request)), owner)
-    chosen = _metric(metric)
+    chosen = metric_by_code(metric)
     fiscal = _fiscal_period(period)
     owner_field = "owner_unit" if isinstance(target, Unit) else "owner_person"
     goal = (
@@ -550,7 +544,7 @@ def owner_credits(
     target = owner_for(viewer_scope(request_user(request)), owner)
     fiscal = _fiscal_period(period)
     total, lines = credits_of(
-        _metric(metric).pk,
+        metric_by_code(metric).pk,
         target,
         fiscal.start,
         counted_until(fiscal.end, day),

@@ -24,8 +24,9 @@ from quotaflow.core.errors import NotFound
 from quotaflow.feedback.actions import post_comment
 from quotaflow.feedback.models import MENTIONS_MAX
 from quotaflow.feedback.queries import comments_with_mentions
-from quotaflow.metrics.models import Metric
-from quotaflow.org.models import Person, Unit
+from quotaflow.metrics.loaders import metric_by_code
+from quotaflow.org.loaders import unit_by_code
+from quotaflow.org.models import Person
 from quotaflow.plans import actions, exports, loaders, queries
 from quotaflow.plans.models import Goal, GoalComment, PlanningCycle, ReconcileMethod
 from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
@@ -579,14 +580,8 @@ def list_cycles(request: HttpRequest) -> list[CycleOut]:
 def create_cycle(request: HttpRequest, payload: CycleIn) -> Status:
     """Create a cycle with a draft goal for every participant (sales ops)."""
     _writer(request)
-    metric = Metric.objects.filter(code=payload.metric).first()
-    if metric is None:
-        raise NotFound(f"There is no metric '{payload.metric}'.")
-    root = None
-    if payload.root_unit:
-        root = Unit.objects.filter(code=payload.root_unit).first()
-        if root is None:
-            raise NotFound(f"There is no unit '{payload.root_unit}'.")
+    metric = metric_by_code(payload.metric)
+    root = unit_by_code(payload.root_unit) if payload.root_unit else None
     data = payload.dict(exclude={"metric", "root_unit", "allocation"})
     cycle = actions.create_cycle(
         acting_user=request_user(request),
@@ -728,9 +723,7 @@ def template_goals(request: HttpRequest, cycle_id: ObjectId, payload: TemplateIn
     """Create the same goal for a whole level or role (activities, new logos, CSAT…)."""
     _writer(request)
     user, cycle = _cycle(request, cycle_id)
-    metric = Metric.objects.filter(code=payload.metric).first()
-    if metric is None:
-        raise NotFound(f"There is no metric '{payload.metric}'.")
+    metric = metric_by_code(payload.metric)
     created = actions.create_goals_from_template(
         cycle, acting_user=user, metric=metric, **payload.dict(exclude={"metric"})
     )
