@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "quotaflow.performance",
     "quotaflow.smart",
     "quotaflow.feedback",
+    "quotaflow.incentives",
     "quotaflow.web",
 ]
 

@@ -1,0 +1,69 @@
+"""Who may do what with incentive plans, payout runs and statements: boolean predicates
+that the actions' guards, the web pages and the API all ask.
+
+Planners (administrators, sales operations) define, publish and assign plans and preview
+runs. Finance previews too, and alone approves and locks a run. A rep reads the plans they
+are assigned to, acknowledges them and reads their own statements; a manager reads the
+statements of the people in the subtrees they manage today; planners and finance read all.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from quotaflow.accounts import permissions as roles
+from quotaflow.accounts.models import User
+from quotaflow.incentives.models import PlanVersion, RunStatus, Statement, VersionStatus
+from quotaflow.org.models import Person
+from quotaflow.org.queries import people_condition, viewer_scope, visible_person_ids
+
+
+def can_manage_plans(user: User) -> bool:
+    """Create, revise, publish and assign incentive plans: planners."""
+    return roles.is_planner(user)
+
+
+def reads_every_payout(user: User) -> bool:
+    """Every plan, run and statement: planners and finance."""
+    return roles.is_planner(user) or roles.is_finance(user)
+
+
+def can_preview_runs(user: User) -> bool:
+    """Compute (and recompute) a run's preview: planners and finance."""
+    return reads_every_payout(user)
+
+
+def can_approve_runs(user: User) -> bool:
+    """Approve a previewed run, and lock an approved one: finance."""
+    return roles.is_finance(user)
+
+
+def can_recompute(user: User, status: str) -> bool:
+    """A run's statements may be computed again only while it is a preview."""
+    return status == RunStatus.PREVIEW and can_preview_runs(user)
+
+
+def can_acknowledge(user: User, version: PlanVersion, assigned_person_ids: set[int]) -> bool:
+    """Acknowledge a published plan version: the rep assigned to it, themself."""
+    person = getattr(user, "person", None)
+    return (
+        version.status == VersionStatus.PUBLISHED
+        and person is not None
+        and person.pk in assigned_person_ids
+    )
+
+
+def statement_condition(user: User) -> Q:
+    """A filter on Statement for the statements ``user`` may read: all for planners and
+    finance, the people a manager's subtrees hold today, a rep's own."""
+    if reads_every_payout(user):
+        return Q()
+    scope = viewer_scope(user)
+    return Q(person__in=Person.objects.filter(people_condition(scope)))
+
+
+def can_read_statement(user: User, statement: Statement) -> bool:
+    """Read one statement: see :func:`statement_condition`."""
+    if reads_every_payout(user):
+        return True
+    return statement.person_id in visible_person_ids(viewer_scope(user), [statement.person_id])
