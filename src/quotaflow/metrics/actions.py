@@ -40,19 +40,6 @@ from quotaflow.metrics.permissions import (
 )
 from quotaflow.metrics.signals import recompute_requested
 
-METRIC_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "unit",
-    "direction",
-    "source",
-    "aggregation",
-    "value_field",
-    "filters",
-    "activity_type",
-    "is_active",
-)
 # Fields that decide which rows count for a metric and what they count: changing any of
 # them recomputes the metric's credits and aggregates.
 DEFINITION_FIELDS = (
@@ -63,6 +50,8 @@ DEFINITION_FIELDS = (
     "activity_type",
     "is_active",
 )
+# Every field a metric's create or update may set: its names, then its definition.
+METRIC_FIELDS = ("code", "name", "description", "unit", "direction", *DEFINITION_FIELDS)
 # How much of a failed recompute's error is kept to show planners.
 ERROR_MAX_LENGTH = 2_000
 # Transaction fields a metric may filter on, and those whose distinct values may be counted.
