@@ -25,6 +25,7 @@ from quotaflow.plans.actions.guards import (
     _require_editable,
     _require_planner,
     _require_reviewer,
+    _require_targets,
 )
 from quotaflow.plans.actions.writes import _locked_tree, _phasing, _write_goal, _write_goals
 from quotaflow.plans.explanations import amounts_for
@@ -104,8 +105,7 @@ def submit_goal(
 ) -> Goal:
     """A rep submits their own number (with rationale, optionally by product group or
     account) before the deadline; resubmitting is allowed until it is approved."""
-    if target < 0:
-        raise InvalidInput("A target cannot be negative.", field="target")
+    _require_targets(target)
     with transaction.atomic():
         goal = _locked_goal(goal, expected_version)
         cycle = goal.cycle
@@ -216,8 +216,7 @@ def adjust_submission(
     submitted by the deadline."""
     if not reason.strip():
         raise InvalidInput("Say why you change the submitted number.", field="reason")
-    if target < 0:
-        raise InvalidInput("A target cannot be negative.", field="target")
+    _require_targets(target)
     with transaction.atomic():
         goal = _locked_goal(goal, expected_version)
         _require_reviewer(acting_user, goal)

@@ -19,6 +19,7 @@ from quotaflow.plans.actions.guards import (
     _require_approach,
     _require_editable,
     _require_planner,
+    _require_targets,
 )
 from quotaflow.plans.actions.writes import (
     _bump_cycle,
@@ -183,8 +184,7 @@ def adjust_goal(
     _require_planner(acting_user)
     if not reason.strip():
         raise InvalidInput("Say why the number changes.", field="reason")
-    if target < 0:
-        raise InvalidInput("A target cannot be negative.", field="target")
+    _require_targets(target)
     with transaction.atomic():
         goal = _locked_goal(goal, expected_version)
         cycle = _locked_cycle(goal.cycle_id or 0)
@@ -268,8 +268,7 @@ def resplit_children(
                 )
             _check_version(by_id[child_id], version)
         new = {c.pk: int(targets.get(c.pk, c.target)) for c in children}
-        if any(v < 0 for v in new.values()):
-            raise InvalidInput("A target cannot be negative.")
+        _require_targets(*new.values(), field=None)
         expected = (
             parent.allocated_to_children
             if parent.allocated_to_children is not None

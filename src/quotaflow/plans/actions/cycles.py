@@ -23,6 +23,7 @@ from quotaflow.plans.actions.guards import (
     _locked_cycle,
     _require_editable,
     _require_planner,
+    _require_targets,
 )
 from quotaflow.plans.actions.writes import _bump_cycle, _phasing, _with_names
 from quotaflow.plans.models import (
@@ -179,8 +180,7 @@ def create_goals_from_template(
         )
     if (unit_kind is None) == (role is None):
         raise InvalidInput("Choose either a level (unit kind) or a role for the template.")
-    if target < 0:
-        raise InvalidInput("A target cannot be negative.", field="target")
+    _require_targets(target)
     with transaction.atomic():
         cycle = _locked_cycle(cycle)
         _require_editable(cycle)

@@ -16,6 +16,12 @@ def _require_planner(user: User) -> None:
         raise NotAllowed("Only administrators and sales operations can change a planning cycle.")
 
 
+def _require_targets(*targets: int, field: str | None = "target") -> None:
+    """Refuse a negative target (on ``field`` of the request, when it names one)."""
+    if any(target < 0 for target in targets):
+        raise InvalidInput("A target cannot be negative.", field=field)
+
+
 def _require_editable(cycle: PlanningCycle) -> None:
     if cycle.is_frozen:
         raise Conflict(

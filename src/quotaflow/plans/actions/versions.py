@@ -19,6 +19,7 @@ from quotaflow.plans.actions.guards import (
     _locked_cycle,
     _require_editable,
     _require_planner,
+    _require_targets,
 )
 from quotaflow.plans.actions.writes import (
     _locked_tree,
@@ -405,8 +406,7 @@ def _apply_version_changes(
     changed = [(mapped[old_id], new_target) for old_id, new_target in targets.items()]
     changed += [(by_id[goal_id], new_target) for goal_id, new_target in hired.items()]
     for goal, new_target in changed:
-        if new_target < 0:
-            raise InvalidInput("A target cannot be negative.")
+        _require_targets(new_target, field=None)
         if any(g.parent_id == goal.pk for g in goals):
             raise InvalidInput(f"{goal.owner_name} has goals beneath it; change those instead.")
         amount, months = _prorated(int(new_target) - goal.target, source, effective_from, money)
