@@ -12,9 +12,13 @@ The tree (valid from 2025-01-01):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from quotaflow.accounts.models import Role, User
 from quotaflow.core.models import Company
@@ -105,3 +109,16 @@ def build_small_org() -> SmallOrg:
     users["admin_ada"].is_staff = users["admin_ada"].is_superuser = True
     users["admin_ada"].save()
     return SmallOrg(company, north, north_team, south, south_team, people, users)
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A moment in the installation's time zone."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def frozen() -> Iterator[Any]:
+    """Time stands at Wednesday 20 January 2027, 10:00 local time (inside FY2027);
+    ``frozen.move_to(...)`` moves it."""
+    with time_machine.travel(local(2027, 1, 20, 10), tick=False) as traveller:
+        yield traveller

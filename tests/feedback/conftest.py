@@ -1,5 +1,5 @@
 """Fixtures for check-ins: a published FY2027 revenue plan over the small organisation,
-frozen in time inside its period.
+frozen in time inside its period (``frozen``, from ``tests/conftest.py``).
 
     Acme (ceo_cora) → North (manager_max) → North Team A → Ria Rep (rep_ria), Rob Rep
                     → South (manager_sam) → South Team A → Sue Seller
@@ -7,33 +7,16 @@ frozen in time inside its period.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
-from django.utils import timezone
 
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions
 from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
 from tests.conftest import SmallOrg
 from tests.plans.conftest import FY_END, FY_START, goal_of
-
-
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
-    """A moment in the installation's time zone."""
-    return dt.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
-
-
-@pytest.fixture
-def frozen() -> Iterator[Any]:
-    """Time stands at Wednesday 20 January 2027, 10:00 local time; ``frozen.move_to(...)``
-    moves it."""
-    with time_machine.travel(local(2027, 1, 20, 10), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

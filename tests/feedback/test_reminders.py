@@ -20,8 +20,8 @@ from quotaflow.feedback.models import CheckInReminder
 from quotaflow.plans.actions import set_checkin_cadence
 from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.smart.facts import smart_report
-from tests.conftest import SmallOrg
-from tests.feedback.conftest import local, set_cadence
+from tests.conftest import SmallOrg, local
+from tests.feedback.conftest import set_cadence
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from quotaflow.metrics.models import Aggregation, Metric, Source
 from quotaflow.org.models import Assignment, AssignmentRole
 from quotaflow.performance.actions import IngestResult, ingest_transactions
 from quotaflow.performance.models import DailyAggregate, MonthlyAggregate, OverlayRule
+from quotaflow.plans.models import Goal
 from quotaflow.sales.actions import CreditShare, TransactionRow
 from tests.conftest import SmallOrg
 
@@ -144,3 +145,40 @@ def post(small_org: SmallOrg) -> Post:
         )
 
     return post_rows
+
+
+Q1 = {
+    "period_start": dt.date(2025, 1, 1),
+    "period_end": dt.date(2025, 3, 31),
+    "period_label": "FY2025-Q1",
+}
+
+
+@pytest.fixture
+def q1_goals(small_org: SmallOrg, revenue: Metric, post: Post) -> dict[str, Goal]:
+    """Q1 goals: Ria 1,000.00 (she sells 1,200.00), Sue 1,000.00 (she sells 300.00), and
+    North 2,000.00 (1,200.00 sold under it)."""
+    goals = {
+        "ria": Goal.objects.create(
+            owner_person=small_org.people["ria"],
+            metric=revenue,
+            target=1_000_00,
+            status="published",
+            **Q1,
+        ),
+        "sue": Goal.objects.create(
+            owner_person=small_org.people["sue"],
+            metric=revenue,
+            target=1_000_00,
+            status="published",
+            **Q1,
+        ),
+        "north": Goal.objects.create(
+            owner_unit=small_org.north, metric=revenue, target=2_000_00, status="published", **Q1
+        ),
+    }
+    post(
+        make_row("R1", dt.date(2025, 1, 15), 1_200_00, {small_org.people["ria"].pk: "100"}),
+        make_row("S1", dt.date(2025, 1, 20), 300_00, {small_org.people["sue"].pk: "100"}),
+    )
+    return goals

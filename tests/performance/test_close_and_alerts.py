@@ -24,43 +24,7 @@ from quotaflow.performance.models import GoalResult, PerformanceSettings
 from quotaflow.performance.queries import aggregate_snapshot
 from quotaflow.plans.models import Goal, PlanningCycle
 from tests.conftest import SmallOrg
-from tests.performance.conftest import Post, make_row
-
-Q1 = {
-    "period_start": dt.date(2025, 1, 1),
-    "period_end": dt.date(2025, 3, 31),
-    "period_label": "FY2025-Q1",
-}
-
-
-@pytest.fixture
-def q1_goals(small_org: SmallOrg, revenue: Metric, post: Post) -> dict[str, Goal]:
-    """Q1 goals: Ria 1,000.00 (she sells 1,200.00), Sue 1,000.00 (she sells 300.00), and
-    North 2,000.00 (1,200.00 sold under it)."""
-    goals = {
-        "ria": Goal.objects.create(
-            owner_person=small_org.people["ria"],
-            metric=revenue,
-            target=1_000_00,
-            status="published",
-            **Q1,
-        ),
-        "sue": Goal.objects.create(
-            owner_person=small_org.people["sue"],
-            metric=revenue,
-            target=1_000_00,
-            status="published",
-            **Q1,
-        ),
-        "north": Goal.objects.create(
-            owner_unit=small_org.north, metric=revenue, target=2_000_00, status="published", **Q1
-        ),
-    }
-    post(
-        make_row("R1", dt.date(2025, 1, 15), 1_200_00, {small_org.people["ria"].pk: "100"}),
-        make_row("S1", dt.date(2025, 1, 20), 300_00, {small_org.people["sue"].pk: "100"}),
-    )
-    return goals
+from tests.performance.conftest import Q1
 
 
 def test_period_close_finalises_every_goal_as_reached_or_missed(
@@ -156,7 +120,15 @@ def test_at_risk_goals_notify_owner_and_manager_once(
     ]
     assert "South Team A" not in mail.outbox[0].body and "off track" in mail.outbox[0].body
     assert "Actual 300.00 EUR against 511.11 EUR expected" in mail.outbox[0].body
-    assert send_digests(as_of=dt.date(2025, 2, 24)) == 0  # nothing new
+    # A week later no alert is new, but Sue is still off track: Sam's digest says so under
+    # "What is due" (his action centre's items), with no alert section; Sue owes nothing.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digests(as_of=dt.date(2025, 2, 24)) == 1
+    (digest,) = mail.outbox
+    assert digest.to == ["sam@example.com"] and digest.subject == "Quotaflow: 1 thing due"
+    assert "These goals need attention" not in digest.body
+    assert "What is due:\n\nWho is behind (1)\n- Sue Seller: Revenue is off track" in digest.body
 
 
 def test_commands_rebuild_close_and_alert(small_org: SmallOrg, q1_goals: dict[str, Goal]) -> None:

@@ -991,8 +991,16 @@ def _plan_page_names(role: str, response: HttpResponse) -> None:
     _page_names(role, response)
 
 
+def _due_names(role: str, response: HttpResponse) -> None:
+    """Content check for what is due: it may name only owners of the viewer's rows."""
+    body = response.content.decode().split('id="content"')[-1]
+    for owner in ("Rob Rep", "Ria Rep", "Sue Seller", "North Team A", "South Team A"):
+        assert owner not in body or owner in PLAN_OWNERS.get(role, set()), (role, owner)
+
+
 PAGES: dict[str, list[Case]] = {
     "home": [Case("GET", lambda c: "/", page(SIGNED_IN), roles=WEB)],
+    "due-list": [Case("GET", lambda c: "/due/", page(SIGNED_IN), content=_due_names, roles=WEB)],
     "login": [
         Case("GET", lambda c: "/login/", lambda r: 200 if r == ANONYMOUS else 302, roles=WEB)
     ],

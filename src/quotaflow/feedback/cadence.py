@@ -61,7 +61,15 @@ def last_due_date(start: dt.date, cadence: str, day: dt.date) -> dt.date | None:
 
 def next_due_date(start: dt.date, cadence: str, day: dt.date) -> dt.date:
     """The due date of the window ``day`` lies in."""
-    return boundary(start, cadence, _ended_steps(start, cadence, day) + 1) - dt.timedelta(days=1)
+    return current_window(start, cadence, day)[1]
+
+
+def current_window(start: dt.date, cadence: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The window ``day`` lies in: its first day B(k) and its due date B(k+1) − 1 day."""
+    steps = _ended_steps(start, cadence, day)
+    return boundary(start, cadence, steps), boundary(start, cadence, steps + 1) - dt.timedelta(
+        days=1
+    )
 
 
 def overdue_since(

@@ -94,31 +94,58 @@ class Overdue:
     owners: list[User]
 
 
-def overdue_goals(day: dt.date) -> list[Overdue]:
-    """Every goal in force on ``day`` whose cycle has a cadence and whose check-in is
-    overdue (``quotaflow.feedback.cadence``), with everyone who owns it — whether or not
-    they have signed in lately. Four queries, whatever the number of goals."""
-    goals = list(
+def running_with_cadence(day: dt.date) -> QuerySet[Goal]:
+    """The published goals in force and running on ``day`` whose cycle sets a check-in
+    cadence: the goals whose owners owe check-ins."""
+    return (
         in_force_goals(day)
-        .filter(period_start__lte=day, period_end__gte=day, status=GoalStatus.PUBLISHED)
+        .filter(
+            period_start__lte=day,
+            period_end__gte=day,
+            status=GoalStatus.PUBLISHED,
+            cycle__isnull=False,
+        )
         .exclude(cycle__checkin_cadence="")
-        .select_related("cycle", "metric", "owner_unit", "owner_person__user")
     )
-    last = dict(
-        CheckIn.objects.filter(goal__in=goals)
+
+
+def last_check_in_days(goals: Iterable[Goal]) -> dict[int, dt.date]:
+    """Goal id → the day of its latest check-in (goals without one are left out); one query."""
+    return dict(
+        CheckIn.objects.filter(goal__in=list(goals))
         .values("goal_id")
         .annotate(last=Max("day"))
         .order_by()
         .values_list("goal_id", "last")
     )
+
+
+def missed_check_ins(
+    goals: Iterable[Goal], day: dt.date, last: dict[int, dt.date] | None = None
+) -> list[tuple[Goal, dt.date]]:
+    """Each of ``goals`` (select_related cycle) whose check-in is overdue on ``day``, with
+    the due date it missed; ``last`` is :func:`last_check_in_days` (read when not given)."""
+    goals = list(goals)
+    last = last_check_in_days(goals) if last is None else last
     missed: list[tuple[Goal, dt.date]] = []
     for goal in goals:
-        assert goal.cycle is not None  # noqa: S101 - filtered on the cycle's cadence
+        assert goal.cycle is not None  # noqa: S101 - goals with a cadence belong to a cycle
         due = cadence.overdue_since(
             goal.period_start, goal.period_end, goal.cycle.checkin_cadence, last.get(goal.pk), day
         )
         if due is not None:
             missed.append((goal, due))
+    return missed
+
+
+def overdue_goals(day: dt.date) -> list[Overdue]:
+    """Every goal in force on ``day`` whose cycle has a cadence and whose check-in is
+    overdue (``quotaflow.feedback.cadence``), with everyone who owns it — whether or not
+    they have signed in lately. Four queries, whatever the number of goals."""
+    goals = running_with_cadence(day).select_related(
+        "cycle", "metric", "owner_unit", "owner_person__user"
+    )
+    missed = missed_check_ins(goals, day)
     owners = goal_owner_users([goal for goal, _ in missed], day)
     return [Overdue(goal, due, owners.get(goal.pk, [])) for goal, due in missed]
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from quotaflow.accounts.models import User
 from quotaflow.core.actions import (
     locked_settings,
     refuse_unknown_settings,
@@ -27,6 +29,9 @@ from quotaflow.core.actions import (
 )
 from quotaflow.core.audit import record
 from quotaflow.core.concurrency import retry_lost_races
+from quotaflow.core.due import DueItem, summarise
+from quotaflow.core.due import as_text as due_as_text
+from quotaflow.core.due import collect as collect_due
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company, Notification
 from quotaflow.core.money import Amounts, metric_amounts
@@ -541,13 +546,36 @@ def digest_due(cadence: str, as_of: dt.date) -> bool:
     return cadence == DigestCadence.WEEKLY and as_of.weekday() == 0
 
 
+def _digest(user: Any, alerts: Sequence[Notification], due: Sequence[DueItem]) -> dict[str, Any]:
+    """One person's digest e-mail: the goals that turned at risk since the last one, then
+    what is due from them (``core.due``: the same items as their home's action centre)."""
+    sections = []
+    subject = []
+    if alerts:
+        lines = [f"- {item.title}\n  {item.body}\n  {item.url}" for item in alerts]
+        sections.append("These goals need attention:\n\n" + "\n\n".join(lines) + "\n")
+        subject.append(f"{len(alerts)} goal{'s' if len(alerts) > 1 else ''} at risk")
+    if due:
+        text = due_as_text(summarise(due), base_url=django_settings.PUBLIC_URL)
+        sections.append(f"What is due:\n\n{text}")
+        subject.append(f"{len(due)} thing{'s' if len(due) > 1 else ''} due")
+    return {
+        "subject": f"Quotaflow: {', '.join(subject)}",
+        "body": "\n".join(sections),
+        "to": [user.email],
+    }
+
+
 @transaction.atomic
 def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False) -> int:
-    """E-mail each user one digest of their unread, not yet e-mailed goal alerts, when
-    the configured cadence says a digest is due (or ``force``). Returns the e-mails sent.
+    """E-mail each active user with an address one digest when the configured cadence says
+    one is due (or ``force``): their unread, not yet e-mailed goal alerts, and what is due
+    from them on ``as_of`` (``core.due.collect``, the providers of the action centre).
+    Nobody with neither gets an e-mail. Returns the e-mails sent.
 
     The digests are built and the alerts marked as e-mailed under row locks; the mail
-    server is only spoken to after the commit, by the ``send_emails`` task."""
+    server is only spoken to after the commit, by the ``send_emails`` task. What is due is
+    read per recipient (a fixed number of queries each)."""
     if not force and not digest_due(PerformanceSettings.current().digest_cadence, as_of):
         return 0
     pending = list(
@@ -559,20 +587,17 @@ def send_digests(*, as_of: dt.date, acting_user: Any = None, force: bool = False
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for notification in pending:
         by_user[notification.user_id].append(notification)
+    recipients = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
     messages = []
-    for notifications in by_user.values():
-        user = notifications[0].user
-        if not user.email:
+    emailed: list[int] = []
+    for user in recipients:
+        alerts = by_user.get(user.pk, [])
+        due = collect_due(user, as_of)
+        if not alerts and not due:
             continue
-        lines = [f"- {item.title}\n  {item.body}\n  {item.url}" for item in notifications]
-        body = "These goals need attention:\n\n" + "\n\n".join(lines) + "\n"
-        subject = (
-            f"Quotaflow: {len(notifications)} goal{'s' if len(notifications) > 1 else ''} at risk"
-        )
-        messages.append({"subject": subject, "body": body, "to": [user.email]})
-    sent_to = {message["to"][0] for message in messages}
+        messages.append(_digest(user, alerts, due))
+        emailed += [item.pk for item in alerts]
     email(messages)
-    emailed = [item.pk for item in pending if item.user.email in sent_to]
     Notification.objects.filter(pk__in=emailed).update(emailed_at=timezone.now())
     record(
         actor=acting_user,

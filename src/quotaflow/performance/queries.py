@@ -206,7 +206,9 @@ def goals_with_attainment(
 ) -> list[tuple[Goal, Attainment]]:
     """Each goal with its attainment on ``as_of``: the actual counts the credits from the
     period's start up to ``as_of`` (the whole period once it has ended), as expected to
-    date and pacing do; one aggregate query per (metric, period) group."""
+    date and pacing do; one aggregate query per (metric, period) group (none for none)."""
+    if not goals:
+        return []
     if thresholds is None:
         thresholds = PerformanceSettings.current()
     if isinstance(thresholds, PerformanceSettings):

@@ -17,6 +17,7 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("due/", home.due_list, name="due-list"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Explicit template names: django.contrib.admin ships registration/password_change_*.html

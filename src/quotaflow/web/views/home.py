@@ -1,6 +1,9 @@
-"""The first page after login, chosen by role: planners get organisation statistics and
-shortcuts, finance company-wide figures, managers their units and direct reports, reps
-their own place in the organisation."""
+"""The first page after login, chosen by role, each with the user's action centre (what
+is due from them, ``core.due``): planners get the plans being prepared and what blocks
+them, organisation statistics and shortcuts; finance company-wide figures; managers their
+team's goals (people first, units apart), their units and direct reports; reps each of
+their goals' progress and their own place in the organisation. ``/due/`` lists
+everything that is due, in full."""
 
 from __future__ import annotations
 
@@ -13,18 +16,25 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from quotaflow.accounts import permissions as roles
+from quotaflow.accounts.models import User
+from quotaflow.core.due import LISTED_PER_GROUP, collect, summarise
 from quotaflow.core.models import Company
 from quotaflow.core.money import currency_amounts
 from quotaflow.org.models import Person
 from quotaflow.org.queries import Scope, managed_units
+from quotaflow.performance.boards import person_goals
+from quotaflow.performance.due import team_progress
 from quotaflow.performance.unplaced import unplaced_summary
+from quotaflow.plans.blockers import cycle_blockers, preparing_cycles
 from quotaflow.sales.queries import latest_rates
 from quotaflow.web import queries
 from quotaflow.web.loading import signed_in_user
+from quotaflow.web.templatetags.tracking import amount_format
 
 
 def _planner_context(today: dt.date) -> dict[str, Any]:
     return {
+        "cycles": cycle_blockers(preparing_cycles()),
         "stats": queries.org_stats(today),
         "imports": queries.recent_imports(),
         "unplaced": _unplaced_context(),
@@ -101,12 +111,23 @@ def _finance_context(today: dt.date) -> dict[str, Any]:
     }
 
 
-def _manager_context(person: Person | None, today: dt.date) -> dict[str, Any]:
+def _with_formats(assessed: list[tuple[Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """(goal, progress, how its amounts read) rows for the goals tables."""
+    if not assessed:
+        return []
+    company = Company.current()
+    return [(goal, progress, amount_format(goal.metric, company)) for goal, progress in assessed]
+
+
+def _manager_context(user: User, person: Person | None, today: dt.date) -> dict[str, Any]:
     if person is None:
         return {"person": None, "units": [], "reports": []}
     tops = queries.top_units(list(managed_units(person, today)))
+    team = _with_formats(team_progress(user, today))
     return {
         "person": person,
+        "team_people": [row for row in team if row[0].owner_person_id is not None],
+        "team_units": [row for row in team if row[0].owner_person_id is None],
         "units": queries.unit_tree(tops, today),
         "reports": queries.direct_reports(person, today),
     }
@@ -116,8 +137,10 @@ def _rep_context(person: Person | None, today: dt.date) -> dict[str, Any]:
     if person is None:
         return {"person": None}
     placements = queries.current_placements(person, today)
+    running = [row for row in person_goals(person, today) if row[0].period_end >= today]
     return {
         "person": person,
+        "rows": _with_formats(running),
         "placements": placements,
         "line_managers": queries.line_managers(placements[0], today) if placements else [],
         "history": queries.history_rows(person, today, Scope(everything=False)),
@@ -139,8 +162,27 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(_finance_context(today))
     elif roles.is_manager(user):
         template = "web/home/manager.html"
-        context.update(_manager_context(person, today))
+        context.update(_manager_context(user, person, today))
     else:
         template = "web/home/rep.html"
         context.update(_rep_context(person, today))
+    due = collect(user, today)
+    context.update(due_groups=summarise(due), due_total=len(due))
     return render(request, template, context)
+
+
+@login_required
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Everything due for the signed-in user, grouped, up to ``LISTED_PER_GROUP`` a group."""
+    user = signed_in_user(request)
+    today = timezone.localdate()
+    due = collect(user, today)
+    return render(
+        request,
+        "web/due.html",
+        {
+            "today": today,
+            "due_groups": summarise(due, shown=LISTED_PER_GROUP),
+            "due_total": len(due),
+        },
+    )
