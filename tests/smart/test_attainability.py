@@ -144,3 +144,18 @@ def test_the_engine_modules_do_not_import_django() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_person_with_no_history_is_predicted_without_numpy_warnings() -> None:
+    # No history at all (a new hire) and a too-short one: no slope or mature mean to take,
+    # handled as such rather than by averaging an empty slice ("All-NaN slice").
+    rows = _steady_peers() + [[math.nan] * 8, [math.nan] * 7 + [500_000.0]]
+    panel = _flat_panel(rows, hire=[LONG_TENURED] * 12 + [8, 7])
+    batch = predict_panel(panel, 8)
+    new_hire, newcomer = batch.owner(12), batch.owner(13)
+    assert new_hire.basis == "peers"
+    assert new_hire.ramp_factor == pytest.approx(0.25)
+    assert 0 < new_hire.probability(100_000) < 1
+    assert newcomer.basis in {"own", "peers"}
+    assert 0 < newcomer.probability(100_000) <= 1

@@ -41,7 +41,6 @@ inverts it.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -264,9 +263,11 @@ def ramp_log_factors(
     if steps == 0:
         return configured
     mature = (tenure >= steps) & (tenure < steps + max(seasons, 1)) & np.isfinite(log_adjusted)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mature_mean = np.nanmean(np.where(mature, log_adjusted, np.nan), axis=1)
+    # The mean over each owner's mature periods; NaN for an owner with none (a new hire,
+    # or a person with no history), computed so that no empty slice is averaged.
+    counts = mature.sum(axis=1)
+    sums = np.where(mature, log_adjusted, 0.0).sum(axis=1)
+    mature_mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     factors = configured.copy()
     for k in range(steps):
         at_k = (tenure == k) & np.isfinite(log_adjusted) & np.isfinite(mature_mean)[:, None]
@@ -284,9 +285,13 @@ def _theil_sen(z: FloatArray, positive: NDArray[np.bool_], columns: FloatArray) 
     dt = columns[None, :] - columns[:, None]
     valid = positive[:, :, None] & positive[:, None, :] & (dt > 0)[None, :, :]
     slopes = np.where(valid, dz / np.where(dt == 0, 1.0, dt)[None, :, :], np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        median = np.nanmedian(slopes.reshape(z.shape[0], -1), axis=1)
+    pairs = slopes.reshape(z.shape[0], -1)
+    # An owner with fewer than two positive periods (e.g. no history) has no slope at all:
+    # NaN, without asking for the median of an all-NaN row.
+    has_slope = ~np.isnan(pairs).all(axis=1)
+    median = np.full(z.shape[0], np.nan)
+    if has_slope.any():
+        median[has_slope] = np.nanmedian(pairs[has_slope], axis=1)
     return np.where(positive.sum(axis=1) >= 3, median, np.nan)
 
 
