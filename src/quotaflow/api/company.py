@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
-from quotaflow.api.auth import require_planner, require_scope
+from quotaflow.api.auth import require_allowed, require_scope
 from quotaflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -27,6 +27,7 @@ from quotaflow.api.schemas import (
 from quotaflow.core import actions, limits
 from quotaflow.core.models import Company
 from quotaflow.core.money import minor_unit_decimals
+from quotaflow.core.permissions import can_change_settings
 
 T = TypeVar("T")
 
@@ -92,8 +93,7 @@ def update_company(request: HttpRequest, payload: CompanyPatch) -> CompanyOut:
 def patch_settings(request: HttpRequest, payload: Any, update: Callable[..., T]) -> T:
     """A planner's PATCH of a settings row (a token needs the manage scope): ``update``,
     a settings action, given the fields sent, the version read and the reason."""
-    user = require_planner(request)
-    require_scope(request, TokenScope.MANAGE)
+    user = require_allowed(request, can_change_settings, scope=TokenScope.MANAGE)
     return update(
         acting_user=user,
         expected_version=payload.expected_version,

@@ -25,6 +25,7 @@ from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import Company
 from quotaflow.core.money import minor_unit_decimals
+from quotaflow.core.permissions import SETTINGS_REFUSED, can_change_settings
 
 COMPANY_SETTINGS = ("name", "currency", "fiscal_year_start_month")
 MONTH_NAMES = (
@@ -111,11 +112,9 @@ def _refuse_calendar_change(old: int, new: int) -> None:
 
 
 def require_settings_writer(acting_user: Any) -> None:
-    """Administrators and sales operations change the company settings."""
-    if not getattr(acting_user, "is_planner", False):
-        raise NotAllowed(
-            "Only administrators and sales operations can change the company settings."
-        )
+    """Administrators and sales operations change the settings (see :mod:`core.permissions`)."""
+    if not can_change_settings(acting_user):
+        raise NotAllowed(SETTINGS_REFUSED)
 
 
 def refuse_unknown_settings(changes: dict[str, Any], known: tuple[str, ...], what: str) -> None:
