@@ -56,7 +56,12 @@ from quotaflow.performance.models import (
     UnplacedCredit,
     Visibility,
 )
-from quotaflow.performance.permissions import FEED_REFUSED, can_feed_numbers
+from quotaflow.performance.permissions import (
+    FEED_REFUSED,
+    MANUAL_VALUE_REFUSED,
+    can_enter_manual_value,
+    can_feed_numbers,
+)
 from quotaflow.performance.queries import goals_with_attainment
 from quotaflow.performance.recrediting import (
     ACTIVITY,
@@ -264,7 +269,9 @@ def ingest_transactions(
 def store_exchange_rates(rows: Sequence[RateRow], *, acting_user: Any) -> RateResult:
     """Store new or corrected exchange rates; the sales whose rate in force changed are
     converted again and re-credited in the same database transaction, so every total
-    moves with the rate (the write path of the API and of rate files)."""
+    moves with the rate (the write path of the API and of rate files). Sales operations
+    only (:func:`~quotaflow.performance.permissions.can_feed_numbers`)."""
+    require_feeder(acting_user)
     return upsert_exchange_rates(
         rows, acting_user=acting_user, on_reconverted=apply_transaction_changes
     )
@@ -305,10 +312,11 @@ def set_manual_value(
     acting_user: Any,
     note: str = "",
 ) -> ManualValue:
-    """Enter (or correct) the value of a manual metric for one owner on one day.
-
-    Unguarded here: its callers say who may (the API, ``performance.permissions.
-    can_feed_numbers``; a check-in, its goal's owner by ``feedback.permissions``)."""
+    """Enter (or correct) the value of a manual metric for one owner on one day: sales
+    operations, or the owner reporting their own (``performance.permissions.
+    can_enter_manual_value``; a check-in's author is its goal's owner)."""
+    if not can_enter_manual_value(acting_user, owner):
+        raise NotAllowed(MANUAL_VALUE_REFUSED)
     if metric.source != Source.MANUAL:
         raise InvalidInput(
             f"{metric.name} is computed from {metric.get_source_display().lower()}; it cannot be entered by hand.",

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from quotaflow.accounts import permissions as roles
 from quotaflow.accounts.models import User
+from quotaflow.org.models import Person, Unit
+from quotaflow.org.queries import scope_day
 from quotaflow.performance.models import Visibility
+from quotaflow.plans.permissions import Actor
 
 FEED_REFUSED = "Only administrators and sales operations can make this change."
+MANUAL_VALUE_REFUSED = (
+    "Only the owner of the numbers (or sales operations) can enter a value for them."
+)
 
 
 def can_feed_numbers(user: User | None) -> bool:
@@ -20,6 +26,19 @@ def can_feed_numbers(user: User | None) -> bool:
     administrators and sales operations — or the system itself (``None``: the demo,
     a rebuild), which acts for nobody."""
     return user is None or roles.is_planner(user)
+
+
+def can_enter_manual_value(user: User | None, owner: Unit | Person) -> bool:
+    """Enter a manual metric's value for ``owner``: whoever feeds numbers
+    (:func:`can_feed_numbers`), or the owner reporting their own, as a check-in does — the
+    person's own login, or for a unit a manager of that unit today."""
+    if can_feed_numbers(user):
+        return True
+    assert user is not None  # noqa: S101 - can_feed_numbers lets the system (None) through
+    actor = Actor(user)
+    if isinstance(owner, Person):
+        return owner.pk == actor.person_id
+    return owner.pk in actor.managed_unit_ids(scope_day())
 
 
 def sees_leaderboard(user: User, visibility: str) -> bool:
