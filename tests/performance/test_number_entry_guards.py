@@ -57,23 +57,16 @@ def test_who_may_enter_a_manual_value_for_whom(small_org: SmallOrg) -> None:
 def test_set_manual_value_refuses_someone_elses_numbers_and_writes_nothing(
     small_org: SmallOrg,
 ) -> None:
-    csat = _csat()
+    csat, ria = _csat(), small_org.users["rep_ria"]
+
+    def enter_for(person: str) -> ManualValue:
+        owner = small_org.people[person]
+        return set_manual_value(metric=csat, owner=owner, day=DAY, value=80, acting_user=ria)
+
     with pytest.raises(NotAllowed, match=re.escape(MANUAL_VALUE_REFUSED)):
-        set_manual_value(
-            metric=csat,
-            owner=small_org.people["rob"],
-            day=DAY,
-            value=80,
-            acting_user=small_org.users["rep_ria"],
-        )
+        enter_for("rob")
     assert not ManualValue.objects.exists()
-    set_manual_value(
-        metric=csat,
-        owner=small_org.people["ria"],
-        day=DAY,
-        value=80,
-        acting_user=small_org.users["rep_ria"],
-    )
+    enter_for("ria")
     assert ManualValue.objects.get().value == 80
 
 
