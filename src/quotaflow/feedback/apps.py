@@ -8,3 +8,9 @@ class FeedbackConfig(AppConfig):
     label = "feedback"
     verbose_name = "Feedback"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from quotaflow.feedback.mentions import mention_in_comments
+        from quotaflow.plans.signals import comments_written
+
+        comments_written.connect(mention_in_comments, dispatch_uid="feedback-mentions")

@@ -27,7 +27,13 @@ from quotaflow.plans.actions.guards import (
     _require_reviewer,
     _require_targets,
 )
-from quotaflow.plans.actions.writes import _locked_tree, _phasing, _write_goal, _write_goals
+from quotaflow.plans.actions.writes import (
+    _locked_tree,
+    _phasing,
+    _write_comments,
+    _write_goal,
+    _write_goals,
+)
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
     Approach,
@@ -184,7 +190,7 @@ def approve_goal(
     with transaction.atomic():
         goal = _decide(goal, acting_user, expected_version, GoalStatus.APPROVED, comment=comment)
         if comment.strip():
-            _comment(goal, acting_user, comment, CommentKind.COMMENT)
+            _comment(goal, acting_user, comment, CommentKind.COMMENT, field="comment")
     return goal
 
 
@@ -196,7 +202,7 @@ def return_goal(
         raise InvalidInput("Say what should change when returning a submission.", field="comment")
     with transaction.atomic():
         goal = _decide(goal, acting_user, expected_version, GoalStatus.RETURNED, comment=comment)
-        _comment(goal, acting_user, comment, CommentKind.RETURN)
+        _comment(goal, acting_user, comment, CommentKind.RETURN, field="comment")
         owners = goal_owner_users([goal], goal.period_start).get(goal.pk, [])
         assert goal.cycle is not None  # noqa: S101 - a returned goal belongs to a cycle
         notify(
@@ -233,7 +239,7 @@ def adjust_submission(
         if cycle.approach == Approach.BOTTOM_UP:
             changes.update(target=target, phasing=_phasing(cycle, target))
         _write_goal(goal, changes, actor=acting_user, action="plans.goal.adjusted", reason=reason)
-        _comment(goal, acting_user, reason, CommentKind.ADJUSTMENT)
+        _comment(goal, acting_user, reason, CommentKind.ADJUSTMENT, field="reason")
         _roll_up(
             cycle,
             goal,
@@ -310,11 +316,8 @@ def send_submission_reminders(cycle: PlanningCycle, *, acting_user: User) -> int
     return count
 
 
-def _comment(goal: Goal, author: User, body: str, kind: str) -> GoalComment:
-    round_number = goal.cycle.negotiation_round if goal.cycle else 0
-    return GoalComment.objects.create(
-        goal=goal, author=author, body=body.strip(), kind=kind, negotiation_round=round_number
-    )
+def _comment(goal: Goal, author: User, body: str, kind: str, *, field: str) -> GoalComment:
+    return _write_comments([goal], author, body, kind, field=field)[0]
 
 
 def _require_open_for_comments(goal: Goal) -> None:
@@ -347,6 +350,6 @@ def comment_on_goal(goal: Goal, *, acting_user: User, body: str) -> GoalComment:
     with transaction.atomic():
         goal = _locked_goal(goal)
         _require_open_for_comments(goal)
-        comment = _comment(goal, acting_user, body, CommentKind.NEGOTIATION)
+        comment = _comment(goal, acting_user, body, CommentKind.NEGOTIATION, field="body")
         record(actor=acting_user, action="plans.goal.commented", obj=goal, reason=body.strip())
     return comment

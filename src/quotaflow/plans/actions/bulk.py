@@ -24,8 +24,8 @@ from quotaflow.core.errors import Conflict, DomainError, InvalidInput, NotAllowe
 from quotaflow.core.notify import notify_each
 from quotaflow.plans import permissions
 from quotaflow.plans.actions.guards import _locked_cycle, _require_editable
-from quotaflow.plans.actions.writes import _write_goals
-from quotaflow.plans.models import CommentKind, Goal, GoalComment, GoalStatus, PlanningCycle
+from quotaflow.plans.actions.writes import _write_comments, _write_goals
+from quotaflow.plans.models import CommentKind, Goal, GoalStatus, PlanningCycle
 from quotaflow.plans.queries import goal_owner_users
 
 #: The most goals one bulk call may name.
@@ -88,7 +88,7 @@ def approve_goals(
         )
         _set_status(goals, GoalStatus.APPROVED, acting_user, comment)
         if comment.strip():
-            _comment_all(goals, acting_user, comment, CommentKind.COMMENT)
+            _write_comments(goals, acting_user, comment, CommentKind.COMMENT, field="comment")
     return goals
 
 
@@ -107,7 +107,7 @@ def return_goals(
     with transaction.atomic():
         goals = _checked(cycle, acting_user, versions, within, verb="returned")
         _set_status(goals, GoalStatus.RETURNED, acting_user, reason)
-        _comment_all(goals, acting_user, reason, CommentKind.RETURN)
+        _write_comments(goals, acting_user, reason, CommentKind.RETURN, field="reason")
         owners = goal_owner_users(goals, cycle.period_start)
         notify_each(
             {
@@ -199,20 +199,4 @@ def _set_status(goals: Sequence[Goal], status: str, actor: User, reason: str) ->
         actor=actor,
         action=f"plans.goal.{status}",
         reason=reason.strip(),
-    )
-
-
-def _comment_all(goals: Sequence[Goal], author: User, body: str, kind: str) -> None:
-    """The same comment on every goal, in one insert."""
-    GoalComment.objects.bulk_create(
-        [
-            GoalComment(
-                goal=goal,
-                author=author,
-                body=body.strip(),
-                kind=kind,
-                negotiation_round=goal.cycle.negotiation_round if goal.cycle else 0,
-            )
-            for goal in goals
-        ]
     )

@@ -14,8 +14,10 @@ from quotaflow.core.errors import Conflict, InvalidInput
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.models import (
     Goal,
+    GoalComment,
     PlanningCycle,
 )
+from quotaflow.plans.signals import comments_written
 
 #: Goal fields whose changes are audited (and replayable from the audit trail).
 AUDITED_FIELDS = (
@@ -94,6 +96,29 @@ def _write_goals(
     fields = sorted({name for new in changes.values() for name in new} | {"version", "updated_at"})
     Goal.objects.bulk_update(touched, fields, batch_size=500)
     record_many(actor=actor, action=action, entries=entries)
+
+
+def _write_comments(
+    goals: Sequence[Goal], author: User, body: str, kind: str, *, field: str
+) -> list[GoalComment]:
+    """The same comment on every goal (in its cycle's negotiation round), in one insert,
+    then ``plans.signals.comments_written`` — so that every comment's @mentions are
+    resolved the one way, whichever step wrote it (``field`` names the input it came
+    from in a refusal)."""
+    comments = GoalComment.objects.bulk_create(
+        [
+            GoalComment(
+                goal=goal,
+                author=author,
+                body=body.strip(),
+                kind=kind,
+                negotiation_round=goal.cycle.negotiation_round if goal.cycle else 0,
+            )
+            for goal in goals
+        ]
+    )
+    comments_written.send(sender=GoalComment, comments=comments, field=field)
+    return comments
 
 
 def _with_names(goals: Iterable[Goal]) -> list[Goal]:
