@@ -31,6 +31,7 @@ from quotaflow.feedback.models import (
     CheckInReply,
 )
 from quotaflow.plans import actions as plan_actions
+from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import CheckinCadence, Goal
 
 router = Router(tags=["feedback"])
@@ -166,10 +167,7 @@ class CadenceIn(Input):
 def _visible_goal(request: HttpRequest, goal_id: int) -> tuple[User, Goal]:
     require_scope(request, TokenScope.READ)
     user = request_user(request)
-    goal = queries.visible_goal(user, goal_id)
-    if goal is None:
-        raise NotFound("There is no such goal, or it is outside your part of the organisation.")
-    return user, goal
+    return user, goal_for(user, goal_id)
 
 
 def _writer(request: HttpRequest) -> None:

@@ -13,24 +13,12 @@ from django.db.models import Max, QuerySet
 from quotaflow.accounts.models import User
 from quotaflow.feedback import cadence
 from quotaflow.feedback.models import CheckIn
-from quotaflow.feedback.permissions import can_read_check_ins
 from quotaflow.org.models import Unit
 from quotaflow.org.paths import path_ids
 from quotaflow.org.queries import home_unit, managers_of
 from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal, GoalComment, GoalStatus
 from quotaflow.plans.queries import goal_owner_users
-
-
-def visible_goal(user: User, pk: int) -> Goal | None:
-    """The goal ``pk`` with what its check-ins' rules read, if ``user`` may read its
-    check-ins (None otherwise, as for a goal that does not exist)."""
-    goal = (
-        Goal.objects.select_related("cycle", "metric", "owner_unit", "owner_person", "parent")
-        .filter(pk=pk)
-        .first()
-    )
-    return goal if goal is not None and can_read_check_ins(user, goal) else None
 
 
 def thread(goal: Goal) -> QuerySet[CheckIn]:

@@ -22,19 +22,18 @@ from quotaflow.feedback.actions.inbox import preferences
 from quotaflow.feedback.models import CheckIn
 from quotaflow.metrics.models import Source
 from quotaflow.performance.boards import GoalChart
+from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
 from quotaflow.web.confidence_chart import confidence_chart
 from quotaflow.web.feedback_forms import CheckInForm, PreferencesForm, ReplyForm
-from quotaflow.web.loading import signed_in_user
+from quotaflow.web.loading import found, signed_in_user
 
 INBOX_PAGE_SIZE = 50
 
 
 def _visible_goal(user: User, pk: int) -> Goal:
-    goal = queries.visible_goal(user, pk)
-    if goal is None:
-        raise Http404("No such goal.")
-    return goal
+    """The goal ``pk`` whose check-ins ``user`` may read (whoever may see the goal)."""
+    return found(goal_for, user, pk)
 
 
 def _act(request: HttpRequest, goal: Goal, success: str, action: Callable[[], Any]) -> HttpResponse:
