@@ -14,11 +14,12 @@ from django.db import transaction
 from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.feedback import actions
-from quotaflow.feedback.mentions import highlighted, mentioned_names, named
+from quotaflow.feedback.mentions import mentioned_names
 from quotaflow.feedback.models import MENTIONS_MAX, Mention
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import Goal, GoalComment, PlanningCycle
+from quotaflow.web.templatetags.mentions import highlighted, named
 from tests.conftest import SmallOrg
 from tests.feedback.conftest import client_for
 from tests.plans.conftest import FY_END, FY_START, goal_of

@@ -1,5 +1,6 @@
-"""``@username`` in a goal's comment or a check-in's reply: finding the names, resolving
-them to people who may see the goal, and showing them highlighted in the thread. Every
+"""``@username`` in a goal's comment or a check-in's reply: finding the names (one
+pattern, :data:`MENTION`, which the thread's highlighting in ``web`` also reads) and
+resolving them to people who may see the goal. Every
 comment written on a goal, by any step of the plans app, comes through
 :func:`mention_in_comments` (connected to ``plans.signals.comments_written``).
 
@@ -13,10 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
-
-from django.utils.html import escape
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import InvalidInput
@@ -132,41 +130,3 @@ def mention_in_comments(
     notify_mentioned(
         [user for user in mentioned if user.pk != author_id], text=text, url=url, title=title
     )
-
-
-@dataclass(frozen=True)
-class Named:
-    """How a mentioned person is shown: their username and the name people read."""
-
-    username: str
-    display: str
-
-
-def named(users: Iterable[User]) -> dict[str, Named]:
-    """Username → how the mentioned person is shown."""
-    return {
-        user.username: Named(user.username, user.get_full_name() or user.username) for user in users
-    }
-
-
-def highlighted(text: str, people: dict[str, Named]) -> str:
-    """``text`` escaped for HTML, each mention of one of ``people`` shown as a highlighted
-    name (other ``@`` words stay as written)."""
-
-    def mark(match: re.Match[str]) -> str:
-        person = people.get(match.group(1))
-        if person is None:
-            return escape(match.group(0))
-        return (
-            f'<mark class="mention" data-username="{escape(person.username)}" '
-            f'title="@{escape(person.username)}">@{escape(person.display)}</mark>'
-        )
-
-    pieces: list[str] = []
-    last = 0
-    for match in MENTION.finditer(text):
-        pieces.append(escape(text[last : match.start()]))
-        pieces.append(mark(match))
-        last = match.end()
-    pieces.append(escape(text[last:]))
-    return "".join(pieces)
