@@ -12,6 +12,8 @@ On top of the small organisation (tests/conftest.py):
 * a what-if scenario of it made by ops_olga,
 * an import run with rejected rows, a token of manager_sam,
 * a check-in by rep_ria on her goal, and a notification in her inbox,
+* a pending adjustment request by rep_ria on her goal (above the sales-ops threshold), with
+  an evidence file,
 * one API token of ops_olga per scope (read, ingest, import, manage, workflow).
 
 The company is built inside a transaction that is rolled back when the module ends;
@@ -37,7 +39,7 @@ from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.org.models import Assignment, AssignmentRole, Person
 from quotaflow.plans import actions
-from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.models import AdjustmentEvidence, AdjustmentRequest, Goal, PlanningCycle
 from tests.conftest import PASSWORD, SmallOrg, build_small_org
 
 FY_START = dt.date(2027, 1, 1)
@@ -85,6 +87,8 @@ class Company:
     tokens: dict[str, str] = field(default_factory=dict)
     check_in_id: int = 0  # rep_ria's check-in on her goal
     notification_id: int = 0  # a notification in rep_ria's inbox
+    adjustment_id: int = 0  # rep_ria's pending adjustment request on her goal
+    evidence_id: int = 0  # its evidence file
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name)."""
@@ -160,6 +164,26 @@ def build_company() -> Company:
     ria = org.users["rep_ria"]
     company.check_in_id = CheckIn.objects.create(
         goal=company.goal("Ria Rep"), author=ria, day=FY_START, note="On track", confidence=4
+    ).pk
+    adjustment = AdjustmentRequest.objects.create(
+        goal=company.goal("Ria Rep"),
+        requested_by=ria,
+        reason="leave",
+        relief_amount=50_000_00,
+        target_at_filing=company.goal("Ria Rep").target,
+        effective_from=dt.date(2027, 7, 1),
+        evidence="Parental leave",
+        requires_sales_ops=True,
+    )
+    company.adjustment_id = adjustment.pk
+    company.evidence_id = AdjustmentEvidence.objects.create(
+        request=adjustment,
+        file_name="leave.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        data=b"%PDF-1.4\n",
+        uploaded_by=ria,
     ).pk
     company.notification_id = Notification.objects.create(
         user=ria, kind="checkin.replied", title="Max replied"

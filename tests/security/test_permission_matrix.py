@@ -35,7 +35,13 @@ from quotaflow.api.root import api
 from quotaflow.core.models import AuditEvent, NotificationPreference
 from quotaflow.feedback.models import CheckIn, CheckInReply
 from quotaflow.org.models import Assignment, Person, Unit
-from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.models import (
+    AdjustmentDecision,
+    AdjustmentEvidence,
+    AdjustmentRequest,
+    Goal,
+    PlanningCycle,
+)
 from tests.security.conftest import MATRIX_COUNTS, PAST, PLAN_OWNERS, Company
 from tests.security.test_visibility_defects import csv_owners, xlsx_owners
 
@@ -269,6 +275,30 @@ def _own_notification(role: str) -> Expect:
     if role in TOKEN_ROLES:
         return 404 if role in {"token_workflow", "token_manage"} else 403
     return ALLOWED if role == "rep_ria" else 404
+
+
+#: Who may file an adjustment on Ria's goal: she, her manager today, sales ops.
+RELIEF_FILERS = {"rep_ria", "manager_max"} | PLANNERS
+#: Who decides her pending request at the manager's step: her manager, sales ops. (The
+#: matrix's tokens hold one scope each, and a step also needs ``read``: all are refused.)
+RELIEF_DECIDERS = {"manager_max"} | PLANNERS
+
+
+def _relief_body() -> dict[str, Any]:
+    """A request on Ria's goal, posted as a form with a small evidence file."""
+    return {
+        "reason": "leave",
+        "effective_from": "2027-07-01",
+        "relief_amount": "10,000",
+        "evidence": "Parental leave",
+        "evidence_file": SimpleUploadedFile("leave.pdf", b"%PDF-1.4\n"),
+    }
+
+
+def _check_requests(role: str, response: HttpResponse) -> None:
+    """The request list holds Ria's request exactly for those who may see it."""
+    seen = {row["owner"] for row in response.json()}
+    assert seen == ({"Ria Rep"} if _session(role) in RIA_VIEWERS else set()), role
 
 
 A = "/api/v1"
@@ -859,6 +889,61 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    "GET /api/v1/adjustment-requests": [
+        Case(
+            "GET",
+            lambda c: f"{A}/adjustment-requests?show=all",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _check_requests(role, r),
+        )
+    ],
+    "GET /api/v1/adjustment-requests/{request_id}": [
+        Case("GET", lambda c: f"{A}/adjustment-requests/{c.adjustment_id}", api_read(RIA_VIEWERS))
+    ],
+    "GET /api/v1/adjustment-requests/{request_id}/evidence/{file_id}": [
+        Case(
+            "GET",
+            lambda c: f"{A}/adjustment-requests/{c.adjustment_id}/evidence/{c.evidence_id}",
+            api_read(RIA_VIEWERS),
+        )
+    ],
+    "POST /api/v1/goals/{goal_id}/adjustment-requests": [
+        # Her own goal, or her manager (or sales ops) on her behalf; finance reads only.
+        Case(
+            "POST",
+            _ria_goal_url("adjustment-requests"),
+            api_write(RELIEF_FILERS, visible=RIA_VIEWERS),
+            body=lambda c: _relief_body(),
+            write=True,
+        )
+    ],
+    **{
+        f"POST /api/v1/adjustment-requests/{{request_id}}/{step}": [
+            Case(
+                "POST",
+                lambda c, step=step: f"{A}/adjustment-requests/{c.adjustment_id}/{step}",
+                api_write(allowed, visible=RIA_VIEWERS),
+                body=lambda c, body=body: dict(body),
+                write=True,
+            )
+        ]
+        for step, body, allowed in (
+            ("approve", {"note": "ok"}, RELIEF_DECIDERS),
+            ("reject", {"reason": "no"}, RELIEF_DECIDERS),
+            ("return", {"reason": "dates?"}, RELIEF_DECIDERS),
+            ("resubmit", {"answer": "July"}, {"rep_ria"}),  # only who filed it
+            ("withdraw", {"note": ""}, {"rep_ria"}),
+        )
+    },
+    "PUT /api/v1/cycles/{cycle_id}/relief-settings": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/cycles/{_plan(c)}/relief-settings",
+            PLAN_WRITE,
+            body=lambda c: {"policy": "siblings_resplit", "ops_threshold_bp": 500},
+            write=True,
+        )
+    ],
     "PUT /api/v1/cycles/{cycle_id}/check-in-cadence": [
         Case(
             "PUT",
@@ -1253,6 +1338,58 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         )
     ],
+    "plans-adjustments": [
+        Case("GET", lambda c: "/plans/adjustments/?show=all", page(SIGNED_IN), roles=WEB)
+    ],
+    "plans-adjustment-inbox": [
+        Case("GET", lambda c: "/plans/adjustments/inbox/", page(SIGNED_IN), roles=WEB)
+    ],
+    "plans-adjustment": [
+        Case(
+            "GET", lambda c: f"/plans/adjustments/{c.adjustment_id}/", page(RIA_VIEWERS), roles=WEB
+        )
+    ],
+    "plans-adjustment-evidence": [
+        Case(
+            "GET",
+            lambda c: f"/plans/adjustments/{c.adjustment_id}/evidence/{c.evidence_id}/",
+            page(RIA_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    "plans-adjustment-new": [
+        Case(
+            "GET",
+            lambda c: f"/plans/goals/{_ria(c)}/adjustments/new/",
+            page_step(RELIEF_FILERS, visible=RIA_VIEWERS),
+            roles=WEB,
+        ),
+        Case(
+            "POST",
+            lambda c: f"/plans/goals/{_ria(c)}/adjustments/new/",
+            page_step(RELIEF_FILERS, visible=RIA_VIEWERS),
+            body=lambda c: _relief_body(),
+            write=True,
+            roles=WEB,
+        ),
+    ],
+    "plans-adjustment-step": [
+        Case(
+            "POST",
+            lambda c, step=step: f"/plans/adjustments/{c.adjustment_id}/step/{step}/",
+            page_step(allowed, visible=RIA_VIEWERS),
+            body=lambda c: {"text": "because", "expected_version": "1"},
+            write=True,
+            roles=WEB,
+        )
+        for step, allowed in (
+            ("approve", RELIEF_DECIDERS),
+            ("reject", RELIEF_DECIDERS),
+            ("return", RELIEF_DECIDERS),
+            ("resubmit", {"rep_ria"}),
+            ("withdraw", {"rep_ria"}),
+        )
+    ],
     "inbox": [Case("GET", lambda c: "/inbox/", page(SIGNED_IN), roles=WEB)],
     "inbox-read": [
         Case(
@@ -1489,6 +1626,9 @@ def _written() -> tuple[int, ...]:
         CheckIn.objects.count(),
         CheckInReply.objects.count(),
         NotificationPreference.objects.count(),
+        AdjustmentRequest.objects.count(),
+        AdjustmentDecision.objects.count(),
+        AdjustmentEvidence.objects.count(),
         Goal.objects.count(),
         PlanningCycle.objects.count(),
         Unit.objects.count(),

@@ -111,6 +111,20 @@ class CycleOut(Schema):
     checkin_cadence: str = Field(
         description="How often owners check in: weekly, biweekly, monthly, or empty (none)."
     )
+    relief_policy: str = Field(
+        description="What an approved adjustment request does above its goal: parent_absorbs "
+        "or siblings_resplit."
+    )
+    relief_ops_threshold: int | None = Field(
+        description="Adjustments changing a target by more than this (stored units) need "
+        "sales operations too; null = no amount threshold."
+    )
+    relief_ops_threshold_bp: int | None = Field(
+        description="… or by more than this share of the target (basis points)."
+    )
+    relief_backdate_days: int = Field(
+        description="How many days back from its filing an adjustment may take effect."
+    )
     version: int = Field(
         description="Optimistic-lock counter (not the plan's version): send it as "
         "expected_version on the next write."
@@ -145,6 +159,10 @@ class CycleOut(Schema):
             effective_from=cycle.effective_from,
             change_reason=cycle.change_reason,
             checkin_cadence=cycle.checkin_cadence,
+            relief_policy=cycle.relief_policy,
+            relief_ops_threshold=cycle.relief_ops_threshold,
+            relief_ops_threshold_bp=cycle.relief_ops_threshold_bp,
+            relief_backdate_days=cycle.relief_backdate_days,
             version=cycle.version,
         )
 

@@ -118,6 +118,9 @@ KINDS: dict[str, Kind] = {
     "plan.submission": Kind("A target was submitted for your review"),
     "plan.returned": Kind("Your target was returned"),
     "plan.reminder": Kind("A target of yours is waiting to be submitted"),
+    "adjustment.waiting": Kind("An adjustment request waits for your decision"),
+    "adjustment.decided": Kind("A decision on an adjustment request of yours"),
+    "adjustment.applied": Kind("Your target changed because of a colleague's adjustment request"),
 }
 
 

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import NotFound
-from quotaflow.plans.models import Goal, PlanningCycle
-from quotaflow.plans.visibility import can_see_goal, can_view_cycle
+from quotaflow.plans.models import AdjustmentRequest, Goal, PlanningCycle
+from quotaflow.plans.permissions import can_see_adjustment
+from quotaflow.plans.visibility import (
+    can_see_goal,
+    can_view_cycle,
+    visible_adjustment_requests,
+)
 
 NO_CYCLE = "There is no such planning cycle, or it is outside your part of the organisation."
 NO_GOAL = "There is no such goal, or it is outside your part of the organisation."
+NO_REQUEST = "There is no such adjustment request, or it is outside your part of the organisation."
 
 
 def cycle_for(user: User, pk: int) -> PlanningCycle:
@@ -41,3 +47,12 @@ def goal_for(user: User, pk: int, *, in_plan: bool = False) -> Goal:
     if goal is None or (in_plan and goal.cycle_id is None) or not can_see_goal(user, goal):
         raise NotFound(NO_GOAL)
     return goal
+
+
+def adjustment_for(user: User, pk: int) -> AdjustmentRequest:
+    """The adjustment request ``pk`` with its goal, if ``user`` may see it
+    (``plans.permissions.can_see_adjustment``)."""
+    found = visible_adjustment_requests(user).filter(pk=pk).first()
+    if found is None or not can_see_adjustment(user, found):
+        raise NotFound(NO_REQUEST)
+    return found

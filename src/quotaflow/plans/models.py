@@ -56,6 +56,20 @@ class CheckinCadence(models.TextChoices):
     MONTHLY = "monthly"
 
 
+class ReliefPolicy(models.TextChoices):
+    """What an approved adjustment request does above the goal it changes."""
+
+    PARENT_ABSORBS = (
+        "parent_absorbs",
+        "The parent absorbs it: every level above changes by the same prorated amount",
+    )
+    SIBLINGS_RESPLIT = (
+        "siblings_resplit",
+        "The siblings re-split it: the other unlocked goals under the same parent take it "
+        "back in proportion to their targets, so the parent's number does not move",
+    )
+
+
 class PlanningCycle(models.Model):
     """One plan: a metric over a fiscal period for the organisation under ``root_unit``.
 
@@ -73,6 +87,10 @@ class PlanningCycle(models.Model):
     ``checkin_cadence`` says how often the owners of its goals check in on them (weekly,
     every two weeks, monthly, or not set); unlike the numbers it may be set on a
     published plan, because check-ins happen while the plan runs.
+
+    The ``relief_*`` settings govern mid-period adjustment requests on the published plan
+    (``plans.actions.adjustments``): what happens above the changed goal, the size above
+    which sales operations approve too, and how far back a change may take effect.
 
     ``version`` is not the plan's version: it is the row's optimistic-lock counter, raised on
     every change and checked against a write's ``expected_version``.
@@ -117,6 +135,29 @@ class PlanningCycle(models.Model):
         default=CheckinCadence.NONE,
         blank=True,
         help_text="How often goal owners check in on their progress.",
+    )
+    relief_policy = models.CharField(
+        max_length=30,
+        choices=ReliefPolicy.choices,
+        default=ReliefPolicy.PARENT_ABSORBS,
+        help_text="What an approved adjustment request does above the goal it changes.",
+    )
+    relief_ops_threshold = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Adjustment requests changing a full-period target by more than this "
+        "(stored units) also need sales operations' approval; empty = no amount threshold.",
+    )
+    relief_ops_threshold_bp = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=1000,
+        help_text="… or by more than this share of the target, in basis points (1000 = 10%); "
+        "empty = no percentage threshold.",
+    )
+    relief_backdate_days = models.PositiveIntegerField(
+        default=31,
+        help_text="How many days before the day it is filed a request may take effect.",
     )
     version = models.PositiveIntegerField(
         default=1, help_text="Optimistic-lock counter; writes send it as expected_version."
@@ -268,3 +309,192 @@ class GoalComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.goal}"
+
+
+# Mid-period adjustment (quota-relief) requests ------------------------------------------
+
+
+class AdjustmentReason(models.TextChoices):
+    LEAVE = "leave", "Leave"
+    TERRITORY_CHANGE = "territory_change", "Territory change"
+    LOST_ACCOUNT = "lost_account", "Lost account"
+    GAINED_ACCOUNT = "gained_account", "Gained account"
+    MARKET_SHIFT = "market_shift", "Market shift"
+    OTHER = "other", "Other"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PENDING_MANAGER = "pending_manager", "Waiting for the manager"
+    PENDING_SALES_OPS = "pending_sales_ops", "Waiting for sales operations"
+    RETURNED = "returned", "Returned for more information"
+    APPROVED = "approved", "Approved and applied"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+#: A request still waiting for a decision (the requester may withdraw it).
+ADJUSTMENT_PENDING = frozenset(
+    {AdjustmentStatus.PENDING_MANAGER, AdjustmentStatus.PENDING_SALES_OPS}
+)
+#: A request that is still alive: pending, or returned to its requester.
+ADJUSTMENT_OPEN = ADJUSTMENT_PENDING | {AdjustmentStatus.RETURNED}
+#: The longest evidence text, reason for a decision or answer, in characters.
+ADJUSTMENT_TEXT_MAX_LENGTH = 4_000
+
+
+class AdjustmentRequest(models.Model):
+    """A mid-period request to change one published goal's number (quota relief, or a
+    raise for a gained account), from its owner or their manager.
+
+    The requester gives either ``proposed_target`` (the new full-period number) or
+    ``relief_amount`` (how much less, full-period), both in the metric's stored units, an
+    ``effective_from`` date inside the period and evidence. The request goes up the tree:
+    a manager above the goal, then sales operations when its size passes the cycle's
+    thresholds (``requires_sales_ops``, decided when it is filed). The final approval makes
+    a new effective-dated version of the plan (``plans.actions.versions``) and records it in
+    ``applied_cycle`` / ``applied_goal`` and ``impact`` (the before and after that was
+    applied); ``AdjustmentEffect`` rows name every goal it changed.
+
+    ``version`` is the row's optimistic-lock counter, raised on every step.
+    """
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="adjustment_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=30, choices=AdjustmentReason.choices)
+    proposed_target = models.BigIntegerField(null=True, blank=True)
+    relief_amount = models.BigIntegerField(null=True, blank=True)
+    target_at_filing = models.BigIntegerField(
+        help_text="The goal's target when the request was filed (stored units)."
+    )
+    effective_from = models.DateField()
+    evidence = models.TextField(max_length=ADJUSTMENT_TEXT_MAX_LENGTH, blank=True)
+    status = models.CharField(
+        max_length=30, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PENDING_MANAGER
+    )
+    requires_sales_ops = models.BooleanField(default=False)
+    returned_from = models.CharField(
+        max_length=30, choices=AdjustmentStatus.choices, blank=True,
+        help_text="The step that returned the request, which takes it back on resubmission.",
+    )  # fmt: skip
+    applied_cycle = models.ForeignKey(
+        PlanningCycle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_goal = models.ForeignKey(
+        Goal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    impact = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Optimistic-lock counter; writes send it as expected_version."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["status", "goal"])]
+        constraints: ClassVar = [
+            exactly_one_of("proposed_target", "relief_amount", name="adjustment_has_one_amount"),
+            models.CheckConstraint(
+                condition=Q(proposed_target__isnull=True) | Q(proposed_target__gte=0),
+                name="adjustment_target_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(relief_amount__isnull=True) | Q(relief_amount__gt=0),
+                name="adjustment_relief_is_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Adjustment request #{self.pk} on {self.goal}"
+
+    def new_full_target(self, current: int) -> int:
+        """The full-period target asked for, given the goal's ``current`` target."""
+        if self.proposed_target is not None:
+            return self.proposed_target
+        return current - int(self.relief_amount or 0)
+
+    @property
+    def asked_full_target(self) -> int:
+        """The full-period target asked for, against the target when it was filed."""
+        return self.new_full_target(self.target_at_filing)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in ADJUSTMENT_PENDING
+
+
+class AdjustmentDecisionKind(models.TextChoices):
+    FILED = "filed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned", "Returned for more information"
+    RESUBMITTED = "resubmitted"
+    WITHDRAWN = "withdrawn"
+
+
+class AdjustmentDecision(models.Model):
+    """One step in a request's life: filed, approved or rejected at a step, returned for
+    more information, resubmitted with an answer, withdrawn — who, when and why."""
+
+    request = models.ForeignKey(
+        AdjustmentRequest, on_delete=models.CASCADE, related_name="decisions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=AdjustmentDecisionKind.choices)
+    step = models.CharField(max_length=30, choices=AdjustmentStatus.choices, blank=True)
+    note = models.TextField(max_length=ADJUSTMENT_TEXT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.request}"
+
+
+class AdjustmentEvidence(models.Model):
+    """A file backing a request (a leave letter, a territory map, a lost-account e-mail),
+    kept in the database so it works on SQLite and PostgreSQL with no file server, and
+    served only to those who may see the request."""
+
+    request = models.ForeignKey(
+        AdjustmentRequest, on_delete=models.CASCADE, related_name="evidence_files"
+    )
+    file_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.size} bytes) for {self.request}"
+
+
+class AdjustmentEffect(models.Model):
+    """One goal of the new plan version that an approved request changed: the goal itself,
+    a sibling that took part of it back, or a level above that absorbed it, with its
+    target before and after — what the goal pages show as "changed on … because of
+    request #N"."""
+
+    request = models.ForeignKey(AdjustmentRequest, on_delete=models.CASCADE, related_name="effects")
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="adjustment_effects")
+    role = models.CharField(max_length=20)  # "goal", "sibling" or "above"
+    before = models.BigIntegerField()
+    after = models.BigIntegerField()
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.before} → {self.after} by {self.request}"

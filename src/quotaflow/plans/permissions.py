@@ -20,8 +20,17 @@ from django.utils import timezone
 from quotaflow.accounts import permissions as roles
 from quotaflow.accounts.models import User
 from quotaflow.org.models import Unit
-from quotaflow.org.queries import Scope, managed_units, scope_for
-from quotaflow.plans.models import Approach, CycleStatus, Goal, GoalStatus, PlanningCycle
+from quotaflow.org.queries import Scope, managed_units, scope_day, scope_for
+from quotaflow.plans.models import (
+    ADJUSTMENT_OPEN,
+    AdjustmentRequest,
+    AdjustmentStatus,
+    Approach,
+    CycleStatus,
+    Goal,
+    GoalStatus,
+    PlanningCycle,
+)
 from quotaflow.plans.queries import person_for, reviewing_unit
 
 #: A goal's owner may (re)submit it from these states.
@@ -241,3 +250,95 @@ def reviewable_goals(
     return [
         goal for goal in goals if (within is None or goal.pk in within) and can_decide(actor, goal)
     ]
+
+
+# Mid-period adjustment requests ----------------------------------------------------------
+#
+# A manager's rights here follow the tree *today* (``org.queries.scope_day``), not the
+# goal's period start: a request is decided while the plan runs, by whoever manages the
+# goal's team now.
+
+
+def adjustment_refusal(goal: Goal, today: dt.date | None = None) -> str:
+    """Why no adjustment may be requested on ``goal`` whoever asks, or ``""``: only a goal
+    without goals beneath it, in the published version of a plan (never a scenario, a
+    draft or a superseded version), whose period has not ended."""
+    today = today or scope_day()
+    cycle = goal.cycle
+    if cycle is None or cycle.is_scenario or cycle.status != CycleStatus.PUBLISHED:
+        return "Adjustments are requested on the published plan's goals only."
+    if today > cycle.period_end:
+        return f"'{cycle}' ended on {cycle.period_end:%d %b %Y}; its numbers are final."
+    if goal.children.exists():
+        return f"{goal.owner_name} has goals beneath it; request the change on those."
+    return ""
+
+
+def manages_goal_today(user: User | Actor, goal: Goal) -> bool:
+    """A manager above ``goal`` today (its parent's unit or higher), or a planner; never
+    the manager of a unit's own goal, which is theirs to ask about, not to decide."""
+    actor = _actor(user)
+    if can_plan(actor):
+        return True
+    today = scope_day()
+    if goal.owner_unit_id is not None and goal.owner_unit_id in actor.managed_unit_ids(today):
+        return False
+    return not owns(actor, goal) and manages_unit(actor, reviewing_unit(goal), today)
+
+
+def can_request_adjustment(user: User | Actor, goal: Goal) -> bool:
+    """File a request on ``goal``: its owner, or a manager above it on their behalf (or a
+    planner), on a goal that takes requests (:func:`adjustment_refusal`)."""
+    return (owns(user, goal) or manages_goal_today(user, goal)) and not adjustment_refusal(goal)
+
+
+def can_see_adjustment(user: User | Actor, request: AdjustmentRequest) -> bool:
+    """Read a request (and its evidence): who filed it, the goal's owner, the managers
+    above the goal today, and those who read every plan."""
+    actor = _actor(user)
+    if reads_every_plan(actor.user) or request.requested_by_id == actor.user.pk:
+        return True
+    goal = request.goal
+    return owns(actor, goal) or manages_unit(
+        actor, goal.owner_unit or reviewing_unit(goal), scope_day()
+    )
+
+
+def adjustment_decision_refusal(user: User | Actor, request: AdjustmentRequest) -> str:
+    """Why the user may not approve, reject or return ``request`` now, or ``""``: a
+    pending request, decided by a manager above the goal at the manager's step and by
+    sales operations at theirs; never by its requester or the goal's owner."""
+    actor = _actor(user)
+    if not request.is_pending:
+        return (
+            f"This request is {request.get_status_display().lower()}; there is nothing to decide."
+        )
+    if request.requested_by_id == actor.user.pk or owns(actor, request.goal):
+        return "You cannot decide a request you filed or one on your own goal."
+    if request.status == AdjustmentStatus.PENDING_SALES_OPS:
+        return "" if can_plan(actor) else "This step is sales operations' to decide."
+    return "" if manages_goal_today(actor, request.goal) else NOT_ABOVE
+
+
+def can_decide_adjustment(user: User | Actor, request: AdjustmentRequest) -> bool:
+    """Approve, reject or return ``request`` now (:func:`adjustment_decision_refusal`)."""
+    return not adjustment_decision_refusal(user, request)
+
+
+def can_withdraw_adjustment(user: User | Actor, request: AdjustmentRequest) -> bool:
+    """Withdraw a request: who filed it, while it is pending or returned to them."""
+    return request.status in ADJUSTMENT_OPEN and request.requested_by_id == _actor(user).user.pk
+
+
+def can_resubmit_adjustment(user: User | Actor, request: AdjustmentRequest) -> bool:
+    """Answer a request returned for more information and send it back: who filed it."""
+    return (
+        request.status == AdjustmentStatus.RETURNED
+        and request.requested_by_id == _actor(user).user.pk
+    )
+
+
+def can_set_relief_settings(user: User | Actor, cycle: PlanningCycle) -> bool:
+    """Set how a cycle treats adjustment requests: like its check-in cadence, a planner,
+    on a cycle that is not a closed or superseded record (requests come while it runs)."""
+    return can_set_checkin_cadence(user, cycle)

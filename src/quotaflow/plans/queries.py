@@ -16,7 +16,8 @@ from django.db.models import Count, QuerySet
 from quotaflow.accounts.models import User
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.models import Assignment, AssignmentRole, Person, Unit
-from quotaflow.org.queries import active_on, home_unit
+from quotaflow.org.paths import path_ids
+from quotaflow.org.queries import active_on, home_unit, managers_of
 from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import Goal, GoalComment, GoalStatus, PlanningCycle
@@ -221,6 +222,33 @@ def goal_owner_users(goals: Iterable[Goal], day: dt.date) -> dict[int, list[User
         else:
             result[goal.pk] = []
     return result
+
+
+def _nearest_managers(path: str, managers: dict[int, list[User]], skip: int | None) -> list[User]:
+    for unit_id in reversed(path_ids(path)):
+        if unit_id != skip and managers.get(unit_id):
+            return managers[unit_id]
+    return []
+
+
+def goal_managers(goal: Goal, day: dt.date) -> list[User]:
+    """The logins of the owner's manager(s) on ``day``: for a person's goal the nearest
+    managers above the unit they belong to; for a unit's goal the nearest above the unit."""
+    if goal.owner_person is not None:
+        unit = home_unit(goal.owner_person, day)
+        skip = None
+    else:
+        unit, skip = goal.owner_unit, goal.owner_unit_id
+    if unit is None:
+        return []
+    units = Unit.objects.filter(pk__in=path_ids(unit.path))
+    users: dict[int, list[User]] = {
+        unit_id: [person.user for person in people if person.user is not None]
+        for unit_id, people in managers_of(units, day).items()
+    }
+    found = _nearest_managers(unit.path, users, skip)
+    owner = goal.owner_person.user_id if goal.owner_person is not None else None
+    return [user for user in found if user.pk != owner]
 
 
 def history_by_person(person_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:

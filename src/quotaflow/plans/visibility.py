@@ -20,7 +20,7 @@ from quotaflow.accounts.models import User
 from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import Scope, people_condition, viewer_scope
 from quotaflow.plans.in_force import RELEASED
-from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.models import AdjustmentRequest, Goal, PlanningCycle
 from quotaflow.plans.permissions import reads_every_plan, sees_every_private_cycle
 
 
@@ -101,3 +101,16 @@ def may_hear_about(cycle: PlanningCycle, users: Iterable[User]) -> list[User]:
     if not is_private(cycle):
         return list(users)
     return [user for user in users if user.pk == cycle.owner_id or sees_every_private_cycle(user)]
+
+
+def visible_adjustment_requests(user: User) -> QuerySet[AdjustmentRequest]:
+    """Adjustment requests ``user`` may read: all of them for those who read every plan;
+    otherwise the ones they filed and those on goals inside their scope today (a rep's
+    own, a manager's subtree). Never on a scenario (none is ever filed there)."""
+    requests = AdjustmentRequest.objects.select_related(
+        "goal__cycle", "goal__metric", "goal__owner_unit", "goal__owner_person",
+        "goal__parent__owner_unit", "requested_by",
+    ).filter(goal__cycle__is_scenario=False)  # fmt: skip
+    if reads_every_plan(user):
+        return requests
+    return requests.filter(_goal_condition(viewer_scope(user), "goal__") | Q(requested_by=user))

@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("Home", reverse("home")), ("Organisation", reverse("org-browser"))]
     items.append(("Tracking", reverse("performance")))
     items.append(("Planning", reverse("plans-cycles")))
+    items.append(("Adjustments", reverse("plans-adjustments")))
     items.append(("SMART checks", reverse("smart-index")))
     if can_import(user):
         items.append(("Imports", reverse("import-list")))

@@ -9,7 +9,17 @@ from django.urls import path, register_converter
 from django.views.generic import TemplateView
 
 from quotaflow.web.converters import IdConverter
-from quotaflow.web.views import accounts, feedback, home, imports, metrics, org, review, smart
+from quotaflow.web.views import (
+    accounts,
+    adjustments,
+    feedback,
+    home,
+    imports,
+    metrics,
+    org,
+    review,
+    smart,
+)
 from quotaflow.web.views import performance as tracking
 from quotaflow.web.views import plans as planning
 
@@ -82,5 +92,23 @@ urlpatterns = [
     path("plans/goals/<id:pk>/", planning.goal_detail, name="plans-goal"),
     path("plans/goals/<id:pk>/step/<slug:step>/", planning.goal_step, name="plans-goal-step"),
     path("plans/goals/<id:pk>/resplit/", planning.resplit, name="plans-resplit"),
+    path(
+        "plans/goals/<id:pk>/adjustments/new/",
+        adjustments.adjustment_new,
+        name="plans-adjustment-new",
+    ),
+    path("plans/adjustments/", adjustments.adjustment_list, name="plans-adjustments"),
+    path("plans/adjustments/inbox/", adjustments.adjustment_inbox, name="plans-adjustment-inbox"),
+    path("plans/adjustments/<id:pk>/", adjustments.adjustment_detail, name="plans-adjustment"),
+    path(
+        "plans/adjustments/<id:pk>/step/<slug:step>/",
+        adjustments.adjustment_step,
+        name="plans-adjustment-step",
+    ),
+    path(
+        "plans/adjustments/<id:pk>/evidence/<id:file_id>/",
+        adjustments.adjustment_evidence,
+        name="plans-adjustment-evidence",
+    ),
     path("imports/<id:pk>/rejected.csv", imports.import_rejected_csv, name="import-rejected-csv"),
 ]

@@ -22,12 +22,11 @@ from quotaflow.feedback.models import (
     CheckInReply,
     Mention,
 )
-from quotaflow.feedback.queries import goal_managers
 from quotaflow.metrics.models import Source
 from quotaflow.performance.actions import set_manual_value
 from quotaflow.plans.models import Goal
 from quotaflow.plans.permissions import comments_open
-from quotaflow.plans.queries import goal_owner_users
+from quotaflow.plans.queries import goal_managers, goal_owner_users
 
 NOT_OPEN = "{goal} takes no more check-ins: the goal or its plan is closed or superseded."
 

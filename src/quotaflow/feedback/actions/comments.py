@@ -10,10 +10,9 @@ from quotaflow.accounts.models import User
 from quotaflow.core import limits
 from quotaflow.core.errors import InvalidInput
 from quotaflow.feedback.mentions import notify_others
-from quotaflow.feedback.queries import goal_managers
 from quotaflow.plans.actions import comment_on_goal
 from quotaflow.plans.models import Goal, GoalComment
-from quotaflow.plans.queries import goal_owner_users
+from quotaflow.plans.queries import goal_managers, goal_owner_users
 
 
 def post_comment(goal: Goal, *, acting_user: User, body: str) -> GoalComment:

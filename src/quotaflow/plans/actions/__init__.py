@@ -10,6 +10,14 @@ writers queue instead of overwriting each other or deadlocking. Reads that compa
 
 from __future__ import annotations
 
+from quotaflow.plans.actions.adjustments import (
+    approve_adjustment_request,
+    file_adjustment_request,
+    reject_adjustment_request,
+    resubmit_adjustment_request,
+    return_adjustment_request,
+    withdraw_adjustment_request,
+)
 from quotaflow.plans.actions.bottom_up import (
     adjust_submission,
     approve_goal,
@@ -31,6 +39,7 @@ from quotaflow.plans.actions.cycles import (
     create_cycle,
     create_goals_from_template,
     set_checkin_cadence,
+    set_relief_settings,
 )
 from quotaflow.plans.actions.hybrid import reconcile_cycle
 from quotaflow.plans.actions.versions import (
@@ -41,6 +50,13 @@ from quotaflow.plans.actions.versions import (
 )
 
 __all__ = [
+    "approve_adjustment_request",
+    "file_adjustment_request",
+    "reject_adjustment_request",
+    "resubmit_adjustment_request",
+    "return_adjustment_request",
+    "set_relief_settings",
+    "withdraw_adjustment_request",
     "adjust_goal",
     "adjust_submission",
     "approve_goal",

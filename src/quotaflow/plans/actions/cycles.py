@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from quotaflow.accounts.models import User
+from quotaflow.core import limits
 from quotaflow.core.audit import record, record_many
 from quotaflow.core.errors import Conflict, InvalidInput
 from quotaflow.metrics.models import Metric
@@ -33,6 +34,7 @@ from quotaflow.plans.models import (
     Goal,
     GoalStatus,
     PlanningCycle,
+    ReliefPolicy,
 )
 from quotaflow.plans.queries import (
     tree_goals,
@@ -261,4 +263,58 @@ def set_checkin_cadence(
             _bump_cycle(
                 cycle, {"checkin_cadence": cadence}, actor=acting_user, action="plans.cycle.cadence"
             )
+    return cycle
+
+
+#: The longest back-dating a cycle may allow for adjustment requests, in days.
+MAX_BACKDATE_DAYS = 366
+#: The largest percentage threshold, in basis points (100%).
+MAX_THRESHOLD_BP = 10_000
+
+
+def set_relief_settings(
+    cycle: PlanningCycle,
+    *,
+    acting_user: User,
+    policy: str,
+    ops_threshold: int | None,
+    ops_threshold_bp: int | None,
+    backdate_days: int,
+    expected_version: int | None = None,
+) -> PlanningCycle:
+    """How ``cycle`` treats adjustment requests: the policy above the changed goal
+    (``ReliefPolicy``), the size above which sales operations approve too — an amount in
+    stored units and/or basis points of the target (None: no such threshold) — and how
+    many days before its filing a request may take effect. A planner, on any cycle that
+    is not a closed or superseded record."""
+    _require_planner(acting_user)
+    if policy not in ReliefPolicy.values:
+        raise InvalidInput(
+            f"Unknown policy '{policy}'; use {', '.join(ReliefPolicy.values)}.", field="policy"
+        )
+    if ops_threshold is not None and not 0 <= ops_threshold <= limits.BIGINT_MAX:
+        raise InvalidInput("The amount threshold is zero or more.", field="ops_threshold")
+    if ops_threshold_bp is not None and not 0 <= ops_threshold_bp <= MAX_THRESHOLD_BP:
+        raise InvalidInput("The percentage threshold is from 0% to 100%.", field="ops_threshold_bp")
+    if not 0 <= backdate_days <= MAX_BACKDATE_DAYS:
+        raise InvalidInput(
+            f"Back-dating is from 0 to {MAX_BACKDATE_DAYS} days.", field="backdate_days"
+        )
+    changes = {
+        "relief_policy": policy,
+        "relief_ops_threshold": ops_threshold,
+        "relief_ops_threshold_bp": ops_threshold_bp,
+        "relief_backdate_days": backdate_days,
+    }
+    with transaction.atomic():
+        cycle = _locked_cycle(cycle)
+        if not permissions.can_set_relief_settings(acting_user, cycle):
+            raise Conflict(
+                f"'{cycle}' is {cycle.get_status_display().lower()}: it is a record and "
+                "takes no new adjustment settings."
+            )
+        _check_version(cycle, expected_version)
+        changed = {k: v for k, v in changes.items() if getattr(cycle, k) != v}
+        if changed:
+            _bump_cycle(cycle, changed, actor=acting_user, action="plans.cycle.relief_settings")
     return cycle

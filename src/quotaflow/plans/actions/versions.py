@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -12,9 +13,7 @@ from django.utils import timezone
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record, record_many
 from quotaflow.core.errors import Conflict, InvalidInput
-from quotaflow.core.money import Amounts
 from quotaflow.core.notify import notify
-from quotaflow.plans import engine_adapter as engine
 from quotaflow.plans.actions.guards import (
     _locked_cycle,
     _require_editable,
@@ -35,6 +34,7 @@ from quotaflow.plans.models import (
     GoalStatus,
     PlanningCycle,
 )
+from quotaflow.plans.proration import prorated_change, resplit_months, taking_back
 from quotaflow.plans.queries import (
     Drift,
     cycle_tree,
@@ -166,6 +166,10 @@ _COPIED_SETTINGS = (
     "company_target",
     "negotiation_round",
     "reconciliation",
+    "relief_policy",
+    "relief_ops_threshold",
+    "relief_ops_threshold_bp",
+    "relief_backdate_days",
 )
 
 
@@ -232,21 +236,6 @@ def copy_as_scenario(cycle: PlanningCycle, *, acting_user: User, name: str = "")
         )
 
 
-def _prorated(
-    delta: int, cycle: PlanningCycle, effective_from: dt.date, money: Amounts
-) -> tuple[int, list[int]]:
-    """``delta`` scaled by the share of the period's days from ``effective_from`` on (half up,
-    exact integers), and its split over the months, nothing before ``effective_from``."""
-    total_days = (cycle.period_end - cycle.period_start).days + 1
-    remaining = (cycle.period_end - effective_from).days + 1
-    amount = engine.prorate(delta, remaining, total_days)
-    sign = -1 if amount < 0 else 1
-    spans = engine.month_spans(cycle.period_start, cycle.period_end)
-    weights = [max(0, (end - max(start, effective_from)).days + 1) for start, end in spans]
-    split = engine.split_exactly(abs(amount), weights, tie_keys=range(len(spans)), amounts=money)
-    return amount, [sign * part for part in split]
-
-
 def create_mid_period_version(
     cycle: PlanningCycle,
     *,
@@ -256,6 +245,7 @@ def create_mid_period_version(
     targets: Mapping[int, int] | None = None,
     moves: Mapping[int, int] | None = None,
     hires: Mapping[int, tuple[int, int]] | None = None,
+    resplit_siblings: bool = False,
     expected_version: int | None = None,
 ) -> PlanningCycle:
     """A mid-period change to a published plan: a new published version, effective from a
@@ -264,9 +254,40 @@ def create_mid_period_version(
     ``moves`` maps person goals to their new parent goal (a rep changing team): the goal
     and its number follow the person. ``hires`` maps a new person's id to the goal they
     join and their full-period target, prorated likewise. Every ancestor changes by the
-    same amount, so each level still adds up; the old version is superseded and its goals
-    closed. ``expected_version`` is the published cycle's."""
+    same amount, so each level still adds up — unless ``resplit_siblings``: then each
+    changed target's prorated change is taken back, month by month, by its unlocked
+    siblings without goals of their own in proportion to their targets
+    (``plans.proration.resplit_months``), and nothing above moves. The old version is
+    superseded and its goals closed. ``expected_version`` is the published cycle's."""
     _require_planner(acting_user)
+    return apply_mid_period_change(
+        cycle,
+        acting_user=acting_user,
+        effective_from=effective_from,
+        reason=reason,
+        targets=targets,
+        moves=moves,
+        hires=hires,
+        resplit_siblings=resplit_siblings,
+        expected_version=expected_version,
+    )
+
+
+def apply_mid_period_change(
+    cycle: PlanningCycle,
+    *,
+    acting_user: User,
+    effective_from: dt.date,
+    reason: str,
+    targets: Mapping[int, int] | None = None,
+    moves: Mapping[int, int] | None = None,
+    hires: Mapping[int, tuple[int, int]] | None = None,
+    resplit_siblings: bool = False,
+    expected_version: int | None = None,
+) -> PlanningCycle:
+    """:func:`create_mid_period_version` for a caller that authorised the change itself:
+    an approved adjustment request (``plans.actions.adjustments``), whose approvers need
+    not be planners. Everything else — checks, proration, audit — is the same."""
     if not reason.strip():
         raise InvalidInput("Say why the plan changes mid-period.", field="reason")
     targets, moves, hires = dict(targets or {}), dict(moves or {}), dict(hires or {})
@@ -303,7 +324,13 @@ def create_mid_period_version(
             else {}
         )
         _apply_version_changes(
-            source, new_cycle, old_goals, targets, moves, effective_from, acting_user, reason, hired
+            source,
+            new_cycle,
+            old_goals,
+            _Changes(targets, moves, hired, resplit_siblings),
+            effective_from,
+            acting_user,
+            reason,
         )
         _set_cycle_status(
             source,
@@ -366,17 +393,28 @@ def _add_hires(
     return {goal.pk: target for goal, (_, target) in zip(created, hires.values(), strict=True)}
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """What a new version changes: ``targets`` (old goal id → new full-period target),
+    ``moves`` (old goal id → old id of the new parent), ``hired`` (new goal id → full-period
+    target) and whether siblings take changed targets back (``resplit``)."""
+
+    targets: Mapping[int, int]
+    moves: Mapping[int, int]
+    hired: Mapping[int, int]
+    resplit: bool
+
+
 def _apply_version_changes(
     source: PlanningCycle,
     new_cycle: PlanningCycle,
     old_goals: Mapping[int, Goal],
-    targets: Mapping[int, int],
-    moves: Mapping[int, int],
+    changes: _Changes,
     effective_from: dt.date,
     actor: User,
     reason: str,
-    hired: Mapping[int, int],
 ) -> None:
+    targets, moves, hired = changes.targets, changes.moves, changes.hired
     goals = list(Goal.objects.select_for_update().filter(cycle=new_cycle).order_by("pk"))
     by_owner = {(g.owner_unit_id, g.owner_person_id, g.metric_id): g for g in goals}
     mapped = {
@@ -409,9 +447,25 @@ def _apply_version_changes(
         _require_targets(new_target, field=None)
         if any(g.parent_id == goal.pk for g in goals):
             raise InvalidInput(f"{goal.owner_name} has goals beneath it; change those instead.")
-        amount, months = _prorated(int(new_target) - goal.target, source, effective_from, money)
+        amount, months = prorated_change(
+            int(new_target) - goal.target,
+            source.period_start,
+            source.period_end,
+            effective_from,
+            money,
+        )
         add(goal, amount, months, with_allocation=False)
         goal.effective_from = effective_from
+        if changes.resplit:
+            siblings = taking_back(goal, goals, changed={g.pk for g, _ in changed})
+            shares = resplit_months(
+                months, [[int(m["target"]) for m in g.phasing] for g in siblings], money
+            )
+            for sibling, parts in zip(siblings, shares, strict=True):
+                if any(parts):
+                    add(sibling, sum(parts), parts, with_allocation=False)
+                    sibling.effective_from = effective_from
+            continue
         for above in ancestors(goal):
             add(above, amount, months, with_allocation=True)
     for old_id, new_parent_old_id in moves.items():

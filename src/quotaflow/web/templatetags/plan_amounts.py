@@ -47,3 +47,11 @@ def basis_points(value: int | None) -> str:
 def reconciled(goal: Goal, money: Amounts) -> str:
     """The reconciliation that set ``goal``'s number, in words with the currency."""
     return reconciled_sentence((goal.derivation or {}).get("reconciled") or {}, money)
+
+
+@register.filter
+def bp_percent(value: int | None) -> str:
+    """Basis points as an unsigned percentage: ``1000`` → ``10.00%``."""
+    if value is None:
+        return "—"
+    return f"{value / 100:.2f}%"

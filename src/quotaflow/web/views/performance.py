@@ -41,6 +41,7 @@ from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
 from quotaflow.plans.visibility import visible_goals
+from quotaflow.web.goal_adjustments import goal_adjustments
 from quotaflow.web.loading import found, signed_in_user
 from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.web.views.feedback import goal_check_ins
@@ -294,6 +295,7 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     }  # fmt: skip
     if request.GET.get("live") != "1":
         context |= goal_check_ins(viewing.user, goal, chart)
+        context |= goal_adjustments(viewing.user, goal)
     return _render_live(request, "performance/goal.html", "performance/_goal_live.html", context)
 
 

@@ -38,11 +38,13 @@ from quotaflow.plans.models import (
     GoalStatus,
     PlanningCycle,
     ReconcileMethod,
+    ReliefPolicy,
 )
 from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.web.converters import whole_number
 from quotaflow.web.forms import show_form_errors
+from quotaflow.web.goal_adjustments import goal_adjustments
 from quotaflow.web.loading import cycle_or_404, goal_or_404, signed_in_user
 
 METHOD_CHOICES = [
@@ -127,7 +129,7 @@ class CycleForm(forms.Form):
 
 
 # Steps that change a cycle; their forms carry the version the page showed.
-VERSIONED_CYCLE_STEPS = frozenset({"cascade", "reconcile", "publish", "close", "cadence"})
+VERSIONED_CYCLE_STEPS = frozenset({"cascade", "reconcile", "publish", "close", "cadence", "relief"})
 STALE_FORM = (
     "This form did not say which version of the plan it showed, so nothing was changed; "
     "reload the page and try again."
@@ -144,6 +146,23 @@ class VersionedForm(forms.Form):
 
 class CascadeForm(VersionedForm):
     company_target = AmountField(label="Company target")
+
+
+class ReliefSettingsForm(VersionedForm):
+    """How a cycle treats adjustment requests; the amount typed in display units."""
+
+    relief_policy = forms.ChoiceField(label="Above the changed goal", choices=ReliefPolicy.choices)
+    ops_threshold = AmountField(label="Sales ops also approve changes above", required=False)
+    ops_threshold_percent = forms.DecimalField(
+        label="…or above this share of the target (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    backdate_days = forms.IntegerField(
+        label="A change may take effect up to (days back)", min_value=0, max_value=366
+    )
 
 
 class ReconcileForm(VersionedForm):
@@ -395,6 +414,18 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "editable": not cycle.is_frozen,
         "can_set_cadence": permissions.can_set_checkin_cadence(user, cycle),
         "cadences": CheckinCadence.choices,
+        "can_set_relief": permissions.can_set_relief_settings(user, cycle),
+        "relief_form": ReliefSettingsForm(
+            initial={
+                "expected_version": cycle.version,
+                "relief_policy": cycle.relief_policy,
+                "ops_threshold": money.plain(cycle.relief_ops_threshold),
+                "ops_threshold_percent": None
+                if cycle.relief_ops_threshold_bp is None
+                else cycle.relief_ops_threshold_bp / 100,
+                "backdate_days": cycle.relief_backdate_days,
+            }
+        ),
         "cascade_form": CascadeForm(
             initial={
                 "expected_version": cycle.version,
@@ -561,6 +592,27 @@ def _template_step(step: CycleStepRequest) -> HttpResponse | None:
     return None
 
 
+def _relief_step(step: CycleStepRequest) -> HttpResponse | None:
+    data = step.posted(ReliefSettingsForm)
+    if data is None:
+        return None
+    percent = data.get("ops_threshold_percent")
+    _run(
+        step.request,
+        "Adjustment settings saved.",
+        lambda: actions.set_relief_settings(
+            step.cycle,
+            acting_user=step.user,
+            policy=data["relief_policy"],
+            ops_threshold=to_minor(data.get("ops_threshold"), _amounts(step.cycle)),
+            ops_threshold_bp=None if percent is None else int(percent * 100),
+            backdate_days=data["backdate_days"],
+            expected_version=step.expected,
+        ),
+    )
+    return None
+
+
 def _scenario_step(step: CycleStepRequest) -> HttpResponse | None:
     made: list[PlanningCycle] = []
     name = step.request.POST.get("name", "")
@@ -606,6 +658,7 @@ CYCLE_STEPS: dict[str, Callable[[CycleStepRequest], HttpResponse | None]] = {
         ),
     ),
     "scenario": _scenario_step,
+    "relief": _relief_step,
     "cadence": _action_step(
         "Check-in cadence saved.",
         lambda step: actions.set_checkin_cadence(
@@ -765,6 +818,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "target_form": TargetForm(initial=initial),
         "comment_form": CommentForm(initial={"expected_version": goal.version}),
         "submitted": goal.status == GoalStatus.SUBMITTED,
+        **goal_adjustments(user, goal),
     }
     return render(request, "plans/goal_detail.html", context)
 
