@@ -11,7 +11,7 @@ The plan (FY2027, 1,000,000.00 EUR top-down, equal split), frozen on 1 April 202
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ from quotaflow.plans.models import (
 from quotaflow.plans.queries import sums_are_exact
 from tests.conftest import SmallOrg
 from tests.feedback.conftest import local
-from tests.plans.conftest import FY_END, FY_START
+from tests.plans.conftest import FY_START
 
 pytestmark = pytest.mark.django_db
 
@@ -51,17 +51,12 @@ def april() -> Iterator[Any]:
 
 
 @pytest.fixture
-def plan(small_org: SmallOrg, revenue: Any, april: Any) -> PlanningCycle:
+def plan(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle], april: Any
+) -> PlanningCycle:
+    """The plan of the drawing above, published (and everyone's inbox emptied)."""
     olga = small_org.users["ops_olga"]
-    cycle = actions.create_cycle(
-        acting_user=olga,
-        name="FY2027 revenue",
-        metric=revenue,
-        period_start=FY_START,
-        period_end=FY_END,
-        period_label="FY2027",
-        approach="top_down",
-    )
+    cycle = make_cycle("top_down", name="FY2027 revenue")
     actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000_00)
     actions.publish_cycle(cycle, acting_user=olga)
     Notification.objects.all().delete()

@@ -940,7 +940,11 @@ OPERATIONS: dict[str, list[Case]] = {
             "PUT",
             lambda c: f"{A}/cycles/{_plan(c)}/relief-settings",
             PLAN_WRITE,
-            body=lambda c: {"policy": "siblings_resplit", "ops_threshold_bp": 500},
+            body=lambda c: {
+                "policy": "siblings_resplit",
+                "ops_threshold_bp": 500,
+                "backdate_days": 31,
+            },
             write=True,
         )
     ],

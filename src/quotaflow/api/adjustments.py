@@ -187,7 +187,8 @@ class AnswerIn(Input):
 
 
 class ReliefSettingsIn(Input):
-    """How a cycle treats adjustment requests."""
+    """How a cycle treats adjustment requests: all four settings (a threshold left out or
+    null is no threshold)."""
 
     policy: ReliefPolicy
     ops_threshold: BigInt | None = Field(
@@ -196,7 +197,9 @@ class ReliefSettingsIn(Input):
     ops_threshold_bp: int | None = Field(
         None, ge=0, le=10_000, description="… or larger than this share of the target (bp)."
     )
-    backdate_days: int = Field(31, ge=0, le=366)
+    backdate_days: int = Field(
+        ge=0, le=366, description="How many days back from its filing a change may take effect."
+    )
     expected_version: ExpectedVersion | None = None
 
 

@@ -20,6 +20,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from quotaflow.core import limits
 from quotaflow.core.audit import diff, record
 from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import InvalidInput, NotAllowed
@@ -201,3 +202,17 @@ def update_company(
     if new["fiscal_year_start_month"] != old["fiscal_year_start_month"]:
         _refuse_calendar_change(old["fiscal_year_start_month"], new["fiscal_year_start_month"])
     return save_settings(company, old, wanted, acting_user=acting_user, reason=reason)
+
+
+def written_text(
+    value: str, *, field: str, label: str, max_length: int, required: bool = False
+) -> str:
+    """What a person wrote (a note, a reason, an answer) stripped, refused with a message
+    naming ``label`` if it is longer than ``max_length``, holds control characters other
+    than line breaks, or is empty when ``required``."""
+    problem = limits.text_problem(value, max_length=max_length, multiline=True)
+    if problem is not None:
+        raise InvalidInput(f"The {label} {problem}.", field=field)
+    if required and not value.strip():
+        raise InvalidInput(f"Write the {label}.", field=field)
+    return value.strip()

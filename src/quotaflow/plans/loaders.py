@@ -56,3 +56,20 @@ def adjustment_for(user: User, pk: int) -> AdjustmentRequest:
     if found is None or not can_see_adjustment(user, found):
         raise NotFound(NO_REQUEST)
     return found
+
+
+def goal_for_action(goal: Goal | int) -> Goal:
+    """The goal ``goal`` read afresh, with what the actions' checks and messages read
+    (cycle, metric, owners and their logins, the parent's unit); NotFound if it is gone.
+    Whether the acting user may see it is the caller's to check."""
+    pk = goal.pk if isinstance(goal, Goal) else goal
+    found = (
+        Goal.objects.select_related(
+            "cycle", "metric", "owner_unit", "owner_person__user", "parent__owner_unit"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound("That goal does not exist.")
+    return found

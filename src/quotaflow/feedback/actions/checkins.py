@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quotaflow.accounts.models import User
-from quotaflow.core import limits
+from quotaflow.core.actions import written_text
 from quotaflow.core.audit import record
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.models import Company
@@ -24,6 +24,7 @@ from quotaflow.feedback.models import (
 )
 from quotaflow.metrics.models import Source
 from quotaflow.performance.actions import set_manual_value
+from quotaflow.plans.loaders import goal_for_action
 from quotaflow.plans.models import Goal
 from quotaflow.plans.permissions import comments_open
 from quotaflow.plans.queries import goal_managers, goal_owner_users
@@ -32,14 +33,9 @@ NOT_OPEN = "{goal} takes no more check-ins: the goal or its plan is closed or su
 
 
 def _text(value: str, field: str, label: str, *, required: bool = False) -> str:
-    """``value`` stripped, refused with a message naming ``label`` if it is too long,
-    holds control characters, or is empty when ``required``."""
-    problem = limits.text_problem(value, max_length=NOTE_MAX_LENGTH, multiline=True)
-    if problem is not None:
-        raise InvalidInput(f"The {label} {problem}.", field=field)
-    if required and not value.strip():
-        raise InvalidInput(f"Write the {label}.", field=field)
-    return value.strip()
+    return written_text(
+        value, field=field, label=label, max_length=NOTE_MAX_LENGTH, required=required
+    )
 
 
 def _confidence(value: int) -> int:
@@ -72,20 +68,6 @@ def _manual_value(goal: Goal, text: str) -> int | None:
         raise InvalidInput(error.message, field="value") from None
 
 
-def _fresh(goal: Goal | int) -> Goal:
-    pk = goal.pk if isinstance(goal, Goal) else goal
-    found = (
-        Goal.objects.select_related(
-            "cycle", "metric", "owner_unit", "owner_person__user", "parent__owner_unit"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise NotFound("That goal does not exist.")
-    return found
-
-
 def check_in(
     goal: Goal,
     *,
@@ -99,7 +81,7 @@ def check_in(
     """The owner reports on ``goal`` today: progress note, confidence 1–5, blockers, next
     step, and for a manual metric its value (typed as shown, e.g. "87.5"). Notifies the
     owner's manager(s) after the commit."""
-    goal = _fresh(goal)
+    goal = goal_for_action(goal)
     if not permissions.can_see_goal(acting_user, goal):
         raise NotFound("There is no such goal, or it is outside your part of the organisation.")
     if not permissions.owns_goal(acting_user, goal):
@@ -150,7 +132,7 @@ def reply_to_check_in(check_in: CheckIn, *, acting_user: User, body: str) -> Che
     Notifies the goal's owner(s) and those in the thread, after the commit; when the owner
     answers, their manager(s) too. People named with ``@username`` (each must be able to
     see the goal, or nothing is written) hear that they were mentioned instead."""
-    goal = _fresh(check_in.goal_id)
+    goal = goal_for_action(check_in.goal_id)
     if not permissions.can_see_goal(acting_user, goal):
         raise NotFound("There is no such check-in, or it is outside your part of the organisation.")
     if not permissions.may_reply(acting_user, goal):

@@ -24,16 +24,17 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core import limits
+from quotaflow.core.actions import written_text
 from quotaflow.core.audit import record
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.money import AmountError
 from quotaflow.core.notify import notify
 from quotaflow.org.queries import scope_day
 from quotaflow.plans import permissions
-from quotaflow.plans.actions.versions import apply_mid_period_change
+from quotaflow.plans.actions.versions import create_mid_period_version
 from quotaflow.plans.adjustments import current_goal, impact_of, needs_sales_ops, planners
 from quotaflow.plans.explanations import amounts_for
-from quotaflow.plans.loaders import NO_REQUEST
+from quotaflow.plans.loaders import NO_REQUEST, goal_for_action
 from quotaflow.plans.models import (
     ADJUSTMENT_TEXT_MAX_LENGTH,
     AdjustmentDecision,
@@ -117,26 +118,9 @@ def read_evidence(upload: Upload | None) -> Evidence | None:
 
 
 def _text(value: str, field: str, label: str, *, required: bool = False) -> str:
-    problem = limits.text_problem(value, max_length=ADJUSTMENT_TEXT_MAX_LENGTH, multiline=True)
-    if problem is not None:
-        raise InvalidInput(f"The {label} {problem}.", field=field)
-    if required and not value.strip():
-        raise InvalidInput(f"Write the {label}.", field=field)
-    return value.strip()
-
-
-def _fresh_goal(goal: Goal | int) -> Goal:
-    pk = goal.pk if isinstance(goal, Goal) else goal
-    found = (
-        Goal.objects.select_related(
-            "cycle", "metric", "owner_unit", "owner_person__user", "parent__owner_unit"
-        )
-        .filter(pk=pk)
-        .first()
+    return written_text(
+        value, field=field, label=label, max_length=ADJUSTMENT_TEXT_MAX_LENGTH, required=required
     )
-    if found is None:
-        raise NotFound("That goal does not exist.")
-    return found
 
 
 @dataclass(frozen=True)
@@ -278,7 +262,7 @@ def file_adjustment_request(
     (:func:`read_evidence`). Everything is checked — including that the cycle's policy can
     take the change — before anything is written; the first approvers are told after the
     commit."""
-    goal = _fresh_goal(goal)
+    goal = goal_for_action(goal)
     if not can_see_goal(acting_user, goal):
         raise NotFound("There is no such goal, or it is outside your part of the organisation.")
     refusal = permissions.adjustment_refusal(goal)
@@ -462,13 +446,14 @@ def _apply(request: AdjustmentRequest, actor: User, *, step: str, note: str) -> 
     effective_from = _effective_date_still_valid(request, goal)
     impact = impact_of(goal, new_full, effective_from)
     label = request.get_reason_display()
-    new_cycle = apply_mid_period_change(
+    new_cycle = create_mid_period_version(
         cycle,
         acting_user=actor,
         effective_from=effective_from,
         reason=f"Adjustment request #{request.pk} ({label.lower()})",
         targets={goal.pk: new_full},
         resplit_siblings=cycle.relief_policy == ReliefPolicy.SIBLINGS_RESPLIT,
+        approved_request=request.pk,
     )
     effects = _record_effects(request, cycle.pk, new_cycle.pk, goal)
     applied = next(e.goal_id for e in effects if e.role == "goal")

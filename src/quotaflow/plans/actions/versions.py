@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import diff, record, record_many
-from quotaflow.core.errors import Conflict, InvalidInput
+from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed
 from quotaflow.core.notify import notify
+from quotaflow.plans import permissions
 from quotaflow.plans.actions.guards import (
     _locked_cycle,
     _require_editable,
@@ -28,6 +29,7 @@ from quotaflow.plans.actions.writes import (
 )
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import (
+    AdjustmentRequest,
     Approach,
     CycleStatus,
     Goal,
@@ -246,6 +248,7 @@ def create_mid_period_version(
     moves: Mapping[int, int] | None = None,
     hires: Mapping[int, tuple[int, int]] | None = None,
     resplit_siblings: bool = False,
+    approved_request: int | None = None,
     expected_version: int | None = None,
 ) -> PlanningCycle:
     """A mid-period change to a published plan: a new published version, effective from a
@@ -258,36 +261,12 @@ def create_mid_period_version(
     changed target's prorated change is taken back, month by month, by its unlocked
     siblings without goals of their own in proportion to their targets
     (``plans.proration.resplit_months``), and nothing above moves. The old version is
-    superseded and its goals closed. ``expected_version`` is the published cycle's."""
-    _require_planner(acting_user)
-    return apply_mid_period_change(
-        cycle,
-        acting_user=acting_user,
-        effective_from=effective_from,
-        reason=reason,
-        targets=targets,
-        moves=moves,
-        hires=hires,
-        resplit_siblings=resplit_siblings,
-        expected_version=expected_version,
-    )
+    superseded and its goals closed. ``expected_version`` is the published cycle's.
 
-
-def apply_mid_period_change(
-    cycle: PlanningCycle,
-    *,
-    acting_user: User,
-    effective_from: dt.date,
-    reason: str,
-    targets: Mapping[int, int] | None = None,
-    moves: Mapping[int, int] | None = None,
-    hires: Mapping[int, tuple[int, int]] | None = None,
-    resplit_siblings: bool = False,
-    expected_version: int | None = None,
-) -> PlanningCycle:
-    """:func:`create_mid_period_version` for a caller that authorised the change itself:
-    an approved adjustment request (``plans.actions.adjustments``), whose approvers need
-    not be planners. Everything else — checks, proration, audit — is the same."""
+    Planners make these changes; ``approved_request`` names an adjustment request whose
+    final approval is the authority instead (``plans.actions.adjustments``, which has
+    checked its approvers), so a manager's approval can apply it."""
+    _require_authority(acting_user, approved_request)
     if not reason.strip():
         raise InvalidInput("Say why the plan changes mid-period.", field="reason")
     targets, moves, hires = dict(targets or {}), dict(moves or {}), dict(hires or {})
@@ -341,6 +320,21 @@ def apply_mid_period_change(
             reason=reason,
         )
     return new_cycle
+
+
+def _require_authority(user: User, approved_request: int | None) -> None:
+    """A planner; or, for an approved adjustment request, whoever may decide its last step
+    now (the request is re-read: naming one does not stand in for the check)."""
+    if approved_request is None:
+        _require_planner(user)
+        return
+    request = (
+        AdjustmentRequest.objects.select_related("goal__cycle", "goal__parent__owner_unit")
+        .filter(pk=approved_request)
+        .first()
+    )
+    if request is None or not permissions.can_decide_adjustment(user, request):
+        raise NotAllowed("Only the approver of an adjustment request applies it.")
 
 
 def _add_hires(
