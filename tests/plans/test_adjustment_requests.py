@@ -34,8 +34,7 @@ from quotaflow.plans.models import (
     PlanningCycle,
 )
 from quotaflow.plans.queries import sums_are_exact
-from tests.conftest import SmallOrg
-from tests.feedback.conftest import local
+from tests.conftest import SmallOrg, local
 from tests.plans.conftest import FY_START
 
 pytestmark = pytest.mark.django_db
