@@ -36,6 +36,7 @@ from quotaflow.accounts.models import Role, TokenScope, User
 from quotaflow.core.models import Notification
 from quotaflow.feedback.models import CheckIn
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
+from quotaflow.incentives import actions as incentive_actions
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.org.models import Assignment, AssignmentRole, Person
 from quotaflow.plans import actions
@@ -89,6 +90,8 @@ class Company:
     notification_id: int = 0  # a notification in rep_ria's inbox
     adjustment_id: int = 0  # rep_ria's pending adjustment request on her goal
     evidence_id: int = 0  # its evidence file
+    payout_run_id: int = 0  # a previewed payout run of Ria, Rob and Sue's incentive plan
+    statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name)."""
@@ -188,7 +191,45 @@ def build_company() -> Company:
     company.notification_id = Notification.objects.create(
         user=ria, kind="checkin.replied", title="Max replied"
     ).pk
+    _payout_run(company)
     return company
+
+
+def _payout_run(company: Company) -> None:
+    """A flat-rate incentive plan for FY2027 with Ria, Rob and Sue on it, and the preview
+    of its first month's run (one statement each)."""
+    olga, people = company.users["ops_olga"], company.org.people
+    document = {
+        "components": [
+            {"kind": "commission", "name": "Revenue", "metric": "revenue", "rate": "0.05"}
+        ]
+    }
+    plan = incentive_actions.create_plan(
+        acting_user=olga,
+        name="AE plan",
+        period_start=FY_START,
+        period_end=FY_END,
+        document=document,
+    )
+    incentive_actions.publish_plan(plan, acting_user=olga, expected_version=plan.version)
+    plan.refresh_from_db()
+    incentive_actions.assign_plan(
+        plan,
+        acting_user=olga,
+        person_ids=[people[key].pk for key in ("ria", "rob", "sue")],
+        expected_version=plan.version,
+    )
+    run = incentive_actions.preview_run(
+        plan,
+        acting_user=company.users["finance_fay"],
+        period_start=FY_START,
+        period_end=FY_START.replace(day=31),
+    )
+    company.payout_run_id = run.pk
+    company.statement_ids = {
+        statement.person.full_name: statement.pk
+        for statement in run.statements.select_related("person")
+    }
 
 
 @pytest.fixture(scope="module")

@@ -267,6 +267,31 @@ def _planners_read(role: str) -> Expect:
     return 200 if role in PLANNERS else 403
 
 
+def _payout_readers(role: str) -> Expect:
+    """Payout runs and their payroll export: sales ops, finance and administrators; a
+    token needs ``read``."""
+    if role == ANONYMOUS:
+        return 401
+    if role in TOKEN_ROLES:
+        return 200 if role == "token_read" else 403
+    return 200 if role in SEES_ALL else 403
+
+
+# Whose statements each viewer reads: their own, their subtree's today, or everybody's.
+STATEMENT_OWNERS = {
+    "rep_ria": {"Ria Rep"},
+    "rep_rob": {"Rob Rep"},
+    "manager_max": {"Ria Rep", "Rob Rep"},
+    "manager_sam": {"Sue Seller"},
+    "past_pat": set(),
+    **dict.fromkeys(SEES_ALL, {"Ria Rep", "Rob Rep", "Sue Seller"}),
+}
+
+
+def _statement_people(role: str, response: HttpResponse) -> None:
+    assert {row["person"] for row in response.json()} == STATEMENT_OWNERS[_session(role)], role
+
+
 def _own_notification(role: str) -> Expect:
     """Ria's notification: hers to mark read; nobody else's (404, as if it did not exist).
     The tokens are ops_olga's: those with a writing scope find no such notification."""
@@ -602,6 +627,25 @@ OPERATIONS: dict[str, list[Case]] = {
     ],
     "GET /api/v1/imports/{run_id}": [
         Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}", _imports_read),
+    ],
+    "GET /api/v1/incentives/statements": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/statements",
+            api_read(SIGNED_IN),
+            content=_statement_people,
+        )
+    ],
+    "GET /api/v1/incentives/statements/{statement_id}": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/statements/{c.statement_ids['Ria Rep']}",
+            api_read(RIA_VIEWERS),
+        )
+    ],
+    "GET /api/v1/incentives/runs": [Case("GET", lambda c: f"{A}/incentives/runs", _payout_readers)],
+    "GET /api/v1/incentives/runs/{run_id}/payroll.csv": [
+        Case("GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.csv", _payout_readers)
     ],
     "GET /api/v1/imports/{run_id}/rejected.csv": [
         Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}/rejected.csv", _imports_read),

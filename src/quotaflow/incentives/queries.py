@@ -1,0 +1,93 @@
+"""Reading runs and statements, filtered by what the viewer may see, and the payroll
+export of a run."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db.models import QuerySet
+
+from quotaflow.accounts.models import User
+from quotaflow.core.errors import NotFound
+from quotaflow.core.money import currency_amounts
+from quotaflow.core.spreadsheet import neutralise_row
+from quotaflow.incentives.models import PayoutRun, Statement
+from quotaflow.incentives.permissions import statement_condition
+
+PAYROLL_COLUMNS = [
+    "person_external_id",
+    "person",
+    "plan",
+    "period_start",
+    "period_end",
+    "run_status",
+    "payable",
+    "currency",
+    "earned_to_date",
+    "balance_owed",
+]
+
+
+def visible_statements(user: User) -> QuerySet[Statement]:
+    """The statements ``user`` may read (newest run first), with run, plan and person."""
+    return (
+        Statement.objects.filter(statement_condition(user))
+        .select_related("run__plan", "person")
+        .order_by("-run__period_start", "run__plan__name", "person__full_name", "pk")
+    )
+
+
+def statement_for(user: User, statement_id: int) -> Statement:
+    """One statement the viewer may read, or NotFound (also when it exists out of sight)."""
+    found = visible_statements(user).filter(pk=statement_id).first()
+    if found is None:
+        raise NotFound(f"There is no statement {statement_id} that you may see.")
+    return found
+
+
+def runs() -> QuerySet[PayoutRun]:
+    """Every run, newest pay period first (readers: planners and finance)."""
+    return PayoutRun.objects.select_related("plan", "plan_version").order_by(
+        "-period_start", "plan__name", "pk"
+    )
+
+
+def run_by_id(run_id: int) -> PayoutRun:
+    found = runs().filter(pk=run_id).first()
+    if found is None:
+        raise NotFound(f"There is no payout run {run_id}.")
+    return found
+
+
+def payroll_csv(run: PayoutRun) -> str:
+    """One row per rep of ``run``: what payroll pays (in major units of the run's
+    currency, as plain numbers), with the earnings to date and the balance owed."""
+    currency = run.inputs.get("currency", "")
+    amounts = currency_amounts(currency)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(PAYROLL_COLUMNS)
+    statements = run.statements.select_related("person").order_by("person__full_name", "pk")
+    for statement in statements:
+        writer.writerow(
+            neutralise_row(
+                [
+                    statement.person.external_id,
+                    statement.person.full_name,
+                    run.plan.name,
+                    run.period_start.isoformat(),
+                    run.period_end.isoformat(),
+                    run.status,
+                    f"{amounts.to_major(statement.total_minor):f}",
+                    currency,
+                    f"{amounts.to_major(statement.earned_minor):f}",
+                    f"{amounts.to_major(statement.balance_minor):f}",
+                ]
+            )
+        )
+    return out.getvalue()
+
+
+def payroll_file_name(run: PayoutRun) -> str:
+    return f"payroll-run-{run.pk}-{run.period_start.isoformat()}.csv"
