@@ -90,7 +90,8 @@ class Company:
     notification_id: int = 0  # a notification in rep_ria's inbox
     adjustment_id: int = 0  # rep_ria's pending adjustment request on her goal
     evidence_id: int = 0  # its evidence file
-    payout_run_id: int = 0  # a previewed payout run of Ria, Rob and Sue's incentive plan
+    incentive_plan_id: int = 0  # Ria, Rob and Sue's incentive plan (FY2027, flat rate)
+    payout_run_id: int = 0  # the preview of its January run
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
@@ -225,7 +226,7 @@ def _payout_run(company: Company) -> None:
         period_start=FY_START,
         period_end=FY_START.replace(day=31),
     )
-    company.payout_run_id = run.pk
+    company.incentive_plan_id, company.payout_run_id = plan.pk, run.pk
     company.statement_ids = {
         statement.person.full_name: statement.pk
         for statement in run.statements.select_related("person")

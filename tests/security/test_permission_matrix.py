@@ -292,6 +292,14 @@ def _statement_people(role: str, response: HttpResponse) -> None:
     assert {row["person"] for row in response.json()} == STATEMENT_OWNERS[_session(role)], role
 
 
+def _statement_names(role: str, response: HttpResponse) -> None:
+    """Content check for the payouts page: it names exactly the reps whose statements the
+    viewer may read."""
+    body = response.content.decode().split('id="content"')[-1]
+    for name in ("Ria Rep", "Rob Rep", "Sue Seller"):
+        assert (name in body) is (name in STATEMENT_OWNERS[role]), (role, name)
+
+
 def _own_notification(role: str) -> Expect:
     """Ria's notification: hers to mark read; nobody else's (404, as if it did not exist).
     The tokens are ops_olga's: those with a writing scope find no such notification."""
@@ -1170,6 +1178,57 @@ PAGES: dict[str, list[Case]] = {
     ],
     "org-person": [
         Case("GET", lambda c: f"/org/people/E004/?as_of={PAST}", page(RIA_VIEWERS), roles=WEB)
+    ],
+    "payouts": [
+        Case("GET", lambda c: "/payouts/", page(SIGNED_IN), content=_statement_names, roles=WEB)
+    ],
+    "payout-statement": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/statements/{c.statement_ids['Ria Rep']}/",
+            page(RIA_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    "payout-run": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/runs/{c.payout_run_id}/",
+            page(SEES_ALL, refused=403),
+            roles=WEB,
+        )
+    ],
+    "payout-preview": [
+        Case(
+            "POST",
+            lambda c: "/payouts/runs/preview",
+            page_step(SEES_ALL, visible=SIGNED_IN),
+            body=lambda c: {
+                "plan": c.incentive_plan_id,
+                "period_start": "2027-01-01",
+                "period_end": "2027-01-31",
+            },
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "payout-approve": [
+        Case(
+            "POST",
+            lambda c: f"/payouts/runs/{c.payout_run_id}/approve",
+            page_step({"finance_fay"}, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "payout-lock": [
+        Case(
+            "POST",
+            lambda c: f"/payouts/runs/{c.payout_run_id}/lock",
+            page_step({"finance_fay"}, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
     ],
     "import-list": [Case("GET", lambda c: "/imports/", page(PLANNERS, refused=403), roles=WEB)],
     "import-detail": [

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("Planning", reverse("plans-cycles")))
     items.append(("Adjustments", reverse("plans-adjustments")))
     items.append(("SMART checks", reverse("smart-index")))
+    items.append(("Payouts", reverse("payouts")))
     if can_import(user):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))

@@ -17,6 +17,7 @@ from quotaflow.web.views import (
     imports,
     metrics,
     org,
+    payouts,
     review,
     smart,
 )
@@ -28,6 +29,12 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("", home.home, name="home"),
     path("due/", home.due_list, name="due-list"),
+    path("payouts/", payouts.payouts, name="payouts"),
+    path("payouts/runs/preview", payouts.payout_preview, name="payout-preview"),
+    path("payouts/runs/<id:pk>/", payouts.payout_run, name="payout-run"),
+    path("payouts/runs/<id:pk>/approve", payouts.payout_approve, name="payout-approve"),
+    path("payouts/runs/<id:pk>/lock", payouts.payout_lock, name="payout-lock"),
+    path("payouts/statements/<id:pk>/", payouts.payout_statement, name="payout-statement"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Explicit template names: django.contrib.admin ships registration/password_change_*.html
