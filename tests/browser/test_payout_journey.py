@@ -1,6 +1,6 @@
 """Payout runs in a real Chromium: finance previews January's run of a tiered plan, reads
-the totals, approves, locks and exports it for payroll; the rep opens her statement and
-reads each line in words; a sale cancelled in February is clawed back in February's run."""
+the totals, approves, locks and exports it for payroll; the rep reads her plan in words and
+acknowledges it, opens her statement and reads each line in words; a sale cancelled in February is clawed back in February's run."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ def test_finance_runs_payouts_and_a_rep_reads_her_statement_and_its_clawback(
 
     _sign_in(page, login_as, "rep_ria")
     page.goto(f"{live_server.url}/payouts/")
+    plan = page.get_by_test_id("my-plan")
+    assert "Tiers by attainment: 0% to 50% of target: 2%" in plan.inner_text()
+    plan.get_by_role("button", name="Acknowledge this plan").click()
+    assert page.get_by_test_id("acknowledged").inner_text().endswith("(version 1).")
     assert page.locator("#statements tbody tr").count() == 1
     page.locator("#statements").get_by_role("link", name="Ria Rep").click()
     lines = page.locator("#statement-lines tbody tr")

@@ -91,6 +91,7 @@ class Company:
     adjustment_id: int = 0  # rep_ria's pending adjustment request on her goal
     evidence_id: int = 0  # its evidence file
     incentive_plan_id: int = 0  # Ria, Rob and Sue's incentive plan (FY2027, flat rate)
+    incentive_version_id: int = 0  # its published version 1
     payout_run_id: int = 0  # the preview of its January run
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
 
@@ -212,7 +213,9 @@ def _payout_run(company: Company) -> None:
         period_end=FY_END,
         document=document,
     )
-    incentive_actions.publish_plan(plan, acting_user=olga, expected_version=plan.version)
+    company.incentive_version_id = incentive_actions.publish_plan(
+        plan, acting_user=olga, expected_version=plan.version
+    ).pk
     plan.refresh_from_db()
     incentive_actions.assign_plan(
         plan,

@@ -1198,6 +1198,15 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         )
     ],
+    "payout-acknowledge": [
+        Case(
+            "POST",
+            lambda c: f"/payouts/plan-versions/{c.incentive_version_id}/acknowledge",
+            page_step({"rep_ria", "rep_rob"}, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
+    ],
     "payout-preview": [
         Case(
             "POST",

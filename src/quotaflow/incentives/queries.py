@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import NotFound
+from quotaflow.core.models import Company
 from quotaflow.core.money import currency_amounts
 from quotaflow.core.spreadsheet import neutralise_row
-from quotaflow.incentives.models import PayoutRun, Statement
+from quotaflow.incentives.engine import plan_from_document
+from quotaflow.incentives.engine.words import plan_words
+from quotaflow.incentives.explaining import money_words
+from quotaflow.incentives.models import (
+    Acknowledgement,
+    IncentivePlan,
+    PayoutRun,
+    PlanVersion,
+    Statement,
+    VersionStatus,
+)
 from quotaflow.incentives.permissions import statement_condition
+from quotaflow.org.models import Person
 
 PAYROLL_COLUMNS = [
     "person_external_id",
@@ -91,3 +104,45 @@ def payroll_csv(run: PayoutRun) -> str:
 
 def payroll_file_name(run: PayoutRun) -> str:
     return f"payroll-run-{run.pk}-{run.period_start.isoformat()}.csv"
+
+
+@dataclass(frozen=True)
+class MyPlan:
+    """A plan the viewer is on: its latest published version, the plan document in words,
+    and the viewer's acknowledgement of that version (None: not yet)."""
+
+    plan: IncentivePlan
+    version: PlanVersion
+    document: list[str]
+    acknowledgement: Acknowledgement | None
+
+
+def my_plans(user: User) -> list[MyPlan]:
+    """The published plans the signed-in person is assigned to, newest period first."""
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        return []
+    plans = IncentivePlan.objects.filter(assignments__person=person).order_by(
+        "-period_start", "name"
+    )
+    versions = {
+        version.plan_id: version
+        for version in PlanVersion.objects.filter(
+            plan__in=plans, status=VersionStatus.PUBLISHED
+        ).order_by("number")
+    }
+    acknowledged = {
+        ack.plan_version_id: ack
+        for ack in Acknowledgement.objects.filter(person=person, plan_version__in=versions.values())
+    }
+    currency = Company.current().currency
+    return [
+        MyPlan(
+            plan,
+            versions[plan.pk],
+            plan_words(plan_from_document(versions[plan.pk].document), money_words(currency)),
+            acknowledged.get(versions[plan.pk].pk),
+        )
+        for plan in plans
+        if plan.pk in versions
+    ]

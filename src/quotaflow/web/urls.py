@@ -30,6 +30,11 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("due/", home.due_list, name="due-list"),
     path("payouts/", payouts.payouts, name="payouts"),
+    path(
+        "payouts/plan-versions/<id:pk>/acknowledge",
+        payouts.payout_acknowledge,
+        name="payout-acknowledge",
+    ),
     path("payouts/runs/preview", payouts.payout_preview, name="payout-preview"),
     path("payouts/runs/<id:pk>/", payouts.payout_run, name="payout-run"),
     path("payouts/runs/<id:pk>/approve", payouts.payout_approve, name="payout-approve"),

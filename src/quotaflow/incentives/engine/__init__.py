@@ -28,7 +28,7 @@ from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunI
 from quotaflow.incentives.engine.lines import CreditUse, Excluded, Line, LineKind, Statement
 from quotaflow.incentives.engine.rounding import ROUNDING_RULE, round_line
 from quotaflow.incentives.engine.statement import compute_statement
-from quotaflow.incentives.engine.words import describe, percent
+from quotaflow.incentives.engine.words import describe, percent, plan_words
 
 __all__ = [
     "ATTRIBUTES",
@@ -57,5 +57,6 @@ __all__ = [
     "describe",
     "percent",
     "plan_from_document",
+    "plan_words",
     "round_line",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from quotaflow.incentives.engine.definition import Tier
+from quotaflow.incentives.engine.definition import Bonus, Commission, Plan, Tier, TierMode
 from quotaflow.incentives.engine.lines import Line, LineKind
 
 Money = Callable[[Decimal], str]
@@ -49,11 +49,9 @@ def band(tier: Tier) -> str:
 
 def rate_words(line: Line) -> str:
     """The rate, and how an accelerator or decelerator made it."""
-    rate = percent(line.rate if line.rate is not None else Decimal(0))
-    tier = line.tier
-    if tier is None or not tier.adjustment:
-        return rate
-    return f"{percent(tier.base_rate)} × {tier.adjustment} {_plain(tier.multiplier)} = {rate}"
+    if line.tier is None or not line.tier.adjustment:
+        return percent(line.rate if line.rate is not None else Decimal(0))
+    return rate_words_of(line.tier)
 
 
 def _attainment(line: Line) -> str:
@@ -164,3 +162,95 @@ SENTENCES: dict[LineKind, Callable[[Line, Money], str]] = {
 def describe(line: Line, money: Money = minor_units) -> str:
     """One sentence saying what the line pays and why."""
     return SENTENCES[line.kind](line, money)
+
+
+# The plan document ---------------------------------------------------------------------
+
+
+def _attribute_name(attribute: str) -> str:
+    return ATTRIBUTE_NAMES.get(attribute, attribute)
+
+
+def _commission_terms(component: Commission) -> list[str]:
+    terms = []
+    if component.applies_to is not None:
+        values = ", ".join(sorted(component.applies_to.values))
+        terms.append(
+            f"It counts only sales whose {_attribute_name(component.applies_to.attribute)} is {values}."
+        )
+    if component.weights is not None:
+        weights = "; ".join(
+            f"{name} at {percent(weight)}"
+            for name, weight in sorted(component.weights.values.items())
+        )
+        terms.append(
+            f"Sales count towards it by {_attribute_name(component.weights.attribute)}: {weights}."
+        )
+    if component.rates_by is not None:
+        rates = "; ".join(
+            f"{name} {percent(rate)}" for name, rate in sorted(component.rates_by.values.items())
+        )
+        name = _attribute_name(component.rates_by.attribute)
+        terms.append(
+            f"Rates by {name}: {rates}; any other {name} {percent(component.rates_by.default)}."
+        )
+    elif len(component.tiers) == 1:
+        terms.append(f"It pays {percent(component.tiers[0].rate)} of your credited sales.")
+    else:
+        how = (
+            "each slice of your credited sales at its own tier's rate"
+            if component.mode is TierMode.MARGINAL
+            else "the rate of the highest tier you reach on all your credited sales"
+        )
+        tiers = "; ".join(
+            f"{band(tier)} of target: {rate_words_of(tier)}" for tier in component.tiers
+        )
+        terms.append(f"It pays {how}. Tiers by attainment: {tiers}.")
+    return terms
+
+
+def rate_words_of(tier: Tier) -> str:
+    if not tier.adjustment:
+        return percent(tier.rate)
+    return f"{percent(tier.base_rate)} × {tier.adjustment} {_plain(tier.multiplier)} = {percent(tier.rate)}"
+
+
+def plan_words(plan: Plan, money: Money = minor_units) -> list[str]:
+    """The plan document: one paragraph per component, then the draw and the clawback
+    window, in words a rep reads before acknowledging the plan."""
+    paragraphs = []
+    for component in plan.components:
+        if isinstance(component, Bonus):
+            milestones = "; ".join(
+                f"{money(Decimal(m.amount_minor))} when attainment reaches {percent(m.attainment)}"
+                for m in component.milestones
+            )
+            paragraphs.append(
+                f"{component.name} (bonus on {component.metric}): {milestones}, each paid once."
+            )
+            continue
+        terms = " ".join(_commission_terms(component))
+        cap = (
+            ""
+            if component.cap_minor is None
+            else f" It pays at most {money(Decimal(component.cap_minor))} in the plan period."
+        )
+        paragraphs.append(f"{component.name} (commission on {component.metric}): {terms}{cap}")
+    if plan.draw is not None:
+        kind = (
+            "recoverable: top-ups are recovered from later earnings above it"
+            if plan.draw.recoverable
+            else "non-recoverable: top-ups are not paid back"
+        )
+        paragraphs.append(
+            f"Draw: each run pays at least {money(Decimal(plan.draw.amount_minor))} ({kind})."
+        )
+    paragraphs.append(
+        f"Clawbacks: a sale cancelled or credited back within {plan.clawback_window_days} days of the sale "
+        "loses its commission in the next run; later, the commission stands."
+    )
+    paragraphs.append(
+        "Runs are cumulative over the plan period: each pays your earnings to date less what earlier "
+        "runs paid. Each line is rounded once, half to even, to a whole minor unit of the currency."
+    )
+    return paragraphs

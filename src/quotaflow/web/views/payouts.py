@@ -18,10 +18,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from quotaflow.core.errors import DomainError, NotFound
+from quotaflow.core.errors import DomainError, NotAllowed, NotFound
 from quotaflow.core.money import currency_amounts
 from quotaflow.incentives import actions, permissions, queries
-from quotaflow.incentives.models import IncentivePlan, PayoutRun, RunStatus, Statement
+from quotaflow.incentives.models import (
+    IncentivePlan,
+    PayoutRun,
+    PlanVersion,
+    RunStatus,
+    Statement,
+)
 from quotaflow.web.converters import whole_number
 from quotaflow.web.forms import show_form_errors
 from quotaflow.web.loading import signed_in_user
@@ -62,11 +68,29 @@ def payouts(request: HttpRequest) -> HttpResponse:
     the form that previews one."""
     user = signed_in_user(request)
     statements = list(queries.visible_statements(user)[:MAX_STATEMENTS_LISTED])
-    context: dict[str, Any] = {"statements": _statement_rows(statements)}
+    context: dict[str, Any] = {
+        "statements": _statement_rows(statements),
+        "my_plans": queries.my_plans(user),
+    }
     if permissions.reads_every_payout(user):
         context["runs"] = list(queries.runs()[:MAX_STATEMENTS_LISTED])
         context["form"] = PreviewForm()
     return render(request, "payouts/list.html", context)
+
+
+@login_required
+@require_POST
+def payout_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed-in rep acknowledges a published version of their plan."""
+    version = PlanVersion.objects.select_related("plan").filter(pk=pk).first()
+    if version is None:
+        raise Http404("There is no such plan version.")
+    try:
+        actions.acknowledge_plan(version, acting_user=signed_in_user(request))
+    except NotAllowed:
+        return render(request, "payouts/forbidden.html", status=403)
+    messages.success(request, f"You acknowledged {version}.")
+    return redirect("payouts")
 
 
 @login_required
