@@ -118,3 +118,51 @@ def test_the_team_costs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         assert len(items_for(max_, TODAY)) == 24
     assert len(many) == len(few)
+
+
+def test_the_weekly_digest_says_what_is_due_from_the_same_items(
+    small_org: SmallOrg,
+    plan: PlanningCycle,
+    ria_goal: Goal,
+    frozen: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Monday 25 January: Ria's check-in due 21 Jan is missing; her digest (weekly, on
+    Mondays) lists it with its link, as her home does. Once she has checked in, the next
+    Monday's digest names only the check-in due in the window she is in."""
+    from django.core import mail
+
+    from quotaflow.performance.actions import send_digests
+    from quotaflow.performance.models import PerformanceSettings
+
+    set_cadence(plan, "weekly", small_org)
+    settings = PerformanceSettings.current()
+    settings.digest_cadence = "weekly"
+    settings.save()
+    ria = small_org.users["rep_ria"]
+    ria.email = "ria@example.com"
+    ria.save()
+
+    frozen.move_to(local(2027, 1, 25, 7, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digests(as_of=dt.date(2027, 1, 25)) == 1
+    (digest,) = mail.outbox
+    assert digest.to == ["ria@example.com"] and digest.subject == "Quotaflow: 1 thing due"
+    assert digest.body == (
+        "What is due:\n\n"
+        "Check-ins due from you (1)\n"
+        "- Check in on Revenue (FY2027): the check-in due 21 Jan is missing "
+        "(due 21 Jan 2027, overdue)\n"
+        f"  /performance/goals/{ria_goal.pk}/#check-ins\n"
+    )
+
+    actions.check_in(ria_goal, acting_user=ria, note="Back on track.", confidence=4)
+    mail.outbox.clear()
+    frozen.move_to(local(2027, 2, 1, 7, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        send_digests(as_of=dt.date(2027, 2, 1))
+    # Her check-in of 25 Jan counts for the window 22–28 Jan; the one she is in on
+    # 1 February (29 Jan – 4 Feb) has none yet: due, not overdue.
+    (digest,) = [message for message in mail.outbox if message.to == ["ria@example.com"]]
+    assert "Check in on Revenue (FY2027) (due 4 Feb 2027)" in digest.body
+    assert "overdue" not in digest.body

@@ -138,6 +138,11 @@ def summarise(items: Sequence[DueItem], *, shown: int = SHOWN_PER_GROUP) -> list
     ]
 
 
+def day_text(day: dt.date, *, year: bool = True) -> str:
+    """A date as people write it: "4 Feb 2027" (no leading zero), or "4 Feb"."""
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
+
+
 def as_text(groups: Sequence[DueGroup], *, base_url: str = "") -> str:
     """The groups as plain text for an e-mail: a heading line per group, one line per
     item shown ("- title (due 14 Dec 2026, overdue) url"), and "… and N more"."""
@@ -145,7 +150,7 @@ def as_text(groups: Sequence[DueGroup], *, base_url: str = "") -> str:
     for group in groups:
         lines.append(f"{group.heading} ({group.count})")
         for item in group.shown:
-            when = f"due {item.due_on:%d %b %Y}" if item.due_on else ""
+            when = f"due {day_text(item.due_on)}" if item.due_on else ""
             if item.overdue:
                 when = f"{when}, overdue" if when else "overdue"
             about = f"{item.concerns}: " if item.concerns else ""

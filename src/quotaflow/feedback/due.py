@@ -15,7 +15,7 @@ import datetime as dt
 from django.db.models import Q
 
 from quotaflow.accounts.models import User
-from quotaflow.core.due import NORMAL, URGENT, DueItem
+from quotaflow.core.due import NORMAL, URGENT, DueItem, day_text
 from quotaflow.feedback import cadence
 from quotaflow.feedback.queries import last_check_in_days, missed_check_ins, running_with_cadence
 from quotaflow.plans.models import Goal
@@ -31,7 +31,7 @@ def _url(goal: Goal) -> str:
 
 def _what(goal: Goal) -> str:
     """ "Revenue (FY2026)": the goal's metric and period, as its owner reads them."""
-    period = goal.period_label or f"{goal.period_start:%d %b %Y} – {goal.period_end:%d %b %Y}"
+    period = goal.period_label or f"{day_text(goal.period_start)} – {day_text(goal.period_end)}"
     return f"{goal.metric.name} ({period})"
 
 
@@ -58,7 +58,7 @@ def own_items(goals: list[Goal], today: dt.date) -> list[DueItem]:
                     kind="checkin.overdue",
                     group=OWN_GROUP,
                     title=f"Check in on {_what(goal)}: the check-in due "
-                    f"{overdue[goal.pk]:%d %b} is missing",
+                    f"{day_text(overdue[goal.pk], year=False)} is missing",
                     url=_url(goal),
                     due_on=overdue[goal.pk],
                     overdue=True,
@@ -90,7 +90,7 @@ def team_items(goals: list[Goal], today: dt.date) -> list[DueItem]:
         DueItem(
             kind="checkin.team_overdue",
             group=TEAM_GROUP,
-            title=f"No check-in on {_what(goal)} since it was due on {due:%d %b %Y}",
+            title=f"No check-in on {_what(goal)} since it was due on {day_text(due)}",
             url=_url(goal),
             due_on=due,
             overdue=True,
