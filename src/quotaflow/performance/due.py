@@ -24,7 +24,19 @@ BEHIND = {"off_track": "off track", "at_risk": "at risk"}
 
 def team_progress(user: User, today: dt.date) -> list[tuple[Goal, Attainment]]:
     """The running, published goals of ``user``'s team (``plans.ownership``) with their
-    attainment on ``today``: people first (by name), then units (by place in the tree)."""
+    attainment on ``today``: people first (by name), then units (by place in the tree).
+
+    Read once per user object and day: a request's home page shows the whole table and
+    its action centre the goals behind, from the same reading."""
+    cache: dict[dt.date, list[tuple[Goal, Attainment]]] = user.__dict__.setdefault(
+        "_team_progress", {}
+    )
+    if today not in cache:
+        cache[today] = _read_team_progress(user, today)
+    return cache[today]
+
+
+def _read_team_progress(user: User, today: dt.date) -> list[tuple[Goal, Attainment]]:
     owns = ownership(user, today)
     if not owns.is_manager or not owns.managed:
         return []

@@ -70,11 +70,13 @@ def submission_items(user: User, today: dt.date) -> list[DueItem]:
     return items
 
 
-def _negotiated_open() -> dict[str, object]:
+def _negotiated_open(prefix: str = "cycle__") -> dict[str, object]:
+    """A filter for plans (``prefix`` "") or their goals: bottom-up or hybrid plans still
+    being prepared, never a what-if scenario."""
     return {
-        "cycle__is_scenario": False,
-        "cycle__status__in": list(PREPARING),
-        "cycle__approach__in": list(permissions.NEGOTIATED),
+        f"{prefix}is_scenario": False,
+        f"{prefix}status__in": list(PREPARING),
+        f"{prefix}approach__in": list(permissions.NEGOTIATED),
     }
 
 
@@ -253,11 +255,15 @@ def blocker_items(blockers: CycleBlockers, today: dt.date) -> list[DueItem]:
 
 def items_for(user: User, today: dt.date) -> list[DueItem]:
     """What plans being negotiated wait for from ``user`` on ``today``."""
-    items = submission_items(user, today)
     if roles.is_planner(user):
+        items = submission_items(user, today)
         for blockers in cycle_blockers(preparing_cycles()):
             items += blocker_items(blockers, today)
-    elif roles.is_manager(user):
+        return items
+    if not PlanningCycle.objects.filter(**_negotiated_open(prefix="")).exists():
+        return []  # nothing is being negotiated: one cheap query instead of the goals'
+    items = submission_items(user, today)
+    if roles.is_manager(user):
         items += approval_items(user, today)
         items += rollup_items(user, today)
     return items
