@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quotaflow.incentives.engine import Credit, LineKind, Prior, Statement
-from tests.incentives.examples import compute, next_prior
+from quotaflow.incentives.engine import (
+    Credit,
+    LineKind,
+    Prior,
+    Statement,
+    compute_statement,
+    plan_from_document,
+)
+from quotaflow.incentives.gathering import engine_inputs, fingerprint
+from tests.incentives.examples import TARGET, compute, next_prior
 
 SETTINGS = settings(max_examples=150, deadline=None)
 START = dt.date(2027, 1, 1)
@@ -212,3 +221,52 @@ def test_the_same_inputs_give_the_same_statement(
     document: dict[str, Any], credits: list[Credit]
 ) -> None:
     assert statement(document, credits) == statement(document, list(reversed(credits)))
+
+
+@SETTINGS
+@given(plans(), st.lists(sales(), min_size=1, max_size=3))
+def test_a_run_recomputed_from_its_kept_snapshot_is_identical(
+    document: dict[str, Any], batches: list[list[Credit]]
+) -> None:
+    """A run keeps its inputs as JSON; reading them back (as a locked run is re-run) gives
+    the same statement, to the line, run after run."""
+    prior, to_date = Prior(), []
+    for number, batch in enumerate(batches):
+        to_date += [Credit(f"{number}/{c.ref}", c.day, c.amount_minor, c.attributes) for c in batch]
+        snapshot = {
+            "plan": {"document": document},
+            "reps": [
+                {
+                    "person": 1,
+                    "metrics": {
+                        "revenue": {
+                            "target": TARGET,
+                            "credits": [
+                                [
+                                    c.ref,
+                                    c.day.isoformat(),
+                                    c.amount_minor,
+                                    dict(c.attributes),
+                                    c.reverses,
+                                    None,
+                                ]
+                                for c in to_date
+                            ],
+                        }
+                    },
+                    "prior": {
+                        "earned": prior.earned_minor,
+                        "balance": prior.balance_minor,
+                        "counted": sorted(prior.counted_refs),
+                    },
+                }
+            ],
+        }
+        kept = json.loads(json.dumps(snapshot, sort_keys=True))
+        done = statement(document, to_date, prior)
+        assert (
+            compute_statement(plan_from_document(kept["plan"]["document"]), engine_inputs(kept)[1])
+            == done
+        )
+        assert fingerprint(kept) == fingerprint(snapshot)
+        prior = next_prior(done)
