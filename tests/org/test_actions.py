@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from quotaflow.core.errors import InvalidInput
+from quotaflow.core.errors import InvalidInput, NotAllowed
 from quotaflow.core.models import AuditEvent
 from quotaflow.org.actions import (
     assign_person,
@@ -45,19 +45,33 @@ def test_create_unit_sets_path_depth_and_audits(small_org):
 
 def test_create_unit_refuses_duplicate_code_naming_the_holder(small_org):
     with pytest.raises(InvalidInput, match="already used by unit North") as error:
-        create_unit(code="NORTH", name="Another", kind="team", parent=None, acting_user=None)
+        create_unit(
+            code="NORTH",
+            name="Another",
+            kind="team",
+            parent=None,
+            acting_user=small_org.users["ops_olga"],
+        )
     assert error.value.field == "code"
 
 
 def test_too_long_names_are_refused_not_cut(small_org):
     with pytest.raises(InvalidInput, match="unit name is too long"):
-        create_unit(code="X", name="x" * 201, kind="team", parent=None, acting_user=None)
+        create_unit(
+            code="X",
+            name="x" * 201,
+            kind="team",
+            parent=None,
+            acting_user=small_org.users["ops_olga"],
+        )
     assert not Unit.objects.filter(code="X").exists()
 
 
 def test_create_unit_refuses_unknown_kind(small_org):
     with pytest.raises(InvalidInput, match="Unknown unit kind 'galaxy'"):
-        create_unit(code="X", name="X", kind="galaxy", parent=None, acting_user=None)
+        create_unit(
+            code="X", name="X", kind="galaxy", parent=None, acting_user=small_org.users["ops_olga"]
+        )
     assert not Unit.objects.filter(code="X").exists()
 
 
@@ -94,19 +108,25 @@ def test_move_rewrites_a_three_level_subtree(small_org):
 
 
 def test_move_to_root_and_back_up_the_tree(small_org):
-    unit = move_unit(small_org.north_team, new_parent=None, acting_user=None)
+    unit = move_unit(small_org.north_team, new_parent=None, acting_user=small_org.users["ops_olga"])
     assert (unit.path, unit.depth, unit.parent_id) == (f"/{unit.pk}/", 0, None)
-    unit = move_unit(unit, new_parent=small_org.company, acting_user=None)
+    unit = move_unit(unit, new_parent=small_org.company, acting_user=small_org.users["ops_olga"])
     assert (unit.path, unit.depth) == (f"/{small_org.company.pk}/{unit.pk}/", 1)
 
 
 def test_move_into_own_subtree_is_refused_naming_both_units(small_org):
     before = dict(Unit.objects.values_list("code", "path"))
     with pytest.raises(InvalidInput, match="Cannot move North under North Team A") as error:
-        move_unit(small_org.north, new_parent=small_org.north_team, acting_user=None)
+        move_unit(
+            small_org.north,
+            new_parent=small_org.north_team,
+            acting_user=small_org.users["ops_olga"],
+        )
     assert "North Team A is inside North's subtree" in error.value.message
     with pytest.raises(InvalidInput, match="cannot be its own parent"):
-        move_unit(small_org.north, new_parent=small_org.north, acting_user=None)
+        move_unit(
+            small_org.north, new_parent=small_org.north, acting_user=small_org.users["ops_olga"]
+        )
     assert dict(Unit.objects.values_list("code", "path")) == before
     assert not AuditEvent.objects.filter(action="org.unit.moved").exists()
 
@@ -123,7 +143,7 @@ def test_update_unit_with_parent_moves_and_records_old_and_new(small_org):
         small_org.north_team,
         name="North Hunters",
         parent=small_org.south,
-        acting_user=None,
+        acting_user=small_org.users["ops_olga"],
         reason="Rename",
     )
     assert unit.name == "North Hunters"
@@ -134,18 +154,23 @@ def test_update_unit_with_parent_moves_and_records_old_and_new(small_org):
 
 def test_update_unit_refuses_unknown_field(small_org):
     with pytest.raises(InvalidInput, match="no field colour"):
-        update_unit(small_org.north, colour="red", acting_user=None)
+        update_unit(small_org.north, colour="red", acting_user=small_org.users["ops_olga"])
 
 
 def test_create_and_update_person(small_org):
     person = create_person(
-        external_id="E100", full_name="Nia New", email="nia@example.com", acting_user=None
+        external_id="E100",
+        full_name="Nia New",
+        email="nia@example.com",
+        acting_user=small_org.users["ops_olga"],
     )
     with pytest.raises(InvalidInput, match="'E001' already belongs to Carla Chief"):
-        create_person(external_id="E001", full_name="Copy", acting_user=None)
+        create_person(external_id="E001", full_name="Copy", acting_user=small_org.users["ops_olga"])
     with pytest.raises(InvalidInput, match="is not an e-mail address"):
-        update_person(person, email="not-an-address", acting_user=None)
-    person = update_person(person, title="Account executive", acting_user=None)
+        update_person(person, email="not-an-address", acting_user=small_org.users["ops_olga"])
+    person = update_person(
+        person, title="Account executive", acting_user=small_org.users["ops_olga"]
+    )
     assert person.title == "Account executive"
     event = AuditEvent.objects.get(action="org.person.updated")
     assert event.changes == {"title": ["", "Account executive"]}
@@ -158,7 +183,7 @@ def test_termination_before_hire_is_refused(small_org):
             full_name="Tim Travel",
             hire_date=dt.date(2025, 5, 1),
             termination_date=dt.date(2025, 4, 1),
-            acting_user=None,
+            acting_user=small_org.users["ops_olga"],
         )
 
 
@@ -170,7 +195,7 @@ def test_overlapping_member_assignment_is_refused_naming_the_existing_one(small_
             small_org.south_team,
             role=AssignmentRole.MEMBER,
             valid_from=dt.date(2026, 1, 1),
-            acting_user=None,
+            acting_user=small_org.users["ops_olga"],
         )
     assert (
         "Ria Rep is a member of North Team A from 2025-01-01 to open-ended" in error.value.message
@@ -183,20 +208,32 @@ def test_non_overlapping_and_manager_assignments_are_allowed(small_org):
     end_assignment(
         Assignment.objects.get(person=sue),
         valid_to=dt.date(2025, 12, 31),
-        acting_user=None,
+        acting_user=small_org.users["ops_olga"],
         reason="Leaves team",
     )
     assign_person(
-        sue, small_org.north_team, role="member", valid_from=dt.date(2026, 1, 1), acting_user=None
+        sue,
+        small_org.north_team,
+        role="member",
+        valid_from=dt.date(2026, 1, 1),
+        acting_user=small_org.users["ops_olga"],
     )
     # Max manages North and may also manage South Team A, but not North twice.
     max_ = small_org.people["max"]
     assign_person(
-        max_, small_org.south_team, role="manager", valid_from=dt.date(2026, 1, 1), acting_user=None
+        max_,
+        small_org.south_team,
+        role="manager",
+        valid_from=dt.date(2026, 1, 1),
+        acting_user=small_org.users["ops_olga"],
     )
     with pytest.raises(InvalidInput, match="already managing North"):
         assign_person(
-            max_, small_org.north, role="manager", valid_from=dt.date(2026, 1, 1), acting_user=None
+            max_,
+            small_org.north,
+            role="manager",
+            valid_from=dt.date(2026, 1, 1),
+            acting_user=small_org.users["ops_olga"],
         )
 
 
@@ -208,15 +245,19 @@ def test_assignment_must_end_after_it_starts(small_org):
             role="member",
             valid_from=dt.date(2026, 2, 1),
             valid_to=dt.date(2026, 1, 1),
-            acting_user=None,
+            acting_user=small_org.users["ops_olga"],
         )
 
 
 def test_end_assignment_cannot_extend(small_org):
     assignment = Assignment.objects.get(person=small_org.people["rob"])
-    end_assignment(assignment, valid_to=dt.date(2025, 6, 30), acting_user=None)
+    end_assignment(
+        assignment, valid_to=dt.date(2025, 6, 30), acting_user=small_org.users["ops_olga"]
+    )
     with pytest.raises(InvalidInput, match="cannot be extended"):
-        end_assignment(assignment, valid_to=dt.date(2025, 7, 31), acting_user=None)
+        end_assignment(
+            assignment, valid_to=dt.date(2025, 7, 31), acting_user=small_org.users["ops_olga"]
+        )
 
 
 def test_transfer_is_effective_dated(small_org):
@@ -242,11 +283,26 @@ def test_transfer_is_effective_dated(small_org):
 def test_transfer_refusals(small_org):
     ria = small_org.people["ria"]
     with pytest.raises(InvalidInput, match="already a member of North Team A"):
-        transfer_person(ria, to_unit=small_org.north_team, on=dt.date(2026, 1, 1), acting_user=None)
+        transfer_person(
+            ria,
+            to_unit=small_org.north_team,
+            on=dt.date(2026, 1, 1),
+            acting_user=small_org.users["ops_olga"],
+        )
     with pytest.raises(InvalidInput, match="not a member of any unit on 2024-06-01"):
-        transfer_person(ria, to_unit=small_org.south_team, on=dt.date(2024, 6, 1), acting_user=None)
+        transfer_person(
+            ria,
+            to_unit=small_org.south_team,
+            on=dt.date(2024, 6, 1),
+            acting_user=small_org.users["ops_olga"],
+        )
     with pytest.raises(InvalidInput, match="only joined North Team A on 2025-01-01"):
-        transfer_person(ria, to_unit=small_org.south_team, on=dt.date(2025, 1, 1), acting_user=None)
+        transfer_person(
+            ria,
+            to_unit=small_org.south_team,
+            on=dt.date(2025, 1, 1),
+            acting_user=small_org.users["ops_olga"],
+        )
     assert Assignment.objects.filter(person=ria).count() == 1
 
 
@@ -254,7 +310,7 @@ def test_link_user(small_org):
     rob = small_org.people["rob"]
     ria_login = small_org.users["rep_ria"]
     with pytest.raises(InvalidInput, match="rep_ria already belongs to Ria Rep"):
-        link_user(rob, ria_login, acting_user=None)
+        link_user(rob, ria_login, acting_user=small_org.users["ops_olga"])
     otto = small_org.users["outsider_otto"]
     link_user(rob, otto, acting_user=small_org.users["admin_ada"])
     rob.refresh_from_db()
@@ -262,3 +318,14 @@ def test_link_user(small_org):
     assert AuditEvent.objects.get(action="org.person.user_linked").changes == {
         "user": [None, "outsider_otto"]
     }
+
+
+def test_a_write_naming_nobody_is_refused_with_nothing_written(small_org):
+    # Every change to the tree names who made it: no anonymous "system" writes.
+    before = Unit.objects.count()
+    with pytest.raises(NotAllowed):
+        create_unit(code="NEW", name="New", kind="team", parent=None, acting_user=None)
+    with pytest.raises(NotAllowed):
+        move_unit(small_org.north_team, new_parent=small_org.south, acting_user=None)
+    assert Unit.objects.count() == before
+    assert Unit.objects.get(pk=small_org.north_team.pk).parent_id == small_org.north.pk

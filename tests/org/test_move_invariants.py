@@ -8,6 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quotaflow.accounts.models import Role, User
 from quotaflow.core.errors import InvalidInput
 from quotaflow.org.actions import create_unit, move_unit
 from quotaflow.org.models import Unit
@@ -21,14 +22,14 @@ moves = st.lists(
 )
 
 
-def build_chain_and_fan() -> list[Unit]:
-    """U0 ← U1 ← U2 ← U3 in a chain, and U4..U7 under U0."""
+def build_chain_and_fan(ops: User) -> list[Unit]:
+    """U0 ← U1 ← U2 ← U3 in a chain, and U4..U7 under U0, made by sales operations."""
     units: list[Unit] = []
     for index in range(UNITS):
         parent = units[index - 1] if 0 < index < 4 else (units[0] if index >= 4 else None)
         units.append(
             create_unit(
-                code=f"U{index}", name=f"U{index}", kind="team", parent=parent, acting_user=None
+                code=f"U{index}", name=f"U{index}", kind="team", parent=parent, acting_user=ops
             )
         )
     return units
@@ -59,7 +60,8 @@ def assert_tree_is_consistent() -> None:
 @given(moves=moves)
 def test_moves_keep_paths_and_depths_consistent(db, moves):
     with transaction.atomic():
-        units = build_chain_and_fan()
+        ops = User.objects.create_user(username="ops_olga", role=Role.SALES_OPS)
+        units = build_chain_and_fan(ops)
         for unit_index, parent_index in moves:
             unit = units[unit_index]
             parent = units[parent_index] if parent_index is not None else None
@@ -68,7 +70,7 @@ def test_moves_keep_paths_and_depths_consistent(db, moves):
             unit.refresh_from_db()
             would_cycle = parent is not None and parent.path.startswith(unit.path)
             try:
-                move_unit(unit, new_parent=parent, acting_user=None)
+                move_unit(unit, new_parent=parent, acting_user=ops)
             except InvalidInput as error:
                 assert would_cycle, error.message
             else:

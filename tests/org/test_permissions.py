@@ -93,9 +93,11 @@ def test_who_may_change_the_organisation(small_org: SmallOrg, role: str) -> None
     assert can_change_org(small_org.users[role]) is (role in CHANGERS)
 
 
-def test_the_system_acting_for_nobody_may_change_the_organisation(small_org: SmallOrg) -> None:
-    assert can_change_org(None)
-    assert allowed(lambda: _org_actions(small_org)["create unit"](None))  # type: ignore[arg-type]
+def test_a_write_naming_nobody_may_not_change_the_organisation(small_org: SmallOrg) -> None:
+    # Every change to the tree names who made it (the audit trail's actor): no write
+    # "for nobody", which the predicate and the action used to let through.
+    assert not can_change_org(None)
+    assert not allowed(lambda: _org_actions(small_org)["create unit"](None))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -104,7 +104,12 @@ def test_query_count_does_not_grow_with_the_tree(django_assert_num_queries, read
 
 def test_org_as_of_two_dates_differs(small_org):
     ria = small_org.people["ria"]
-    transfer_person(ria, to_unit=small_org.south_team, on=dt.date(2026, 4, 1), acting_user=None)
+    transfer_person(
+        ria,
+        to_unit=small_org.south_team,
+        on=dt.date(2026, 4, 1),
+        acting_user=small_org.users["ops_olga"],
+    )
 
     before, after = org_as_of(dt.date(2026, 3, 31)), org_as_of(dt.date(2026, 4, 1))
 

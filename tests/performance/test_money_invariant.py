@@ -86,7 +86,7 @@ def _reset(small_org: SmallOrg) -> None:
     Metric.objects.all().delete()
     team = Unit.objects.get(pk=small_org.north_team.pk)
     if team.parent_id != small_org.north.pk:
-        move_unit(team, new_parent=small_org.north, acting_user=None)
+        move_unit(team, new_parent=small_org.north, acting_user=small_org.users["ops_olga"])
     Unit.objects.filter(kind=UnitKind.UNPLACED).delete()
     Assignment.objects.filter(person__external_id__in=["E004", "E005", "E006"]).delete()
     for key, unit in (
@@ -199,17 +199,21 @@ def _write(small_org: SmallOrg, op: tuple[Any, ...]) -> None:
             target = (
                 small_org.south_team if home == small_org.north_team.pk else small_org.north_team
             )
-            transfer_person(person, to_unit=target, on=on, acting_user=None)
+            transfer_person(person, to_unit=target, on=on, acting_user=small_org.users["ops_olga"])
     elif kind == "unplace":
         _, key, day = op
         last = dt.date(YEAR, 1, 1) + dt.timedelta(days=day)
         for assignment in Assignment.objects.filter(
             person=small_org.people[key], valid_from__lte=last
         ).exclude(valid_to__lt=last):
-            end_assignment(assignment, valid_to=last, acting_user=None)
+            end_assignment(assignment, valid_to=last, acting_user=small_org.users["ops_olga"])
     elif kind == "move":
         team = Unit.objects.get(pk=small_org.north_team.pk)
-        move_unit(team, new_parent=small_org.south if op[1] else small_org.north, acting_user=None)
+        move_unit(
+            team,
+            new_parent=small_org.south if op[1] else small_org.north,
+            acting_user=small_org.users["ops_olga"],
+        )
     else:
         rebuild_aggregates()
 

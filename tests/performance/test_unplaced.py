@@ -198,5 +198,11 @@ def test_an_organisation_cannot_make_another_unplaced_unit(small_org: SmallOrg) 
     from quotaflow.org.actions import create_unit
 
     with pytest.raises(InvalidInput, match="Unknown unit kind 'unplaced'"):
-        create_unit(code="X", name="X", kind="unplaced", parent=small_org.company, acting_user=None)
+        create_unit(
+            code="X",
+            name="X",
+            kind="unplaced",
+            parent=small_org.company,
+            acting_user=small_org.users["ops_olga"],
+        )
     assert not Unit.objects.filter(code="X").exists()

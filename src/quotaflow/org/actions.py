@@ -38,7 +38,7 @@ ONE_DAY = dt.timedelta(days=1)
 PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length or 1000
 
 
-def require_org_writer(acting_user: User | None) -> None:
+def require_org_writer(acting_user: User) -> None:
     """Refuse, before anything is read or written, a writer who may not change the
     organisation (``org.permissions.can_change_org``)."""
     if not can_change_org(acting_user):
@@ -82,7 +82,7 @@ def _save_and_record(
     *,
     action: str,
     changes: dict[str, Any],
-    acting_user: User | None,
+    acting_user: User,
     reason: str,
 ) -> None:
     """Set ``values`` on ``obj``, save just those fields and audit ``changes`` (old → new)."""
@@ -152,7 +152,7 @@ def create_unit(
     kind: str,
     parent: Unit | None,
     territory: str = "",
-    acting_user: User | None,
+    acting_user: User,
     reason: str = "",
 ) -> Unit:
     """Add a unit under ``parent`` (None for a root) with its path and depth set."""
@@ -176,7 +176,7 @@ def create_unit(
 
 
 @transaction.atomic
-def update_unit(unit: Unit, *, acting_user: User | None, reason: str = "", **changes: Any) -> Unit:
+def update_unit(unit: Unit, *, acting_user: User, reason: str = "", **changes: Any) -> Unit:
     """Change any of ``code``, ``name``, ``kind``, ``territory`` and ``parent`` (a move).
 
     Only the fields passed are changed; a ``parent`` different from the current one moves
@@ -205,9 +205,7 @@ def update_unit(unit: Unit, *, acting_user: User | None, reason: str = "", **cha
 
 
 @transaction.atomic
-def move_unit(
-    unit: Unit, *, new_parent: Unit | None, acting_user: User | None, reason: str = ""
-) -> Unit:
+def move_unit(unit: Unit, *, new_parent: Unit | None, acting_user: User, reason: str = "") -> Unit:
     """Put ``unit`` (and everything below it) under ``new_parent`` (None: make it a root).
 
     Refuses a move into the unit's own subtree. Every path and depth in the subtree is
@@ -307,7 +305,7 @@ def create_person(
     title: str = "",
     hire_date: dt.date | None = None,
     termination_date: dt.date | None = None,
-    acting_user: User | None,
+    acting_user: User,
 ) -> Person:
     """Add a person (not yet placed in any unit; see :func:`assign_person`)."""
     require_org_writer(acting_user)
@@ -327,9 +325,7 @@ def create_person(
 
 
 @transaction.atomic
-def update_person(
-    person: Person, *, acting_user: User | None, reason: str = "", **changes: Any
-) -> Person:
+def update_person(person: Person, *, acting_user: User, reason: str = "", **changes: Any) -> Person:
     """Change any of the person's fields in ``PERSON_FIELDS``; only those passed change."""
     require_org_writer(acting_user)
     unknown = sorted(set(changes) - set(PERSON_FIELDS))
@@ -355,9 +351,7 @@ def update_person(
 
 
 @transaction.atomic
-def link_user(
-    person: Person, user: User | None, *, acting_user: User | None, reason: str = ""
-) -> Person:
+def link_user(person: Person, user: User | None, *, acting_user: User, reason: str = "") -> Person:
     """Give ``person`` the login ``user`` (None removes the link)."""
     require_org_writer(acting_user)
     person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
@@ -400,7 +394,7 @@ def assign_person(
     role: str,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
-    acting_user: User | None,
+    acting_user: User,
     reason: str = "",
 ) -> Assignment:
     """Place ``person`` in ``unit`` as manager or member from ``valid_from`` to ``valid_to``.
@@ -453,7 +447,7 @@ def assign_person(
 
 @transaction.atomic
 def end_assignment(
-    assignment: Assignment, *, valid_to: dt.date, acting_user: User | None, reason: str = ""
+    assignment: Assignment, *, valid_to: dt.date, acting_user: User, reason: str = ""
 ) -> Assignment:
     """End ``assignment`` on ``valid_to`` (inclusive); it can be shortened, never lengthened."""
     require_org_writer(acting_user)
@@ -487,7 +481,7 @@ def end_assignment(
 
 @transaction.atomic
 def transfer_person(
-    person: Person, *, to_unit: Unit, on: dt.date, acting_user: User | None, reason: str = ""
+    person: Person, *, to_unit: Unit, on: dt.date, acting_user: User, reason: str = ""
 ) -> Assignment:
     """Move ``person`` as a member to ``to_unit`` from ``on``.
 
@@ -584,7 +578,7 @@ def _final_depths(definitions: dict[str, UnitDefinition], units: dict[str, Unit]
 
 @transaction.atomic
 def write_units(
-    definitions: list[UnitDefinition], *, acting_user: User | None, reason: str = ""
+    definitions: list[UnitDefinition], *, acting_user: User, reason: str = ""
 ) -> dict[str, int]:
     """Create, change and move units so that each reads as ``definitions`` say.
 
@@ -607,7 +601,7 @@ def write_units(
 
 
 def _write_unit(
-    definition: UnitDefinition, units: dict[str, Unit], *, acting_user: User | None, reason: str
+    definition: UnitDefinition, units: dict[str, Unit], *, acting_user: User, reason: str
 ) -> Unit:
     parent = units[definition.parent_code] if definition.parent_code else None
     unit = units.get(definition.code)
@@ -645,7 +639,7 @@ class PersonDefinition:
 
 @transaction.atomic
 def write_people(
-    definitions: list[PersonDefinition], *, acting_user: User | None = None, reason: str = ""
+    definitions: list[PersonDefinition], *, acting_user: User, reason: str = ""
 ) -> dict[str, int]:
     """Create the people not yet stored and fill in the details given for the others, in
     a fixed number of queries whatever their number, with one audit event per person
@@ -693,9 +687,7 @@ def write_people(
 
 
 @transaction.atomic
-def link_logins(
-    logins: dict[str, str], *, acting_user: User | None = None, reason: str = ""
-) -> None:
+def link_logins(logins: dict[str, str], *, acting_user: User, reason: str = "") -> None:
     """Give each person (by external id) the login named (by username), in a fixed number
     of queries, with one audit event per link as :func:`link_user` records. The caller has
     checked that the people and logins exist and that no login belongs to someone else."""
@@ -735,7 +727,7 @@ def write_placements(
     *,
     unit_ids: dict[str, int],
     person_ids: dict[str, int],
-    acting_user: User | None = None,
+    acting_user: User,
     reason: str = "",
 ) -> None:
     """Create the placements not yet stored and change the end dates of the others, in a
@@ -786,7 +778,7 @@ def _record_placements(
     new: list[Assignment],
     ended: list[tuple[Assignment, dict[str, Any]]],
     *,
-    acting_user: User | None,
+    acting_user: User,
     reason: str,
 ) -> None:
     """One audit event per placement created or ended, worded as the one-by-one actions
