@@ -1,6 +1,6 @@
 """Quota relief in a real Chromium, clicked through as new users would: a rep asks for
 relief on her published goal with a letter attached; her manager finds it in his inbox of
-adjustments, reads the before and after and approves; both then see the new
+adjustments (and in his home's action centre), reads the before and after and approves; both then see the new
 effective-dated target and its proration on the request and on the goal pages."""
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ def test_a_rep_requests_relief_and_her_manager_approves_it(
 
     _sign_in(page, login_as, "manager_max")
     assert page.inner_text("[data-testid=unread-count]") == "1"
+    # His home's action centre lists it; the inbox of adjustments holds it too.
+    page.goto(f"{live_server.url}/")
+    due = page.locator("[data-testid=due-item][data-kind='adjustment.decide']")
+    assert f"Request #{request.pk}" in due.inner_text() and "Ria Rep" in due.inner_text()
     page.goto(f"{live_server.url}/plans/adjustments/inbox/")
     page.click(f"[data-request='{request.pk}'] a")
     page.wait_for_selector("#impact")

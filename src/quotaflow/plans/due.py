@@ -5,6 +5,9 @@
 - A manager: the submissions they may approve or return now (``permissions.can_decide``),
   due by the approval deadline, and their units' roll-ups ready to send upward (every
   number beneath approved).
+- Adjustment requests: the pending ones whose decision is the user's now (a manager above
+  the goal, or sales operations at their step), due by the date they would take effect,
+  and the user's own requests returned to them for more information.
 - Sales operations: each plan still being prepared with what blocks its publication
   (``plans.blockers``): people yet to submit, numbers awaiting approval, a missing
   cascade or reconciliation, goals moved since the last reconciliation.
@@ -28,10 +31,11 @@ from quotaflow.org.models import Unit
 from quotaflow.org.paths import path_ids
 from quotaflow.org.queries import managers_of
 from quotaflow.plans import permissions
+from quotaflow.plans.adjustments import requests_for, returned_to
 from quotaflow.plans.blockers import PREPARING, CycleBlockers, cycle_blockers, preparing_cycles
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.mine import waiting_for
-from quotaflow.plans.models import Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.models import AdjustmentRequest, Goal, GoalStatus, PlanningCycle
 from quotaflow.plans.ownership import ownership
 from quotaflow.plans.visibility import visible_goals
 
@@ -253,7 +257,58 @@ def blocker_items(blockers: CycleBlockers, today: dt.date) -> list[DueItem]:
     return items
 
 
+DECIDE_GROUP = "Adjustment requests to decide"
+RETURNED_GROUP = "Adjustment requests returned to you"
+
+
+def adjustment_items(user: User, today: dt.date) -> list[DueItem]:
+    """Mid-period adjustment requests: those waiting for a decision ``user`` may take now
+    (a manager above the goal, or sales ops at their step), due by the date the change
+    would take effect; and the user's own requests returned to them for more information."""
+    awaiting = requests_for(user, "awaiting")
+    currency = Company.current().currency if awaiting else ""
+
+    def change(request: AdjustmentRequest) -> str:
+        shown = amounts_for(request.goal.metric, currency).format
+        return f"{shown(request.target_at_filing)} → {shown(request.asked_full_target)}"
+
+    items = [
+        DueItem(
+            kind="adjustment.decide",
+            group=DECIDE_GROUP,
+            title=f"Request #{request.pk} ({request.get_reason_display().lower()}): "
+            f"{change(request)} — approve, return or reject",
+            url=f"/plans/adjustments/{request.pk}/",
+            due_on=request.effective_from,
+            overdue=today > request.effective_from,
+            concerns=request.goal.owner_name,
+            severity=URGENT if today > request.effective_from else NORMAL,
+        )
+        for request in awaiting
+    ]
+    items += [
+        DueItem(
+            kind="adjustment.returned",
+            group=RETURNED_GROUP,
+            title=f"Request #{request.pk} on {request.goal.owner_name}'s target came back "
+            "with a question: answer it or withdraw the request",
+            url=f"/plans/adjustments/{request.pk}/",
+            due_on=request.effective_from,
+            overdue=today > request.effective_from,
+            severity=URGENT,
+        )
+        for request in returned_to(user)
+    ]
+    return items
+
+
 def items_for(user: User, today: dt.date) -> list[DueItem]:
+    """What plans being negotiated, and adjustment requests, wait for from ``user`` on
+    ``today``."""
+    return adjustment_items(user, today) + _negotiation_items(user, today)
+
+
+def _negotiation_items(user: User, today: dt.date) -> list[DueItem]:
     """What plans being negotiated wait for from ``user`` on ``today``."""
     if roles.is_planner(user):
         items = submission_items(user, today)
