@@ -21,30 +21,38 @@ from tests.conftest import SmallOrg
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page: Any, login_as: Any, username: str) -> None:
+def sign_in(page: Any, login_as: Any, username: str) -> None:
     page.context.clear_cookies()
     login_as(page, username)
 
 
-def _effective_day(goal: Goal) -> dt.date:
-    """A week from today, inside the running period (and after its first day)."""
-    day = timezone.localdate() + dt.timedelta(days=7)
+def effective_day(goal: Goal, days_ahead: int = 7) -> dt.date:
+    """Some days from today, inside the running period (and after its first day)."""
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
     return max(min(day, goal.period_end), goal.period_start + dt.timedelta(days=1))
+
+
+def ria_in_a_running_plan(org: SmallOrg) -> Goal:
+    """Ria's goal in a published top-down revenue plan for this fiscal year (1,000,000.00
+    cascaded equally), with everyone's news of the publication already read."""
+    olga = org.users["ops_olga"]
+    cycle = this_years_cycle(org, name="This year's revenue", approach="top_down")
+    actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000_00)
+    actions.publish_cycle(cycle, acting_user=olga)
+    Notification.objects.update(read_at=timezone.now())
+    return Goal.objects.select_related("cycle", "metric", "parent").get(
+        cycle=cycle, owner_person=org.people["ria"]
+    )
 
 
 def test_a_rep_requests_relief_and_her_manager_approves_it(
     small_org: SmallOrg, live_server: Any, page: Any, login_as: Any
 ) -> None:
-    olga = small_org.users["ops_olga"]
-    cycle = this_years_cycle(small_org, name="This year's revenue", approach="top_down")
-    actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000_00)
-    actions.publish_cycle(cycle, acting_user=olga)
-    Notification.objects.update(read_at=timezone.now())
-    goal = Goal.objects.get(cycle=cycle, owner_person=small_org.people["ria"])
+    goal = ria_in_a_running_plan(small_org)
     money = amounts_for(goal.metric)
-    day = _effective_day(goal)
+    day = effective_day(goal)
 
-    _sign_in(page, login_as, "rep_ria")
+    sign_in(page, login_as, "rep_ria")
     page.goto(f"{live_server.url}/plans/goals/{goal.pk}/")
     page.click("#request-adjustment")
     page.select_option("#id_reason", label="Leave")
@@ -63,7 +71,7 @@ def test_a_rep_requests_relief_and_her_manager_approves_it(
     assert page.inner_text("[data-testid=impact-full]") == money.format(goal.target - 10_000_00)
     assert "hr-letter.pdf" in page.inner_text("#content")
 
-    _sign_in(page, login_as, "manager_max")
+    sign_in(page, login_as, "manager_max")
     assert page.inner_text("[data-testid=unread-count]") == "1"
     # His home's action centre lists it; the inbox of adjustments holds it too.
     page.goto(f"{live_server.url}/")
@@ -90,7 +98,7 @@ def test_a_rep_requests_relief_and_her_manager_approves_it(
     assert f"because of request #{request.pk}" in change
     assert f"{day.day} {day:%b %Y}" in change and money.format(new_target) in change
 
-    _sign_in(page, login_as, "rep_ria")
+    sign_in(page, login_as, "rep_ria")
     assert page.inner_text("[data-testid=unread-count]") == "1"
     page.click("[data-testid=inbox-link]")
     assert f"Request #{request.pk} approved" in page.inner_text("[data-testid=inbox]")

@@ -6,44 +6,28 @@ download the evidence and approve. The team's number does not move."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from quotaflow.core.models import Notification
-from quotaflow.plans import actions
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.models import AdjustmentRequest, Goal
-from tests.browser.conftest import this_years_cycle
+from tests.browser.test_adjustment_journey import effective_day, ria_in_a_running_plan, sign_in
 from tests.conftest import SmallOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page: Any, login_as: Any, username: str) -> None:
-    page.context.clear_cookies()
-    login_as(page, username)
-
-
 def test_a_resplit_request_goes_through_the_manager_and_sales_ops(
     small_org: SmallOrg, live_server: Any, page: Any, login_as: Any
 ) -> None:
-    olga = small_org.users["ops_olga"]
-    cycle = this_years_cycle(small_org, name="This year's revenue", approach="top_down")
-    actions.run_cascade(cycle, acting_user=olga, company_target=1_000_000_00)
-    actions.publish_cycle(cycle, acting_user=olga)
-    Notification.objects.update(read_at=timezone.now())
-    ria = Goal.objects.get(cycle=cycle, owner_person=small_org.people["ria"])
-    team_target = ria.parent.target if ria.parent else 0
+    ria = ria_in_a_running_plan(small_org)
+    assert ria.cycle is not None and ria.parent is not None
+    cycle, team_target = ria.cycle, ria.parent.target
     money = amounts_for(ria.metric)
-    day = max(
-        min(timezone.localdate() + dt.timedelta(days=3), ria.period_end),
-        ria.period_start + dt.timedelta(days=1),
-    )
+    day = effective_day(ria, days_ahead=3)
 
-    _sign_in(page, login_as, "ops_olga")
+    sign_in(page, login_as, "ops_olga")
     page.goto(f"{live_server.url}/plans/{cycle.pk}/")
     page.select_option("#id_relief_policy", value="siblings_resplit")
     page.fill("#id_ops_threshold_percent", "5")
@@ -51,7 +35,7 @@ def test_a_resplit_request_goes_through_the_manager_and_sales_ops(
     assert "siblings re-split" in page.inner_text("[data-testid=relief-settings]")
     assert "5.00% of the target" in page.inner_text("[data-testid=relief-settings]")
 
-    _sign_in(page, login_as, "rep_ria")
+    sign_in(page, login_as, "rep_ria")
     page.goto(f"{live_server.url}/performance/goals/{ria.pk}/")
     page.click("#request-adjustment")
     page.select_option("#id_reason", label="Lost account")
@@ -66,14 +50,14 @@ def test_a_resplit_request_goes_through_the_manager_and_sales_ops(
     assert "Rob Rep" in page.inner_text("[data-testid=impact-others]")
     assert "sales operations decide after the manager" in page.inner_text("#content")
 
-    _sign_in(page, login_as, "manager_max")
+    sign_in(page, login_as, "manager_max")
     page.goto(f"{live_server.url}/plans/adjustments/?show=awaiting")
     page.click("[data-testid=adjustment-requests] tbody a")
     page.fill("#return-reason", "Which account, and since when?")
     page.click("#return-form button[type=submit]")
     assert page.inner_text("[data-testid=adjustment-status]") == "Returned for more information"
 
-    _sign_in(page, login_as, "rep_ria")
+    sign_in(page, login_as, "rep_ria")
     page.click("[data-testid=inbox-link]")
     assert "returned request" in page.inner_text("[data-testid=inbox]")
     page.goto(f"{live_server.url}/")  # her action centre asks her to answer
@@ -82,13 +66,13 @@ def test_a_resplit_request_goes_through_the_manager_and_sales_ops(
     page.click("#resubmit-form button[type=submit]")
     assert page.inner_text("[data-testid=adjustment-status]") == "Waiting for the manager"
 
-    _sign_in(page, login_as, "manager_max")
+    sign_in(page, login_as, "manager_max")
     page.goto(f"{live_server.url}/plans/adjustments/inbox/")
     page.click("[data-testid=adjustment-requests] tbody a")
     page.click("#approve-form button[type=submit]")
     assert page.inner_text("[data-testid=adjustment-status]") == "Waiting for sales operations"
 
-    _sign_in(page, login_as, "ops_olga")
+    sign_in(page, login_as, "ops_olga")
     page.goto(f"{live_server.url}/plans/adjustments/")  # opens on what awaits her
     page.click("[data-testid=adjustment-requests] tbody a")
     with page.expect_download() as download:
