@@ -35,7 +35,13 @@ from quotaflow.plans.adjustments import requests_for, returned_to
 from quotaflow.plans.blockers import PREPARING, CycleBlockers, cycle_blockers, preparing_cycles
 from quotaflow.plans.explanations import amounts_for
 from quotaflow.plans.mine import waiting_for
-from quotaflow.plans.models import AdjustmentRequest, Goal, GoalStatus, PlanningCycle
+from quotaflow.plans.models import (
+    ADJUSTMENT_OPEN,
+    AdjustmentRequest,
+    Goal,
+    GoalStatus,
+    PlanningCycle,
+)
 from quotaflow.plans.ownership import ownership
 from quotaflow.plans.visibility import visible_goals
 
@@ -265,6 +271,8 @@ def adjustment_items(user: User, today: dt.date) -> list[DueItem]:
     """Mid-period adjustment requests: those waiting for a decision ``user`` may take now
     (a manager above the goal, or sales ops at their step), due by the date the change
     would take effect; and the user's own requests returned to them for more information."""
+    if not AdjustmentRequest.objects.filter(status__in=ADJUSTMENT_OPEN).exists():
+        return []  # none open anywhere: one cheap query instead of the requests'
     awaiting = requests_for(user, "awaiting")
     currency = Company.current().currency if awaiting else ""
 
