@@ -62,3 +62,48 @@ def test_a_rep_reads_her_statement_lines_and_finance_exports_payroll(
         ("Ria Rep", "1500.00", "EUR", "preview"),
         ("Rob Rep", "200.00", "EUR", "preview"),
     ]
+
+
+def test_ops_define_publish_and_assign_a_plan_through_the_api(setup: Setup) -> None:
+    olga = signed_in(setup, "ops_olga")
+    document = {
+        "components": [{"kind": "commission", "name": "R", "metric": "revenue", "rate": "0.05"}]
+    }
+    body = {
+        "name": "Q2 plan",
+        "period_start": "2027-04-01",
+        "period_end": "2027-06-30",
+        "document": document,
+    }
+    bad = olga.post(
+        f"{API}/plans",
+        {**body, "document": {"components": [{**document["components"][0], "rate": "x"}]}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "document.components[0].rate"
+    created = olga.post(f"{API}/plans", body, content_type="application/json")
+    assert created.status_code == 201
+    plan = created.json()
+    assert plan["versions"] == [{"number": 1, "status": "draft", "published_at": None}]
+    published = olga.post(
+        f"{API}/plans/{plan['id']}/publish",
+        {"expected_version": plan["version"]},
+        content_type="application/json",
+    ).json()
+    assert published["versions"][0]["status"] == "published"
+    assigned = olga.post(
+        f"{API}/plans/{plan['id']}/assignments",
+        {"expected_version": published["version"], "person_ids": [setup.person("sue").pk]},
+        content_type="application/json",
+    ).json()
+    assert assigned["assigned"] == 1
+    stale = olga.post(
+        f"{API}/plans/{plan['id']}/publish",
+        {"expected_version": 0},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    refused = signed_in(setup, "finance_fay").post(
+        f"{API}/plans", body, content_type="application/json"
+    )
+    assert refused.status_code == 403

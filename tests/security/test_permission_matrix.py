@@ -651,6 +651,42 @@ OPERATIONS: dict[str, list[Case]] = {
             api_read(RIA_VIEWERS),
         )
     ],
+    "POST /api/v1/incentives/plans": [
+        Case(
+            "POST",
+            lambda c: f"{A}/incentives/plans",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {
+                "name": "New plan",
+                "period_start": "2028-01-01",
+                "period_end": "2028-03-31",
+                "document": {
+                    "components": [
+                        {"kind": "commission", "name": "R", "metric": "revenue", "rate": "0.05"}
+                    ]
+                },
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/incentives/plans/{plan_id}/publish": [
+        Case(
+            "POST",
+            lambda c: f"{A}/incentives/plans/{c.incentive_plan_id}/publish",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"expected_version": 99},
+            write=True,
+        )
+    ],
+    "POST /api/v1/incentives/plans/{plan_id}/assignments": [
+        Case(
+            "POST",
+            lambda c: f"{A}/incentives/plans/{c.incentive_plan_id}/assignments",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"expected_version": 99, "person_ids": [c.org.people["ria"].pk]},
+            write=True,
+        )
+    ],
     "GET /api/v1/incentives/runs": [Case("GET", lambda c: f"{A}/incentives/runs", _payout_readers)],
     "GET /api/v1/incentives/runs/{run_id}/payroll.csv": [
         Case("GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.csv", _payout_readers)

@@ -3,7 +3,8 @@
 A rep reads their own statements, a manager those of the people in the subtrees they
 manage today, sales ops and finance all of them (``incentives.permissions``); a statement
 out of sight answers 404. Runs and their payroll export are for sales ops and finance.
-Every read needs the ``read`` scope on a token.
+Every read needs the ``read`` scope on a token. Defining plans (create, publish, assign)
+is for sales ops, with the ``manage`` scope on a token.
 """
 
 from __future__ import annotations
@@ -12,14 +13,31 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
 from quotaflow.api.auth import request_user, require_allowed, require_scope
-from quotaflow.api.schemas import READ_ERRORS, ObjectId, Offset
-from quotaflow.incentives import queries
-from quotaflow.incentives.models import PayoutRun, Statement, StatementLine
-from quotaflow.incentives.permissions import reads_every_payout
+from quotaflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    BusinessDate,
+    ExpectedVersion,
+    Input,
+    ObjectId,
+    Offset,
+)
+from quotaflow.core.errors import NotFound
+from quotaflow.incentives import actions, queries
+from quotaflow.incentives.actions.plans import MAX_PEOPLE_PER_CALL
+from quotaflow.incentives.models import (
+    NAME_MAX_LENGTH,
+    IncentivePlan,
+    PayoutRun,
+    Statement,
+    StatementLine,
+)
+from quotaflow.incentives.permissions import can_manage_plans, reads_every_payout
 
 router = Router(tags=["incentives"])
 
@@ -170,3 +188,116 @@ def payroll_csv(request: HttpRequest, run_id: ObjectId) -> HttpResponse:
     response = HttpResponse(queries.payroll_csv(run), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{queries.payroll_file_name(run)}"'
     return response
+
+
+PLANNERS_ONLY = "Only administrators and sales operations can change incentive plans."
+
+
+class PlanIn(Input):
+    """A new plan: its fiscal period and its definition (the plan document, see the
+    incentives docs), which becomes draft version 1."""
+
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    period_start: BusinessDate
+    period_end: BusinessDate
+    period_label: str = Field("", max_length=20)
+    document: dict[str, Any]
+
+
+class PlanVersionOut(Schema):
+    number: int
+    status: str
+    published_at: dt.datetime | None
+
+
+class PlanOut(Schema):
+    """A plan with its versions (newest first) and how many people are on it."""
+
+    id: int
+    name: str
+    period_start: dt.date
+    period_end: dt.date
+    period_label: str
+    version: int
+    versions: list[PlanVersionOut]
+    assigned: int
+
+    @staticmethod
+    def of(plan: IncentivePlan) -> PlanOut:
+        return PlanOut(
+            id=plan.pk,
+            name=plan.name,
+            period_start=plan.period_start,
+            period_end=plan.period_end,
+            period_label=plan.period_label,
+            version=plan.version,
+            versions=[
+                PlanVersionOut(number=v.number, status=v.status, published_at=v.published_at)
+                for v in plan.versions.order_by("-number")
+            ],
+            assigned=plan.assignments.count(),
+        )
+
+
+class VersionedIn(Input):
+    expected_version: ExpectedVersion
+
+
+class AssignIn(Input):
+    expected_version: ExpectedVersion
+    person_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=MAX_PEOPLE_PER_CALL
+    )
+
+
+def _plan(plan_id: int) -> IncentivePlan:
+    plan = IncentivePlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound(f"There is no incentive plan {plan_id}.")
+    return plan
+
+
+def _planner(request: HttpRequest) -> Any:
+    return require_allowed(
+        request, can_manage_plans, scope=TokenScope.MANAGE, refusal=PLANNERS_ONLY
+    )
+
+
+@router.post("/incentives/plans", response={201: PlanOut, **WRITE_ERRORS}, summary="Create a plan")
+def create_plan(request: HttpRequest, body: PlanIn) -> Status[PlanOut]:
+    user = _planner(request)
+    plan = actions.create_plan(
+        acting_user=user,
+        name=body.name,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        period_label=body.period_label,
+        document=body.document,
+    )
+    return Status(201, PlanOut.of(plan))
+
+
+@router.post(
+    "/incentives/plans/{int:plan_id}/publish",
+    response={200: PlanOut, **WRITE_ERRORS},
+    summary="Publish a plan's draft version",
+)
+def publish_plan(request: HttpRequest, plan_id: ObjectId, body: VersionedIn) -> PlanOut:
+    user = _planner(request)
+    plan = _plan(plan_id)
+    actions.publish_plan(plan, acting_user=user, expected_version=body.expected_version)
+    return PlanOut.of(_plan(plan_id))
+
+
+@router.post(
+    "/incentives/plans/{int:plan_id}/assignments",
+    response={200: PlanOut, **WRITE_ERRORS},
+    summary="Assign people to a plan",
+)
+def assign_plan(request: HttpRequest, plan_id: ObjectId, body: AssignIn) -> PlanOut:
+    user = _planner(request)
+    plan = _plan(plan_id)
+    actions.assign_plan(
+        plan, acting_user=user, person_ids=body.person_ids, expected_version=body.expected_version
+    )
+    return PlanOut.of(_plan(plan_id))
