@@ -14,6 +14,8 @@ On top of the small organisation (tests/conftest.py):
 * a check-in by rep_ria on her goal, and a notification in her inbox,
 * a pending adjustment request by rep_ria on her goal (above the sales-ops threshold), with
   an evidence file,
+* a rubric goal (account_plans) and a checklist goal (onboarding) for every rep, and
+  rep_ria's scorecard (revenue 70 %, account plans 30 %) defined by manager_max,
 * one API token of ops_olga per scope (read, ingest, import, manage, workflow).
 
 The company is built inside a transaction that is rolled back when the module ends;
@@ -26,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -34,14 +37,24 @@ from django.db import transaction
 from quotaflow.accounts.actions import create_token
 from quotaflow.accounts.models import Role, TokenScope, User
 from quotaflow.core.models import Notification
+from quotaflow.feedback.actions import ComponentSpec, define_scorecard
 from quotaflow.feedback.models import CheckIn
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.incentives import actions as incentive_actions
 from quotaflow.metrics.models import Metric, MetricUnit
 from quotaflow.org.models import Assignment, AssignmentRole, Person
 from quotaflow.plans import actions
-from quotaflow.plans.models import AdjustmentEvidence, AdjustmentRequest, Goal, PlanningCycle
+from quotaflow.plans.models import (
+    AdjustmentEvidence,
+    AdjustmentRequest,
+    Goal,
+    GoalKind,
+    Milestone,
+    PlanningCycle,
+)
+from quotaflow.plans.qualitative import MilestoneSpec
 from tests.conftest import PASSWORD, SmallOrg, build_small_org
+from tests.qualitative import qualitative_goals
 
 FY_START = dt.date(2027, 1, 1)
 FY_END = dt.date(2027, 12, 31)
@@ -87,6 +100,7 @@ class Company:
     sam_token_id: int
     tokens: dict[str, str] = field(default_factory=dict)
     check_in_id: int = 0  # rep_ria's check-in on her goal
+    scorecard_id: int = 0  # rep_ria's scorecard in the plan, defined by manager_max
     notification_id: int = 0  # a notification in rep_ria's inbox
     adjustment_id: int = 0  # rep_ria's pending adjustment request on her goal
     evidence_id: int = 0  # its evidence file
@@ -95,12 +109,17 @@ class Company:
     payout_run_id: int = 0  # the preview of its January run
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
 
-    def goal(self, owner: str, cycle: PlanningCycle | None = None) -> Goal:
-        """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name)."""
-        goals = Goal.objects.filter(cycle=cycle or self.plan).select_related(
-            "owner_unit", "owner_person"
-        )
+    def goal(self, owner: str, cycle: PlanningCycle | None = None, *, metric: str = "") -> Goal:
+        """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name), or
+        the owner's goal on the metric with code ``metric``."""
+        cycle = cycle or self.plan
+        goals = Goal.objects.filter(cycle=cycle).select_related("owner_unit", "owner_person")
+        goals = goals.filter(metric__code=metric) if metric else goals.filter(metric=cycle.metric)
         return next(goal for goal in goals if goal.owner_name == owner)
+
+    def milestone(self) -> Milestone:
+        """The first milestone of Ria's onboarding checklist, as stored now."""
+        return Milestone.objects.get(goal=self.goal("Ria Rep", metric="onboarding"), position=1)
 
     @property
     def users(self) -> dict[str, User]:
@@ -141,6 +160,7 @@ def build_company() -> Company:
         approach="top_down",
     )
     actions.run_cascade(plan, acting_user=olga, company_target=1_000_000_00)
+    _qualitative_goals(plan, olga)
     actions.publish_cycle(plan, acting_user=olga)
     scenario = actions.copy_as_scenario(plan, acting_user=olga, name="FY2027 stretch")
     run = ImportRun.objects.create(
@@ -193,6 +213,16 @@ def build_company() -> Company:
     company.notification_id = Notification.objects.create(
         user=ria, kind="checkin.replied", title="Max replied"
     ).pk
+    company.scorecard_id = define_scorecard(
+        company.plan,
+        org.people["ria"],
+        acting_user=org.users["manager_max"],
+        name="Ria FY2027",
+        components=[
+            ComponentSpec(company.goal("Ria Rep").pk, Decimal(70)),
+            ComponentSpec(company.goal("Ria Rep", metric="account_plans").pk, Decimal(30)),
+        ],
+    ).pk
     _payout_run(company)
     return company
 
@@ -234,6 +264,14 @@ def _payout_run(company: Company) -> None:
         statement.person.full_name: statement.pk
         for statement in run.statements.select_related("person")
     }
+
+
+def _qualitative_goals(plan: PlanningCycle, olga: User) -> None:
+    """A rubric goal and a checklist goal for every rep of the plan."""
+    rubric = [{"score": n, "meaning": f"Level {n}"} for n in range(5)]
+    qualitative_goals(plan, olga, code="account_plans", kind=GoalKind.RUBRIC, rubric=rubric)
+    milestones = [MilestoneSpec("Shadow calls"), MilestoneSpec("Certify")]
+    qualitative_goals(plan, olga, code="onboarding", kind=GoalKind.MILESTONE, milestones=milestones)
 
 
 @pytest.fixture(scope="module")

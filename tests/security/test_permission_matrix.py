@@ -33,14 +33,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from quotaflow.api.root import api
 from quotaflow.core.models import AuditEvent, NotificationPreference
-from quotaflow.feedback.models import CheckIn, CheckInReply
+from quotaflow.feedback.models import CheckIn, CheckInReply, Scorecard, ScorecardComponent
 from quotaflow.org.models import Assignment, Person, Unit
 from quotaflow.plans.models import (
     AdjustmentDecision,
     AdjustmentEvidence,
     AdjustmentRequest,
     Goal,
+    Milestone,
     PlanningCycle,
+    RubricScore,
 )
 from tests.security.conftest import MATRIX_COUNTS, PAST, PLAN_OWNERS, Company
 from tests.security.test_visibility_defects import csv_owners, xlsx_owners
@@ -206,6 +208,19 @@ def _plan(c: Company) -> int:
 
 def _ria(c: Company) -> int:
     return c.goal("Ria Rep").pk
+
+
+def _ria_rubric(c: Company) -> int:
+    return c.goal("Ria Rep", metric="account_plans").pk
+
+
+def _ria_rubric_version(c: Company) -> int:
+    return c.goal("Ria Rep", metric="account_plans").version
+
+
+def _check_team_scorecards(response: HttpResponse) -> None:
+    """North's scorecards: Ria's only (Sue's team is South)."""
+    assert [row["person"] for row in response.json()] == ["E004"]
 
 
 def _team(c: Company) -> int:
@@ -1045,6 +1060,87 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    # Qualitative goals: Ria's rubric goal (account_plans) and checklist (onboarding) in
+    # the published plan. Their measure is the plan's and does not change once published:
+    # whoever passes authorisation is answered 409.
+    "GET /api/v1/goals/{goal_id}/measure": [
+        Case("GET", lambda c: f"{A}/goals/{_ria_rubric(c)}/measure", api_read(RIA_VIEWERS))
+    ],
+    "PUT /api/v1/goals/{goal_id}/measure": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/goals/{_ria_rubric(c)}/measure",
+            api_write({"manager_max"} | PLANNERS, visible=RIA_VIEWERS, refused=FROZEN),
+            body=lambda c: {"kind": "numeric", "expected_version": _ria_rubric_version(c)},
+            write=True,
+        )
+    ],
+    "POST /api/v1/milestones/{milestone_id}/tick": [
+        # The owner ticks; her manager and planners confirm instead.
+        Case(
+            "POST",
+            lambda c: f"{A}/milestones/{c.milestone().pk}/tick",
+            api_write({"rep_ria"}, visible=RIA_VIEWERS),
+            body=lambda c: {"evidence": "Done", "expected_version": c.milestone().version},
+            write=True,
+        )
+    ],
+    "POST /api/v1/milestones/{milestone_id}/confirm": [
+        Case(
+            "POST",
+            lambda c: f"{A}/milestones/{c.milestone().pk}/confirm",
+            api_write({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {
+                "confirm": False,
+                "comment": "Not yet",
+                "expected_version": c.milestone().version,
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/goals/{goal_id}/rubric-scores": [
+        # A manager above the goal or a planner scores it; never its owner, nor finance.
+        Case(
+            "POST",
+            lambda c: f"{A}/goals/{_ria_rubric(c)}/rubric-scores",
+            api_write({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"score": 3, "comment": "All ten written"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/scorecards/{external_id}": [
+        Case("GET", lambda c: f"{A}/cycles/{_plan(c)}/scorecards/E004", api_read(RIA_VIEWERS))
+    ],
+    "PUT /api/v1/cycles/{cycle_id}/scorecards/{external_id}": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/cycles/{_plan(c)}/scorecards/E004",
+            api_write({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {
+                "components": [{"goal": _ria(c), "weight": 100}],
+                "expected_version": 1,
+            },
+            write=True,
+        )
+    ],
+    "GET /api/v1/cycles/{cycle_id}/scorecards": [
+        # The team view opens a unit: whoever may see North.
+        Case(
+            "GET",
+            lambda c: f"{A}/cycles/{_plan(c)}/scorecards?unit=NORTH",
+            api_read(NORTH_VIEWERS),
+            content=lambda role, r: _check_team_scorecards(r),
+        )
+    ],
+    "POST /api/v1/cycles/{cycle_id}/scorecards": [
+        Case(
+            "POST",
+            lambda c: f"{A}/cycles/{_plan(c)}/scorecards",
+            api_write({"manager_max"} | PLANNERS, visible=NORTH_VIEWERS),
+            body=lambda c: {"unit": "NORTH", "components": [{"metric": "revenue", "weight": 100}]},
+            write=True,
+        )
+    ],
     "GET /api/v1/smart/policy": [Case("GET", lambda c: f"{A}/smart/policy", api_read(SIGNED_IN))],
     "PUT /api/v1/smart/policy": [
         Case(
@@ -1542,6 +1638,79 @@ PAGES: dict[str, list[Case]] = {
             ("withdraw", {"rep_ria"}),
         )
     ],
+    "goal-rubric-score": [
+        Case(
+            "POST",
+            lambda c: f"/performance/goals/{_ria_rubric(c)}/score/",
+            page_step({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"score": "3", "comment": "All ten written"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "milestone-tick": [
+        Case(
+            "POST",
+            lambda c: f"/milestones/{c.milestone().pk}/tick/",
+            page_step({"rep_ria"}, visible=RIA_VIEWERS),
+            body=lambda c: {"done": "1", "evidence": "Done", "expected_version": "1"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "milestone-confirm": [
+        Case(
+            "POST",
+            lambda c: f"/milestones/{c.milestone().pk}/confirm/",
+            page_step({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"confirm": "0", "comment": "Not yet", "expected_version": "1"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "plans-goal-measure": [
+        Case(
+            "POST",
+            lambda c: f"/plans/goals/{_ria_rubric(c)}/measure/",
+            page_step({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"kind": "numeric", "expected_version": str(_ria_rubric_version(c))},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "scorecard-person": [
+        Case(
+            "GET",
+            lambda c: f"/scorecards/{_plan(c)}/people/E004/",
+            page(RIA_VIEWERS),
+            roles=WEB,
+        )
+    ],
+    "scorecard-define": [
+        Case(
+            "POST",
+            lambda c: f"/scorecards/{_plan(c)}/people/E004/define/",
+            page_step({"manager_max"} | PLANNERS, visible=RIA_VIEWERS),
+            body=lambda c: {"choice_0": str(_ria(c)), "weight_0": "100", "expected_version": "1"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "scorecard-team": [
+        Case(
+            "GET", lambda c: f"/scorecards/{_plan(c)}/units/NORTH/", page(NORTH_VIEWERS), roles=WEB
+        )
+    ],
+    "scorecard-apply": [
+        Case(
+            "POST",
+            lambda c: f"/scorecards/{_plan(c)}/units/NORTH/apply/",
+            page_step({"manager_max"} | PLANNERS, visible=NORTH_VIEWERS),
+            body=lambda c: {"choice_0": "revenue", "weight_0": "100"},
+            write=True,
+            roles=WEB,
+        )
+    ],
     "inbox": [Case("GET", lambda c: "/inbox/", page(SIGNED_IN), roles=WEB)],
     "inbox-read": [
         Case(
@@ -1777,6 +1946,11 @@ def _written() -> tuple[int, ...]:
         AuditEvent.objects.count(),
         CheckIn.objects.count(),
         CheckInReply.objects.count(),
+        Milestone.objects.filter(done=True).count(),
+        Milestone.objects.count(),
+        RubricScore.objects.count(),
+        Scorecard.objects.count(),
+        ScorecardComponent.objects.values_list("weight", flat=True).count(),
         NotificationPreference.objects.count(),
         AdjustmentRequest.objects.count(),
         AdjustmentDecision.objects.count(),

@@ -28,7 +28,16 @@ from quotaflow.metrics.loaders import metric_by_code
 from quotaflow.org.loaders import unit_by_code
 from quotaflow.org.models import Person
 from quotaflow.plans import actions, exports, loaders, queries
-from quotaflow.plans.models import Goal, GoalComment, PlanningCycle, ReconcileMethod
+from quotaflow.plans.models import (
+    MILESTONE_TITLE_MAX,
+    MILESTONES_MAX,
+    Goal,
+    GoalComment,
+    GoalKind,
+    PlanningCycle,
+    ReconcileMethod,
+)
+from quotaflow.plans.qualitative import MILESTONE_WEIGHT_MAX, MilestoneSpec
 from quotaflow.plans.visibility import visible_cycles, visible_goal_ids
 from quotaflow.smart.actions import approve_goal_checked
 from quotaflow.smart.facts import check_goals
@@ -193,6 +202,9 @@ class GoalOut(Schema):
     rationale: str
     breakdown: list[dict[str, Any]]
     rubric: list[dict[str, Any]]
+    kind: GoalKind = Field(
+        description="How it is measured: numeric, milestone (checklist) or rubric (0–4)."
+    )
     derivation: dict[str, Any]
     effective_from: dt.date | None
     version: int = Field(
@@ -231,6 +243,7 @@ class GoalOut(Schema):
             rationale=goal.rationale,
             breakdown=goal.breakdown,
             rubric=goal.rubric,
+            kind=GoalKind(goal.kind),
             derivation=goal.derivation,
             effective_from=goal.effective_from,
             version=goal.version,
@@ -374,6 +387,14 @@ class RubricLevelIn(Input):
     meaning: str = Field(min_length=1, max_length=limits.NAME_MAX_LENGTH)
 
 
+class MilestoneIn(Input):
+    """One milestone of a checklist."""
+
+    title: str = Field(max_length=MILESTONE_TITLE_MAX)
+    due: BusinessDate | None = None
+    weight: int = Field(1, ge=1, le=MILESTONE_WEIGHT_MAX)
+
+
 class TemplateIn(Input):
     """The same goal for every unit of a level or every person with a role."""
 
@@ -383,7 +404,17 @@ class TemplateIn(Input):
     role: Literal["rep", "manager"] | None = None
     description: str = Field("", max_length=limits.COMMENT_MAX_LENGTH)
     rubric: list[RubricLevelIn] = Field(
-        default_factory=list, max_length=20, description="At most 20 levels, e.g. 0–4."
+        default_factory=list,
+        max_length=20,
+        description="At most 20 levels; a rubric goal has exactly the five levels 0–4.",
+    )
+    kind: GoalKind = Field(
+        GoalKind.NUMERIC, description="numeric, milestone (a checklist) or rubric (scored 0–4)."
+    )
+    milestones: list[MilestoneIn] = Field(
+        default_factory=list,
+        max_length=MILESTONES_MAX,
+        description=f"A milestone goal's checklist (1–{MILESTONES_MAX} items).",
     )
 
 
@@ -743,7 +774,11 @@ def template_goals(request: HttpRequest, cycle_id: ObjectId, payload: TemplateIn
     user, cycle = _cycle(request, cycle_id)
     metric = metric_by_code(payload.metric)
     created = actions.create_goals_from_template(
-        cycle, acting_user=user, metric=metric, **payload.dict(exclude={"metric"})
+        cycle,
+        acting_user=user,
+        metric=metric,
+        **payload.dict(exclude={"metric", "milestones"}),
+        milestones=[MilestoneSpec(m.title, m.due, m.weight) for m in payload.milestones],
     )
     return Status(201, _goals_out(created))
 

@@ -10,7 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from quotaflow.plans.models import Goal
+from quotaflow.org.models import Person
+from quotaflow.plans.models import Goal, PlanningCycle
 
 #: Confidence is a whole number from 1 (will miss) to 5 (certain).
 CONFIDENCE_MIN = 1
@@ -127,3 +128,60 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user} in {self.comment or self.reply}"
+
+
+#: The most components one scorecard weighs.
+SCORECARD_COMPONENTS_MAX = 20
+
+
+class Scorecard(models.Model):
+    """One person's balanced scorecard for a planning cycle: components (goals) with
+    weights in percent that sum exactly to 100, whose weighted, capped attainments add up
+    to one overall score (``feedback.scoring``). ``version`` is the optimistic-lock
+    counter: a redefinition names the version it read."""
+
+    cycle = models.ForeignKey(PlanningCycle, on_delete=models.CASCADE, related_name="scorecards")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="scorecards")
+    name = models.CharField(max_length=200)
+    defined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["cycle_id", "person__full_name", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["cycle", "person"], name="one_scorecard_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.person}"
+
+
+class ScorecardComponent(models.Model):
+    """One weighted goal of a scorecard: ``weight`` in percent (two decimals), and an
+    optional ``cap`` on the attainment it counts with, in percent (e.g. 150.00)."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="components")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="scorecard_components")
+    label = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField()
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+    cap = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["scorecard_id", "position", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["scorecard", "goal"], name="one_component_per_goal"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0, weight__lte=100), name="component_weight_is_a_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(cap__gt=0), name="component_cap_is_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.weight}% of {self.scorecard}"

@@ -194,6 +194,16 @@ class GoalStatus(models.TextChoices):
     CLOSED = "closed"
 
 
+class GoalKind(models.TextChoices):
+    """How a goal is measured: a number against its metric's actuals, a checklist of
+    milestones (progress = the weight of the done ones over the weight of all), or a
+    manager's 0–4 score against a written rubric (attainment = score / 4)."""
+
+    NUMERIC = "numeric", "Numeric target"
+    MILESTONE = "milestone", "Checklist of milestones"
+    RUBRIC = "rubric", "Scored 0–4 against a rubric"
+
+
 class Goal(models.Model):
     """A target for one owner on one metric over one period [period_start, period_end].
 
@@ -209,6 +219,11 @@ class Goal(models.Model):
     owner's bottom-up number, and ``allocated_to_children`` what the goal's children share
     (its target plus any over-assignment): the children always sum to it exactly.
     ``rubric`` describes the scores of a qualitative goal (e.g. customer satisfaction).
+
+    ``kind`` says how the goal is measured (:class:`GoalKind`): a numeric goal by its
+    metric's actuals against ``target``; a milestone goal by its :class:`Milestone`
+    checklist; a rubric goal by the latest :class:`RubricScore` against ``rubric``, which
+    then holds exactly the five levels 0–4, each with its meaning written.
     """
 
     cycle = models.ForeignKey(
@@ -239,6 +254,12 @@ class Goal(models.Model):
         default=list, blank=True, help_text='[{"label": "Software", "target": 100}]'
     )
     rubric = models.JSONField(default=list, blank=True, help_text='[{"score": 5, "meaning": "…"}]')
+    kind = models.CharField(
+        max_length=20,
+        choices=GoalKind.choices,
+        default=GoalKind.NUMERIC,
+        help_text="How the goal is measured: a number, a checklist, or a 0–4 rubric score.",
+    )
     weight = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Potential measure for a potential-weighted split."
     )
@@ -498,3 +519,73 @@ class AdjustmentEffect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal}: {self.before} → {self.after} by {self.request}"
+
+
+#: The most milestones one checklist holds.
+MILESTONES_MAX = 50
+#: The longest milestone title, evidence note and link.
+MILESTONE_TITLE_MAX = 200
+EVIDENCE_MAX_LENGTH = 4_000
+LINK_MAX_LENGTH = 500
+#: Rubric scores run from 0 to this.
+RUBRIC_TOP_SCORE = 4
+
+
+class Milestone(models.Model):
+    """One item of a milestone goal's checklist: what is to be done (``title``), by when
+    (``due``, optional), how much it counts (``weight``, 1 unless set), and whether it is
+    done — ticked by the goal's owner with evidence (a note and/or a link), and confirmed
+    (or unticked) by a manager above the goal. ``version`` is the optimistic-lock counter
+    of the tick state."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=MILESTONE_TITLE_MAX)
+    due = models.DateField(null=True, blank=True)
+    weight = models.PositiveIntegerField(default=1)
+    done = models.BooleanField(default=False)
+    evidence = models.TextField(max_length=EVIDENCE_MAX_LENGTH, blank=True)
+    link = models.CharField(max_length=LINK_MAX_LENGTH, blank=True)
+    ticked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering: ClassVar = ["goal_id", "position", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["goal", "position"], name="one_milestone_per_position"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="milestone_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({'done' if self.done else 'open'}) on {self.goal_id}"
+
+
+class RubricScore(models.Model):
+    """A manager's score of a rubric goal, 0–4, with the comment that explains it. Scores
+    are kept: the latest is the goal's score, the earlier ones its history."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="rubric_scores")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=EVIDENCE_MAX_LENGTH)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(score__lte=RUBRIC_TOP_SCORE), name="rubric_score_is_0_to_4"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/{RUBRIC_TOP_SCORE} on goal {self.goal_id}"

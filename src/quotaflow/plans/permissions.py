@@ -28,6 +28,7 @@ from quotaflow.plans.models import (
     Approach,
     CycleStatus,
     Goal,
+    GoalKind,
     GoalStatus,
     PlanningCycle,
 )
@@ -232,6 +233,43 @@ def can_set_checkin_cadence(user: User | Actor, cycle: PlanningCycle) -> bool:
     """Set how often owners check in: a planner, on a cycle that is not a closed or
     superseded record (a published plan runs, and its check-ins with it)."""
     return can_plan(user) and cycle.status not in {CycleStatus.CLOSED, CycleStatus.SUPERSEDED}
+
+
+def reports_on(user: User | Actor, goal: Goal) -> bool:
+    """The goal is the user's to report on: their own, or their unit's (as its manager
+    today). Check-ins and milestone ticks follow this rule."""
+    actor = _actor(user)
+    if owns(actor, goal):
+        return True
+    return goal.owner_unit_id is not None and goal.owner_unit_id in actor.managed_unit_ids(
+        scope_day()
+    )
+
+
+def can_define_measure(user: User | Actor, goal: Goal) -> bool:
+    """Choose how a goal is measured (numeric, a milestone checklist, a 0–4 rubric) and
+    write its checklist or rubric: a planner or a reviewer of the goal (a manager above
+    it, never its owner), while its plan still changes (a published plan's goals are
+    changed by a new version)."""
+    return is_open(goal.cycle) and can_review(user, goal)
+
+
+def can_tick_milestone(user: User | Actor, goal: Goal) -> bool:
+    """Tick (or untick) a milestone with evidence: the goal's owner, on a milestone goal
+    that still takes messages."""
+    return goal.kind == GoalKind.MILESTONE and comments_open(goal) and reports_on(user, goal)
+
+
+def can_confirm_milestone(user: User | Actor, goal: Goal) -> bool:
+    """Confirm a ticked milestone, or untick it: a reviewer of the goal (a manager above
+    it or a planner, never its owner), while the goal takes messages."""
+    return goal.kind == GoalKind.MILESTONE and comments_open(goal) and can_review(user, goal)
+
+
+def can_score_rubric(user: User | Actor, goal: Goal) -> bool:
+    """Score a rubric goal 0–4 with a comment: a reviewer of the goal (a manager above it
+    or a planner, never its owner), while the goal takes messages."""
+    return goal.kind == GoalKind.RUBRIC and comments_open(goal) and can_review(user, goal)
 
 
 def reviewable_goals(

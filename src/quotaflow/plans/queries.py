@@ -186,6 +186,17 @@ def person_for(user: User) -> Person | None:
     return Person.objects.filter(user=user).first()
 
 
+def tree_goal_of(cycle: PlanningCycle, person: Person) -> Goal | None:
+    """``person``'s goal on the cycle's own metric (their place in the plan's tree)."""
+    return (
+        Goal.objects.select_related(
+            "cycle", "parent", "parent__owner_unit", "owner_person", "owner_unit", "metric"
+        )
+        .filter(cycle=cycle, owner_person=person, metric_id=cycle.metric_id)
+        .first()
+    )
+
+
 def reviewing_unit(goal: Goal) -> Unit | None:
     """The unit whose managers review ``goal``: its parent goal's unit; for a goal made from
     a template (no parent), the owner's own unit — the person's, or the unit above a unit.

@@ -97,6 +97,14 @@ class HistoryFacts:
 
 
 @dataclass(frozen=True)
+class MilestoneFacts:
+    """One milestone of a checklist goal: its title and due date (if it has one)."""
+
+    title: str
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class GoalFacts:
     """Everything the rules look at, with no database behind it."""
 
@@ -108,6 +116,11 @@ class GoalFacts:
     description: str = ""
     qualitative: bool = False
     rubric: str = ""
+    measure: str = ""  # "rubric" | "milestone" for a goal of that kind; "" otherwise
+    rubric_gaps: tuple[
+        str, ...
+    ] = ()  # what a rubric goal's rubric lacks ("levels 2, 3 not written")
+    milestones: tuple[MilestoneFacts, ...] = ()
     parent: ParentFacts | None = None
     objective: str = ""
     period_start: dt.date | None = None
@@ -224,7 +237,13 @@ def check_specific(facts: GoalFacts) -> Verdict:
 
 
 def check_measurable(facts: GoalFacts) -> Verdict:
-    """A computable metric and a numeric target with a unit; a rubric for qualitative goals."""
+    """A computable metric and a numeric target with a unit; a rubric for qualitative goals
+    (every level 0–4 written for a rubric goal), at least one titled milestone for a
+    checklist goal."""
+    if facts.measure == "rubric":
+        return _measurable_rubric(facts)
+    if facts.measure == "milestone":
+        return _measurable_checklist(facts)
     if facts.qualitative:
         if not facts.rubric.strip():
             return Verdict(
@@ -256,6 +275,45 @@ def check_measurable(facts: GoalFacts) -> Verdict:
             "Say who enters the figure and when, or compute it from transactions or activities.",
         )
     return Verdict("pass", f"Target {shown}, computed from {metric.source} as '{metric.name}'.")
+
+
+def _measurable_rubric(facts: GoalFacts) -> Verdict:
+    if facts.rubric_gaps:
+        return Verdict(
+            "fail",
+            "The manager scores this goal 0–4, but the rubric does not say what every score "
+            f"means: {'; '.join(facts.rubric_gaps)}.",
+            "Write what each score from 0 to 4 means, e.g. 0: no account plans … "
+            "4: all ten reviewed with the customer.",
+        )
+    return Verdict(
+        "pass", "Scored 0–4 by the manager against a written rubric (every level defined)."
+    )
+
+
+def _measurable_checklist(facts: GoalFacts) -> Verdict:
+    if not facts.milestones:
+        return Verdict(
+            "fail",
+            "This goal is measured by a checklist of milestones, and it has none yet.",
+            "Add at least one milestone with a title (and a due date).",
+        )
+    untitled = [
+        str(n) for n, item in enumerate(facts.milestones, start=1) if not item.title.strip()
+    ]
+    if untitled:
+        return Verdict(
+            "fail",
+            f"Milestone{'s' if len(untitled) > 1 else ''} {', '.join(untitled)} "
+            f"{'have' if len(untitled) > 1 else 'has'} no title, so nobody can tell when it is done.",
+            "Give every milestone a title saying what is delivered.",
+        )
+    count = len(facts.milestones)
+    return Verdict(
+        "pass",
+        f"Measured by a checklist of {count} milestone{'s' if count != 1 else ''}: "
+        "progress is the share done.",
+    )
 
 
 def _attainability_notes(
@@ -451,8 +509,22 @@ def check_time_bound(facts: GoalFacts) -> Verdict:
             f"({facts.cycle_start:%d %b %Y}–{facts.cycle_end:%d %b %Y}).",
             "Move the goal into the cycle's period.",
         )
+    dues = sorted(item.due for item in facts.milestones if item.due is not None)
+    late = [day for day in dues if not facts.period_start <= day <= facts.period_end]
+    if late:
+        return Verdict(
+            "fail",
+            f"A milestone is due {late[0]:%d %b %Y}, outside the goal's period "
+            f"{facts.period_start:%d %b %Y}–{facts.period_end:%d %b %Y}.",
+            "Move the milestone's due date into the goal's period.",
+        )
+    deadline = (
+        f"milestones due {dues[0]:%d %b %Y}–{dues[-1]:%d %b %Y}"
+        if dues
+        else (f"deadline {facts.deadline:%d %b %Y}" if facts.deadline else "")
+    )
     missing = []
-    if facts.deadline is None:
+    if not deadline:
         missing.append("deadline")
     if not facts.checkin_cadence.strip():
         missing.append("check-in cadence")
@@ -467,7 +539,7 @@ def check_time_bound(facts: GoalFacts) -> Verdict:
         )
     return Verdict(
         "pass",
-        f"Runs {facts.period_start:%d %b %Y}–{facts.period_end:%d %b %Y}; deadline {facts.deadline:%d %b %Y}, "
+        f"Runs {facts.period_start:%d %b %Y}–{facts.period_end:%d %b %Y}; {deadline}, "
         f"check-ins {facts.checkin_cadence}.",
     )
 

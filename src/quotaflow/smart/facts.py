@@ -22,7 +22,8 @@ from django.utils import timezone
 from quotaflow.core.models import Company
 from quotaflow.org.models import Assignment
 from quotaflow.org.queries import active_on
-from quotaflow.plans.models import Goal, PlanningCycle
+from quotaflow.plans.models import Goal, GoalKind, Milestone, PlanningCycle
+from quotaflow.plans.qualitative import is_qualitative, rubric_problems
 from quotaflow.smart.attainability import (
     LONG_TENURED,
     NO_PREDICTION,
@@ -37,6 +38,7 @@ from quotaflow.smart.evaluator import (
     GoalFacts,
     HistoryFacts,
     MetricFacts,
+    MilestoneFacts,
     ParentFacts,
     SmartReport,
     evaluate,
@@ -202,6 +204,7 @@ def check_goals(
         .annotate(total=Sum("target"), count=Count("pk"))
         .order_by()
     }
+    checklists = _checklists(goals)
     unit_people = _unit_members([goal for goal in goals if goal.owner_unit is not None])
     cycles = {goal.cycle_id: goal.cycle for goal in goals}
     policies = {pk: SmartPolicy.for_cycle(cycle) for pk, cycle in cycles.items()}
@@ -227,12 +230,32 @@ def check_goals(
             policy = policies[goal.cycle_id]
             target = targets.get(goal.pk, goal.target)
             facts = _goal_facts(
-                goal, target, history_facts, policy, company.currency, children.get(goal.pk)
+                goal,
+                target,
+                history_facts,
+                policy,
+                company.currency,
+                children.get(goal.pk),
+                checklists.get(goal.pk, ()),
             )
             checked[goal.pk] = CheckedGoal(
                 goal, target, evaluate(facts, policy.thresholds), prediction
             )
     return [checked[goal.pk] for goal in goals]
+
+
+def _checklists(goals: Sequence[Goal]) -> dict[int, tuple[MilestoneFacts, ...]]:
+    """The milestones of the checklist goals among ``goals`` (one query)."""
+    ids = [goal.pk for goal in goals if goal.kind == GoalKind.MILESTONE]
+    found: dict[int, list[MilestoneFacts]] = defaultdict(list)
+    if ids:
+        for goal_id, title, due in (
+            Milestone.objects.filter(goal_id__in=ids)
+            .order_by("goal_id", "position")
+            .values_list("goal_id", "title", "due")
+        ):
+            found[goal_id].append(MilestoneFacts(title, due))
+    return {pk: tuple(items) for pk, items in found.items()}
 
 
 def _goal_facts(
@@ -242,9 +265,13 @@ def _goal_facts(
     policy: SmartPolicy,
     currency: str,
     children: tuple[int, int] | None,
+    milestones: tuple[MilestoneFacts, ...] = (),
 ) -> GoalFacts:
     metric = goal.metric
-    qualitative = metric.source == "manual" and metric.unit == "score" or bool(goal.rubric)
+    measure = goal.kind if is_qualitative(goal) else ""
+    qualitative = (
+        bool(measure) or metric.source == "manual" and metric.unit == "score" or bool(goal.rubric)
+    )
     parent = goal.parent
     cycle = goal.cycle
     return GoalFacts(
@@ -256,6 +283,9 @@ def _goal_facts(
         description=goal.description,
         qualitative=qualitative,
         rubric=_rubric_text(goal.rubric),
+        measure=measure,
+        rubric_gaps=tuple(rubric_problems(goal.rubric)) if measure == GoalKind.RUBRIC else (),
+        milestones=milestones,
         parent=ParentFacts(
             label=str(parent),
             metric_code=parent.metric.code,

@@ -3,6 +3,7 @@ how any page shows a form's errors as messages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from quotaflow.accounts.actions import PASSWORD_MAX_LENGTH
 from quotaflow.accounts.models import TokenScope, User
 from quotaflow.accounts.permissions import may_hold_scope
 from quotaflow.core import limits
+from quotaflow.core.errors import DomainError
 
 
 class OrgFilterForm(forms.Form):
@@ -74,3 +76,15 @@ def show_form_errors(request: HttpRequest, form: forms.Form) -> None:
         )
         text = " ".join(str(error) for error in errors)
         messages.error(request, f"{label}: {text}" if field != "__all__" else text)
+
+
+def run_action(request: HttpRequest, success: str, action: Callable[[], Any]) -> bool:
+    """Run one action: ``success`` as a message if it went through, its refusal (a domain
+    error, in words) as an error message otherwise; whether it went through."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True

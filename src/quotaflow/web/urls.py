@@ -19,6 +19,7 @@ from quotaflow.web.views import (
     org,
     payouts,
     review,
+    scorecards,
     smart,
 )
 from quotaflow.web.views import performance as tracking
@@ -85,6 +86,30 @@ urlpatterns = [
     path("performance/goals/<id:pk>/", tracking.goal_page, name="performance-goal"),
     path("performance/goals/<id:pk>/check-ins/", feedback.check_in, name="feedback-check-in"),
     path("check-ins/<id:pk>/replies/", feedback.reply, name="feedback-reply"),
+    path("performance/goals/<id:pk>/score/", scorecards.score_rubric, name="goal-rubric-score"),
+    path("milestones/<id:pk>/tick/", scorecards.tick_milestone, name="milestone-tick"),
+    path("milestones/<id:pk>/confirm/", scorecards.confirm_milestone, name="milestone-confirm"),
+    path("plans/goals/<id:pk>/measure/", scorecards.define_measure, name="plans-goal-measure"),
+    path(
+        "scorecards/<id:cycle_pk>/people/<path:external_id>/define/",
+        scorecards.define_scorecard,
+        name="scorecard-define",
+    ),
+    path(
+        "scorecards/<id:cycle_pk>/people/<path:external_id>/",
+        scorecards.person_scorecard,
+        name="scorecard-person",
+    ),
+    path(
+        "scorecards/<id:cycle_pk>/units/<path:code>/apply/",
+        scorecards.apply_scorecards,
+        name="scorecard-apply",
+    ),
+    path(
+        "scorecards/<id:cycle_pk>/units/<path:code>/",
+        scorecards.team_scorecards,
+        name="scorecard-team",
+    ),
     path("inbox/", feedback.inbox, name="inbox"),
     path("inbox/<id:pk>/read/", feedback.inbox_read, name="inbox-read"),
     path("inbox/read-all/", feedback.inbox_read_all, name="inbox-read-all"),

@@ -1,5 +1,5 @@
 """Every write of the feedback app: comments with mentions, check-ins and their replies, reminders of overdue
-check-ins, and the inbox (marking notifications read, choosing how they arrive).
+check-ins, the inbox (marking notifications read, choosing how they arrive), and scorecards.
 
 Each action is atomic, checks the acting user with ``feedback.permissions``, records an
 audit event through ``core.audit``, and leaves notifications and e-mail to
@@ -12,9 +12,19 @@ from quotaflow.feedback.actions.checkins import check_in, reply_to_check_in
 from quotaflow.feedback.actions.comments import post_comment
 from quotaflow.feedback.actions.inbox import mark_all_read, mark_read, set_preferences
 from quotaflow.feedback.actions.reminders import send_checkin_reminders
+from quotaflow.feedback.actions.scorecards import (
+    ComponentSpec,
+    LevelComponentSpec,
+    apply_scorecard_to_level,
+    define_scorecard,
+)
 
 __all__ = [
+    "ComponentSpec",
+    "LevelComponentSpec",
+    "apply_scorecard_to_level",
     "check_in",
+    "define_scorecard",
     "mark_all_read",
     "mark_read",
     "post_comment",

@@ -42,6 +42,12 @@ from quotaflow.plans.actions.cycles import (
     set_relief_settings,
 )
 from quotaflow.plans.actions.hybrid import reconcile_cycle
+from quotaflow.plans.actions.qualitative import (
+    confirm_milestone,
+    define_measure,
+    score_rubric,
+    tick_milestone,
+)
 from quotaflow.plans.actions.versions import (
     close_cycle,
     copy_as_scenario,
@@ -63,10 +69,12 @@ __all__ = [
     "approve_goals",
     "close_cycle",
     "comment_on_goal",
+    "confirm_milestone",
     "copy_as_scenario",
     "create_cycle",
     "create_goals_from_template",
     "create_mid_period_version",
+    "define_measure",
     "lock_goal",
     "publish_cycle",
     "reconcile_cycle",
@@ -74,9 +82,11 @@ __all__ = [
     "return_goal",
     "return_goals",
     "run_cascade",
+    "score_rubric",
     "send_submission_reminders",
     "set_checkin_cadence",
     "set_weights",
     "submit_goal",
     "submit_rollup",
+    "tick_milestone",
 ]

@@ -32,10 +32,13 @@ from quotaflow.plans.models import (
     CheckinCadence,
     CycleStatus,
     Goal,
+    GoalKind,
     GoalStatus,
+    Milestone,
     PlanningCycle,
     ReliefPolicy,
 )
+from quotaflow.plans.qualitative import MilestoneSpec, clean_milestones, clean_rubric
 from quotaflow.plans.queries import (
     tree_goals,
 )
@@ -169,13 +172,29 @@ def create_goals_from_template(
     role: str | None = None,
     description: str = "",
     rubric: Sequence[Mapping[str, Any]] = (),
+    kind: str = GoalKind.NUMERIC,
+    milestones: Sequence[MilestoneSpec] = (),
 ) -> list[Goal]:
     """Create the same goal for every unit of ``unit_kind`` or every person with ``role``
     (``"rep"``: the cycle's members; ``"manager"``: its units' managers) in one step.
 
-    Suits non-revenue goals (calls, new logos) and scored goals with a ``rubric``. Owners
-    who already have a goal on that metric in the cycle are skipped."""
+    Suits non-revenue goals (calls, new logos) and qualitative ones: ``kind`` ``rubric``
+    (scored 0–4 against ``rubric``, all five levels written) or ``milestone`` (each goal
+    gets the checklist ``milestones``). Owners who already have a goal on that metric in
+    the cycle are skipped."""
     _require_planner(acting_user)
+    measured_by = kind
+    if measured_by not in GoalKind.values:
+        raise InvalidInput(
+            f"Unknown kind of goal '{measured_by}'; use numeric, milestone or rubric.", field="kind"
+        )
+    if measured_by == GoalKind.RUBRIC:
+        rubric = clean_rubric(rubric)
+    specs = (
+        clean_milestones(milestones, period_start=cycle.period_start, period_end=cycle.period_end)
+        if measured_by == GoalKind.MILESTONE
+        else []
+    )
     if metric.pk == cycle.metric_id:
         raise InvalidInput(
             "The cycle's own metric already has a goal for every participant.", field="metric"
@@ -221,6 +240,7 @@ def create_goals_from_template(
                 phasing=_phasing(cycle, target),
                 description=description,
                 rubric=[dict(level) for level in rubric],
+                kind=measured_by,
                 derivation={
                     "rule": "template",
                     "summary": f"Set for every {unit_kind or role} by {acting_user}.",
@@ -230,12 +250,25 @@ def create_goals_from_template(
             if ((owner_id, None) if kind == "unit" else (None, owner_id)) not in existing
         ]
         created = Goal.objects.bulk_create(new_goals)
+        Milestone.objects.bulk_create(
+            Milestone(goal=goal, position=n, title=spec.title, due=spec.due, weight=spec.weight)
+            for goal in created
+            for n, spec in enumerate(specs, start=1)
+        )
         reason = f"template for every {unit_kind or role}"
         record_many(
             actor=acting_user,
             action="plans.goal.created",
             entries=(
-                (g, {"target": [None, g.target], "status": [None, GoalStatus.DRAFT]}, reason)
+                (
+                    g,
+                    {
+                        "target": [None, g.target],
+                        "status": [None, GoalStatus.DRAFT],
+                        "kind": [None, g.kind],
+                    },
+                    reason,
+                )
                 for g in _with_names(created)
             ),
         )

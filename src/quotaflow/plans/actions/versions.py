@@ -37,6 +37,7 @@ from quotaflow.plans.models import (
     PlanningCycle,
 )
 from quotaflow.plans.proration import prorated_change, resplit_months, taking_back
+from quotaflow.plans.qualitative import copy_milestones
 from quotaflow.plans.queries import (
     Drift,
     cycle_tree,
@@ -190,7 +191,7 @@ def _copy_cycle(
     copied_fields = (
         "owner_unit_id", "owner_person_id", "metric_id", "period_start", "period_end", "period_label",
         "target", "phasing", "description", "rationale", "derivation", "guidance", "submitted_target",
-        "breakdown", "rubric", "weight", "locked", "allocated_to_children", "effective_from",
+        "breakdown", "rubric", "kind", "weight", "locked", "allocated_to_children", "effective_from",
     )  # fmt: skip
     copies = Goal.objects.bulk_create(
         Goal(cycle=copy, status=goal_status, **{f: getattr(g, f) for f in copied_fields})
@@ -200,6 +201,7 @@ def _copy_cycle(
     for old, new in zip(originals, copies, strict=True):
         new.parent_id = new_id.get(old.parent_id) if old.parent_id else None
     Goal.objects.bulk_update(copies, ["parent"])
+    copy_milestones(new_id)
     record_many(
         actor=actor,
         action="plans.goal.copied",

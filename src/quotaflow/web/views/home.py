@@ -29,7 +29,7 @@ from quotaflow.plans.blockers import cycle_blockers, preparing_cycles
 from quotaflow.sales.queries import latest_rates
 from quotaflow.web import queries
 from quotaflow.web.loading import signed_in_user
-from quotaflow.web.templatetags.tracking import amount_format
+from quotaflow.web.views.performance import progress_rows
 
 
 def _planner_context(today: dt.date) -> dict[str, Any]:
@@ -111,19 +111,11 @@ def _finance_context(today: dt.date) -> dict[str, Any]:
     }
 
 
-def _with_formats(assessed: list[tuple[Any, Any]]) -> list[tuple[Any, Any, Any]]:
-    """(goal, progress, how its amounts read) rows for the goals tables."""
-    if not assessed:
-        return []
-    company = Company.current()
-    return [(goal, progress, amount_format(goal.metric, company)) for goal, progress in assessed]
-
-
 def _manager_context(user: User, person: Person | None, today: dt.date) -> dict[str, Any]:
     if person is None:
         return {"person": None, "units": [], "reports": []}
     tops = queries.top_units(list(managed_units(person, today)))
-    team = _with_formats(team_progress(user, today))
+    team = progress_rows(team_progress(user, today))
     return {
         "person": person,
         "team_people": [row for row in team if row[0].owner_person_id is not None],
@@ -140,7 +132,7 @@ def _rep_context(person: Person | None, today: dt.date) -> dict[str, Any]:
     running = [row for row in person_goals(person, today) if row[0].period_end >= today]
     return {
         "person": person,
-        "rows": _with_formats(running),
+        "rows": progress_rows(running),
         "placements": placements,
         "line_managers": queries.line_managers(placements[0], today) if placements else [],
         "history": queries.history_rows(person, today, Scope(everything=False)),

@@ -27,15 +27,18 @@ from quotaflow.core import limits
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
 from quotaflow.core.money import Amounts
+from quotaflow.feedback.scorecards import person_scorecards, score_cards
 from quotaflow.metrics.models import Metric
 from quotaflow.metrics.permissions import can_recompute
 from quotaflow.metrics.queries import latest_recomputes
 from quotaflow.org.loaders import person_for, unit_for
 from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import Scope, managed_units, scope_day, viewer_scope
+from quotaflow.performance.attainment import Attainment
 from quotaflow.performance.boards import GoalChart, goal_chart, person_goals, unit_board
 from quotaflow.performance.models import PerformanceSettings
 from quotaflow.performance.permissions import sees_leaderboard
+from quotaflow.performance.qualitative import qualitative_progress
 from quotaflow.performance.queries import change_version, credits_behind, goals_with_attainment
 from quotaflow.plans.in_force import version_histories
 from quotaflow.plans.loaders import goal_for
@@ -45,6 +48,7 @@ from quotaflow.web.goal_adjustments import goal_adjustments
 from quotaflow.web.loading import found, signed_in_user
 from quotaflow.web.templatetags.tracking import amount_format
 from quotaflow.web.views.feedback import goal_check_ins
+from quotaflow.web.views.scorecards import goal_measure_context
 
 CREDITS_PER_PAGE = 50
 
@@ -231,6 +235,19 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     return _render_live(request, "performance/unit.html", "performance/_unit_live.html", context)
 
 
+def progress_rows(assessed: list[tuple[Goal, Attainment]]) -> list[tuple[Any, ...]]:
+    """(goal, progress, how its amounts read, qualitative progress or None) rows for the
+    goals tables: a checklist or rubric goal shows its progress instead of an amount."""
+    if not assessed:
+        return []
+    company = Company.current()
+    qualitative = qualitative_progress(goal for goal, _ in assessed)
+    return [
+        (goal, progress, amount_format(goal.metric, company), qualitative.get(goal.pk))
+        for goal, progress in assessed
+    ]
+
+
 @login_required
 @require_GET
 def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
@@ -241,10 +258,10 @@ def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
     version = change_version({goal.metric_id for goal, _ in assessed})
     if _unchanged(request, version):
         return HttpResponse(status=204)
-    company = Company.current()
-    rows = [(goal, progress, amount_format(goal.metric, company)) for goal, progress in assessed]
+    rows = progress_rows(assessed)
     context = {
         "person": person, "rows": rows, "viewing": viewing, "live_url": _live_url(request, viewing, version),
+        "scorecards": score_cards(person_scorecards(viewing.user, person), viewing.as_of),
         "keep": urlencode(viewing.query), "recomputes": _recomputes([goal.metric_id for goal, _ in assessed]),
     }  # fmt: skip
     return _render_live(
@@ -296,6 +313,7 @@ def goal_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("live") != "1":
         context |= goal_check_ins(viewing.user, goal, chart)
         context |= goal_adjustments(viewing.user, goal)
+        context |= goal_measure_context(viewing.user, goal)
     return _render_live(request, "performance/goal.html", "performance/_goal_live.html", context)
 
 

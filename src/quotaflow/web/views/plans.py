@@ -35,6 +35,7 @@ from quotaflow.plans.models import (
     Approach,
     CheckinCadence,
     Goal,
+    GoalKind,
     GoalStatus,
     PlanningCycle,
     ReconcileMethod,
@@ -46,6 +47,8 @@ from quotaflow.web.converters import whole_number
 from quotaflow.web.forms import show_form_errors
 from quotaflow.web.goal_adjustments import goal_adjustments
 from quotaflow.web.loading import cycle_or_404, goal_or_404, signed_in_user
+from quotaflow.web.scorecard_forms import add_measure_fields, measure_of
+from quotaflow.web.views.scorecards import measure_editor
 
 METHOD_CHOICES = [
     ("equal", "Equal split"),
@@ -217,8 +220,14 @@ class TemplateForm(forms.Form):
             *((f"kind:{value}", f"{label.lower()} unit") for value, label in UnitKind.choices),
         ],
     )
-    target = AmountField(label="Target")
+    target = AmountField(
+        label="Target", required=False, help_text="Not needed for a checklist or rubric goal."
+    )
     description = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_measure_fields(self)
 
 
 class VersionForm(VersionedForm):
@@ -426,6 +435,16 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "backdate_days": cycle.relief_backdate_days,
             }
         ),
+        # Where the plan's scorecards are read: the top unit the viewer sees, or their own.
+        "scorecard_unit": next((r.goal.owner_unit for r in rows if r.goal.owner_unit_id), None),
+        "scorecard_person": next(
+            (
+                r.goal.owner_person
+                for r in rows
+                if r.goal.owner_person_id and permissions.owns(user, r.goal)
+            ),
+            None,
+        ),
         "cascade_form": CascadeForm(
             initial={
                 "expected_version": cycle.version,
@@ -577,14 +596,19 @@ def _template_step(step: CycleStepRequest) -> HttpResponse | None:
     kind, _, value = chosen["owners"].partition(":")
 
     def bulk() -> None:
+        measured_by, rubric, milestones = measure_of(chosen)
+        typed = to_minor(chosen["target"], amounts_for(chosen["metric"]))
         made = actions.create_goals_from_template(
             step.cycle,
             acting_user=step.user,
             metric=chosen["metric"],
-            target=_need(to_minor(chosen["target"], amounts_for(chosen["metric"]))),
+            target=_need(0 if typed is None and measured_by != GoalKind.NUMERIC else typed),
             unit_kind=value if kind == "kind" else None,
             role=value if kind == "role" else None,
             description=chosen["description"],
+            kind=measured_by,
+            rubric=rubric,
+            milestones=milestones,
         )
         messages.info(step.request, f"{len(made)} goals created.")
 
@@ -819,6 +843,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": CommentForm(initial={"expected_version": goal.version}),
         "submitted": goal.status == GoalStatus.SUBMITTED,
         **goal_adjustments(user, goal),
+        **measure_editor(user, goal),
     }
     return render(request, "plans/goal_detail.html", context)
 
