@@ -38,6 +38,7 @@ PROVIDERS: tuple[str, ...] = (
     "quotaflow.plans.due.items_for",
     "quotaflow.performance.due.items_for",
     "quotaflow.smart.due.items_for",
+    "quotaflow.incentives.due.items_for",
 )
 
 #: Severity: how urgently an item asks for attention (lower sorts first).
