@@ -371,3 +371,42 @@ def test_hybrid_publish_refuses_guidance_changed_after_the_reconciliation(
     )
     with pytest.raises(InvalidInput, match=r"Acme \(guidance 12,000.00 EUR → 15,000.00 EUR\)"):
         actions.publish_cycle(hybrid, acting_user=olga)
+
+
+# What a copy of a plan does not take from its source: who and what the copy itself is.
+_PER_VERSION_FIELDS = {
+    "id", "name", "owner", "status", "is_scenario", "based_on", "plan_version",
+    "effective_from", "change_reason", "published_at", "version", "created_at", "updated_at",
+}  # fmt: skip
+
+
+def test_a_new_version_or_scenario_keeps_every_setting_of_its_source() -> None:
+    """Every concrete field of a cycle is either copied into a new version or scenario, or
+    named above as belonging to one version; a new setting cannot be silently dropped (the
+    check-in cadence once was)."""
+    from quotaflow.plans.actions.versions import _COPIED_SETTINGS
+
+    fields = {
+        f.attname.removesuffix("_id") if f.is_relation else f.name
+        for f in PlanningCycle._meta.concrete_fields
+    }
+    copied = {name.removesuffix("_id") for name in _COPIED_SETTINGS}
+    assert fields - _PER_VERSION_FIELDS == copied
+
+
+def test_a_mid_period_version_keeps_the_check_in_cadence(
+    small_org: SmallOrg, make_cycle: Callable[..., PlanningCycle]
+) -> None:
+    olga = small_org.users["ops_olga"]
+    plan = _published_top_down(small_org, make_cycle)
+    PlanningCycle.objects.filter(pk=plan.pk).update(checkin_cadence="biweekly")
+    plan.refresh_from_db()
+    ria = goal_of(plan, small_org.people["ria"])
+    v2 = actions.create_mid_period_version(
+        plan,
+        acting_user=olga,
+        effective_from=dt.date(2027, 7, 1),
+        reason="Territory change",
+        targets={ria.pk: 250_000},
+    )
+    assert v2.checkin_cadence == "biweekly"

@@ -169,6 +169,7 @@ _COPIED_SETTINGS = (
     "company_target",
     "negotiation_round",
     "reconciliation",
+    "checkin_cadence",
     "relief_policy",
     "relief_ops_threshold",
     "relief_ops_threshold_bp",
