@@ -19,11 +19,10 @@ from tests.conftest import SmallOrg
 from tests.plans.conftest import FY_END, FY_START, goal_of
 
 
-@pytest.fixture
-def plan(small_org: SmallOrg, frozen: Any) -> PlanningCycle:
-    """The FY2027 revenue plan, published (its goals running), with no cadence yet."""
-    cycle = actions.create_cycle(
-        acting_user=small_org.users["ops_olga"],
+def revenue_cycle(org: SmallOrg) -> PlanningCycle:
+    """ops_olga's top-down FY2027 revenue cycle, not yet cascaded."""
+    return actions.create_cycle(
+        acting_user=org.users["ops_olga"],
         metric=Metric.objects.create(code="revenue", name="Revenue", unit=MetricUnit.CURRENCY),
         period_start=FY_START,
         period_end=FY_END,
@@ -31,6 +30,12 @@ def plan(small_org: SmallOrg, frozen: Any) -> PlanningCycle:
         approach="top_down",
         name="FY2027 revenue",
     )
+
+
+@pytest.fixture
+def plan(small_org: SmallOrg, frozen: Any) -> PlanningCycle:
+    """The FY2027 revenue plan, published (its goals running), with no cadence yet."""
+    cycle = revenue_cycle(small_org)
     PlanningCycle.objects.filter(pk=cycle.pk).update(status="published")
     Goal.objects.filter(cycle=cycle).update(status=GoalStatus.PUBLISHED)
     cycle.refresh_from_db()

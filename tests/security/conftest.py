@@ -16,6 +16,7 @@ On top of the small organisation (tests/conftest.py):
   an evidence file,
 * a rubric goal (account_plans) and a checklist goal (onboarding) for every rep, and
   rep_ria's scorecard (revenue 70 %, account plans 30 %) defined by manager_max,
+* a performance review of rep_ria for FY2026-Q4, opened by manager_max and shared with her,
 * one API token of ops_olga per scope (read, ingest, import, manage, workflow).
 
 The company is built inside a transaction that is rolled back when the module ends;
@@ -32,12 +33,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from quotaflow.accounts.actions import create_token
 from quotaflow.accounts.models import Role, TokenScope, User
 from quotaflow.core.models import Notification
-from quotaflow.feedback.actions import ComponentSpec, define_scorecard
+from quotaflow.feedback.actions import ComponentSpec, define_scorecard, open_review, share_review
 from quotaflow.feedback.models import CheckIn
 from quotaflow.imports.models import ImportKind, ImportRun, ImportStatus
 from quotaflow.incentives import actions as incentive_actions
@@ -108,6 +110,7 @@ class Company:
     incentive_version_id: int = 0  # its published version 1
     payout_run_id: int = 0  # the preview of its January run
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
+    review_id: int = 0  # rep_ria's FY2026-Q4 review, shared with her
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None, *, metric: str = "") -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name), or
@@ -224,6 +227,10 @@ def build_company() -> Company:
         ],
     ).pk
     _payout_run(company)
+    max_ = org.users["manager_max"]
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        review = open_review(org.people["ria"], acting_user=max_, period="FY2026-Q4")
+        company.review_id = share_review(review, acting_user=max_, expected_version=1).pk
     return company
 
 

@@ -33,7 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from quotaflow.api.root import api
 from quotaflow.core.models import AuditEvent, NotificationPreference
-from quotaflow.feedback.models import CheckIn, CheckInReply, Scorecard, ScorecardComponent
+from quotaflow.feedback.models import CheckIn, CheckInReply, Review, Scorecard, ScorecardComponent
 from quotaflow.org.models import Assignment, Person, Unit
 from quotaflow.plans.models import (
     AdjustmentDecision,
@@ -77,6 +77,9 @@ PLAN_VIEWERS = {"rep_ria", "rep_rob", "manager_max", "manager_sam"} | SEES_ALL
 RIA_VIEWERS = {"rep_ria", "manager_max"} | SEES_ALL
 NORTH_VIEWERS = {"manager_max"} | SEES_ALL
 SCENARIO_VIEWERS = {"ops_olga", "admin_ada"}  # its owner, and administrators
+# Ria's shared review: hers, her manager's and planners' — not finance's, nor colleagues'.
+REVIEW_READERS = {"rep_ria", "manager_max", "ops_olga", "admin_ada"}
+REVIEWERS = {"manager_max", "ops_olga", "admin_ada"}
 
 ALLOWED = "allowed"  # passes authorisation: any answer but 401, 403, 404 or a 5xx
 # A write on a goal of the published (frozen) plan: refused for lack of permission (403)
@@ -352,6 +355,30 @@ def _check_requests(role: str, response: HttpResponse) -> None:
 A = "/api/v1"
 WEB = SESSION_ROLES
 PLAN_WRITE = api_write({"ops_olga", "admin_ada"}, visible=PLAN_VIEWERS)
+
+
+def _review_write(method: str, path: str, allowed: set[str], body: dict[str, Any]) -> Case:
+    """An API write on Ria's shared review (``path`` after its URL), rolled back."""
+    return Case(
+        method,
+        lambda c: f"{A}/reviews/{c.review_id}{path}",
+        api_write(allowed, visible=REVIEW_READERS),
+        body=lambda c: body,
+        write=True,
+    )
+
+
+def _review_post(path: str, allowed: set[str], body: dict[str, str]) -> Case:
+    """A form post on Ria's shared review's page (``path`` after /reviews/<id>/)."""
+    return Case(
+        "POST",
+        lambda c: f"/reviews/{c.review_id}/{path}",
+        page_step(allowed, visible=REVIEW_READERS),
+        body=lambda c: body,
+        write=True,
+        roles=WEB,
+    )
+
 
 OPERATIONS: dict[str, list[Case]] = {
     "GET /api/v1/me": [Case("GET", lambda c: f"{A}/me", api_read(SIGNED_IN, None))],
@@ -963,6 +990,51 @@ OPERATIONS: dict[str, list[Case]] = {
             write=True,
         )
     ],
+    "GET /api/v1/reviews": [
+        Case(
+            "GET",
+            lambda c: f"{A}/reviews",
+            api_read(SIGNED_IN),
+            content=lambda role, r: _review_rows(role, len(r.json())),
+        )
+    ],
+    "POST /api/v1/reviews": [
+        # Her manager and planners open one; she and finance see her and are refused.
+        Case(
+            "POST",
+            lambda c: f"{A}/reviews",
+            api_write(REVIEWERS, visible=REVIEW_READERS | {"finance_fay"}),
+            body=lambda c: {"person": c.org.people["ria"].external_id, "period": "FY2026-Q3"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/reviews/{review_id}": [
+        Case("GET", lambda c: f"{A}/reviews/{c.review_id}", api_read(REVIEW_READERS))
+    ],
+    "GET /api/v1/reviews/{review_id}/pdf": [
+        Case("GET", lambda c: f"{A}/reviews/{c.review_id}/pdf", api_read(REVIEW_READERS))
+    ],
+    "PATCH /api/v1/reviews/{review_id}": [
+        _review_write("PATCH", "", REVIEWERS, {"expected_version": 2, "overall_rating": 3})
+    ],
+    "POST /api/v1/reviews/{review_id}/self-assessment": [
+        _review_write(
+            "POST", "/self-assessment", {"rep_ria"}, {"expected_version": 2, "text": "A fair one"}
+        )
+    ],
+    # The shared review is past refreshing, sharing and finalising (409 for its reviewers)
+    # and not yet final (409 for Ria's acknowledgement): each passes authorisation only.
+    **{
+        f"POST /api/v1/reviews/{{review_id}}/{step}": [
+            _review_write("POST", f"/{step}", allowed, {"expected_version": 2})
+        ]
+        for step, allowed in (
+            ("refresh", REVIEWERS),
+            ("share", REVIEWERS),
+            ("finalise", REVIEWERS),
+            ("acknowledge", {"rep_ria"}),
+        )
+    },
     "GET /api/v1/inbox": [Case("GET", lambda c: f"{A}/inbox", api_read(SIGNED_IN))],
     "POST /api/v1/inbox/{notification_id}/read": [
         Case(
@@ -1711,6 +1783,51 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         )
     ],
+    "reviews": [
+        Case(
+            "GET",
+            lambda c: "/reviews/",
+            page(SIGNED_IN),
+            content=lambda role, r: _review_rows(role, r.content.decode().count("data-review=")),
+            roles=WEB,
+        )
+    ],
+    "reviews-detail": [
+        Case("GET", lambda c: f"/reviews/{c.review_id}/", page(REVIEW_READERS), roles=WEB)
+    ],
+    "reviews-pdf": [
+        Case("GET", lambda c: f"/reviews/{c.review_id}/review.pdf", page(REVIEW_READERS), roles=WEB)
+    ],
+    "reviews-history": [
+        Case(
+            "GET",
+            lambda c: f"/reviews/people/{c.org.people['ria'].external_id}/",
+            page(REVIEW_READERS),
+            roles=WEB,
+        ),
+        Case(
+            "POST",
+            lambda c: f"/reviews/people/{c.org.people['ria'].external_id}/",
+            page_step(REVIEWERS, visible=REVIEW_READERS),
+            body=lambda c: {"period": "FY2026-Q3"},
+            write=True,
+            roles=WEB,
+        ),
+    ],
+    "reviews-update": [
+        _review_post("edit/", REVIEWERS, {"expected_version": "2", "overall_rating": "3"})
+    ],
+    "reviews-self-assessment": [
+        _review_post(
+            "self-assessment/",
+            {"rep_ria"},
+            {"expected_version": "2", "self_assessment": "A fair quarter"},
+        )
+    ],
+    "reviews-step": [
+        _review_post(f"step/{step}/", allowed, {"expected_version": "2"})
+        for step, allowed in (("share", REVIEWERS), ("acknowledge", {"rep_ria"}))
+    ],
     "inbox": [Case("GET", lambda c: "/inbox/", page(SIGNED_IN), roles=WEB)],
     "inbox-read": [
         Case(
@@ -1776,6 +1893,11 @@ PAGES: dict[str, list[Case]] = {
         Case("GET", lambda c: f"{A}/", lambda r: frozenset({200, 302, 401, 403, 404}), roles=WEB)
     ],
 }
+
+
+def _review_rows(role: str, rows: int) -> None:
+    """Content check for review lists: Ria's review for those who may read it, nothing else."""
+    assert rows == (1 if _session(role) in REVIEW_READERS else 0), (role, rows)
 
 
 def _check_search(role: str, response: HttpResponse) -> None:
@@ -1946,6 +2068,8 @@ def _written() -> tuple[int, ...]:
         AuditEvent.objects.count(),
         CheckIn.objects.count(),
         CheckInReply.objects.count(),
+        Review.objects.count(),
+        sum(Review.objects.values_list("version", flat=True)),
         Milestone.objects.filter(done=True).count(),
         Milestone.objects.count(),
         RubricScore.objects.count(),

@@ -1,5 +1,6 @@
-"""Check-ins, their replies, the inbox and notification settings, and a cycle's check-in
-cadence.
+"""Check-ins, their replies, the inbox and notification settings, a cycle's check-in
+cadence, and performance reviews (opened, rated, self-assessed, finalised, acknowledged,
+and as a PDF).
 
 Reading needs the ``read`` scope on a token; writing a check-in, a reply or the inbox needs
 ``workflow`` (any role) or ``manage``. Who may do what is the feedback app's rule
@@ -10,33 +11,55 @@ notification that is not yours, answers 404.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope, User
 from quotaflow.api.auth import request_user, require_any_scope, require_scope
 from quotaflow.api.plans import CycleOut, _cycle
-from quotaflow.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, ObjectId, Offset
+from quotaflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ExpectedVersion,
+    Input,
+    ObjectId,
+    Offset,
+)
+from quotaflow.core import limits
 from quotaflow.core.errors import NotFound
 from quotaflow.core.models import KINDS, Notification
 from quotaflow.feedback import actions, queries
+from quotaflow.feedback.actions import reviews as review_actions
 from quotaflow.feedback.actions.inbox import preferences
 from quotaflow.feedback.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
     NOTE_MAX_LENGTH,
+    PERIOD_LABEL_MAX_LENGTH,
+    RATING_MAX,
+    RATING_MIN,
+    REVIEW_TEXT_MAX_LENGTH,
     CheckIn,
     CheckInReply,
+    Review,
+    ReviewStatus,
 )
+from quotaflow.feedback.review_pdf import review_pdf
+from quotaflow.org.loaders import person_for
+from quotaflow.org.queries import viewer_scope
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.loaders import goal_for
-from quotaflow.plans.models import CheckinCadence, Goal
+from quotaflow.plans.models import CheckinCadence, Goal, PlanningCycle
+from quotaflow.plans.visibility import can_view_cycle
 
 router = Router(tags=["feedback"])
 
 INBOX_MAX_LIMIT = 200
+#: The most goal ratings one change of a review may carry.
+REVIEW_GOALS_MAX = 200
 
 
 def _author(user: User | None) -> str | None:
@@ -269,3 +292,229 @@ def set_cadence(request: HttpRequest, cycle_id: ObjectId, payload: CadenceIn) ->
         expected_version=payload.expected_version,
     )
     return CycleOut.of(cycle)
+
+
+# Performance reviews --------------------------------------------------------------------
+
+
+class ReviewSummaryOut(Schema):
+    """A performance review as listed: who, which period, where it stands."""
+
+    id: int
+    person: str = Field(description="The rep's external id.")
+    person_name: str
+    reviewer: str | None = Field(description="The username of the manager who opened it.")
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    status: ReviewStatus
+    version: int
+    overall_rating: int | None = Field(description="1–5 (see RATING_LABELS in the docs).")
+    overall_label: str
+
+    @staticmethod
+    def fields_of(review: Review) -> dict[str, Any]:
+        return {
+            "id": review.pk,
+            "person": review.person.external_id,
+            "person_name": review.person.full_name,
+            "reviewer": _author(review.reviewer),
+            "period_label": review.period_label,
+            "period_start": review.period_start,
+            "period_end": review.period_end,
+            "status": review.status,
+            "version": review.version,
+            "overall_rating": review.overall_rating,
+            "overall_label": review.overall_label,
+        }
+
+
+class ReviewOut(ReviewSummaryOut):
+    """A performance review in full: the snapshot it was assembled from (figures with how
+    each was computed), the ratings, the texts and when each step was taken."""
+
+    cycle: int | None
+    goal_ratings: dict[str, int] = Field(description="goal id → rating 1–5")
+    strengths: str
+    improvements: str
+    agreed_actions: str
+    self_assessment: str
+    assembled_at: dt.datetime
+    shared_at: dt.datetime | None
+    self_assessed_at: dt.datetime | None
+    finalised_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    snapshot: dict[str, Any]
+
+    @staticmethod
+    def of(review: Review) -> ReviewOut:
+        return ReviewOut(
+            **ReviewSummaryOut.fields_of(review),
+            cycle=review.cycle_id,
+            goal_ratings=review.goal_ratings,
+            strengths=review.strengths,
+            improvements=review.improvements,
+            agreed_actions=review.agreed_actions,
+            self_assessment=review.self_assessment,
+            assembled_at=review.assembled_at,
+            shared_at=review.shared_at,
+            self_assessed_at=review.self_assessed_at,
+            finalised_at=review.finalised_at,
+            acknowledged_at=review.acknowledged_at,
+            snapshot=review.snapshot,
+        )
+
+
+class ReviewOpenIn(Input):
+    """Open a review of a rep: a fiscal period by its label, or a planning cycle's period."""
+
+    person: str = Field(max_length=limits.IDENTIFIER_MAX_LENGTH, description="External id.")
+    period: str = Field(
+        "", max_length=PERIOD_LABEL_MAX_LENGTH, description="e.g. FY2027-Q1 (or a half, a year)."
+    )
+    cycle: int | None = Field(None, ge=1, le=limits.BIGINT_MAX, description="Or a cycle's id.")
+
+
+Rating = Annotated[int, Field(ge=RATING_MIN, le=RATING_MAX)]
+ReviewText = Annotated[str, Field(max_length=REVIEW_TEXT_MAX_LENGTH)]
+
+
+class ReviewUpdateIn(Input):
+    """The reviewer's part; fields left out keep their value."""
+
+    expected_version: ExpectedVersion
+    goal_ratings: dict[str, Rating | None] | None = Field(
+        None, max_length=REVIEW_GOALS_MAX, description="goal id → 1–5, or null to clear."
+    )
+    overall_rating: Rating | None = None
+    strengths: ReviewText | None = None
+    improvements: ReviewText | None = None
+    agreed_actions: ReviewText | None = None
+
+
+class SelfAssessmentIn(Input):
+    """The rep's self-assessment of a review shared with them."""
+
+    expected_version: ExpectedVersion
+    text: ReviewText
+
+
+class ReviewStepIn(Input):
+    """A step that takes nothing but the version you read."""
+
+    expected_version: ExpectedVersion
+
+
+def _visible_review(request: HttpRequest, review_id: int) -> tuple[User, Review]:
+    require_scope(request, TokenScope.READ)
+    user = request_user(request)
+    review = queries.visible_review(user, review_id)
+    if review is None:
+        raise NotFound(review_actions.HIDDEN)
+    return user, review
+
+
+@router.get("/reviews", response={200: list[ReviewSummaryOut], **READ_ERRORS})
+def list_reviews(
+    request: HttpRequest,
+    offset: Offset = 0,
+    limit: int = Query(50, ge=1, le=INBOX_MAX_LIMIT),  # noqa: B008
+) -> list[ReviewSummaryOut]:
+    """The reviews you may read: your own once shared, those of the people you manage
+    (planners: every one), newest period first."""
+    require_scope(request, TokenScope.READ)
+    found = queries.visible_reviews(request_user(request))[offset : offset + limit]
+    return [ReviewSummaryOut(**ReviewSummaryOut.fields_of(review)) for review in found]
+
+
+@router.post("/reviews", response={201: ReviewOut, **WRITE_ERRORS})
+def open_review(request: HttpRequest, payload: ReviewOpenIn) -> Status:
+    """Open a review of a rep you manage (or any, for planners), assembled now from the
+    data of the period and kept as its snapshot."""
+    require_scope(request, TokenScope.READ)
+    _writer(request)
+    user = request_user(request)
+    person = person_for(viewer_scope(user), payload.person)
+    cycle = None
+    if payload.cycle is not None:
+        cycle = PlanningCycle.objects.filter(pk=payload.cycle).first()
+        if cycle is None or not can_view_cycle(user, cycle):
+            raise NotFound("There is no such planning cycle.")
+    made = actions.open_review(person, acting_user=user, period=payload.period, cycle=cycle)
+    return Status(201, ReviewOut.of(made))
+
+
+@router.get("/reviews/{review_id}", response={200: ReviewOut, **READ_ERRORS})
+def get_review(request: HttpRequest, review_id: ObjectId) -> ReviewOut:
+    """A review with its snapshot, ratings, texts and steps."""
+    return ReviewOut.of(_visible_review(request, review_id)[1])
+
+
+@router.patch("/reviews/{review_id}", response={200: ReviewOut, **WRITE_ERRORS})
+def update_review(request: HttpRequest, review_id: ObjectId, payload: ReviewUpdateIn) -> ReviewOut:
+    """Rate goals and the whole, write strengths, areas to improve and agreed actions
+    (the reviewer, until the review is final)."""
+    user, review = _visible_review(request, review_id)
+    _writer(request)
+    given = payload.model_fields_set
+    overall = payload.overall_rating if "overall_rating" in given else review.overall_rating
+    updated = actions.update_review(
+        review,
+        acting_user=user,
+        expected_version=payload.expected_version,
+        goal_ratings=payload.goal_ratings,
+        overall_rating=overall,
+        strengths=payload.strengths,
+        improvements=payload.improvements,
+        agreed_actions=payload.agreed_actions,
+    )
+    return ReviewOut.of(updated)
+
+
+@router.post("/reviews/{review_id}/self-assessment", response={200: ReviewOut, **WRITE_ERRORS})
+def self_assess(request: HttpRequest, review_id: ObjectId, payload: SelfAssessmentIn) -> ReviewOut:
+    """The rep writes their self-assessment of a review shared with them; the reviewer
+    is told."""
+    user, review = _visible_review(request, review_id)
+    _writer(request)
+    return ReviewOut.of(
+        actions.submit_self_assessment(
+            review, acting_user=user, expected_version=payload.expected_version, text=payload.text
+        )
+    )
+
+
+def _step_operation(step: str, summary: str) -> None:
+    def operation(request: HttpRequest, review_id: ObjectId, payload: ReviewStepIn) -> ReviewOut:
+        user, review = _visible_review(request, review_id)
+        _writer(request)
+        action = review_actions.STEPS[step]
+        return ReviewOut.of(
+            action(review, acting_user=user, expected_version=payload.expected_version)
+        )
+
+    operation.__doc__ = summary
+    operation.__name__ = f"review_{step}"
+    router.post(
+        f"/reviews/{{review_id}}/{step}",
+        response={200: ReviewOut, **WRITE_ERRORS},
+        operation_id=f"review_{step}",
+    )(operation)
+
+
+for _step, _summary in (
+    ("refresh", "Assemble a draft review again from today's data (the reviewer)."),
+    ("share", "Share a draft with the rep, who is asked for a self-assessment (the reviewer)."),
+    ("finalise", "Finalise a self-assessed review; every goal and the whole rated (the reviewer)."),
+    ("acknowledge", "Acknowledge your final review; the date is kept (the rep)."),
+):
+    _step_operation(_step, _summary)
+
+
+@router.get("/reviews/{review_id}/pdf", response={200: None, **READ_ERRORS})
+def review_document(request: HttpRequest, review_id: ObjectId) -> HttpResponse:
+    """The review as a PDF to file (application/pdf)."""
+    _, review = _visible_review(request, review_id)
+    response = HttpResponse(review_pdf(review), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="review-{review.pk}.pdf"'
+    return response

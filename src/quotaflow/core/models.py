@@ -121,6 +121,10 @@ KINDS: dict[str, Kind] = {
     "adjustment.waiting": Kind("An adjustment request waits for your decision"),
     "adjustment.decided": Kind("A decision on an adjustment request of yours"),
     "adjustment.applied": Kind("Your target changed because of a colleague's adjustment request"),
+    "review.shared": Kind("Your performance review is ready for your self-assessment"),
+    "review.self_assessed": Kind("A rep wrote the self-assessment of a review of yours"),
+    "review.finalised": Kind("Your performance review is final and awaits your acknowledgement"),
+    "review.acknowledged": Kind("A rep acknowledged a review of yours"),
 }
 
 

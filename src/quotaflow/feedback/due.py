@@ -1,11 +1,13 @@
-"""Check-ins in the action centre (``core.due``): the check-ins due from a user on their
-own goals, and — for a manager — who in their team has missed one.
+"""Check-ins and performance reviews in the action centre (``core.due``): the check-ins
+due from a user on their own goals, and — for a manager — who in their team has missed
+one; the reviews waiting for the rep's self-assessment or acknowledgement, and those
+waiting for the manager who opened them (to share, or to finalise).
 
 On a goal whose cycle sets a cadence (``feedback.cadence``), the owner's check-in is
 *overdue* once a window ended without one, and *due* (by the window's last day) while
 the window they are in has none yet; a check-in clears both. A manager sees each of
 their team's goals whose check-in is overdue, with the owner's name. Four queries for
-the user's own goals and three for the team's, whatever their number.
+the user's own goals and three for the team's, whatever their number; a fixed few for the reviews.
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ from django.db.models import Q
 from quotaflow.accounts.models import User
 from quotaflow.core.due import NORMAL, URGENT, DueItem, day_text
 from quotaflow.feedback import cadence
-from quotaflow.feedback.queries import last_check_in_days, missed_check_ins, running_with_cadence
+from quotaflow.feedback.models import Review, ReviewStatus
+from quotaflow.feedback.queries import (
+    last_check_in_days,
+    missed_check_ins,
+    reviews_awaiting,
+    running_with_cadence,
+)
 from quotaflow.plans.models import Goal, PlanningCycle
 from quotaflow.plans.ownership import ownership
 
 OWN_GROUP = "Check-ins due from you"
 TEAM_GROUP = "Who has not checked in"
+REP_REVIEWS = "Your performance reviews"
+MANAGER_REVIEWS = "Reviews to finish"
 
 
 def _url(goal: Goal) -> str:
@@ -101,7 +111,7 @@ def team_items(goals: list[Goal], today: dt.date) -> list[DueItem]:
     ]
 
 
-def items_for(user: User, today: dt.date) -> list[DueItem]:
+def check_in_items(user: User, today: dt.date) -> list[DueItem]:
     """The check-ins due from ``user`` on ``today`` and, for a manager, those their team
     has missed."""
     if not PlanningCycle.objects.exclude(checkin_cadence="").exists():
@@ -113,3 +123,55 @@ def items_for(user: User, today: dt.date) -> list[DueItem]:
     if owns.is_manager and owns.managed:
         items += team_items(_goals(owns.team(today), today), today)
     return items
+
+
+def _review_item(review: Review, kind: str, group: str, title: str, concerns: str = "") -> DueItem:
+    return DueItem(
+        kind=kind, group=group, title=title, url=f"/reviews/{review.pk}/", concerns=concerns
+    )
+
+
+def review_items(user: User) -> list[DueItem]:
+    """The performance reviews waiting for ``user``: as the rep, a self-assessment to
+    write or a final review to acknowledge; as the manager who opened it, a draft to rate
+    and share or a self-assessed review to finalise (``feedback.queries.reviews_awaiting``)."""
+    if not Review.objects.exists():
+        return []  # no review yet: one cheap query instead of the reviews'
+    awaiting = reviews_awaiting(user)
+    items = [
+        _review_item(
+            review,
+            "review.self_assessment",
+            REP_REVIEWS,
+            f"Write your self-assessment for your {review.period_label} review",
+        )
+        for review in awaiting.self_assessment
+    ]
+    items += [
+        _review_item(
+            review,
+            "review.acknowledge",
+            REP_REVIEWS,
+            f"Read and acknowledge your {review.period_label} review",
+        )
+        for review in awaiting.acknowledgement
+    ]
+    items += [
+        _review_item(
+            review,
+            "review.share" if review.status == ReviewStatus.DRAFT else "review.finalise",
+            MANAGER_REVIEWS,
+            f"Rate and share the {review.period_label} review"
+            if review.status == ReviewStatus.DRAFT
+            else f"The self-assessment is in: finalise the {review.period_label} review",
+            concerns=review.person.full_name,
+        )
+        for review in awaiting.manager
+    ]
+    return items
+
+
+def items_for(user: User, today: dt.date) -> list[DueItem]:
+    """Check-ins due from ``user`` (and their team's missed ones) and the performance
+    reviews waiting for them."""
+    return check_in_items(user, today) + review_items(user)

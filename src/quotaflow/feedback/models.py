@@ -185,3 +185,101 @@ class ScorecardComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} {self.weight}% of {self.scorecard}"
+
+
+#: Ratings of a goal and of the whole review: a whole number on this scale.
+RATING_LABELS: dict[int, str] = {
+    1: "Did not meet expectations",
+    2: "Partly met expectations",
+    3: "Met expectations",
+    4: "Exceeded expectations",
+    5: "Far exceeded expectations",
+}
+RATING_MIN = min(RATING_LABELS)
+RATING_MAX = max(RATING_LABELS)
+#: The longest strengths, areas to improve, agreed actions or self-assessment, in characters.
+REVIEW_TEXT_MAX_LENGTH = 5_000
+#: The longest period label (``FY2027-Q1`` or a cycle's label).
+PERIOD_LABEL_MAX_LENGTH = 60
+
+
+class ReviewStatus(models.TextChoices):
+    """The steps of a review, in order."""
+
+    DRAFT = "draft", "Draft (the manager's)"
+    SHARED = "shared", "Shared with the rep"
+    SELF_ASSESSED = "self_assessed", "Self-assessment written"
+    FINAL = "final", "Finalised by the manager"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged by the rep"
+
+
+class Review(models.Model):
+    """A performance review of one rep (``person``) for one period — a fiscal quarter by
+    default, or a planning cycle's period.
+
+    ``snapshot`` is what the review was assembled from (``feedback.review_assembly``): the
+    rep's goals with attainment and pacing history, check-ins and confidence, SMART status
+    and the comparison with their team, each figure with how it was computed. It is taken
+    when the review is opened and kept as it is, so a review read a year later shows the
+    numbers it was written about; while the review is a draft the manager may refresh it.
+
+    The manager (``reviewer``) rates each goal (``goal_ratings``: goal id → 1–5) and the
+    whole (``overall_rating``) and writes strengths, areas to improve and agreed actions;
+    the rep writes a self-assessment and acknowledges the final review
+    (``acknowledged_at``). ``version`` rises with every change (optimistic locking)."""
+
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.PROTECT, related_name="performance_reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cycle = models.ForeignKey(
+        "plans.PlanningCycle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period_label = models.CharField(max_length=PERIOD_LABEL_MAX_LENGTH)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    snapshot = models.JSONField(default=dict)
+    assembled_at = models.DateTimeField()
+    goal_ratings = models.JSONField(default=dict, blank=True)
+    overall_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    strengths = models.TextField(max_length=REVIEW_TEXT_MAX_LENGTH, blank=True)
+    improvements = models.TextField(max_length=REVIEW_TEXT_MAX_LENGTH, blank=True)
+    agreed_actions = models.TextField(max_length=REVIEW_TEXT_MAX_LENGTH, blank=True)
+    self_assessment = models.TextField(max_length=REVIEW_TEXT_MAX_LENGTH, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    self_assessed_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-period_start", "person_id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["person", "period_start", "period_end"], name="one_review_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_rating__isnull=True)
+                | Q(overall_rating__gte=RATING_MIN, overall_rating__lte=RATING_MAX),
+                name="review_rating_is_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="review_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.person} for {self.period_label}"
+
+    @property
+    def overall_label(self) -> str:
+        """The overall rating in words ("" when not rated yet)."""
+        return RATING_LABELS.get(self.overall_rating or 0, "")

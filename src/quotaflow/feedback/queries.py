@@ -1,5 +1,6 @@
 """Reading check-ins: a goal's thread, its confidence over time, who hears of a check-in,
-and which goals' check-ins are overdue on a day. Each is a fixed number of queries."""
+and which goals' check-ins are overdue on a day; reading performance reviews: those a user
+may read, a rep's history, and what awaits whom. Each is a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from django.db.models import Max, QuerySet
 
 from quotaflow.accounts.models import User
 from quotaflow.feedback import cadence
-from quotaflow.feedback.models import CheckIn
+from quotaflow.feedback.models import CheckIn, Review, ReviewStatus
+from quotaflow.feedback.permissions import can_see_review, visible_reviews_condition
+from quotaflow.org.models import Person
 from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal, GoalComment, GoalStatus
-from quotaflow.plans.queries import goal_owner_users
+from quotaflow.plans.queries import goal_owner_users, person_for
 
 
 def thread(goal: Goal) -> QuerySet[CheckIn]:
@@ -115,3 +118,86 @@ def overdue_by_owner(rows: Iterable[Overdue]) -> dict[tuple[int, dt.date], list[
         for user in row.owners:
             grouped[(user.pk, row.due_on)].append(row)
     return grouped
+
+
+# Performance reviews -------------------------------------------------------------------
+
+
+def visible_reviews(user: User) -> QuerySet[Review]:
+    """The reviews ``user`` may read (``feedback.permissions.can_see_review``), newest
+    period first, with the person and reviewer (one query)."""
+    return (
+        Review.objects.filter(visible_reviews_condition(user))
+        .select_related("person", "reviewer")
+        .order_by("-period_start", "person__full_name", "pk")
+    )
+
+
+def visible_review(user: User, pk: int) -> Review | None:
+    """The review ``pk`` if ``user`` may read it (None otherwise, as for none at all)."""
+    review = (
+        Review.objects.select_related("person__user", "reviewer", "cycle").filter(pk=pk).first()
+    )
+    return review if review is not None and can_see_review(user, review) else None
+
+
+def review_history(user: User, person: Person) -> list[Review]:
+    """The person's reviews that ``user`` may read, oldest period first: the history
+    page sets their overall ratings and key figures side by side."""
+    return list(visible_reviews(user).filter(person=person).order_by("period_start", "pk"))
+
+
+def history_columns(reviews: Iterable[Review]) -> list[str]:
+    """The labels of the key figures of any of ``reviews``, in first-seen order."""
+    labels: dict[str, None] = {}
+    for review in reviews:
+        for figure in review.snapshot.get("key_figures", []):
+            labels.setdefault(figure["label"], None)
+    return list(labels)
+
+
+def key_figure(review: Review, label: str) -> str:
+    """The review's key figure named ``label`` ("—" when it had none)."""
+    for figure in review.snapshot.get("key_figures", []):
+        if figure["label"] == label:
+            return str(figure["text"])
+    return "—"
+
+
+@dataclass(frozen=True)
+class ReviewsAwaiting:
+    """What a user's reviews wait for from them: as the rep, a self-assessment or an
+    acknowledgement; as the reviewer, finalising after the rep's self-assessment (and
+    sharing a draft)."""
+
+    self_assessment: list[Review]
+    acknowledgement: list[Review]
+    manager: list[Review]
+
+    @property
+    def count(self) -> int:
+        return len(self.self_assessment) + len(self.acknowledgement) + len(self.manager)
+
+
+def reviews_awaiting(user: User) -> ReviewsAwaiting:
+    """The reviews waiting for ``user`` (two queries)."""
+    own = person_for(user)
+    mine = (
+        list(
+            Review.objects.filter(
+                person=own, status__in=[ReviewStatus.SHARED, ReviewStatus.FINAL]
+            ).order_by("period_start", "pk")
+        )
+        if own is not None
+        else []
+    )
+    manager = list(
+        visible_reviews(user)
+        .filter(reviewer=user, status__in=[ReviewStatus.DRAFT, ReviewStatus.SELF_ASSESSED])
+        .order_by("period_start", "pk")
+    )
+    return ReviewsAwaiting(
+        [review for review in mine if review.status == ReviewStatus.SHARED],
+        [review for review in mine if review.status == ReviewStatus.FINAL],
+        manager,
+    )

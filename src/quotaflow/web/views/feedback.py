@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from quotaflow.plans.loaders import goal_for
 from quotaflow.plans.models import Goal
 from quotaflow.web.confidence_chart import confidence_chart
 from quotaflow.web.feedback_forms import CheckInForm, PreferencesForm, ReplyForm
+from quotaflow.web.forms import show_form_errors
 from quotaflow.web.loading import found, signed_in_user
 
 INBOX_PAGE_SIZE = 50
@@ -36,22 +38,30 @@ def _visible_goal(user: User, pk: int) -> Goal:
     return found(goal_for, user, pk)
 
 
-def _act(request: HttpRequest, goal: Goal, success: str, action: Callable[[], Any]) -> HttpResponse:
-    """Run one feedback action; its refusal becomes a message. Back to the goal's thread."""
+def form_step(
+    request: HttpRequest,
+    *,
+    allowed: bool,
+    form: forms.Form,
+    back: HttpResponse,
+    success: str,
+    action: Callable[[dict[str, Any]], Any],
+) -> HttpResponse:
+    """A form's post that runs one feedback action: 403 unless ``allowed``; an invalid
+    form or the action's refusal becomes a message, its success ``success``; then
+    ``back``."""
+    if not allowed:
+        return render(request, "403.html", status=403)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return back
     try:
-        action()
+        action(form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, success)
-    return _back_to(goal)
-
-
-def _refused(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        text = " ".join(str(error) for error in errors)
-        messages.error(request, f"{label}: {text}" if label else text)
+    return back
 
 
 def _back_to(goal: Goal) -> HttpResponse:
@@ -86,18 +96,13 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner's check-in form on the goal page."""
     user = signed_in_user(request)
     goal = _visible_goal(user, pk)
-    form = CheckInForm(request.POST, manual=goal.metric.source == Source.MANUAL)
-    if not permissions.owns_goal(user, goal):
-        return render(request, "403.html", status=403)
-    if not form.is_valid():
-        _refused(request, form)
-        return _back_to(goal)
-    data = form.cleaned_data
-    return _act(
+    return form_step(
         request,
-        goal,
-        "Checked in; your manager has been told.",
-        lambda: actions.check_in(
+        allowed=permissions.owns_goal(user, goal),
+        form=CheckInForm(request.POST, manual=goal.metric.source == Source.MANUAL),
+        back=_back_to(goal),
+        success="Checked in; your manager has been told.",
+        action=lambda data: actions.check_in(
             goal,
             acting_user=user,
             note=data["note"],
@@ -118,18 +123,13 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404("No such check-in.")
     goal = _visible_goal(user, found.goal_id)
-    if not permissions.may_reply(user, goal):
-        return render(request, "403.html", status=403)
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        _refused(request, form)
-        return _back_to(goal)
-    body = form.cleaned_data["body"]
-    return _act(
+    return form_step(
         request,
-        goal,
-        "Reply added.",
-        lambda: actions.reply_to_check_in(found, acting_user=user, body=body),
+        allowed=permissions.may_reply(user, goal),
+        form=ReplyForm(request.POST),
+        back=_back_to(goal),
+        success="Reply added.",
+        action=lambda data: actions.reply_to_check_in(found, acting_user=user, body=data["body"]),
     )
 
 
@@ -177,5 +177,5 @@ def inbox_preferences(request: HttpRequest) -> HttpResponse:
             actions.set_preferences(acting_user=user, email=form.cleaned_data)
             messages.success(request, "Notification settings saved.")
             return redirect("inbox-preferences")
-        _refused(request, form)
+        show_form_errors(request, form)
     return render(request, "web/inbox_preferences.html", {"form": form, "email": user.email})
