@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +34,10 @@ from pypdf import PdfReader
 from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.models import AuditEvent, Notification
 from quotaflow.feedback import actions, permissions
+from quotaflow.feedback import review_pdf as pdf_module
 from quotaflow.feedback.due import items_for
 from quotaflow.feedback.models import CheckIn, Review, ReviewStatus
-from quotaflow.feedback.review_pdf import latin1, review_pdf
+from quotaflow.feedback.review_pdf import latin1, review_pdf, unicode_font
 from quotaflow.performance.actions import ingest_activities, ingest_transactions
 from quotaflow.plans import actions as plan_actions
 from quotaflow.plans.models import Goal, PlanningCycle
@@ -471,3 +474,63 @@ def test_the_action_centre_shows_what_each_review_waits_for(
 
 def test_names_outside_latin_1_still_make_a_document() -> None:
     assert latin1("Zoë Łukasz – “Ōsaka” 東京") == 'Zoë ?ukasz - "Osaka" ??'
+
+
+def _pdf_text(document: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+
+
+def _review_of_lukasz(org: SmallOrg, goal: Goal) -> Review:
+    ria = org.people["ria"]
+    ria.full_name = "Łukasz Żółć-Ōno"
+    ria.save(update_fields=["full_name"])
+    review = _rate(_open(org), org, goal)
+    Review.objects.filter(pk=review.pk).update(strengths="Opens doors in 東京 and Αθήνα")
+    review.refresh_from_db()
+    return review
+
+
+def test_a_unicode_font_prints_names_as_written(small_org: SmallOrg, data: Goal) -> None:
+    """With a TrueType font (the system's, as CI's Debian has DejaVu Sans), Polish, Greek and
+    Japanese-Latin names print as written; a script the font lacks becomes "?"."""
+    unicode_font.cache_clear()
+    font = unicode_font()
+    if font is None:
+        pytest.skip("no TrueType font with wide coverage on this machine")
+    text = _pdf_text(review_pdf(_review_of_lukasz(small_org, data)))
+    assert "Łukasz Żółć-Ōno" in text
+    assert "Αθήνα" in text
+    assert "東京" not in text and "in ?? and" in text
+
+
+def test_a_configured_font_is_used_and_a_missing_one_stops_start_up(
+    small_org: SmallOrg, data: Goal, settings: Any, tmp_path: Any
+) -> None:
+    unicode_font.cache_clear()
+    found = unicode_font()
+    if found is None:
+        pytest.skip("no TrueType font on this machine to configure")
+    settings.QUOTAFLOW_PDF_FONT = str(found[0])
+    unicode_font.cache_clear()
+    try:
+        assert unicode_font() is not None and unicode_font()[0] == found[0]
+        assert "Łukasz" in _pdf_text(review_pdf(_review_of_lukasz(small_org, data)))
+    finally:
+        unicode_font.cache_clear()
+    missing = tmp_path / "no-such-font.ttf"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={"DJANGO_SETTINGS_MODULE": "quotaflow.config.settings",
+             "QUOTAFLOW_PDF_FONT": str(missing), "PATH": "", "HOME": str(tmp_path),
+             "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "QUOTAFLOW_PDF_FONT" in result.stderr
+
+
+def test_without_a_unicode_font_the_built_in_font_replaces_what_it_lacks(
+    small_org: SmallOrg, data: Goal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf_module, "unicode_font", lambda: None)
+    text = _pdf_text(review_pdf(_review_of_lukasz(small_org, data)))
+    assert "?ukasz Zó?c-Ono" in text  # Ż has a base letter, Ł none

@@ -203,6 +203,14 @@ EMAIL_HOST_USER = env_str("QUOTAFLOW_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("QUOTAFLOW_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("QUOTAFLOW_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("QUOTAFLOW_EMAIL_FROM", "quotaflow@localhost")
+
+# The TrueType font review PDFs are set in (empty = a system font with wide coverage if one
+# is found, else the built-in Latin-1 Helvetica); see feedback.review_pdf.
+QUOTAFLOW_PDF_FONT = env_str("QUOTAFLOW_PDF_FONT")
+if QUOTAFLOW_PDF_FONT and not Path(QUOTAFLOW_PDF_FONT).is_file():
+    raise ImproperlyConfigured(
+        f"QUOTAFLOW_PDF_FONT={QUOTAFLOW_PDF_FONT!r} is not a file: name a TrueType (.ttf) font."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where people open Quotaflow (e.g. https://quotaflow.example.com): e-mailed notifications
 # link to their page there; without it they name the page's path.

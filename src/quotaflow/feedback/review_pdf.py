@@ -2,20 +2,29 @@
 period, the goals with their figures and ratings, the texts, the acknowledgement, and when
 the document was generated.
 
-Written with fpdf2 (pure Python, no system libraries). Its built-in Helvetica covers
-Latin-1; a character outside it (a name in another script) is written as its base
-letter or "?" (:func:`latin1`), so a document is always produced (see docs/reviews.md).
+Written with fpdf2 (pure Python, no system libraries). The text is set in a Unicode
+TrueType font when one is found (``QUOTAFLOW_PDF_FONT``, else DejaVu Sans, Liberation Sans,
+Noto Sans or Arial where the system keeps them), so names in Latin Extended, Greek or
+Cyrillic print as written; a character that font lacks is written as its base letter or
+"?". With no such font, fpdf2's built-in Helvetica covers Latin-1 only and the same
+replacement applies to everything outside it (:func:`latin1`), so a document is always
+produced (see docs/reviews.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
+from collections.abc import Callable, Container
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 
 from quotaflow.accounts.models import User
 from quotaflow.feedback.models import RATING_LABELS, Review
@@ -38,8 +47,21 @@ _PLAIN = str.maketrans(
 )
 
 
-def _latin1_character(character: str) -> str:
-    if ord(character) < 256:
+#: Where systems keep a sans-serif TrueType font with wide coverage: (regular, bold).
+_SYSTEM_FONTS = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    ("/Library/Fonts/Arial Unicode.ttf", "Arial Unicode.ttf"),
+    ("/System/Library/Fonts/Supplemental/Arial.ttf", "Arial Bold.ttf"),
+    ("C:/Windows/Fonts/arial.ttf", "arialbd.ttf"),
+)  # fmt: skip
+
+
+def _plain_character(character: str, shown: Container[int]) -> str:
+    if ord(character) in shown:
         return character
     base = unicodedata.normalize("NFKD", character)[:1]
     return base if base and ord(base) < 128 else "?"
@@ -48,7 +70,25 @@ def _latin1_character(character: str) -> str:
 def latin1(text: str) -> str:
     """``text`` in the characters the PDF's built-in font can show: Latin-1 as it is, a
     letter with an accent outside it as its base letter (Ō → O), anything else as "?"."""
-    return "".join(_latin1_character(character) for character in text.translate(_PLAIN))
+    return "".join(_plain_character(c, range(256)) for c in text.translate(_PLAIN))
+
+
+@functools.cache
+def unicode_font() -> tuple[Path, Path] | None:
+    """The TrueType font (regular, bold) the document is set in: ``QUOTAFLOW_PDF_FONT``
+    (with a ``-Bold`` file beside it, else the regular one for both) if it is set, else the
+    first system font found, else None (the built-in Helvetica)."""
+    configured = settings.QUOTAFLOW_PDF_FONT
+    if configured:
+        regular = Path(configured)
+        bold = regular.with_name(f"{regular.stem}-Bold{regular.suffix}")
+        return regular, bold if bold.is_file() else regular
+    for regular_name, bold_name in _SYSTEM_FONTS:
+        regular = Path(regular_name)
+        if regular.is_file():
+            bold = regular.with_name(bold_name)
+            return regular, bold if bold.is_file() else regular
+    return None
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -75,41 +115,51 @@ class _Document(FPDF):
         self.generated = generated
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(16, 16, 16)
+        font = unicode_font()
+        self.family = "Helvetica"
+        self.shown: Callable[[str], str] = latin1
+        if font is not None:
+            self.add_font("body", "", str(font[0]))
+            self.add_font("body", "B", str(font[1]))
+            self.family = "body"
+            body = self.fonts["body"]
+            covered: Container[int] = body.cmap if isinstance(body, TTFFont) else range(256)
+            self.shown = lambda text: "".join(_plain_character(c, covered) for c in text)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=8)
+        self.set_font(self.family, size=8)
         self.cell(
             0,
             5,
-            latin1(f"Generated {self.generated} by Quotaflow - page {self.page_no()}"),
+            self.shown(f"Generated {self.generated} by Quotaflow - page {self.page_no()}"),
             align="C",
         )
 
     def heading(self, text: str) -> None:
         self.ln(3)
-        self.set_font("Helvetica", "B", 12)
-        self.cell(0, 7, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("Helvetica", size=10)
+        self.set_font(self.family, "B", 12)
+        self.cell(0, 7, self.shown(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.family, size=10)
 
     def line_of(self, label: str, value: str) -> None:
-        self.set_font("Helvetica", "B", 10)
-        self.cell(45, 6, latin1(label))
-        self.set_font("Helvetica", size=10)
-        self.multi_cell(0, 6, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.family, "B", 10)
+        self.cell(45, 6, self.shown(label))
+        self.set_font(self.family, size=10)
+        self.multi_cell(0, 6, self.shown(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def prose(self, text: str) -> None:
-        self.set_font("Helvetica", size=10)
-        self.multi_cell(0, 5, latin1(text or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.family, size=10)
+        self.multi_cell(0, 5, self.shown(text or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def grid(self, header: list[str], rows: list[list[str]], widths: list[int]) -> None:
         """A table whose first row is its header; long cells wrap."""
-        self.set_font("Helvetica", size=9)
+        self.set_font(self.family, size=9)
         with self.table(col_widths=tuple(widths), line_height=5, text_align="LEFT") as table:
             for cells in [header, *rows]:
                 line = table.row()
                 for text in cells:
-                    line.cell(latin1(text))
+                    line.cell(self.shown(text))
         self.ln(2)
 
 
@@ -147,12 +197,12 @@ def review_pdf(review: Review) -> bytes:
     reviewer = display_name(review.reviewer)
     document = _Document(_when(timezone.now()))
     document.set_title(
-        latin1(f"Performance review - {review.person.full_name} - {review.period_label}")
+        document.shown(f"Performance review - {review.person.full_name} - {review.period_label}")
     )
     document.add_page()
-    document.set_font("Helvetica", "B", 16)
-    document.cell(0, 10, latin1("Performance review"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    document.set_font("Helvetica", size=10)
+    document.set_font(document.family, "B", 16)
+    document.cell(0, 10, document.shown("Performance review"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document.set_font(document.family, size=10)
     document.line_of("Company", snapshot.get("company", ""))
     document.line_of("Rep", f"{review.person.full_name} ({review.person.external_id})")
     document.line_of("Manager", reviewer)
