@@ -65,8 +65,56 @@ def line_detail(line: Line) -> dict[str, Any]:
         },
         "balance_after_minor": line.balance_after_minor,
         "draw_minor": line.draw_minor,
+        "spif": _spif_detail(line),
+        "scorecard": _scorecard_detail(line),
         "credits": [
             [use.ref, use.day.isoformat(), use.amount_minor, str(use.weight), str(use.counted)]
             for use in line.credits
         ],
+    }
+
+
+def _spif_detail(line: Line) -> dict[str, Any] | None:
+    """A SPIF line's terms, and for the budget line how many deals it could not pay. On a
+    SPIF line each credit's last figure is what the budget pays for that sale."""
+    spif = line.spif
+    if spif is None:
+        return None
+    short = line.shortfall
+    return {
+        "from": spif.start.isoformat(),
+        "to": spif.end.isoformat(),
+        "rate": None if spif.rate is None else str(spif.rate),
+        "per_deal_minor": spif.per_deal_minor,
+        "budget_minor": spif.budget_minor,
+        "applies_to": None
+        if spif.applies_to is None
+        else {"attribute": spif.applies_to.attribute, "values": sorted(spif.applies_to.values)},
+        "unpaid_deals": None if short is None else short.unpaid,
+        "partly_paid_deals": None if short is None else short.partly_paid,
+    }
+
+
+def _scorecard_detail(line: Line) -> dict[str, Any] | None:
+    """A scorecard line's measures (attainment, weight, cap, points) and the payout."""
+    if not line.scores:
+        return None
+    return {
+        "measures": [
+            {
+                "metric": score.metric,
+                "credited": str(score.credited),
+                "target_minor": score.target_minor,
+                "attainment": str(score.attainment),
+                "weight": str(score.weight),
+                "cap": None if score.cap is None else str(score.cap),
+                "counted": str(score.counted),
+                "points": str(score.points),
+            }
+            for score in line.scores
+        ],
+        "weighted_attainment": str(line.attainment),
+        "payout_fraction": str(line.payout_fraction),
+        "curve_step": line.curve_step,
+        "formula": "target incentive × payout(Σ weight × min(attainment, cap))",
     }

@@ -13,6 +13,11 @@ counted that is no longer credited to the rep (the sale was cancelled, or re-cre
 someone else) stays in the snapshot, followed by a synthesised reversal dated when the
 cancellation arrived (the sale's last change, at the latest the end of the pay period):
 the engine then takes its commission back, or leaves it standing outside the window.
+
+SPIFs. For a plan with SPIFs each rep's ``prior`` also holds ``spif_paid`` (per SPIF, what
+the previous run paid for each of their sales), and the snapshot holds
+``spif_spent_elsewhere``: per SPIF, what earlier runs paid to people no longer in this run,
+which stays spent from the SPIF's budget (carried from run to run).
 """
 
 from __future__ import annotations
@@ -59,15 +64,19 @@ def gather(
 ) -> dict[str, Any]:
     """The snapshot of ``plan`` (at ``version``) for the pay period ``period``, for the
     reps ``person_ids``, continuing from the locked run ``previous``."""
-    codes = _metric_codes(version)
+    definition = plan_from_document(version.document)
+    codes = list(definition.metrics)
     current = _credits(plan, period[1], person_ids, codes)
     targets = _targets(plan, person_ids, codes)
     earlier = _previous_statements(previous)
+    has_spifs = bool(definition.spifs)
     reps = []
     for person_id in sorted(person_ids):
         prior_inputs, prior = earlier.get(
-            person_id, ({}, {"earned": 0, "balance": 0, "counted": []})
+            person_id, ({}, {"earned": 0, "balance": 0, "counted": [], "spif_paid": {}})
         )
+        if not has_spifs:
+            prior = {key: value for key, value in prior.items() if key != "spif_paid"}
         metrics = {}
         for code in codes:
             credits = current.get((person_id, code), [])
@@ -77,7 +86,7 @@ def gather(
                 "credits": sorted([*credits, *carried], key=lambda row: (row[1], row[0])),
             }
         reps.append({"person": person_id, "metrics": metrics, "prior": prior})
-    return {
+    snapshot: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
         "plan": {"id": plan.pk, "version": version.number, "document": version.document},
         "currency": Company.current().currency,
@@ -90,6 +99,28 @@ def gather(
         "previous_run": None if previous is None else previous.pk,
         "reps": reps,
     }
+    if has_spifs:
+        snapshot["spif_spent_elsewhere"] = _spent_by_others(previous, earlier, set(person_ids))
+    return snapshot
+
+
+def spent_elsewhere(snapshot: dict[str, Any]) -> dict[str, int]:
+    """Per SPIF, what earlier runs paid to people not in the snapshot's run."""
+    return dict(snapshot.get("spif_spent_elsewhere", {}))
+
+
+def _spent_by_others(
+    previous: PayoutRun | None,
+    earlier: dict[int, tuple[dict[str, Any], dict[str, Any]]],
+    people: set[int],
+) -> dict[str, int]:
+    spent = {} if previous is None else spent_elsewhere(previous.inputs)
+    for person_id, (_inputs, prior) in sorted(earlier.items()):
+        if person_id in people:
+            continue
+        for name, paid in prior["spif_paid"].items():
+            spent[name] = spent.get(name, 0) + sum(paid.values())
+    return dict(sorted(spent.items()))
 
 
 def engine_inputs(snapshot: dict[str, Any]) -> dict[int, RunInputs]:
@@ -107,6 +138,7 @@ def engine_inputs(snapshot: dict[str, Any]) -> dict[int, RunInputs]:
                 earned_minor=rep["prior"]["earned"],
                 balance_minor=rep["prior"]["balance"],
                 counted_refs=frozenset(rep["prior"]["counted"]),
+                spif_paid=rep["prior"].get("spif_paid", {}),
             ),
         )
         for rep in snapshot["reps"]
@@ -123,10 +155,6 @@ def _credit(row: CreditRow) -> Credit:
         reverses=reverses,
         reversed_sale_day=dt.date.fromisoformat(reversed_day) if reversed_day else None,
     )
-
-
-def _metric_codes(version: PlanVersion) -> list[str]:
-    return list(plan_from_document(version.document).metrics)
 
 
 def _credits(
@@ -224,11 +252,16 @@ def _previous_statements(
     return {
         person_id: (
             inputs.get(person_id, {}),
-            {"earned": earned, "balance": balance, "counted": sorted(counted)},
+            {
+                "earned": earned,
+                "balance": balance,
+                "counted": sorted(counted),
+                "spif_paid": spif_paid or {},
+            },
         )
-        for person_id, earned, balance, counted in Statement.objects.filter(
+        for person_id, earned, balance, counted, spif_paid in Statement.objects.filter(
             run=previous
-        ).values_list("person_id", "earned_minor", "balance_minor", "counted_refs")
+        ).values_list("person_id", "earned_minor", "balance_minor", "counted_refs", "spif_paid")
     }
 
 

@@ -190,8 +190,9 @@ class PayoutRun(models.Model):
 
 class Statement(models.Model):
     """One rep's statement in a run: ``total_minor`` payable (the sum of its lines),
-    the earnings to date and balance owed after it, and the refs of the credits counted
-    (what the next run's clawbacks are measured against)."""
+    the earnings to date and balance owed after it, the refs of the credits counted
+    (what the next run's clawbacks are measured against) and the SPIF pay per sale (what
+    the next run counts as spent from each SPIF's budget)."""
 
     run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="statements")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
@@ -200,6 +201,12 @@ class Statement(models.Model):
     balance_minor = models.BigIntegerField()
     counted_refs = models.JSONField(default=list)
     excluded = models.JSONField(default=list, blank=True)
+    spif_paid = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per SPIF, what this run pays for each of the rep's sales (ref → minor units): "
+        "spent from the SPIF's budget for the next run.",
+    )
 
     class Meta:
         ordering: ClassVar = ["run", "person__full_name"]

@@ -5,7 +5,7 @@ a locked run never changes), and re-computing a run from its kept inputs alone."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +19,10 @@ from quotaflow.incentives.actions.guards import (
     require_run_approver,
     require_run_previewer,
 )
-from quotaflow.incentives.engine import PlanError, compute_statement, plan_from_document
+from quotaflow.incentives.engine import PlanError, compute_statement, plan_from_document, run_awards
 from quotaflow.incentives.engine import Statement as ComputedStatement
 from quotaflow.incentives.explaining import line_detail, line_words
-from quotaflow.incentives.gathering import engine_inputs, fingerprint, gather
+from quotaflow.incentives.gathering import engine_inputs, fingerprint, gather, spent_elsewhere
 from quotaflow.incentives.models import (
     IncentivePlan,
     PayoutRun,
@@ -45,12 +45,17 @@ class Computed:
 
 
 def compute_snapshot(snapshot: dict) -> Computed:
-    """Every rep's statement from ``snapshot`` alone (no database read)."""
+    """Every rep's statement from ``snapshot`` alone (no database read): first the
+    run-level SPIF budget pass over every rep, then each rep's statement."""
     plan = plan_from_document(snapshot["plan"]["document"])
+    inputs_by_rep = engine_inputs(snapshot)
+    awards = run_awards(plan, inputs_by_rep, spent_elsewhere(snapshot))
     statements = {}
-    for person_id, inputs in engine_inputs(snapshot).items():
+    for person_id, inputs in inputs_by_rep.items():
         try:
-            statements[person_id] = compute_statement(plan, inputs)
+            statements[person_id] = compute_statement(
+                plan, replace(inputs, spif_awards=awards.get(person_id, {}))
+            )
         except PlanError as error:
             name = Person.objects.filter(pk=person_id).values_list("full_name", flat=True).first()
             raise InvalidInput(f"{name or person_id}: {error.message}", field=error.field) from None
@@ -167,6 +172,7 @@ def _store_statements(run: PayoutRun, computed: Computed) -> None:
                 earned_minor=result.earned_minor,
                 balance_minor=result.balance_minor,
                 counted_refs=sorted(result.counted_refs),
+                spif_paid={name: dict(paid) for name, paid in result.spif_paid.items()},
                 excluded=[
                     {"ref": item.credit.ref, "metric": item.metric, "reason": item.reason}
                     for item in result.excluded

@@ -18,7 +18,6 @@ from quotaflow.incentives.engine.definition import (
     ZERO,
     Bonus,
     Commission,
-    Component,
     Tier,
     TierMode,
 )
@@ -31,7 +30,7 @@ ONE = Decimal(1)
 
 
 def component_lines(
-    component: Component, metric: MetricInputs, credits: Sequence[Credit]
+    component: Commission | Bonus, metric: MetricInputs, credits: Sequence[Credit]
 ) -> list[Line]:
     """The lines a component earns to date from ``credits`` (the counted credits of its
     metric, in (day, ref) order) against ``metric``'s target."""
@@ -54,7 +53,7 @@ def component_lines(
     return _capped(component, lines, attainment, target)
 
 
-def _required_target(component: Component, metric: MetricInputs) -> int:
+def _required_target(component: Commission | Bonus, metric: MetricInputs) -> int:
     if metric.target_minor is None or metric.target_minor <= 0:
         raise PlanError(
             f"{component.name} pays by attainment of {component.metric}, "
@@ -64,7 +63,7 @@ def _required_target(component: Component, metric: MetricInputs) -> int:
     return metric.target_minor
 
 
-def _uses(credits: Iterable[Credit], component: Component) -> list[CreditUse]:
+def _uses(credits: Iterable[Credit], component: Commission | Bonus) -> list[CreditUse]:
     weights, keep = component.weights, component.applies_to
     rates = component.rates_by if isinstance(component, Commission) else None
     uses = []

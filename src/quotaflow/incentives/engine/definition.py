@@ -15,8 +15,15 @@ A plan has components and, optionally, a draw and a clawback window:
 - a **bonus** pays fixed amounts once attainment reaches milestones (5,000.00 at 100%).
 - a **draw** tops each run's payout up to a guaranteed amount; a recoverable draw's top-ups
   are recovered from later earnings above it, a non-recoverable draw's are forgiven.
+- a **SPIF** (a short-term incentive) pays a rate on, or a fixed amount per, each sale dated
+  inside its ``[start, end]`` (optionally only sales of some attribute values), out of its
+  own **budget** shared by every rep and every run of the plan (see :mod:`.spifs` for the
+  order the budget is spent in).
+- a **scorecard** pays a target incentive times a payout fraction of the weighted
+  attainment of several metrics: Σ weight × min(attainment, cap), the weights summing to
+  exactly 1, mapped through an optional **curve** of steps (see :mod:`.scorecards`).
 - the **clawback window**: a cancellation or credit note of a sale within this many days of
-  the sale takes its commission back; a later one leaves the commission standing.
+  the sale takes its commission (and SPIF pay) back; a later one leaves it standing.
 
 Attainments are fractions (``1`` is 100%); rates, weights and multipliers are exact
 :class:`~decimal.Decimal`; amounts are integer minor units of the plan's currency.
@@ -24,6 +31,8 @@ Attainments are fractions (``1`` is 100%); rates, weights and multipliers are ex
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -46,6 +55,12 @@ MAX_MULTIPLIER = Decimal(100)
 MAX_ATTAINMENT = Decimal(100)  # 10,000%
 MAX_DECIMALS = 10
 MAX_WINDOW_DAYS = 3660
+MAX_MEASURES = 10
+MAX_CURVE_STEPS = 20
+#: SPIF dates must lie in this range (a typo such as 20266-10-01 is refused, not computed).
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ONE = Decimal(1)
 ZERO = Decimal(0)
 
@@ -141,7 +156,80 @@ class Bonus:
         return True
 
 
-Component = Commission | Bonus
+@dataclass(frozen=True)
+class Spif:
+    """A short-term incentive on the sales of one metric dated ``start`` to ``end``
+    (inclusive), optionally only those ``applies_to`` keeps. Each qualifying sale pays
+    ``rate`` × its credited amount, or ``per_deal_minor``, while the SPIF's
+    ``budget_minor`` (all reps, all runs of the plan) lasts."""
+
+    name: str
+    metric: str
+    start: dt.date
+    end: dt.date
+    budget_minor: int
+    rate: Decimal | None = None
+    per_deal_minor: int | None = None
+    applies_to: Filter | None = None
+
+    @property
+    def needs_target(self) -> bool:
+        return False
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One goal a scorecard pays on: ``metric``'s attainment counts at ``weight``, at most
+    up to ``cap`` (None: no cap)."""
+
+    metric: str
+    weight: Decimal
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CurveStep:
+    """From weighted attainment ``lower`` up, the scorecard pays ``payout`` (a fraction of
+    its target incentive)."""
+
+    lower: Decimal
+    payout: Decimal
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """``target_incentive_minor`` × the payout fraction of the weighted attainment
+    Σ weight × min(attainment, cap) of ``measures``; the fraction is the weighted
+    attainment itself without a ``curve``, else the payout of the highest step reached.
+    ``cap_minor`` bounds what it pays."""
+
+    name: str
+    target_incentive_minor: int
+    measures: tuple[Measure, ...]
+    curve: tuple[CurveStep, ...] = ()
+    cap_minor: int | None = None
+
+    @property
+    def metric(self) -> str:
+        return self.measures[0].metric
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(measure.metric for measure in self.measures)
+
+    @property
+    def needs_target(self) -> bool:
+        return True
+
+
+Component = Commission | Bonus | Spif | Scorecard
 
 
 @dataclass(frozen=True)
@@ -164,10 +252,21 @@ class Plan:
     @property
     def metrics(self) -> tuple[str, ...]:
         """The metric codes the plan reads, each once, in the order components name them."""
-        return tuple(dict.fromkeys(component.metric for component in self.components))
+        return tuple(dict.fromkeys(code for c in self.components for code in metrics_of(c)))
 
     def metrics_needing_target(self) -> frozenset[str]:
-        return frozenset(c.metric for c in self.components if c.needs_target)
+        return frozenset(code for c in self.components if c.needs_target for code in metrics_of(c))
+
+    @property
+    def spifs(self) -> tuple[Spif, ...]:
+        return tuple(c for c in self.components if isinstance(c, Spif))
+
+
+def metrics_of(component: Component) -> tuple[str, ...]:
+    """The metric codes a component reads (a scorecard reads several)."""
+    if isinstance(component, Spif | Scorecard):
+        return component.metrics
+    return (component.metric,)
 
 
 # Reading the plan document ------------------------------------------------------------
@@ -218,7 +317,14 @@ def _component(value: Any, where: str) -> Component:
         return _commission(data, where)
     if kind == "bonus":
         return _bonus(data, where)
-    raise PlanError('A component\'s kind is "commission" or "bonus".', field=f"{where}.kind")
+    if kind == "spif":
+        return _spif(data, where)
+    if kind == "scorecard":
+        return _scorecard(data, where)
+    raise PlanError(
+        'A component\'s kind is "commission", "bonus", "spif" or "scorecard".',
+        field=f"{where}.kind",
+    )
 
 
 def _commission(data: Mapping[str, Any], where: str) -> Commission:
@@ -296,6 +402,115 @@ def _bonus(data: Mapping[str, Any], where: str) -> Bonus:
         weights=_table(data.get("weights"), "weights", MAX_MULTIPLIER, f"{where}.weights"),
         applies_to=_filter(data.get("applies_to"), f"{where}.applies_to"),
     )
+
+
+def _spif(data: Mapping[str, Any], where: str) -> Spif:
+    _only(
+        data,
+        {
+            "kind",
+            "name",
+            "metric",
+            "from",
+            "to",
+            "applies_to",
+            "rate",
+            "per_deal_minor",
+            "budget_minor",
+        },
+        where,
+    )
+    if ("rate" in data) == ("per_deal_minor" in data):
+        raise PlanError(
+            "A SPIF pays either a rate on each sale or a fixed amount per deal "
+            "(per_deal_minor), not both.",
+            field=f"{where}.rate",
+        )
+    start = _day(data.get("from"), f"{where}.from")
+    end = _day(data.get("to"), f"{where}.to")
+    if end < start:
+        raise PlanError("The SPIF ends before it starts.", field=f"{where}.to")
+    per_deal = data.get("per_deal_minor")
+    return Spif(
+        name=_name(data.get("name"), f"{where}.name"),
+        metric=_name(data.get("metric"), f"{where}.metric"),
+        start=start,
+        end=end,
+        budget_minor=_integer(data.get("budget_minor"), f"{where}.budget_minor", 0, MAX_AMOUNT),
+        rate=None
+        if "rate" not in data
+        else _decimal(data["rate"], f"{where}.rate", ZERO, MAX_RATE),
+        per_deal_minor=None
+        if per_deal is None
+        else _integer(per_deal, f"{where}.per_deal_minor", 1, MAX_AMOUNT),
+        applies_to=_filter(data.get("applies_to"), f"{where}.applies_to"),
+    )
+
+
+def _scorecard(data: Mapping[str, Any], where: str) -> Scorecard:
+    _only(data, {"kind", "name", "target_incentive_minor", "measures", "curve", "cap_minor"}, where)
+    measures = []
+    for spot, entry in _entries(
+        data.get("measures"), f"{where}.measures", {"metric", "weight", "cap"}, MAX_MEASURES
+    ):
+        weight = _decimal(entry.get("weight"), f"{spot}.weight", ZERO, ONE)
+        if weight == ZERO:
+            raise PlanError("A measure's weight is above 0.", field=f"{spot}.weight")
+        cap = entry.get("cap")
+        measures.append(
+            Measure(
+                metric=_name(entry.get("metric"), f"{spot}.metric"),
+                weight=weight,
+                cap=None if cap is None else _decimal(cap, f"{spot}.cap", ZERO, MAX_ATTAINMENT),
+            )
+        )
+    if len({measure.metric for measure in measures}) != len(measures):
+        raise PlanError("Each metric is measured once.", field=f"{where}.measures")
+    total = sum((measure.weight for measure in measures), ZERO)
+    if total != ONE:
+        raise PlanError(
+            f"The measures' weights sum to {total}; they must sum to exactly 1.",
+            field=f"{where}.measures",
+        )
+    curve: list[CurveStep] = []
+    if data.get("curve") is not None:
+        curve = [
+            CurveStep(
+                lower=_decimal(entry.get("from"), f"{spot}.from", ZERO, MAX_ATTAINMENT),
+                payout=_decimal(entry.get("payout"), f"{spot}.payout", ZERO, MAX_MULTIPLIER),
+            )
+            for spot, entry in _entries(
+                data["curve"], f"{where}.curve", {"from", "payout"}, MAX_CURVE_STEPS
+            )
+        ]
+        if curve[0].lower != ZERO:
+            raise PlanError("The curve's first step starts at 0.", field=f"{where}.curve[0].from")
+        _rising([step.lower for step in curve], "Curve steps", f"{where}.curve")
+    cap = data.get("cap_minor")
+    return Scorecard(
+        name=_name(data.get("name"), f"{where}.name"),
+        target_incentive_minor=_integer(
+            data.get("target_incentive_minor"), f"{where}.target_incentive_minor", 0, MAX_AMOUNT
+        ),
+        measures=tuple(measures),
+        curve=tuple(curve),
+        cap_minor=None if cap is None else _integer(cap, f"{where}.cap_minor", 0, MAX_AMOUNT),
+    )
+
+
+def _day(value: Any, where: str) -> dt.date:
+    if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+        raise PlanError("Expected a date written YYYY-MM-DD.", field=where)
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise PlanError(f"{value!r} is not a date written YYYY-MM-DD.", field=where) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise PlanError(
+            f"Expected a date from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}.",
+            field=where,
+        )
+    return day
 
 
 def _tier_bands(value: Any, where: str) -> list[tuple[Decimal, Decimal]]:

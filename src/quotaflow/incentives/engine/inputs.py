@@ -47,18 +47,35 @@ class MetricInputs:
 class Prior:
     """What the previous run of the same plan period left: the earnings to date it counted
     (``earned_minor``, already settled), the balance the rep owes (``balance_minor``:
-    recoverable draw top-ups and negative results carried forward) and the refs of every
-    credit it counted (a reversal not among them is new, so this run claws it back)."""
+    recoverable draw top-ups and negative results carried forward), the refs of every
+    credit it counted (a reversal not among them is new, so this run claws it back) and,
+    per SPIF name, what earlier runs paid for each of the rep's sales (ref → minor units),
+    which is spent from the SPIF's budget already."""
 
     earned_minor: int = 0
     balance_minor: int = 0
     counted_refs: frozenset[str] = frozenset()
+    spif_paid: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RunInputs:
     """Everything one rep's statement is computed from; the same inputs always give the
-    same statement."""
+    same statement. ``spif_awards`` is what the run-level budget pass
+    (:func:`~quotaflow.incentives.engine.spifs.allocate_spif_budgets`) gave the rep's sales
+    per SPIF; None lets the statement spend each SPIF's budget on this rep alone."""
 
     metrics: Mapping[str, MetricInputs]
     prior: Prior = Prior()
+    spif_awards: Mapping[str, Mapping[str, SpifAward]] | None = None
+
+
+@dataclass(frozen=True)
+class SpifAward:
+    """One rep's qualifying sale under a SPIF after the run's budget pass: what the SPIF
+    pays for it in full (``full_minor``), what the budget lets it have (``paid_minor``)
+    and what earlier runs paid for it (``before_minor``)."""
+
+    full_minor: int
+    paid_minor: int
+    before_minor: int = 0

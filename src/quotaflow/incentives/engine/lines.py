@@ -5,11 +5,12 @@ the sale a clawback reverses), so that the statement can say it in words."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from quotaflow.incentives.engine.definition import Milestone, Tier
+from quotaflow.incentives.engine.definition import Milestone, Spif, Tier
 from quotaflow.incentives.engine.inputs import Credit
 
 
@@ -20,6 +21,9 @@ class LineKind(StrEnum):
     TIER = "tier"  # a tier's rate on its slice (marginal) or on everything (retroactive)
     CAP = "cap"  # what a component's cap holds back
     BONUS = "bonus"  # a milestone reached
+    SPIF = "spif"  # a SPIF's pay on the rep's qualifying sales, in full
+    SPIF_BUDGET = "spif_budget"  # what the SPIF's spent budget holds back of it
+    SCORECARD = "scorecard"  # a scorecard's payout on the weighted attainment of its measures
     CLAWBACK = "clawback"  # what a sale reversed since the last run takes back
     PAID_BEFORE = "paid_before"  # earnings to date already settled by earlier runs
     DRAW = "draw"  # the top-up to the guaranteed draw
@@ -38,6 +42,30 @@ class CreditUse:
     weight: Decimal
     counted: Decimal
     group: str = ""  # the sale's value of the attribute its component's rates go by
+
+
+@dataclass(frozen=True)
+class SpifShortfall:
+    """What a SPIF's budget could not pay of the rep's qualifying sales: ``unpaid`` deals
+    got nothing, ``partly_paid`` deals got part of their SPIF pay."""
+
+    unpaid: int
+    partly_paid: int
+
+
+@dataclass(frozen=True)
+class MeasureScore:
+    """One scorecard measure for the rep: ``credited`` of ``target_minor`` gives
+    ``attainment``; ``counted`` is it within 0 and the cap; ``points`` = weight × counted."""
+
+    metric: str
+    credited: Decimal
+    target_minor: int
+    attainment: Decimal
+    weight: Decimal
+    cap: Decimal | None
+    counted: Decimal
+    points: Decimal
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,11 @@ class Line:
     reversal: Credit | None = None
     balance_after_minor: int | None = None
     draw_minor: int | None = None
+    spif: Spif | None = None
+    shortfall: SpifShortfall | None = None
+    scores: tuple[MeasureScore, ...] = ()
+    payout_fraction: Decimal | None = None
+    curve_step: int = 0  # the scorecard curve's step reached (1-based; 0: no curve)
 
 
 @dataclass(frozen=True)
@@ -79,7 +112,9 @@ class Excluded:
 class Statement:
     """A rep's statement for one run. ``total_minor`` (payable this run) is the sum of the
     lines, exactly. ``earned_minor``, ``balance_minor`` and ``counted_refs`` are what the
-    next run reads as its :class:`~quotaflow.incentives.engine.inputs.Prior`."""
+    next run reads as its :class:`~quotaflow.incentives.engine.inputs.Prior`, with
+    ``spif_paid``: per SPIF, what this run's earnings to date pay for each sale (ref →
+    minor units, sales paid nothing left out)."""
 
     lines: tuple[Line, ...]
     total_minor: int
@@ -87,6 +122,7 @@ class Statement:
     balance_minor: int
     counted_refs: frozenset[str]
     excluded: tuple[Excluded, ...] = ()
+    spif_paid: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def subtotal(self, component: str) -> int:
         """What the component's earnings lines (before clawbacks) add up to."""

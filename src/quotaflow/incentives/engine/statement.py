@@ -5,8 +5,9 @@ Runs within a plan period are cumulative. Each run computes the earnings *to dat
 every credit counted so far (so tiers see the whole period's attainment), then pays the
 true-up: earnings to date − earnings already settled by earlier runs. In order:
 
-1. **Earnings to date** of each component (:mod:`.components`), on the counted credits
-   except the reversals new to this run.
+1. **Earnings to date** of each component (:mod:`.components`, :mod:`.spifs`,
+   :mod:`.scorecards`), on the counted credits except the reversals new to this run. A
+   SPIF pays what the run's budget pass awarded the rep's sales (:func:`run_awards`).
 2. **Clawbacks**: each reversal new to this run (one the previous run did not count),
    earliest first, added to the credits; its line per component is how much that lowers
    the component's earnings. A reversal outside the clawback window is not counted at all
@@ -27,25 +28,33 @@ The total is the sum of the lines, exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from quotaflow.incentives.engine.components import component_lines
-from quotaflow.incentives.engine.definition import Plan
+from quotaflow.incentives.engine.definition import Plan, Scorecard, Spif
 from quotaflow.incentives.engine.errors import PlanError
-from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs
+from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs, SpifAward
 from quotaflow.incentives.engine.lines import Excluded, Line, LineKind, Statement
+from quotaflow.incentives.engine.scorecards import scorecard_lines
+from quotaflow.incentives.engine.spifs import (
+    Awards,
+    allocate_spif_budgets,
+    paid_by_spif,
+    spif_lines,
+)
 
 Counted = Mapping[str, tuple[Credit, ...]]
 
 
 def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
-    """The statement ``plan`` gives for ``inputs`` (see the module docstring)."""
-    missing = [code for code in plan.metrics if code not in inputs.metrics]
-    if missing:
-        raise PlanError(
-            f"No credits or target were given for metric {missing[0]}.", field="metrics"
-        )
+    """The statement ``plan`` gives for ``inputs`` (see the module docstring). Without
+    ``inputs.spif_awards`` each SPIF's budget is spent on this rep alone."""
+    _require_metrics(plan, inputs)
     counted, excluded = _within_window(plan, inputs)
+    awards = inputs.spif_awards
+    if awards is None:
+        awards = allocate_spif_budgets(plan, {0: counted}, {0: inputs})[0] if plan.spifs else {}
     new_reversals = sorted(
         {
             credit.ref: credit
@@ -59,7 +68,7 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
     base = {
         code: tuple(c for c in credits if c.ref not in pending) for code, credits in counted.items()
     }
-    lines = _earnings(plan, inputs.metrics, base)
+    lines = _earnings(plan, inputs.metrics, base, awards)
     earned = _by_component(lines)
     for reversal in new_reversals:
         pending.discard(reversal.ref)
@@ -67,7 +76,7 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
             code: tuple(c for c in credits if c.ref not in pending)
             for code, credits in counted.items()
         }
-        after = _by_component(_earnings(plan, inputs.metrics, step))
+        after = _by_component(_earnings(plan, inputs.metrics, step, awards))
         lines.extend(_clawbacks(reversal, earned, after))
         earned = after
     earned_to_date = sum(earned.values())
@@ -80,7 +89,44 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
         balance_minor=balance,
         counted_refs=frozenset(c.ref for credits in counted.values() for c in credits),
         excluded=tuple(excluded),
+        spif_paid=paid_by_spif(awards),
     )
+
+
+def run_awards(
+    plan: Plan, inputs: Mapping[int, RunInputs], spent_elsewhere: Mapping[str, int] | None = None
+) -> dict[int, Awards]:
+    """The run-level SPIF budget pass over every rep's inputs (keyed by the rep's id):
+    each rep's awards, to give their :class:`RunInputs` as ``spif_awards``. Reps whose
+    inputs lack a metric are left out (their statement reports it)."""
+    if not plan.spifs:
+        return {rep: {} for rep in inputs}
+    complete = {rep: given for rep, given in inputs.items() if _has_metrics(plan, given)}
+    counted = {rep: _within_window(plan, given)[0] for rep, given in complete.items()}
+    return allocate_spif_budgets(plan, counted, complete, spent_elsewhere)
+
+
+def compute_run(
+    plan: Plan, inputs: Mapping[int, RunInputs], spent_elsewhere: Mapping[str, int] | None = None
+) -> dict[int, Statement]:
+    """Every rep's statement for one run: the SPIF budget pass, then each statement."""
+    awards = run_awards(plan, inputs, spent_elsewhere)
+    return {
+        rep: compute_statement(plan, replace(given, spif_awards=awards.get(rep, {})))
+        for rep, given in sorted(inputs.items())
+    }
+
+
+def _has_metrics(plan: Plan, inputs: RunInputs) -> bool:
+    return all(code in inputs.metrics for code in plan.metrics)
+
+
+def _require_metrics(plan: Plan, inputs: RunInputs) -> None:
+    missing = [code for code in plan.metrics if code not in inputs.metrics]
+    if missing:
+        raise PlanError(
+            f"No credits or target were given for metric {missing[0]}.", field="metrics"
+        )
 
 
 def _within_window(
@@ -109,12 +155,21 @@ def _within_window(
     return counted, excluded
 
 
-def _earnings(plan: Plan, metrics: Mapping[str, MetricInputs], counted: Counted) -> list[Line]:
+def _earnings(
+    plan: Plan,
+    metrics: Mapping[str, MetricInputs],
+    counted: Counted,
+    awards: Mapping[str, Mapping[str, SpifAward]],
+) -> list[Line]:
     lines: list[Line] = []
     for component in plan.components:
-        lines.extend(
-            component_lines(component, metrics[component.metric], counted[component.metric])
-        )
+        if isinstance(component, Spif):
+            found = spif_lines(component, counted[component.metric], awards.get(component.name, {}))
+        elif isinstance(component, Scorecard):
+            found = scorecard_lines(component, metrics, counted)
+        else:
+            found = component_lines(component, metrics[component.metric], counted[component.metric])
+        lines.extend(found)
     return lines
 
 

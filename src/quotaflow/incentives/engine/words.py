@@ -8,10 +8,19 @@ which after weights may hold a fraction of a minor unit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from quotaflow.incentives.engine.definition import Bonus, Commission, Plan, Tier, TierMode
+from quotaflow.incentives.engine.definition import (
+    Bonus,
+    Commission,
+    Plan,
+    Scorecard,
+    Spif,
+    Tier,
+    TierMode,
+)
 from quotaflow.incentives.engine.lines import Line, LineKind
 
 Money = Callable[[Decimal], str]
@@ -105,6 +114,96 @@ def _bonus(line: Line, money: Money) -> str:
     )
 
 
+def day_range(start: dt.date, end: dt.date) -> str:
+    """1 Oct–30 Nov 2026; 15 Dec 2026–15 Jan 2027; 1 Oct 2026 (one day)."""
+    last = f"{end.day} {end:%b %Y}"
+    if start == end:
+        return last
+    first = f"{start.day} {start:%b}" if start.year == end.year else f"{start.day} {start:%b %Y}"
+    return f"{first}–{last}"
+
+
+def spif_title(spif: Spif) -> str:
+    """The SPIF's name, followed by "SPIF" unless the name says it already."""
+    return spif.name if "spif" in spif.name.lower() else f"{spif.name} SPIF"
+
+
+def _sold(spif: Spif) -> str:
+    """What qualifies: "of Cloud sold 1 Oct–30 Nov 2026", "sold 1 Oct–30 Nov 2026"."""
+    when = day_range(spif.start, spif.end)
+    if spif.applies_to is None:
+        return f"sold {when}"
+    return f"of {' or '.join(sorted(spif.applies_to.values))} sold {when}"
+
+
+def _deals(count: int) -> str:
+    return f"{count} deal" if count == 1 else f"{count} deals"
+
+
+def _spif(line: Line, money: Money) -> str:
+    spif = line.spif
+    amount = money(Decimal(line.amount_minor))
+    if spif is None:
+        return f"{line.component}: {amount}."
+    if spif.per_deal_minor is not None:
+        return (
+            f"{spif_title(spif)}: {_deals(len(line.credits))} {_sold(spif)} at "
+            f"{money(Decimal(spif.per_deal_minor))} each = {amount}."
+        )
+    return (
+        f"{spif_title(spif)}: {percent(spif.rate or Decimal(0))} on {money(line.basis)} "
+        f"{_sold(spif)} ({_deals(len(line.credits))}) = {amount}."
+    )
+
+
+def _spif_budget(line: Line, money: Money) -> str:
+    spif, short = line.spif, line.shortfall
+    title = line.component if spif is None else spif_title(spif)
+    budget = (
+        "" if spif is None else f" (its {money(Decimal(spif.budget_minor))} for all reps and runs)"
+    )
+    parts = []
+    if short is not None and short.unpaid:
+        parts.append(f"{_deals(short.unpaid)} unpaid")
+    if short is not None and short.partly_paid:
+        parts.append(f"{_deals(short.partly_paid)} paid in part")
+    return (
+        f"{title}: budget exhausted{budget}: {', '.join(parts) or 'deals unpaid'}, "
+        f"so {money(-Decimal(line.amount_minor))} is not paid."
+    )
+
+
+def _metric_name(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _scorecard(line: Line, money: Money) -> str:
+    measures = "; ".join(
+        f"{_metric_name(score.metric)} {percent(_four(score.attainment))}"
+        + (
+            f" (counted up to the {percent(score.cap)} cap)"
+            if score.cap is not None and score.attainment > score.cap
+            else ""
+        )
+        + f" × weight {percent(score.weight)} = {_plain(_four(score.points * HUNDRED))} points"
+        for score in line.scores
+    )
+    weighted = percent(_four(line.attainment or Decimal(0)))
+    fraction = percent(_four(line.payout_fraction or Decimal(0)))
+    how = f"pays {fraction}"
+    if line.curve_step:
+        how = f"reaches curve step {line.curve_step}, which pays {fraction}"
+    return (
+        f"{line.component}: {measures}; weighted attainment {weighted} {how} "
+        f"of the {money(Decimal(line.target_minor or 0))} target incentive = "
+        f"{money(Decimal(line.amount_minor))}."
+    )
+
+
+def _four(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.0001"))
+
+
 def _clawback(line: Line, money: Money) -> str:
     reversal = line.reversal
     what = (
@@ -151,6 +250,9 @@ SENTENCES: dict[LineKind, Callable[[Line, Money], str]] = {
     LineKind.TIER: _tier,
     LineKind.CAP: _cap,
     LineKind.BONUS: _bonus,
+    LineKind.SPIF: _spif,
+    LineKind.SPIF_BUDGET: _spif_budget,
+    LineKind.SCORECARD: _scorecard,
     LineKind.CLAWBACK: _clawback,
     LineKind.PAID_BEFORE: _paid_before,
     LineKind.DRAW: _draw,
@@ -209,6 +311,50 @@ def _commission_terms(component: Commission) -> list[str]:
     return terms
 
 
+def _spif_terms(spif: Spif, money: Money) -> str:
+    if spif.per_deal_minor is not None:
+        pays = f"{money(Decimal(spif.per_deal_minor))} for each deal"
+    else:
+        pays = f"{percent(spif.rate or Decimal(0))} of the credited amount of each sale"
+    kept = ""
+    if spif.applies_to is not None:
+        values = ", ".join(sorted(spif.applies_to.values))
+        kept = f" whose {_attribute_name(spif.applies_to.attribute)} is {values}"
+    return (
+        f"{spif_title(spif)} (on {spif.metric}, sales dated {day_range(spif.start, spif.end)}): "
+        f"it pays {pays}{kept}, from a budget of {money(Decimal(spif.budget_minor))} shared by "
+        "all reps and all runs of the plan. Qualifying sales are paid in order of sale date "
+        "(then reference) until the budget is spent; what earlier runs paid stays spent, and a "
+        "sale cancelled or credited back within the clawback window loses its SPIF pay, which "
+        "returns to the budget."
+    )
+
+
+def _scorecard_terms(scorecard: Scorecard, money: Money) -> str:
+    measures = "; ".join(
+        f"{_metric_name(m.metric)} at weight {percent(m.weight)}"
+        + ("" if m.cap is None else f", counted up to {percent(m.cap)} attainment")
+        for m in scorecard.measures
+    )
+    if scorecard.curve:
+        steps = "; ".join(
+            f"from {percent(step.lower)}: {percent(step.payout)}" for step in scorecard.curve
+        )
+        curve = f" The payout by weighted attainment: {steps}."
+    else:
+        curve = " The payout is the weighted attainment itself."
+    cap = (
+        ""
+        if scorecard.cap_minor is None
+        else f" It pays at most {money(Decimal(scorecard.cap_minor))} in the plan period."
+    )
+    return (
+        f"{scorecard.name} (scorecard): {money(Decimal(scorecard.target_incentive_minor))} target "
+        f"incentive × the payout for your weighted attainment, Σ weight × attainment of each "
+        f"measure: {measures}.{curve}{cap}"
+    )
+
+
 def rate_words_of(tier: Tier) -> str:
     if not tier.adjustment:
         return percent(tier.rate)
@@ -220,6 +366,12 @@ def plan_words(plan: Plan, money: Money = minor_units) -> list[str]:
     window, in words a rep reads before acknowledging the plan."""
     paragraphs = []
     for component in plan.components:
+        if isinstance(component, Spif):
+            paragraphs.append(_spif_terms(component, money))
+            continue
+        if isinstance(component, Scorecard):
+            paragraphs.append(_scorecard_terms(component, money))
+            continue
         if isinstance(component, Bonus):
             milestones = "; ".join(
                 f"{money(Decimal(m.amount_minor))} when attainment reaches {percent(m.attainment)}"
