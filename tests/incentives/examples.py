@@ -6,8 +6,8 @@ EUR; every target is 100,000.00 EUR. The doc's table shows the arithmetic of eac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from quotaflow.incentives.engine import (
@@ -16,6 +16,7 @@ from quotaflow.incentives.engine import (
     Prior,
     RunInputs,
     Statement,
+    compute_run,
     compute_statement,
     plan_from_document,
 )
@@ -28,17 +29,58 @@ TIERS = [
 ]
 
 
+LOGO_TARGET = 10  # new logos: a count metric
+
+
 def compute(
-    document: dict[str, Any], credits: Sequence[Credit], prior: Prior | None = None
+    document: dict[str, Any],
+    credits: Sequence[Credit],
+    prior: Prior | None = None,
+    logos: Sequence[Credit] = (),
 ) -> Statement:
-    """The statement of a plan document for revenue credits against ``TARGET``."""
-    inputs = RunInputs({"revenue": MetricInputs(TARGET, tuple(credits))}, prior or Prior())
+    """The statement of a plan document for revenue credits against ``TARGET`` (and
+    new-logo credits against ``LOGO_TARGET``)."""
+    inputs = RunInputs(
+        {
+            "revenue": MetricInputs(TARGET, tuple(credits)),
+            "new_logos": MetricInputs(LOGO_TARGET, tuple(logos)),
+        },
+        prior or Prior(),
+    )
     return compute_statement(plan_from_document(document), inputs)
 
 
 def next_prior(done: Statement) -> Prior:
     """What the run after ``done`` reads as its prior."""
-    return Prior(done.earned_minor, done.balance_minor, done.counted_refs)
+    return Prior(done.earned_minor, done.balance_minor, done.counted_refs, done.spif_paid)
+
+
+def compute_team(
+    document: dict[str, Any],
+    credits: Mapping[int, Sequence[Credit]],
+    priors: Mapping[int, Prior],
+) -> dict[int, Statement]:
+    """Every rep's statement of one run (the SPIF budget pass across them first)."""
+    inputs = {
+        rep: RunInputs(
+            {
+                "revenue": MetricInputs(TARGET, tuple(sales)),
+                "new_logos": MetricInputs(LOGO_TARGET, ()),
+            },
+            priors.get(rep, Prior()),
+        )
+        for rep, sales in credits.items()
+    }
+    return compute_run(plan_from_document(document), inputs)
+
+
+def sold(ref: str, day: dt.date, euros: int, **attributes: str) -> Credit:
+    """A sale on ``day`` credited ``euros``, with attributes (product_group, deal_type)."""
+    return Credit(ref=ref, day=day, amount_minor=euros * 100, attributes=attributes)
+
+
+def logos(count: int) -> tuple[Credit, ...]:
+    return tuple(Credit(f"L-{n}", dt.date(2027, 1, 10 + n), 1) for n in range(count))
 
 
 def sale(ref: str, day: int, euros: int | str, group: str = "") -> Credit:
@@ -74,6 +116,7 @@ class Run:
 
     credits: tuple[Credit, ...]
     payable: int
+    logos: tuple[Credit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,5 +277,114 @@ EXAMPLES = (
         "E17",
         {"components": [commission(rate="0.05")]},
         (Run((sale("H-2", 5, "100.30"),), 5_02),),
+    ),
+)
+
+
+OCT, NOV, DEC = (dt.date(2026, month, 1) for month in (10, 11, 12))
+CLOUD_PUSH = {
+    "kind": "spif",
+    "name": "Cloud push",
+    "metric": "revenue",
+    "from": "2026-10-01",
+    "to": "2026-11-30",
+    "applies_to": {"attribute": "product_group", "values": ["Cloud"]},
+    "rate": "0.03",
+    "budget_minor": 20_000_00,
+}
+NEW_LOGO_SPIF = {
+    "kind": "spif",
+    "name": "New business",
+    "metric": "revenue",
+    "from": "2026-10-01",
+    "to": "2026-10-31",
+    "applies_to": {"attribute": "deal_type", "values": ["new"]},
+    "per_deal_minor": 500_00,
+    "budget_minor": 1_000_00,
+}
+BALANCED = {
+    "kind": "scorecard",
+    "name": "Balanced bonus",
+    "target_incentive_minor": 10_000_00,
+    "measures": [
+        {"metric": "revenue", "weight": "0.6", "cap": "1.5"},
+        {"metric": "new_logos", "weight": "0.4"},
+    ],
+}
+CURVE = [
+    {"from": "0", "payout": "0"},
+    {"from": "0.5", "payout": "0.5"},
+    {"from": "1", "payout": "1"},
+    {"from": "1.2", "payout": "1.5"},
+]
+
+EXAMPLES += (
+    Example(
+        "E18",
+        {"components": [CLOUD_PUSH]},
+        (
+            Run(
+                (
+                    sold("C-1", OCT.replace(day=5), 8_000, product_group="Cloud"),
+                    sold("S-1", OCT.replace(day=10), 5_000, product_group="Storage"),
+                    sold("C-2", NOV.replace(day=20), 4_000, product_group="Cloud"),
+                    sold("C-3", DEC.replace(day=2), 3_000, product_group="Cloud"),
+                ),
+                360_00,
+            ),
+        ),
+    ),
+    Example(
+        "E21",
+        {"components": [BALANCED]},
+        (Run((sale("S", 5, 120_000),), 10_400_00, logos(8)),),
+    ),
+    Example(
+        "E22",
+        {"components": [{**BALANCED, "curve": CURVE}]},
+        (Run((sale("S", 5, 160_000),), 10_000_00, logos(5)),),
+    ),
+)
+
+RIA, ROB = 1, 2
+
+
+@dataclass(frozen=True)
+class TeamRun:
+    """Each rep's credits to date when the run is made, and what it must pay each (cents)."""
+
+    credits: Mapping[int, tuple[Credit, ...]]
+    payable: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TeamExample:
+    id: str
+    plan: dict[str, Any]
+    runs: tuple[TeamRun, ...]
+
+
+N1 = sold("N-1", OCT.replace(day=3), 20_000, deal_type="new")
+N2 = sold("N-2", OCT.replace(day=5), 15_000, deal_type="new")
+N3 = sold("N-3", OCT.replace(day=12), 30_000, deal_type="new")
+N2_CANCELLED = Credit(
+    "N-2/C", NOV.replace(day=4), -N2.amount_minor, N2.attributes, "N-2", N2.day
+)
+C1 = sold("C-1", OCT.replace(day=2), 12_000, product_group="Cloud")
+C2 = sold("C-2", OCT.replace(day=3), 10_000, product_group="Cloud")
+
+TEAM_EXAMPLES = (
+    TeamExample(
+        "E19",
+        {"components": [NEW_LOGO_SPIF]},
+        (
+            TeamRun({RIA: (N1, N3), ROB: (N2,)}, {RIA: 500_00, ROB: 500_00}),
+            TeamRun({RIA: (N1, N3), ROB: (N2, N2_CANCELLED)}, {RIA: 500_00, ROB: 0}),
+        ),
+    ),
+    TeamExample(
+        "E20",
+        {"components": [{**CLOUD_PUSH, "rate": "0.05", "budget_minor": 1_000_00}]},
+        (TeamRun({RIA: (C1,), ROB: (C2,)}, {RIA: 600_00, ROB: 400_00}),),
     ),
 )

@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 from quotaflow.incentives.engine import LineKind, Prior, Statement, describe
-from tests.incentives.examples import EXAMPLES, Example, compute, next_prior
+from quotaflow.incentives.explaining import money_words
+from tests.incentives.examples import (
+    EXAMPLES,
+    RIA,
+    ROB,
+    TEAM_EXAMPLES,
+    Example,
+    TeamExample,
+    compute,
+    compute_team,
+    next_prior,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "incentives.md"
 
@@ -20,7 +31,7 @@ def euros(cents: int) -> str:
 def run_all(example: Example) -> list[Statement]:
     prior, statements = Prior(), []
     for run in example.runs:
-        statement = compute(example.plan, run.credits, prior)
+        statement = compute(example.plan, run.credits, prior, run.logos)
         statements.append(statement)
         prior = next_prior(statement)
     return statements
@@ -87,3 +98,63 @@ def test_a_reversal_outside_the_window_is_listed_as_excluded() -> None:
     (excluded,) = statements[1].excluded
     assert excluded.credit.reverses == "D-1"
     assert "120 days after the sale, outside the 90-day clawback window" in excluded.reason
+
+
+def run_team(example: TeamExample) -> list[dict[int, Statement]]:
+    priors: dict[int, Prior] = {}
+    done = []
+    for run in example.runs:
+        statements = compute_team(example.plan, run.credits, priors)
+        done.append(statements)
+        priors = {rep: next_prior(statement) for rep, statement in statements.items()}
+    return done
+
+
+@pytest.mark.parametrize("example", TEAM_EXAMPLES, ids=lambda example: example.id)
+def test_each_team_example_pays_each_rep_what_the_doc_says(example: TeamExample) -> None:
+    row = doc_row(example.id)
+    for run, statements in zip(example.runs, run_team(example), strict=True):
+        for rep, payable in run.payable.items():
+            assert statements[rep].total_minor == payable
+            assert f"**{euros(payable)}**" in row
+        spif = example.plan["components"][0]
+        paid = sum(sum(s.spif_paid.get(spif["name"], {}).values()) for s in statements.values())
+        assert paid <= spif["budget_minor"]
+
+
+EUR = money_words("EUR")
+
+
+def test_a_spif_line_says_the_rate_the_amount_the_product_and_the_dates() -> None:
+    (statement,) = run_all(example("E18"))
+    (line,) = statement.lines
+    assert describe(line, EUR) == (
+        "Cloud push SPIF: 3% on 12,000.00 EUR of Cloud sold 1 Oct–30 Nov 2026 (2 deals) "
+        "= 360.00 EUR."
+    )
+    assert [use.ref for use in line.credits] == ["C-1", "C-2"]
+
+
+def test_an_exhausted_budget_says_how_many_deals_it_could_not_pay() -> None:
+    first, second = run_team(next(e for e in TEAM_EXAMPLES if e.id == "E19"))
+    budget = [line for line in first[RIA].lines if line.kind is LineKind.SPIF_BUDGET]
+    assert [describe(line, EUR) for line in budget] == [
+        "New business SPIF: budget exhausted (its 1,000.00 EUR for all reps and runs): "
+        "1 deal unpaid, so 500.00 EUR is not paid."
+    ]
+    # Rob's N-2 is cancelled: its 500.00 is clawed back and Ria's N-3 is paid from it.
+    (clawback,) = [line for line in second[ROB].lines if line.kind is LineKind.CLAWBACK]
+    assert clawback.amount_minor == -500_00
+    assert second[ROB].balance_minor == 500_00
+    assert second[RIA].spif_paid == {"New business": {"N-1": 500_00, "N-3": 500_00}}
+    assert not [line for line in second[RIA].lines if line.kind is LineKind.SPIF_BUDGET]
+
+
+def test_a_scorecard_line_shows_each_measure_and_the_curve() -> None:
+    (statement,) = run_all(example("E22"))
+    (line,) = statement.lines
+    assert describe(line, EUR) == (
+        "Balanced bonus: revenue 160% (counted up to the 150% cap) × weight 60% = 90 points; "
+        "new logos 50% × weight 40% = 20 points; weighted attainment 110% reaches curve "
+        "step 3, which pays 100% of the 10,000.00 EUR target incentive = 10,000.00 EUR."
+    )
