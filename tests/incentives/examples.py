@@ -367,9 +367,7 @@ class TeamExample:
 N1 = sold("N-1", OCT.replace(day=3), 20_000, deal_type="new")
 N2 = sold("N-2", OCT.replace(day=5), 15_000, deal_type="new")
 N3 = sold("N-3", OCT.replace(day=12), 30_000, deal_type="new")
-N2_CANCELLED = Credit(
-    "N-2/C", NOV.replace(day=4), -N2.amount_minor, N2.attributes, "N-2", N2.day
-)
+N2_CANCELLED = Credit("N-2/C", NOV.replace(day=4), -N2.amount_minor, N2.attributes, "N-2", N2.day)
 C1 = sold("C-1", OCT.replace(day=2), 12_000, product_group="Cloud")
 C2 = sold("C-2", OCT.replace(day=3), 10_000, product_group="Cloud")
 
