@@ -259,3 +259,26 @@ def test_a_scorecard_never_pays_above_its_caps(
             fraction = max(Decimal(s["payout"]) for s in curve if Decimal(s["from"]) <= ceiling)
         assert done.total_minor <= round(scorecard["target_incentive_minor"] * fraction)
     assert done.total_minor == sum(line.amount_minor for line in done.lines)
+
+
+def test_a_reversal_naming_a_sale_nets_its_part_credit_and_a_credit_note_lowers_it() -> None:
+    spif = plan_from_document({"components": [{"kind": "spif", "name": "Push", "metric": "revenue", "from": "2026-10-01", "to": "2026-10-31", "rate": "0.1", "budget_minor": 10**9}]}).spifs[0]  # fmt: skip
+    overlay = Credit("crm:D-1/overlay", START, 10_000_00)
+    sale = Credit("crm:D-2", START, 10_000_00)
+    outside = Credit("crm:D-3", dt.date(2026, 11, 2), 10_000_00)
+    deals = qualifying_deals(
+        spif,
+        [
+            overlay,
+            sale,
+            outside,
+            Credit("crm:C-1/cancelled", START, -10_000_00, reverses="crm:D-1"),
+            Credit("crm:C-2", START, -4_000_00, reverses="crm:D-2"),
+            Credit("crm:C-3", START, -10_000_00, reverses="crm:D-3"),
+        ],
+    )
+    assert [(deal.sale.ref, deal.net_minor) for deal in deals] == [
+        ("crm:D-1/overlay", 0),
+        ("crm:D-2", 6_000_00),
+    ]
+    assert [full_pay(spif, deal.net_minor) for deal in deals] == [0, 600_00]

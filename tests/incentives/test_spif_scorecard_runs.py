@@ -121,6 +121,7 @@ def test_the_budget_is_shared_by_the_reps_and_carried_to_the_next_run(
     (clawback,) = rob.lines.filter(kind="clawback", component="Cloud push")
     assert clawback.amount_minor == -500_00
     assert "crm:C-2 was reversed on" in clawback.words
+    assert clawback.words.endswith("-500.00 EUR, and it returns to the SPIF's budget.")
     assert rob.spif_paid == {}
     # The 500.00 returned to the budget pays Ria's C-3, which January left unpaid.
     assert ria.spif_paid == {"Cloud push": {"crm:C-1": 500_00, "crm:C-3": 500_00}}

@@ -18,6 +18,7 @@ from quotaflow.incentives.engine.definition import (
     ZERO,
     Bonus,
     Commission,
+    Scorecard,
     Tier,
     TierMode,
 )
@@ -39,9 +40,7 @@ def component_lines(
     if isinstance(component, Commission) and not component.needs_target:
         known = metric.target_minor if metric.target_minor and metric.target_minor > 0 else None
         attainment = None if known is None else basis / known
-        return _capped(
-            component, _flat_lines(component, uses, attainment, known), attainment, known
-        )
+        return capped(component, _flat_lines(component, uses, attainment, known), attainment, known)
     target = _required_target(component, metric)
     attainment = basis / target
     if isinstance(component, Bonus):
@@ -50,7 +49,7 @@ def component_lines(
         lines = _retroactive_lines(component, uses, basis, attainment, target)
     else:
         lines = _marginal_lines(component, uses, basis, attainment, target)
-    return _capped(component, lines, attainment, target)
+    return capped(component, lines, attainment, target)
 
 
 def _required_target(component: Commission | Bonus, metric: MetricInputs) -> int:
@@ -231,9 +230,14 @@ def _bonus_lines(
     ]
 
 
-def _capped(
-    component: Commission, lines: list[Line], attainment: Decimal | None, target: int | None
+def capped(
+    component: Commission | Scorecard,
+    lines: list[Line],
+    attainment: Decimal | None,
+    target: int | None,
 ) -> list[Line]:
+    """``lines``, and when they add up to more than the component's cap, a cap line that
+    holds the excess back."""
     earned = sum(line.amount_minor for line in lines)
     if component.cap_minor is None or earned <= component.cap_minor:
         return lines

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from quotaflow.incentives.engine.components import capped
 from quotaflow.incentives.engine.definition import ZERO, Scorecard
 from quotaflow.incentives.engine.errors import PlanError
 from quotaflow.incentives.engine.inputs import Credit, MetricInputs
@@ -92,18 +93,4 @@ def scorecard_lines(
         payout_fraction=fraction,
         curve_step=step,
     )
-    cap = scorecard.cap_minor
-    if cap is None or line.amount_minor <= cap:
-        return [line]
-    held_back = cap - line.amount_minor
-    return [
-        line,
-        Line(
-            kind=LineKind.CAP,
-            component=scorecard.name,
-            amount_minor=held_back,
-            exact=Decimal(held_back),
-            attainment=weighted,
-            cap_minor=cap,
-        ),
-    ]
+    return capped(scorecard, [line], weighted, None)

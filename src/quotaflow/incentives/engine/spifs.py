@@ -64,19 +64,25 @@ def qualifying_deals(spif: Spif, credits: Iterable[Credit]) -> list[Deal]:
         and (spif.applies_to is None or spif.applies_to.keeps(credit.attributes))
     }
     net = {ref: sale.amount_minor for ref, sale in sales.items()}
+    parts = _part_credits(sales)
     for credit in credits:
         if not credit.is_reversal:
             continue
-        target = _reversed_sale(credit.reverses, sales)
+        target = credit.reverses if credit.reverses in sales else parts.get(credit.reverses)
         if target is not None:
             net[target] += credit.amount_minor
     return [Deal(sales[ref], net[ref]) for ref in sorted(sales, key=lambda r: (sales[r].day, r))]
 
 
-def _reversed_sale(reverses: str, sales: Mapping[str, Credit]) -> str | None:
-    if reverses in sales:
-        return reverses
-    return next((ref for ref in sorted(sales) if ref.startswith(f"{reverses}/")), None)
+def _part_credits(sales: Mapping[str, Credit]) -> dict[str, str]:
+    """Each ref a part credit's ref starts with, followed by "/" ("crm:D-1" for
+    "crm:D-1/overlay"), to the first such part credit."""
+    parts: dict[str, str] = {}
+    for ref in sorted(sales):
+        for cut, character in enumerate(ref):
+            if character == "/":
+                parts.setdefault(ref[:cut], ref)
+    return parts
 
 
 def full_pay(spif: Spif, net_minor: int) -> int:

@@ -70,6 +70,7 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
     }
     lines = _earnings(plan, inputs.metrics, base, awards)
     earned = _by_component(lines)
+    spifs = {spif.name: spif for spif in plan.spifs}
     for reversal in new_reversals:
         pending.discard(reversal.ref)
         step = {
@@ -77,7 +78,7 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
             for code, credits in counted.items()
         }
         after = _by_component(_earnings(plan, inputs.metrics, step, awards))
-        lines.extend(_clawbacks(reversal, earned, after))
+        lines.extend(_clawbacks(reversal, earned, after, spifs))
         earned = after
     earned_to_date = sum(earned.values())
     settlement, balance = _settlement(plan, inputs.prior, earned_to_date)
@@ -180,7 +181,9 @@ def _by_component(lines: list[Line]) -> dict[str, int]:
     return totals
 
 
-def _clawbacks(reversal: Credit, before: dict[str, int], after: dict[str, int]) -> list[Line]:
+def _clawbacks(
+    reversal: Credit, before: dict[str, int], after: dict[str, int], spifs: Mapping[str, Spif]
+) -> list[Line]:
     lines = []
     for component in dict.fromkeys([*before, *after]):
         change = after.get(component, 0) - before.get(component, 0)
@@ -192,6 +195,7 @@ def _clawbacks(reversal: Credit, before: dict[str, int], after: dict[str, int]) 
                     amount_minor=change,
                     exact=Decimal(change),
                     reversal=reversal,
+                    spif=spifs.get(component),
                 )
             )
     return lines

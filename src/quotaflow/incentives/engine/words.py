@@ -216,9 +216,10 @@ def _clawback(line: Line, money: Money) -> str:
             else ""
         )
     )
+    returned = "" if line.spif is None else ", and it returns to the SPIF's budget"
     return (
         f"{line.component}: {what}; what it earned is taken back: "
-        f"{money(Decimal(line.amount_minor))}."
+        f"{money(Decimal(line.amount_minor))}{returned}."
     )
 
 
