@@ -4,6 +4,7 @@ ingest action (so credits are made as in production)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from quotaflow.incentives.actions import assign_plan, create_plan, publish_plan
+from quotaflow.incentives.actions import assign_plan, create_plan, publish_plan, revise_plan
 from quotaflow.incentives.models import IncentivePlan
-from quotaflow.metrics.models import Metric
+from quotaflow.metrics.models import Aggregation, Metric, MetricUnit
 from quotaflow.plans.models import Goal, GoalStatus
 from quotaflow.sales.actions import TransactionRow
 from tests.conftest import SmallOrg
@@ -104,3 +105,52 @@ def book(setup: Setup) -> Book:
         return ingest_transactions([row], acting_user=setup.user("ops_olga"), source="crm")
 
     return booking
+
+
+SPIF = {
+    "kind": "spif",
+    "name": "Cloud push",
+    "metric": "revenue",
+    "from": "2027-01-01",
+    "to": "2027-01-31",
+    "applies_to": {"attribute": "product_group", "values": ["Cloud"]},
+    "per_deal_minor": 500_00,
+    "budget_minor": 1_000_00,
+}
+SCORECARD = {
+    "kind": "scorecard",
+    "name": "Balanced bonus",
+    "target_incentive_minor": 2_000_00,
+    "measures": [
+        {"metric": "revenue", "weight": "0.5", "cap": "1.5"},
+        {"metric": "deals", "weight": "0.5"},
+    ],
+}
+
+
+@pytest.fixture
+def spif_plan(setup: Setup) -> Setup:
+    """The AE plan revised to version 2 with the Cloud push SPIF and a scorecard on
+    revenue and the number of deals (target 4 each for Ria and Rob)."""
+    deals = Metric.objects.create(
+        code="deals", name="Deals", unit=MetricUnit.COUNT, aggregation=Aggregation.COUNT
+    )
+    for key in ("ria", "rob"):
+        Goal.objects.create(
+            owner_person=setup.person(key),
+            metric=deals,
+            period_start=Q1[0],
+            period_end=Q1[1],
+            target=4,
+            status=GoalStatus.PUBLISHED,
+        )
+    olga = setup.user("ops_olga")
+    document = copy.deepcopy(PLAN_DOCUMENT)
+    document["components"] += [SPIF, SCORECARD]
+    revise_plan(
+        setup.plan, acting_user=olga, document=document, expected_version=setup.plan.version
+    )
+    setup.plan.refresh_from_db()
+    publish_plan(setup.plan, acting_user=olga, expected_version=setup.plan.version)
+    setup.plan.refresh_from_db()
+    return setup

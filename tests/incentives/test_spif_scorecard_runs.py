@@ -5,7 +5,6 @@ pay is clawed back and pays the deal the budget left unpaid."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
 import io
@@ -13,63 +12,13 @@ import io
 import pytest
 from django.test import Client
 
-from quotaflow.incentives.actions import publish_plan, recompute_run, revise_plan
+from quotaflow.incentives.actions import recompute_run
 from quotaflow.incentives.models import PayoutRun, Statement
 from quotaflow.incentives.queries import PAYROLL_COLUMNS
-from quotaflow.metrics.models import Aggregation, Metric, MetricUnit
-from quotaflow.plans.models import Goal, GoalStatus
-from tests.incentives.conftest import FEBRUARY, JANUARY, PLAN_DOCUMENT, Q1, Book, Setup
+from tests.incentives.conftest import FEBRUARY, JANUARY, SCORECARD, SPIF, Book, Setup
 from tests.incentives.test_runs import run_period, settle, statement_of, words
 
 pytestmark = pytest.mark.django_db
-
-SPIF = {
-    "kind": "spif",
-    "name": "Cloud push",
-    "metric": "revenue",
-    "from": "2027-01-01",
-    "to": "2027-01-31",
-    "applies_to": {"attribute": "product_group", "values": ["Cloud"]},
-    "per_deal_minor": 500_00,
-    "budget_minor": 1_000_00,
-}
-SCORECARD = {
-    "kind": "scorecard",
-    "name": "Balanced bonus",
-    "target_incentive_minor": 2_000_00,
-    "measures": [
-        {"metric": "revenue", "weight": "0.5", "cap": "1.5"},
-        {"metric": "deals", "weight": "0.5"},
-    ],
-}
-
-
-@pytest.fixture
-def spif_plan(setup: Setup) -> Setup:
-    """The AE plan revised to version 2 with the Cloud push SPIF and a scorecard on
-    revenue and the number of deals (target 4 each for Ria and Rob)."""
-    deals = Metric.objects.create(
-        code="deals", name="Deals", unit=MetricUnit.COUNT, aggregation=Aggregation.COUNT
-    )
-    for key in ("ria", "rob"):
-        Goal.objects.create(
-            owner_person=setup.person(key),
-            metric=deals,
-            period_start=Q1[0],
-            period_end=Q1[1],
-            target=4,
-            status=GoalStatus.PUBLISHED,
-        )
-    olga = setup.user("ops_olga")
-    document = copy.deepcopy(PLAN_DOCUMENT)
-    document["components"] += [SPIF, SCORECARD]
-    revise_plan(
-        setup.plan, acting_user=olga, document=document, expected_version=setup.plan.version
-    )
-    setup.plan.refresh_from_db()
-    publish_plan(setup.plan, acting_user=olga, expected_version=setup.plan.version)
-    setup.plan.refresh_from_db()
-    return setup
 
 
 def kinds(statement: Statement) -> list[str]:
