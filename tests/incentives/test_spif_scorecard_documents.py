@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotaflow.incentives.engine import PlanError, Scorecard, Spif, plan_from_document
 from quotaflow.incentives.engine.words import plan_words
@@ -136,3 +138,45 @@ def test_the_plan_document_says_a_spif_and_a_scorecard_in_words() -> None:
         "counted up to 150% attainment; new logos at weight 40%. The payout by weighted "
         "attainment: from 0%: 0%; from 50%: 50%; from 100%: 100%; from 120%: 150%."
     )
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["2026-10-01", "2026-02-30", "0.5", "1", "1e400", "NaN", "-0"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+SPIF_KEYS = ["name", "metric", "from", "to", "applies_to", "rate", "per_deal_minor", "budget_minor"]
+SCORECARD_KEYS = ["name", "target_incentive_minor", "measures", "curve", "cap_minor"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_spif_or_scorecard_document_is_read_or_refused_with_a_field(
+    data: st.DataObject,
+) -> None:
+    base = dict(
+        data.draw(st.sampled_from([CLOUD_PUSH, NEW_LOGO_SPIF, {**BALANCED, "curve": CURVE}]))
+    )
+    keys = SPIF_KEYS if base["kind"] == "spif" else SCORECARD_KEYS
+    for key in data.draw(st.lists(st.sampled_from(keys), max_size=3)):
+        base[key] = data.draw(json_values)
+    if base["kind"] == "scorecard" and data.draw(st.booleans()):
+        base["measures"] = [
+            {
+                "metric": data.draw(st.sampled_from(["a", "b"])),
+                "weight": data.draw(json_values),
+                "cap": data.draw(json_values),
+            }
+        ]
+    try:
+        plan_from_document(one(base))
+    except PlanError as refused:
+        assert refused.field.startswith("components[0]")
+        assert refused.message
