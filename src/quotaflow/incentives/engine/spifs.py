@@ -64,11 +64,14 @@ def qualifying_deals(spif: Spif, credits: Iterable[Credit]) -> list[Deal]:
         and (spif.applies_to is None or spif.applies_to.keeps(credit.attributes))
     }
     net = {ref: sale.amount_minor for ref, sale in sales.items()}
-    parts = _part_credits(sales)
+    parts: dict[str, str] | None = None  # built only for a reversal naming no sale itself
     for credit in credits:
         if not credit.is_reversal:
             continue
-        target = credit.reverses if credit.reverses in sales else parts.get(credit.reverses)
+        target: str | None = credit.reverses
+        if target not in sales:
+            parts = _part_credits(sales) if parts is None else parts
+            target = parts.get(credit.reverses)
         if target is not None:
             net[target] += credit.amount_minor
     return [Deal(sales[ref], net[ref]) for ref in sorted(sales, key=lambda r: (sales[r].day, r))]
@@ -79,9 +82,10 @@ def _part_credits(sales: Mapping[str, Credit]) -> dict[str, str]:
     "crm:D-1/overlay"), to the first such part credit."""
     parts: dict[str, str] = {}
     for ref in sorted(sales):
-        for cut, character in enumerate(ref):
-            if character == "/":
-                parts.setdefault(ref[:cut], ref)
+        cut = ref.find("/")
+        while cut != -1:
+            parts.setdefault(ref[:cut], ref)
+            cut = ref.find("/", cut + 1)
     return parts
 
 
