@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from quotaflow.incentives.engine import (
     plan_from_document,
 )
 from quotaflow.incentives.engine.spifs import full_pay, qualifying_deals
+from quotaflow.incentives.gathering import engine_inputs, spent_elsewhere
 from tests.incentives.examples import TARGET, next_prior
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -282,3 +284,61 @@ def test_a_reversal_naming_a_sale_nets_its_part_credit_and_a_credit_note_lowers_
         ("crm:D-2", 6_000_00),
     ]
     assert [full_pay(spif, deal.net_minor) for deal in deals] == [0, 600_00]
+
+
+def snapshot_of(
+    document: dict[str, Any], credits: dict[int, list[Credit]], priors: dict[int, Prior]
+) -> dict[str, Any]:
+    """A run's kept inputs as the app writes them (JSON), for a plan with a SPIF."""
+    return {
+        "plan": {"document": document},
+        "spif_spent_elsewhere": {},
+        "reps": [
+            {
+                "person": rep,
+                "metrics": {
+                    "revenue": {
+                        "target": TARGET,
+                        "credits": [
+                            [c.ref, c.day.isoformat(), c.amount_minor, dict(c.attributes), c.reverses,
+                             None if c.reversed_sale_day is None else c.reversed_sale_day.isoformat()]
+                            for c in sales
+                        ],
+                    }
+                },
+                "prior": {
+                    "earned": priors.get(rep, Prior()).earned_minor,
+                    "balance": priors.get(rep, Prior()).balance_minor,
+                    "counted": sorted(priors.get(rep, Prior()).counted_refs),
+                    "spif_paid": {name: dict(paid) for name, paid in priors.get(rep, Prior()).spif_paid.items()},
+                },
+            }
+            for rep, sales in sorted(credits.items())
+        ],
+    }  # fmt: skip
+
+
+@SETTINGS
+@given(spifs(), st.lists(team_sales("K"), min_size=1, max_size=3), st.data())
+def test_a_run_with_a_spif_recomputed_from_its_kept_snapshot_is_identical(
+    spif: dict[str, Any], batches: list[dict[int, list[Credit]]], data: st.DataObject
+) -> None:
+    document = {"components": [spif]}
+    to_date: dict[int, list[Credit]] = {rep: [] for rep in REPS}
+    priors: dict[int, Prior] = {}
+    for number, batch in enumerate(batches):
+        for rep in REPS:
+            to_date[rep] += [
+                Credit(f"{number}/{c.ref}", c.day, c.amount_minor, c.attributes) for c in batch[rep]
+            ]
+            if to_date[rep] and data.draw(st.booleans()):
+                first = to_date[rep][0]
+                if not first.is_reversal and f"{first.ref}/cancel" not in {
+                    c.ref for c in to_date[rep]
+                }:
+                    to_date[rep].append(cancellation(first))
+        done = run(document, to_date, priors)
+        kept = json.loads(json.dumps(snapshot_of(document, to_date, priors), sort_keys=True))
+        plan = plan_from_document(kept["plan"]["document"])
+        assert compute_run(plan, engine_inputs(kept), spent_elsewhere(kept)) == done
+        priors = {rep: next_prior(s) for rep, s in done.items()}

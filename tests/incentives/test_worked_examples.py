@@ -3,11 +3,12 @@ the payout of each run must be the one the doc states (in bold, in that row)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from quotaflow.incentives.engine import LineKind, Prior, Statement, describe
+from quotaflow.incentives.engine import Credit, LineKind, Prior, Statement, describe
 from quotaflow.incentives.explaining import money_words
 from tests.incentives.examples import (
     EXAMPLES,
@@ -158,3 +159,24 @@ def test_a_scorecard_line_shows_each_measure_and_the_curve() -> None:
         "new logos 50% × weight 40% = 20 points; weighted attainment 110% reaches curve "
         "step 3, which pays 100% of the 10,000.00 EUR target incentive = 10,000.00 EUR."
     )
+
+
+def test_a_spifd_sale_cancelled_outside_the_window_keeps_its_pay_and_the_budget_stays_spent() -> (
+    None
+):
+    from tests.incentives.examples import N1, N2, N3, TeamRun
+
+    # N-2 (sold 5 Oct 2026) is cancelled on 10 Feb 2027: 128 days later, outside 90 days.
+    late = Credit("N-2/C", dt.date(2027, 2, 10), -N2.amount_minor, N2.attributes, "N-2", N2.day)
+    e19 = next(e for e in TEAM_EXAMPLES if e.id == "E19")
+    outside = TeamExample(
+        "E19 late",
+        e19.plan,
+        (e19.runs[0], TeamRun({RIA: (N1, N3), ROB: (N2, late)})),
+    )
+    _, second = run_team(outside)
+    assert second[ROB].total_minor == 0
+    assert not [line for line in second[ROB].lines if line.kind is LineKind.CLAWBACK]
+    assert [item.credit.ref for item in second[ROB].excluded] == ["N-2/C"]
+    assert second[ROB].spif_paid == {"New business": {"N-2": 500_00}}
+    assert second[RIA].spif_paid == {"New business": {"N-1": 500_00}}
