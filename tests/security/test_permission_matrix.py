@@ -357,6 +357,16 @@ WEB = SESSION_ROLES
 PLAN_WRITE = api_write({"ops_olga", "admin_ada"}, visible=PLAN_VIEWERS)
 
 
+# A valid plan editor form: one flat 5% commission on revenue, saved.
+_EDITOR_FORM = {
+    "commission-0-name": "Revenue",
+    "commission-0-metric": "revenue",
+    "commission-0-rate": "5",
+    "clawback_window_days": "90",
+    "step": "save",
+}
+
+
 def _review_write(method: str, path: str, allowed: set[str], body: dict[str, Any]) -> Case:
     """An API write on Ria's shared review (``path`` after its URL), rolled back."""
     return Case(
@@ -1439,6 +1449,64 @@ PAGES: dict[str, list[Case]] = {
             "POST",
             lambda c: f"/payouts/runs/{c.payout_run_id}/lock",
             page_step({"finance_fay"}, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
+    ],
+    # The plan editor: planners and finance read plans; only planners edit, publish, assign.
+    "plan-editor-list": [
+        Case("GET", lambda c: "/payouts/plans/", page(SEES_ALL, refused=403), roles=WEB)
+    ],
+    "plan-editor-detail": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/",
+            page(SEES_ALL, refused=403),
+            roles=WEB,
+        )
+    ],
+    "plan-editor-new": [
+        Case("GET", lambda c: "/payouts/plans/new", page(PLANNERS, refused=403), roles=WEB),
+        Case(
+            "POST",
+            lambda c: "/payouts/plans/new",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {**_EDITOR_FORM, "name": "New plan", "fiscal_period": "FY2028"},
+            write=True,
+            roles=WEB,
+        ),
+    ],
+    "plan-editor-edit": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/edit",
+            page(PLANNERS, refused=403),
+            roles=WEB,
+        ),
+        Case(
+            "POST",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/edit",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: _EDITOR_FORM,
+            write=True,
+            roles=WEB,
+        ),
+    ],
+    "plan-editor-publish": [
+        Case(
+            "POST",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/publish",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "plan-editor-assign": [
+        Case(
+            "POST",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/assign",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {"by": "role", "unit": c.org.north_team.pk, "role": "member"},
             write=True,
             roles=WEB,
         )

@@ -146,3 +146,23 @@ def my_plans(user: User) -> list[MyPlan]:
         for plan in plans
         if plan.pk in versions
     ]
+
+
+def plans_overview() -> QuerySet[IncentivePlan]:
+    """Every incentive plan with its versions and assignees read in three queries, newest
+    period first (for the plan editor's list)."""
+    return IncentivePlan.objects.prefetch_related("versions", "assignments__person").order_by(
+        "-period_start", "name"
+    )
+
+
+def plan_by_id(plan_id: int) -> IncentivePlan:
+    """One plan with its versions and its assignees' acknowledgements at hand."""
+    plan = (
+        IncentivePlan.objects.prefetch_related("versions__acknowledgements", "assignments__person")
+        .filter(pk=plan_id)
+        .first()
+    )
+    if plan is None:
+        raise NotFound(f"There is no incentive plan {plan_id}.")
+    return plan
