@@ -15,7 +15,7 @@ from quotaflow.imports.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("core", "accounts", "org", "metrics", "sales", "imports")
+APPS = ("core", "accounts", "org", "metrics", "sales", "imports", "incentives")
 
 
 def registered_models():

@@ -16,7 +16,7 @@ class Role(models.TextChoices):
     SALES_OPS = "sales_ops", "Sales operations"
     MANAGER = "manager", "Sales manager"
     REP = "rep", "Sales rep"
-    FINANCE = "finance"
+    FINANCE = "finance", "Finance"
 
 
 class User(AbstractUser):
