@@ -90,8 +90,10 @@ def test_ops_previews_a_tiered_plan_in_words_then_creates_it(
     preview = olga.post("/payouts/plans/new", {**TIERED, "step": "preview"})
     assert preview.status_code == 200
     page = _text(preview)
-    assert "0% to 50% of target: 2%" in page
-    assert "120% and above of target: 8% × accelerator 1.5 = 12%" in page
+    assert (  # the words docs/plan-editor.md quotes for this form
+        "Tiers by attainment: 0% to 50% of target: 2%; 50% to 100% of target: 5%; "
+        "100% to 120% of target: 8%; 120% and above of target: 8% × accelerator 1.5 = 12%."
+    ) in page
     assert "It pays at most 50,000.00 EUR in the plan period." in page
     assert "The definition is valid: 2 components" in page
     assert not IncentivePlan.objects.exists()  # a preview writes nothing

@@ -103,7 +103,8 @@ def validation_summary(plan: Plan, metric_names: Mapping[str, str]) -> list[str]
     kinds = ", ".join(
         f"{component.name} ({type(component).__name__.lower()})" for component in plan.components
     )
-    lines = [f"The definition is valid: {len(plan.components)} components: {kinds}."]
+    count = len(plan.components)
+    lines = [f"The definition is valid: {count} component{'' if count == 1 else 's'}: {kinds}."]
     for component in plan.components:
         metric = metric_names.get(component.metric, component.metric)
         if getattr(component, "needs_target", False):
