@@ -307,7 +307,7 @@ class _Builder:
         if not components:
             self.draft.errors.add("__all__", "Give the plan at least one component.")
         document: dict[str, Any] = {"components": components}
-        draw = self.read("draw_amount", lambda t: parse_amount(t, self.amounts), "draw")
+        draw = self.read("draw_amount", self.money, "draw")
         self.draft.places["draw.amount_minor"] = "draw_amount"
         if draw is not None:
             if draw == 0:
@@ -329,6 +329,32 @@ class _Builder:
         self.draft.document = document
         return self.draft
 
+    def entries(
+        self,
+        prefix: str,
+        where: tuple[str, int, str],
+        place: str,
+        columns: list[tuple[str, str, Callable[[str], Any], str]],
+    ) -> list[dict[str, Any]]:
+        """The filled rows of an inner list (tiers, milestones) as document entries, each
+        ``columns`` entry naming the document key, the input's suffix, its parser and what
+        a missing value is called."""
+        kind, index, inner = where
+        found: list[dict[str, Any]] = []
+        for row in self.rows(prefix, kind, index, inner):
+            spot, name = f"{place}[{len(found)}]", f"{prefix}{inner}-{row}-"
+            self.draft.places[spot] = f"{name}{columns[0][1]}"
+            found.append(
+                {
+                    key: self.require(f"{name}{suffix}", parse, f"{spot}.{key}", what)
+                    for key, suffix, parse, what in columns
+                }
+            )
+        return found
+
+    def money(self, text: str) -> int:
+        return parse_amount(text, self.amounts)
+
     def head(self, prefix: str, place: str, kind: str) -> dict[str, Any]:
         return {
             "kind": kind,
@@ -338,18 +364,15 @@ class _Builder:
 
     def commission(self, prefix: str, index: int, place: str) -> dict[str, Any]:
         item = self.head(prefix, place, "commission")
-        tiers: list[dict[str, Any]] = []
-        for row in self.rows(prefix, "commission", index, "tier"):
-            spot, name = f"{place}.tiers[{len(tiers)}]", f"{prefix}tier-{row}-"
-            self.draft.places[spot] = f"{name}from"
-            tiers.append(
-                {
-                    "from": self.require(
-                        f"{name}from", self.attainment, f"{spot}.from", "attainment it starts at"
-                    ),
-                    "rate": self.require(f"{name}rate", self.rate, f"{spot}.rate", "tier's rate"),
-                }
-            )
+        tiers = self.entries(
+            prefix,
+            ("commission", index, "tier"),
+            f"{place}.tiers",
+            [
+                ("from", "from", self.attainment, "attainment it starts at"),
+                ("rate", "rate", self.rate, "tier's rate"),
+            ],
+        )
         rate = self.read(f"{prefix}rate", self.rate, f"{place}.rate")
         if tiers:
             self.draft.places[f"{place}.tiers"] = f"{prefix}tier-0-from"
@@ -366,9 +389,7 @@ class _Builder:
             pair = self.threshold(prefix, place, key, threshold)
             if pair is not None:
                 item[key] = pair
-        cap = self.read(
-            f"{prefix}cap", lambda t: parse_amount(t, self.amounts), f"{place}.cap_minor"
-        )
+        cap = self.read(f"{prefix}cap", self.money, f"{place}.cap_minor")
         if cap is not None:
             item["cap_minor"] = cap
         self.tables(item, prefix, index, place, "commission", rates=True)
@@ -462,21 +483,15 @@ class _Builder:
 
     def bonus(self, prefix: str, index: int, place: str) -> dict[str, Any]:
         item = self.head(prefix, place, "bonus")
-        milestones: list[dict[str, Any]] = []
-        for row in self.rows(prefix, "bonus", index, "milestone"):
-            spot, name = f"{place}.milestones[{len(milestones)}]", f"{prefix}milestone-{row}-"
-            self.draft.places[spot] = f"{name}at"
-            milestones.append(
-                {
-                    "at": self.require(f"{name}at", self.attainment, f"{spot}.at", "attainment"),
-                    "amount_minor": self.require(
-                        f"{name}amount",
-                        lambda t: parse_amount(t, self.amounts),
-                        f"{spot}.amount_minor",
-                        "amount",
-                    ),
-                }
-            )
+        milestones = self.entries(
+            prefix,
+            ("bonus", index, "milestone"),
+            f"{place}.milestones",
+            [
+                ("at", "at", self.attainment, "attainment"),
+                ("amount_minor", "amount", self.money, "amount"),
+            ],
+        )
         self.draft.places[f"{place}.milestones"] = f"{prefix}milestone-0-at"
         if not milestones:
             self.draft.errors.add(f"{prefix}milestone-0-at", "Give at least one milestone.")
@@ -489,9 +504,7 @@ class _Builder:
         item["from"] = self.require(f"{prefix}from", parse_day, f"{place}.from", "first sale date")
         item["to"] = self.require(f"{prefix}to", parse_day, f"{place}.to", "last sale date")
         rate = self.read(f"{prefix}rate", self.rate, f"{place}.rate")
-        per_deal = self.read(
-            f"{prefix}per_deal", lambda t: parse_amount(t, self.amounts), f"{place}.per_deal_minor"
-        )
+        per_deal = self.read(f"{prefix}per_deal", self.money, f"{place}.per_deal_minor")
         if (rate is None) == (per_deal is None) and not self.draft.errors.get(f"{prefix}rate"):
             self.draft.errors.add(f"{prefix}rate", "Give either a rate or an amount per deal.")
         if rate is not None:
@@ -500,7 +513,7 @@ class _Builder:
             item["per_deal_minor"] = per_deal
         item["budget_minor"] = self.require(
             f"{prefix}budget",
-            lambda t: parse_amount(t, self.amounts),
+            self.money,
             f"{place}.budget_minor",
             "budget",
         )
