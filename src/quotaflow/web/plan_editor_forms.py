@@ -40,6 +40,7 @@ from quotaflow.incentives.engine.definition import (
     MAX_TIERS,
     MAX_WINDOW_DAYS,
 )
+from quotaflow.incentives.engine.words import ATTRIBUTE_NAMES
 
 KINDS = ("commission", "bonus", "spif")
 #: Blank rows offered after the filled ones, and the fewest rows a list shows.
@@ -56,12 +57,6 @@ MAX_INPUT = 200
 MAX_INPUTS = 2_000
 PERCENT_DECIMALS = MAX_DECIMALS - 2  # a fraction keeps at most the engine's decimals
 HUNDRED = Decimal(100)
-ATTRIBUTE_LABELS = {
-    "product_group": "Product group",
-    "product": "Product",
-    "deal_type": "Deal type",
-    "account": "Account",
-}
 _INDEXED = re.compile(
     r"^(commission|bonus|spif)-(\d{1,3})-(?:(tier|milestone|rates_by|weights)-(\d{1,3})-)?"
 )
@@ -627,7 +622,7 @@ def _component_values(
 
 
 def attribute_choices() -> list[tuple[str, str]]:
-    return [("", "—"), *((name, ATTRIBUTE_LABELS.get(name, name)) for name in ATTRIBUTES)]
+    return [("", "—"), *((name, ATTRIBUTE_NAMES[name].capitalize()) for name in ATTRIBUTES)]
 
 
 # What the page shows -----------------------------------------------------------------------
