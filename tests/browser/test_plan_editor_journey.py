@@ -86,7 +86,11 @@ def test_ops_defines_a_tiered_plan_with_an_accelerator_and_a_spif_and_a_rep_ackn
         "100% and above of target: 8% × accelerator 1.5 = 12%."
     ) in preview
     assert "It pays at most 25,000.00 EUR in the plan period." in preview
-    assert "Cloud push" in preview
+    assert (
+        "Cloud push SPIF (on revenue, sales dated 1 May–31 May 2027): it pays 3% of the credited "
+        "amount of each sale whose product group is Cloud, from a budget of 10,000.00 EUR shared "
+        "by all reps and all runs of the plan."
+    ) in preview
     assert "Draw: each run pays at least 1,000.00 EUR (recoverable" in preview
     summary = page.get_by_test_id("validation-summary").inner_text()
     assert "The definition is valid: 2 components" in summary
