@@ -51,6 +51,10 @@ def test_ops_defines_a_tiered_plan_with_an_accelerator_and_a_spif_and_a_rep_ackn
     commission.get_by_label("Pays on the metric").select_option("revenue")
     # Only one blank tier row waits until another is asked for (script enhancement).
     assert commission.get_by_label("Tiers row 2: From attainment").is_hidden()
+    commission.get_by_role("button", name="Add a row").first.click()
+    commission.get_by_label("Tiers row 2: From attainment").fill("25")
+    commission.get_by_role("button", name="Remove").nth(1).click()  # a row added by mistake
+    assert commission.get_by_label("Tiers row 2: From attainment").is_hidden()
     _fill_tiers(commission, [("0", "2"), ("50", "5"), ("100", "8")])
     commission.get_by_label("Tiers pay").select_option("marginal")
     commission.get_by_label("Accelerator above attainment").fill("100")
@@ -122,3 +126,35 @@ def test_ops_defines_a_tiered_plan_with_an_accelerator_and_a_spif_and_a_rep_ackn
     assert "8% × accelerator 1.5 = 12%" in mine.inner_text()
     mine.get_by_role("button", name="Acknowledge this plan").click()
     assert page.get_by_test_id("acknowledged").inner_text().endswith("(version 1).")
+
+
+def test_the_editor_works_without_script_for_the_rows_it_shows(
+    small_org: SmallOrg, live_server: Any, browser: Any, login_as: Any
+) -> None:
+    Metric.objects.create(code="revenue", name="Revenue")
+    new_plan = f"{live_server.url}{reverse('plan-editor-new')}"
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    login_as(page, "ops_olga")
+    page.goto(new_plan)
+    page.get_by_label("Plan name").fill("Flat plan")
+    page.get_by_label("Fiscal period").fill("FY2027-Q3")
+    commission = page.get_by_test_id("commission-0")
+    commission.get_by_label("Name", exact=True).fill("Revenue commission")
+    commission.get_by_label("Pays on the metric").select_option("revenue")
+    # Every row is there to fill, and no "Add a row" button is offered.
+    assert commission.get_by_label("Tiers row 3: Rate").is_visible()
+    assert commission.get_by_role("button", name="Add a row").first.is_hidden()
+    assert commission.get_by_role("button", name="Remove").first.is_hidden()
+    _fill_tiers_without_script(commission, [("0", "4"), ("100", "6"), ("150", "9")])
+    page.get_by_role("button", name="Create the plan as a draft").click()
+    page.wait_for_url(lambda url: url.endswith("/") and "/payouts/plans/" in url)
+    assert "150% and above of target: 9%" in page.get_by_test_id("plan-words").inner_text()
+    context.close()
+
+
+def _fill_tiers_without_script(commission: Any, tiers: list[tuple[str, str]]) -> None:
+    for number, (start, rate) in enumerate(tiers, start=1):
+        commission.get_by_label(f"Tiers row {number}: From attainment").fill(start)
+        commission.get_by_label(f"Tiers row {number}: Rate").fill(rate)
