@@ -5,6 +5,7 @@ is refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.test import Client
 from quotaflow.core.models import AuditEvent
 from quotaflow.incentives.models import IncentivePlan, PlanVersion, VersionStatus
 from quotaflow.metrics.models import Metric
+from quotaflow.web.views.plan_editor import outside_the_period
 from tests.conftest import SmallOrg
 from tests.incentives import conftest as incentive_fixtures
 from tests.incentives.conftest import PLAN_DOCUMENT, Setup
@@ -246,3 +248,13 @@ def test_finance_reads_plans_without_the_editing_buttons(
     assert "Tiers by attainment" in page and "Ria Rep" in page
     assert "Revise: start version" not in page and "assign-role-form" not in page
     assert "New plan" not in _text(client_for("finance_fay").get("/payouts/plans/"))
+
+
+def test_a_spif_outside_the_plan_period_is_warned_of() -> None:
+    spif = {"kind": "spif", "name": "Cloud push", "from": "2026-10-01", "to": "2026-11-30"}
+    inside = {**spif, "name": "May push", "from": "2027-05-01", "to": "2027-07-15"}
+    document = {"components": [spif, inside, {"kind": "commission", "name": "Revenue"}]}
+    assert outside_the_period(document, dt.date(2027, 4, 1), dt.date(2027, 6, 30)) == [
+        "Warning: Cloud push covers sales dated 1 Oct 2026 to 30 Nov 2026, outside the plan "
+        "period (1 Apr 2027 to 30 Jun 2027), so it would pay nothing."
+    ]

@@ -11,6 +11,7 @@ everything typed and each error next to its field, and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quotaflow.core import limits
+from quotaflow.core.due import day_text
 from quotaflow.core.errors import DomainError, InvalidInput, NotFound
 from quotaflow.core.models import Company
 from quotaflow.incentives import actions, permissions, queries
@@ -127,7 +129,29 @@ class Preview:
     summary: list[str]
 
 
-def _preview(draft: Draft, currency: str) -> Preview | None:
+def outside_the_period(document: Mapping[str, Any], start: dt.date, end: dt.date) -> list[str]:
+    """Warnings for the SPIFs of a valid ``document`` whose sale dates lie wholly outside
+    the plan period ``[start, end]``: no credit of the plan's runs can reach them."""
+    warnings = []
+    for component in document.get("components", []):
+        if component.get("kind") != "spif":
+            continue
+        first, last = (
+            dt.date.fromisoformat(component["from"]),
+            dt.date.fromisoformat(component["to"]),
+        )
+        if last < start or first > end:
+            warnings.append(
+                f"Warning: {component['name']} covers sales dated {day_text(first)} to "
+                f"{day_text(last)}, outside the plan period ({day_text(start)} to "
+                f"{day_text(end)}), so it would pay nothing."
+            )
+    return warnings
+
+
+def _preview(
+    draft: Draft, currency: str, period: tuple[dt.date, dt.date] | None = None
+) -> Preview | None:
     """The plan in words and its summary, or None with the refusal added to the draft's
     errors (next to the input it came from)."""
     if draft.errors:
@@ -138,7 +162,10 @@ def _preview(draft: Draft, currency: str) -> Preview | None:
         draft.errors.add(draft.input_for(error.field or ""), error.message)
         return None
     names = dict(Metric.objects.filter(code__in=plan.metrics).values_list("code", "name"))
-    return Preview(plan_words(plan, money_words(currency)), validation_summary(plan, names))
+    summary = validation_summary(plan, names)
+    if period is not None:
+        summary += outside_the_period(draft.document, *period)
+    return Preview(plan_words(plan, money_words(currency)), summary)
 
 
 @login_required
@@ -155,7 +182,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = None
     if latest is not None:
         draft = Draft(document=latest.document)
-        preview = _preview(draft, currency)
+        preview = _preview(draft, currency, (plan.period_start, plan.period_end))
         problems = [message for messages_ in draft.errors.values() for message in messages_]
     assignees = sorted(plan.assignments.all(), key=lambda assignment: str(assignment.person))
     acknowledged = {
@@ -263,22 +290,25 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     values = bounded_values(request.POST)
     head = PlanHeadForm(values)
     draft = document_from_values(values, _currency())
-    if not head.is_valid():
+    period = None
+    if head.is_valid():
+        fiscal = head.cleaned_data["fiscal_period"]
+        period = (fiscal.start, fiscal.end)
+    else:
         _head_errors(head, draft.errors)
-    preview = _preview(draft, _currency())
+    preview = _preview(draft, _currency(), period)
     if draft.errors or values.get("step") != "save":
         status = 400 if draft.errors else 200
         return _editor(
             request, values=values, errors=draft.errors, plan=None, preview=preview, status=status
         )
-    period = head.cleaned_data["fiscal_period"]
     try:
         plan = actions.create_plan(
             acting_user=user,
             name=head.cleaned_data["name"],
-            period_start=period.start,
-            period_end=period.end,
-            period_label=period.label,
+            period_start=fiscal.start,
+            period_end=fiscal.end,
+            period_label=fiscal.label,
             document=draft.document,
         )
     except DomainError as error:
@@ -312,7 +342,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     reason = values.get("reason", "")
     if _reason_problem(reason):
         draft.errors.add("reason", f"The reason {_reason_problem(reason)}.")
-    preview = _preview(draft, currency)
+    preview = _preview(draft, currency, (plan.period_start, plan.period_end))
     if draft.errors or values.get("step") != "save":
         status = 400 if draft.errors else 200
         return _editor(
