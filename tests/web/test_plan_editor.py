@@ -13,8 +13,10 @@ import pytest
 from django.test import Client
 
 from quotaflow.core.models import AuditEvent
+from quotaflow.incentives.actions import revise_plan
 from quotaflow.incentives.models import IncentivePlan, PlanVersion, VersionStatus
 from quotaflow.metrics.models import Metric
+from quotaflow.web.plan_editor_forms import values_from_document
 from quotaflow.web.views.plan_editor import outside_the_period
 from tests.conftest import SmallOrg
 from tests.incentives import conftest as incentive_fixtures
@@ -258,3 +260,70 @@ def test_a_spif_outside_the_plan_period_is_warned_of() -> None:
         "Warning: Cloud push covers sales dated 1 Oct 2026 to 30 Nov 2026, outside the plan "
         "period (1 Apr 2027 to 30 Jun 2027), so it would pay nothing."
     ]
+
+
+SPIF = {
+    "spif-0-name": "Cloud push",
+    "spif-0-metric": "revenue",
+    "spif-0-from": "2027-05-01",
+    "spif-0-to": "2027-05-31",
+    "spif-0-per_deal": "500",
+    "spif-0-budget": "20,000",
+    "spif-0-applies_attribute": "product_group",
+    "spif-0-applies_values": "Cloud",
+}
+
+
+def test_ops_add_a_spif_and_the_engine_refusals_land_on_its_fields(
+    revenue: Metric, client_for: ClientFor
+) -> None:
+    olga = client_for("ops_olga")
+    backwards = {**TIERED, **SPIF, "spif-0-to": "2027-04-30", "step": "save"}
+    page = _text(olga.post("/payouts/plans/new", backwards))
+    assert 'data-testid="error-spif-0-to"' in page and "The SPIF ends before it starts." in page
+    assert not IncentivePlan.objects.exists()
+
+    outside = {**TIERED, **SPIF, "spif-0-from": "2026-10-01", "spif-0-to": "2026-11-30"}
+    warned = _text(olga.post("/payouts/plans/new", {**outside, "step": "preview"}))
+    assert "Warning: Cloud push covers sales dated 1 Oct 2026 to 30 Nov 2026" in warned
+
+    olga.post("/payouts/plans/new", {**TIERED, **SPIF, "step": "save"})
+    spif = IncentivePlan.objects.get().versions.get().document["components"][2]
+    assert spif == {
+        "kind": "spif",
+        "name": "Cloud push",
+        "metric": "revenue",
+        "from": "2027-05-01",
+        "to": "2027-05-31",
+        "per_deal_minor": 50_000,
+        "budget_minor": 2_000_000,
+        "applies_to": {"attribute": "product_group", "values": ["Cloud"]},
+    }
+
+
+def test_a_scorecard_the_editor_does_not_show_is_kept_when_the_plan_is_edited(
+    setup: Setup, client_for: ClientFor
+) -> None:
+    scorecard = {
+        "kind": "scorecard",
+        "name": "Balanced bonus",
+        "target_incentive_minor": 2_000_00,
+        "measures": [{"metric": "revenue", "weight": "1"}],
+    }
+    olga_user, plan = setup.user("ops_olga"), setup.plan
+    revise_plan(
+        plan,
+        acting_user=olga_user,
+        document={**PLAN_DOCUMENT, "components": [*PLAN_DOCUMENT["components"], scorecard]},
+        expected_version=plan.version,
+    )
+    plan.refresh_from_db()
+    olga = client_for("ops_olga")
+    page = _text(olga.get(f"/payouts/plans/{plan.pk}/edit"))
+    assert 'data-testid="kept-components"' in page and "Balanced bonus (scorecard)" in page
+    form = {**values_from_document(PLAN_DOCUMENT, "EUR"), "version": plan.version}
+    form["commission-0-tier-2-rate"] = "10"
+    assert olga.post(f"/payouts/plans/{plan.pk}/edit", {**form, "step": "save"}).status_code == 302
+    components = plan.versions.get(number=2).document["components"]
+    assert [c["kind"] for c in components] == ["commission", "scorecard"]
+    assert components[0]["tiers"][2]["rate"] == "0.1" and components[1] == scorecard
