@@ -13,6 +13,7 @@ from quotaflow.accounts.models import User
 from quotaflow.core.errors import Conflict
 from quotaflow.demo.generator import DEFAULT_SEED, generate
 from quotaflow.demo.loader import DemoSummary, demo_present
+from quotaflow.demo.loop import seed_the_loop
 from quotaflow.demo.plan import credit_sales, publish_current_year_plan
 from quotaflow.org.models import Person, Unit
 from quotaflow.sales.models import Activity, Transaction
@@ -70,8 +71,7 @@ def build_demo(
             after_insert=after_insert,
         )
         credit_sales(progress=progress)
-        publish_current_year_plan(
-            today=today or timezone.localdate(),
-            acting_user=User.objects.get(username="ops"),
-        )
+        day = today or timezone.localdate()
+        cycle = publish_current_year_plan(today=day, acting_user=User.objects.get(username="ops"))
+        seed_the_loop(cycle, today=day)
         return summary
