@@ -5,8 +5,10 @@ incentive plan whose ended quarters are paid and locked."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from django.db import transaction
 
 from quotaflow.accounts.models import User
 from quotaflow.core.due import collect
@@ -19,9 +21,19 @@ from quotaflow.plans.models import AdjustmentRequest, AdjustmentStatus
 TODAY = dt.date(2026, 11, 23)
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    """One tiny demo for the module's read-only tests, rolled back after them."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        with transaction.atomic():
+            build_demo(size="tiny", seed=3, today=TODAY)
+            yield
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def built(db: None) -> None:
-    build_demo(size="tiny", seed=3, today=TODAY)
+def built(demo: None, db: None) -> None:
+    """The module's demo, inside this test's own transaction."""
 
 
 def _kinds(username: str) -> set[str]:
