@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.urls import get_resolver
 from django.utils import timezone
 
 from quotaflow.core.models import Company
@@ -54,6 +55,9 @@ def browser() -> Iterator[Any]:
     # Django refuses synchronous ORM calls in a thread that runs an event loop; Playwright's
     # sync API runs one in the test thread, so allow them there (tests only).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Import every view once, here, so that the live server's first request is not the one
+    # that pays for it (seconds on a busy machine, longer than a page's timeout).
+    get_resolver().url_patterns  # noqa: B018
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
