@@ -67,3 +67,11 @@ def can_read_statement(user: User, statement: Statement) -> bool:
     if reads_every_payout(user):
         return True
     return statement.person_id in visible_person_ids(viewer_scope(user), [statement.person_id])
+
+
+def can_see_earnings(user: User, person: Person) -> bool:
+    """A rep's earnings, estimator and payout curve: the rep themself, the managers of
+    their subtree today (to coach; an estimate writes nothing), planners and finance."""
+    if reads_every_payout(user):
+        return True
+    return person.pk in visible_person_ids(viewer_scope(user), [person.pk])

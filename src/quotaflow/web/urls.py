@@ -12,6 +12,7 @@ from quotaflow.web.converters import IdConverter
 from quotaflow.web.views import (
     accounts,
     adjustments,
+    earnings,
     feedback,
     home,
     imports,
@@ -32,6 +33,8 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("", home.home, name="home"),
     path("due/", home.due_list, name="due-list"),
+    path("earnings/", earnings.my_earnings, name="earnings"),
+    path("earnings/people/<path:external_id>/", earnings.person_earnings, name="earnings-person"),
     path("payouts/", payouts.payouts, name="payouts"),
     path(
         "payouts/plan-versions/<id:pk>/acknowledge",

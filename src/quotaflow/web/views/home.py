@@ -29,6 +29,7 @@ from quotaflow.plans.blockers import cycle_blockers, preparing_cycles
 from quotaflow.sales.queries import latest_rates
 from quotaflow.web import queries
 from quotaflow.web.loading import signed_in_user
+from quotaflow.web.views.earnings import earnings_summary
 from quotaflow.web.views.performance import progress_rows
 
 
@@ -136,6 +137,7 @@ def _rep_context(person: Person | None, today: dt.date) -> dict[str, Any]:
         "placements": placements,
         "line_managers": queries.line_managers(placements[0], today) if placements else [],
         "history": queries.history_rows(person, today, Scope(everything=False)),
+        "earnings": earnings_summary(person, today),
     }
 
 
