@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2027, 1, 30, 12, tzinfo=dt.UTC)  # day 30 of Q1 2027's 90
 
 
-def _client(setup: Setup, who: str) -> Client:
+def signed_in(setup: Setup, who: str) -> Client:
+    """A test client signed in as ``who``."""
     client = Client()
     client.force_login(setup.user(who))
     return client
@@ -25,7 +26,7 @@ def _client(setup: Setup, who: str) -> Client:
 @time_machine.travel(TODAY, tick=False)
 def test_the_rep_estimates_a_deal_and_reads_the_tier_it_reaches(setup: Setup, book: Book) -> None:
     book("D-1", dt.date(2027, 1, 10), 40_000_00)
-    client = _client(setup, "rep_ria")
+    client = signed_in(setup, "rep_ria")
     page = client.get(
         "/earnings/", {"plan": setup.plan.pk, "metric": "revenue", "amount": "70k"}
     ).content.decode()
@@ -43,7 +44,7 @@ def test_the_rep_estimates_a_deal_and_reads_the_tier_it_reaches(setup: Setup, bo
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_bad_amount_is_refused_on_its_field(setup: Setup) -> None:
-    page = _client(setup, "rep_ria").get(
+    page = signed_in(setup, "rep_ria").get(
         "/earnings/", {"plan": setup.plan.pk, "metric": "revenue", "amount": "12.345"}
     )
     assert page.status_code == 200
@@ -54,7 +55,7 @@ def test_a_bad_amount_is_refused_on_its_field(setup: Setup) -> None:
 @time_machine.travel(TODAY, tick=False)
 def test_the_home_shows_earnings_to_date_and_the_projection(setup: Setup, book: Book) -> None:
     book("D-1", dt.date(2027, 1, 10), 40_000_00)
-    body = _client(setup, "rep_ria").get("/").content.decode()
+    body = signed_in(setup, "rep_ria").get("/").content.decode()
     assert 'data-testid="home-earned">800.00 EUR<' in body
     assert 'data-testid="home-projected">5,100.00 EUR<' in body
     assert "Revenue: 40,000.00 EUR credited in 30 of 90 days" in body
@@ -76,7 +77,7 @@ def test_a_reps_earnings_page_is_theirs_their_managers_ops_and_finances(
     setup: Setup, who: str, status: int
 ) -> None:
     ria = setup.person("ria")
-    response = _client(setup, who).get(f"/earnings/people/{ria.external_id}/")
+    response = signed_in(setup, who).get(f"/earnings/people/{ria.external_id}/")
     assert response.status_code == status
     if status == 200 and who != "rep_ria":
         assert "nothing here changes anything" in response.content.decode()

@@ -36,7 +36,7 @@ from quotaflow.incentives.estimating import (
 from quotaflow.incentives.models import IncentivePlan, PayoutRun, Statement
 from quotaflow.performance.attainment import Thresholds, compute_attainment
 from quotaflow.plans.models import Goal, GoalStatus
-from tests.incentives.conftest import JANUARY, Q1, TARGET, Book, Setup
+from tests.incentives.conftest import JANUARY, PLAN_DOCUMENT, Q1, TARGET, Book, Setup
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +45,7 @@ pytestmark = pytest.mark.django_db
 RICH_DOCUMENT: dict[str, Any] = {
     "components": [
         {
-            "kind": "commission",
-            "name": "Revenue commission",
-            "metric": "revenue",
-            "tiers": [
-                {"from": "0", "rate": "0.02"},
-                {"from": "0.5", "rate": "0.05"},
-                {"from": "1", "rate": "0.08"},
-            ],
-            "tier_mode": "marginal",
+            **PLAN_DOCUMENT["components"][0],
             "accelerator": {"above": "1.2", "multiplier": "1.5"},
             "cap_minor": 12_000_00,
         },

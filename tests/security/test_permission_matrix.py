@@ -318,6 +318,18 @@ def _statement_names(role: str, response: HttpResponse) -> None:
         assert (name in body) is (name in STATEMENT_OWNERS[role]), (role, name)
 
 
+def _one_plan_earned(role: str, response: HttpResponse) -> None:
+    """Content check for a rep's earnings: Ria's one plan, read by those who may."""
+    if response.status_code == 200:
+        assert [plan["plan_version"] for plan in response.json()] == [1], role
+
+
+def _earnings_names(role: str, response: HttpResponse) -> None:
+    """Content check for the own earnings page: it names the viewer alone."""
+    body = response.content.decode().split('id="content"')[-1]
+    assert "Sue Seller" not in body, role
+
+
 def _own_notification(role: str) -> Expect:
     """Ria's notification: hers to mark read; nobody else's (404, as if it did not exist).
     The tokens are ops_olga's: those with a writing scope find no such notification."""
@@ -737,6 +749,22 @@ OPERATIONS: dict[str, list[Case]] = {
             api_write(PLANNERS | {"token_manage"}),
             body=lambda c: {"expected_version": 99, "person_ids": [c.org.people["ria"].pk]},
             write=True,
+        )
+    ],
+    "GET /api/v1/incentives/people/{person_id}/earnings": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/people/{c.org.people['ria'].pk}/earnings?as_of=2027-01-31",
+            api_read(RIA_VIEWERS),
+            content=_one_plan_earned,
+        )
+    ],
+    "GET /api/v1/incentives/people/{person_id}/estimate": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/people/{c.org.people['ria'].pk}/estimate"
+            f"?plan_id={c.incentive_plan_id}&amount=10k&as_of=2027-01-31",
+            api_read(RIA_VIEWERS),
         )
     ],
     "GET /api/v1/incentives/runs": [Case("GET", lambda c: f"{A}/incentives/runs", _payout_readers)],
@@ -1395,6 +1423,19 @@ PAGES: dict[str, list[Case]] = {
     ],
     "payouts": [
         Case("GET", lambda c: "/payouts/", page(SIGNED_IN), content=_statement_names, roles=WEB)
+    ],
+    "earnings": [
+        Case(
+            "GET",
+            lambda c: "/earnings/",
+            # Everyone linked to a person reads their own; a login without one gets 404.
+            page({"rep_ria", "rep_rob", "manager_max", "manager_sam", "past_pat"}),
+            content=_earnings_names,
+            roles=WEB,
+        )
+    ],
+    "earnings-person": [
+        Case("GET", lambda c: "/earnings/people/E004/", page(RIA_VIEWERS), roles=WEB)
     ],
     "payout-statement": [
         Case(

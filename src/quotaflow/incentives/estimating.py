@@ -37,6 +37,7 @@ from quotaflow.incentives.engine import (
     RunInputs,
     Statement,
     compute_statement,
+    percent,
     plan_from_document,
 )
 from quotaflow.incentives.engine.whatif import (
@@ -51,6 +52,7 @@ from quotaflow.incentives.engine.whatif import (
     plan_markers,
     tiers_reached,
 )
+from quotaflow.incentives.engine.words import band
 from quotaflow.incentives.gathering import engine_inputs, gather
 from quotaflow.incentives.models import (
     IncentivePlan,
@@ -96,9 +98,36 @@ class MetricProjection:
     def projected_attainment(self) -> Decimal | None:
         return _ratio(self.projected_minor, self.target_minor)
 
+    def basis(self) -> str:
+        """The projection's derivation in words (tracking's run rate)."""
+        fmt = self.amounts.format
+        words = (
+            f"{self.name}: {fmt(self.credited_minor)} credited in {self.days_elapsed} of "
+            f"{self.days_total} days; ÷ {self.days_elapsed} × {self.days_total} = "
+            f"{fmt(self.projected_minor)} at the end of the plan period"
+        )
+        if self.projected_attainment is not None:
+            words += (
+                f" ({attainment_words(self.projected_attainment)} of the "
+                f"{fmt(self.target_minor)} target)"
+            )
+        return words + "."
+
 
 def _ratio(part: int, whole: int | None) -> Decimal | None:
     return None if not whole or whole <= 0 else Decimal(part) / Decimal(whole)
+
+
+def attainment_words(value: Decimal) -> str:
+    """An attainment fraction as a percentage to at most two decimals ("72.35%")."""
+    return percent(value.quantize(Decimal("0.0001")))
+
+
+def tier_words(reached: TierReached | None) -> str:
+    """ "tier 3 (100% and above)", or "no tier yet"."""
+    if reached is None:
+        return "no tier yet"
+    return f"tier {reached.number} ({band(reached.tier)})"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from quotaflow.core.money import Amounts
-from quotaflow.incentives.engine import percent
 from quotaflow.incentives.engine.whatif import CurvePoint, Marker
+from quotaflow.incentives.estimating import attainment_words
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 84, 16, 40, 40
@@ -59,11 +59,6 @@ class CurveChart:
     dots: tuple[ChartDot, ...]
 
 
-def attainment_text(value: Decimal) -> str:
-    """An attainment fraction as a percentage to at most two decimals ("72.35%")."""
-    return percent(value.quantize(Decimal("0.0001")))
-
-
 def _nice_top(value: int) -> int:
     """A round number at or above ``value`` for the y axis (1, 2 or 5 × a power of ten)."""
     if value <= 0:
@@ -104,7 +99,7 @@ def curve_chart(
     x_ticks = []
     value = Decimal(0)
     while value <= end:
-        x_ticks.append(ChartTick(x_of(value), bottom + 18, attainment_text(value)))
+        x_ticks.append(ChartTick(x_of(value), bottom + 18, attainment_words(value)))
         value += step
     y_ticks = tuple(
         ChartTick(LEFT - 6, y_of(top * n // Y_TICKS), amounts.compact(top * n // Y_TICKS))
@@ -114,7 +109,7 @@ def curve_chart(
         ChartMark(
             marker.kind,
             x_of(marker.attainment),
-            f"{marker.label} ({attainment_text(marker.attainment)})",
+            f"{marker.label} ({attainment_words(marker.attainment)})",
             TOP - 6 - 12 * (index % 2),
         )
         for index, marker in enumerate(markers)
@@ -123,7 +118,7 @@ def curve_chart(
     if cap is not None:
         marks.append(
             ChartMark(
-                "cap", x_of(cap.attainment), f"cap by {attainment_text(cap.attainment)}", TOP + 12
+                "cap", x_of(cap.attainment), f"cap by {attainment_words(cap.attainment)}", TOP + 12
             )
         )
     dots = tuple(

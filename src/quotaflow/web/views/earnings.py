@@ -9,7 +9,7 @@ anyone's; anyone else gets a 404, as for a person who does not exist.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -24,13 +24,12 @@ from quotaflow.core.money import Amounts
 from quotaflow.incentives import estimating
 from quotaflow.incentives.engine import describe
 from quotaflow.incentives.engine.whatif import Estimate, TierReached
-from quotaflow.incentives.engine.words import band
-from quotaflow.incentives.estimating import Earnings, MetricProjection, RepPlan
+from quotaflow.incentives.estimating import Earnings, RepPlan, attainment_words, tier_words
 from quotaflow.incentives.explaining import money_words
 from quotaflow.incentives.permissions import can_see_earnings
 from quotaflow.org.models import Person
 from quotaflow.web.loading import signed_in_user
-from quotaflow.web.payout_curve_chart import attainment_text, curve_chart
+from quotaflow.web.payout_curve_chart import curve_chart
 
 
 class DealForm(forms.Form):
@@ -53,18 +52,12 @@ class DealForm(forms.Form):
     )
 
 
-def _tier_text(reached: TierReached | None) -> str:
-    if reached is None:
-        return "no tier yet"
-    return f"tier {reached.number} ({band(reached.tier)})"
-
-
 def _tiers(before: dict[str, TierReached], after: dict[str, TierReached]) -> list[dict[str, str]]:
     return [
         {
             "component": name,
-            "before": _tier_text(before.get(name)),
-            "after": _tier_text(after.get(name)),
+            "before": tier_words(before.get(name)),
+            "after": tier_words(after.get(name)),
             "changed": "yes"
             if (before.get(name) and before[name].number)
             != (after.get(name) and after[name].number)
@@ -72,20 +65,6 @@ def _tiers(before: dict[str, TierReached], after: dict[str, TierReached]) -> lis
         }
         for name in dict.fromkeys([*before, *after])
     ]
-
-
-def _basis(projection: MetricProjection) -> str:
-    """The run-rate projection's derivation, in words."""
-    fmt = projection.amounts.format
-    words = (
-        f"{projection.name}: {fmt(projection.credited_minor)} credited in "
-        f"{projection.days_elapsed} of {projection.days_total} days; "
-        f"÷ {projection.days_elapsed} × {projection.days_total} = "
-        f"{fmt(projection.projected_minor)} at the end of the plan period"
-    )
-    if projection.projected_attainment is not None:
-        words += f" ({attainment_text(projection.projected_attainment)} of the {fmt(projection.target_minor)} target)"
-    return words + "."
 
 
 def _estimate_context(result: Estimate, rep: RepPlan) -> dict[str, Any]:
@@ -123,12 +102,12 @@ def _curve_context(found: Earnings, metric: str, amounts: Amounts) -> dict[str, 
     if projection.attainment is not None:
         positions.append(
             ("now", projection.attainment, found.now.earned_minor,
-             f"Now: {attainment_text(projection.attainment)}, {amounts.format(found.now.earned_minor)}")
+             f"Now: {attainment_words(projection.attainment)}, {amounts.format(found.now.earned_minor)}")
         )  # fmt: skip
     if projection.projected_attainment is not None:
         positions.append(
             ("projected", projection.projected_attainment, found.projected.earned_minor,
-             f"Projected: {attainment_text(projection.projected_attainment)}, "
+             f"Projected: {attainment_words(projection.projected_attainment)}, "
              f"{amounts.format(found.projected.earned_minor)}")
         )  # fmt: skip
     return {
@@ -137,7 +116,7 @@ def _curve_context(found: Earnings, metric: str, amounts: Amounts) -> dict[str, 
         "chart": curve_chart(curve.points, curve.markers, curve.cap, positions, amounts),
         "rows": [
             {
-                "attainment": attainment_text(point.attainment),
+                "attainment": attainment_words(point.attainment),
                 "credited": projection.amounts.format(point.credited_minor),
                 "earned": amounts.format(point.earned_minor),
                 "capped": point.capped,
@@ -146,13 +125,13 @@ def _curve_context(found: Earnings, metric: str, amounts: Amounts) -> dict[str, 
         ],
         "markers": [
             {
-                "attainment": attainment_text(m.attainment),
+                "attainment": attainment_words(m.attainment),
                 "component": m.component,
                 "label": m.label,
             }
             for m in curve.markers
         ],
-        "cap": None if curve.cap is None else attainment_text(curve.cap.attainment),
+        "cap": None if curve.cap is None else attainment_words(curve.cap.attainment),
         "positions": [label for *_, label in positions],
     }
 
@@ -162,8 +141,7 @@ def _plan_context(found: Earnings, request: HttpRequest) -> dict[str, Any]:
     fmt = rep.amounts.format
     asked = request.GET.get("plan") == str(rep.plan.pk) and "amount" in request.GET
     form = DealForm(request.GET if asked else None, initial={"plan": rep.plan.pk})
-    metric_field = form.fields["metric"]
-    assert isinstance(metric_field, forms.ChoiceField)
+    metric_field = cast(forms.ChoiceField, form.fields["metric"])
     metric_field.choices = [
         (code, next(p.name for p in found.projections if p.code == code))
         for code in rep.definition.metrics
@@ -178,14 +156,14 @@ def _plan_context(found: Earnings, request: HttpRequest) -> dict[str, Any]:
         "payable": fmt(found.now.total_minor),
         "projected": fmt(found.projected.earned_minor),
         "projected_change": fmt(found.projected_change_minor, signed=True),
-        "basis": [_basis(projection) for projection in found.projections],
+        "basis": [projection.basis() for projection in found.projections],
         "tiers": _tiers(found.tiers_now, found.tiers_projected),
         "credited": [
             {
                 "name": p.name,
                 "credited": p.amounts.format(p.credited_minor),
                 "target": p.amounts.format(p.target_minor),
-                "attainment": "—" if p.attainment is None else attainment_text(p.attainment),
+                "attainment": "—" if p.attainment is None else attainment_words(p.attainment),
             }
             for p in found.projections
         ],
@@ -263,7 +241,7 @@ def earnings_summary(person: Person | None, today: Any) -> list[dict[str, Any]]:
             "plan": item.rep_plan.plan,
             "earned": item.rep_plan.amounts.format(item.now.earned_minor),
             "projected": item.rep_plan.amounts.format(item.projected.earned_minor),
-            "basis": [_basis(projection) for projection in item.projections],
+            "basis": [projection.basis() for projection in item.projections],
             "url": reverse("earnings"),
         }
         for item in found
