@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from quotaflow.plans.models import Goal
 from tests.incentives.conftest import Book, Setup
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,14 @@ def test_a_reps_earnings_page_is_theirs_their_managers_ops_and_finances(
     assert response.status_code == status
     if status == 200 and who != "rep_ria":
         assert "nothing here changes anything" in response.content.decode()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_plan_that_cannot_be_computed_yet_says_why(setup: Setup) -> None:
+    Goal.objects.filter(owner_person=setup.person("ria")).delete()
+    client = signed_in(setup, "rep_ria")
+    why = "needs a target above zero on it"
+    assert why in client.get("/earnings/").content.decode()
+    assert why in client.get("/").content.decode()
+    (plan,) = client.get(f"/api/v1/incentives/people/{setup.person('ria').pk}/earnings").json()
+    assert why in plan["unavailable"] and plan["earned_to_date_minor"] is None

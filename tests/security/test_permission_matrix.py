@@ -762,8 +762,10 @@ OPERATIONS: dict[str, list[Case]] = {
     "GET /api/v1/incentives/people/{person_id}/estimate": [
         Case(
             "GET",
-            lambda c: f"{A}/incentives/people/{c.org.people['ria'].pk}/estimate"
-            f"?plan_id={c.incentive_plan_id}&amount=10k&as_of=2027-01-31",
+            lambda c: (
+                f"{A}/incentives/people/{c.org.people['ria'].pk}/estimate"
+                f"?plan_id={c.incentive_plan_id}&amount=10k&as_of=2027-01-31"
+            ),
             api_read(RIA_VIEWERS),
         )
     ],

@@ -25,7 +25,7 @@ from quotaflow.core.errors import NotFound
 from quotaflow.incentives import estimating
 from quotaflow.incentives.engine import describe
 from quotaflow.incentives.engine.whatif import CurvePoint, TierReached
-from quotaflow.incentives.estimating import Earnings, RepPlan, tier_words
+from quotaflow.incentives.estimating import Earnings, RepPlan, Unavailable, tier_words
 from quotaflow.incentives.explaining import money_words
 from quotaflow.org.models import Person
 
@@ -42,7 +42,9 @@ PlanId = Annotated[
 Metric = Annotated[
     str | None,
     AfterValidator(lambda text: text if text is None else _text(text)),
-    Query(None, max_length=64, description="The metric the deal is on; the plan's first if omitted."),
+    Query(
+        None, max_length=64, description="The metric the deal is on; the plan's first if omitted."
+    ),
 ]
 Amount = Annotated[
     str,
@@ -143,21 +145,24 @@ class CurveOut(Schema):
 
 
 class PlanEarningsOut(Schema):
-    """A rep's earnings under one plan running today."""
+    """A rep's earnings under one plan running on the day. When they cannot be computed
+    (say, a tiered plan and no published target), ``unavailable`` says why and the
+    figures are null."""
 
     plan_id: int
     plan: str
-    plan_version: int
-    currency: str
-    pay_period_start: dt.date
-    pay_period_end: dt.date
-    previous_run_id: int | None
-    earned_to_date_minor: int
-    payable_so_far_minor: int
-    projected_earned_minor: int
-    projections: list[ProjectionOut]
-    tiers: list[TierChangeOut]
-    curve: CurveOut | None
+    unavailable: str | None = None
+    plan_version: int | None = None
+    currency: str | None = None
+    pay_period_start: dt.date | None = None
+    pay_period_end: dt.date | None = None
+    previous_run_id: int | None = None
+    earned_to_date_minor: int | None = None
+    payable_so_far_minor: int | None = None
+    projected_earned_minor: int | None = None
+    projections: list[ProjectionOut] = []
+    tiers: list[TierChangeOut] = []
+    curve: CurveOut | None = None
 
 
 def _curve(found: Earnings) -> CurveOut | None:
@@ -233,7 +238,12 @@ def person_earnings(
 ) -> list[PlanEarningsOut]:
     person = _person(request, person_id)
     found = estimating.earnings_for(person, day_or_today(as_of))
-    return [_plan_earnings(item) for item in found]
+    return [
+        PlanEarningsOut(plan_id=item.plan.pk, plan=str(item.plan), unavailable=item.message)
+        if isinstance(item, Unavailable)
+        else _plan_earnings(item)
+        for item in found
+    ]
 
 
 class LineChangeOut(Schema):

@@ -303,9 +303,24 @@ def earnings(rep: RepPlan) -> Earnings:
     return Earnings(rep, now, projected, projections, tiers_reached(now), tiers_reached(projected))
 
 
-def earnings_for(person: Person, as_of: dt.date) -> list[Earnings]:
+@dataclass(frozen=True)
+class Unavailable:
+    """A current plan the rep's earnings cannot be computed under yet, and why (say, a
+    tiered plan and no published target)."""
+
+    plan: IncentivePlan
+    message: str
+
+
+def earnings_for(person: Person, as_of: dt.date) -> list[Earnings | Unavailable]:
     """Earnings to date and projected under each current plan of ``person``."""
-    return [earnings(rep) for rep in rep_plans(person, as_of)]
+    found: list[Earnings | Unavailable] = []
+    for rep in rep_plans(person, as_of):
+        try:
+            found.append(earnings(rep))
+        except InvalidInput as error:
+            found.append(Unavailable(rep.plan, error.message))
+    return found
 
 
 # The estimator -------------------------------------------------------------------------------

@@ -24,7 +24,13 @@ from quotaflow.core.money import Amounts
 from quotaflow.incentives import estimating
 from quotaflow.incentives.engine import describe
 from quotaflow.incentives.engine.whatif import Estimate, TierReached
-from quotaflow.incentives.estimating import Earnings, RepPlan, attainment_words, tier_words
+from quotaflow.incentives.estimating import (
+    Earnings,
+    RepPlan,
+    Unavailable,
+    attainment_words,
+    tier_words,
+)
 from quotaflow.incentives.explaining import money_words
 from quotaflow.incentives.permissions import can_see_earnings
 from quotaflow.org.models import Person
@@ -191,17 +197,13 @@ def _plan_context(found: Earnings, request: HttpRequest) -> dict[str, Any]:
 def _render(request: HttpRequest, person: Person) -> HttpResponse:
     user = signed_in_user(request)
     today = timezone.localdate()
-    try:
-        plans = [_plan_context(found, request) for found in estimating.earnings_for(person, today)]
-        problem = ""
-    except InvalidInput as error:
-        plans, problem = [], error.message
+    found = estimating.earnings_for(person, today)
     context = {
         "person": person,
         "own": getattr(user, "person", None) == person,
         "today": today,
-        "plans": plans,
-        "problem": problem,
+        "plans": [_plan_context(item, request) for item in found if isinstance(item, Earnings)],
+        "unavailable": [item for item in found if isinstance(item, Unavailable)],
         "self_url": request.path,
     }
     return render(request, "payouts/earnings.html", context)
@@ -232,17 +234,18 @@ def earnings_summary(person: Person | None, today: Any) -> list[dict[str, Any]]:
     its basis (the same figures as the earnings page)."""
     if person is None:
         return []
-    try:
-        found = estimating.earnings_for(person, today)
-    except InvalidInput:
-        return []
-    return [
-        {
-            "plan": item.rep_plan.plan,
-            "earned": item.rep_plan.amounts.format(item.now.earned_minor),
-            "projected": item.rep_plan.amounts.format(item.projected.earned_minor),
-            "basis": [projection.basis() for projection in item.projections],
-            "url": reverse("earnings"),
-        }
-        for item in found
-    ]
+    rows = []
+    for item in estimating.earnings_for(person, today):
+        if isinstance(item, Unavailable):
+            rows.append({"plan": item.plan, "problem": item.message, "url": reverse("earnings")})
+            continue
+        rows.append(
+            {
+                "plan": item.rep_plan.plan,
+                "earned": item.rep_plan.amounts.format(item.now.earned_minor),
+                "projected": item.rep_plan.amounts.format(item.projected.earned_minor),
+                "basis": [projection.basis() for projection in item.projections],
+                "url": reverse("earnings"),
+            }
+        )
+    return rows
