@@ -8,7 +8,9 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from quotaflow.plans.models import Goal
 from tests.incentives.conftest import Book, Setup
@@ -93,3 +95,22 @@ def test_a_plan_that_cannot_be_computed_yet_says_why(setup: Setup) -> None:
     assert why in client.get("/").content.decode()
     (plan,) = client.get(f"/api/v1/incentives/people/{setup.person('ria').pk}/earnings").json()
     assert why in plan["unavailable"] and plan["earned_to_date_minor"] is None
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_earnings_page_and_home_run_as_many_queries_for_many_sales_as_for_one(
+    setup: Setup, book: Book
+) -> None:
+    client = signed_in(setup, "rep_ria")
+    book("D-0", dt.date(2027, 1, 2), 1_000_00)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"plan": setup.plan.pk, "amount": "5k"}).status_code == 200
+        return len(captured)
+
+    queries("/")  # the session's first request reads a little more
+    before = {url: queries(url) for url in ("/", "/earnings/")}
+    for number in range(1, 21):
+        book(f"D-{number}", dt.date(2027, 1, 2 + number), 1_000_00, product_group=f"G{number}")
+    assert {url: queries(url) for url in ("/", "/earnings/")} == before
