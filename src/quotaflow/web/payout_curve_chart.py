@@ -60,16 +60,18 @@ class CurveChart:
 
 
 def _nice_top(value: int) -> int:
-    """A round number at or above ``value`` for the y axis (1, 2 or 5 × a power of ten)."""
+    """A round number at or above ``value`` for the y axis (1, 1.2, 1.5, 2, 2.5, 3, 4, 5,
+    6 or 8 × a power of ten), so the curve fills most of the chart's height."""
     if value <= 0:
         return 1
     power = 1
-    while power * 10 <= value:
+    while power * 10 < value:
         power *= 10
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
+    return next(
+        step * power // 10
+        for step in (10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100)
+        if step * power // 10 >= value
+    )
 
 
 def curve_chart(
