@@ -146,7 +146,11 @@ def _plan_context(found: Earnings, request: HttpRequest) -> dict[str, Any]:
     rep = found.rep_plan
     fmt = rep.amounts.format
     asked = request.GET.get("plan") == str(rep.plan.pk) and "amount" in request.GET
-    form = DealForm(request.GET if asked else None, initial={"plan": rep.plan.pk})
+    form = DealForm(
+        request.GET if asked else None,
+        initial={"plan": rep.plan.pk},
+        auto_id=f"id_%s_{rep.plan.pk}",  # unique ids when the page holds several plans
+    )
     metric_field = cast(forms.ChoiceField, form.fields["metric"])
     metric_field.choices = [
         (code, next(p.name for p in found.projections if p.code == code))
