@@ -76,14 +76,35 @@ RATES_DOCUMENT: dict[str, Any] = {
 }
 
 
-def _plan(setup: Setup, document: dict[str, Any], name: str) -> IncentivePlan:
-    """A published Q1 plan with Sue alone on it (Ria and Rob are on the fixtures' plan),
-    and her 100,000.00 EUR Q1 target."""
+#: A 3% SPIF on January's Cloud sales whose 1,500.00 budget every rep on the plan shares.
+SPIF_DOCUMENT: dict[str, Any] = {
+    "components": [
+        *PLAN_DOCUMENT["components"],
+        {
+            "kind": "spif",
+            "name": "Cloud push",
+            "metric": "revenue",
+            "from": "2027-01-01",
+            "to": "2027-01-31",
+            "applies_to": {"attribute": "product_group", "values": ["Cloud"]},
+            "rate": "0.03",
+            "budget_minor": 1_500_00,
+        },
+    ]
+}
+
+
+def _plan(
+    setup: Setup, document: dict[str, Any], name: str, reps: tuple[str, ...] = ("sue",)
+) -> IncentivePlan:
+    """A published Q1 plan with ``reps`` on it (Sue by default: Ria and Rob are on the
+    fixtures' plan), each with a 100,000.00 EUR Q1 target."""
     olga = setup.user("ops_olga")
-    Goal.objects.create(
-        owner_person=setup.person("sue"), metric=setup.revenue, period_start=Q1[0],
-        period_end=Q1[1], target=TARGET, status=GoalStatus.PUBLISHED,
-    )  # fmt: skip
+    for key in reps:
+        Goal.objects.create(
+            owner_person=setup.person(key), metric=setup.revenue, period_start=Q1[0],
+            period_end=Q1[1], target=TARGET, status=GoalStatus.PUBLISHED,
+        )  # fmt: skip
     plan = create_plan(
         acting_user=olga,
         name=name,
@@ -95,7 +116,10 @@ def _plan(setup: Setup, document: dict[str, Any], name: str) -> IncentivePlan:
     publish_plan(plan, acting_user=olga, expected_version=plan.version)
     plan.refresh_from_db()
     assign_plan(
-        plan, acting_user=olga, person_ids=[setup.person("sue").pk], expected_version=plan.version
+        plan,
+        acting_user=olga,
+        person_ids=[setup.person(key).pk for key in reps],
+        expected_version=plan.version,
     )
     plan.refresh_from_db()
     return plan
@@ -130,6 +154,7 @@ def _rep_statement(run: PayoutRun, setup: Setup) -> Statement:
         (None, "70,000", ""),  # the fixtures' tiered plan: from tier 1 into tier 3
         (RICH_DOCUMENT, "150k", ""),  # accelerator, cap, bonus and draw
         (RATES_DOCUMENT, "20000.50", "Cloud"),  # a product group's own rate
+        (SPIF_DOCUMENT, "30k", "Cloud"),  # a SPIF paying from its budget
     ],
 )
 def test_an_estimate_equals_what_a_preview_run_pays_once_the_deal_is_booked(
@@ -160,6 +185,27 @@ def test_an_estimate_equals_what_a_preview_run_pays_once_the_deal_is_booked(
         line.amount_minor for line in result.after.lines
     ]
     assert result.earned_change_minor == after.earned_minor - before.earned_minor
+
+
+def test_an_estimate_shares_a_spifs_budget_with_the_other_reps_as_a_run_does(
+    setup: Setup, book: Book
+) -> None:
+    plan = _plan(setup, SPIF_DOCUMENT, "SPIF plan", reps=("sue", "sam"))
+    # Sam's earlier Cloud sale takes 40,000 × 3% = 1,200.00 of the 1,500.00 budget first.
+    book("S-1", dt.date(2027, 1, 5), 40_000_00, "sam", product_group="Cloud")
+    day = dt.date(2027, 1, 20)
+    rep = _rep_under(setup, plan, day)
+    result = estimate_deal(
+        rep, read_deal(rep, metric="revenue", amount="20k", product_group="Cloud")
+    )
+    spif = [line for line in result.after.lines if line.component == "Cloud push"]
+    assert sum(line.amount_minor for line in spif) == 300_00  # what the budget has left
+    book("D-2", day, 20_000_00, "sue", product_group="Cloud")
+    after = _rep_statement(_preview(setup, plan, JANUARY[0], day), setup)
+    assert (after.earned_minor, after.total_minor) == (
+        result.after.earned_minor,
+        result.after.total_minor,
+    )
 
 
 def test_the_tiered_estimate_names_the_tier_reached_and_each_changed_line(

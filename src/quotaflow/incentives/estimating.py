@@ -4,11 +4,14 @@ run-rate projection would leave them, and their plan's payout curve.
 Everything here is the payout run's own computation on the rep's current inputs: the
 inputs are gathered exactly as a preview gathers them (``gathering.gather``, for the pay
 period from the day after the last locked run to today, continuing from that run), and
-every figure is ``compute_statement`` on them, or on them with one change:
+every figure is the run's computation on them (``compute_run``'s, for this rep), or on
+them with one change:
 
 - **earnings to date**: the inputs as they are;
 - **an estimate** ("if I close this deal"): the inputs plus the deal, credited today
-  (:mod:`.engine.whatif`), so it equals what a run would pay once the deal is booked;
+  (:mod:`.engine.whatif`), so it equals what a run would pay once the deal is booked (a
+  plan with SPIFs gathers every rep on it, whose budget pass the run makes; the others'
+  sales are taken as they are, also for the projection);
 - **projected earnings**: the inputs plus the sales still to come by tracking's run-rate
   projection of each metric (``performance.attainment``: credited ÷ elapsed days × days
   in the period), spread over the rep's sales so far in proportion (same product group,
@@ -36,7 +39,6 @@ from quotaflow.incentives.engine import (
     PlanError,
     RunInputs,
     Statement,
-    compute_statement,
     percent,
     plan_from_document,
 )
@@ -45,15 +47,17 @@ from quotaflow.incentives.engine.whatif import (
     CurvePoint,
     Estimate,
     Marker,
+    RunContext,
     TierReached,
     cap_marker,
     estimate,
     payout_curve,
     plan_markers,
+    statement_in_run,
     tiers_reached,
 )
 from quotaflow.incentives.engine.words import band
-from quotaflow.incentives.gathering import engine_inputs, gather
+from quotaflow.incentives.gathering import engine_inputs, gather, spent_elsewhere
 from quotaflow.incentives.models import (
     IncentivePlan,
     PayoutRun,
@@ -144,6 +148,7 @@ class RepPlan:
     previous_run: PayoutRun | None
     inputs: RunInputs
     metrics: dict[str, Metric]
+    run: RunContext
 
     @property
     def amounts(self) -> Amounts:
@@ -205,8 +210,12 @@ def rep_plan(person: Person, plan: IncentivePlan, version: PlanVersion, as_of: d
         .first()
     )
     start = plan.period_start if previous is None else previous.period_end + dt.timedelta(days=1)
-    snapshot = gather(plan, version, (start, as_of), [person.pk], previous)
     definition = plan_from_document(version.document)
+    people = [person.pk]
+    if definition.spifs:  # the run's budget pass reads every rep on the plan
+        people = sorted({person.pk, *plan.assignments.values_list("person_id", flat=True)})
+    snapshot = gather(plan, version, (start, as_of), people, previous)
+    everyone = engine_inputs(snapshot)
     metrics = {metric.code: metric for metric in Metric.objects.filter(code__in=definition.metrics)}
     return RepPlan(
         person=person,
@@ -217,8 +226,13 @@ def rep_plan(person: Person, plan: IncentivePlan, version: PlanVersion, as_of: d
         as_of=as_of,
         pay_period=(start, as_of),
         previous_run=previous,
-        inputs=engine_inputs(snapshot)[person.pk],
+        inputs=everyone[person.pk],
         metrics=metrics,
+        run=RunContext(
+            person.pk,
+            {rep: given for rep, given in everyone.items() if rep != person.pk},
+            spent_elsewhere(snapshot),
+        ),
     )
 
 
@@ -230,7 +244,7 @@ def rep_plans(person: Person, as_of: dt.date) -> list[RepPlan]:
 
 def _computed(rep: RepPlan, inputs: RunInputs) -> Statement:
     try:
-        return compute_statement(rep.definition, inputs)
+        return statement_in_run(rep.definition, inputs, rep.run)
     except PlanError as error:
         raise InvalidInput(
             f"{rep.plan.name} cannot be computed for {rep.person.full_name}: {error.message}",
@@ -379,7 +393,7 @@ def estimate_deal(rep: RepPlan, deal: Deal) -> Estimate:
     """The rep's statement now and with ``deal`` credited today, by the engine."""
     sale = Credit(ESTIMATED_REF, rep.as_of, deal.amount_minor, deal.attributes)
     try:
-        return estimate(rep.definition, rep.inputs, deal.metric, sale)
+        return estimate(rep.definition, rep.inputs, deal.metric, sale, rep.run)
     except PlanError as error:
         raise InvalidInput(error.message, field=error.field) from None
 
@@ -418,7 +432,7 @@ def curve_for(rep: RepPlan, metric: str, *positions: Decimal | None) -> Curve | 
         return None
     try:
         points = payout_curve(
-            rep.definition, rep.inputs, metric, curve_attainments(*positions), rep.as_of
+            rep.definition, rep.inputs, metric, curve_attainments(*positions), rep.as_of, rep.run
         )
     except PlanError as error:
         raise InvalidInput(error.message, field=error.field) from None

@@ -1,23 +1,25 @@
-"""What-ifs on one rep's run inputs, answered by :func:`compute_statement` itself.
+"""What-ifs on one rep's run inputs, answered by the run's own computation.
 
 The estimator adds a sale the rep has not closed yet to their inputs and computes the
 statement again: the difference is exactly what a run would pay for that sale, because it
-*is* the run's computation. The payout curve computes the statement at many attainments
-of one metric (the other metrics as they are), so every point is a figure the plan pays.
-No new arithmetic lives here: only inputs are changed and statements compared.
+*is* the run's computation (:func:`statement_in_run`: a plan with SPIFs first makes the
+run's budget pass over every rep of the run, whose budgets the rep shares). The payout
+curve computes the statement at many attainments of one metric (the other metrics as they
+are), so every point is a figure the plan pays. No new arithmetic lives here: only inputs
+are changed and statements compared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from quotaflow.incentives.engine.definition import Bonus, Commission, Plan, Tier
 from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs
 from quotaflow.incentives.engine.lines import Line, LineKind, Statement
-from quotaflow.incentives.engine.statement import compute_statement
+from quotaflow.incentives.engine.statement import compute_statement, run_awards
 
 #: The ref of the sale an estimate adds; no booked sale has it (refs are "source:id").
 ESTIMATED_REF = "estimate:the deal"
@@ -25,6 +27,28 @@ ESTIMATED_REF = "estimate:the deal"
 CURVE_REF = "curve:credited"
 
 LineKey = tuple[str, str, int, str, str, str]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The rest of the run a rep's statement is computed in: the rep's id, the other reps'
+    inputs (a SPIF's budget is shared by all of them) and what earlier runs paid people no
+    longer in the run, per SPIF (``gathering.spent_elsewhere``)."""
+
+    rep: int = 0
+    others: Mapping[int, RunInputs] = field(default_factory=dict)
+    spent_elsewhere: Mapping[str, int] = field(default_factory=dict)
+
+
+def statement_in_run(plan: Plan, inputs: RunInputs, run: RunContext | None = None) -> Statement:
+    """The rep's statement as a run computes it (``compute_run``): the SPIF budget pass
+    over every rep of ``run`` with the rep's ``inputs``, then the rep's statement."""
+    if not plan.spifs:
+        return compute_statement(plan, inputs)
+    run = run or RunContext()
+    everyone = {**run.others, run.rep: inputs}
+    awards = run_awards(plan, everyone, run.spent_elsewhere)
+    return compute_statement(plan, replace(inputs, spif_awards=awards.get(run.rep, {})))
 
 
 def with_credit(inputs: RunInputs, metric: str, credit: Credit) -> RunInputs:
@@ -121,10 +145,13 @@ class Estimate:
         return self.after.total_minor - self.before.total_minor
 
 
-def estimate(plan: Plan, inputs: RunInputs, metric: str, sale: Credit) -> Estimate:
-    """The statement of ``inputs`` and the one with ``sale`` credited on ``metric``."""
-    before = compute_statement(plan, inputs)
-    after = compute_statement(plan, with_credit(inputs, metric, sale))
+def estimate(
+    plan: Plan, inputs: RunInputs, metric: str, sale: Credit, run: RunContext | None = None
+) -> Estimate:
+    """The statement of ``inputs`` and the one with ``sale`` credited on ``metric``, each
+    in ``run``."""
+    before = statement_in_run(plan, inputs, run)
+    after = statement_in_run(plan, with_credit(inputs, metric, sale), run)
     return Estimate(
         before,
         after,
@@ -160,6 +187,7 @@ def payout_curve(
     metric: str,
     attainments: Sequence[Decimal],
     day: dt.date,
+    run: RunContext | None = None,
 ) -> list[CurvePoint]:
     """The earnings to date at each of ``attainments`` of ``metric``: its credits replaced
     by one sale (dated ``day``, with no attribute, so the plan's default rates apply) of
@@ -173,7 +201,7 @@ def payout_curve(
         credited = credited_at(attainment, target)
         metrics = dict(inputs.metrics)
         metrics[metric] = MetricInputs(target, (Credit(CURVE_REF, day, credited),))
-        statement = compute_statement(plan, RunInputs(metrics=metrics, prior=Prior()))
+        statement = statement_in_run(plan, RunInputs(metrics=metrics, prior=Prior()), run)
         points.append(
             CurvePoint(
                 attainment,
