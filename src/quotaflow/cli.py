@@ -162,7 +162,7 @@ METRIC_DIRECTIONS = ("higher", "lower")
 METRIC_SOURCES = ("transactions", "activities", "manual")
 METRIC_AGGREGATIONS = ("sum", "count", "distinct_count", "average")
 STATUS_BASES = ("pacing", "projection")
-LEADERBOARD_VISIBILITIES = ("everyone", "managers", "planners")
+LEADERBOARD_VISIBILITIES = ("everyone", "team", "managers", "planners")
 DIGEST_CADENCES = ("off", "daily", "weekly")
 UNPLACED_CREDIT = ("bucket", "refuse")
 

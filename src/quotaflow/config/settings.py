@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "quotaflow.smart",
     "quotaflow.feedback",
     "quotaflow.incentives",
+    "quotaflow.recognition",
     "quotaflow.web",
 ]
 
@@ -238,6 +239,11 @@ QUOTAFLOW_SCHEDULE = [
         "job": "alerts-and-digests",
         "task": "quotaflow.performance.tasks.alerts_and_digests_task",
         "at": env_str("QUOTAFLOW_ALERTS_AT", "07:00"),
+    },
+    {
+        "job": "recognition",
+        "task": "quotaflow.recognition.tasks.evaluate_recognition_task",
+        "at": env_str("QUOTAFLOW_RECOGNITION_AT", "02:00"),
     },
     {
         "job": "checkin-reminders",

@@ -125,6 +125,9 @@ KINDS: dict[str, Kind] = {
     "review.self_assessed": Kind("A rep wrote the self-assessment of a review of yours"),
     "review.finalised": Kind("Your performance review is final and awaits your acknowledgement"),
     "review.acknowledged": Kind("A rep acknowledged a review of yours"),
+    "recognition.kudos": Kind("Someone gave you kudos"),
+    "recognition.awarded": Kind("You earned a badge, club or rank"),
+    "recognition.revoked": Kind("A badge of yours was withdrawn after a reversal"),
 }
 
 

@@ -74,6 +74,7 @@ from quotaflow.performance.recrediting import (
     recredit,
     unplaced_shares,
 )
+from quotaflow.performance.signals import numbers_changed
 from quotaflow.plans.in_force import in_force_goals
 from quotaflow.plans.models import Goal, GoalStatus
 from quotaflow.sales.actions import (
@@ -262,6 +263,7 @@ def ingest_transactions(
             "under_other_sources": len(result.elsewhere),
         },
     )
+    numbers_changed.send(sender=Transaction, metric_ids=None)
     return result
 
 
@@ -299,6 +301,7 @@ def ingest_activities(
         object_id=source,
         changes={"rows": len(rows), "recredited": sum(recredited)},
     )
+    numbers_changed.send(sender=Activity, metric_ids=None)
     return _ingest_result(result, sum(recredited))
 
 
@@ -347,6 +350,7 @@ def set_manual_value(
         changes={"value": [old, value]},
         reason=note,
     )
+    numbers_changed.send(sender=ManualValue, metric_ids=[metric.pk])
     return existing
 
 
@@ -393,6 +397,7 @@ def rebuild_aggregates(
         object_id="*",
         changes={"credits": result.credits, "cells": result.cells},
     )
+    numbers_changed.send(sender=Credit, metric_ids=None)
     return result
 
 

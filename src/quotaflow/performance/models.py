@@ -271,8 +271,11 @@ class StatusBasis(models.TextChoices):
 
 
 class Visibility(models.TextChoices):
-    EVERYONE = "everyone"
-    MANAGERS = "managers", "Managers and sales operations"
+    """Who sees the leaderboards (and the recognition wall)."""
+
+    EVERYONE = "everyone", "Everyone: every rep sees every team's ranks"
+    TEAM = "team", "Own team: a rep sees their own team's ranks"
+    MANAGERS = "managers", "Off for reps: managers (their part of the tree) and sales operations"
     PLANNERS = "planners", "Sales operations only"
 
 

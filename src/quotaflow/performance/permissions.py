@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from quotaflow.accounts import permissions as roles
 from quotaflow.accounts.models import User
-from quotaflow.org.models import Person, Unit
-from quotaflow.org.queries import scope_day
+from quotaflow.org.models import Assignment, Person, Unit
+from quotaflow.org.queries import active_on, scope_day, viewer_scope
 from quotaflow.performance.models import Visibility
 from quotaflow.plans.permissions import Actor
 
@@ -43,8 +43,38 @@ def can_enter_manual_value(user: User | None, owner: Unit | Person) -> bool:
 
 def sees_leaderboard(user: User, visibility: str) -> bool:
     """Whether boards show ``user`` the leaderboard, under the company's setting."""
-    if visibility == Visibility.EVERYONE:
+    if visibility in (Visibility.EVERYONE, Visibility.TEAM):
+        # A board is only ever shown to those who may see its unit.
         return True
     if visibility == Visibility.MANAGERS:
         return roles.sees_whole_organisation(user) or roles.is_manager(user)
     return roles.is_planner(user)
+
+
+def teammate_unit_ids(user: User) -> set[int]:
+    """The units ``user``'s own person is placed in today (as member or manager): their
+    team, as the "own team" visibility reads it."""
+    return set(
+        Assignment.objects.filter(active_on(scope_day()), person__user=user).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+def can_see_leaderboard_of(user: User, unit: Unit, visibility: str) -> bool:
+    """Whether ``user`` may read the ranks of ``unit``'s reps under the company's setting:
+
+    * ``everyone``: anyone signed in, for any unit;
+    * ``team``: managers and sales operations within what they may see, and a rep for
+      the team they are placed in;
+    * ``managers`` (off for reps): managers within their part of the tree, sales
+      operations and finance everywhere, reps not at all;
+    * ``planners``: sales operations only.
+    """
+    if visibility == Visibility.PLANNERS:
+        return roles.is_planner(user)
+    if visibility == Visibility.EVERYONE:
+        return True
+    if viewer_scope(user).can_see_unit(unit):
+        return True
+    return visibility == Visibility.TEAM and unit.pk in teammate_unit_ids(user)

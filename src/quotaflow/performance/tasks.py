@@ -23,6 +23,7 @@ from quotaflow.performance.recrediting import (
     rebuild_metric_aggregates,
     recredit_metric,
 )
+from quotaflow.performance.signals import numbers_changed
 
 # Below the default priority, so that the alerts a run has just queued are delivered
 # before the digest that should report them.
@@ -93,4 +94,5 @@ def _recompute(job: MetricRecompute) -> int:
                 return 0
     credits = rebuild_metric_aggregates(job.metric_id)
     metric_actions.finish_recompute(job, credits=credits)
+    numbers_changed.send(sender=MetricRecompute, metric_ids=[job.metric_id])
     return credits
