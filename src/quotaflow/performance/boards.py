@@ -460,3 +460,34 @@ def person_goals(person: Person, as_of: dt.date) -> list[tuple[Goal, Attainment]
         .order_by("-period_end", "metric__name")
     )
     return goals_with_attainment(goals, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One line of a leaderboard: the rank (equal attainment, equal rank), the rep and
+    their attainment."""
+
+    rank: int
+    name: str
+    external_id: str
+    attainment_pct: Decimal | None
+
+
+def leaderboard(
+    unit: Unit, metric: Metric, start: dt.date, end: dt.date, as_of: dt.date
+) -> list[Ranked]:
+    """The ``LEADERBOARD_SIZE`` reps of ``unit``'s subtree with the highest attainment of
+    their goal on ``metric`` for ``[start, end]`` on ``as_of`` — the same list as the
+    unit's board shows. Who may read it is ``performance.permissions.
+    can_see_leaderboard_of``; the list itself names every rep of the subtree."""
+    rows = unit_board(unit, metric, start, end, as_of, with_leaderboard=True).leaderboard
+    pcts = [row.progress.attainment_pct if row.progress else None for row in rows]
+    return [
+        Ranked(
+            1 + sum(1 for other in pcts if (other or 0) > (pct or 0)),
+            row.label,
+            row.code,
+            pct,
+        )
+        for row, pct in zip(rows, pcts, strict=True)
+    ]

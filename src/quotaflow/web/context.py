@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("SMART checks", reverse("smart-index")))
     items.append(("Payouts", reverse("payouts")))
     items.append(("Reviews", reverse("reviews")))
+    items.append(("Recognition", reverse("recognition-wall")))
     if can_import(user):
         items.append(("Imports", reverse("import-list")))
     items.append(("API tokens", reverse("token-list")))
