@@ -55,6 +55,7 @@ from quotaflow.plans.models import (
     PlanningCycle,
 )
 from quotaflow.plans.qualitative import MilestoneSpec
+from quotaflow.recognition import actions as recognition_actions
 from tests.conftest import PASSWORD, SmallOrg, build_small_org
 from tests.qualitative import qualitative_goals
 
@@ -111,6 +112,7 @@ class Company:
     payout_run_id: int = 0  # the preview of its January run
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
     review_id: int = 0  # rep_ria's FY2026-Q4 review, shared with her
+    recognition_rule_id: int = 0  # President's Club (100% of the FY revenue goal), version 1
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None, *, metric: str = "") -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name), or
@@ -227,6 +229,7 @@ def build_company() -> Company:
         ],
     ).pk
     _payout_run(company)
+    company.recognition_rule_id = _recognition(company)
     max_ = org.users["manager_max"]
     with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
         review = open_review(org.people["ria"], acting_user=max_, period="FY2026-Q4")
@@ -271,6 +274,22 @@ def _payout_run(company: Company) -> None:
         statement.person.full_name: statement.pk
         for statement in run.statements.select_related("person")
     }
+
+
+def _recognition(company: Company) -> int:
+    """A President's Club rule, and kudos from manager_max to Ria."""
+    rule = recognition_actions.create_rule(
+        acting_user=company.users["ops_olga"],
+        name="President's Club",
+        kind="club",
+        metric=company.revenue,
+        period_kind="year",
+        threshold_pct="100",
+    )
+    recognition_actions.give_kudos(
+        company.org.people["ria"], acting_user=company.users["manager_max"], message="Well done"
+    )
+    return rule.pk
 
 
 def _qualitative_goals(plan: PlanningCycle, olga: User) -> None:

@@ -295,6 +295,26 @@ def _payout_readers(role: str) -> Expect:
     return 200 if role in SEES_ALL else 403
 
 
+# Recognition: the President's Club rule of the fixture and kudos to Ria. Under the default
+# visibility (off for reps) Ria's recognition is read as her records are; kudos to her come
+# from her manager, her teammate Rob and sales ops — not from finance or herself (403).
+RULE_BODY = {
+    "name": "President's Club",
+    "kind": "club",
+    "metric": "revenue",
+    "period_kind": "year",
+    "threshold_pct": "100",
+}
+KUDOS_GIVERS = {"manager_max", "rep_rob", "ops_olga", "admin_ada"}
+KUDOS_VISIBLE = RIA_VIEWERS | {"rep_rob"}
+
+
+def _wall_kudos(role: str, response: HttpResponse) -> None:
+    """The wall shows the kudos to Ria exactly to those who may read her records."""
+    shown = [item["person"] for item in response.json()["kudos"]]
+    assert shown == (["E004"] if _session(role) in RIA_VIEWERS else []), shown
+
+
 # Whose statements each viewer reads: their own, their subtree's today, or everybody's.
 STATEMENT_OWNERS = {
     "rep_ria": {"Ria Rep"},
@@ -767,6 +787,75 @@ OPERATIONS: dict[str, list[Case]] = {
                 f"?plan_id={c.incentive_plan_id}&amount=10k&as_of=2027-01-31"
             ),
             api_read(RIA_VIEWERS),
+        )
+    ],
+    "GET /api/v1/recognition/rules": [
+        Case("GET", lambda c: f"{A}/recognition/rules", _planners_read)
+    ],
+    "POST /api/v1/recognition/rules": [
+        Case(
+            "POST",
+            lambda c: f"{A}/recognition/rules",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {**RULE_BODY, "name": "Gold"},
+            write=True,
+        )
+    ],
+    "POST /api/v1/recognition/rules/preview": [
+        Case(
+            "POST",
+            lambda c: f"{A}/recognition/rules/preview",
+            api_write(PLANNERS | {"token_read"}),
+            body=lambda c: RULE_BODY,
+            write=True,
+        )
+    ],
+    "PUT /api/v1/recognition/rules/{rule_id}": [
+        Case(
+            "PUT",
+            lambda c: f"{A}/recognition/rules/{c.recognition_rule_id}",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {**RULE_BODY, "threshold_pct": "110", "expected_version": 1},
+            write=True,
+        )
+    ],
+    "POST /api/v1/recognition/rules/{rule_id}/deactivate": [
+        Case(
+            "POST",
+            lambda c: f"{A}/recognition/rules/{c.recognition_rule_id}/deactivate",
+            api_write(PLANNERS | {"token_manage"}),
+            body=lambda c: {"expected_version": 1},
+            write=True,
+        )
+    ],
+    "POST /api/v1/recognition/evaluate": [
+        Case(
+            "POST",
+            lambda c: f"{A}/recognition/evaluate",
+            api_write(PLANNERS | {"token_manage"}),
+            write=True,
+        )
+    ],
+    "GET /api/v1/recognition/people/{external_id}": [
+        Case("GET", lambda c: f"{A}/recognition/people/E004", api_read(RIA_VIEWERS))
+    ],
+    "POST /api/v1/recognition/people/{external_id}/kudos": [
+        Case(
+            "POST",
+            lambda c: f"{A}/recognition/people/E004/kudos",
+            api_write(KUDOS_GIVERS | {"token_workflow", "token_manage"}, visible=KUDOS_VISIBLE),
+            body=lambda c: {"message": "Thank you"},
+            write=True,
+        )
+    ],
+    "GET /api/v1/recognition/wall": [
+        Case("GET", lambda c: f"{A}/recognition/wall", api_read(SIGNED_IN), content=_wall_kudos)
+    ],
+    "GET /api/v1/leaderboard": [
+        Case(
+            "GET",
+            lambda c: f"{A}/leaderboard?unit=NORTH-A&metric=revenue&period=FY2027",
+            api_read(NORTH_VIEWERS),
         )
     ],
     "GET /api/v1/incentives/runs": [Case("GET", lambda c: f"{A}/incentives/runs", _payout_readers)],
@@ -1422,6 +1511,79 @@ PAGES: dict[str, list[Case]] = {
     ],
     "org-person": [
         Case("GET", lambda c: f"/org/people/E004/?as_of={PAST}", page(RIA_VIEWERS), roles=WEB)
+    ],
+    "recognition-wall": [Case("GET", lambda c: "/recognition/", page(SIGNED_IN), roles=WEB)],
+    "recognition-leaderboard": [
+        Case("GET", lambda c: "/recognition/leaderboard/", page(SIGNED_IN), roles=WEB),
+        Case(
+            "GET",
+            lambda c: "/recognition/leaderboard/?unit=NORTH-A&period=FY2027",
+            page(NORTH_VIEWERS),
+            roles=WEB,
+        ),
+    ],
+    "recognition-person": [
+        Case("GET", lambda c: "/recognition/people/E004/", page(RIA_VIEWERS), roles=WEB)
+    ],
+    "recognition-kudos": [
+        Case(
+            "POST",
+            lambda c: "/recognition/people/E004/kudos",
+            page_step(KUDOS_GIVERS, visible=KUDOS_VISIBLE),
+            body=lambda c: {"message": "Thank you"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "recognition-rules": [
+        Case("GET", lambda c: "/recognition/rules/", page(PLANNERS, refused=403), roles=WEB)
+    ],
+    "recognition-rule": [
+        Case(
+            "GET",
+            lambda c: f"/recognition/rules/{c.recognition_rule_id}/",
+            page(PLANNERS, refused=403),
+            roles=WEB,
+        )
+    ],
+    "recognition-rule-create": [
+        Case(
+            "POST",
+            lambda c: "/recognition/rules/new",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {**RULE_BODY, "metric": c.revenue.pk, "name": "Gold"},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "recognition-rule-update": [
+        Case(
+            "POST",
+            lambda c: f"/recognition/rules/{c.recognition_rule_id}/edit",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {**RULE_BODY, "metric": c.revenue.pk, "version": 1},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "recognition-rule-deactivate": [
+        Case(
+            "POST",
+            lambda c: f"/recognition/rules/{c.recognition_rule_id}/deactivate",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {"version": 1},
+            write=True,
+            roles=WEB,
+        )
+    ],
+    "recognition-evaluate": [
+        Case(
+            "POST",
+            lambda c: "/recognition/evaluate",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            write=True,
+            roles=WEB,
+        )
     ],
     "payouts": [
         Case("GET", lambda c: "/payouts/", page(SIGNED_IN), content=_statement_names, roles=WEB)

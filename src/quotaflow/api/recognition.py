@@ -32,7 +32,7 @@ from quotaflow.api.schemas import (
     day_or_today,
 )
 from quotaflow.core import limits
-from quotaflow.core.errors import InvalidInput, NotFound
+from quotaflow.core.errors import InvalidInput, NotAllowed, NotFound
 from quotaflow.core.models import Company
 from quotaflow.metrics.loaders import metric_by_code
 from quotaflow.metrics.models import Metric
@@ -343,7 +343,10 @@ def give_kudos(request: HttpRequest, external_id: Code, payload: KudosIn) -> tup
     """Thank a person with a short message, optionally about one of their goals; they are
     notified."""
     require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
-    person = _readable_person(request, external_id)
+    person = Person.objects.filter(external_id=external_id).first()
+    if person is None or not permissions.can_give_kudos(request_user(request), person):
+        _readable_person(request, external_id)  # a 404 for someone out of sight
+        raise NotAllowed(permissions.KUDOS_REFUSED)
     goal = None
     if payload.goal_id is not None:
         goal = Goal.objects.filter(pk=payload.goal_id, owner_person=person).first()

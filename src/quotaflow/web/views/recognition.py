@@ -110,7 +110,9 @@ def _kudos_form(person: Person, data: Any = None) -> KudosForm:
     goal_field = form.fields["goal"]
     assert isinstance(goal_field, forms.ModelChoiceField)  # noqa: S101 - declared above
     goal_field.queryset = (
-        Goal.objects.filter(owner_person=person).select_related("metric").order_by("-period_end", "pk")
+        Goal.objects.filter(owner_person=person)
+        .select_related("metric")
+        .order_by("-period_end", "pk")
     )
     return form
 
@@ -137,8 +139,9 @@ def person_page(request: HttpRequest, external_id: str) -> HttpResponse:
 def give_kudos(request: HttpRequest, external_id: str) -> HttpResponse:
     """Give kudos to the person (refused with 403 for someone the viewer may not thank)."""
     user = signed_in_user(request)
-    person = _person_or_404(user, external_id)
-    if not permissions.can_give_kudos(user, person):
+    person = Person.objects.filter(external_id=external_id).first()
+    if person is None or not permissions.can_give_kudos(user, person):
+        _person_or_404(user, external_id)  # a 404 for someone out of sight, else a 403
         return render(request, "recognition/forbidden.html", {"kudos": True}, status=403)
     form = _kudos_form(person, request.POST)
     if not form.is_valid():
