@@ -1576,6 +1576,16 @@ PAGES: dict[str, list[Case]] = {
             roles=WEB,
         )
     ],
+    "recognition-visibility": [
+        Case(
+            "POST",
+            lambda c: "/recognition/visibility",
+            page_step(PLANNERS, visible=SIGNED_IN),
+            body=lambda c: {"leaderboard_visibility": "team"},
+            write=True,
+            roles=WEB,
+        )
+    ],
     "recognition-evaluate": [
         Case(
             "POST",

@@ -59,6 +59,7 @@ urlpatterns = [
         name="recognition-rule-deactivate",
     ),
     path("recognition/evaluate", recognition.evaluate, name="recognition-evaluate"),
+    path("recognition/visibility", recognition.visibility, name="recognition-visibility"),
     path(
         "payouts/plan-versions/<id:pk>/acknowledge",
         payouts.payout_acknowledge,

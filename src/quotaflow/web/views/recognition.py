@@ -22,9 +22,11 @@ from quotaflow.accounts.models import User
 from quotaflow.core.errors import DomainError
 from quotaflow.core.fiscal import FiscalPeriod
 from quotaflow.core.models import Company
+from quotaflow.core.permissions import can_change_settings
 from quotaflow.metrics.models import Metric
 from quotaflow.org.models import Person, Unit
 from quotaflow.org.queries import managed_units, scope_day, viewer_scope
+from quotaflow.performance.actions import update_tracking_settings
 from quotaflow.performance.boards import leaderboard
 from quotaflow.performance.models import PerformanceSettings, Visibility
 from quotaflow.performance.permissions import can_see_leaderboard_of, teammate_unit_ids
@@ -205,6 +207,8 @@ def rules(request: HttpRequest) -> HttpResponse:
         "qualifiers": qualifiers,
         "problem": problem,
         "today": timezone.localdate(),
+        "settings": PerformanceSettings.current(),
+        "visibilities": Visibility.choices,
     }
     return render(request, "recognition/rules.html", context)
 
@@ -321,6 +325,29 @@ def evaluate(request: HttpRequest) -> HttpResponse:
         f"Evaluated {result.rules} rule(s): {result.earned} award(s) earned, {result.revoked} withdrawn, "
         f"{result.standing} standing.",
     )
+    return redirect("recognition-rules")
+
+
+@login_required
+@require_POST
+def visibility(request: HttpRequest) -> HttpResponse:
+    """Sales operations choose who sees the leaderboards and the recognition wall (the
+    tracking setting ``leaderboard_visibility``)."""
+    user = signed_in_user(request)
+    if not can_change_settings(user):
+        return _rules_forbidden(request)
+    try:
+        update_tracking_settings(
+            acting_user=user,
+            expected_version=whole_number(request.POST.get("version")),
+            leaderboard_visibility=request.POST.get("leaderboard_visibility", ""),
+            reason="Changed on the recognition rules page",
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        chosen = Visibility(PerformanceSettings.current().leaderboard_visibility).label
+        messages.success(request, f"Leaderboards and the recognition wall: {chosen}.")
     return redirect("recognition-rules")
 
 
