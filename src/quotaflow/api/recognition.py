@@ -68,7 +68,14 @@ class RuleIn(Input):
     kind: RuleKind
     metric: str = Field(max_length=80, description="Metric code.")
     period_kind: PeriodKind
-    threshold_pct: Decimal = Field(Decimal(100), ge=0, le=1000, max_digits=6, decimal_places=2)
+    threshold_pct: Decimal | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        max_digits=6,
+        decimal_places=2,
+        description="Attainment percent; required for clubs and streaks, optional for ranks.",
+    )
     top_n: int | None = Field(
         None, ge=1, le=MAX_TOP_N, description="Rank rules: how many per team."
     )
@@ -214,6 +221,8 @@ def _rule(rule_id: int) -> RecognitionRule:
 def _values(payload: RuleIn) -> dict[str, Any]:
     values = payload.model_dump(include=set(RuleIn.model_fields))
     values["metric"] = metric_by_code(payload.metric)
+    if values["threshold_pct"] is None:
+        values["threshold_pct"] = ""
     return values
 
 

@@ -205,6 +205,7 @@ def store_transactions(
             progress=progress,
             on_written=lambda ids: recredited.append(apply_transaction_changes(ids)),
         )
+        numbers_changed.send(sender=Transaction, metric_ids=None)
         return _ingest_result(result, sum(recredited), found)
     result, total_recredited = UpsertResult(), 0
     load = setbased.Load(source=source)
@@ -219,6 +220,7 @@ def store_transactions(
             progress(result.total)
     load.finish()
     record_upsert("transaction", result, acting_user=acting_user, source=source)
+    numbers_changed.send(sender=Transaction, metric_ids=None)
     return _ingest_result(result, total_recredited, found)
 
 
@@ -263,7 +265,6 @@ def ingest_transactions(
             "under_other_sources": len(result.elsewhere),
         },
     )
-    numbers_changed.send(sender=Transaction, metric_ids=None)
     return result
 
 
@@ -274,9 +275,11 @@ def store_exchange_rates(rows: Sequence[RateRow], *, acting_user: Any) -> RateRe
     moves with the rate (the write path of the API and of rate files). Sales operations
     only (:func:`~quotaflow.performance.permissions.can_feed_numbers`)."""
     require_feeder(acting_user)
-    return upsert_exchange_rates(
+    result = upsert_exchange_rates(
         rows, acting_user=acting_user, on_reconverted=apply_transaction_changes
     )
+    numbers_changed.send(sender=Transaction, metric_ids=None)
+    return result
 
 
 @retry_lost_races
