@@ -44,7 +44,7 @@ from quotaflow.recognition.models import (
     RuleKind,
 )
 from quotaflow.web.converters import whole_number
-from quotaflow.web.forms import show_form_errors
+from quotaflow.web.forms import run_action, show_form_errors
 from quotaflow.web.loading import signed_in_user
 
 PREVIEW_ROWS = 200
@@ -279,17 +279,14 @@ def rule_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         show_form_errors(request, form)
         return redirect("recognition-rule", pk=rule.pk)
-    try:
-        actions.update_rule(
-            rule,
-            acting_user=user,
-            expected_version=whole_number(request.POST.get("version")),
-            **_values(form),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"The rule '{form.cleaned_data['name']}' is changed.")
+    version = whole_number(request.POST.get("version"))
+    run_action(
+        request,
+        f"The rule '{form.cleaned_data['name']}' is changed.",
+        lambda: actions.update_rule(
+            rule, acting_user=user, expected_version=version, **_values(form)
+        ),
+    )
     return redirect("recognition-rule", pk=rule.pk)
 
 
@@ -300,14 +297,12 @@ def rule_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     user, rule = found
-    try:
-        actions.deactivate_rule(
-            rule, acting_user=user, expected_version=whole_number(request.POST.get("version"))
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"The rule '{rule.name}' is inactive: it awards nothing more.")
+    version = whole_number(request.POST.get("version"))
+    run_action(
+        request,
+        f"The rule '{rule.name}' is inactive: it awards nothing more.",
+        lambda: actions.deactivate_rule(rule, acting_user=user, expected_version=version),
+    )
     return redirect("recognition-rule", pk=rule.pk)
 
 
