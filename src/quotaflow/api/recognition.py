@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from quotaflow.accounts.models import TokenScope
@@ -252,10 +252,10 @@ def list_rules(request: HttpRequest) -> list[RuleOut]:
 
 
 @router.post("/recognition/rules", response={201: RuleOut, **WRITE_ERRORS}, summary="Create a rule")
-def create_rule(request: HttpRequest, payload: RuleIn) -> tuple[int, RuleOut]:
+def create_rule(request: HttpRequest, payload: RuleIn) -> Status[RuleOut]:
     """A new active rule; its awards come with the next evaluation."""
     user = _manager(request, TokenScope.MANAGE)
-    return 201, RuleOut.of(actions.create_rule(acting_user=user, **_values(payload)))
+    return Status(201, RuleOut.of(actions.create_rule(acting_user=user, **_values(payload))))
 
 
 @router.post(
@@ -348,7 +348,7 @@ def person_recognition(request: HttpRequest, external_id: Code) -> RecognitionOu
     response={201: KudosOut, **WRITE_ERRORS},
     summary="Give kudos",
 )
-def give_kudos(request: HttpRequest, external_id: Code, payload: KudosIn) -> tuple[int, KudosOut]:
+def give_kudos(request: HttpRequest, external_id: Code, payload: KudosIn) -> Status[KudosOut]:
     """Thank a person with a short message, optionally about one of their goals; they are
     notified."""
     require_any_scope(request, TokenScope.WORKFLOW, TokenScope.MANAGE)
@@ -366,7 +366,7 @@ def give_kudos(request: HttpRequest, external_id: Code, payload: KudosIn) -> tup
     kudos = actions.give_kudos(
         person, acting_user=request_user(request), message=payload.message, goal=goal
     )
-    return 201, KudosOut.of(kudos)
+    return Status(201, KudosOut.of(kudos))
 
 
 @router.get(
