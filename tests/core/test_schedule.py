@@ -36,6 +36,7 @@ def test_the_schedule_reads_the_settings() -> None:
     jobs = schedule.scheduled_jobs()
     assert [(job.name, job.at.isoformat(), job.task) for job in jobs] == [
         ("period-close", "01:00:00", "quotaflow.performance.tasks.close_periods_task"),
+        ("recognition", "02:00:00", "quotaflow.recognition.tasks.evaluate_recognition_task"),
         ("alerts-and-digests", "07:00:00", "quotaflow.performance.tasks.alerts_and_digests_task"),
         ("checkin-reminders", "08:00:00", "quotaflow.feedback.tasks.send_checkin_reminders_task"),
     ]

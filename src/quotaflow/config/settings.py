@@ -236,14 +236,14 @@ QUOTAFLOW_SCHEDULE = [
         "at": env_str("QUOTAFLOW_PERIOD_CLOSE_AT", "01:00"),
     },
     {
-        "job": "alerts-and-digests",
-        "task": "quotaflow.performance.tasks.alerts_and_digests_task",
-        "at": env_str("QUOTAFLOW_ALERTS_AT", "07:00"),
-    },
-    {
         "job": "recognition",
         "task": "quotaflow.recognition.tasks.evaluate_recognition_task",
         "at": env_str("QUOTAFLOW_RECOGNITION_AT", "02:00"),
+    },
+    {
+        "job": "alerts-and-digests",
+        "task": "quotaflow.performance.tasks.alerts_and_digests_task",
+        "at": env_str("QUOTAFLOW_ALERTS_AT", "07:00"),
     },
     {
         "job": "checkin-reminders",
