@@ -94,6 +94,12 @@ def test_a_bad_shift_shows_an_error_and_no_figures(world: CostWorld) -> None:
     )
     assert response.status_code == 200
     assert "cost-basis" not in response.content.decode()
+    # Leaving the design out costs the published version.
+    chosen = _client(world, "finance_fay").get(
+        f"/payouts/plans/{world.plan.pk}/cost", {"samples": "200"}
+    )
+    assert 'data-testid="sample-count">200<' in chosen.content.decode()
+    assert "AE plan v1 (published)" in chosen.content.decode()
 
 
 def test_managers_and_reps_may_not_see_plan_cost(world: CostWorld) -> None:

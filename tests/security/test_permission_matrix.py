@@ -859,6 +859,15 @@ OPERATIONS: dict[str, list[Case]] = {
         )
     ],
     "GET /api/v1/incentives/runs": [Case("GET", lambda c: f"{A}/incentives/runs", _payout_readers)],
+    # Plan cost is a budget figure for the whole plan: sales ops, finance and administrators;
+    # managers do not see it even for their subtree.
+    "GET /api/v1/incentives/plans/{plan_id}/cost": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/plans/{c.incentive_plan_id}/cost?samples=100",
+            _payout_readers,
+        )
+    ],
     "GET /api/v1/incentives/runs/{run_id}/payroll.csv": [
         Case("GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.csv", _payout_readers)
     ],
@@ -1623,6 +1632,17 @@ PAGES: dict[str, list[Case]] = {
         Case(
             "GET",
             lambda c: f"/payouts/runs/{c.payout_run_id}/",
+            page(SEES_ALL, refused=403),
+            roles=WEB,
+        )
+    ],
+    "plan-cost-index": [
+        Case("GET", lambda c: "/payouts/plans/cost/", page(SEES_ALL, refused=403), roles=WEB)
+    ],
+    "plan-cost": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/plans/{c.incentive_plan_id}/cost?samples=100",
             page(SEES_ALL, refused=403),
             roles=WEB,
         )

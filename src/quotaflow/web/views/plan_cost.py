@@ -42,7 +42,7 @@ MAX_REPS_LISTED = 500
 class CostForm(forms.Form):
     """The design to cost, a second one to compare, the shift and the sampling."""
 
-    version = forms.TypedChoiceField(label="Design", coerce=int, required=False)
+    version = forms.TypedChoiceField(label="Design", coerce=int, required=False, empty_value=None)
     compare = forms.TypedChoiceField(
         label="Compare with", coerce=int, required=False, empty_value=None
     )
