@@ -181,9 +181,10 @@ def plan_cost_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _forbidden(request)
     try:
         plan = costing.plan_by_id(pk)
+        shown_first = costing.default_version(plan)
     except NotFound:
         return render(request, "404.html", status=404)
-    form = CostForm(request.GET or None, plan=plan)
+    form = CostForm(request.GET or None, plan=plan, initial={"version": shown_first.pk})
     context: dict[str, Any] = {"plan": plan, "form": form}
     chosen: dict[str, Any] = {}
     if request.GET and not form.is_valid():
@@ -199,9 +200,7 @@ def plan_cost_page(request: HttpRequest, pk: int) -> HttpResponse:
             samples=_or(chosen.get("samples"), DEFAULT_SAMPLES),
             seed=_or(chosen.get("seed"), DEFAULT_SEED),
         )
-        result = costing.plan_cost_for(
-            plan, version or costing.default_version(plan), other, inputs
-        )
+        result = costing.plan_cost_for(plan, version or shown_first, other, inputs)
     except DomainError as error:
         form.add_error(None, str(error))
         return render(request, "payouts/plan_cost.html", context)
