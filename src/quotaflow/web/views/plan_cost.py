@@ -87,8 +87,11 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _figure_rows(figures: list[CostFigures], money: Amounts, credited: Amounts) -> list[Row]:
-    """The rows of one scenario's table (designs side by side, the second minus the first)."""
+def _figure_rows(
+    figures: list[CostFigures], money: Amounts, credited: Amounts, *, has_draw: bool
+) -> list[Row]:
+    """The rows of one scenario's table (designs side by side, the second minus the first);
+    draw top-ups only when a design has a draw."""
 
     def money_row(label: str, key: str, values: list[float | None]) -> Row:
         shown = [money.format(round(v)) if v is not None else "—" for v in values]
@@ -135,7 +138,11 @@ def _figure_rows(figures: list[CostFigures], money: Amounts, credited: Amounts) 
             for f in figures
         ]
         rows.append(money_row(f"Expected payout per rep, {label}", f"rep-{label}", per_rep))
-    names = list(dict.fromkeys(n for f in figures for n in f.component_expected))
+    names = [
+        name
+        for name in dict.fromkeys(n for f in figures for n in f.component_expected)
+        if name or has_draw
+    ]
     for name in names:
         rows.append(
             money_row(
@@ -217,8 +224,9 @@ def _presented(result: costing.PlanCost) -> dict[str, Any]:
     first = result.metrics[0]
     credited = metric_amounts(first.unit, result.currency)
     designs = result.designs
-    base = _figure_rows([d.base for d in designs], money, credited)
-    shifted = _figure_rows([d.shifted for d in designs], money, credited)
+    has_draw = any(d.plan.draw is not None for d in designs)
+    base = _figure_rows([d.base for d in designs], money, credited, has_draw=has_draw)
+    shifted = _figure_rows([d.shifted for d in designs], money, credited, has_draw=has_draw)
     effects = [
         {
             "label": d.label,
