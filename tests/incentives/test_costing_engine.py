@@ -46,7 +46,7 @@ def plan_documents(draw: st.DrawFn, *, accelerating: bool = False) -> dict[str, 
         if draw(st.booleans()):
             commission["rate"] = str(draw(rates))
         else:
-            commission["tiers"] = draw(tiers(accelerating or mode == "retroactive"))
+            commission["tiers"] = draw(tiers(accelerating))
             commission["tier_mode"] = mode
             if draw(st.booleans()):
                 multiplier = draw(st.sampled_from(["1", "1.25", "2"]))
