@@ -86,6 +86,8 @@ def test_finance_reads_the_page_with_its_basis_and_a_second_design(world: CostWo
     assert 'data-testid="sample-count">500<' in body and "Sue Seller" in body
     assert "Difference (second − first)" in body and "Everyone +10%" in body
     assert "EUR" in body and "Chance the cap of Revenue commission binds" in body
+    assert "Cost as % of expected credited" in body  # revenue is money
+    assert "draw top-ups" not in body  # neither design has a draw
 
 
 def test_a_bad_shift_shows_an_error_and_no_figures(world: CostWorld) -> None:

@@ -91,7 +91,8 @@ def _figure_rows(
     figures: list[CostFigures], money: Amounts, credited: Amounts, *, has_draw: bool
 ) -> list[Row]:
     """The rows of one scenario's table (designs side by side, the second minus the first);
-    draw top-ups only when a design has a draw."""
+    draw top-ups only when a design has a draw, and cost as a share of the credited amount
+    only when that amount is money."""
 
     def money_row(label: str, key: str, values: list[float | None]) -> Row:
         shown = [money.format(round(v)) if v is not None else "—" for v in values]
@@ -126,9 +127,10 @@ def _figure_rows(
             "credited",
         )
     )
-    rows.append(
-        share_row("Cost as % of expected credited", "share", [f.cost_share for f in figures])
-    )
+    if credited.currency:
+        rows.append(
+            share_row("Cost as % of expected credited", "share", [f.cost_share for f in figures])
+        )
     rows.append(
         share_row("Reps at or above 100%", "above", [f.share_above_target for f in figures])
     )
