@@ -254,3 +254,29 @@ def test_a_ten_percent_shift_never_lowers_the_expected_cost_of_an_accelerating_p
     shifted = plan_cost(plan, by_metric, samples=200, seed=11, shift=Decimal("0.1"))
     assert shifted.expected_total >= base.expected_total
     assert shifted.expected_credited >= base.expected_credited
+
+
+def test_a_scorecard_is_named_and_left_out_and_its_metrics_need_no_goal() -> None:
+    plan = plan_from_document(
+        {
+            "components": [
+                {
+                    "kind": "scorecard",
+                    "name": "Balanced bonus",
+                    "target_incentive_minor": 1_000_000,
+                    "measures": [
+                        {"metric": "new_logos", "weight": "0.5"},
+                        {"metric": "revenue", "weight": "0.5"},
+                    ],
+                },
+                *WORKED_PLAN["components"],
+            ]
+        }
+    )
+    assert [modelled(c) for c in plan.components] == [False, True, True]
+    with_scorecard = plan_cost(plan, {"revenue": [ANA, BEN]}, samples=500, seed=3)
+    without = plan_cost(
+        plan_from_document(WORKED_PLAN), {"revenue": [ANA, BEN]}, samples=500, seed=3
+    )
+    assert with_scorecard.expected_total == without.expected_total
+    assert "Balanced bonus" not in with_scorecard.component_expected

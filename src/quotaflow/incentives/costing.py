@@ -2,7 +2,8 @@
 assigned to it, its spread, a what-if shift, and a second design side by side.
 
 Gathering, in three queries and one model fit per metric: the plan's assigned reps, each
-rep's goal on every metric either design reads for exactly the plan's period (the latest
+rep's goal on every metric either design's costed components read for exactly the plan's
+period (the latest
 published or closed one, the target a payout run would pay against), and each goal's
 predictive distribution from the attainability model (``smart.facts.check_goals``, the
 same fit the SMART check shows). A rep without such a goal, or whose goal has no
@@ -30,7 +31,7 @@ from quotaflow.incentives.engine.costing import (
     plan_cost,
     standard_draws,
 )
-from quotaflow.incentives.engine.vectorised import modelled
+from quotaflow.incentives.engine.vectorised import modelled, modelled_metrics
 from quotaflow.incentives.gathering import TARGET_STATES
 from quotaflow.incentives.models import IncentivePlan, PlanAssignment, PlanVersion
 from quotaflow.metrics.models import Metric
@@ -207,7 +208,7 @@ def plan_cost_for(
     inputs = (inputs or CostInputs()).checked()
     definitions = [version] + ([other] if other is not None else [])
     plans = [plan_from_document(v.document) for v in definitions]
-    codes = list(dict.fromkeys(code for p in plans for code in p.metrics))
+    codes = list(dict.fromkeys(code for p in plans for code in modelled_metrics(p)))
     metrics = {m.code: m for m in Metric.objects.filter(code__in=codes)}
     missing = [code for code in codes if code not in metrics]
     if missing:

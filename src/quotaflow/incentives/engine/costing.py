@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from quotaflow.incentives.engine.definition import MAX_AMOUNT, Plan
-from quotaflow.incentives.engine.vectorised import PayoutArrays, payout_arrays
+from quotaflow.incentives.engine.vectorised import PayoutArrays, modelled_metrics, payout_arrays
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -147,14 +147,15 @@ def plan_cost(
     shift: Decimal = Decimal(0),
     draws: Mapping[str, tuple[FloatArray, FloatArray]] | None = None,
 ) -> CostFigures:
-    """The cost of ``plan`` for ``reps``: per metric the plan reads, the same reps in the
-    same order, each with their distribution on that metric. ``draws`` (per metric, from
+    """The cost of ``plan`` for ``reps``: per metric the modelled components read
+    (:func:`.vectorised.modelled_metrics`), the same reps in the same order, each with their distribution on that metric. ``draws`` (per metric, from
     :func:`standard_draws`) lets several evaluations share their samples."""
     if not MIN_SAMPLES <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples must be from {MIN_SAMPLES} to {MAX_SAMPLES}, not {samples}")
     amounts: dict[str, IntArray] = {}
     targets: dict[str, IntArray] = {}
-    for metric in plan.metrics:
+    metrics = modelled_metrics(plan)
+    for metric in metrics:
         members = reps[metric]
         normal, uniform = (
             draws[metric]
@@ -163,5 +164,5 @@ def plan_cost(
         )
         amounts[metric] = sampled_amounts(members, normal, uniform, shift)
         targets[metric] = np.array([rep.target for rep in members], dtype=np.int64)
-    first = plan.metrics[0]
+    first = metrics[0]
     return summarise(payout_arrays(plan, targets, amounts), amounts[first], targets[first])

@@ -17,9 +17,10 @@ What is covered: commissions (flat, marginal or retroactive tiers, accelerators 
 decelerators — which the plan reader already compiled into tiers — and caps), milestone
 bonuses, and a draw, for one settlement of the plan period with nothing paid before
 (total = max(earnings, draw)). A component that reads sale attributes (per-attribute
-rates, weights, ``applies_to``) or any other kind of component needs the sales' mix, which
-one sampled total does not have: :func:`modelled` says which components are not covered
-and the caller leaves them out, naming them.
+rates, weights, ``applies_to``) or a SPIF (dated sales, a budget shared by all reps) needs
+the sales' mix, which one sampled total does not have; scorecard components (several goals
+at once) are not covered yet. :func:`modelled` says which components are not covered and
+the caller leaves them out, naming them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def modelled(component: Component) -> bool:
     if isinstance(component, Bonus):
         return component.weights is None and component.applies_to is None
     return False
+
+
+def modelled_metrics(plan: Plan) -> tuple[str, ...]:
+    """The metrics the modelled components read, in plan order (the plan's first metric
+    when none is modelled, so that there is still a credited amount to report)."""
+    found = tuple(dict.fromkeys(c.metric for c in plan.components if modelled(c)))
+    return found or plan.metrics[:1]
 
 
 @dataclass(frozen=True)
