@@ -1,5 +1,5 @@
 """Payout runs in a real Chromium: finance previews January's run of a tiered plan, reads
-the totals, approves, locks and exports it for payroll; the rep reads her plan in words and
+the totals, approves, locks and exports it for payroll (CSV and Excel); the rep reads her plan in words and
 acknowledges it, opens her statement and reads each line in words; a sale cancelled in February is clawed back in February's run."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.incentives import conftest as incentive_fixtures
 from tests.incentives.conftest import Book, Setup
@@ -64,6 +65,18 @@ def test_finance_runs_payouts_and_a_rep_reads_her_statement_and_its_clawback(
         ("Ria Rep", "4300.00", "locked"),
         ("Rob Rep", "0.00", "locked"),
     ]
+    with page.expect_download() as download:
+        page.get_by_test_id("payroll-export-xlsx").click()
+    workbook_path = tmp_path / "payroll.xlsx"
+    download.value.save_as(workbook_path)
+    workbook = load_workbook(workbook_path)
+    sheet = list(workbook["Payroll"].iter_rows(values_only=True))
+    assert [(row[1], row[6], row[7], row[5]) for row in sheet[1:]] == [
+        ("Ria Rep", 4300, "EUR", "locked"),
+        ("Rob Rep", 0, "EUR", "locked"),
+    ]
+    about = dict(workbook["Run"].iter_rows(values_only=True))
+    assert about["fingerprint"] == page.get_by_test_id("fingerprint").inner_text()
 
     _sign_in(page, login_as, "rep_ria")
     page.goto(f"{live_server.url}/payouts/")

@@ -871,6 +871,11 @@ OPERATIONS: dict[str, list[Case]] = {
     "GET /api/v1/incentives/runs/{run_id}/payroll.csv": [
         Case("GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.csv", _payout_readers)
     ],
+    "GET /api/v1/incentives/runs/{run_id}/payroll.xlsx": [
+        Case(
+            "GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.xlsx", _payout_readers
+        )
+    ],
     "GET /api/v1/imports/{run_id}/rejected.csv": [
         Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}/rejected.csv", _imports_read),
     ],

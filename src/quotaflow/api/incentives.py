@@ -28,7 +28,7 @@ from quotaflow.api.schemas import (
     Offset,
 )
 from quotaflow.core.errors import NotFound
-from quotaflow.incentives import actions, queries
+from quotaflow.incentives import actions, payroll, queries
 from quotaflow.incentives.actions.plans import MAX_PEOPLE_PER_CALL
 from quotaflow.incentives.models import (
     NAME_MAX_LENGTH,
@@ -95,7 +95,7 @@ class StatementOut(Schema):
             run_status=run.status,
             person=statement.person.full_name,
             person_external_id=statement.person.external_id,
-            currency=run.inputs.get("currency", ""),
+            currency=queries.currency_of(statement),
             total_minor=statement.total_minor,
             earned_to_date_minor=statement.earned_minor,
             balance_owed_minor=statement.balance_minor,
@@ -185,8 +185,30 @@ def list_runs(request: HttpRequest, limit: Limit = 100, offset: Offset = 0) -> l
 def payroll_csv(request: HttpRequest, run_id: ObjectId) -> HttpResponse:
     require_allowed(request, reads_every_payout, scope=TokenScope.READ, refusal=FINANCE_ONLY)
     run = queries.run_by_id(run_id)
-    response = HttpResponse(queries.payroll_csv(run), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{queries.payroll_file_name(run)}"'
+    return _download(payroll.payroll_csv(run), "text/csv; charset=utf-8", run, "csv")
+
+
+@router.get(
+    "/incentives/runs/{int:run_id}/payroll.xlsx",
+    response={200: None, **READ_ERRORS},
+    url_name="incentives_payroll_xlsx",
+    summary="A run's payroll export as an Excel workbook",
+    description="The CSV's rows and columns on a Payroll sheet (amounts as numbers with the "
+    "currency's decimals), and a Run sheet with the plan, pay period, status and the "
+    "fingerprint of the run's inputs.",
+)
+def payroll_xlsx(request: HttpRequest, run_id: ObjectId) -> HttpResponse:
+    require_allowed(request, reads_every_payout, scope=TokenScope.READ, refusal=FINANCE_ONLY)
+    run = queries.run_by_id(run_id)
+    return _download(payroll.payroll_xlsx(run), payroll.XLSX_TYPE, run, "xlsx")
+
+
+def _download(
+    content: str | bytes, content_type: str, run: PayoutRun, extension: str
+) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    name = payroll.payroll_file_name(run, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

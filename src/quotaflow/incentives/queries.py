@@ -1,19 +1,16 @@
-"""Reading runs and statements, filtered by what the viewer may see, and the payroll
-export of a run."""
+"""Reading runs and statements, filtered by what the viewer may see (the payroll export
+of a run is ``incentives.payroll``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import NotFound
 from quotaflow.core.models import Company
-from quotaflow.core.money import currency_amounts
-from quotaflow.core.spreadsheet import neutralise_row
 from quotaflow.incentives.engine import plan_from_document
 from quotaflow.incentives.engine.words import plan_words
 from quotaflow.incentives.explaining import money_words
@@ -28,25 +25,14 @@ from quotaflow.incentives.models import (
 from quotaflow.incentives.permissions import statement_condition
 from quotaflow.org.models import Person
 
-PAYROLL_COLUMNS = [
-    "person_external_id",
-    "person",
-    "plan",
-    "period_start",
-    "period_end",
-    "run_status",
-    "payable",
-    "currency",
-    "earned_to_date",
-    "balance_owed",
-]
-
 
 def visible_statements(user: User) -> QuerySet[Statement]:
     """The statements ``user`` may read (newest run first), with run, plan and person."""
     return (
         Statement.objects.filter(statement_condition(user))
         .select_related("run__plan", "person")
+        .defer("run__inputs")
+        .annotate(currency_code=KeyTextTransform("currency", "run__inputs"))
         .order_by("-run__period_start", "run__plan__name", "person__full_name", "pk")
     )
 
@@ -61,9 +47,26 @@ def statement_for(user: User, statement_id: int) -> Statement:
 
 def runs() -> QuerySet[PayoutRun]:
     """Every run, newest pay period first (readers: planners and finance)."""
-    return PayoutRun.objects.select_related("plan", "plan_version").order_by(
-        "-period_start", "plan__name", "pk"
+    return (
+        PayoutRun.objects.select_related("plan", "plan_version")
+        .defer("inputs")
+        .annotate(currency_code=KeyTextTransform("currency", "inputs"))
+        .order_by("-period_start", "plan__name", "pk")
     )
+
+
+def currency_of(item: PayoutRun | Statement) -> str:
+    """The currency a run (or a statement's run) was computed in. Lists and pages read
+    runs and statements through :func:`runs` and :func:`visible_statements`, which take
+    it from the run's inputs in the same query without loading the inputs themselves (a
+    run's snapshot holds every credit of every rep); anything else costs one small query."""
+    code = getattr(item, "currency_code", None)
+    if code is None:
+        run_id = item.pk if isinstance(item, PayoutRun) else item.run_id
+        code = (
+            PayoutRun.objects.filter(pk=run_id).values_list("inputs__currency", flat=True).first()
+        )
+    return str(code or "")
 
 
 def run_by_id(run_id: int) -> PayoutRun:
@@ -71,39 +74,6 @@ def run_by_id(run_id: int) -> PayoutRun:
     if found is None:
         raise NotFound(f"There is no payout run {run_id}.")
     return found
-
-
-def payroll_csv(run: PayoutRun) -> str:
-    """One row per rep of ``run``: what payroll pays (in major units of the run's
-    currency, as plain numbers), with the earnings to date and the balance owed."""
-    currency = run.inputs.get("currency", "")
-    amounts = currency_amounts(currency)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(PAYROLL_COLUMNS)
-    statements = run.statements.select_related("person").order_by("person__full_name", "pk")
-    for statement in statements:
-        writer.writerow(
-            neutralise_row(
-                [
-                    statement.person.external_id,
-                    statement.person.full_name,
-                    run.plan.name,
-                    run.period_start.isoformat(),
-                    run.period_end.isoformat(),
-                    run.status,
-                    f"{amounts.to_major(statement.total_minor):f}",
-                    currency,
-                    f"{amounts.to_major(statement.earned_minor):f}",
-                    f"{amounts.to_major(statement.balance_minor):f}",
-                ]
-            )
-        )
-    return out.getvalue()
-
-
-def payroll_file_name(run: PayoutRun) -> str:
-    return f"payroll-run-{run.pk}-{run.period_start.isoformat()}.csv"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def _statement_rows(statements: list[Statement]) -> list[dict[str, Any]]:
     return [
         {
             "statement": statement,
-            "payable": currency_amounts(statement.run.inputs.get("currency", "")).format(
+            "payable": currency_amounts(queries.currency_of(statement)).format(
                 statement.total_minor
             ),
         }
@@ -140,7 +140,7 @@ def payout_run(request: HttpRequest, pk: int) -> HttpResponse:
     statements = list(
         run.statements.select_related("run__plan", "person").order_by("person__full_name")
     )
-    amounts = currency_amounts(run.inputs.get("currency", ""))
+    amounts = currency_amounts(queries.currency_of(run))
     context = {
         "run": run,
         "statements": _statement_rows(statements),
@@ -149,6 +149,7 @@ def payout_run(request: HttpRequest, pk: int) -> HttpResponse:
         "can_lock": run.status == RunStatus.APPROVED and permissions.can_approve_runs(user),
         "can_recompute": permissions.can_recompute(user, run.status),
         "payroll_url": reverse("api:incentives_payroll_csv", kwargs={"run_id": run.pk}),
+        "payroll_xlsx_url": reverse("api:incentives_payroll_xlsx", kwargs={"run_id": run.pk}),
     }
     return render(request, "payouts/run.html", context)
 
@@ -189,7 +190,7 @@ def payout_statement(request: HttpRequest, pk: int) -> HttpResponse:
         statement = queries.statement_for(signed_in_user(request), pk)
     except NotFound as error:
         raise Http404(error.message) from None
-    amounts = currency_amounts(statement.run.inputs.get("currency", ""))
+    amounts = currency_amounts(queries.currency_of(statement))
     lines = [
         {"line": line, "amount": amounts.format(line.amount_minor)}
         for line in statement.lines.order_by("position")
