@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from quotaflow.accounts.models import User
 from quotaflow.core.audit import record
+from quotaflow.core.collector import paused_cycle_collection
 from quotaflow.core.concurrency import require_version
 from quotaflow.core.errors import Conflict, InvalidInput
 from quotaflow.incentives.actions.guards import (
@@ -21,17 +22,15 @@ from quotaflow.incentives.actions.guards import (
 )
 from quotaflow.incentives.engine import PlanError, compute_statement, plan_from_document, run_awards
 from quotaflow.incentives.engine import Statement as ComputedStatement
-from quotaflow.incentives.explaining import line_detail, line_words
 from quotaflow.incentives.gathering import engine_inputs, fingerprint, gather, spent_elsewhere
 from quotaflow.incentives.models import (
     IncentivePlan,
     PayoutRun,
     PlanVersion,
     RunStatus,
-    Statement,
-    StatementLine,
     VersionStatus,
 )
+from quotaflow.incentives.storing import store_statements
 from quotaflow.org.models import Person
 
 
@@ -47,6 +46,11 @@ class Computed:
 def compute_snapshot(snapshot: dict) -> Computed:
     """Every rep's statement from ``snapshot`` alone (no database read): first the
     run-level SPIF budget pass over every rep, then each rep's statement."""
+    with paused_cycle_collection():
+        return _computed(snapshot)
+
+
+def _computed(snapshot: dict) -> Computed:
     plan = plan_from_document(snapshot["plan"]["document"])
     inputs_by_rep = engine_inputs(snapshot)
     awards = run_awards(plan, inputs_by_rep, spent_elsewhere(snapshot))
@@ -109,7 +113,8 @@ def _snapshot(
     people = list(plan.assignments.values_list("person_id", flat=True))
     if not people:
         raise InvalidInput(f"Nobody is assigned to '{plan.name}' yet.", field="plan")
-    return gather(plan, version, (start, end), people, previous)
+    with paused_cycle_collection():
+        return gather(plan, version, (start, end), people, previous)
 
 
 @transaction.atomic
@@ -162,45 +167,15 @@ def preview_run(
 
 
 def _store_statements(run: PayoutRun, computed: Computed) -> None:
-    currency = computed.snapshot["currency"]
-    statements = Statement.objects.bulk_create(
-        [
-            Statement(
-                run=run,
-                person_id=person_id,
-                total_minor=result.total_minor,
-                earned_minor=result.earned_minor,
-                balance_minor=result.balance_minor,
-                counted_refs=sorted(result.counted_refs),
-                spif_paid={name: dict(paid) for name, paid in result.spif_paid.items()},
-                excluded=[
-                    {"ref": item.credit.ref, "metric": item.metric, "reason": item.reason}
-                    for item in result.excluded
-                ],
-            )
-            for person_id, result in sorted(computed.statements.items())
-        ]
-    )
-    StatementLine.objects.bulk_create(
-        [
-            StatementLine(
-                statement=stored,
-                position=position,
-                kind=line.kind.value,
-                component=line.component,
-                amount_minor=line.amount_minor,
-                words=line_words(line, currency),
-                detail=line_detail(line),
-            )
-            for stored in statements
-            for position, line in enumerate(computed.statements[stored.person_id].lines, start=1)
-        ],
-        batch_size=2_000,
-    )
+    with paused_cycle_collection():
+        store_statements(run, computed.statements, computed.snapshot["currency"])
 
 
 def _locked_run(run: PayoutRun, expected_version: int | None) -> PayoutRun:
-    fresh = PayoutRun.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    # Approving and locking never read the kept inputs (a snapshot of every credit).
+    fresh = (
+        PayoutRun.objects.select_for_update().select_related("plan").defer("inputs").get(pk=run.pk)
+    )
     require_version(fresh, expected_version, what=f"The run {fresh}")
     return fresh
 
