@@ -43,13 +43,11 @@ import os
 import resource
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import recreate_database, setup_django, timed
 
 SIZES = {"quick": 2_000, "full": 100_000}
 DATABASE = "quotaflow_bench_payouts"
@@ -82,34 +80,6 @@ PLAN_DOCUMENT: dict[str, Any] = {
     "draw": {"amount_minor": 300_000, "recoverable": True},
     "clawback_window_days": 90,
 }
-
-
-def _setup_django(server: str, database: str) -> None:
-    os.environ["DATABASE_URL"] = f"{server}/{database}"
-    os.environ.setdefault("QUOTAFLOW_HTTPS", "0")
-    os.environ.setdefault("QUOTAFLOW_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "quotaflow.config.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    import django
-
-    django.setup()
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 - import every view before measuring
-
-
-def _recreate_database(server: str, database: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {database}")
-
-
-def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
 
 
 def _peak_rss_mib() -> float:
@@ -253,7 +223,7 @@ def payout_run(workload: dict[str, Any], profile: str | None) -> dict[str, float
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    preview, run = _timed(
+    preview, run = timed(
         lambda: preview_run(
             plan, acting_user=finance, period_start=QUARTER[0], period_end=QUARTER[1]
         )
@@ -261,10 +231,10 @@ def payout_run(workload: dict[str, Any], profile: str | None) -> dict[str, float
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
-    approve, run = _timed(
+    approve, run = timed(
         lambda: approve_run(run, acting_user=finance, expected_version=run.version)
     )
-    lock, run = _timed(lambda: lock_run(run, acting_user=finance, expected_version=run.version))
+    lock, run = timed(lambda: lock_run(run, acting_user=finance, expected_version=run.version))
     return {"preview": preview, "approve": approve, "lock": lock, "run_id": run.pk}
 
 
@@ -371,7 +341,7 @@ def statement_render_ms(finance: Any, run_id: int) -> float:
     samples = []
     with override_settings(STORAGES=storages):
         for sample in range(RENDER_SAMPLES + 1):
-            elapsed, answer = _timed(lambda: client.get(url))
+            elapsed, answer = timed(lambda: client.get(url))
             assert answer.status_code == 200, answer.status_code
             assert b'data-testid="statement-total"' in answer.content
             if sample:  # the first is the warm-up
@@ -414,13 +384,13 @@ def main() -> None:
     args = parser.parse_args()
     reps = args.reps or SIZES["quick" if args.quick else "full"]
 
-    _recreate_database(args.server, args.database)
-    _setup_django(args.server, args.database)
+    recreate_database(args.server, args.database)
+    setup_django(args.server, args.database)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     print(f"size: {reps:,} reps, {reps * args.sales_per_rep:,} sales", file=sys.stderr)
-    setup_seconds, workload = _timed(lambda: build_workload(reps, args.sales_per_rep))
+    setup_seconds, workload = timed(lambda: build_workload(reps, args.sales_per_rep))
     from quotaflow.org.models import Person
 
     person_ids = np.array(sorted(Person.objects.values_list("pk", flat=True)), dtype=np.int64)
@@ -429,13 +399,11 @@ def main() -> None:
     rss_after = _peak_rss_mib()
     seconds = steps["preview"] + steps["approve"] + steps["lock"]
 
-    read_seconds, (basis, targets) = _timed(
-        lambda: floor_inputs(workload["revenue"].pk, person_ids)
-    )
-    arithmetic_seconds, floor = _timed(lambda: floor_earnings(basis, targets, PLAN_DOCUMENT))
+    read_seconds, (basis, targets) = timed(lambda: floor_inputs(workload["revenue"].pk, person_ids))
+    arithmetic_seconds, floor = timed(lambda: floor_earnings(basis, targets, PLAN_DOCUMENT))
     arithmetic_seconds = min(
         arithmetic_seconds,
-        *(_timed(lambda: floor_earnings(basis, targets, PLAN_DOCUMENT))[0] for _ in range(4)),
+        *(timed(lambda: floor_earnings(basis, targets, PLAN_DOCUMENT))[0] for _ in range(4)),
     )
     floor_seconds = read_seconds + arithmetic_seconds
     check_against_floor(steps["run_id"], person_ids, floor)

@@ -36,17 +36,18 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from harness import recreate_database, setup_django, timed
 
 SIZES = {
     "quick": {"reps": 2_000, "transactions": 200_000},
@@ -59,35 +60,6 @@ AS_OF = dt.date(2026, 11, 20)
 REPS_PER_TEAM = 10
 ATTAINMENT_SAMPLES = 200
 VISIBILITY_SAMPLES = 50
-
-
-def _setup_django(server: str, database: str) -> None:
-    os.environ["DATABASE_URL"] = f"{server}/{database}"
-    os.environ.setdefault("QUOTAFLOW_HTTPS", "0")
-    os.environ.setdefault("QUOTAFLOW_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "quotaflow.config.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    import django
-
-    django.setup()
-    from django.urls import get_resolver
-
-    # Import every view now, so that the run uses one consistent version of the code.
-    get_resolver().url_patterns  # noqa: B018
-
-
-def _recreate_database(server: str, database: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {database}")
-
-
-def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -198,8 +170,8 @@ def board_seconds(metric: Any, codes: list[str]) -> dict[str, float]:
         build = partial(
             unit_board, unit, metric, YEAR_START, YEAR_END, AS_OF, with_leaderboard=True
         )
-        _timed(build)  # warm up
-        timings[code], _ = _timed(build)
+        timed(build)  # warm up
+        timings[code], _ = timed(build)
     return timings
 
 
@@ -292,7 +264,7 @@ def attainment_latencies(client: Any, headers: dict[str, str], owners: list[str]
             "period": "FY2026",
             "as_of": AS_OF.isoformat(),
         }
-        elapsed, answer = _timed(
+        elapsed, answer = timed(
             lambda query=query: client.get("/api/v1/attainment", query, **headers)
         )
         assert answer.status_code == 200, answer.content
@@ -352,7 +324,7 @@ def top_query_ms(metric: Any, company: Any) -> float:
     goal = Goal.objects.select_related("metric").get(owner_unit=company, metric=metric)
     samples = []
     for _ in range(50):
-        elapsed, _ = _timed(lambda: goals_with_attainment([goal], as_of=AS_OF))
+        elapsed, _ = timed(lambda: goals_with_attainment([goal], as_of=AS_OF))
         samples.append(elapsed * 1000)
     return statistics.median(samples)
 
@@ -370,12 +342,12 @@ def duckdb_top(path: Path, rep: str) -> tuple[float, float, int]:
     rep_query = "SELECT sum(amount_minor) FROM t WHERE day BETWEEN ? AND ? AND person = ?"
     top, rep_times, total = [], [], 0
     for _ in range(20):
-        elapsed, row = _timed(
+        elapsed, row = timed(
             lambda: connection.execute(top_query, [YEAR_START, YEAR_END]).fetchone()
         )
         top.append(elapsed * 1000)
         total = int(row[0])
-        elapsed, _ = _timed(
+        elapsed, _ = timed(
             lambda: connection.execute(rep_query, [YEAR_START, YEAR_END, rep]).fetchone()
         )
         rep_times.append(elapsed * 1000)
@@ -413,8 +385,8 @@ def main() -> None:
     )
 
     if not args.measure_only:
-        _recreate_database(args.server, args.database)
-    _setup_django(args.server, args.database)
+        recreate_database(args.server, args.database)
+    setup_django(args.server, args.database)
     from django.core.management import call_command
     from django.test import Client
 
@@ -429,9 +401,9 @@ def main() -> None:
         }
     print(f"size: {size['reps']:,} reps, {size['transactions']:,} transactions", file=sys.stderr)
     if args.measure_only:
-        setup_seconds, org = _timed(existing_organisation)
+        setup_seconds, org = timed(existing_organisation)
     else:
-        setup_seconds, org = _timed(lambda: build_organisation(size["reps"]))
+        setup_seconds, org = timed(lambda: build_organisation(size["reps"]))
     rng = random.Random(11)
     run = time.strftime("%Y%m%d%H%M%S")  # new external ids for this run's posted sales
     copy_seconds = ingest_seconds = None
