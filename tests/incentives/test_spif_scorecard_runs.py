@@ -14,7 +14,7 @@ from django.test import Client
 
 from quotaflow.incentives.actions import recompute_run
 from quotaflow.incentives.models import PayoutRun, Statement
-from quotaflow.incentives.queries import PAYROLL_COLUMNS
+from quotaflow.incentives.payroll import PAYROLL_COLUMNS
 from tests.incentives.conftest import FEBRUARY, JANUARY, SCORECARD, SPIF, Book, Setup
 from tests.incentives.test_runs import run_period, settle, statement_of, words
 
