@@ -151,6 +151,12 @@ class PayoutRun(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PREVIEW)
     inputs = models.JSONField(default=dict)
     fingerprint = models.CharField(max_length=64)
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="The currency of the inputs (as in inputs['currency']), kept beside them so "
+        "pages can format amounts without reading a snapshot of every credit.",
+    )
     previous_run = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTextTransform
 
 from quotaflow.accounts.models import User
 from quotaflow.core.errors import NotFound
@@ -32,7 +31,6 @@ def visible_statements(user: User) -> QuerySet[Statement]:
         Statement.objects.filter(statement_condition(user))
         .select_related("run__plan", "person")
         .defer("run__inputs")
-        .annotate(currency_code=KeyTextTransform("currency", "run__inputs"))
         .order_by("-run__period_start", "run__plan__name", "person__full_name", "pk")
     )
 
@@ -50,23 +48,15 @@ def runs() -> QuerySet[PayoutRun]:
     return (
         PayoutRun.objects.select_related("plan", "plan_version")
         .defer("inputs")
-        .annotate(currency_code=KeyTextTransform("currency", "inputs"))
         .order_by("-period_start", "plan__name", "pk")
     )
 
 
 def currency_of(item: PayoutRun | Statement) -> str:
-    """The currency a run (or a statement's run) was computed in. Lists and pages read
-    runs and statements through :func:`runs` and :func:`visible_statements`, which take
-    it from the run's inputs in the same query without loading the inputs themselves (a
-    run's snapshot holds every credit of every rep); anything else costs one small query."""
-    code = getattr(item, "currency_code", None)
-    if code is None:
-        run_id = item.pk if isinstance(item, PayoutRun) else item.run_id
-        code = (
-            PayoutRun.objects.filter(pk=run_id).values_list("inputs__currency", flat=True).first()
-        )
-    return str(code or "")
+    """The currency a run (or a statement's run) was computed in, from its own column:
+    reading it from the kept inputs (a snapshot of every credit of every rep) would load
+    and parse all of them."""
+    return (item if isinstance(item, PayoutRun) else item.run).currency
 
 
 def run_by_id(run_id: int) -> PayoutRun:

@@ -149,6 +149,7 @@ def preview_run(
         run.version += 1
     run.plan_version, run.period_end, run.previous_run = version, period_end, previous
     run.inputs, run.fingerprint = computed.snapshot, computed.fingerprint
+    run.currency = computed.snapshot["currency"]
     run.computed_at, run.computed_by = now, acting_user
     run.save()
     _store_statements(run, computed)
