@@ -128,6 +128,8 @@ KINDS: dict[str, Kind] = {
     "recognition.kudos": Kind("Someone gave you kudos"),
     "recognition.awarded": Kind("You earned a badge, club or rank"),
     "recognition.revoked": Kind("A badge of yours was withdrawn after a reversal"),
+    "inquiry.raised": Kind("A rep asked about a line of their payout statement"),
+    "inquiry.resolved": Kind("Your inquiry about a statement line was answered or adjusted"),
 }
 
 

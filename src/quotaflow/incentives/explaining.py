@@ -67,6 +67,9 @@ def line_detail(line: Line) -> dict[str, Any]:
         "draw_minor": line.draw_minor,
         "spif": _spif_detail(line),
         "scorecard": _scorecard_detail(line),
+        "adjustment": None
+        if line.adjustment is None
+        else {"inquiry": line.adjustment.number, "about": line.adjustment.about},
         "credits": [
             [use.ref, use.day.isoformat(), use.amount_minor, str(use.weight), str(use.counted)]
             for use in line.credits

@@ -18,6 +18,10 @@ SPIFs. For a plan with SPIFs each rep's ``prior`` also holds ``spif_paid`` (per 
 the previous run paid for each of their sales), and the snapshot holds
 ``spif_spent_elsewhere``: per SPIF, what earlier runs paid to people no longer in this run,
 which stays spent from the SPIF's budget (carried from run to run).
+
+Adjustments. A rep's entry holds ``adjustments`` (only when there are any) when sales
+operations agreed an amount on an inquiry about an earlier statement of the plan: those
+the previous run counted, and those agreed since (``incentives.inquiries``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from quotaflow.core.models import Company
-from quotaflow.incentives.engine import Credit, MetricInputs, Prior, RunInputs, plan_from_document
+from quotaflow.incentives.engine import (
+    Adjustment,
+    Credit,
+    MetricInputs,
+    Prior,
+    RunInputs,
+    plan_from_document,
+)
+from quotaflow.incentives.inquiries import adjustments_to_date
 from quotaflow.incentives.models import IncentivePlan, PayoutRun, PlanVersion, Statement
 from quotaflow.performance.models import Credit as PerformanceCredit
 from quotaflow.performance.models import CreditKind
@@ -70,7 +82,8 @@ def gather(
     targets = _targets(plan, person_ids, codes)
     earlier = _previous_statements(previous)
     has_spifs = bool(definition.spifs)
-    reps = []
+    agreed = adjustments_to_date(plan, period[0], previous)
+    reps: list[dict[str, Any]] = []
     for person_id in sorted(person_ids):
         prior_inputs, prior = earlier.get(
             person_id, ({}, {"earned": 0, "balance": 0, "counted": [], "spif_paid": {}})
@@ -86,6 +99,8 @@ def gather(
                 "credits": sorted([*credits, *carried], key=lambda row: (row[1], row[0])),
             }
         reps.append({"person": person_id, "metrics": metrics, "prior": prior})
+        if agreed.get(person_id):
+            reps[-1]["adjustments"] = agreed[person_id]
     snapshot: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
         "plan": {"id": plan.pk, "version": version.number, "document": version.document},
@@ -139,6 +154,15 @@ def engine_inputs(snapshot: dict[str, Any]) -> dict[int, RunInputs]:
                 balance_minor=rep["prior"]["balance"],
                 counted_refs=frozenset(rep["prior"]["counted"]),
                 spif_paid=rep["prior"].get("spif_paid", {}),
+            ),
+            adjustments=tuple(
+                Adjustment(
+                    number=entry["inquiry"],
+                    amount_minor=entry["amount_minor"],
+                    about=entry["about"],
+                    explanation=entry["explanation"],
+                )
+                for entry in rep.get("adjustments", ())
             ),
         )
         for rep in snapshot["reps"]

@@ -246,3 +246,65 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} #{self.position}: {self.amount_minor}"
+
+
+QUESTION_MAX_LENGTH = 2000
+ANSWER_MAX_LENGTH = 2000
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    ADJUSTED = "adjusted", "Adjusted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Inquiry(models.Model):
+    """A rep's question about one line of their statement (raised by the rep, or by their
+    manager on their behalf), and how sales operations resolved it: answered with no
+    change, or adjusted by a signed amount (minor units of the run's currency) that lands
+    in the next payout run of the plan (``applied_run``) as its own statement line; or
+    withdrawn by the rep. ``read_at`` is when the rep read the resolution."""
+
+    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="inquiries")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="inquiries")
+    question = models.TextField(max_length=QUESTION_MAX_LENGTH)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.OPEN
+    )
+    answer = models.TextField(blank=True, max_length=ANSWER_MAX_LENGTH)
+    adjustment_minor = models.BigIntegerField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    applied_run = models.ForeignKey(
+        PayoutRun, on_delete=models.PROTECT, related_name="applied_inquiries", null=True, blank=True
+    )
+    version = models.PositiveIntegerField(
+        default=0, help_text="Raised on every change; a write naming an older one is refused."
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-raised_at", "-pk"]
+        verbose_name_plural = "inquiries"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(status="open"),
+                name="one_open_inquiry_per_statement_line",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="adjusted", adjustment_minor__isnull=False)
+                | (~models.Q(status="adjusted") & models.Q(adjustment_minor__isnull=True)),
+                name="inquiry_adjustment_only_when_adjusted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inquiry #{self.pk} on {self.line}"

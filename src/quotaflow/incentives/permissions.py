@@ -5,6 +5,12 @@ Planners (administrators, sales operations) define, publish and assign plans and
 runs. Finance previews too, and alone approves and locks a run. A rep reads the plans they
 are assigned to, acknowledges them and reads their own statements; a manager reads the
 statements of the people in the subtrees they manage today; planners and finance read all.
+
+Inquiries about statement lines follow the statement: whoever reads it reads its
+inquiries. The rep raises one on their own statement, and a manager may raise one on
+behalf of a rep in their subtree (it says who raised it); sales operations (and
+administrators) resolve them; the rep, or whoever raised it, withdraws an open one; the
+rep marks a resolution read. Finance reads them only.
 """
 
 from __future__ import annotations
@@ -13,7 +19,14 @@ from django.db.models import Q
 
 from quotaflow.accounts import permissions as roles
 from quotaflow.accounts.models import User
-from quotaflow.incentives.models import PlanVersion, RunStatus, Statement, VersionStatus
+from quotaflow.incentives.models import (
+    Inquiry,
+    InquiryStatus,
+    PlanVersion,
+    RunStatus,
+    Statement,
+    VersionStatus,
+)
 from quotaflow.org.models import Person
 from quotaflow.org.queries import people_condition, viewer_scope, visible_person_ids
 
@@ -75,3 +88,50 @@ def can_see_earnings(user: User, person: Person) -> bool:
     if reads_every_payout(user):
         return True
     return person.pk in visible_person_ids(viewer_scope(user), [person.pk])
+
+
+#: The runs whose statements can be asked about: no longer a preview, so never recomputed.
+INQUIRABLE_RUNS = (RunStatus.APPROVED, RunStatus.LOCKED)
+
+
+def _own_person_id(user: User) -> int | None:
+    person = getattr(user, "person", None)
+    return None if person is None else person.pk
+
+
+def can_resolve_inquiries(user: User) -> bool:
+    """Answer or adjust an open inquiry: planners (sales operations, administrators)."""
+    return roles.is_planner(user)
+
+
+def can_raise_inquiry(user: User, statement: Statement) -> bool:
+    """Ask about a line of ``statement``: its rep, or a manager whose subtree holds the rep
+    today (on their behalf); only once the statement's run is approved or locked."""
+    if statement.run.status not in INQUIRABLE_RUNS:
+        return False
+    if statement.person_id == _own_person_id(user):
+        return True
+    return roles.is_manager(user) and can_read_statement(user, statement)
+
+
+def can_withdraw_inquiry(user: User, inquiry: Inquiry) -> bool:
+    """Withdraw an open inquiry: the rep it is about, or whoever raised it."""
+    return inquiry.status == InquiryStatus.OPEN and (
+        inquiry.raised_by_id == user.pk or inquiry.statement.person_id == _own_person_id(user)
+    )
+
+
+def can_mark_inquiry_read(user: User, inquiry: Inquiry) -> bool:
+    """Mark a resolution read: the rep it is about, once it is answered or adjusted."""
+    return inquiry.status in (
+        InquiryStatus.ANSWERED,
+        InquiryStatus.ADJUSTED,
+    ) and inquiry.statement.person_id == _own_person_id(user)
+
+
+def inquiry_condition(user: User) -> Q:
+    """A filter on Inquiry for those ``user`` may read: those on statements they read."""
+    if reads_every_payout(user):
+        return Q()
+    scope = viewer_scope(user)
+    return Q(statement__person__in=Person.objects.filter(people_condition(scope)))

@@ -20,6 +20,7 @@ from quotaflow.incentives.actions.guards import (
     require_run_approver,
     require_run_previewer,
 )
+from quotaflow.incentives.actions.inquiries import take_in_adjustments
 from quotaflow.incentives.engine import PlanError, compute_statement, plan_from_document, run_awards
 from quotaflow.incentives.engine import Statement as ComputedStatement
 from quotaflow.incentives.gathering import engine_inputs, fingerprint, gather, spent_elsewhere
@@ -153,6 +154,7 @@ def preview_run(
     run.computed_at, run.computed_by = now, acting_user
     run.save()
     _store_statements(run, computed)
+    take_in_adjustments(run, acting_user=acting_user)
     record(
         actor=acting_user,
         action="incentives.run_previewed",

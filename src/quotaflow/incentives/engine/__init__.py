@@ -29,7 +29,14 @@ from quotaflow.incentives.engine.definition import (
     plan_from_document,
 )
 from quotaflow.incentives.engine.errors import PlanError
-from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs, SpifAward
+from quotaflow.incentives.engine.inputs import (
+    Adjustment,
+    Credit,
+    MetricInputs,
+    Prior,
+    RunInputs,
+    SpifAward,
+)
 from quotaflow.incentives.engine.lines import (
     CreditUse,
     Excluded,
@@ -46,6 +53,7 @@ from quotaflow.incentives.engine.words import describe, percent, plan_words
 
 __all__ = [
     "ATTRIBUTES",
+    "Adjustment",
     "ROUNDING_RULE",
     "AttributeTable",
     "Bonus",

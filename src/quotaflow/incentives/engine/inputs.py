@@ -59,6 +59,20 @@ class Prior:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An amount agreed on a rep's inquiry about a statement line (``number`` is the
+    inquiry's), minor units, signed. ``about`` names the line asked about and
+    ``explanation`` is why; both are words for the statement. Adjustments count towards
+    the earnings to date like commissions do, so each run of the plan period lists every
+    adjustment agreed so far and the true-up pays each one once."""
+
+    number: int
+    amount_minor: int
+    about: str = ""
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
 class RunInputs:
     """Everything one rep's statement is computed from; the same inputs always give the
     same statement. ``spif_awards`` is what the run-level budget pass
@@ -67,6 +81,7 @@ class RunInputs:
 
     metrics: Mapping[str, MetricInputs]
     prior: Prior = Prior()
+    adjustments: tuple[Adjustment, ...] = ()
     spif_awards: Mapping[str, Mapping[str, SpifAward]] | None = None
 
 

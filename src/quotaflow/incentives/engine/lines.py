@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from quotaflow.incentives.engine.definition import Milestone, Spif, Tier
-from quotaflow.incentives.engine.inputs import Credit
+from quotaflow.incentives.engine.inputs import Adjustment, Credit
 
 
 class LineKind(StrEnum):
@@ -29,6 +29,7 @@ class LineKind(StrEnum):
     DRAW = "draw"  # the top-up to the guaranteed draw
     RECOVERY = "recovery"  # recovered from earnings: draw top-ups and carried amounts
     CARRIED = "carried"  # a negative result carried to the next run instead of paid
+    ADJUSTMENT = "adjustment"  # an amount agreed on a rep's inquiry about a line
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Line:
     scores: tuple[MeasureScore, ...] = ()
     payout_fraction: Decimal | None = None
     curve_step: int = 0  # the scorecard curve's step reached (1-based; 0: no curve)
+    adjustment: Adjustment | None = None
 
 
 @dataclass(frozen=True)

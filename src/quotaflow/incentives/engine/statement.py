@@ -14,6 +14,9 @@ true-up: earnings to date − earnings already settled by earlier runs. In order
    (the commission stands) and is listed as excluded. Since every earnings figure is a
    sum of rounded lines, the clawback lines are exact differences and need no rounding.
 3. **Paid before**: minus the earnings to date the previous run counted.
+   **Adjustments** agreed on the rep's inquiries follow, one line each, and count towards
+   the earnings to date (every run lists those agreed so far, so the true-up pays each
+   once).
 4. **Draw**: when what is due falls short of a draw's guarantee, a top-up line brings the
    payout to it; a recoverable draw adds the top-up to the rep's balance, a non-recoverable
    one forgives it (but never turns a negative result, a clawback larger than the run's
@@ -34,7 +37,14 @@ from decimal import Decimal
 from quotaflow.incentives.engine.components import component_lines
 from quotaflow.incentives.engine.definition import Plan, Scorecard, Spif
 from quotaflow.incentives.engine.errors import PlanError
-from quotaflow.incentives.engine.inputs import Credit, MetricInputs, Prior, RunInputs, SpifAward
+from quotaflow.incentives.engine.inputs import (
+    Adjustment,
+    Credit,
+    MetricInputs,
+    Prior,
+    RunInputs,
+    SpifAward,
+)
 from quotaflow.incentives.engine.lines import Excluded, Line, LineKind, Statement
 from quotaflow.incentives.engine.scorecards import scorecard_lines
 from quotaflow.incentives.engine.spifs import (
@@ -80,7 +90,9 @@ def compute_statement(plan: Plan, inputs: RunInputs) -> Statement:
         after = _by_component(_earnings(plan, inputs.metrics, step, awards))
         lines.extend(_clawbacks(reversal, earned, after, spifs))
         earned = after
-    earned_to_date = sum(earned.values())
+    agreed = [_adjustment(adjustment) for adjustment in inputs.adjustments]
+    lines.extend(agreed)
+    earned_to_date = sum(earned.values()) + sum(line.amount_minor for line in agreed)
     settlement, balance = _settlement(plan, inputs.prior, earned_to_date)
     lines.extend(settlement)
     return Statement(
@@ -199,6 +211,16 @@ def _clawbacks(
                 )
             )
     return lines
+
+
+def _adjustment(adjustment: Adjustment) -> Line:
+    return Line(
+        kind=LineKind.ADJUSTMENT,
+        component="",
+        amount_minor=adjustment.amount_minor,
+        exact=Decimal(adjustment.amount_minor),
+        adjustment=adjustment,
+    )
 
 
 def _settlement(plan: Plan, prior: Prior, earned_to_date: int) -> tuple[list[Line], int]:

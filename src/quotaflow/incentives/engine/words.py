@@ -235,6 +235,17 @@ def _draw(line: Line, money: Money) -> str:
     )
 
 
+def _adjustment(line: Line, money: Money) -> str:
+    agreed = line.adjustment
+    amount = money(Decimal(line.amount_minor))
+    signed = f"+{amount}" if line.amount_minor > 0 else amount
+    if agreed is None:
+        return f"Adjustment: {signed}."
+    about = f" about {agreed.about}" if agreed.about else ""
+    why = f" — {agreed.explanation}" if agreed.explanation else ""
+    return f"Adjustment agreed on inquiry #{agreed.number}{about}: {signed}{why}"
+
+
 SETTLEMENT_LEADS = {
     LineKind.RECOVERY: "Recovered from earnings above the guarantee",
     LineKind.CARRIED: "Carried to the next run instead of paid",
@@ -259,6 +270,7 @@ SENTENCES: dict[LineKind, Callable[[Line, Money], str]] = {
     LineKind.DRAW: _draw,
     LineKind.RECOVERY: _settled,
     LineKind.CARRIED: _settled,
+    LineKind.ADJUSTMENT: _adjustment,
 }
 
 
