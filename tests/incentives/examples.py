@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quotaflow.incentives.engine import (
+    Adjustment,
     Credit,
     MetricInputs,
     Prior,
@@ -37,15 +38,18 @@ def compute(
     credits: Sequence[Credit],
     prior: Prior | None = None,
     logos: Sequence[Credit] = (),
+    adjustments: Sequence[Adjustment] = (),
 ) -> Statement:
     """The statement of a plan document for revenue credits against ``TARGET`` (and
-    new-logo credits against ``LOGO_TARGET``)."""
+    new-logo credits against ``LOGO_TARGET``), with the adjustments agreed on inquiries so
+    far."""
     inputs = RunInputs(
         {
             "revenue": MetricInputs(TARGET, tuple(credits)),
             "new_logos": MetricInputs(LOGO_TARGET, tuple(logos)),
         },
         prior or Prior(),
+        adjustments=tuple(adjustments),
     )
     return compute_statement(plan_from_document(document), inputs)
 
@@ -112,11 +116,13 @@ def commission(**fields: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Run:
-    """The credits to date when the run is made, and what it must pay (cents)."""
+    """The credits to date when the run is made, what it must pay (cents), and the
+    adjustments agreed on inquiries so far."""
 
     credits: tuple[Credit, ...]
     payable: int
     logos: tuple[Credit, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,14 @@ class Example:
 D1, D2, D3 = sale("D-1", 10, 40_000), sale("D-2", 20, 60_000), sale("D-3", 50, 50_000)
 T1, T2 = sale("T-1", 10, 40_000), sale("T-2", 20, 70_000)
 M1, M2, M3 = sale("M-1", 15, 40_000), sale("M-2", 45, 50_000), sale("M-3", 75, 40_000)
+A1, A2, A3 = sale("A-1", 10, 40_000), sale("A-2", 40, 20_000), sale("A-3", 70, 10_000)
+#: Inquiry #12 about the January statement's commission line, adjusted by +150.00 EUR.
+AGREED = Adjustment(
+    number=12,
+    amount_minor=150_00,
+    about="line 1 (Revenue commission) of the statement for 1 Jan 2027 – 31 Jan 2027",
+    explanation="deal A-0 of 3,000.00 EUR was credited to a colleague by mistake.",
+)
 
 EXAMPLES = (
     Example(
@@ -277,6 +291,15 @@ EXAMPLES = (
         "E17",
         {"components": [commission(rate="0.05")]},
         (Run((sale("H-2", 5, "100.30"),), 5_02),),
+    ),
+    Example(
+        "A1",
+        {"components": [commission(rate="0.05")]},
+        (
+            Run((A1,), 2_000_00),
+            Run((A1, A2), 1_150_00, adjustments=(AGREED,)),
+            Run((A1, A2, A3), 500_00, adjustments=(AGREED,)),
+        ),
     ),
 )
 

@@ -32,7 +32,7 @@ def euros(cents: int) -> str:
 def run_all(example: Example) -> list[Statement]:
     prior, statements = Prior(), []
     for run in example.runs:
-        statement = compute(example.plan, run.credits, prior, run.logos)
+        statement = compute(example.plan, run.credits, prior, run.logos, run.adjustments)
         statements.append(statement)
         prior = next_prior(statement)
     return statements
@@ -180,3 +180,15 @@ def test_a_spifd_sale_cancelled_outside_the_window_keeps_its_pay_and_the_budget_
     assert [item.credit.ref for item in second[ROB].excluded] == ["N-2/C"]
     assert second[ROB].spif_paid == {"New business": {"N-2": 500_00}}
     assert second[RIA].spif_paid == {"New business": {"N-1": 500_00}}
+
+
+def test_an_adjustment_line_says_the_inquiry_the_line_and_why_and_is_paid_once() -> None:
+    statements = run_all(example("A1"))
+    (line,) = [line for line in statements[1].lines if line.kind is LineKind.ADJUSTMENT]
+    assert describe(line, lambda cents: f"{cents / 100:,.2f} EUR") == (
+        "Adjustment agreed on inquiry #12 about line 1 (Revenue commission) of the statement "
+        "for 1 Jan 2027 – 31 Jan 2027: +150.00 EUR — deal A-0 of 3,000.00 EUR was credited "
+        "to a colleague by mistake."
+    )
+    assert statements[1].earned_minor == 3_000_00 + 150_00
+    assert sum(statement.total_minor for statement in statements) == 3_500_00 + 150_00

@@ -61,6 +61,7 @@ from tests.qualitative import qualitative_goals
 
 FY_START = dt.date(2027, 1, 1)
 FY_END = dt.date(2027, 12, 31)
+SETTLED_YEAR = (dt.date(2028, 1, 1), dt.date(2028, 12, 31))  # the plan inquiries are about
 PAST = "2020-06-01"  # a date on which past_pat managed North
 
 EVERY_OWNER = {
@@ -113,6 +114,11 @@ class Company:
     statement_ids: dict[str, int] = field(default_factory=dict)  # by the rep's name
     review_id: int = 0  # rep_ria's FY2026-Q4 review, shared with her
     recognition_rule_id: int = 0  # President's Club (100% of the FY revenue goal), version 1
+    settled_statement_id: int = 0  # rep_ria's statement in a locked run of another plan
+    inquiry_id: int = 0  # rep_ria's open inquiry about its first line
+    inquiry_version: int = 0
+    answered_inquiry_id: int = 0  # her earlier inquiry about the same line, answered
+    answered_inquiry_version: int = 0
 
     def goal(self, owner: str, cycle: PlanningCycle | None = None, *, metric: str = "") -> Goal:
         """The tree goal of ``cycle`` (the plan by default) owned by ``owner`` (a name), or
@@ -230,6 +236,7 @@ def build_company() -> Company:
     ).pk
     _payout_run(company)
     company.recognition_rule_id = _recognition(company)
+    _inquiries(company)
     max_ = org.users["manager_max"]
     with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
         review = open_review(org.people["ria"], acting_user=max_, period="FY2026-Q4")
@@ -290,6 +297,47 @@ def _recognition(company: Company) -> int:
         company.org.people["ria"], acting_user=company.users["manager_max"], message="Well done"
     )
     return rule.pk
+
+
+def _inquiries(company: Company) -> None:
+    """A plan for the year after with Ria alone on it (and a draw, so her statement has
+    a line without sales), its January run locked, and two inquiries of hers about the
+    first line of her statement: one answered, one open."""
+    olga, fay, ria = (company.users[name] for name in ("ops_olga", "finance_fay", "rep_ria"))
+    document = {
+        "components": [
+            {"kind": "commission", "name": "Revenue", "metric": "revenue", "rate": "0.01"}
+        ],
+        "draw": {"amount_minor": 100_00, "recoverable": False},
+    }
+    start, end = SETTLED_YEAR
+    plan = incentive_actions.create_plan(
+        acting_user=olga, name="Settled plan", period_start=start, period_end=end, document=document
+    )
+    incentive_actions.publish_plan(plan, acting_user=olga, expected_version=plan.version)
+    plan.refresh_from_db()
+    incentive_actions.assign_plan(
+        plan,
+        acting_user=olga,
+        person_ids=[company.org.people["ria"].pk],
+        expected_version=plan.version,
+    )
+    run = incentive_actions.preview_run(
+        plan, acting_user=fay, period_start=start, period_end=start.replace(day=31)
+    )
+    run = incentive_actions.approve_run(run, acting_user=fay, expected_version=run.version)
+    run = incentive_actions.lock_run(run, acting_user=fay, expected_version=run.version)
+    statement = run.statements.get()
+    line = statement.lines.get(position=1)
+    answered = incentive_actions.raise_inquiry(line, acting_user=ria, question="Is it all?")
+    answered = incentive_actions.answer_inquiry(
+        answered, acting_user=olga, expected_version=answered.version, answer="Yes."
+    )
+    open_one = incentive_actions.raise_inquiry(line, acting_user=ria, question="And D-9?")
+    company.settled_statement_id = statement.pk
+    company.inquiry_id, company.inquiry_version = open_one.pk, open_one.version
+    company.answered_inquiry_id = answered.pk
+    company.answered_inquiry_version = answered.version
 
 
 def _qualitative_goals(plan: PlanningCycle, olga: User) -> None:

@@ -350,6 +350,66 @@ def _earnings_names(role: str, response: HttpResponse) -> None:
     assert "Sue Seller" not in body, role
 
 
+# Inquiries about Ria's locked statement: who reads them, raises one, takes each step.
+INQUIRY_RAISERS = {"rep_ria", "manager_max"}
+
+
+def _inquiry_rows(role: str, response: HttpResponse) -> None:
+    """Content check for the inquiry list: Ria's two inquiries, to her viewers only."""
+    shown = response.content.decode().count("data-inquiry=")
+    assert shown == (2 if role in RIA_VIEWERS else 0), role
+
+
+def _inquiry_ids(role: str, response: HttpResponse) -> None:
+    expected = 2 if _session(role) in RIA_VIEWERS else 0
+    assert len(response.json()) == expected, role
+
+
+def _ask_page(role: str) -> Expect:
+    """The ask form: Ria and her manager; others who read the statement 403; the rest 404."""
+    if role == ANONYMOUS:
+        return 302
+    if role in INQUIRY_RAISERS:
+        return 200
+    return 403 if role in RIA_VIEWERS else 404
+
+
+def _inquiry_step(step: str, allowed: set[str], inquiry: str = "open") -> Case:
+    def url(c: Company) -> str:
+        pk = c.inquiry_id if inquiry == "open" else c.answered_inquiry_id
+        return f"/payouts/inquiries/{pk}/{step}"
+
+    def body(c: Company) -> dict[str, Any]:
+        version = c.inquiry_version if inquiry == "open" else c.answered_inquiry_version
+        return {"expected_version": version, "answer": "Checked.", "amount": "25"}
+
+    return Case(
+        "POST",
+        url,
+        page_step(allowed, visible=RIA_VIEWERS),
+        body=body,
+        write=True,
+        roles=WEB,
+    )
+
+
+def _inquiry_api_step(step: str, allowed: set[str], inquiry: str = "open") -> Case:
+    def url(c: Company) -> str:
+        pk = c.inquiry_id if inquiry == "open" else c.answered_inquiry_id
+        return f"{A}/incentives/inquiries/{pk}/{step}"
+
+    def body(c: Company) -> dict[str, Any]:
+        version = c.inquiry_version if inquiry == "open" else c.answered_inquiry_version
+        fields: dict[str, Any] = {"expected_version": version}
+        if step == "answer":
+            fields["answer"] = "Checked."
+        if step == "adjust":
+            fields |= {"amount": "25", "explanation": "Checked."}
+        return fields
+
+    return Case("POST", url, api_write(allowed, visible=RIA_VIEWERS), body=body, write=True)
+
+
 def _own_notification(role: str) -> Expect:
     """Ria's notification: hers to mark read; nobody else's (404, as if it did not exist).
     The tokens are ops_olga's: those with a writing scope find no such notification."""
@@ -875,6 +935,42 @@ OPERATIONS: dict[str, list[Case]] = {
         Case(
             "GET", lambda c: f"{A}/incentives/runs/{c.payout_run_id}/payroll.xlsx", _payout_readers
         )
+    ],
+    "GET /api/v1/incentives/inquiries": [
+        Case(
+            "GET",
+            lambda c: f"{A}/incentives/inquiries",
+            api_read(SIGNED_IN),
+            content=_inquiry_ids,
+        )
+    ],
+    "GET /api/v1/incentives/inquiries/{inquiry_id}": [
+        Case("GET", lambda c: f"{A}/incentives/inquiries/{c.inquiry_id}", api_read(RIA_VIEWERS))
+    ],
+    "POST /api/v1/incentives/inquiries": [
+        Case(
+            "POST",
+            lambda c: f"{A}/incentives/inquiries",
+            api_write(INQUIRY_RAISERS, visible=RIA_VIEWERS),
+            body=lambda c: {
+                "statement_id": c.settled_statement_id,
+                "line_position": 1,
+                "question": "Why?",
+            },
+            write=True,
+        )
+    ],
+    "POST /api/v1/incentives/inquiries/{inquiry_id}/answer": [
+        _inquiry_api_step("answer", PLANNERS | {"token_workflow"})
+    ],
+    "POST /api/v1/incentives/inquiries/{inquiry_id}/adjust": [
+        _inquiry_api_step("adjust", PLANNERS | {"token_workflow"})
+    ],
+    "POST /api/v1/incentives/inquiries/{inquiry_id}/withdraw": [
+        _inquiry_api_step("withdraw", {"rep_ria"})
+    ],
+    "POST /api/v1/incentives/inquiries/{inquiry_id}/read": [
+        _inquiry_api_step("read", {"rep_ria"}, inquiry="answered")
     ],
     "GET /api/v1/imports/{run_id}/rejected.csv": [
         Case("GET", lambda c: f"{A}/imports/{c.import_run.pk}/rejected.csv", _imports_read),
@@ -1750,6 +1846,40 @@ PAGES: dict[str, list[Case]] = {
             write=True,
             roles=WEB,
         )
+    ],
+    "payout-inquiries": [
+        Case(
+            "GET",
+            lambda c: "/payouts/inquiries/",
+            page(SIGNED_IN),
+            content=_inquiry_rows,
+            roles=WEB,
+        )
+    ],
+    "payout-inquiry": [
+        Case("GET", lambda c: f"/payouts/inquiries/{c.inquiry_id}/", page(RIA_VIEWERS), roles=WEB)
+    ],
+    "payout-inquiry-new": [
+        Case(
+            "GET",
+            lambda c: f"/payouts/statements/{c.settled_statement_id}/lines/1/ask",
+            _ask_page,
+            roles=WEB,
+        ),
+        Case(
+            "POST",
+            lambda c: f"/payouts/statements/{c.settled_statement_id}/lines/1/ask",
+            page_step(INQUIRY_RAISERS, visible=RIA_VIEWERS),
+            body=lambda c: {"question": "Why?"},
+            write=True,
+            roles=WEB,
+        ),
+    ],
+    "payout-inquiry-step": [
+        _inquiry_step("answer", PLANNERS),
+        _inquiry_step("adjust", PLANNERS),
+        _inquiry_step("withdraw", {"rep_ria"}),
+        _inquiry_step("read", {"rep_ria"}, inquiry="answered"),
     ],
     "import-list": [Case("GET", lambda c: "/imports/", page(PLANNERS, refused=403), roles=WEB)],
     "import-detail": [

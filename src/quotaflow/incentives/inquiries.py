@@ -42,13 +42,24 @@ LINE_KIND_NAMES = {
 }
 
 
-def visible_inquiries(user: User) -> QuerySet[Inquiry]:
-    """The inquiries ``user`` may read (newest first), with their line, run and rep."""
-    return (
+def visible_inquiries(user: User, status: str = "") -> QuerySet[Inquiry]:
+    """The inquiries ``user`` may read (newest first), with their line, run and rep (not
+    the run's snapshot), only those in ``status`` when one is named."""
+    found = (
         Inquiry.objects.filter(inquiry_condition(user))
-        .select_related("line", "statement__run__plan", "statement__person", "raised_by")
+        .select_related(
+            "line", "statement__run__plan", "statement__person", "raised_by", "resolved_by"
+        )
+        .defer("statement__run__inputs")
         .order_by("-raised_at", "-pk")
     )
+    return found.filter(status=status) if status else found
+
+
+def run_currency(run_id: int) -> str:
+    """The currency a run's statements are in, read from its snapshot without loading it."""
+    found = PayoutRun.objects.filter(pk=run_id).values_list("inputs__currency", flat=True).first()
+    return str(found or "")
 
 
 def inquiry_for(user: User, inquiry_id: int) -> Inquiry:
@@ -101,6 +112,7 @@ def adjustments_to_date(
             | Q(applied_run__plan=plan, applied_run__period_start=period_start)
         )
         .select_related("line", "statement__run")
+        .defer("statement__run__inputs")
         .order_by("pk")
     )
     for inquiry in new:

@@ -16,6 +16,7 @@ from quotaflow.web.views import (
     feedback,
     home,
     imports,
+    inquiries,
     metrics,
     org,
     payouts,
@@ -79,6 +80,18 @@ urlpatterns = [
     path("payouts/plans/<id:pk>/edit", plan_editor.plan_edit, name="plan-editor-edit"),
     path("payouts/plans/<id:pk>/publish", plan_editor.plan_publish, name="plan-editor-publish"),
     path("payouts/plans/<id:pk>/assign", plan_editor.plan_assign, name="plan-editor-assign"),
+    path(
+        "payouts/statements/<id:pk>/lines/<id:position>/ask",
+        inquiries.inquiry_new,
+        name="payout-inquiry-new",
+    ),
+    path("payouts/inquiries/", inquiries.inquiry_list, name="payout-inquiries"),
+    path("payouts/inquiries/<id:pk>/", inquiries.inquiry_detail, name="payout-inquiry"),
+    path(
+        "payouts/inquiries/<id:pk>/<slug:step>",
+        inquiries.inquiry_step,
+        name="payout-inquiry-step",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Explicit template names: django.contrib.admin ships registration/password_change_*.html

@@ -24,7 +24,7 @@ from quotaflow.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from quotaflow.core.money import AmountError, currency_amounts
 from quotaflow.core.notify import notify
 from quotaflow.incentives import permissions
-from quotaflow.incentives.inquiries import snapshot_inquiry_ids
+from quotaflow.incentives.inquiries import run_currency, snapshot_inquiry_ids
 from quotaflow.incentives.models import (
     ANSWER_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
@@ -41,10 +41,6 @@ MAX_ADJUSTMENT_UNITS = 10_000_000
 
 def _url(inquiry: Inquiry) -> str:
     return f"/payouts/inquiries/{inquiry.pk}/"
-
-
-def _currency(inquiry: Inquiry) -> str:
-    return str(inquiry.statement.run.inputs.get("currency", ""))
 
 
 def raise_inquiry(line: StatementLine, *, acting_user: User, question: str) -> Inquiry:
@@ -95,6 +91,7 @@ def _locked(inquiry: Inquiry, expected_version: int | None) -> Inquiry:
     fresh = (
         Inquiry.objects.select_for_update(of=("self",))
         .select_related("statement__run", "statement__person", "line")
+        .defer("statement__run__inputs")
         .get(pk=inquiry.pk)
     )
     require_version(fresh, expected_version, what=f"Inquiry #{fresh.pk}")
@@ -191,7 +188,7 @@ def adjust_inquiry(
     _require_resolver(acting_user)
     inquiry = _locked(inquiry, expected_version)
     _require_open(inquiry, "adjusted")
-    currency = _currency(inquiry)
+    currency = run_currency(inquiry.statement.run_id)
     minor = adjustment_amount(amount, currency)
     _resolve(inquiry, acting_user, explanation)
     inquiry.status, inquiry.adjustment_minor = InquiryStatus.ADJUSTED, minor
@@ -211,10 +208,11 @@ def withdraw_inquiry(
     inquiry: Inquiry, *, acting_user: User, expected_version: int | None
 ) -> Inquiry:
     """The rep (or whoever raised it) withdraws an open inquiry."""
-    inquiry = _locked(inquiry, expected_version)
+    inquiry = _locked(inquiry, None)
     _require_open(inquiry, "withdrawn")
     if not permissions.can_withdraw_inquiry(acting_user, inquiry):
         raise NotAllowed("Only the rep, or whoever raised it, withdraws an inquiry.")
+    require_version(inquiry, expected_version, what=f"Inquiry #{inquiry.pk}")
     inquiry.status = InquiryStatus.WITHDRAWN
     return _save(
         inquiry, acting_user, "incentives.inquiry_withdrawn", {"status": ["open", "withdrawn"]}
@@ -226,9 +224,10 @@ def mark_inquiry_read(
     inquiry: Inquiry, *, acting_user: User, expected_version: int | None
 ) -> Inquiry:
     """The rep has read the answer or adjustment (it leaves their action centre)."""
-    inquiry = _locked(inquiry, expected_version)
+    inquiry = _locked(inquiry, None)
     if not permissions.can_mark_inquiry_read(acting_user, inquiry):
         raise NotAllowed("Only the rep marks the resolution of their inquiry read.")
+    require_version(inquiry, expected_version, what=f"Inquiry #{inquiry.pk}")
     if inquiry.read_at is not None:
         return inquiry
     inquiry.read_at = timezone.now()

@@ -186,8 +186,9 @@ def payout_lock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def payout_statement(request: HttpRequest, pk: int) -> HttpResponse:
     """One statement, line by line in words, with the total."""
+    user = signed_in_user(request)
     try:
-        statement = queries.statement_for(signed_in_user(request), pk)
+        statement = queries.statement_for(user, pk)
     except NotFound as error:
         raise Http404(error.message) from None
     amounts = currency_amounts(queries.currency_of(statement))
@@ -201,5 +202,6 @@ def payout_statement(request: HttpRequest, pk: int) -> HttpResponse:
         "total": amounts.format(statement.total_minor),
         "earned": amounts.format(statement.earned_minor),
         "balance": amounts.format(statement.balance_minor),
+        "can_ask": permissions.can_raise_inquiry(user, statement),
     }
     return render(request, "payouts/statement.html", context)
