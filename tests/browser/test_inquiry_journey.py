@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_payout_journey import _preview, _sign_in
 from tests.incentives import conftest as incentive_fixtures
 from tests.incentives.conftest import JANUARY, Book, Setup
 from tests.incentives.test_runs import run_period, settle
@@ -16,11 +17,6 @@ from tests.incentives.test_runs import run_period, settle
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 setup = incentive_fixtures.setup
 book = incentive_fixtures.book
-
-
-def _sign_in(page: Any, login_as: Any, username: str) -> None:
-    page.context.clear_cookies()
-    login_as(page, username)
 
 
 def test_a_rep_asks_ops_adjust_and_the_next_run_pays_the_adjustment(
@@ -56,13 +52,7 @@ def test_a_rep_asks_ops_adjust_and_the_next_run_pays_the_adjustment(
     assert "not computed yet" in page.get_by_test_id("inquiry-adjustment").inner_text()
 
     _sign_in(page, login_as, "finance_fay")
-    page.goto(f"{live_server.url}/payouts/")
-    form = page.locator("#preview-form")
-    form.get_by_label("Plan").select_option(label="AE plan (FY2027-Q1)")
-    form.get_by_label("Pay period from").fill("2027-02-01")
-    form.get_by_label("to", exact=True).fill("2027-02-28")
-    form.get_by_role("button", name="Compute the preview").click()
-    page.wait_for_url(lambda url: "/payouts/runs/" in url)
+    _preview(page, live_server, "2027-02-01", "2027-02-28")
 
     _sign_in(page, login_as, "rep_ria")
     page.goto(f"{live_server.url}/payouts/inquiries/{number}/")

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotaflow.incentives.engine import (
+    Adjustment,
     Credit,
     LineKind,
     Prior,
@@ -213,6 +214,41 @@ def test_lines_sum_exactly_and_runs_conserve_what_is_earned(
             forgiven += sum(line.amount_minor for line in done.lines if line.kind is LineKind.DRAW)
         prior = next_prior(done)
     assert paid - prior.balance_minor == prior.earned_minor + forgiven
+
+
+@SETTINGS
+@given(
+    plans(),
+    st.lists(sales(), min_size=2, max_size=4),
+    st.integers(min_value=-5_000_00, max_value=5_000_00).filter(bool),
+    st.data(),
+)
+def test_an_adjustment_counts_once_in_the_earnings_to_date_and_is_paid_once(
+    document: dict[str, Any], batches: list[list[Credit]], amount: int, data: st.DataObject
+) -> None:
+    """An adjustment agreed before run ``first`` and listed by every run from then on
+    raises the final earnings to date by exactly its amount, and what the runs paid (net of
+    what is still owed and of forgiven draw top-ups) by exactly its amount too."""
+    first = data.draw(st.integers(min_value=1, max_value=len(batches) - 1))
+    agreed = Adjustment(number=1, amount_minor=amount, explanation="agreed")
+    outcome = {}
+    for with_it in (False, True):
+        prior, paid, forgiven, to_date = Prior(), 0, 0, []
+        for number, batch in enumerate(batches):
+            to_date += [
+                Credit(f"{number}/{c.ref}", c.day, c.amount_minor, c.attributes) for c in batch
+            ]
+            listed = (agreed,) if with_it and number >= first else ()
+            done = compute(document, to_date, prior, adjustments=listed)
+            assert done.total_minor == sum(line.amount_minor for line in done.lines)
+            paid += done.total_minor
+            draw = document.get("draw")
+            if draw and not draw["recoverable"]:
+                forgiven += sum(x.amount_minor for x in done.lines if x.kind is LineKind.DRAW)
+            prior = next_prior(done)
+        outcome[with_it] = (prior.earned_minor, paid - prior.balance_minor - forgiven)
+    assert outcome[True][0] - outcome[False][0] == amount
+    assert outcome[True][1] - outcome[False][1] == amount
 
 
 @SETTINGS

@@ -6,20 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from quotaflow.incentives.models import Inquiry
 from tests.incentives.conftest import JANUARY, Book, Setup
+from tests.incentives.test_api import signed_in
 from tests.incentives.test_runs import run_period, settle, statement_of
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/incentives/inquiries"
-
-
-def signed_in(setup: Setup, name: str) -> Client:
-    client = Client()
-    client.force_login(setup.user(name))
-    return client
 
 
 def test_raise_adjust_and_read_through_the_api(setup: Setup, book: Book) -> None:

@@ -12,7 +12,8 @@ scope on a token, steps the ``workflow`` scope.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -172,20 +173,28 @@ def raise_inquiry(request: HttpRequest, body: RaiseIn) -> Status[InquiryOut]:
     return Status(201, _fresh(request, inquiry.pk))
 
 
+def _step(
+    request: HttpRequest, inquiry_id: int, step: Callable[..., Inquiry], **values: Any
+) -> InquiryOut:
+    """Take ``step`` on a visible inquiry as the requesting user; the inquiry after it."""
+    require_scope(request, TokenScope.WORKFLOW)
+    step(_visible(request, inquiry_id), acting_user=request_user(request), **values)
+    return _fresh(request, inquiry_id)
+
+
 @router.post(
     "/incentives/inquiries/{int:inquiry_id}/answer",
     response={200: InquiryOut, **WRITE_ERRORS},
     summary="Answer an inquiry with no change (sales ops)",
 )
 def answer_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: AnswerIn) -> InquiryOut:
-    require_scope(request, TokenScope.WORKFLOW)
-    actions.answer_inquiry(
-        _visible(request, inquiry_id),
-        acting_user=request_user(request),
+    return _step(
+        request,
+        inquiry_id,
+        actions.answer_inquiry,
         expected_version=body.expected_version,
         answer=body.answer,
     )
-    return _fresh(request, inquiry_id)
 
 
 @router.post(
@@ -194,15 +203,14 @@ def answer_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: AnswerIn) -
     summary="Agree an adjustment on an inquiry, paid in the next run (sales ops)",
 )
 def adjust_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: AdjustIn) -> InquiryOut:
-    require_scope(request, TokenScope.WORKFLOW)
-    actions.adjust_inquiry(
-        _visible(request, inquiry_id),
-        acting_user=request_user(request),
+    return _step(
+        request,
+        inquiry_id,
+        actions.adjust_inquiry,
         expected_version=body.expected_version,
         amount=body.amount,
         explanation=body.explanation,
     )
-    return _fresh(request, inquiry_id)
 
 
 @router.post(
@@ -211,13 +219,9 @@ def adjust_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: AdjustIn) -
     summary="Withdraw an open inquiry",
 )
 def withdraw_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: StepIn) -> InquiryOut:
-    require_scope(request, TokenScope.WORKFLOW)
-    actions.withdraw_inquiry(
-        _visible(request, inquiry_id),
-        acting_user=request_user(request),
-        expected_version=body.expected_version,
+    return _step(
+        request, inquiry_id, actions.withdraw_inquiry, expected_version=body.expected_version
     )
-    return _fresh(request, inquiry_id)
 
 
 @router.post(
@@ -226,10 +230,6 @@ def withdraw_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: StepIn) -
     summary="Mark the resolution of your inquiry read",
 )
 def read_inquiry(request: HttpRequest, inquiry_id: ObjectId, body: StepIn) -> InquiryOut:
-    require_scope(request, TokenScope.WORKFLOW)
-    actions.mark_inquiry_read(
-        _visible(request, inquiry_id),
-        acting_user=request_user(request),
-        expected_version=body.expected_version,
+    return _step(
+        request, inquiry_id, actions.mark_inquiry_read, expected_version=body.expected_version
     )
-    return _fresh(request, inquiry_id)
