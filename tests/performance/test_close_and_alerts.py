@@ -236,7 +236,11 @@ def test_the_worker_schedule_runs_the_alerts_and_the_period_close_each_day(
 
     mid_quarter = dt.date(2025, 2, 15)
     assert enqueue_due(at(mid_quarter, 0, 30)) == []
-    assert enqueue_due(at(mid_quarter, 7, 5)) == ["period-close", "alerts-and-digests"]
+    assert enqueue_due(at(mid_quarter, 7, 5)) == [
+        "period-close",
+        "recognition",
+        "alerts-and-digests",
+    ]
     # Sue is off track on 15 February: her goal has its alert; Q1 is not over.
     alerted = Goal.objects.filter(alert__isnull=False).values_list("pk", flat=True)
     assert list(alerted) == [q1_goals["sue"].pk]

@@ -13,6 +13,7 @@ from quotaflow.core.admin_mixins import ReadOnlyMixin
 from quotaflow.incentives.models import (
     Acknowledgement,
     IncentivePlan,
+    Inquiry,
     PayoutRun,
     PlanAssignment,
     PlanVersion,
@@ -127,3 +128,18 @@ class StatementLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "words",
         "detail",
     )
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Reps' questions about statement lines and how sales operations resolved them;
+    raised and resolved through ``incentives.actions.inquiries``."""
+
+    list_display = ("pk", "statement", "status", "raised_at", "adjustment_minor", "applied_run")
+    list_filter = ("status",)
+    search_fields = ("statement__person__full_name", "question", "answer")
+    list_select_related = ("statement__person", "statement__run__plan", "applied_run__plan")
+    readonly_fields = (
+        "line", "statement", "question", "raised_by", "raised_at", "status", "answer",
+        "adjustment_minor", "resolved_by", "resolved_at", "read_at", "applied_run", "version",
+    )  # fmt: skip
