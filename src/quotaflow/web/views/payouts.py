@@ -137,9 +137,15 @@ def payout_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.reads_every_payout(user):
         return _forbidden(request)
     run = _run_or_404(pk)
+    # The run is loaded once, without its kept inputs; joining it again on every statement
+    # would parse that snapshot (every credit of every rep) once per row.
     statements = list(
-        run.statements.select_related("run__plan", "person").order_by("person__full_name")
+        run.statements.select_related("person")
+        .defer("counted_refs", "excluded", "spif_paid")
+        .order_by("person__full_name")
     )
+    for statement in statements:
+        statement.run = run
     amounts = currency_amounts(queries.currency_of(run))
     context = {
         "run": run,
